@@ -1,0 +1,56 @@
+/**
+ * `BlobStore`: the object store every activity reads and writes through. Keys are relative,
+ * slash-separated paths (see ./keys.ts); implementations: ./filesystem.ts and ./s3.ts, picked by
+ * ./index.ts from config. One contract test suite (test/storage/) runs against both.
+ */
+import type { Readable } from 'node:stream';
+
+/** What `head` and `list` report about one object. */
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  /** Opaque version tag; changes on every write. Used for compare-and-swap. */
+  etag: string;
+  lastModified: Date;
+}
+
+export type Body = Readable | Buffer | Uint8Array | string;
+
+export interface PutOptions {
+  contentType?: string;
+}
+
+/** Result of `putIfAbsent`: whether this call created the object. */
+export type PutIfAbsentResult = { created: true; etag: string } | { created: false; etag: string };
+
+/** Result of `compareAndSwap`: the new etag, or the current one when the caller lost the race. */
+export type CompareAndSwapResult = { swapped: true; etag: string } | { swapped: false; currentEtag: string | null };
+
+export interface BlobStore {
+  /** The store's location, e.g. `file:///repo/.mlops/store` or `s3://bucket/prefix`. */
+  readonly uri: string;
+  /** Streams an object's body; throws `NotFoundError` when absent. */
+  get(key: string): Promise<Readable>;
+  /** Reads a whole (small) object; throws `NotFoundError` when absent. */
+  getBytes(key: string): Promise<Buffer>;
+  /** Writes an object (streamed; multipart on S3 for large bodies). Replaces any previous body. */
+  put(key: string, body: Body, options?: PutOptions): Promise<{ etag: string }>;
+  /** Object metadata, or `undefined` when absent. */
+  head(key: string): Promise<ObjectInfo | undefined>;
+  /** Objects whose key starts with `prefix`, in key order, paginated lazily. */
+  list(prefix: string): AsyncIterable<ObjectInfo>;
+  /** Deletes an object; deleting an absent object is not an error. */
+  delete(key: string): Promise<void>;
+  /** Writes only if no object exists at `key` (If-None-Match: *). */
+  putIfAbsent(key: string, body: Body, options?: PutOptions): Promise<PutIfAbsentResult>;
+  /**
+   * Replaces the object only if its etag is still `expectedEtag` (If-Match), or, with
+   * `expectedEtag === null`, only if it does not exist yet (If-None-Match: *).
+   */
+  compareAndSwap(
+    key: string,
+    expectedEtag: string | null,
+    body: Body,
+    options?: PutOptions,
+  ): Promise<CompareAndSwapResult>;
+}

@@ -1,0 +1,10 @@
+/** Every top-level command, one file each. A command registers itself on the program. */
+import type { Command } from 'commander';
+import type { CommandContext } from '../context';
+import { registerDev } from './dev';
+import { registerHealth } from './health';
+import { registerWorker } from './worker';
+
+export type RegisterCommand = (program: Command, ctx: () => CommandContext) => void;
+
+export const commands: RegisterCommand[] = [registerDev, registerWorker, registerHealth];

@@ -1,0 +1,65 @@
+/**
+ * The one place that reads `process.env`: validates it against ./schema.ts, falls back to the
+ * running dev stack, and loads the Temporal connection through `@temporalio/envconfig`
+ * (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE).
+ */
+import path from 'node:path';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import type { NativeConnectionOptions } from '@temporalio/worker';
+import { ConfigError } from '../errors';
+import type { Config, RawEnv, StackDefaults } from './schema';
+import { validateConfig } from './schema';
+import { readStackFile } from './stack-file';
+
+/** Dev-stack MinIO credentials used when AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are unset. */
+export const DEV_S3_CREDENTIALS = { accessKeyId: 'mlops', secretAccessKey: 'mlops-dev-secret' } as const;
+export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
+
+export interface TemporalConnectConfig {
+  address: string;
+  namespace: string;
+  connectionOptions: NativeConnectionOptions & { address: string };
+}
+
+export interface LoadedConfig extends Config {
+  temporal: TemporalConnectConfig;
+}
+
+/** Loads and validates configuration; throws `ConfigError` (exit 2) listing every bad variable. */
+export function loadConfig(env: RawEnv = process.env, cwd: string = process.cwd()): LoadedConfig {
+  const home = path.resolve(cwd, env.MLOPS_HOME || '.mlops');
+  const stack = readStackFile(home);
+  const defaults: StackDefaults = {};
+  if (stack.minio) {
+    defaults.store = {
+      uri: `s3://${stack.minio.bucket}`,
+      endpoint: stack.minio.endpoint,
+      accessKeyId: DEV_S3_CREDENTIALS.accessKeyId,
+      secretAccessKey: DEV_S3_CREDENTIALS.secretAccessKey,
+    };
+  }
+  const result = validateConfig(env, cwd, defaults);
+  if (!result.ok) throw new ConfigError(result.issues);
+  return { ...result.config, temporal: loadTemporal(env, stack.temporal?.address, stack.temporal?.namespace) };
+}
+
+function loadTemporal(env: RawEnv, stackAddress?: string, stackNamespace?: string): TemporalConnectConfig {
+  let loaded;
+  try {
+    loaded = loadClientConnectConfig({ overrideEnvVars: definedOnly(env) });
+  } catch (err) {
+    throw new ConfigError([`TEMPORAL_CONFIG: ${(err as Error).message}`]);
+  }
+  const address = loaded.connectionOptions.address ?? stackAddress ?? DEFAULT_TEMPORAL_ADDRESS;
+  if (!/^[^\s:/]+:\d{1,5}$/.test(address) && !/^\[[0-9a-f:]+\]:\d{1,5}$/i.test(address)) {
+    throw new ConfigError([`TEMPORAL_ADDRESS: ${JSON.stringify(address)} is not host:port`]);
+  }
+  const namespace = loaded.namespace ?? stackNamespace ?? 'default';
+  return { address, namespace, connectionOptions: { ...loaded.connectionOptions, address } };
+}
+
+function definedOnly(env: RawEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  return out;
+}

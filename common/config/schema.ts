@@ -1,0 +1,143 @@
+/**
+ * The configuration schema: the one definition of every setting, its default and its meaning.
+ * `validateConfig(raw)` is pure; `loadConfig()` in ./load.ts reads the environment.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_TASK_QUEUE, DEFAULT_TRAINING_TASK_QUEUE } from '../task-queues';
+
+/** Where objects live: a local folder, or a bucket and prefix on an S3 API. */
+export type StoreConfig =
+  | { kind: 'file'; root: string; uri: string }
+  | {
+      kind: 's3';
+      uri: string;
+      bucket: string;
+      prefix: string;
+      endpoint?: string;
+      region: string;
+      forcePathStyle: boolean;
+      credentials?: { accessKeyId: string; secretAccessKey: string };
+    };
+
+export interface Config {
+  /** Folder for local state: the dev stack's files, the default store. */
+  home: string;
+  store: StoreConfig;
+  taskQueue: string;
+  trainingTaskQueue: string;
+}
+
+const nonEmpty = z.string().trim().min(1, 'must not be empty');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' });
+const truthy = (v: string | undefined) => (v === undefined ? undefined : ['true', '1', 'yes'].includes(v));
+
+/** Raw environment variables the configuration reads, with their meaning. */
+export const envSchema = z.object({
+  MLOPS_HOME: nonEmpty.optional().describe('Folder for local state (dev stack, default store). Default: ./.mlops'),
+  MLOPS_STORE: nonEmpty
+    .optional()
+    .describe('Object store: file:///abs/path, file://relative/path or s3://bucket/prefix. Default: file://$MLOPS_HOME/store'),
+  MLOPS_S3_ENDPOINT: z
+    .url({ protocol: /^https?$/, message: 'must be an http(s) URL, e.g. http://127.0.0.1:9000' })
+    .optional()
+    .describe('S3 API endpoint for MinIO, R2 and friends; unset for AWS S3'),
+  MLOPS_S3_FORCE_PATH_STYLE: bool.optional().describe('Path-style S3 addressing. Default: true when MLOPS_S3_ENDPOINT is set'),
+  AWS_REGION: nonEmpty.optional().describe('S3 region. Default: us-east-1'),
+  AWS_ACCESS_KEY_ID: nonEmpty.optional(),
+  AWS_SECRET_ACCESS_KEY: nonEmpty.optional(),
+  MLOPS_TASK_QUEUE: nonEmpty.optional().describe(`Workflow and light-activity task queue. Default: ${DEFAULT_TASK_QUEUE}`),
+  MLOPS_TRAINING_TASK_QUEUE: nonEmpty
+    .optional()
+    .describe(`Training and evaluation task queue. Default: ${DEFAULT_TRAINING_TASK_QUEUE}`),
+});
+
+export type RawEnv = Record<string, string | undefined>;
+
+/** Defaults that the running dev stack (`.mlops/stack.json`) contributes when the environment is silent. */
+export interface StackDefaults {
+  store?: { uri: string; endpoint: string; accessKeyId: string; secretAccessKey: string };
+}
+
+export type ValidationResult = { ok: true; config: Config } | { ok: false; issues: string[] };
+
+/** Validates the environment; returns the config or a list of `NAME: message` issues. */
+export function validateConfig(raw: RawEnv, cwd: string, stack: StackDefaults = {}): ValidationResult {
+  const parsed = envSchema.safeParse(pick(raw));
+  if (!parsed.success) {
+    return { ok: false, issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) };
+  }
+  const env = parsed.data;
+  const home = path.resolve(cwd, env.MLOPS_HOME ?? '.mlops');
+  const fromStack = env.MLOPS_STORE === undefined ? stack.store : undefined;
+  const storeUri = env.MLOPS_STORE ?? fromStack?.uri ?? `file://${path.join(home, 'store')}`;
+  const store = parseStoreUri(storeUri, cwd, {
+    endpoint: env.MLOPS_S3_ENDPOINT ?? fromStack?.endpoint,
+    region: env.AWS_REGION ?? 'us-east-1',
+    forcePathStyle: truthy(env.MLOPS_S3_FORCE_PATH_STYLE),
+    accessKeyId: env.AWS_ACCESS_KEY_ID ?? fromStack?.accessKeyId,
+    secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? fromStack?.secretAccessKey,
+  });
+  if (typeof store === 'string') return { ok: false, issues: [`MLOPS_STORE: ${store}`] };
+  return {
+    ok: true,
+    config: {
+      home,
+      store,
+      taskQueue: env.MLOPS_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
+      trainingTaskQueue: env.MLOPS_TRAINING_TASK_QUEUE ?? DEFAULT_TRAINING_TASK_QUEUE,
+    },
+  };
+}
+
+interface S3Settings {
+  endpoint?: string;
+  region: string;
+  forcePathStyle?: boolean;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+}
+
+/** Parses a store URI; returns a message (not a config) when it is not one we support. */
+export function parseStoreUri(uri: string, cwd: string, s3: S3Settings): StoreConfig | string {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(uri)?.[1]?.toLowerCase();
+  if (scheme === 'file') {
+    const rest = uri.slice('file://'.length);
+    if (rest === '') return 'file:// needs a path, e.g. file://.mlops/store';
+    const root = path.resolve(cwd, rest);
+    return { kind: 'file', root, uri: `file://${root}` };
+  }
+  if (scheme === 's3') {
+    const rest = uri.slice('s3://'.length);
+    const [bucket = '', ...prefixParts] = rest.split('/');
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+      return `bucket name ${JSON.stringify(bucket)} is not valid (3-63 lowercase letters, digits, dots, hyphens)`;
+    }
+    const prefix = prefixParts.filter((p) => p !== '').join('/');
+    if (prefix.split('/').some((p) => p === '..' || p === '.')) return 'the prefix may not contain . or .. segments';
+    const credentials =
+      s3.accessKeyId !== undefined && s3.secretAccessKey !== undefined
+        ? { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey }
+        : undefined;
+    return {
+      kind: 's3',
+      uri: `s3://${bucket}${prefix ? `/${prefix}` : ''}`,
+      bucket,
+      prefix,
+      endpoint: s3.endpoint,
+      region: s3.region,
+      forcePathStyle: s3.forcePathStyle ?? s3.endpoint !== undefined,
+      credentials,
+    };
+  }
+  return `unsupported store ${JSON.stringify(uri)}: use file://<path> or s3://<bucket>/<prefix>`;
+}
+
+function pick(raw: RawEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const value = raw[key];
+    if (value !== undefined && value !== '') out[key] = value;
+  }
+  return out;
+}

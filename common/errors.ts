@@ -1,0 +1,59 @@
+/**
+ * Error classes shared by the CLI, the worker and activities. A `UserError` is a mistake the user
+ * can fix (bad config, bad argument, busy port): the CLI prints its message without a stack and
+ * exits with its `exitCode`. Anything else is unexpected and printed with its stack.
+ */
+
+/** Thrown when the user's input, environment or request cannot be honoured as given. */
+export class UserError extends Error {
+  override readonly name: string = 'UserError';
+  constructor(
+    message: string,
+    readonly exitCode: number = 1,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Thrown when configuration (environment variables, files) is invalid. Exit code 2. */
+export class ConfigError extends UserError {
+  override readonly name = 'ConfigError';
+  constructor(readonly issues: readonly string[]) {
+    super(issues.join('\n'), 2);
+  }
+}
+
+/** Thrown when a store key is not a safe relative path (`..`, absolute, empty segments). */
+export class InvalidKeyError extends UserError {
+  override readonly name = 'InvalidKeyError';
+  constructor(
+    readonly key: string,
+    reason: string,
+  ) {
+    super(`invalid store key ${JSON.stringify(key)}: ${reason}`, 2);
+  }
+}
+
+/** Thrown when a store object that must exist does not. */
+export class NotFoundError extends Error {
+  override readonly name = 'NotFoundError';
+  constructor(readonly key: string) {
+    super(`no object at ${key}`);
+  }
+}
+
+/** Thrown when a conditional write lost: the object changed (or appeared) since it was read. */
+export class PreconditionFailedError extends Error {
+  override readonly name = 'PreconditionFailedError';
+  constructor(
+    readonly key: string,
+    readonly expected: string | null,
+  ) {
+    super(
+      expected === null
+        ? `object ${key} already exists`
+        : `object ${key} changed: its etag is no longer ${expected}`,
+    );
+  }
+}

@@ -1,0 +1,4 @@
+/** Default task queue names; config may override them (MLOPS_TASK_QUEUE, MLOPS_TRAINING_TASK_QUEUE). */
+export const DEFAULT_TASK_QUEUE = 'mlops';
+/** Training and evaluation jobs run here, so training hosts poll only these. */
+export const DEFAULT_TRAINING_TASK_QUEUE = 'mlops-training';

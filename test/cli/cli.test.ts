@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { runCli, startCli } from '../support/cli';
+import { testStack } from '../support/stack';
+
+describe('mlops CLI', function () {
+  this.timeout(60_000);
+
+  it('prints help for the program and for every command', async () => {
+    const top = await runCli(['--help']);
+    assert.equal(top.code, 0);
+    for (const command of ['dev', 'worker', 'health']) {
+      assert.match(top.stdout, new RegExp(`\\b${command}\\b`));
+      const sub = await runCli([command, '--help']);
+      assert.equal(sub.code, 0, sub.stderr);
+      assert.match(sub.stdout, new RegExp(`Usage: mlops ${command}`));
+    }
+  });
+
+  it('exits 2 on an unknown command or option', async () => {
+    const unknown = await runCli(['frobnicate']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown command 'frobnicate'/);
+    const badOption = await runCli(['worker', '--queues', 'gpu']);
+    assert.equal(badOption.code, 2);
+    assert.match(badOption.stderr, /--queues.*gpu|gpu.*invalid/i);
+  });
+
+  it('names the variable and exits 2 when the configuration is bad, without a stack trace', async () => {
+    const result = await runCli(['health'], { MLOPS_STORE: 'ftp://x' });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /MLOPS_STORE: unsupported store "ftp:\/\/x"/);
+    assert.doesNotMatch(result.stderr, /\n\s+at /);
+    const json = await runCli(['--json', 'health'], { MLOPS_STORE: 'ftp://x' });
+    assert.equal(json.code, 2);
+    assert.match(JSON.parse(json.stderr).error.message, /MLOPS_STORE/);
+  });
+
+  it('says plainly when the Temporal server cannot be reached', async () => {
+    const result = await runCli(['health'], { TEMPORAL_ADDRESS: '127.0.0.1:1', MLOPS_HOME: `/tmp/mlops-none-${randomUUID()}` });
+    assert.equal(result.code, 3);
+    assert.match(result.stderr, /cannot reach Temporal at 127\.0\.0\.1:1/);
+  });
+
+  describe('mlops worker and mlops health, end to end', () => {
+    let worker: ChildProcess | undefined;
+    let workerLog = '';
+    let env: NodeJS.ProcessEnv;
+
+    before(async () => {
+      const { address, namespace, minio } = testStack();
+      const id = randomUUID().slice(0, 8);
+      env = {
+        TEMPORAL_ADDRESS: address,
+        TEMPORAL_NAMESPACE: namespace,
+        MLOPS_HOME: `/tmp/mlops-cli-${id}`,
+        MLOPS_STORE: `s3://${minio.bucket}/cli-${id}`,
+        MLOPS_S3_ENDPOINT: minio.endpoint,
+        AWS_ACCESS_KEY_ID: minio.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: minio.secretAccessKey,
+        MLOPS_TASK_QUEUE: `mlops-cli-${id}`,
+        MLOPS_TRAINING_TASK_QUEUE: `mlops-training-cli-${id}`,
+      };
+      worker = startCli(['worker'], env);
+      worker.stderr?.on('data', (d: Buffer) => (workerLog += d.toString()));
+      worker.stdout?.on('data', (d: Buffer) => (workerLog += d.toString()));
+      const deadline = Date.now() + 45_000;
+      while (!/worker polling/.test(workerLog)) {
+        if (worker.exitCode !== null) throw new Error(`worker exited early:\n${workerLog}`);
+        if (Date.now() > deadline) throw new Error(`worker did not start:\n${workerLog}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    });
+
+    after(() => {
+      if (worker && worker.exitCode === null) worker.kill('SIGKILL');
+    });
+
+    it('runs the health check through the worker on both task queues and prints JSON', async () => {
+      const result = await runCli(['--json', 'health'], env);
+      assert.equal(result.code, 0, result.stderr + workerLog);
+      const report = JSON.parse(result.stdout);
+      assert.equal(report.ok, true);
+      assert.deepEqual(
+        report.queues.map((q: { taskQueue: string; ok: boolean }) => [q.taskQueue, q.ok]),
+        [
+          [env.MLOPS_TASK_QUEUE, true],
+          [env.MLOPS_TRAINING_TASK_QUEUE, true],
+        ],
+      );
+      assert.equal(report.queues[0].probe.storeUri, env.MLOPS_STORE);
+    });
+
+    it('shuts the worker down gracefully on SIGTERM', async () => {
+      const proc = worker!;
+      const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+      proc.kill('SIGTERM');
+      assert.equal(await exited, 0, workerLog);
+      assert.match(workerLog, /worker stopped/);
+    });
+  });
+});

@@ -1,0 +1,20 @@
+/**
+ * mocha root hooks: start the shared Temporal dev server and MinIO once for the whole run.
+ * Set MLOPS_TEST_NO_STACK=1 to run pure unit tests without servers (the default runs everything).
+ */
+import { Runtime, DefaultLogger } from '@temporalio/worker';
+import { startTestStack, stopTestStack } from './support/stack';
+
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+export const mochaHooks = {
+  async beforeAll(this: Mocha.Context) {
+    this.timeout(120_000);
+    if (process.env.MLOPS_TEST_NO_STACK === '1') return;
+    await startTestStack();
+  },
+  async afterAll(this: Mocha.Context) {
+    this.timeout(60_000);
+    await stopTestStack();
+  },
+};

@@ -1,0 +1,45 @@
+/** Runs an in-process worker against the shared test server for the duration of a callback. */
+import { randomUUID } from 'node:crypto';
+import { Worker } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../../activities';
+import { createBlobStore } from '../../activities/storage';
+import type { BlobStore } from '../../activities/storage/types';
+import { testStack, workflowBundle } from './stack';
+
+/** A store on the test run's MinIO under a fresh prefix, so suites never see each other's objects. */
+export function testS3Store(prefix = `t-${randomUUID().slice(0, 8)}`): BlobStore {
+  const { minio } = testStack();
+  return createBlobStore({
+    kind: 's3',
+    uri: `s3://${minio.bucket}/${prefix}`,
+    bucket: minio.bucket,
+    prefix,
+    endpoint: minio.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: minio.accessKeyId, secretAccessKey: minio.secretAccessKey },
+  });
+}
+
+/** A fresh task queue name, unique to one test. */
+export function uniqueQueue(name: string): string {
+  return `${name}-${randomUUID().slice(0, 8)}`;
+}
+
+/** Creates a worker on `taskQueue` with the bundled workflows and activities from `deps`, runs `fn`, shuts down. */
+export async function withWorker<T>(
+  taskQueue: string,
+  deps: ActivityDeps,
+  fn: () => Promise<T>,
+  { workflows = true }: { workflows?: boolean } = {},
+): Promise<T> {
+  const { env } = testStack();
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    namespace: env.namespace,
+    taskQueue,
+    activities: createActivities(deps),
+    ...(workflows ? { workflowBundle: await workflowBundle() } : {}),
+  });
+  return worker.runUntil(fn());
+}

@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError } from '../../common/errors';
+import { loadConfig, validateConfig, writeStackFile } from '../../common/config';
+
+const cwd = '/srv/project';
+
+describe('configuration', () => {
+  it('defaults to a filesystem store under .mlops and the standard task queues', () => {
+    const result = validateConfig({}, cwd);
+    assert.ok(result.ok);
+    assert.equal(result.config.home, '/srv/project/.mlops');
+    assert.deepEqual(result.config.store, { kind: 'file', root: '/srv/project/.mlops/store', uri: 'file:///srv/project/.mlops/store' });
+    assert.equal(result.config.taskQueue, 'mlops');
+    assert.equal(result.config.trainingTaskQueue, 'mlops-training');
+  });
+
+  it('reads an s3 store with endpoint, path-style addressing and credentials', () => {
+    const result = validateConfig(
+      {
+        MLOPS_STORE: 's3://ml-bucket/teams/churn/',
+        MLOPS_S3_ENDPOINT: 'http://127.0.0.1:9000',
+        AWS_ACCESS_KEY_ID: 'key',
+        AWS_SECRET_ACCESS_KEY: 'secret',
+      },
+      cwd,
+    );
+    assert.ok(result.ok);
+    assert.deepEqual(result.config.store, {
+      kind: 's3',
+      uri: 's3://ml-bucket/teams/churn',
+      bucket: 'ml-bucket',
+      prefix: 'teams/churn',
+      endpoint: 'http://127.0.0.1:9000',
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'key', secretAccessKey: 'secret' },
+    });
+  });
+
+  it('resolves a relative file store against the working directory', () => {
+    const result = validateConfig({ MLOPS_STORE: 'file://data/store' }, cwd);
+    assert.ok(result.ok);
+    assert.equal(result.config.store.kind === 'file' && result.config.store.root, '/srv/project/data/store');
+  });
+
+  for (const [name, env, pattern] of [
+    ['an unsupported store scheme', { MLOPS_STORE: 'ftp://x' }, /^MLOPS_STORE: unsupported store "ftp:\/\/x"/],
+    ['a bucket name that S3 refuses', { MLOPS_STORE: 's3://UPPER_case' }, /^MLOPS_STORE: bucket name/],
+    ['a prefix that climbs out', { MLOPS_STORE: 's3://bucket/a/../b' }, /^MLOPS_STORE: the prefix may not contain/],
+    ['an endpoint that is not a URL', { MLOPS_S3_ENDPOINT: '127.0.0.1:9000' }, /^MLOPS_S3_ENDPOINT: must be an http\(s\) URL/],
+    ['a non-boolean path-style flag', { MLOPS_S3_FORCE_PATH_STYLE: 'maybe' }, /^MLOPS_S3_FORCE_PATH_STYLE: must be true or false/],
+    ['a blank task queue', { MLOPS_TASK_QUEUE: '   ' }, /^MLOPS_TASK_QUEUE: must not be empty/],
+  ] as const) {
+    it(`names the variable for ${name}`, () => {
+      const result = validateConfig(env, cwd);
+      assert.equal(result.ok, false);
+      assert.match(!result.ok ? (result.issues[0] ?? '') : '', pattern);
+    });
+  }
+
+  it('lists every bad variable at once', () => {
+    const result = validateConfig({ MLOPS_S3_ENDPOINT: 'nope', MLOPS_S3_FORCE_PATH_STYLE: 'maybe' }, cwd);
+    assert.ok(!result.ok);
+    assert.equal(result.issues.length, 2);
+  });
+
+  describe('loadConfig', () => {
+    let home: string;
+    beforeEach(() => {
+      home = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-config-'));
+    });
+    afterEach(() => fs.rmSync(home, { recursive: true, force: true }));
+
+    it('throws a ConfigError with exit code 2 for a bad value', () => {
+      assert.throws(
+        () => loadConfig({ MLOPS_HOME: home, MLOPS_STORE: 'ftp://x' }, home),
+        (err: unknown) => err instanceof ConfigError && err.exitCode === 2 && /MLOPS_STORE/.test(err.message),
+      );
+    });
+
+    it('connects to 127.0.0.1:7233 by default and honours TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE', () => {
+      const none = loadConfig({ MLOPS_HOME: home }, home);
+      assert.equal(none.temporal.address, '127.0.0.1:7233');
+      assert.equal(none.temporal.namespace, 'default');
+      const set = loadConfig({ MLOPS_HOME: home, TEMPORAL_ADDRESS: 'temporal.internal:7234', TEMPORAL_NAMESPACE: 'ml' }, home);
+      assert.equal(set.temporal.address, 'temporal.internal:7234');
+      assert.equal(set.temporal.namespace, 'ml');
+    });
+
+    it('rejects a TEMPORAL_ADDRESS that is not host:port', () => {
+      assert.throws(() => loadConfig({ MLOPS_HOME: home, TEMPORAL_ADDRESS: 'http://x' }, home), /TEMPORAL_ADDRESS/);
+    });
+
+    it('turns on TLS when an API key is given (Temporal Cloud)', () => {
+      const cloud = loadConfig(
+        { MLOPS_HOME: home, TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_API_KEY: 'k', TEMPORAL_NAMESPACE: 'ns.acct' },
+        home,
+      );
+      assert.equal(cloud.temporal.connectionOptions.apiKey, 'k');
+      assert.equal(cloud.temporal.connectionOptions.tls, true);
+    });
+
+    it('falls back to the running dev stack for the Temporal address and the MinIO store', () => {
+      writeStackFile(home, {
+        temporal: { pid: 1, startedAt: '', logFile: '', address: '127.0.0.1:17233', namespace: 'default', uiUrl: '', dbFile: '' },
+        minio: { pid: 2, startedAt: '', logFile: '', endpoint: 'http://127.0.0.1:19000', consoleUrl: '', dataDir: '', bucket: 'mlops', accessKeyId: 'mlops' },
+      });
+      const config = loadConfig({ MLOPS_HOME: home }, home);
+      assert.equal(config.temporal.address, '127.0.0.1:17233');
+      assert.equal(config.store.kind, 's3');
+      assert.equal(config.store.kind === 's3' && config.store.endpoint, 'http://127.0.0.1:19000');
+      const explicit = loadConfig({ MLOPS_HOME: home, MLOPS_STORE: 'file://elsewhere' }, home);
+      assert.equal(explicit.store.kind, 'file');
+    });
+  });
+});

@@ -1,0 +1,75 @@
+/**
+ * The worker process: connects from config, registers the workflows and the activities built by
+ * `createActivities(deps)`, polls the chosen task queues, and shuts down gracefully on
+ * SIGINT/SIGTERM (the SDK runtime's shutdown signals drain in-flight tasks first).
+ */
+import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import type { LoadedConfig } from '../common/config';
+import { buildActivityDeps } from './dependencies';
+
+export type QueueRole = 'workflows' | 'training';
+
+export interface WorkerRunOptions {
+  config: LoadedConfig;
+  /** Which queues to poll. @default both */
+  roles?: QueueRole[];
+  /** Serve Prometheus metrics on 127.0.0.1:<port>. */
+  metricsPort?: number;
+  /** A pre-built workflow bundle (from `bundleWorkflowCode`), skipping the bundling at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  log?: (line: string) => void;
+}
+
+/** Installs the SDK runtime once per process (logging, optional Prometheus metrics). */
+export function installRuntime(metricsPort?: number): void {
+  Runtime.install({
+    logger: new DefaultLogger('WARN'),
+    telemetryOptions:
+      metricsPort === undefined ? undefined : { metrics: { prometheus: { bindAddress: `127.0.0.1:${metricsPort}` } } },
+  });
+}
+
+/** Creates the workers for the chosen queues on one connection. */
+export async function createWorkers(opts: WorkerRunOptions, connection: NativeConnection): Promise<Worker[]> {
+  const { config } = opts;
+  const roles = opts.roles ?? ['workflows', 'training'];
+  const activities = createActivities(buildActivityDeps(config));
+  const workers: Worker[] = [];
+  for (const role of roles) {
+    const common = { connection, namespace: config.temporal.namespace, activities };
+    if (role === 'workflows') {
+      workers.push(
+        await Worker.create({
+          ...common,
+          taskQueue: config.taskQueue,
+          ...(opts.workflowBundle
+            ? { workflowBundle: opts.workflowBundle }
+            : { workflowsPath: require.resolve('../workflows') }),
+        }),
+      );
+    } else {
+      workers.push(await Worker.create({ ...common, taskQueue: config.trainingTaskQueue }));
+    }
+  }
+  return workers;
+}
+
+/** Runs until a shutdown signal; resolves once every worker has drained. */
+export async function runWorker(opts: WorkerRunOptions): Promise<void> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  installRuntime(opts.metricsPort);
+  const connection = await NativeConnection.connect(opts.config.temporal.connectionOptions);
+  try {
+    const workers = await createWorkers(opts, connection);
+    const queues = workers.map((w) => w.options.taskQueue).join(', ');
+    log(
+      `worker polling ${queues} on ${opts.config.temporal.address} (namespace ${opts.config.temporal.namespace}), store ${opts.config.store.uri}` +
+        (opts.metricsPort === undefined ? '' : `, metrics on http://127.0.0.1:${opts.metricsPort}/metrics`),
+    );
+    await Promise.all(workers.map((w) => w.run()));
+    log('worker stopped');
+  } finally {
+    await connection.close();
+  }
+}

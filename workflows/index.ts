@@ -1,0 +1,2 @@
+/** Every workflow the worker registers. Workflow code runs in Temporal's sandbox: see eslint.config.mjs. */
+export { healthCheck } from './health-check';
