@@ -51,9 +51,7 @@ export class PreconditionFailedError extends Error {
     readonly expected: string | null,
   ) {
     super(
-      expected === null
-        ? `object ${key} already exists`
-        : `object ${key} changed: its etag is no longer ${expected}`,
+      expected === null ? `object ${key} already exists` : `object ${key} changed: its etag is no longer ${expected}`,
     );
   }
 }

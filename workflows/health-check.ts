@@ -14,7 +14,8 @@ export interface HealthCheckInput {
   queueTimeout?: string;
 }
 
-export type QueueHealth = { taskQueue: string; ok: true; probe: StoreProbeResult } | { taskQueue: string; ok: false; error: string };
+export type QueueHealth =
+  { taskQueue: string; ok: true; probe: StoreProbeResult } | { taskQueue: string; ok: false; error: string };
 
 export interface HealthCheckResult {
   ok: boolean;

@@ -8,9 +8,11 @@ export function validateKey(key: string, { allowEmpty = false, allowTrailingSlas
     if (allowEmpty) return key;
     throw new InvalidKeyError(key, 'must not be empty');
   }
-  if (key.startsWith('/') || /^[a-zA-Z]:[\\/]/.test(key)) throw new InvalidKeyError(key, 'must be relative, not absolute');
+  if (key.startsWith('/') || /^[a-zA-Z]:[\\/]/.test(key))
+    throw new InvalidKeyError(key, 'must be relative, not absolute');
   if (key.includes('\\')) throw new InvalidKeyError(key, 'must use / as separator');
-  if (key.includes('\0') || /[\x00-\x1f\x7f]/.test(key)) throw new InvalidKeyError(key, 'must not contain control characters');
+  if ([...key].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f))
+    throw new InvalidKeyError(key, 'must not contain control characters');
   if (Buffer.byteLength(key) > 1024) throw new InvalidKeyError(key, 'must be at most 1024 bytes');
   const segments = key.split('/');
   if (allowTrailingSlash && segments[segments.length - 1] === '') segments.pop();

@@ -19,7 +19,13 @@ export function registerHealth(program: Command, ctx: () => CommandContext): voi
         return client.workflow.execute(healthCheck, {
           workflowId,
           taskQueue: config.taskQueue,
-          args: [{ nonce: workflowId, taskQueues: [config.taskQueue, config.trainingTaskQueue], queueTimeout: opts.queueTimeout }],
+          args: [
+            {
+              nonce: workflowId,
+              taskQueues: [config.taskQueue, config.trainingTaskQueue],
+              queueTimeout: opts.queueTimeout,
+            },
+          ],
           staticSummary: 'health check: store round-trip on every task queue',
           workflowExecutionTimeout: '2m',
         });

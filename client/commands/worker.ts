@@ -10,7 +10,9 @@ export function registerWorker(program: Command, ctx: () => CommandContext): voi
     .command('worker')
     .description('run a worker: workflows and light activities, training jobs, or both')
     .addOption(
-      new Option('--queues <which>', 'which task queues to poll').choices(['all', 'workflows', 'training']).default('all'),
+      new Option('--queues <which>', 'which task queues to poll')
+        .choices(['all', 'workflows', 'training'])
+        .default('all'),
     )
     .option('--metrics-port <port>', 'serve Prometheus metrics on 127.0.0.1:<port>/metrics', parsePort)
     .action(async (opts: { queues: 'all' | QueueRole; metricsPort?: number }) => {
@@ -23,6 +25,7 @@ export function registerWorker(program: Command, ctx: () => CommandContext): voi
 /** Parses a TCP port argument. */
 export function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UserError(`port must be 1-65535, got ${JSON.stringify(value)}`, 2);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new UserError(`port must be 1-65535, got ${JSON.stringify(value)}`, 2);
   return port;
 }

@@ -63,3 +63,15 @@ function definedOnly(env: RawEnv): Record<string, string> {
   for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
   return out;
 }
+
+/** MinIO credentials for `mlops dev up`: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY when both are set, else the dev defaults. */
+export function devS3Credentials(env: RawEnv = process.env): {
+  accessKeyId: string;
+  secretAccessKey: string;
+  fromEnv: boolean;
+} {
+  const accessKeyId = env.AWS_ACCESS_KEY_ID?.trim();
+  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY?.trim();
+  if (accessKeyId && secretAccessKey) return { accessKeyId, secretAccessKey, fromEnv: true };
+  return { ...DEV_S3_CREDENTIALS, fromEnv: false };
+}

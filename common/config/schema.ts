@@ -37,16 +37,22 @@ export const envSchema = z.object({
   MLOPS_HOME: nonEmpty.optional().describe('Folder for local state (dev stack, default store). Default: ./.mlops'),
   MLOPS_STORE: nonEmpty
     .optional()
-    .describe('Object store: file:///abs/path, file://relative/path or s3://bucket/prefix. Default: file://$MLOPS_HOME/store'),
+    .describe(
+      'Object store: file:///abs/path, file://relative/path or s3://bucket/prefix. Default: file://$MLOPS_HOME/store',
+    ),
   MLOPS_S3_ENDPOINT: z
     .url({ protocol: /^https?$/, message: 'must be an http(s) URL, e.g. http://127.0.0.1:9000' })
     .optional()
     .describe('S3 API endpoint for MinIO, R2 and friends; unset for AWS S3'),
-  MLOPS_S3_FORCE_PATH_STYLE: bool.optional().describe('Path-style S3 addressing. Default: true when MLOPS_S3_ENDPOINT is set'),
+  MLOPS_S3_FORCE_PATH_STYLE: bool
+    .optional()
+    .describe('Path-style S3 addressing. Default: true when MLOPS_S3_ENDPOINT is set'),
   AWS_REGION: nonEmpty.optional().describe('S3 region. Default: us-east-1'),
   AWS_ACCESS_KEY_ID: nonEmpty.optional(),
   AWS_SECRET_ACCESS_KEY: nonEmpty.optional(),
-  MLOPS_TASK_QUEUE: nonEmpty.optional().describe(`Workflow and light-activity task queue. Default: ${DEFAULT_TASK_QUEUE}`),
+  MLOPS_TASK_QUEUE: nonEmpty
+    .optional()
+    .describe(`Workflow and light-activity task queue. Default: ${DEFAULT_TASK_QUEUE}`),
   MLOPS_TRAINING_TASK_QUEUE: nonEmpty
     .optional()
     .describe(`Training and evaluation task queue. Default: ${DEFAULT_TRAINING_TASK_QUEUE}`),

@@ -38,7 +38,10 @@ describe('mlops CLI', function () {
   });
 
   it('says plainly when the Temporal server cannot be reached', async () => {
-    const result = await runCli(['health'], { TEMPORAL_ADDRESS: '127.0.0.1:1', MLOPS_HOME: `/tmp/mlops-none-${randomUUID()}` });
+    const result = await runCli(['health'], {
+      TEMPORAL_ADDRESS: '127.0.0.1:1',
+      MLOPS_HOME: `/tmp/mlops-none-${randomUUID()}`,
+    });
     assert.equal(result.code, 3);
     assert.match(result.stderr, /cannot reach Temporal at 127\.0\.0\.1:1/);
   });

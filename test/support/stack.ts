@@ -96,7 +96,13 @@ async function startMinio(tmpDir: string): Promise<TestMinio> {
     child.kill('SIGKILL');
     throw new Error(`MinIO did not become healthy at ${endpoint}; log:\n${fs.readFileSync(logFile, 'utf8')}`);
   }
-  return { endpoint, bucket, accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey, process: child };
+  return {
+    endpoint,
+    bucket,
+    accessKeyId: settings.accessKeyId,
+    secretAccessKey: settings.secretAccessKey,
+    process: child,
+  };
 }
 
 async function stopProcess(child: ChildProcess): Promise<void> {

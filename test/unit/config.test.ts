@@ -12,7 +12,11 @@ describe('configuration', () => {
     const result = validateConfig({}, cwd);
     assert.ok(result.ok);
     assert.equal(result.config.home, '/srv/project/.mlops');
-    assert.deepEqual(result.config.store, { kind: 'file', root: '/srv/project/.mlops/store', uri: 'file:///srv/project/.mlops/store' });
+    assert.deepEqual(result.config.store, {
+      kind: 'file',
+      root: '/srv/project/.mlops/store',
+      uri: 'file:///srv/project/.mlops/store',
+    });
     assert.equal(result.config.taskQueue, 'mlops');
     assert.equal(result.config.trainingTaskQueue, 'mlops-training');
   });
@@ -50,8 +54,16 @@ describe('configuration', () => {
     ['an unsupported store scheme', { MLOPS_STORE: 'ftp://x' }, /^MLOPS_STORE: unsupported store "ftp:\/\/x"/],
     ['a bucket name that S3 refuses', { MLOPS_STORE: 's3://UPPER_case' }, /^MLOPS_STORE: bucket name/],
     ['a prefix that climbs out', { MLOPS_STORE: 's3://bucket/a/../b' }, /^MLOPS_STORE: the prefix may not contain/],
-    ['an endpoint that is not a URL', { MLOPS_S3_ENDPOINT: '127.0.0.1:9000' }, /^MLOPS_S3_ENDPOINT: must be an http\(s\) URL/],
-    ['a non-boolean path-style flag', { MLOPS_S3_FORCE_PATH_STYLE: 'maybe' }, /^MLOPS_S3_FORCE_PATH_STYLE: must be true or false/],
+    [
+      'an endpoint that is not a URL',
+      { MLOPS_S3_ENDPOINT: '127.0.0.1:9000' },
+      /^MLOPS_S3_ENDPOINT: must be an http\(s\) URL/,
+    ],
+    [
+      'a non-boolean path-style flag',
+      { MLOPS_S3_FORCE_PATH_STYLE: 'maybe' },
+      /^MLOPS_S3_FORCE_PATH_STYLE: must be true or false/,
+    ],
     ['a blank task queue', { MLOPS_TASK_QUEUE: '   ' }, /^MLOPS_TASK_QUEUE: must not be empty/],
   ] as const) {
     it(`names the variable for ${name}`, () => {
@@ -85,7 +97,10 @@ describe('configuration', () => {
       const none = loadConfig({ MLOPS_HOME: home }, home);
       assert.equal(none.temporal.address, '127.0.0.1:7233');
       assert.equal(none.temporal.namespace, 'default');
-      const set = loadConfig({ MLOPS_HOME: home, TEMPORAL_ADDRESS: 'temporal.internal:7234', TEMPORAL_NAMESPACE: 'ml' }, home);
+      const set = loadConfig(
+        { MLOPS_HOME: home, TEMPORAL_ADDRESS: 'temporal.internal:7234', TEMPORAL_NAMESPACE: 'ml' },
+        home,
+      );
       assert.equal(set.temporal.address, 'temporal.internal:7234');
       assert.equal(set.temporal.namespace, 'ml');
     });
@@ -96,7 +111,12 @@ describe('configuration', () => {
 
     it('turns on TLS when an API key is given (Temporal Cloud)', () => {
       const cloud = loadConfig(
-        { MLOPS_HOME: home, TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_API_KEY: 'k', TEMPORAL_NAMESPACE: 'ns.acct' },
+        {
+          MLOPS_HOME: home,
+          TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233',
+          TEMPORAL_API_KEY: 'k',
+          TEMPORAL_NAMESPACE: 'ns.acct',
+        },
         home,
       );
       assert.equal(cloud.temporal.connectionOptions.apiKey, 'k');
@@ -105,8 +125,25 @@ describe('configuration', () => {
 
     it('falls back to the running dev stack for the Temporal address and the MinIO store', () => {
       writeStackFile(home, {
-        temporal: { pid: 1, startedAt: '', logFile: '', address: '127.0.0.1:17233', namespace: 'default', uiUrl: '', dbFile: '' },
-        minio: { pid: 2, startedAt: '', logFile: '', endpoint: 'http://127.0.0.1:19000', consoleUrl: '', dataDir: '', bucket: 'mlops', accessKeyId: 'mlops' },
+        temporal: {
+          pid: 1,
+          startedAt: '',
+          logFile: '',
+          address: '127.0.0.1:17233',
+          namespace: 'default',
+          uiUrl: '',
+          dbFile: '',
+        },
+        minio: {
+          pid: 2,
+          startedAt: '',
+          logFile: '',
+          endpoint: 'http://127.0.0.1:19000',
+          consoleUrl: '',
+          dataDir: '',
+          bucket: 'mlops',
+          accessKeyId: 'mlops',
+        },
       });
       const config = loadConfig({ MLOPS_HOME: home }, home);
       assert.equal(config.temporal.address, '127.0.0.1:17233');
