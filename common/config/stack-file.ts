@@ -10,6 +10,8 @@ const pieceSchema = z.object({
   pid: z.number().int(),
   startedAt: z.string(),
   logFile: z.string(),
+  /** The argv it was started with: with the pid, how `mlops dev` recognises its own process. */
+  command: z.array(z.string()).optional(),
 });
 
 export const stackFileSchema = z.object({

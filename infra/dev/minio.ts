@@ -14,7 +14,15 @@ export interface MinioSettings {
 }
 
 export function minioArgs(s: MinioSettings): string[] {
-  return ['server', s.dataDir, '--address', `127.0.0.1:${s.port}`, '--console-address', `127.0.0.1:${s.consolePort}`, '--quiet'];
+  return [
+    'server',
+    s.dataDir,
+    '--address',
+    `127.0.0.1:${s.port}`,
+    '--console-address',
+    `127.0.0.1:${s.consolePort}`,
+    '--quiet',
+  ];
 }
 
 export function minioEnv(s: MinioSettings): NodeJS.ProcessEnv {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { freePort } from '../../infra/dev/ports';
 import { runCli, startCli } from '../support/cli';
 import { testStack } from '../support/stack';
 
@@ -50,6 +51,7 @@ describe('mlops CLI', function () {
     let worker: ChildProcess | undefined;
     let workerLog = '';
     let env: NodeJS.ProcessEnv;
+    let metricsPort: number;
 
     before(async () => {
       const { address, namespace, minio } = testStack();
@@ -65,7 +67,8 @@ describe('mlops CLI', function () {
         MLOPS_TASK_QUEUE: `mlops-cli-${id}`,
         MLOPS_TRAINING_TASK_QUEUE: `mlops-training-cli-${id}`,
       };
-      worker = startCli(['worker'], env);
+      metricsPort = await freePort();
+      worker = startCli(['worker', '--metrics-port', String(metricsPort)], env);
       worker.stderr?.on('data', (d: Buffer) => (workerLog += d.toString()));
       worker.stdout?.on('data', (d: Buffer) => (workerLog += d.toString()));
       const deadline = Date.now() + 45_000;
@@ -93,6 +96,12 @@ describe('mlops CLI', function () {
         ],
       );
       assert.equal(report.queues[0].probe.storeUri, env.MLOPS_STORE);
+    });
+
+    it('serves Prometheus metrics of the worker when asked to', async () => {
+      const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      assert.equal(res.status, 200);
+      assert.match(await res.text(), /^temporal_\w+/m);
     });
 
     it('shuts the worker down gracefully on SIGTERM', async () => {

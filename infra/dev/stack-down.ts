@@ -1,0 +1,74 @@
+/**
+ * `stackDown`: stops the processes `mlops dev up` recorded (and only those: a pid now running
+ * something else is left alone), removes them from `.mlops/stack.json`, and keeps the data
+ * unless asked to purge it.
+ */
+import fs from 'node:fs';
+import type { StackFile } from '../../common/config/stack-file';
+import { readStackFile } from '../../common/config/stack-file';
+import { UserError } from '../../common/errors';
+import type { StopOutcome } from './processes';
+import { stopProcessGroup } from './processes';
+import type { PieceName } from './stack-status';
+import { minioRunning, saveStack, stackPaths, temporalRunning } from './stack-status';
+
+export interface StoppedPiece {
+  piece: PieceName;
+  pid: number;
+  /** `not-running`: the record was stale (process gone, or its pid reused by another program). */
+  outcome: StopOutcome | 'not-running';
+}
+
+export interface StackDownResult {
+  home: string;
+  pieces: StoppedPiece[];
+  /** Data paths removed with `purge`. */
+  purged: string[];
+}
+
+/** Stops the recorded pieces of the local stack; with `purge`, also deletes their data. */
+export async function stackDown(
+  home: string,
+  opts: { purge?: boolean; graceMs?: number } = {},
+): Promise<StackDownResult> {
+  const stack = readStackFile(home);
+  const targets: { piece: PieceName; pid: number; running: boolean }[] = [];
+  if (stack.temporal)
+    targets.push({ piece: 'temporal', pid: stack.temporal.pid, running: temporalRunning(stack.temporal) });
+  if (stack.minio) targets.push({ piece: 'minio', pid: stack.minio.pid, running: minioRunning(stack.minio) });
+
+  const settled = await Promise.allSettled(
+    targets.map(async (t): Promise<StoppedPiece> => {
+      const outcome = t.running ? await stopProcessGroup(t.pid, opts.graceMs) : 'not-running';
+      forget(home, t.piece);
+      return { piece: t.piece, pid: t.pid, outcome };
+    }),
+  );
+  const errors = settled.flatMap((s, i) =>
+    s.status === 'rejected' ? [`${targets[i]?.piece}: ${(s.reason as Error).message}`] : [],
+  );
+  if (errors.length > 0) throw new UserError(`could not stop the stack:\n${errors.join('\n')}`, 1);
+  const pieces = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+
+  const purged = opts.purge ? purge(home, stack) : [];
+  return { home, pieces, purged };
+}
+
+function forget(home: string, piece: PieceName): void {
+  saveStack(home, { ...readStackFile(home), [piece]: undefined });
+}
+
+function purge(home: string, stack: StackFile): string[] {
+  const paths = stackPaths(home);
+  const dbFile = stack.temporal?.dbFile ?? paths.dbFile;
+  const candidates = [
+    dbFile,
+    `${dbFile}-wal`,
+    `${dbFile}-shm`,
+    `${dbFile}-journal`,
+    stack.minio?.dataDir ?? paths.minioDir,
+  ];
+  const removed = candidates.filter((p) => fs.existsSync(p));
+  for (const p of removed) fs.rmSync(p, { recursive: true, force: true });
+  return removed;
+}

@@ -1,0 +1,136 @@
+/**
+ * What the local stack looks like right now: each piece recorded in `.mlops/stack.json`, and
+ * whether its process is still the one `mlops dev up` started (pid alive and same command line).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { StackFile } from '../../common/config/stack-file';
+import { readStackFile, stackFilePath, writeStackFile } from '../../common/config/stack-file';
+import { processCommandLine, isProcessRunning } from './processes';
+
+export type PieceName = 'temporal' | 'minio';
+export type PieceState = 'up' | 'down';
+
+export interface TemporalStatus {
+  state: PieceState;
+  /** gRPC host:port; null when no Temporal is recorded. */
+  address: string | null;
+  namespace: string | null;
+  uiUrl: string | null;
+  pid: number | null;
+  startedAt: string | null;
+  logFile: string | null;
+  dbFile: string;
+}
+
+export interface MinioStatus {
+  state: PieceState;
+  /** S3 API host:port. */
+  address: string;
+  endpoint: string;
+  consoleUrl: string;
+  bucket: string;
+  accessKeyId: string;
+  dataDir: string;
+  pid: number;
+  startedAt: string;
+  logFile: string;
+}
+
+export interface StackStatus {
+  home: string;
+  temporal: TemporalStatus;
+  /** null when MinIO is not part of the recorded stack. */
+  minio: MinioStatus | null;
+}
+
+/** Where the stack keeps its data and logs under the home folder. */
+export function stackPaths(home: string): { dbFile: string; minioDir: string; logDir: string } {
+  return {
+    dbFile: path.join(home, 'temporal.db'),
+    minioDir: path.join(home, 'minio'),
+    logDir: path.join(home, 'logs'),
+  };
+}
+
+type TemporalRecord = NonNullable<StackFile['temporal']>;
+type MinioRecord = NonNullable<StackFile['minio']>;
+
+/** Whether the recorded Temporal process is alive and still ours. */
+export function temporalRunning(record: TemporalRecord): boolean {
+  return recordedProcessRunning(record, 'temporal', record.dbFile);
+}
+
+/** Whether the recorded MinIO process is alive and still ours. */
+export function minioRunning(record: MinioRecord): boolean {
+  return recordedProcessRunning(record, 'minio', record.dataDir);
+}
+
+/** Reads the stack file and checks each recorded process; changes nothing. */
+export function stackStatus(home: string): StackStatus {
+  const stack = readStackFile(home);
+  return { home, temporal: temporalStatus(home, stack.temporal), minio: minioStatus(stack.minio) };
+}
+
+/** The status of a Temporal record (or of none). */
+export function temporalStatus(home: string, record: TemporalRecord | undefined): TemporalStatus {
+  if (!record) {
+    const none = { address: null, namespace: null, uiUrl: null, pid: null, startedAt: null, logFile: null };
+    return { state: 'down', ...none, dbFile: stackPaths(home).dbFile };
+  }
+  return {
+    state: temporalRunning(record) ? 'up' : 'down',
+    address: record.address,
+    namespace: record.namespace,
+    uiUrl: record.uiUrl,
+    pid: record.pid,
+    startedAt: record.startedAt,
+    logFile: record.logFile,
+    dbFile: record.dbFile,
+  };
+}
+
+/** The status of a MinIO record, or null when there is none. */
+export function minioStatus(record: MinioRecord | undefined): MinioStatus | null {
+  if (!record) return null;
+  return {
+    state: minioRunning(record) ? 'up' : 'down',
+    address: hostOf(record.endpoint),
+    endpoint: record.endpoint,
+    consoleUrl: record.consoleUrl,
+    bucket: record.bucket,
+    accessKeyId: record.accessKeyId,
+    dataDir: record.dataDir,
+    pid: record.pid,
+    startedAt: record.startedAt,
+    logFile: record.logFile,
+  };
+}
+
+/** Writes the stack file with only the pieces present; removes it when none is left. */
+export function saveStack(home: string, stack: StackFile): void {
+  const pruned: StackFile = {};
+  if (stack.temporal) pruned.temporal = stack.temporal;
+  if (stack.minio) pruned.minio = stack.minio;
+  if (!pruned.temporal && !pruned.minio) fs.rmSync(stackFilePath(home), { force: true });
+  else writeStackFile(home, pruned);
+}
+
+function recordedProcessRunning(
+  record: { pid: number; command?: string[] },
+  binaryName: string,
+  marker: string,
+): boolean {
+  if (record.command) return isProcessRunning(record.pid, record.command);
+  // a record without its command line: accept only the right binary working on the right data
+  const argv = processCommandLine(record.pid);
+  return !!argv && path.basename(argv[0]?.split(' ')[0] ?? '') === binaryName && argv.join(' ').includes(marker);
+}
+
+function hostOf(endpoint: string): string {
+  try {
+    return new URL(endpoint).host;
+  } catch {
+    return endpoint;
+  }
+}
