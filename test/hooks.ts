@@ -5,6 +5,8 @@
 import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { startTestStack, stopTestStack } from './support/stack';
 
+// the lockfile pins an AWS SDK that supports Node 20; its notice about future releases is noise
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
 export const mochaHooks = {

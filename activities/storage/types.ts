@@ -9,7 +9,10 @@ import type { Readable } from 'node:stream';
 export interface ObjectInfo {
   key: string;
   size: number;
-  /** Opaque version tag; changes on every write. Used for compare-and-swap. */
+  /**
+   * Opaque version tag derived from the content (sha256 on the filesystem, S3's ETag on S3): it
+   * changes whenever the body changes; rewriting identical bytes may keep it. Used for compare-and-swap.
+   */
   etag: string;
   lastModified: Date;
 }

@@ -1,0 +1,233 @@
+/**
+ * `S3BlobStore`: objects in a bucket under a key prefix, on AWS S3 or any S3 API (MinIO, R2 …;
+ * set `endpoint` and `forcePathStyle` for those).
+ *
+ * - Bodies stream through `@aws-sdk/lib-storage`'s `Upload`: one PutObject up to `partSize`,
+ *   multipart above it (the multipart upload is aborted on failure), with memory bounded by about
+ *   `queueSize` parts whatever the object's size. Conditions ride on the request that makes the
+ *   object visible (PutObject or CompleteMultipartUpload).
+ * - Etags are S3's, without the quotes; they change whenever the content does.
+ * - Conditional writes are S3 conditional requests: `If-None-Match: *` (create only) and
+ *   `If-Match: <etag>` (compare-and-swap). 412 means the condition did not hold; 409 means a
+ *   concurrent conditional write was in flight (retried when the body is in memory, otherwise
+ *   reported as a lost race after re-reading the object).
+ * - Everything else (network, throttling, 5xx) is thrown as is: activities retry.
+ */
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { NotFoundError } from '../../common/errors';
+import { isReplayable, readAll, toBuffer, toReadable } from './body';
+import { validateKey, validatePrefix } from './keys';
+import { isConditionalConflict, isNotFound, isPreconditionFailed } from './s3-errors';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { BlobStore, Body, CompareAndSwapResult, ObjectInfo, PutIfAbsentResult, PutOptions } from './types';
+
+export interface S3BlobStoreOptions {
+  bucket: string;
+  /** Key prefix inside the bucket ('' for the whole bucket); keys are relative to it. @default '' */
+  prefix?: string;
+  /** A client to share; otherwise one is made from `clientConfig` (and closed by `destroy`). */
+  client?: S3Client;
+  clientConfig?: S3ClientConfig;
+  /** @default s3://<bucket>/<prefix> */
+  uri?: string;
+  /** Keys per ListObjectsV2 page. @default 1000 */
+  pageSize?: number;
+  /** Multipart part size in bytes (at least 5 MiB; objects up to 10,000 parts). @default 8 MiB */
+  partSize?: number;
+  /** Parts uploaded at once; memory stays near a few `partSize`s. @default 2 */
+  queueSize?: number;
+}
+
+type Condition = { IfNoneMatch: '*' } | { IfMatch: string };
+type ConditionalOutcome = { written: true; etag: string } | { written: false };
+
+const CONFLICT_RETRIES = 5;
+const MiB = 1024 * 1024;
+const MIN_PART_SIZE = 5 * MiB;
+const DEFAULT_PART_SIZE = 8 * MiB;
+
+/** A `BlobStore` on a bucket and key prefix of an S3 API. */
+export class S3BlobStore implements BlobStore {
+  readonly uri: string;
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly client: S3Client;
+  private readonly ownsClient: boolean;
+  private readonly base: string;
+  private readonly pageSize: number;
+  private readonly partSize: number;
+  private readonly queueSize: number;
+
+  constructor(options: S3BlobStoreOptions) {
+    this.bucket = options.bucket;
+    this.prefix = (options.prefix ?? '').replace(/^\/+|\/+$/g, '');
+    if (this.prefix !== '') validateKey(this.prefix);
+    this.base = this.prefix === '' ? '' : `${this.prefix}/`;
+    this.uri = options.uri ?? `s3://${this.bucket}${this.prefix === '' ? '' : `/${this.prefix}`}`;
+    this.ownsClient = options.client === undefined;
+    this.client = options.client ?? new S3Client(options.clientConfig ?? {});
+    this.pageSize = Math.min(1000, Math.max(1, options.pageSize ?? 1000));
+    this.partSize = Math.max(MIN_PART_SIZE, options.partSize ?? DEFAULT_PART_SIZE);
+    this.queueSize = options.queueSize ?? 2;
+  }
+
+  /** Closes the client's connections if this store made the client. */
+  destroy(): void {
+    if (this.ownsClient) this.client.destroy();
+  }
+
+  /** Streams an object's body; throws `NotFoundError` when absent. */
+  async get(key: string): Promise<Readable> {
+    const Key = this.objectKey(key);
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key }));
+      if (out.Body instanceof Readable) return out.Body;
+      if (out.Body === undefined) return Readable.from([]);
+      throw new Error(`GetObject ${Key}: unexpected body type ${typeof out.Body}`);
+    } catch (error) {
+      if (isNotFound(error)) throw new NotFoundError(key);
+      throw error;
+    }
+  }
+
+  /** Reads a whole (small) object; throws `NotFoundError` when absent. */
+  async getBytes(key: string): Promise<Buffer> {
+    return readAll(await this.get(key));
+  }
+
+  /** Writes an object (multipart above `partSize`), replacing any previous body. */
+  async put(key: string, body: Body, options?: PutOptions): Promise<{ etag: string }> {
+    return { etag: await this.upload(this.objectKey(key), body, options) };
+  }
+
+  /** Object metadata, or `undefined` when absent. */
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    const Key = this.objectKey(key);
+    try {
+      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key }));
+      return {
+        key,
+        size: out.ContentLength ?? 0,
+        etag: unquote(out.ETag),
+        lastModified: out.LastModified ?? new Date(0),
+      };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Objects whose key starts with `prefix`, in key order, one ListObjectsV2 page at a time. */
+  list(prefix: string): AsyncIterable<ObjectInfo> {
+    validatePrefix(prefix);
+    return this.listPages(prefix);
+  }
+
+  /** Deletes an object; deleting an absent object is not an error. */
+  async delete(key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+  }
+
+  /** Writes only if no object exists at `key` (If-None-Match: *). */
+  async putIfAbsent(key: string, body: Body, options?: PutOptions): Promise<PutIfAbsentResult> {
+    const outcome = await this.conditionalPut(key, body, options, { IfNoneMatch: '*' });
+    if (outcome.written) return { created: true, etag: outcome.etag };
+    const current = await this.head(key);
+    if (current) return { created: false, etag: current.etag };
+    // Refused because of a concurrent write that has since disappeared: let the caller retry.
+    throw new Error(`putIfAbsent ${key}: a concurrent write interfered and the object is gone; retry`);
+  }
+
+  /** Replaces the object only if its etag is still `expectedEtag` (If-Match), or if absent when `null`. */
+  async compareAndSwap(
+    key: string,
+    expectedEtag: string | null,
+    body: Body,
+    options?: PutOptions,
+  ): Promise<CompareAndSwapResult> {
+    const condition: Condition = expectedEtag === null ? { IfNoneMatch: '*' } : { IfMatch: `"${expectedEtag}"` };
+    const outcome = await this.conditionalPut(key, body, options, condition);
+    if (outcome.written) return { swapped: true, etag: outcome.etag };
+    const current = await this.head(key);
+    return { swapped: false, currentEtag: current?.etag ?? null };
+  }
+
+  private objectKey(key: string): string {
+    return this.base + validateKey(key);
+  }
+
+  private async *listPages(prefix: string): AsyncGenerator<ObjectInfo> {
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: this.base + prefix,
+          MaxKeys: this.pageSize,
+          ContinuationToken: token,
+        }),
+      );
+      for (const object of page.Contents ?? []) {
+        if (object.Key === undefined || !object.Key.startsWith(this.base)) continue;
+        const key = object.Key.slice(this.base.length);
+        if (key === '' || key.endsWith('/')) continue; // folder placeholders made by other tools
+        yield {
+          key,
+          size: object.Size ?? 0,
+          etag: unquote(object.ETag),
+          lastModified: object.LastModified ?? new Date(0),
+        };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+  }
+
+  /** A conditional upload; `written: false` when the condition failed (or lost to a concurrent write). */
+  private async conditionalPut(
+    key: string,
+    body: Body,
+    options: PutOptions | undefined,
+    condition: Condition,
+  ): Promise<ConditionalOutcome> {
+    const Key = this.objectKey(key);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return { written: true, etag: await this.upload(Key, body, options, condition) };
+      } catch (error) {
+        // If-Match on an absent object is a 404 on AWS and a 412 on MinIO: either way, not written.
+        if (isPreconditionFailed(error) || ('IfMatch' in condition && isNotFound(error))) return { written: false };
+        if (!isConditionalConflict(error)) throw error;
+        if (!isReplayable(body) || attempt >= CONFLICT_RETRIES) return { written: false };
+        await sleep(10 * attempt * (0.5 + Math.random()));
+      }
+    }
+  }
+
+  /** Writes `body` to `Key` (full object key) and returns the new etag. */
+  private async upload(Key: string, body: Body, options?: PutOptions, condition?: Condition): Promise<string> {
+    const target = { client: this.client, Bucket: this.bucket, Key, ContentType: options?.contentType, ...condition };
+    const { client, ...params } = target;
+    const upload = new Upload({
+      client,
+      params: { ...params, Body: isReplayable(body) ? toBuffer(body) : toReadable(body) },
+      partSize: this.partSize,
+      queueSize: this.queueSize,
+      leavePartsOnError: false,
+    });
+    const out = await upload.done();
+    return unquote(out.ETag);
+  }
+}
+
+function unquote(etag: string | undefined): string {
+  return (etag ?? '').replace(/^"|"$/g, '');
+}

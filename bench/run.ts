@@ -1,0 +1,52 @@
+/**
+ * `npm run bench`: runs every benchmark, each case side by side with its anchor in one run, and
+ * rewrites docs/benchmarks.md with the results and the machine they came from.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { rate } from './measure';
+import { runStoreBench, type Comparison } from './store.bench';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+async function main(): Promise<void> {
+  const store = await runStoreBench();
+  const doc = render([{ title: 'Object store', source: 'bench/store.bench.ts', rows: store }]);
+  const file = path.join(__dirname, '..', 'docs', 'benchmarks.md');
+  fs.writeFileSync(file, doc);
+  process.stdout.write(doc);
+}
+
+function render(sections: { title: string; source: string; rows: Comparison[] }[]): string {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const lines = [
+    '# Benchmarks',
+    '',
+    'Each case runs side by side with its anchor in the same run; times are medians of several',
+    'repetitions after a warm-up. Reproduce with:',
+    '',
+    '```sh',
+    'npm run setup && npm run bench',
+    '```',
+    '',
+    `Last run: ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} × ${cpu}, ` +
+      `${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}.`,
+  ];
+  for (const section of sections) {
+    lines.push('', `## ${section.title}`, '', `Source: \`${section.source}\`.`, '');
+    lines.push('| scenario | ours | anchor | ours / anchor time |', '|---|---|---|---|');
+    for (const r of section.rows) {
+      lines.push(
+        `| ${r.scenario} | ${r.ours.name}: ${r.ours.ms.toFixed(0)} ms (${rate(r.ours)}) | ` +
+          `${r.anchor.name}: ${r.anchor.ms.toFixed(0)} ms (${rate(r.anchor)}) | ${(r.ours.ms / r.anchor.ms).toFixed(2)} |`,
+      );
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

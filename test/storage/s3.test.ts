@@ -1,0 +1,58 @@
+/** What only the S3 store has to get right, against the run's MinIO: multipart hygiene and key prefixes. */
+import assert from 'node:assert/strict';
+import { ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { S3BlobStore } from '../../activities/storage/s3';
+import { testStack } from '../support/stack';
+import { listAll, MiB } from './helpers';
+
+describe('S3BlobStore', function () {
+  let client: S3Client;
+  let bucket: string;
+
+  before(function () {
+    const minio = testStack().minio;
+    bucket = minio.bucket;
+    client = new S3Client({
+      endpoint: minio.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: minio.accessKeyId, secretAccessKey: minio.secretAccessKey },
+    });
+  });
+
+  after(function () {
+    client.destroy();
+  });
+
+  it('aborts its multipart upload when the body fails after some parts went up', async function () {
+    const prefix = `s3-store/${randomUUID()}`;
+    const store = new S3BlobStore({ client, bucket, prefix });
+    const body = Readable.from(
+      (async function* () {
+        for (let i = 0; i < 20; i++) yield Buffer.alloc(MiB, i);
+        throw new Error('source failed');
+      })(),
+      { objectMode: false },
+    );
+    await assert.rejects(store.put('big.bin', body), /source failed/);
+    // MinIO lists multipart uploads of one exact key only, hence the full key as the prefix.
+    const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: `${prefix}/big.bin` }));
+    assert.deepEqual(uploads.Uploads ?? [], []);
+    assert.equal(await store.head('big.bin'), undefined);
+  });
+
+  it('keeps keys relative to its prefix and never lists a sibling prefix', async function () {
+    const root = `s3-store/${randomUUID()}`;
+    const store = new S3BlobStore({ client, bucket, prefix: `${root}/a` });
+    const sibling = new S3BlobStore({ client, bucket, prefix: `${root}/ab` });
+    await store.put('k', '1');
+    await sibling.put('k', '2');
+    assert.deepEqual(
+      (await listAll(store, '')).map((info) => info.key),
+      ['k'],
+    );
+    assert.equal(store.uri, `s3://${bucket}/${root}/a`);
+  });
+});
