@@ -65,6 +65,22 @@ export async function runStoreBench(): Promise<Comparison[]> {
       }),
     });
     results.push({
+      scenario: `${SMALL_COUNT} × 4 KiB put + get, filesystem, durable anchor, ${CONCURRENCY} at a time`,
+      ours: await measure('FilesystemBlobStore', SMALL_COUNT, 'obj', smallRoundTrip(fsStore)),
+      anchor: await measure('node:fs write temp + fsync + rename + readFile', SMALL_COUNT, 'obj', async (rep) => {
+        fs.mkdirSync(path.join(rawFsDir, `durable-${rep}`), { recursive: true });
+        await pool(SMALL_COUNT, CONCURRENCY, async (i) => {
+          const file = path.join(rawFsDir, `durable-${rep}`, String(i));
+          const handle = await fs.promises.open(`${file}.tmp`, 'w');
+          await handle.writeFile(small);
+          await handle.sync();
+          await handle.close();
+          await fs.promises.rename(`${file}.tmp`, file);
+          await fs.promises.readFile(file);
+        });
+      }),
+    });
+    results.push({
       scenario: `${SMALL_COUNT} × 4 KiB put + get, MinIO, ${CONCURRENCY} at a time`,
       ours: await measure('S3BlobStore', SMALL_COUNT, 'obj', smallRoundTrip(s3Store)),
       anchor: await measure('S3Client PutObject + GetObject', SMALL_COUNT, 'obj', async (rep) =>
