@@ -2,12 +2,13 @@
  * mocha root hooks: start the shared Temporal dev server and MinIO once for the whole run.
  * Set MLOPS_TEST_NO_STACK=1 to run pure unit tests without servers (the default runs everything).
  */
-import { Runtime, DefaultLogger } from '@temporalio/worker';
+import { Runtime } from '@temporalio/worker';
+import { workerLogger } from '../worker/run';
 import { startTestStack, stopTestStack } from './support/stack';
 
 // the lockfile pins an AWS SDK that supports Node 20; its notice about future releases is noise
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-Runtime.install({ logger: new DefaultLogger('WARN') });
+Runtime.install({ logger: workerLogger });
 
 export const mochaHooks = {
   async beforeAll(this: Mocha.Context) {

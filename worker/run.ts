@@ -21,10 +21,21 @@ export interface WorkerRunOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * Worker warnings go to stderr, except the SDK's note that the training queue's worker polls no
+ * workflows: that is the design (training hosts run activities only), not something to fix.
+ */
+export const workerLogger = new DefaultLogger('WARN', (entry) => {
+  if (entry.message.startsWith('No workflows registered')) return;
+  process.stderr.write(
+    `${new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString()} [${entry.level}] ${entry.message}${entry.meta ? ` ${JSON.stringify(entry.meta)}` : ''}\n`,
+  );
+});
+
 /** Installs the SDK runtime once per process (logging, optional Prometheus metrics). */
 export function installRuntime(metricsPort?: number): void {
   Runtime.install({
-    logger: new DefaultLogger('WARN'),
+    logger: workerLogger,
     telemetryOptions:
       metricsPort === undefined ? undefined : { metrics: { prometheus: { bindAddress: `127.0.0.1:${metricsPort}` } } },
   });
