@@ -4,6 +4,7 @@
  *
  * - ./types.ts        the `BlobStore` interface and its result types
  * - ./keys.ts         key rules: relative `/`-separated paths, nothing that escapes the store
+ * - ./json.ts         JSON objects with their etags, backoff for lost races, bounded parallel maps
  * - ./filesystem.ts   `FilesystemBlobStore`, the local default (`file://…`, `.mlops/store`)
  * - ./s3.ts           `S3BlobStore`, for AWS S3 and S3 APIs such as MinIO and R2 (`s3://…`)
  * - this file         `createBlobStore(config)`, the one place a backend is picked

@@ -3,11 +3,12 @@
  * running dev stack, and loads the Temporal connection through `@temporalio/envconfig`
  * (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE).
  */
+import os from 'node:os';
 import path from 'node:path';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { ConfigError } from '../errors';
-import type { Config, RawEnv, StackDefaults } from './schema';
+import type { Config, Host, RawEnv, StackDefaults } from './schema';
 import { validateConfig } from './schema';
 import { readStackFile } from './stack-file';
 
@@ -38,7 +39,7 @@ export function loadConfig(env: RawEnv = process.env, cwd: string = process.cwd(
       secretAccessKey: DEV_S3_CREDENTIALS.secretAccessKey,
     };
   }
-  const result = validateConfig(env, cwd, defaults);
+  const result = validateConfig(env, cwd, defaults, currentHost());
   if (!result.ok) throw new ConfigError(result.issues);
   return { ...result.config, temporal: loadTemporal(env, stack.temporal?.address, stack.temporal?.namespace) };
 }
@@ -56,6 +57,16 @@ function loadTemporal(env: RawEnv, stackAddress?: string, stackNamespace?: strin
   }
   const namespace = loaded.namespace ?? stackNamespace ?? 'default';
   return { address, namespace, connectionOptions: { ...loaded.connectionOptions, address } };
+}
+
+function currentHost(): Host {
+  let user = 'unknown';
+  try {
+    user = os.userInfo().username;
+  } catch {
+    // no passwd entry (some containers): keep 'unknown'
+  }
+  return { user, hostname: os.hostname() };
 }
 
 function definedOnly(env: RawEnv): Record<string, string> {

@@ -23,7 +23,13 @@ export type StoreConfig =
 export interface Config {
   /** Folder for local state: the dev stack's files, the default store. */
   home: string;
+  /** Local caches (e.g. the dataset stat cache), under `home`. */
+  cacheDir: string;
   store: StoreConfig;
+  /** S3 settings for any s3:// URI (the store, dataset sources). */
+  s3: S3Settings;
+  /** Who this CLI or worker acts as in audit entries and approvals (`MLOPS_ACTOR`). */
+  actor: string;
   taskQueue: string;
   trainingTaskQueue: string;
 }
@@ -53,6 +59,7 @@ export const envSchema = z.object({
   MLOPS_TASK_QUEUE: nonEmpty
     .optional()
     .describe(`Workflow and light-activity task queue. Default: ${DEFAULT_TASK_QUEUE}`),
+  MLOPS_ACTOR: nonEmpty.optional().describe('Identity recorded on alias changes and approvals. Default: <user>@<host>'),
   MLOPS_TRAINING_TASK_QUEUE: nonEmpty
     .optional()
     .describe(`Training and evaluation task queue. Default: ${DEFAULT_TRAINING_TASK_QUEUE}`),
@@ -65,10 +72,21 @@ export interface StackDefaults {
   store?: { uri: string; endpoint: string; accessKeyId: string; secretAccessKey: string };
 }
 
+/** Facts about the machine that defaults depend on (kept out of the pure validation). */
+export interface Host {
+  user: string;
+  hostname: string;
+}
+
 export type ValidationResult = { ok: true; config: Config } | { ok: false; issues: string[] };
 
 /** Validates the environment; returns the config or a list of `NAME: message` issues. */
-export function validateConfig(raw: RawEnv, cwd: string, stack: StackDefaults = {}): ValidationResult {
+export function validateConfig(
+  raw: RawEnv,
+  cwd: string,
+  stack: StackDefaults = {},
+  host: Host = { user: 'unknown', hostname: 'localhost' },
+): ValidationResult {
   const parsed = envSchema.safeParse(pick(raw));
   if (!parsed.success) {
     return { ok: false, issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) };
@@ -77,26 +95,31 @@ export function validateConfig(raw: RawEnv, cwd: string, stack: StackDefaults = 
   const home = path.resolve(cwd, env.MLOPS_HOME ?? '.mlops');
   const fromStack = env.MLOPS_STORE === undefined ? stack.store : undefined;
   const storeUri = env.MLOPS_STORE ?? fromStack?.uri ?? `file://${path.join(home, 'store')}`;
-  const store = parseStoreUri(storeUri, cwd, {
+  const s3: S3Settings = {
     endpoint: env.MLOPS_S3_ENDPOINT ?? fromStack?.endpoint,
     region: env.AWS_REGION ?? 'us-east-1',
     forcePathStyle: truthy(env.MLOPS_S3_FORCE_PATH_STYLE),
     accessKeyId: env.AWS_ACCESS_KEY_ID ?? fromStack?.accessKeyId,
     secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? fromStack?.secretAccessKey,
-  });
+  };
+  const store = parseStoreUri(storeUri, cwd, s3);
   if (typeof store === 'string') return { ok: false, issues: [`MLOPS_STORE: ${store}`] };
   return {
     ok: true,
     config: {
       home,
+      cacheDir: path.join(home, 'cache'),
       store,
+      s3,
+      actor: env.MLOPS_ACTOR ?? `${host.user}@${host.hostname}`,
       taskQueue: env.MLOPS_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
       trainingTaskQueue: env.MLOPS_TRAINING_TASK_QUEUE ?? DEFAULT_TRAINING_TASK_QUEUE,
     },
   };
 }
 
-interface S3Settings {
+/** How to reach any s3:// location: endpoint, region, addressing and credentials. */
+export interface S3Settings {
   endpoint?: string;
   region: string;
   forcePathStyle?: boolean;

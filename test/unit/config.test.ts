@@ -44,6 +44,16 @@ describe('configuration', () => {
     });
   });
 
+  it('acts as MLOPS_ACTOR, or as user@host when it is unset', () => {
+    const host = { user: 'ada', hostname: 'lab-1' };
+    const fallback = validateConfig({}, cwd, {}, host);
+    assert.ok(fallback.ok);
+    assert.equal(fallback.config.actor, 'ada@lab-1');
+    const named = validateConfig({ MLOPS_ACTOR: 'grace@example.com' }, cwd, {}, host);
+    assert.ok(named.ok);
+    assert.equal(named.config.actor, 'grace@example.com');
+  });
+
   it('resolves a relative file store against the working directory', () => {
     const result = validateConfig({ MLOPS_STORE: 'file://data/store' }, cwd);
     assert.ok(result.ok);

@@ -1,0 +1,94 @@
+/**
+ * Registry activities: one object argument each. User mistakes (unknown model or version, bad
+ * name, illegal transition) become non-retryable `ApplicationFailure`s whose `type` is the
+ * error's stable type (`ModelNotFound`, `VersionNotFound`, `AliasNotFound`, `InvalidTransition`,
+ * `InvalidName`, `InvalidArgument`); store errors stay retryable.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import type { BlobStore } from '../storage/types';
+import { RegistryError } from './errors';
+import { ModelRegistry } from './registry';
+import type {
+  ModelStatus,
+  ModelVersionDetails,
+  ModelVersionSummary,
+  RegisterModelInput,
+  RegisterModelResult,
+  SetAliasResult,
+  SetStatusResult,
+} from './types';
+
+export interface SetModelAliasInput {
+  model: string;
+  alias: string;
+  /** A version number, or another alias whose version to take (e.g. `challenger`). */
+  version: number | string;
+  expectedVersion?: number | null;
+  actor: string;
+  reason: string;
+}
+
+export interface SetModelStatusInput {
+  model: string;
+  version: number;
+  status: ModelStatus;
+  expectedStatus?: ModelStatus;
+  actor: string;
+  reason: string;
+}
+
+export interface ModelVersionRef {
+  model: string;
+  /** A version number or an alias name. */
+  version: number | string;
+}
+
+/** Turns registry user errors into non-retryable failures; everything else is rethrown as is (retryable). */
+export async function asActivity<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof RegistryError)
+      throw ApplicationFailure.create({ message: error.message, type: error.type, nonRetryable: true, cause: error });
+    throw error;
+  }
+}
+
+/** Builds the registry activities on `deps.store`. */
+export function createRegistryActivities(deps: { store: BlobStore }) {
+  const registry = new ModelRegistry(deps.store);
+  return {
+    /** Registers a model version; a retry with the same pipelineRun (or idempotencyKey) returns the same version. */
+    async registerModel(input: RegisterModelInput): Promise<RegisterModelResult> {
+      return asActivity(() => registry.registerModel(input));
+    },
+    /** Points an alias at a version by compare-and-swap; `changed: false` when `expectedVersion` no longer holds. */
+    async setModelAlias(input: SetModelAliasInput): Promise<SetAliasResult> {
+      return asActivity(async () => {
+        const version = await registry.resolveVersion(input.model, input.version);
+        const { expectedVersion, actor, reason } = input;
+        return registry.setAlias(input.model, input.alias, version, { expectedVersion, actor, reason });
+      });
+    },
+    /** Changes a version's status along the allowed transitions; `changed: false` when `expectedStatus` no longer holds. */
+    async setModelStatus(input: SetModelStatusInput): Promise<SetStatusResult> {
+      return asActivity(() => {
+        const { expectedStatus, actor, reason } = input;
+        return registry.setStatus(input.model, input.version, input.status, { expectedStatus, actor, reason });
+      });
+    },
+    /** One version's record with its current status and aliases; `version` may be an alias name. */
+    async getModelVersion(input: ModelVersionRef): Promise<ModelVersionSummary> {
+      return asActivity(async () => {
+        const details = await registry.describeVersion(input.model, input.version);
+        return { ...details.version, status: details.status, aliases: details.aliases };
+      });
+    },
+    /** One version with lineage, metrics, status, aliases and its audit trail; `version` may be an alias name. */
+    async describeModelVersion(input: ModelVersionRef): Promise<ModelVersionDetails> {
+      return asActivity(() => registry.describeVersion(input.model, input.version));
+    },
+  };
+}
+
+export type RegistryActivities = ReturnType<typeof createRegistryActivities>;

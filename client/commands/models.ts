@@ -1,0 +1,115 @@
+/** `mlops models list|show|alias|status`: the model registry (versions, lineage, aliases, audit). */
+import type { Command } from 'commander';
+import { Argument } from 'commander';
+import { ModelRegistry } from '../../activities/registry';
+import type { ModelStatus } from '../../activities/registry/types';
+import { createBlobStore } from '../../activities/storage';
+import { UserError } from '../../common/errors';
+import type { CommandContext } from '../context';
+import {
+  renderAliasChange,
+  renderModelList,
+  renderStatusChange,
+  renderVersion,
+  renderVersionList,
+} from '../render/models';
+
+const STATUSES: ModelStatus[] = ['candidate', 'approved', 'rejected', 'production', 'rolled-back', 'archived'];
+
+export function registerModels(program: Command, ctx: () => CommandContext): void {
+  const models = program.command('models').description('the model registry: versions, lineage, aliases, audit');
+  const registry = () => new ModelRegistry(createBlobStore(ctx().config().store));
+
+  models
+    .command('list')
+    .description('list models, or the versions of <model>')
+    .argument('[model]')
+    .action(async (model: string | undefined) => {
+      const { out } = ctx();
+      const reg = registry();
+      if (model === undefined) {
+        out.result({ models: await reg.listModels() }, renderModelList);
+        return;
+      }
+      out.result({ model, versions: await reg.listVersions(model) }, renderVersionList);
+    });
+
+  models
+    .command('show')
+    .description('one version: lineage, metrics, params, status, aliases and audit trail')
+    .argument('<model>')
+    .argument('<version>', 'a version number or an alias such as champion')
+    .option('--card', 'print the model card (markdown) instead')
+    .action(async (model: string, versionOrAlias: string, opts: { card?: boolean }) => {
+      const { out } = ctx();
+      const reg = registry();
+      const version = await reg.resolveVersion(model, versionOrAlias);
+      if (opts.card) {
+        const card = await reg.modelCard(model, version);
+        out.result({ model, version, card }, (r) => r.card);
+        return;
+      }
+      out.result(await reg.describeVersion(model, version), renderVersion);
+    });
+
+  models
+    .command('alias')
+    .description('point <alias> (champion, challenger, any name) at <version>; audited')
+    .argument('<model>')
+    .argument('<alias>')
+    .argument('<version>', 'a version number or another alias')
+    .requiredOption('--reason <text>', 'why (kept in the audit trail)')
+    .option('--expected-version <n>', 'only if the alias still points at <n> ("none": only if unset)')
+    .option('--actor <name>', 'who makes the change (default: MLOPS_ACTOR or user@host)')
+    .action(async (model: string, alias: string, versionArg: string, opts: AliasOptions) => {
+      const { out } = ctx();
+      const config = ctx().config();
+      const reg = registry();
+      const version = await reg.resolveVersion(model, versionArg);
+      const result = await reg.setAlias(model, alias, version, {
+        expectedVersion: parseExpected(opts.expectedVersion),
+        actor: opts.actor ?? config.actor,
+        reason: opts.reason,
+      });
+      out.result({ model, ...result }, renderAliasChange);
+      if (!result.changed && result.reason === 'expected-version-mismatch') {
+        throw new UserError(`alias ${alias} of ${model} was not moved: it points at ${result.current ?? 'nothing'}`, 1);
+      }
+    });
+
+  models
+    .command('status')
+    .description('change the status of <version> (candidate, approved, rejected, production, rolled-back, archived)')
+    .argument('<model>')
+    .argument('<version>')
+    .addArgument(new Argument('<status>', 'the new status').choices(STATUSES))
+    .requiredOption('--reason <text>', 'why (kept in the audit trail)')
+    .option('--actor <name>', 'who makes the change (default: MLOPS_ACTOR or user@host)')
+    .action(
+      async (model: string, versionArg: string, status: ModelStatus, opts: { reason: string; actor?: string }) => {
+        const { out } = ctx();
+        const reg = registry();
+        const version = await reg.resolveVersion(model, versionArg);
+        const result = await reg.setStatus(model, version, status, {
+          actor: opts.actor ?? ctx().config().actor,
+          reason: opts.reason,
+        });
+        out.result({ model, ...result }, renderStatusChange);
+      },
+    );
+}
+
+interface AliasOptions {
+  reason: string;
+  expectedVersion?: string;
+  actor?: string;
+}
+
+function parseExpected(value: string | undefined): number | null | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'none') return null;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UserError(`--expected-version: expected a version number or "none", got ${JSON.stringify(value)}`, 2);
+  return n;
+}
