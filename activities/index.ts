@@ -1,18 +1,34 @@
 /**
  * All activities, built from their dependencies: `createActivities(deps)` is what the worker
  * registers and what workflows proxy (`proxyActivities<Activities>`). Each concern lives in its
- * own folder or file; backends are picked from config in the worker (worker/dependencies.ts).
+ * own folder; backends are picked from config in one place (worker/dependencies.ts).
+ *
+ * - health.ts     store round-trip probes (`healthCheck` workflow)
+ * - data/         dataset snapshots, materialize, profiles, validation, diffs
+ * - registry/     model versions with lineage, aliases, statuses, audit, model cards
+ * - tracking/     experiment runs and trials: params, metrics, logs, artifacts
+ * - storage/      the BlobStore everything above persists through
  */
+import { createDataActivities } from './data';
 import { createHealthActivities } from './health';
+import { createRegistryActivities } from './registry';
 import type { BlobStore } from './storage/types';
+import { createTrackingActivities } from './tracking';
 
 export interface ActivityDeps {
   store: BlobStore;
+  /** Folder for local caches (the dataset stat cache). */
+  cacheDir: string;
+  /** A store for a source URI (`s3://bucket/prefix`, `file://…`), e.g. a dataset to snapshot. */
+  openStore: (uri: string) => BlobStore;
 }
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createHealthActivities(deps),
+    ...createDataActivities(deps),
+    ...createRegistryActivities(deps),
+    ...createTrackingActivities(deps),
   };
 }
 

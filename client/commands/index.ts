@@ -1,10 +1,20 @@
 /** Every top-level command, one file each. A command registers itself on the program. */
 import type { Command } from 'commander';
 import type { CommandContext } from '../context';
+import { registerData } from './data';
 import { registerDev } from './dev';
+import { registerExperiments } from './experiments';
 import { registerHealth } from './health';
+import { registerModels } from './models';
 import { registerWorker } from './worker';
 
 export type RegisterCommand = (program: Command, ctx: () => CommandContext) => void;
 
-export const commands: RegisterCommand[] = [registerDev, registerWorker, registerHealth];
+export const commands: RegisterCommand[] = [
+  registerDev,
+  registerWorker,
+  registerHealth,
+  registerData,
+  registerModels,
+  registerExperiments,
+];

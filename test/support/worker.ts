@@ -1,9 +1,12 @@
 /** Runs an in-process worker against the shared test server for the duration of a callback. */
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { createBlobStore } from '../../activities/storage';
 import type { BlobStore } from '../../activities/storage/types';
+import { parseStoreUri } from '../../common/config';
 import { testStack, workflowBundle } from './stack';
 
 /** A store on the test run's MinIO under a fresh prefix, so suites never see each other's objects. */
@@ -19,6 +22,27 @@ export function testS3Store(prefix = `t-${randomUUID().slice(0, 8)}`): BlobStore
     forcePathStyle: true,
     credentials: { accessKeyId: minio.accessKeyId, secretAccessKey: minio.secretAccessKey },
   });
+}
+
+/** Activity dependencies for tests: `store`, a fresh cache folder, and s3:// sources on the test MinIO. */
+export function testDeps(store: BlobStore = testS3Store()): ActivityDeps {
+  const { minio, tmpDir } = testStack();
+  const cacheDir = fs.mkdtempSync(path.join(tmpDir, 'cache-'));
+  const s3 = {
+    endpoint: minio.endpoint,
+    region: 'us-east-1',
+    accessKeyId: minio.accessKeyId,
+    secretAccessKey: minio.secretAccessKey,
+  };
+  return {
+    store,
+    cacheDir,
+    openStore: (uri) => {
+      const parsed = parseStoreUri(uri, process.cwd(), s3);
+      if (typeof parsed === 'string') throw new Error(parsed);
+      return createBlobStore(parsed);
+    },
+  };
 }
 
 /** A fresh task queue name, unique to one test. */

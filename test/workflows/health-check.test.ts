@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { healthCheck } from '../../workflows';
 import { testStack } from '../support/stack';
-import { testS3Store, uniqueQueue, withWorker } from '../support/worker';
+import { testDeps, testS3Store, uniqueQueue, withWorker } from '../support/worker';
 
 describe('healthCheck workflow', function () {
   this.timeout(60_000);
@@ -10,10 +10,10 @@ describe('healthCheck workflow', function () {
     const store = testS3Store();
     const main = uniqueQueue('health');
     const training = uniqueQueue('health-training');
-    const result = await withWorker(main, { store }, () =>
+    const result = await withWorker(main, testDeps(store), () =>
       withWorker(
         training,
-        { store },
+        testDeps(store),
         () =>
           testStack().env.client.workflow.execute(healthCheck, {
             workflowId: uniqueQueue('health/test'),
@@ -43,7 +43,7 @@ describe('healthCheck workflow', function () {
     const store = testS3Store();
     const main = uniqueQueue('health');
     const unpolled = uniqueQueue('nobody-polls');
-    const handle = await withWorker(main, { store }, async () => {
+    const handle = await withWorker(main, testDeps(store), async () => {
       const result = await testStack().env.client.workflow.execute(healthCheck, {
         workflowId: uniqueQueue('health/test'),
         taskQueue: main,

@@ -1,0 +1,129 @@
+/**
+ * Profiles one CSV column as its values stream past.
+ *
+ * - Values are trimmed; pandas' default NA strings (`''`, `NA`, `null`, `NaN`, `N/A`, `None`, …)
+ *   are nulls.
+ * - The type is the first of integer, number, boolean, datetime (ISO 8601 date or date-time) that
+ *   every non-null value fits; otherwise, or when every value is null, string.
+ * - Value frequencies are counted exactly for up to `MAX_TRACKED` distinct values; past that, new
+ *   values are no longer tracked and `distinct` is left out. Categories (the 50 most frequent
+ *   values, ties in byte order, and the count of all others) are given for string and boolean
+ *   columns and for integer columns of at most 50 distinct values.
+ */
+import { comparePaths } from './canonical';
+import { NumericAccumulator } from './numeric-stats';
+import type { ColumnProfile, ColumnType } from './types';
+
+export const NULL_VALUES: ReadonlySet<string> = new Set([
+  '', '#N/A', '#N/A N/A', '#NA', '-1.#IND', '-1.#QNAN', '-NaN', '-nan', '1.#IND', '1.#QNAN',
+  '<NA>', 'N/A', 'NA', 'NULL', 'NaN', 'None', 'n/a', 'nan', 'null',
+]); // prettier-ignore
+
+const TOP_CATEGORIES = 50;
+const MAX_TRACKED = 10_000;
+const MAX_LISTED_VALUES = 1_000;
+
+const INTEGER = /^[+-]?\d+$/;
+const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const BOOLEAN = /^(?:true|false)$/i;
+const DATETIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+
+/** Accumulates one column. */
+export class ColumnAccumulator {
+  private count = 0;
+  private nulls = 0;
+  private integer = true;
+  private number = true;
+  private boolean = true;
+  private datetime = true;
+  private numeric: NumericAccumulator | undefined;
+  private readonly frequencies = new Map<string, number>();
+  private overflowed = false;
+
+  constructor(
+    readonly name: string,
+    seed: number,
+  ) {
+    this.numeric = new NumericAccumulator(seed);
+  }
+
+  add(raw: string): void {
+    this.count++;
+    const value = raw.trim();
+    if (NULL_VALUES.has(value)) {
+      this.nulls++;
+      return;
+    }
+    if (this.number) this.addNumber(value);
+    if (this.boolean && !BOOLEAN.test(value)) this.boolean = false;
+    if (this.datetime && !(DATETIME.test(value) && !Number.isNaN(Date.parse(value)))) this.datetime = false;
+    const seen = this.frequencies.get(value);
+    if (seen !== undefined) this.frequencies.set(value, seen + 1);
+    else if (this.frequencies.size < MAX_TRACKED) this.frequencies.set(value, 1);
+    else this.overflowed = true;
+  }
+
+  finish(): ColumnProfile {
+    const nonNull = this.count - this.nulls;
+    const type = this.type(nonNull);
+    const profile: ColumnProfile = {
+      name: this.name,
+      type,
+      count: this.count,
+      nulls: this.nulls,
+      nullRate: this.count === 0 ? 0 : this.nulls / this.count,
+    };
+    const distinct = this.overflowed ? undefined : this.frequencies.size;
+    if (distinct !== undefined) profile.distinct = distinct;
+    const categorical =
+      type === 'string' ||
+      type === 'boolean' ||
+      (type === 'integer' && distinct !== undefined && distinct <= TOP_CATEGORIES);
+    if (distinct !== undefined && distinct <= MAX_LISTED_VALUES && (categorical || type === 'integer')) {
+      const values = [...this.frequencies.keys()];
+      profile.distinctValues =
+        type === 'integer' ? values.sort((a, b) => Number(a) - Number(b)) : values.sort(comparePaths);
+    }
+    if (type === 'integer' || type === 'number') profile.numeric = this.numeric?.finish();
+    if (categorical && nonNull > 0) {
+      const top = [...this.frequencies]
+        .sort((a, b) => b[1] - a[1] || comparePaths(a[0], b[0]))
+        .slice(0, TOP_CATEGORIES)
+        .map(([value, count]) => ({ value, count }));
+      profile.categories = top;
+      profile.otherCount = nonNull - top.reduce((sum, c) => sum + c.count, 0);
+    }
+    return profile;
+  }
+
+  private addNumber(value: string): void {
+    const x = NUMBER.test(value) ? Number(value) : NaN;
+    if (!Number.isFinite(x)) {
+      this.number = false;
+      this.integer = false;
+      this.numeric = undefined;
+      return;
+    }
+    if (this.integer && !(INTEGER.test(value) && Number.isSafeInteger(x))) this.integer = false;
+    this.numeric?.add(x);
+  }
+
+  private type(nonNull: number): ColumnType {
+    if (nonNull === 0) return 'string';
+    if (this.integer) return 'integer';
+    if (this.number) return 'number';
+    if (this.boolean) return 'boolean';
+    if (this.datetime) return 'datetime';
+    return 'string';
+  }
+}
+
+/** A seed for a column's sample: FNV-1a of its index and name, so equal content always samples alike. */
+export function columnSeed(index: number, name: string): number {
+  let hash = 0x811c9dc5;
+  for (const char of `${index}:${name}`) {
+    hash ^= char.codePointAt(0)!;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}

@@ -1,0 +1,165 @@
+/**
+ * Restores a snapshot's files into a folder, exactly as recorded.
+ *
+ * - Every manifest path is checked before anything is written: absolute paths, `..`, empty
+ *   segments or backslashes fail with `SnapshotCorrupt`; so does a folder that resolves outside
+ *   the target through a symlink already there.
+ * - Each body streams from the store into a hidden temp file beside its target (`.name.<rand>.mlops-tmp`)
+ *   while its sha256 is computed, and is renamed into place only when digest and size match: a
+ *   failed or interrupted run leaves no file that looks complete. A mismatch removes the temp
+ *   file and any old file at the target and fails with `SnapshotCorrupt` naming the file.
+ * - A file already at its target with the right size and digest (e.g. from an earlier attempt)
+ *   is kept, not downloaded again.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { NotFoundError } from '../../common/errors';
+import type { BlobStore } from '../storage/types';
+import { DataError, errorCode } from './errors';
+import { datasetKeys, validateDatasetName } from './keys';
+import { readManifest } from './manifest-store';
+import { forEachLimit } from './pool';
+import { resolveSnapshotId } from './read';
+import type { ManifestEntry, MaterializeInput, MaterializeResult } from './types';
+
+const CONCURRENCY = 8;
+
+export interface MaterializeOptions {
+  /** Called after each file with the counts so far. */
+  onProgress?: (done: { filesDone: number; filesTotal: number; bytesDone: number; bytesTotal: number }) => void;
+  signal?: AbortSignal;
+}
+
+/** Restores snapshot `input.id` of `input.dataset` into `input.dir`; see the module comment. */
+export async function materializeSnapshot(
+  store: BlobStore,
+  input: MaterializeInput,
+  options: MaterializeOptions = {},
+): Promise<MaterializeResult> {
+  const dataset = validateDatasetName(input.dataset);
+  if (typeof input.dir !== 'string' || !path.isAbsolute(input.dir)) {
+    throw new DataError('InvalidInput', `dir: must be an absolute folder path (got ${JSON.stringify(input.dir)})`);
+  }
+  const id = await resolveSnapshotId(store, dataset, input.id);
+  const manifest = await readManifest(store, dataset, id);
+  const dir = path.resolve(input.dir);
+  const targets = manifest.files.map((file) => ({ file, target: targetOf(dir, file.path, id) }));
+  await fs.mkdir(dir, { recursive: true });
+  const realDir = await fs.realpath(dir);
+
+  const counts = { filesDone: 0, filesTotal: targets.length, bytesDone: 0, bytesTotal: manifest.totalBytes };
+  let restored = 0;
+  await forEachLimit(
+    targets.length,
+    CONCURRENCY,
+    async (index) => {
+      const { file, target } = targets[index]!;
+      const folder = await fs.realpath(await mkdirs(path.dirname(target)));
+      if (folder !== realDir && !folder.startsWith(realDir + path.sep)) {
+        throw new DataError('SnapshotCorrupt', `${file.path}: its folder resolves to ${folder}, outside ${dir}`);
+      }
+      const final = path.join(folder, path.basename(target));
+      if (!(await hasContent(final, file))) {
+        await download(store, dataset, id, file, final);
+        restored++;
+      }
+      counts.filesDone++;
+      counts.bytesDone += file.size;
+      options.onProgress?.({ ...counts });
+    },
+    options.signal,
+  );
+  return {
+    dataset,
+    id,
+    dir,
+    fileCount: targets.length,
+    totalBytes: manifest.totalBytes,
+    restoredFiles: restored,
+    reusedFiles: targets.length - restored,
+  };
+}
+
+/** The absolute target of a manifest path, refusing any path that could land outside `dir`. */
+function targetOf(dir: string, filePath: string, id: string): string {
+  const segments = filePath.split('/');
+  const unsafe =
+    filePath === '' ||
+    filePath.includes('\\') ||
+    filePath.includes('\0') ||
+    path.isAbsolute(filePath) ||
+    segments.some((s) => s === '' || s === '.' || s === '..');
+  const target = path.join(dir, ...segments);
+  if (unsafe || !target.startsWith(dir + path.sep)) {
+    throw new DataError(
+      'SnapshotCorrupt',
+      `snapshot ${id} lists path ${JSON.stringify(filePath)}, which escapes ${dir}`,
+    );
+  }
+  return target;
+}
+
+async function mkdirs(folder: string): Promise<string> {
+  await fs.mkdir(folder, { recursive: true });
+  return folder;
+}
+
+/** Whether `file` already holds exactly this entry's bytes (a regular file, not a link). */
+async function hasContent(file: string, entry: ManifestEntry): Promise<boolean> {
+  const stat = await fs.lstat(file).catch(() => undefined);
+  if (!stat?.isFile() || stat.size !== entry.size) return false;
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex') === entry.sha256;
+}
+
+/** Streams one blob into a temp file beside `final`, checks it, and renames it into place. */
+async function download(store: BlobStore, dataset: string, id: string, entry: ManifestEntry, final: string) {
+  const key = datasetKeys.blob(dataset, entry.sha256);
+  const temp = path.join(path.dirname(final), `.${path.basename(final)}.${randomUUID().slice(0, 8)}.mlops-tmp`);
+  const hash = createHash('sha256');
+  let size = 0;
+  const count = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      size += chunk.length;
+      callback(null, chunk);
+    },
+  });
+  try {
+    let body;
+    try {
+      body = await store.get(key);
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+      await fs.rm(final, { force: true });
+      throw new DataError(
+        'SnapshotCorrupt',
+        `${entry.path}: its body ${key} is missing from the store (snapshot ${id})`,
+      );
+    }
+    await pipeline(body, count, createWriteStream(temp, { flags: 'wx' }));
+    const digest = hash.digest('hex');
+    if (digest !== entry.sha256 || size !== entry.size) {
+      await fs.rm(final, { force: true });
+      throw new DataError(
+        'SnapshotCorrupt',
+        `${entry.path}: the stored body does not match snapshot ${id} (sha256 ${digest}, ${size} bytes; ` +
+          `expected ${entry.sha256}, ${entry.size} bytes)`,
+        { path: entry.path, key, expected: entry.sha256, actual: digest },
+      );
+    }
+    await fs.rename(temp, final).catch((error: unknown) => {
+      if (errorCode(error) === 'EISDIR' || errorCode(error) === 'ENOTEMPTY') {
+        throw new DataError('InvalidInput', `dir: ${final} is a folder, but the snapshot has a file there`);
+      }
+      throw error;
+    });
+  } finally {
+    await fs.rm(temp, { force: true });
+  }
+}

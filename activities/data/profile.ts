@@ -1,0 +1,114 @@
+/**
+ * The tabular profile of a snapshot: one `FileProfile` per CSV file (`.csv`, any case), computed
+ * in one streaming pass with bounded memory (./csv-parser.ts, ./column-profile.ts). The profile
+ * depends only on the files' bytes, so it is a stable baseline for drift detection. A file whose
+ * path and digest are unchanged since the parent snapshot keeps the parent's profile.
+ */
+import type { Readable } from 'node:stream';
+import { ColumnAccumulator, columnSeed } from './column-profile';
+import { CsvParser } from './csv-parser';
+import { DataError } from './errors';
+import type { DatasetSource, ExpectedContent, SourceEntry } from './source-types';
+import type { FileProfile, ManifestEntry, SnapshotManifest, SnapshotProfile } from './types';
+
+/** Whether a snapshot path is profiled as CSV. */
+export function isCsvPath(path: string): boolean {
+  return /\.csv$/i.test(path);
+}
+
+/** Profiles one CSV stream; `DatasetInvalid` naming `file` and the line for a ragged or malformed file. */
+export async function profileCsv(
+  chunks: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
+  file: string,
+): Promise<FileProfile> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let columns: ColumnAccumulator[] | undefined;
+  let rows = 0;
+  const parser = new CsvParser(file, (fields, line) => {
+    if (columns === undefined) {
+      columns = header(fields, file).map((name, index) => new ColumnAccumulator(name, columnSeed(index, name)));
+      return;
+    }
+    if (fields.length !== columns.length) {
+      throw new DataError(
+        'DatasetInvalid',
+        `${file} line ${line}: ${fields.length} field${fields.length === 1 ? '' : 's'}, but the header has ${columns.length}`,
+        { file, line },
+      );
+    }
+    rows++;
+    for (let i = 0; i < fields.length; i++) columns[i]!.add(fields[i]!);
+  });
+  const decode = (chunk?: Buffer): string => {
+    try {
+      return chunk === undefined ? decoder.decode() : decoder.decode(chunk, { stream: true });
+    } catch (error) {
+      throw new DataError('DatasetInvalid', `${file}: not valid UTF-8`, { file }, { cause: error });
+    }
+  };
+  for await (const chunk of chunks) parser.push(typeof chunk === 'string' ? chunk : decode(chunk));
+  parser.push(decode());
+  parser.end();
+  return { path: file, rows, columns: (columns ?? []).map((column) => column.finish()) };
+}
+
+export interface ProfileSnapshotInput {
+  dataset: string;
+  id: string;
+  source: DatasetSource;
+  entries: SourceEntry[];
+  /** The manifest entries, in the same order as `entries`. */
+  files: ManifestEntry[];
+  /** What each file's bytes must be, in the same order. */
+  contents: ExpectedContent[];
+  parent?: { manifest: SnapshotManifest; profile: SnapshotProfile | undefined };
+}
+
+/** The profile of a snapshot's CSV files, or undefined when it has none. */
+export async function profileSnapshot(input: ProfileSnapshotInput): Promise<SnapshotProfile | undefined> {
+  const reusable = new Map<string, FileProfile>();
+  if (input.parent?.profile) {
+    const parentDigests = new Map(input.parent.manifest.files.map((file) => [file.path, file.sha256]));
+    for (const profile of input.parent.profile.files) {
+      const digest = parentDigests.get(profile.path);
+      if (digest !== undefined) reusable.set(`${profile.path}\0${digest}`, profile);
+    }
+  }
+  const profiles: FileProfile[] = [];
+  for (let i = 0; i < input.files.length; i++) {
+    const file = input.files[i]!;
+    if (!isCsvPath(file.path)) continue;
+    const reused = reusable.get(`${file.path}\0${file.sha256}`);
+    profiles.push(reused ?? (await profileEntry(input.source, input.entries[i]!, input.contents[i]!)));
+  }
+  if (profiles.length === 0) return undefined;
+  return { dataset: input.dataset, snapshot: input.id, files: profiles };
+}
+
+/** Profiles one file read from the source, which checks it still has the digest the manifest records. */
+async function profileEntry(
+  source: DatasetSource,
+  entry: SourceEntry,
+  expected: ExpectedContent,
+): Promise<FileProfile> {
+  const stream: Readable = await source.read(entry, expected);
+  try {
+    return await profileCsv(stream, entry.path);
+  } finally {
+    stream.destroy();
+  }
+}
+
+function header(fields: string[], file: string): string[] {
+  const seen = new Set<string>();
+  for (const name of fields) {
+    if (seen.has(name)) {
+      throw new DataError('DatasetInvalid', `${file} line 1: the header names column ${JSON.stringify(name)} twice`, {
+        file,
+        line: 1,
+      });
+    }
+    seen.add(name);
+  }
+  return fields;
+}

@@ -1,0 +1,114 @@
+/**
+ * The per-file part of a snapshot: for every scanned file, a digest (from the stat cache, or by
+ * hashing), then make sure its body is in the blob store. A body is known to be stored, with no
+ * store request, when an earlier snapshot's manifest lists its digest or a previous attempt
+ * reported it (resume state); otherwise `head`, then `putIfAbsent` only if absent. Bodies shared by
+ * several files are handled once. Up to `FILE_CONCURRENCY` files are in flight.
+ */
+import { setMaxListeners } from 'node:events';
+import type { BlobStore } from '../storage/types';
+import { hasBlob, putBlob } from './blobs';
+import { forEachLimit } from './pool';
+import type { ProgressReporter } from './progress';
+import type { DatasetSource, ExpectedContent, SourceEntry } from './source-types';
+import type { StatCache } from './stat-cache';
+import type { ManifestEntry } from './types';
+
+/** Files read, hashed and uploaded at once (bounds memory: small files are held in memory once read). */
+const FILE_CONCURRENCY = 16;
+/** Files up to this size are uploaded from the bytes read while hashing. */
+const KEEP_BYTES = 1 << 20;
+/** How often the stat cache is written during a long snapshot. */
+const CACHE_FLUSH_MS = 5000;
+
+export interface StoreFilesInput {
+  store: BlobStore;
+  dataset: string;
+  source: DatasetSource;
+  entries: SourceEntry[];
+  /** Digest per entry from the stat cache, or undefined to hash. */
+  cached: (string | undefined)[];
+  cache: StatCache;
+  /** Digests known to be stored; grows as bodies are found or uploaded. */
+  known: Set<string>;
+  /** Called with each digest this run finds or puts in the store (for the resume state). */
+  onStored: (digest: string) => void;
+  progress: ProgressReporter;
+  signal?: AbortSignal;
+}
+
+export interface StoredFiles {
+  files: ManifestEntry[];
+  /** Per file, what a later read must find (for profiling). */
+  contents: ExpectedContent[];
+  uploadedFiles: number;
+  uploadedBytes: number;
+  cachedDigests: number;
+}
+
+/** Digests and stores every entry; the manifest entries come back in the entries' order. */
+export async function storeFiles(input: StoreFilesInput): Promise<StoredFiles> {
+  const { store, dataset, source, entries, cached, cache, known, progress, signal } = input;
+  // Each streamed upload listens to the signal (to stop on cancellation): up to one per file in flight.
+  if (signal) setMaxListeners(FILE_CONCURRENCY + 10, signal);
+  const files: ManifestEntry[] = new Array<ManifestEntry>(entries.length);
+  const contents: ExpectedContent[] = new Array<ExpectedContent>(entries.length);
+  const inFlight = new Map<string, Promise<void>>();
+  const result = { uploadedFiles: 0, uploadedBytes: 0, cachedDigests: 0 };
+  let toHash = cached.filter((digest) => digest === undefined).length;
+  progress.phase(toHash > 0 ? 'hashing' : 'uploading');
+
+  const ensureStored = async (entry: SourceEntry, expected: ExpectedContent, bytes?: Buffer) => {
+    const { digest, size } = expected;
+    if (known.has(digest)) return;
+    const pending = inFlight.get(digest);
+    if (pending) return pending;
+    const work = (async () => {
+      if (!(await hasBlob(store, dataset, digest))) {
+        if (await putBlob(store, dataset, digest, bytes ?? (() => source.read(entry, expected)), signal)) {
+          result.uploadedFiles++;
+          result.uploadedBytes += size;
+        }
+      }
+      known.add(digest);
+      input.onStored(digest);
+    })();
+    inFlight.set(digest, work);
+    try {
+      await work;
+    } finally {
+      inFlight.delete(digest);
+    }
+  };
+
+  let lastFlush = Date.now();
+  await forEachLimit(
+    entries.length,
+    FILE_CONCURRENCY,
+    async (index) => {
+      const entry = entries[index]!;
+      const digest = cached[index];
+      let expected: ExpectedContent;
+      let bytes: Buffer | undefined;
+      if (digest === undefined) {
+        ({ bytes, ...expected } = await source.hash(entry, KEEP_BYTES));
+        if (expected.stable) cache.set(entry.path, expected.stamp, expected.digest);
+        if (--toHash === 0) progress.phase('uploading');
+      } else {
+        // Only stable digests are cached, and the stamp has not moved since.
+        expected = { digest, size: entry.size, stamp: entry.stamp, stable: true };
+        result.cachedDigests++;
+      }
+      files[index] = { path: entry.path, sha256: expected.digest, size: expected.size };
+      contents[index] = expected;
+      await ensureStored(entry, expected, bytes);
+      progress.fileDone(expected.size);
+      if (Date.now() - lastFlush > CACHE_FLUSH_MS) {
+        lastFlush = Date.now();
+        await cache.flush();
+      }
+    },
+    signal,
+  );
+  return { files, contents, ...result };
+}

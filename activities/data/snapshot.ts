@@ -1,0 +1,131 @@
+/**
+ * `snapshotDataset`: the plain function behind the `snapshotDataset` activity.
+ *
+ * 1. Scan the source (stat only) and look every file up in the stat cache.
+ * 2. Warm path: if every digest came from the cache and the resulting id is the dataset's
+ *    `latest`, stop there: no hashing, no store request beyond reading the ref, no write.
+ * 3. Otherwise hash what the cache does not know and store missing bodies (./snapshot-files.ts),
+ *    then, if no manifest has this id yet, profile the CSV files (a malformed one fails here,
+ *    before anything that names the snapshot is written), write the profile, the manifest
+ *    (`putIfAbsent`: immutable, its `createdAt` never changes) and finally move `latest`.
+ *
+ * Order matters for "nothing half-written": blobs (harmless, content-addressed) → profile →
+ * manifest → ref. A crash between two steps leaves objects nobody refers to yet; a retry redoes
+ * the rest with nothing re-uploaded.
+ */
+import type { BlobStore } from '../storage/types';
+import { snapshotIdOf } from './canonical';
+import { DataError } from './errors';
+import { isDigest, validateDatasetName } from './keys';
+import { moveLatest, readLatest, type LatestRef } from './manifest-store';
+import { ProgressReporter, type ProgressListener } from './progress';
+import { throwIfAborted } from './pool';
+import { storeFiles, type StoredFiles } from './snapshot-files';
+import { loadParent, resultOf, writeSnapshot } from './snapshot-write';
+import { openSource } from './source';
+import { StatCache } from './stat-cache';
+import type { SnapshotInput, SnapshotResult, SnapshotResumeState } from './types';
+
+/** Digests carried in the resume state at most (about 70 bytes each in a heartbeat). */
+export const MAX_RESUME_DIGESTS = 4096;
+
+export interface SnapshotOptions {
+  /** Folder for the stat cache; without it every file is hashed. */
+  cacheDir?: string;
+  /** Opens a store URI source (`s3://…`). */
+  openStore?: (uri: string) => BlobStore;
+  /** Progress and resume state, at most every `progressIntervalMs` and at each phase change; may throw to abort. */
+  onProgress?: ProgressListener;
+  /** @default 1000 */
+  progressIntervalMs?: number;
+  /** What an earlier, interrupted attempt reported. */
+  resume?: SnapshotResumeState;
+  signal?: AbortSignal;
+  /** @default () => new Date() */
+  now?: () => Date;
+}
+
+/** Snapshots a folder or store prefix into `store` as dataset `input.dataset`; see the module comment. */
+export async function snapshotDataset(
+  store: BlobStore,
+  input: SnapshotInput,
+  options: SnapshotOptions = {},
+): Promise<SnapshotResult> {
+  const dataset = validateDatasetName(input.dataset);
+  if (input.description !== undefined && typeof input.description !== 'string') {
+    throw new DataError('InvalidInput', 'description: must be a string');
+  }
+  const signal = options.signal;
+  const resumed = (options.resume?.storedDigests ?? []).filter(isDigest).slice(0, MAX_RESUME_DIGESTS);
+  const stored: string[] = [...resumed];
+  const progress = new ProgressReporter(options.onProgress, options.progressIntervalMs ?? 1000, () => ({
+    storedDigests: stored.slice(0, MAX_RESUME_DIGESTS),
+  }));
+  const source = await openSource(input.source, options.openStore);
+  try {
+    progress.report(true);
+    const entries = await source.scan();
+    if (entries.length === 0) {
+      throw new DataError('DatasetSourceInvalid', `source ${source.id} has no files: there is nothing to snapshot`);
+    }
+    progress.totals(
+      entries.length,
+      entries.reduce((sum, entry) => sum + entry.size, 0),
+    );
+    const cache = await StatCache.load(options.cacheDir, dataset, source.id);
+    const cached = entries.map((entry, i) => cache.lookup(entry.path, entry.stamp, i));
+    const latest = await readLatest(store, dataset);
+
+    if (latest.ref && cached.every((digest) => digest !== undefined)) {
+      const files = entries.map((entry, i) => ({ path: entry.path, sha256: cached[i]!, size: entry.size }));
+      if (snapshotIdOf(files) === latest.ref.id) {
+        return resultOf(dataset, latest.ref, files, {
+          created: false,
+          uploadedFiles: 0,
+          uploadedBytes: 0,
+          cachedDigests: files.length,
+        });
+      }
+    }
+
+    const parent = latest.ref ? await loadParent(store, dataset, latest.ref.id) : undefined;
+    const known = new Set<string>([...resumed, ...(parent?.manifest.files.map((file) => file.sha256) ?? [])]);
+    const onStored = (digest: string) => void (stored.length < MAX_RESUME_DIGESTS && stored.push(digest));
+    let stats: StoredFiles;
+    try {
+      stats = await storeFiles({ store, dataset, source, entries, cached, cache, known, onStored, progress, signal });
+    } catch (error) {
+      progress.reportQuietly(); // the freshest resume point for the retry
+      throw error;
+    } finally {
+      await cache.flush(); // also when interrupted: a retry reuses what was hashed
+    }
+    const id = snapshotIdOf(stats.files);
+    throwIfAborted(signal);
+    const { manifest, created } = await writeSnapshot(store, {
+      dataset,
+      id,
+      source,
+      entries,
+      files: stats.files,
+      contents: stats.contents,
+      parent,
+      description: input.description,
+      createdAt: (options.now?.() ?? new Date()).toISOString(),
+      progress,
+    });
+    const ref: LatestRef = {
+      id,
+      parent: manifest.parent,
+      profileKey: manifest.profileKey,
+      updatedAt: new Date().toISOString(),
+    };
+    await moveLatest(store, dataset, ref);
+    cache.retain(new Set(entries.map((entry) => entry.path)));
+    await cache.flush();
+    const { files, contents: _contents, ...counts } = stats;
+    return resultOf(dataset, ref, files, { created, ...counts });
+  } finally {
+    await source.close();
+  }
+}

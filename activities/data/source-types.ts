@@ -1,0 +1,44 @@
+/** The interface every snapshot source implements (./source.ts picks one). */
+import type { Readable } from 'node:stream';
+
+/** One file found by a scan. */
+export interface SourceEntry {
+  /** Relative to the source root, `/`-separated. */
+  path: string;
+  size: number;
+  /** Identifies this version of the file without reading it (the stat cache key). */
+  stamp: string;
+  /** Where to read it: an absolute file path, or a key of the source store. */
+  location: string;
+}
+
+/** What a file's bytes must be when it is read again: as hashed, or as the stat cache recorded. */
+export interface ExpectedContent {
+  digest: string;
+  size: number;
+  /** The stamp of the version hashed. */
+  stamp: string;
+  /**
+   * Whether an unchanged stamp proves unchanged bytes, so the digest may be cached and a re-read
+   * checked by stamp alone (false for a file modified a moment ago, which may change within one tick).
+   */
+  stable: boolean;
+}
+
+/** A file read and hashed. */
+export interface HashedEntry extends ExpectedContent {
+  /** The bytes hashed, for small files: uploading them needs no second read. */
+  bytes?: Buffer;
+}
+
+export interface DatasetSource {
+  /** Names the source in manifests and stat caches: an absolute folder path or a URI. */
+  readonly id: string;
+  /** Every file, sorted by path in byte order. */
+  scan(): Promise<SourceEntry[]>;
+  /** Reads and hashes one file, keeping its bytes when it is at most `keepBytes` long. */
+  hash(entry: SourceEntry, keepBytes: number): Promise<HashedEntry>;
+  /** Streams one file; the stream fails (retryably) if its bytes may differ from `expected`. */
+  read(entry: SourceEntry, expected: ExpectedContent): Promise<Readable>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,115 @@
+/** `mlops data snapshot|list|show|diff`: versioned datasets. Snapshots run as a durable workflow. */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { SnapshotProgress } from '../../activities/data/types';
+import { diffSnapshots, listSnapshots, readManifest, readProfile, resolveSnapshotId } from '../../activities/data';
+import { createBlobStore } from '../../activities/storage';
+import { UserError } from '../../common/errors';
+import { formatBytes } from '../../common/format';
+import { datasetSnapshot } from '../../workflows/dataset-snapshot';
+import { followProgress, pendingHeartbeat } from '../activity-progress';
+import { withClient } from '../connect';
+import type { CommandContext } from '../context';
+import { renderDiff, renderShow, renderSnapshot, renderSnapshotList } from '../render/data';
+import { explainWorkflowFailure } from '../workflow-errors';
+
+export function registerData(program: Command, ctx: () => CommandContext): void {
+  const data = program.command('data').description('versioned datasets: snapshots, profiles, diffs');
+
+  data
+    .command('snapshot')
+    .description('snapshot a folder or store prefix as a new version of <dataset> (durable, resumable)')
+    .argument('<dataset>', 'dataset name, e.g. churn')
+    .argument('<source>', 'a local folder, file://… or s3://bucket/prefix')
+    .option('--description <text>', 'what this version is')
+    .option('--no-wait', 'start the run and print its id without waiting')
+    .action(async (dataset: string, source: string, opts: { description?: string; wait: boolean }) => {
+      const { out } = ctx();
+      const config = ctx().config();
+      const resolved = resolveSource(source);
+      await withClient(config, async (client) => {
+        const workflowId = `snapshot/${dataset}/${new Date().toISOString()}`;
+        const handle = await client.workflow.start(datasetSnapshot, {
+          workflowId,
+          taskQueue: config.taskQueue,
+          args: [{ dataset, source: resolved, description: opts.description }],
+          staticSummary: `snapshot dataset ${dataset} from ${resolved}`.slice(0, 200),
+        });
+        out.info(`started ${workflowId}`);
+        if (!opts.wait) {
+          out.result({ workflowId, runId: handle.firstExecutionRunId }, (r) => `${r.workflowId}\n`);
+          return;
+        }
+        const result = await followProgress(
+          handle.result().catch((err: unknown) => {
+            throw explainWorkflowFailure(err, workflowId);
+          }),
+          () => pendingHeartbeat<SnapshotProgress>(client, handle),
+          (p) => out.info(progressLine(p)),
+          1000,
+        );
+        out.result({ workflowId, ...result }, renderSnapshot);
+      });
+    });
+
+  data
+    .command('list')
+    .description('list the snapshots of <dataset>, newest first')
+    .argument('<dataset>')
+    .action(async (dataset: string) => {
+      const { out } = ctx();
+      const store = createBlobStore(ctx().config().store);
+      const snapshots = await listSnapshots(store, dataset);
+      out.result({ dataset, snapshots }, renderSnapshotList);
+    });
+
+  data
+    .command('show')
+    .description('show one snapshot: files, sizes, lineage and the tabular profile')
+    .argument('<dataset>')
+    .argument('<id>', 'snapshot id, a unique prefix of it, or latest')
+    .action(async (dataset: string, idOrPrefix: string) => {
+      const { out } = ctx();
+      const store = createBlobStore(ctx().config().store);
+      const id = await resolveSnapshotId(store, dataset, idOrPrefix);
+      const manifest = await readManifest(store, dataset, id);
+      const profile = manifest.profileKey ? await readProfile(store, dataset, id) : undefined;
+      out.result({ manifest, profile }, renderShow);
+    });
+
+  data
+    .command('diff')
+    .description('what changed between two snapshots: files, rows, columns')
+    .argument('<dataset>')
+    .argument('<a>', 'older snapshot (id, prefix or latest)')
+    .argument('<b>', 'newer snapshot (id, prefix or latest)')
+    .action(async (dataset: string, a: string, b: string) => {
+      const { out } = ctx();
+      const store = createBlobStore(ctx().config().store);
+      const diff = await diffSnapshots(store, {
+        dataset,
+        a: await resolveSnapshotId(store, dataset, a),
+        b: await resolveSnapshotId(store, dataset, b),
+      });
+      out.result(diff, renderDiff);
+    });
+}
+
+/** A local path becomes an absolute path the worker can read; URIs pass through. */
+function resolveSource(source: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) return source;
+  const absolute = path.resolve(source);
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(absolute);
+  } catch {
+    throw new UserError(`source: folder ${absolute} does not exist`, 2);
+  }
+  if (!stat.isDirectory()) throw new UserError(`source: ${absolute} is not a folder`, 2);
+  return absolute;
+}
+
+function progressLine(p: SnapshotProgress): string {
+  return `${p.phase}: ${p.filesDone}/${p.filesTotal} files, ${formatBytes(p.bytesDone)}/${formatBytes(p.bytesTotal)}`;
+}
