@@ -1,6 +1,8 @@
 /** Bad input to `snapshotDataset`: each a clear error naming the file or folder, and nothing written that names a snapshot. */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { datasetKeys, snapshotDataset } from '../../activities/data';
@@ -78,14 +80,31 @@ for (const backend of backends) {
     });
 
     it('names an unreadable file', async function () {
-      if (process.getuid?.() === 0) this.skip(); // root reads everything
-      const source = datasetFolder({ 'locked.bin': 'x' });
+      const source = datasetFolder({ 'locked.bin': 'x', 'fine.txt': 'y' });
       fs.chmodSync(path.join(source, 'locked.bin'), 0o000);
-      await rejectsWithType(
-        snapshotDataset(store, { dataset: 'churn', source }),
-        'DatasetSourceInvalid',
-        /cannot read locked\.bin .*permission denied/,
-      );
+      if (process.getuid?.() !== 0) {
+        await rejectsWithType(
+          snapshotDataset(store, { dataset: 'churn', source }),
+          'DatasetSourceInvalid',
+          /cannot read locked\.bin .*permission denied/,
+        );
+        return;
+      }
+      // root reads everything: run the snapshot as the unprivileged user `nobody` instead
+      this.timeout(30_000);
+      const storeRoot = tempDir('store-');
+      for (const dir of [source, storeRoot]) fs.chmodSync(dir, 0o777);
+      const outcome = runAsNobody(source, storeRoot);
+      assert.equal(outcome.ok, false, JSON.stringify(outcome));
+      assert.equal(outcome.type, 'DatasetSourceInvalid');
+      assert.match(outcome.message ?? '', /cannot read locked\.bin .*permission denied/);
+      for (const written of ['snapshots', 'profiles', 'refs']) {
+        assert.equal(
+          fs.existsSync(path.join(storeRoot, 'datasets', 'churn', written)),
+          false,
+          `${written}/ was written`,
+        );
+      }
     });
 
     it('names the field of a bad dataset name or source', async function () {
@@ -105,4 +124,16 @@ for (const backend of backends) {
       );
     });
   });
+}
+
+/** Runs fixtures/snapshot-as-user.ts as uid/gid 65534 (nobody) and returns what it printed. */
+function runAsNobody(source: string, storeRoot: string): { ok: boolean; type?: string; message?: string } {
+  const script = path.join(__dirname, 'fixtures', 'snapshot-as-user.ts');
+  const out = execFileSync(process.execPath, ['--require', require.resolve('tsx/cjs'), script, source, storeRoot], {
+    uid: 65534,
+    gid: 65534,
+    env: { ...process.env, HOME: os.tmpdir() },
+    encoding: 'utf8',
+  });
+  return JSON.parse(out) as { ok: boolean; type?: string; message?: string };
 }

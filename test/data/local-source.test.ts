@@ -26,7 +26,9 @@ describe('local folder sources', function () {
     const source = await LocalSource.open(dir);
     try {
       const [entry] = await source.scan();
-      const hashed = await source.hash(entry!, 0);
+      const hashed = await source.hash(entry!, { keepBytes: 0, inline: false });
+      assert.deepEqual(await source.hash(entry!, { keepBytes: 0, inline: true }), hashed, 'threads and inline agree');
+      assert.equal(hashed.stamp, entry!.stamp, 'hashing and scanning stamp alike');
       assert.equal(hashed.stable, true, 'an hour-old file is stable');
       assert.equal((await drain(await source.read(entry!, hashed))).toString(), 'original');
 
