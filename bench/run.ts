@@ -28,7 +28,10 @@ async function main(): Promise<void> {
   process.stdout.write(doc);
 }
 
-function render(sections: { title: string; source: string; rows: Comparison[]; notes: string }[]): string {
+/** A row of a section; rows with a `target` (bench/snapshot.bench.ts) get target and detail columns. */
+type Row = Comparison & { target?: string; met?: boolean; detail?: string };
+
+function render(sections: { title: string; source: string; rows: Row[]; notes: string }[]): string {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const lines = [
     '# Benchmarks',
@@ -44,12 +47,20 @@ function render(sections: { title: string; source: string; rows: Comparison[]; n
       `${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}.`,
   ];
   for (const section of sections) {
+    const targets = section.rows.some((r) => r.target !== undefined);
     lines.push('', `## ${section.title}`, '', `Source: \`${section.source}\`. ${section.notes}`, '');
-    lines.push('| scenario | ours | anchor | ours / anchor time |', '|---|---|---|---|');
+    lines.push(
+      `| scenario | ours | anchor | ours / anchor time |${targets ? ' target | met | notes |' : ''}`,
+      `|---|---|---|---|${targets ? '---|---|---|' : ''}`,
+    );
     for (const r of section.rows) {
+      const extra = targets
+        ? ` ${r.target ?? ''} | ${r.met === undefined ? '' : r.met ? 'yes' : 'no'} | ${r.detail ?? ''} |`
+        : '';
       lines.push(
         `| ${r.scenario} | ${r.ours.name}: ${r.ours.ms.toFixed(0)} ms (${rate(r.ours)}) | ` +
-          `${r.anchor.name}: ${r.anchor.ms.toFixed(0)} ms (${rate(r.anchor)}) | ${(r.ours.ms / r.anchor.ms).toFixed(2)} |`,
+          `${r.anchor.name}: ${r.anchor.ms.toFixed(0)} ms (${rate(r.anchor)}) | ${(r.ours.ms / r.anchor.ms).toFixed(2)} |` +
+          extra,
       );
     }
   }

@@ -33,6 +33,9 @@ export interface DataActivityDeps {
   openStore: (uri: string) => BlobStore;
 }
 
+/** Heartbeat at least this often while an activity runs, even when no file finished. */
+const KEEPALIVE_MS = 10_000;
+
 /** Most entries of each file list a `diffSnapshots` activity returns. */
 export const MAX_DIFF_ENTRIES = 1000;
 
@@ -41,12 +44,13 @@ export function createDataActivities(deps: DataActivityDeps) {
   return {
     /** Snapshots a folder or store prefix; heartbeats `SnapshotHeartbeat`, resumes from it when retried. */
     async snapshotDataset(input: SnapshotInput): Promise<SnapshotResult> {
-      return asActivity(() =>
+      const resume = resumeFrom(activityInfo().heartbeatDetails);
+      return asActivity((onProgress) =>
         snapshotDataset(deps.store, input, {
           cacheDir: deps.cacheDir,
           openStore: deps.openStore,
-          resume: resumeFrom(activityInfo().heartbeatDetails),
-          onProgress: (beat) => heartbeat(beat),
+          resume,
+          onProgress,
           signal: cancellationSignal(),
         }),
       );
@@ -54,8 +58,8 @@ export function createDataActivities(deps: DataActivityDeps) {
 
     /** Restores a snapshot's files into a folder on the worker, verifying every digest. */
     async materializeSnapshot(input: MaterializeInput): Promise<MaterializeResult> {
-      return asActivity(() =>
-        materializeSnapshot(deps.store, input, { onProgress: (done) => heartbeat(done), signal: cancellationSignal() }),
+      return asActivity((onProgress) =>
+        materializeSnapshot(deps.store, input, { onProgress: throttled(onProgress), signal: cancellationSignal() }),
       );
     },
 
@@ -75,11 +79,24 @@ export function createDataActivities(deps: DataActivityDeps) {
   };
 }
 
-async function asActivity<T>(fn: () => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` as an activity body: what it reports is heartbeated, and the last report is
+ * heartbeated again every `KEEPALIVE_MS` so one long file (a large upload) cannot trip the
+ * heartbeat timeout; a `DataError` leaves as an `ApplicationFailure`.
+ */
+async function asActivity<T>(fn: (onProgress: (details: unknown) => void) => Promise<T>): Promise<T> {
+  let last: unknown;
+  const keepalive = setInterval(() => heartbeat(last), KEEPALIVE_MS);
+  keepalive.unref();
   try {
-    return await fn();
+    return await fn((details) => {
+      last = details;
+      heartbeat(details);
+    });
   } catch (error) {
     throw toActivityFailure(error);
+  } finally {
+    clearInterval(keepalive);
   }
 }
 
@@ -89,4 +106,14 @@ function resumeFrom(details: unknown): SnapshotResumeState | undefined {
   const resume = details.resume as Partial<SnapshotResumeState> | null;
   if (!resume || !Array.isArray(resume.storedDigests)) return undefined;
   return { storedDigests: resume.storedDigests.filter(isDigest) };
+}
+
+/** `report` called at most once per `intervalMs` (the last call in between is dropped; the keepalive repeats the latest sent). */
+function throttled<T>(report: (value: T) => void, intervalMs = 1000): (value: T) => void {
+  let sentAt = 0;
+  return (value) => {
+    if (Date.now() - sentAt < intervalMs) return;
+    sentAt = Date.now();
+    report(value);
+  };
 }

@@ -17,17 +17,12 @@ import { sortByPath } from './canonical';
 import { DataError, errorCode } from './errors';
 import { HashPool } from './hash-pool';
 import { yieldToLoop } from './pool';
-import type { DatasetSource, ExpectedContent, HashedEntry, SourceEntry } from './source-types';
+import { fileStamp, RACY_MS } from './file-stamp';
+import { hashInline } from './hash-inline';
+import type { DatasetSource, ExpectedContent, HashedEntry, HashOptions, SourceEntry } from './source-types';
 import { checkAtEnd, verifyStream } from './verify-stream';
 
-/** Files modified this recently may change again without changing their stamp. */
-export const RACY_MS = 1000;
 const BATCH = 2048;
-
-/** The stamp of a local file version: size, mtime, ctime, inode (must match the hash worker's). */
-export function fileStamp(stat: fs.Stats): string {
-  return `${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}:${stat.ino}`;
-}
 
 interface Folder {
   /** Path to read (may go through symlinks inside the root). */
@@ -85,12 +80,13 @@ export class LocalSource implements DatasetSource {
     return sortByPath(out);
   }
 
-  /** Hashes one file on the worker pool; `DatasetSourceInvalid` when it cannot be read. */
-  async hash(entry: SourceEntry, keepBytes: number): Promise<HashedEntry> {
+  /** Hashes one file on the worker pool (or inline); `DatasetSourceInvalid` when it cannot be read. */
+  async hash(entry: SourceEntry, { keepBytes, inline }: HashOptions): Promise<HashedEntry> {
     const started = Date.now();
-    this.pool ??= new HashPool();
     try {
-      const { mtimeMs, ...hashed } = await this.pool.hash(entry.location, keepBytes);
+      const { mtimeMs, ...hashed } = inline
+        ? await hashInline(entry.location, keepBytes)
+        : await (this.pool ??= new HashPool()).hash(entry.location, keepBytes);
       return { ...hashed, stable: mtimeMs < started - RACY_MS };
     } catch (error) {
       throw readError(entry, error);

@@ -18,6 +18,8 @@ import type { ManifestEntry } from './types';
 const FILE_CONCURRENCY = 16;
 /** Files up to this size are uploaded from the bytes read while hashing. */
 const KEEP_BYTES = 1 << 20;
+/** Below this many bytes to hash, hashing stays on the main thread (starting threads costs more). */
+const INLINE_HASH_BYTES = 64 << 20;
 /** How often the stat cache is written during a long snapshot. */
 const CACHE_FLUSH_MS = 5000;
 
@@ -56,6 +58,8 @@ export async function storeFiles(input: StoreFilesInput): Promise<StoredFiles> {
   const inFlight = new Map<string, Promise<void>>();
   const result = { uploadedFiles: 0, uploadedBytes: 0, cachedDigests: 0 };
   let toHash = cached.filter((digest) => digest === undefined).length;
+  const bytesToHash = entries.reduce((sum, entry, i) => (cached[i] === undefined ? sum + entry.size : sum), 0);
+  const hashOptions = { keepBytes: KEEP_BYTES, inline: bytesToHash < INLINE_HASH_BYTES };
   progress.phase(toHash > 0 ? 'hashing' : 'uploading');
 
   const ensureStored = async (entry: SourceEntry, expected: ExpectedContent, bytes?: Buffer) => {
@@ -91,7 +95,7 @@ export async function storeFiles(input: StoreFilesInput): Promise<StoredFiles> {
       let expected: ExpectedContent;
       let bytes: Buffer | undefined;
       if (digest === undefined) {
-        ({ bytes, ...expected } = await source.hash(entry, KEEP_BYTES));
+        ({ bytes, ...expected } = await source.hash(entry, hashOptions));
         if (expected.stable) cache.set(entry.path, expected.stamp, expected.digest);
         if (--toHash === 0) progress.phase('uploading');
       } else {

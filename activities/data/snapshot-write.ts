@@ -2,7 +2,7 @@
 import type { BlobStore } from '../storage/types';
 import { DataError } from './errors';
 import { datasetKeys } from './keys';
-import { readManifest, type LatestRef } from './manifest-store';
+import { parseManifest, readManifest, type LatestRef } from './manifest-store';
 import { profileSnapshot } from './profile';
 import type { ProgressReporter } from './progress';
 import { profileOf } from './read';
@@ -15,10 +15,22 @@ export interface ParentSnapshot {
   profile: SnapshotProfile | undefined;
 }
 
-/** Reads the parent's manifest and profile; a parent that is gone or unreadable is no parent. */
-export async function loadParent(store: BlobStore, dataset: string, id: string): Promise<ParentSnapshot | undefined> {
+/** The raw bytes of a manifest, or undefined when it cannot be read (fetched ahead, parsed only if needed). */
+export async function fetchManifest(store: BlobStore, dataset: string, id: string): Promise<Buffer | undefined> {
+  return store.getBytes(datasetKeys.manifest(dataset, id)).catch(() => undefined);
+}
+
+/** Reads the parent's manifest (from `bytes` if fetched already) and profile; a parent that is gone or unreadable is no parent. */
+export async function loadParent(
+  store: BlobStore,
+  dataset: string,
+  id: string,
+  bytes?: Buffer,
+): Promise<ParentSnapshot | undefined> {
   try {
-    const manifest = await readManifest(store, dataset, id);
+    const manifest = bytes
+      ? parseManifest(bytes, datasetKeys.manifest(dataset, id), id)
+      : await readManifest(store, dataset, id);
     const profile = await profileOf(store, manifest).catch(() => undefined);
     return { manifest, profile };
   } catch (error) {

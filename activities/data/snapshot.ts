@@ -3,8 +3,10 @@
  *
  * 1. Scan the source (stat only) and look every file up in the stat cache.
  * 2. Warm path: if every digest came from the cache and the resulting id is the dataset's
- *    `latest`, stop there: no hashing, no store request beyond reading the ref, no write.
- * 3. Otherwise hash what the cache does not know and store missing bodies (./snapshot-files.ts),
+ *    `latest`, stop there: no hashing, no write, no per-file store request (only the ref is read,
+ *    and the manifest it names fetched during the scan in case it is needed).
+ * 3. Otherwise hash what the cache does not know and store missing bodies (./snapshot-files.ts;
+ *    bodies the parent manifest lists are known stored and never asked about),
  *    then, if no manifest has this id yet, profile the CSV files (a malformed one fails here,
  *    before anything that names the snapshot is written), write the profile, the manifest
  *    (`putIfAbsent`: immutable, its `createdAt` never changes) and finally move `latest`.
@@ -21,13 +23,13 @@ import { moveLatest, readLatest, type LatestRef } from './manifest-store';
 import { ProgressReporter, type ProgressListener } from './progress';
 import { throwIfAborted } from './pool';
 import { storeFiles, type StoredFiles } from './snapshot-files';
-import { loadParent, resultOf, writeSnapshot } from './snapshot-write';
+import { fetchManifest, loadParent, resultOf, writeSnapshot } from './snapshot-write';
 import { openSource } from './source';
 import { StatCache } from './stat-cache';
 import type { SnapshotInput, SnapshotResult, SnapshotResumeState } from './types';
 
-/** Digests carried in the resume state at most (about 70 bytes each in a heartbeat). */
-export const MAX_RESUME_DIGESTS = 4096;
+/** Digests carried in the resume state at most (about 70 bytes each: a heartbeat stays well under 256 KB). */
+export const MAX_RESUME_DIGESTS = 2000;
 
 export interface SnapshotOptions {
   /** Folder for the stat cache; without it every file is hashed. */
@@ -64,6 +66,12 @@ export async function snapshotDataset(
   const source = await openSource(input.source, options.openStore);
   try {
     progress.report(true);
+    // While the folder is scanned: read the ref, then fetch (not parse) the manifest it names.
+    const latestRead = readLatest(store, dataset);
+    const parentBytes = latestRead.then((latest) =>
+      latest.ref ? fetchManifest(store, dataset, latest.ref.id) : undefined,
+    );
+    void parentBytes.catch(() => undefined); // awaited below; this only keeps a scan error from leaving it unhandled
     const entries = await source.scan();
     if (entries.length === 0) {
       throw new DataError('DatasetSourceInvalid', `source ${source.id} has no files: there is nothing to snapshot`);
@@ -74,7 +82,7 @@ export async function snapshotDataset(
     );
     const cache = await StatCache.load(options.cacheDir, dataset, source.id);
     const cached = entries.map((entry, i) => cache.lookup(entry.path, entry.stamp, i));
-    const latest = await readLatest(store, dataset);
+    const latest = await latestRead;
 
     if (latest.ref && cached.every((digest) => digest !== undefined)) {
       const files = entries.map((entry, i) => ({ path: entry.path, sha256: cached[i]!, size: entry.size }));
@@ -88,43 +96,44 @@ export async function snapshotDataset(
       }
     }
 
-    const parent = latest.ref ? await loadParent(store, dataset, latest.ref.id) : undefined;
-    const known = new Set<string>([...resumed, ...(parent?.manifest.files.map((file) => file.sha256) ?? [])]);
-    const onStored = (digest: string) => void (stored.length < MAX_RESUME_DIGESTS && stored.push(digest));
-    let stats: StoredFiles;
     try {
-      stats = await storeFiles({ store, dataset, source, entries, cached, cache, known, onStored, progress, signal });
-    } catch (error) {
-      progress.reportQuietly(); // the freshest resume point for the retry
-      throw error;
+      const parent = latest.ref ? await loadParent(store, dataset, latest.ref.id, await parentBytes) : undefined;
+      const known = new Set<string>([...resumed, ...(parent?.manifest.files.map((file) => file.sha256) ?? [])]);
+      const onStored = (digest: string) => void (stored.length < MAX_RESUME_DIGESTS && stored.push(digest));
+      let stats: StoredFiles;
+      try {
+        stats = await storeFiles({ store, dataset, source, entries, cached, cache, known, onStored, progress, signal });
+      } catch (error) {
+        progress.reportQuietly(); // the freshest resume point for the retry
+        throw error;
+      }
+      const id = snapshotIdOf(stats.files);
+      throwIfAborted(signal);
+      const { manifest, created } = await writeSnapshot(store, {
+        dataset,
+        id,
+        source,
+        entries,
+        files: stats.files,
+        contents: stats.contents,
+        parent,
+        description: input.description,
+        createdAt: (options.now?.() ?? new Date()).toISOString(),
+        progress,
+      });
+      const ref: LatestRef = {
+        id,
+        parent: manifest.parent,
+        profileKey: manifest.profileKey,
+        updatedAt: new Date().toISOString(),
+      };
+      cache.retain(new Set(entries.map((entry) => entry.path)));
+      await Promise.all([moveLatest(store, dataset, ref), cache.flush()]);
+      const { files, contents: _contents, ...counts } = stats;
+      return resultOf(dataset, ref, files, { created, ...counts });
     } finally {
-      await cache.flush(); // also when interrupted: a retry reuses what was hashed
+      await cache.flush(); // also after a failure: a retry reuses what was hashed
     }
-    const id = snapshotIdOf(stats.files);
-    throwIfAborted(signal);
-    const { manifest, created } = await writeSnapshot(store, {
-      dataset,
-      id,
-      source,
-      entries,
-      files: stats.files,
-      contents: stats.contents,
-      parent,
-      description: input.description,
-      createdAt: (options.now?.() ?? new Date()).toISOString(),
-      progress,
-    });
-    const ref: LatestRef = {
-      id,
-      parent: manifest.parent,
-      profileKey: manifest.profileKey,
-      updatedAt: new Date().toISOString(),
-    };
-    await moveLatest(store, dataset, ref);
-    cache.retain(new Set(entries.map((entry) => entry.path)));
-    await cache.flush();
-    const { files, contents: _contents, ...counts } = stats;
-    return resultOf(dataset, ref, files, { created, ...counts });
   } finally {
     await source.close();
   }

@@ -31,13 +31,19 @@ export interface HashedEntry extends ExpectedContent {
   bytes?: Buffer;
 }
 
+export interface HashOptions {
+  keepBytes: number;
+  /** The whole snapshot has little to hash: do it on this thread rather than start hashing threads. */
+  inline: boolean;
+}
+
 export interface DatasetSource {
   /** Names the source in manifests and stat caches: an absolute folder path or a URI. */
   readonly id: string;
   /** Every file, sorted by path in byte order. */
   scan(): Promise<SourceEntry[]>;
-  /** Reads and hashes one file, keeping its bytes when it is at most `keepBytes` long. */
-  hash(entry: SourceEntry, keepBytes: number): Promise<HashedEntry>;
+  /** Reads and hashes one file, keeping its bytes when it is at most `options.keepBytes` long. */
+  hash(entry: SourceEntry, options: HashOptions): Promise<HashedEntry>;
   /** Streams one file; the stream fails (retryably) if its bytes may differ from `expected`. */
   read(entry: SourceEntry, expected: ExpectedContent): Promise<Readable>;
   close(): Promise<void>;

@@ -34,6 +34,8 @@ export class StatCache {
   /** Path → row, built on first need (an unchanged re-snapshot finds every row by position). */
   private index: Map<string, Row> | undefined;
   private dirty = false;
+  /** Whether `rows` is in path order (as loaded; appending a new path may break it). */
+  private sorted = true;
   private writing: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -72,6 +74,7 @@ export class StatCache {
       row[2] = digest;
     } else {
       const added: Row = [filePath, stamp, digest];
+      this.sorted = false;
       this.rows.push(added);
       this.index?.set(filePath, added);
     }
@@ -123,7 +126,10 @@ export class StatCache {
   }
 
   private async write(file: string): Promise<void> {
-    sortByPath(this.rows.map((row) => ({ path: row[0], row }))).forEach((item, i) => (this.rows[i] = item.row));
+    if (!this.sorted) {
+      sortByPath(this.rows.map((row) => ({ path: row[0], row }))).forEach((item, i) => (this.rows[i] = item.row));
+      this.sorted = true;
+    }
     const body: CacheFile = { version: VERSION, dataset: this.dataset, source: this.source, entries: this.rows };
     await fs.mkdir(path.dirname(file), { recursive: true });
     const tmp = `${file}.${randomUUID()}.tmp`;

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { BlobStore } from '../storage/types';
 import { DataError } from './errors';
-import type { DatasetSource, ExpectedContent, HashedEntry, SourceEntry } from './source-types';
+import type { DatasetSource, ExpectedContent, HashedEntry, HashOptions, SourceEntry } from './source-types';
 import { verifyStream } from './verify-stream';
 
 const READ_ATTEMPTS = 3;
@@ -39,7 +39,7 @@ export class StoreSource implements DatasetSource {
   }
 
   /** Streams and hashes one object on this thread (the network, not the CPU, is the limit here). */
-  async hash(entry: SourceEntry, keepBytes: number): Promise<HashedEntry> {
+  async hash(entry: SourceEntry, { keepBytes }: HashOptions): Promise<HashedEntry> {
     for (let attempt = 1; ; attempt++) {
       const before = await this.store.head(entry.location);
       if (!before) throw new Error(`${entry.path} disappeared from ${this.id} during the snapshot`);
