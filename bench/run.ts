@@ -6,13 +6,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { rate } from './measure';
+import { runSnapshotBench, SNAPSHOT_BENCH_NOTES } from './snapshot.bench';
 import { runStoreBench, type Comparison } from './store.bench';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 async function main(): Promise<void> {
   const store = await runStoreBench();
+  const snapshot = await runSnapshotBench();
   const doc = render([
+    { title: 'Dataset snapshots', source: 'bench/snapshot.bench.ts', rows: snapshot, notes: SNAPSHOT_BENCH_NOTES },
     {
       title: 'Object store',
       source: 'bench/store.bench.ts',
@@ -40,7 +43,7 @@ function render(sections: { title: string; source: string; rows: Row[]; notes: s
     'repetitions after a warm-up. Reproduce with:',
     '',
     '```sh',
-    'npm run setup && npm run bench',
+    'npm run setup && npm run bench   # bench also installs its anchors (bench/requirements.txt: dvc)',
     '```',
     '',
     `Last run: ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} × ${cpu}, ` +

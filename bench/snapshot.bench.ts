@@ -51,13 +51,14 @@ export interface SnapshotBenchOptions {
   totalBytes?: number;
 }
 
-/** Runs every snapshot scenario; the dvc rows are left out (with a note on stderr) when no dvc is installed. */
+/** Runs every snapshot scenario, each beside its anchors; `dvc` comes from bench/requirements.txt. */
 export async function runSnapshotBench(options: SnapshotBenchOptions = {}): Promise<SnapshotComparison[]> {
   const count = options.files ?? 10_000;
   const total = options.totalBytes ?? GiB;
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-snapshot-bench-'));
   const dvc = findDvc(path.join(__dirname, '..'));
-  if (!dvc) process.stderr.write('snapshot bench: no dvc found (.venv/bin/dvc, DVC_PATH, PATH): dvc rows skipped\n');
+  if (!dvc)
+    throw new Error('snapshot bench: no dvc (.venv/bin/dvc, DVC_PATH, PATH): run `npm run bench`, which installs it');
   try {
     const many = path.join(root, 'ours', 'many');
     const files = writeManyFiles(many, count, Math.floor(total / count));
