@@ -3,14 +3,15 @@
  * hashing it, hashing an existing file, and the small metadata records kept beside bodies.
  *
  * A record binds an etag to one exact body file through its stamp (inode, size, mtime): every
- * write renames a fresh temp file into place, so a record whose stamp differs from the current
- * file describes another version (a write is mid-commit, or a crash came between the two renames).
+ * write renames (or links) a fresh temp file into place, keeping its inode and mtime, so a record
+ * whose stamp differs from the current file describes another version (a write is mid-commit, or
+ * a crash came between the two renames).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { BigIntStats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { toReadable } from './body';
+import { isReplayable, toBuffer } from './body';
 import type { Body } from './types';
 
 /** A fully written, flushed temp file, ready to be renamed into place. */
@@ -46,18 +47,24 @@ export async function statFile(file: string): Promise<BigIntStats | undefined> {
 
 /** Streams `body` into a new file in `dir`, computing its sha256 on the way; fsyncs when `durable`. */
 export async function writeTemp(body: Body, dir: string, durable: boolean): Promise<TempFile> {
-  await fs.mkdir(dir, { recursive: true });
   const file = path.join(dir, `${randomUUID()}.tmp`);
   const hash = createHash('sha256');
-  const handle = await fs.open(file, 'wx');
+  const handle = await openCreatingParent(file);
   let written = false;
   try {
-    // Written by hand rather than piped: a FileHandle stream with autoClose: false keeps the
-    // handle referenced, and FileHandle.close() would then wait forever.
-    for await (const chunk of toReadable(body)) {
-      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    if (isReplayable(body)) {
+      // Bytes in hand: one write, no stream machinery (the common case for small objects).
+      const bytes = toBuffer(body);
       hash.update(bytes);
       await writeFully(handle, bytes);
+    } else {
+      // Written by hand rather than piped: a FileHandle stream with autoClose: false keeps the
+      // handle referenced, and FileHandle.close() would then wait forever.
+      for await (const chunk of body) {
+        const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+        hash.update(bytes);
+        await writeFully(handle, bytes);
+      }
     }
     if (durable) await handle.sync();
     const stat = await handle.stat({ bigint: true });
@@ -66,6 +73,17 @@ export async function writeTemp(body: Body, dir: string, durable: boolean): Prom
   } finally {
     await handle.close();
     if (!written) await fs.rm(file, { force: true });
+  }
+}
+
+/** Creates `file` exclusively, creating its folder only when it is missing (usually it is not). */
+async function openCreatingParent(file: string): Promise<fs.FileHandle> {
+  try {
+    return await fs.open(file, 'wx');
+  } catch (error) {
+    if (errorCode(error) !== 'ENOENT') throw error;
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    return fs.open(file, 'wx');
   }
 }
 
@@ -140,9 +158,14 @@ export async function readMeta(file: string): Promise<MetaRecord | undefined> {
 
 /** Writes a metadata record atomically (temp file + rename); no fsync: a lost record is rebuilt. */
 export async function writeMeta(file: string, record: MetaRecord, tmpDir: string): Promise<void> {
-  await fs.mkdir(tmpDir, { recursive: true });
   const tmp = path.join(tmpDir, `${randomUUID()}.meta.tmp`);
-  await fs.writeFile(tmp, JSON.stringify(record), { flag: 'wx' });
+  try {
+    await fs.writeFile(tmp, JSON.stringify(record), { flag: 'wx' });
+  } catch (error) {
+    if (errorCode(error) !== 'ENOENT') throw error;
+    await fs.mkdir(tmpDir, { recursive: true });
+    await fs.writeFile(tmp, JSON.stringify(record), { flag: 'wx' });
+  }
   try {
     await renameCreatingParent(tmp, file);
   } catch (error) {
@@ -151,17 +174,62 @@ export async function writeMeta(file: string, record: MetaRecord, tmpDir: string
   }
 }
 
-/** Renames `from` to `to`, creating `to`'s folder; retries when a concurrent prune removes it. */
+/**
+ * Writes the record of an object that is not yet visible, straight into place when no record is
+ * there (one file creation instead of a temp file and a rename: creating files is the costly
+ * part of small writes). Nobody reads the record before the object appears, so it need not
+ * appear atomically; when a record is already there (left by a crash, or by a concurrent
+ * writer) it is replaced atomically instead.
+ */
+export async function writeMetaBeforeObject(file: string, record: MetaRecord, tmpDir: string): Promise<void> {
+  try {
+    await withParent(file, () => fs.writeFile(file, JSON.stringify(record), { flag: 'wx' }));
+  } catch (error) {
+    if (errorCode(error) !== 'EEXIST') throw error;
+    await writeMeta(file, record, tmpDir);
+  }
+}
+
+/**
+ * Renames `from` to `to`, creating `to`'s folder when missing; retries when a concurrent prune
+ * removes it. The rename is tried first: the folder usually exists, and a failed rename is cheap.
+ */
 export async function renameCreatingParent(from: string, to: string): Promise<void> {
+  await withParent(to, () => fs.rename(from, to));
+}
+
+/**
+ * Links `from` at `to` unless something is there already: the create-only commit. `link` fails
+ * atomically with EEXIST, so of several processes linking the same `to` exactly one succeeds.
+ * Returns false when a file is (or just was) at `to`; a folder there throws EISDIR, like a rename.
+ */
+export async function linkCreatingParent(from: string, to: string): Promise<boolean> {
+  try {
+    await withParent(to, () => fs.link(from, to));
+    return true;
+  } catch (error) {
+    if (errorCode(error) !== 'EEXIST') throw error;
+    // ENOTDIR here: the EEXIST came from a prefix of `to` being a file; it throws as such.
+    const existing = await fs.lstat(to).catch((lstatError: unknown) => {
+      if (errorCode(lstatError) === 'ENOENT') return undefined; // deleted since: the caller retries
+      throw lstatError;
+    });
+    if (existing?.isDirectory()) throw Object.assign(new Error(`${to} is a folder`), { code: 'EISDIR' });
+    return false;
+  }
+}
+
+/** Runs `op` (which creates an entry at `to`), creating `to`'s folder and retrying on ENOENT. */
+async function withParent(to: string, op: () => Promise<void>): Promise<void> {
   for (let attempt = 0; ; attempt++) {
-    await fs.mkdir(path.dirname(to), { recursive: true });
     try {
-      await fs.rename(from, to);
+      await op();
       return;
     } catch (error) {
-      // A delete of the folder's last other object may have pruned it between mkdir and rename.
+      // The folder is missing, or a delete of its last other object pruned it after our mkdir.
       if (errorCode(error) !== 'ENOENT' || attempt >= 10) throw error;
     }
+    await fs.mkdir(path.dirname(to), { recursive: true });
   }
 }
 

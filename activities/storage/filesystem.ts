@@ -2,12 +2,14 @@
  * `FilesystemBlobStore`: objects as plain files under a root folder (the local default,
  * `.mlops/store`). Safe for several processes sharing the folder:
  *
- * - Every write streams into a temp file (hashing it on the way), then renames it into place:
- *   readers see the old body or the new one, never a partial one.
+ * - Every write streams into a temp file (hashing it on the way), then renames it into place
+ *   (`putIfAbsent` hard-links it instead): readers see the old body or the new one, never a
+ *   partial one.
  * - The etag is the body's sha256, kept in a metadata record outside the key space
  *   (./filesystem-layout.ts), so `head` and `list` never re-read bodies.
- * - Writes to a key (put, delete, conditional writes) hold that key's lock (./file-lock.ts)
- *   only for the rename and the record update, never while streaming the body.
+ * - Writes to a key (put, delete, compareAndSwap) hold that key's lock (./file-lock.ts) only
+ *   for the rename and the record update, never while streaming the body. `putIfAbsent` takes
+ *   no lock: `link` refuses an existing key atomically, and its record is written beforehand.
  * - Readers take no lock. When a record does not match the body it sits beside (a write is
  *   between its two renames, or a process died there), the reader waits for the key's lock and
  *   rebuilds the record from the body if it is still stale.
@@ -27,6 +29,7 @@ import {
   errorCode,
   hashFile,
   isMissing,
+  linkCreatingParent,
   pruneEmptyParents,
   readMeta,
   renameCreatingParent,
@@ -34,6 +37,7 @@ import {
   statFile,
   sweepStaleTemps,
   writeMeta,
+  writeMetaBeforeObject,
   writeTemp,
   type TempFile,
 } from './filesystem-files';
@@ -133,19 +137,36 @@ export class FilesystemBlobStore implements BlobStore {
     await pruneEmptyParents(path.dirname(file), this.layout.root);
   }
 
-  /** Writes only if no object exists at `key`; an unread stream body is destroyed when it exists. */
+  /**
+   * Writes only if no object exists at `key`; an unread stream body is destroyed when it exists.
+   * Takes no lock: the body is linked into place (`link` fails atomically when the key exists, so
+   * exactly one writer wins, across processes too), and its etag record goes in just before the
+   * link, describing the temp file's inode, which the link keeps: the object is never visible
+   * without a matching record, except where a losing writer's record lands last (readers then
+   * rebuild it, as for any stale record).
+   */
   async putIfAbsent(key: string, body: Body, _options?: PutOptions): Promise<PutIfAbsentResult> {
+    const file = this.layout.objectPath(key);
     const existing = await this.head(key);
     if (existing) {
       discardBody(body);
       return { created: false, etag: existing.etag };
     }
-    return this.writeThen(key, body, async (temp): Promise<PutIfAbsentResult> => {
-      const current = await this.currentInfo(key);
-      if (current) return { created: false, etag: current.etag };
-      await this.commit(key, temp);
-      return { created: true, etag: temp.etag };
-    });
+    await (this.swept ??= sweepStaleTemps(this.layout.tmpDir, STALE_TEMP_MS));
+    const temp = await writeTemp(body, this.layout.tmpDir, this.durable);
+    const meta = this.layout.metaPath(key);
+    try {
+      for (let attempt = 0; ; attempt++) {
+        await writeMetaBeforeObject(meta, { key, etag: temp.etag, stamp: temp.stamp }, this.layout.tmpDir);
+        if (await this.link(key, temp.path, file, meta)) return { created: true, etag: temp.etag };
+        const current = await this.head(key);
+        if (current) return { created: false, etag: current.etag };
+        // Deleted between our link attempt and the head: the key is free again.
+        if (attempt >= 10) throw new Error(`putIfAbsent ${key}: the key keeps appearing and vanishing`);
+      }
+    } finally {
+      await fs.unlink(temp.path); // the object, if linked, keeps the inode
+    }
   }
 
   /** Replaces the object only if its etag is still `expectedEtag` (`null`: only if absent). */
@@ -182,19 +203,20 @@ export class FilesystemBlobStore implements BlobStore {
     try {
       await renameCreatingParent(temp.path, file);
     } catch (error) {
-      const code = errorCode(error);
-      if (code === 'ENOTDIR' || code === 'EEXIST') {
-        throw new InvalidKeyError(
-          key,
-          'a prefix of it is already an object (a filesystem store cannot hold a and a/b)',
-        );
-      }
-      if (code === 'EISDIR' || code === 'ENOTEMPTY') {
-        throw new InvalidKeyError(key, 'other objects live under it (a filesystem store cannot hold a and a/b)');
-      }
-      throw error;
+      throw asInvalidKey(key, error) ?? error;
     }
     await writeMeta(this.layout.metaPath(key), { key, etag: temp.etag, stamp: temp.stamp }, this.layout.tmpDir);
+  }
+
+  /** `linkCreatingParent`, with key errors as `InvalidKeyError` (and our record removed then). */
+  private async link(key: string, from: string, file: string, meta: string): Promise<boolean> {
+    try {
+      return await linkCreatingParent(from, file);
+    } catch (error) {
+      const invalid = asInvalidKey(key, error);
+      if (invalid) await fs.rm(meta, { force: true }); // no object can exist at this key
+      throw invalid ?? error;
+    }
   }
 
   /** Lock-free read of an object's info; `'stale'` when its record does not match its body. */
@@ -218,6 +240,18 @@ export class FilesystemBlobStore implements BlobStore {
     await writeMeta(this.layout.metaPath(key), record, this.layout.tmpDir);
     return toInfo(key, hashed.etag, hashed.stat);
   }
+}
+
+/** The `InvalidKeyError` a rename or link into place failed with, if the key clashes with a folder. */
+function asInvalidKey(key: string, error: unknown): InvalidKeyError | undefined {
+  const code = errorCode(error);
+  if (code === 'ENOTDIR' || code === 'EEXIST') {
+    return new InvalidKeyError(key, 'a prefix of it is already an object (a filesystem store cannot hold a and a/b)');
+  }
+  if (code === 'EISDIR' || code === 'ENOTEMPTY') {
+    return new InvalidKeyError(key, 'other objects live under it (a filesystem store cannot hold a and a/b)');
+  }
+  return undefined;
 }
 
 function toInfo(key: string, etag: string, stat: BigIntStats): ObjectInfo {

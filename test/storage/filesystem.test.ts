@@ -12,10 +12,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { InvalidKeyError } from '../../common/errors';
 import { FilesystemBlobStore, LockTimeoutError } from '../../activities/storage';
+import type { PutIfAbsentResult } from '../../activities/storage/types';
 import { listAll, sha256Of } from './helpers';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const FIXTURE = path.join(__dirname, 'fixtures', 'cas-increment.ts');
+const PUT_IF_ABSENT_FIXTURE = path.join(__dirname, 'fixtures', 'put-if-absent.ts');
 
 describe('FilesystemBlobStore', function () {
   let root: string;
@@ -42,6 +44,44 @@ describe('FilesystemBlobStore', function () {
       attempts.every((n) => n > workers * increments),
       `no lost race at all: ${attempts.join(', ')}`,
     );
+  });
+
+  it('lets exactly one of several processes create each key with putIfAbsent, with its etag recorded', async function () {
+    this.timeout(30_000);
+    const [keys, workers] = [20, 4];
+    const children = ['p0', 'p1', 'p2'].map((name) =>
+      startFixture(PUT_IF_ABSENT_FIXTURE, [root, name, String(keys), String(workers)]),
+    );
+    await Promise.all(children.map((child) => child.ready));
+    for (const child of children) child.go();
+    const outputs = await Promise.all(children.map((child) => child.done));
+    const results = outputs.map((out) => JSON.parse(/results (.*)/.exec(out)![1]!) as PutIfAbsentResult[][]);
+    for (let k = 0; k < keys; k++) {
+      const key = `datasets/d/blobs/${k}`;
+      const winners = results.flatMap((perProcess, p) => perProcess[k]!.filter((r) => r.created).map(() => p));
+      assert.equal(winners.length, 1, `${key}: ${winners.length} created it`);
+      const body = `p${winners[0]} ${key}`;
+      assert.equal((await store.getBytes(key)).toString(), body);
+      const info = await store.head(key);
+      assert.equal(info?.etag, sha256(body));
+      assert.ok(results.every((perProcess) => perProcess[k]!.every((r) => r.etag === info?.etag)));
+    }
+    assert.deepEqual(await fs.readdir(store.layout.tmpDir), []);
+  });
+
+  it('creates with putIfAbsent without taking the key lock, and writes the record with the object', async function () {
+    // A live lock on the key would make a locked write wait (and time out here).
+    const impatient = new FilesystemBlobStore(root, { timeoutMs: 300 });
+    await writeLock(store, 'datasets/d/blobs/x', { host: os.hostname(), pid: process.ppid, token: 'someone else' });
+    assert.deepEqual(await impatient.putIfAbsent('datasets/d/blobs/x', 'x'), { created: true, etag: sha256('x') });
+    const record = JSON.parse(await fs.readFile(store.layout.metaPath('datasets/d/blobs/x'), 'utf8')) as {
+      etag: string;
+    };
+    assert.equal(record.etag, sha256('x'));
+    assert.deepEqual(await impatient.putIfAbsent('datasets/d/blobs/x', 'y'), { created: false, etag: sha256('x') });
+    await assert.rejects(impatient.putIfAbsent('datasets/d/blobs/x/y', 'z'), InvalidKeyError);
+    await assert.rejects(impatient.putIfAbsent('datasets/d', 'z'), InvalidKeyError);
+    assert.deepEqual(await fs.readdir(store.layout.tmpDir), []);
   });
 
   it('breaks a lock left behind by a dead process on this host at once', async function () {
@@ -155,9 +195,15 @@ async function writeLock(store: FilesystemBlobStore, key: string, content: objec
   await fs.writeFile(store.layout.lockFile(key), JSON.stringify(content));
 }
 
-/** Starts the fixture process; `go()` releases it once `ready` resolved; `done` gives its attempts. */
+/** Starts the incrementer; `go()` releases it once `ready` resolved; `done` gives its attempts. */
 function startIncrementer(root: string, key: string, workers: number, increments: number) {
-  const child = spawn(process.execPath, ['-r', 'tsx/cjs', FIXTURE, root, key, String(workers), String(increments)], {
+  const child = startFixture(FIXTURE, [root, key, String(workers), String(increments)]);
+  return { ...child, done: child.done.then((stdout) => Number(/attempts (\d+)/.exec(stdout)?.[1])) };
+}
+
+/** Starts a fixture process; `go()` releases it once `ready` resolved; `done` gives its output. */
+function startFixture(fixture: string, args: string[]) {
+  const child = spawn(process.execPath, ['-r', 'tsx/cjs', fixture, ...args], {
     cwd: REPO_ROOT,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -175,7 +221,7 @@ function startIncrementer(root: string, key: string, workers: number, increments
   });
   const done = exited.then((code) => {
     if (code !== 0) throw new Error(`fixture exited with ${code}: ${stderr}`);
-    return Number(/attempts (\d+)/.exec(stdout)?.[1]);
+    return stdout;
   });
   void done.catch(() => undefined); // observed by the test; this only keeps an early failure from going unhandled
   return { ready, done, go: () => child.stdin.end('go\n') };
