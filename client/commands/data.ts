@@ -3,7 +3,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { SnapshotProgress } from '../../activities/data/types';
-import { diffSnapshots, listSnapshots, readManifest, readProfile, resolveSnapshotId } from '../../activities/data';
+import {
+  diffSnapshots,
+  listSnapshots,
+  materializeSnapshot,
+  readManifest,
+  readProfile,
+  resolveSnapshotId,
+  validateDataset,
+} from '../../activities/data';
+import type { DatasetExpectations } from '../../activities/data/types';
 import { createBlobStore } from '../../activities/storage';
 import { UserError } from '../../common/errors';
 import { formatBytes } from '../../common/format';
@@ -11,7 +20,7 @@ import { datasetSnapshot } from '../../workflows/dataset-snapshot';
 import { followProgress, pendingHeartbeat } from '../activity-progress';
 import { withClient } from '../connect';
 import type { CommandContext } from '../context';
-import { renderDiff, renderShow, renderSnapshot, renderSnapshotList } from '../render/data';
+import { renderDiff, renderShow, renderSnapshot, renderSnapshotList, renderValidation } from '../render/data';
 import { explainWorkflowFailure } from '../workflow-errors';
 
 export function registerData(program: Command, ctx: () => CommandContext): void {
@@ -78,6 +87,8 @@ export function registerData(program: Command, ctx: () => CommandContext): void 
       out.result({ manifest, profile }, renderShow);
     });
 
+  registerDataTools(data, ctx);
+
   data
     .command('diff')
     .description('what changed between two snapshots: files, rows, columns')
@@ -94,6 +105,57 @@ export function registerData(program: Command, ctx: () => CommandContext): void 
       });
       out.result(diff, renderDiff);
     });
+}
+
+function registerDataTools(data: Command, ctx: () => CommandContext): void {
+  data
+    .command('materialize')
+    .description('restore the files of a snapshot into <dir>, verifying every digest')
+    .argument('<dataset>')
+    .argument('<id>', 'snapshot id, a unique prefix of it, or latest')
+    .argument('<dir>', 'folder to restore into (created if missing)')
+    .action(async (dataset: string, id: string, dir: string) => {
+      const { out } = ctx();
+      const store = createBlobStore(ctx().config().store);
+      const result = await materializeSnapshot(store, { dataset, id, dir: path.resolve(dir) });
+      out.result(
+        result,
+        (r) => `restored ${r.fileCount} files (${formatBytes(r.totalBytes)}) of ${r.dataset}@${r.id} into ${r.dir}`,
+      );
+    });
+
+  data
+    .command('validate')
+    .description('check a snapshot against expectations (a JSON file); exit 1 when any fails')
+    .argument('<dataset>')
+    .argument('<id>', 'snapshot id, a unique prefix of it, or latest')
+    .requiredOption(
+      '--expectations <file>',
+      'JSON: requiredColumns, minRows, maxNullRate, allowedCategories, ranges, labelColumn',
+    )
+    .action(async (dataset: string, id: string, opts: { expectations: string }) => {
+      const { out } = ctx();
+      const store = createBlobStore(ctx().config().store);
+      const report = await validateDataset(store, { dataset, id, expectations: readExpectations(opts.expectations) });
+      out.result(report, renderValidation);
+      if (!report.passed) throw new UserError(`${dataset}@${report.snapshot.slice(0, 12)} failed validation`, 1);
+    });
+}
+
+function readExpectations(file: string): DatasetExpectations {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    throw new UserError(`--expectations: cannot read ${file}`, 2);
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
+    return value as DatasetExpectations;
+  } catch (err) {
+    throw new UserError(`--expectations: ${file} is not a JSON object (${(err as Error).message})`, 2);
+  }
 }
 
 /** A local path becomes an absolute path the worker can read; URIs pass through. */

@@ -113,3 +113,11 @@ function num(value: number | undefined): string {
   if (value === undefined) return '';
   return Number.isInteger(value) ? String(value) : value.toPrecision(4);
 }
+
+export function renderValidation(r: ValidationReport): string {
+  const rows = r.results.map((x) => [x.passed ? 'pass' : 'FAIL', x.expectation, x.file, x.message]);
+  return [
+    `${r.dataset}@${shortId(r.snapshot)}: ${r.passed ? 'passed' : 'FAILED'} (report ${r.reportKey})`,
+    table(['', 'EXPECTATION', 'FILE', 'OBSERVED'], rows).trimEnd(),
+  ].join('\n');
+}

@@ -81,6 +81,26 @@ describe('mlops data and mlops models, end to end', function () {
     });
   });
 
+  it('restores a snapshot byte for byte and validates it against an expectations file', async () => {
+    const target = path.join(testStack().tmpDir, `restored-${prefix}`);
+    const restored = await cli('--json', 'data', 'materialize', 'churn', 'latest', target);
+    assert.equal(restored.code, 0, restored.stderr);
+    assert.equal(JSON.parse(restored.stdout).fileCount, 2);
+    for (const file of ['train.csv', 'README.txt']) {
+      assert.deepEqual(fs.readFileSync(path.join(target, file)), fs.readFileSync(path.join(dir, file)));
+    }
+
+    const expectations = path.join(testStack().tmpDir, `expect-${prefix}.json`);
+    fs.writeFileSync(expectations, JSON.stringify({ minRows: 10, labelColumn: 'churned', maxNullRate: { tenure: 0 } }));
+    const passed = await cli('data', 'validate', 'churn', 'latest', '--expectations', expectations);
+    assert.equal(passed.code, 0, passed.stderr);
+    assert.match(passed.stdout, /passed/);
+    fs.writeFileSync(expectations, JSON.stringify({ minRows: 100 }));
+    const failed = await cli('data', 'validate', 'churn', 'latest', '--expectations', expectations);
+    assert.equal(failed.code, 1);
+    assert.match(failed.stdout, /FAIL\s+minRows/);
+  });
+
   it('refuses a missing folder and a ragged CSV with a message naming the file, and records no snapshot', async () => {
     const store = testS3Store(prefix);
     await withWorker(queue, testDeps(store), async () => {
