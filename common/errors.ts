@@ -16,6 +16,42 @@ export class UserError extends Error {
   }
 }
 
+/**
+ * Thrown when an operation cannot succeed as asked and retrying will not help (a missing model, a
+ * malformed CSV). `type` is stable: activity wrappers turn it into a non-retryable
+ * `ApplicationFailure` of that type (activities/failures.ts), which workflows and the CLI match on.
+ */
+export abstract class PermanentError extends UserError {
+  abstract readonly type: string;
+  /** Structured facts for the failure's details (e.g. a report key). */
+  readonly details?: unknown;
+}
+
+/** Thrown when a name (model, alias, pipeline, metric…) breaks its naming rule. */
+export class InvalidNameError extends PermanentError {
+  override readonly name = 'InvalidNameError';
+  readonly type = 'InvalidName';
+  constructor(
+    readonly field: string,
+    readonly value: unknown,
+    rule: string,
+  ) {
+    super(`${field}: ${JSON.stringify(value)} is not a valid name: ${rule}`);
+  }
+}
+
+/** Thrown when an argument is missing or malformed; the message starts with the field's path. */
+export class InvalidArgumentError extends PermanentError {
+  override readonly name = 'InvalidArgumentError';
+  readonly type = 'InvalidArgument';
+  constructor(
+    readonly field: string,
+    problem: string,
+  ) {
+    super(`${field}: ${problem}`);
+  }
+}
+
 /** Thrown when configuration (environment variables, files) is invalid. Exit code 2. */
 export class ConfigError extends UserError {
   override readonly name = 'ConfigError';

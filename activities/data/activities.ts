@@ -7,7 +7,7 @@
 import { activityInfo, cancellationSignal, heartbeat } from '@temporalio/activity';
 import type { BlobStore } from '../storage/types';
 import { diffSnapshots, truncateDiff } from './diff';
-import { toActivityFailure } from './errors';
+import { toActivityFailure } from '../failures';
 import { isDigest } from './keys';
 import { materializeSnapshot } from './materialize';
 import { snapshotDataset } from './snapshot';

@@ -3,8 +3,7 @@
  * prints it without a stack); the activity wrappers turn it into a non-retryable
  * `ApplicationFailure` of the same `type`, which workflows match on.
  */
-import { ApplicationFailure } from '@temporalio/common';
-import { UserError } from '../../common/errors';
+import { PermanentError } from '../../common/errors';
 
 /** The stable failure types of the data activities. */
 export type DataErrorType =
@@ -22,12 +21,12 @@ export type DataErrorType =
   | 'DatasetValidationFailed';
 
 /** Thrown when a data operation cannot succeed as asked; retrying will not help. */
-export class DataError extends UserError {
+export class DataError extends PermanentError {
   override readonly name = 'DataError';
   constructor(
     readonly type: DataErrorType,
     message: string,
-    readonly details?: unknown,
+    override readonly details?: unknown,
     options?: { cause?: unknown },
   ) {
     super(message, 1, options);
@@ -37,17 +36,6 @@ export class DataError extends UserError {
 /** Whether `error` is a `DataError` (of `type`, when given). */
 export function isDataError(error: unknown, type?: DataErrorType): error is DataError {
   return error instanceof DataError && (type === undefined || error.type === type);
-}
-
-/** A `DataError` as a non-retryable `ApplicationFailure` of the same type; anything else unchanged. */
-export function toActivityFailure(error: unknown): unknown {
-  if (!(error instanceof DataError)) return error;
-  return ApplicationFailure.create({
-    type: error.type,
-    message: error.message,
-    nonRetryable: true,
-    details: error.details === undefined ? undefined : [error.details],
-  });
 }
 
 /** The `code` of a Node system error, if any. */

@@ -18,7 +18,7 @@
 export { createDataActivities, MAX_DIFF_ENTRIES, type DataActivityDeps } from './activities';
 export { canonicalManifest, snapshotIdOf } from './canonical';
 export { diffSnapshots } from './diff';
-export { DataError, isDataError, toActivityFailure, type DataErrorType } from './errors';
+export { DataError, isDataError, type DataErrorType } from './errors';
 export { datasetKeys, validateDatasetName } from './keys';
 export { materializeSnapshot, type MaterializeOptions } from './materialize';
 export { profileCsv } from './profile';

@@ -4,9 +4,8 @@
  * error's stable type (`ModelNotFound`, `VersionNotFound`, `AliasNotFound`, `InvalidTransition`,
  * `InvalidName`, `InvalidArgument`); store errors stay retryable.
  */
-import { ApplicationFailure } from '@temporalio/common';
+import { asActivity } from '../failures';
 import type { BlobStore } from '../storage/types';
-import { RegistryError } from './errors';
 import { ModelRegistry } from './registry';
 import type {
   ModelStatus,
@@ -41,17 +40,6 @@ export interface ModelVersionRef {
   model: string;
   /** A version number or an alias name. */
   version: number | string;
-}
-
-/** Turns registry user errors into non-retryable failures; everything else is rethrown as is (retryable). */
-export async function asActivity<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof RegistryError)
-      throw ApplicationFailure.create({ message: error.message, type: error.type, nonRetryable: true, cause: error });
-    throw error;
-  }
 }
 
 /** Builds the registry activities on `deps.store`. */

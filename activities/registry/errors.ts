@@ -2,14 +2,16 @@
  * Registry errors. Each is a `UserError` (a mistake the caller can fix) with a stable `type`, which
  * the activity wrappers (./activities.ts) turn into non-retryable `ApplicationFailure`s.
  */
-import { UserError } from '../../common/errors';
+import { InvalidArgumentError, InvalidNameError, PermanentError } from '../../common/errors';
+
+export { InvalidArgumentError, InvalidNameError };
 
 export type RegistryFailureType =
   'ModelNotFound' | 'VersionNotFound' | 'AliasNotFound' | 'InvalidTransition' | 'InvalidName' | 'InvalidArgument';
 
 /** Base of the registry's user errors: `type` is the stable failure type. */
-export abstract class RegistryError extends UserError {
-  abstract readonly type: RegistryFailureType;
+export abstract class RegistryError extends PermanentError {
+  abstract override readonly type: RegistryFailureType;
 }
 
 /** Thrown when no version of the model was ever registered. */
@@ -57,30 +59,5 @@ export class InvalidTransitionError extends RegistryError {
     readonly to?: string,
   ) {
     super(`model ${model} version ${version}: ${detail}`);
-  }
-}
-
-/** Thrown when a model or alias name breaks the naming rule. */
-export class InvalidNameError extends RegistryError {
-  override readonly name = 'InvalidNameError';
-  readonly type = 'InvalidName';
-  constructor(
-    readonly field: string,
-    readonly value: unknown,
-    rule: string,
-  ) {
-    super(`${field}: ${JSON.stringify(value)} is not a valid name: ${rule}`);
-  }
-}
-
-/** Thrown when an argument is missing or malformed; the message starts with the field's path. */
-export class InvalidArgumentError extends RegistryError {
-  override readonly name = 'InvalidArgumentError';
-  readonly type = 'InvalidArgument';
-  constructor(
-    readonly field: string,
-    problem: string,
-  ) {
-    super(`${field}: ${problem}`);
   }
 }

@@ -4,9 +4,8 @@
  * `InvalidName`, `InvalidArgument`; store errors stay retryable. Every activity is idempotent.
  */
 import { activityInfo } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { asActivity } from '../failures';
 import type { BlobStore } from '../storage/types';
-import { TrackingError } from './errors';
 import { ExperimentTracker } from './tracker';
 import type {
   ChunkWritten,
@@ -43,16 +42,6 @@ export interface FinishRunInput {
 export interface ListTrialsInput extends ListTrialsOptions {
   pipeline: string;
   run: string;
-}
-
-async function asActivity<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof TrackingError)
-      throw ApplicationFailure.create({ message: error.message, type: error.type, nonRetryable: true, cause: error });
-    throw error;
-  }
 }
 
 /** The calling activity's identity, the same for all its attempts; undefined outside an activity. */

@@ -2,13 +2,15 @@
  * Experiment tracking errors: `UserError`s with a stable `type`, turned into non-retryable
  * `ApplicationFailure`s by the activity wrappers (./activities.ts).
  */
-import { UserError } from '../../common/errors';
+import { InvalidArgumentError, InvalidNameError, PermanentError } from '../../common/errors';
+
+export { InvalidArgumentError, InvalidNameError };
 
 export type TrackingFailureType = 'RunNotFound' | 'TrialNotFound' | 'InvalidName' | 'InvalidArgument';
 
 /** Base of the tracker's user errors: `type` is the stable failure type. */
-export abstract class TrackingError extends UserError {
-  abstract readonly type: TrackingFailureType;
+export abstract class TrackingError extends PermanentError {
+  abstract override readonly type: TrackingFailureType;
 }
 
 /** Thrown when a run was never started. */
@@ -33,30 +35,5 @@ export class TrialNotFoundError extends TrackingError {
     readonly trial: number,
   ) {
     super(`run ${run} of pipeline ${pipeline} has no trial ${trial}`);
-  }
-}
-
-/** Thrown when a pipeline, metric or artifact name breaks its rule. */
-export class InvalidTrackingNameError extends TrackingError {
-  override readonly name = 'InvalidTrackingNameError';
-  readonly type = 'InvalidName';
-  constructor(
-    readonly field: string,
-    readonly value: unknown,
-    rule: string,
-  ) {
-    super(`${field}: ${JSON.stringify(value)} is not a valid name: ${rule}`);
-  }
-}
-
-/** Thrown when an argument is missing or malformed; the message starts with the field's path. */
-export class InvalidTrackingArgumentError extends TrackingError {
-  override readonly name = 'InvalidTrackingArgumentError';
-  readonly type = 'InvalidArgument';
-  constructor(
-    readonly field: string,
-    problem: string,
-  ) {
-    super(`${field}: ${problem}`);
   }
 }

@@ -22,8 +22,8 @@ export {
   type TrialRef,
 } from './activities';
 export {
-  InvalidTrackingArgumentError,
-  InvalidTrackingNameError,
+  InvalidArgumentError,
+  InvalidNameError,
   RunNotFoundError,
   TrackingError,
   TrialNotFoundError,

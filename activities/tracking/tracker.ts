@@ -2,7 +2,7 @@
 import type { BlobStore, Body } from '../storage/types';
 import { jsonBody, listKeys, mapLimit, readJson } from '../storage/json';
 import { ChunkStreams } from './chunks';
-import { InvalidTrackingArgumentError, RunNotFoundError, TrialNotFoundError } from './errors';
+import { InvalidArgumentError, RunNotFoundError, TrialNotFoundError } from './errors';
 import { updateRecord } from './json-records';
 import { experimentKeys } from './keys';
 import { decodePoints, encodePoints } from './metric-lines';
@@ -141,23 +141,16 @@ export class ExperimentTracker {
     options: LogOptions = {},
   ): Promise<ChunkWritten> {
     await this.requireTrial(pipeline, run, trial);
-    if (!Array.isArray(points))
-      throw new InvalidTrackingArgumentError('points', 'must be a list of { name, step, value }');
+    if (!Array.isArray(points)) throw new InvalidArgumentError('points', 'must be a list of { name, step, value }');
     points.forEach((point, i) => {
       check.validMetricName(point?.name, `points[${i}].name`);
       if (typeof point.step !== 'number' || !Number.isFinite(point.step))
-        throw new InvalidTrackingArgumentError(
-          `points[${i}].step`,
-          `must be a number, got ${JSON.stringify(point.step)}`,
-        );
+        throw new InvalidArgumentError(`points[${i}].step`, `must be a number, got ${JSON.stringify(point.step)}`);
       if (typeof point.value !== 'number')
-        throw new InvalidTrackingArgumentError(
-          `points[${i}].value`,
-          `must be a number, got ${JSON.stringify(point.value)}`,
-        );
+        throw new InvalidArgumentError(`points[${i}].value`, `must be a number, got ${JSON.stringify(point.value)}`);
     });
     if (options.batchId !== undefined && (typeof options.batchId !== 'string' || options.batchId === ''))
-      throw new InvalidTrackingArgumentError('batchId', 'must be non-empty text');
+      throw new InvalidArgumentError('batchId', 'must be non-empty text');
     if (points.length === 0) return { key: null, seq: null, count: 0 };
     const body = encodePoints(points, new Date().toISOString(), options.batchId);
     const prefix = experimentKeys.metricsPrefix(pipeline, run, trial);
@@ -179,7 +172,7 @@ export class ExperimentTracker {
   /** Appends text to a trial's log (one chunk; a newline is added when `text` lacks one). */
   async logText(pipeline: string, run: string, trial: number, text: string): Promise<ChunkWritten> {
     await this.requireTrial(pipeline, run, trial);
-    if (typeof text !== 'string') throw new InvalidTrackingArgumentError('text', 'must be text');
+    if (typeof text !== 'string') throw new InvalidArgumentError('text', 'must be text');
     if (text === '') return { key: null, seq: null, count: 0 };
     const body = text.endsWith('\n') ? text : `${text}\n`;
     const prefix = experimentKeys.logsPrefix(pipeline, run, trial);

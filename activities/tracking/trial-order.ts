@@ -1,14 +1,14 @@
 /** Ordering of trials for `listTrials`: by trial number, start time, or a final metric (trials lacking it last). */
-import { InvalidTrackingArgumentError } from './errors';
+import { InvalidArgumentError } from './errors';
 import type { ListTrialsOptions, Trial } from './types';
 
 /** Sorts (a copy of) `trials` as `options` say and keeps the first `limit`. */
 export function orderTrials(trials: readonly Trial[], options: ListTrialsOptions = {}): Trial[] {
   const { sortBy = 'trial', order = 'asc', limit } = options;
   if (order !== 'asc' && order !== 'desc')
-    throw new InvalidTrackingArgumentError('order', `must be asc or desc, got ${JSON.stringify(order)}`);
+    throw new InvalidArgumentError('order', `must be asc or desc, got ${JSON.stringify(order)}`);
   if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 0))
-    throw new InvalidTrackingArgumentError('limit', `must be a non-negative integer, got ${JSON.stringify(limit)}`);
+    throw new InvalidArgumentError('limit', `must be a non-negative integer, got ${JSON.stringify(limit)}`);
   const sign = order === 'asc' ? 1 : -1;
   const key = sortKey(sortBy);
   const sorted = [...trials].sort((a, b) => {

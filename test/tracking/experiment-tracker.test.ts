@@ -153,13 +153,13 @@ for (const backend of storeBackends()) {
       await tracker.startTrial({ pipeline: PIPELINE, run: RUN, trial: 0, params: {} });
       await assert.rejects(
         tracker.logMetrics(PIPELINE, RUN, 0, [{ name: 'loss', step: 1, value: 'high' as unknown as number }]),
-        /^InvalidTrackingArgumentError: points\[0\]\.value: must be a number/,
+        /^InvalidArgumentError: points\[0\]\.value: must be a number/,
       );
-      await assert.rejects(tracker.listRuns('Churn Pipeline'), /^InvalidTrackingNameError: pipeline:/);
-      await assert.rejects(tracker.putArtifact(PIPELINE, RUN, 0, '../escape', 'x'), /^InvalidTrackingNameError: name:/);
+      await assert.rejects(tracker.listRuns('Churn Pipeline'), /^InvalidNameError: pipeline:/);
+      await assert.rejects(tracker.putArtifact(PIPELINE, RUN, 0, '../escape', 'x'), /^InvalidNameError: name:/);
       await assert.rejects(
         tracker.finishTrial(PIPELINE, RUN, 0, { status: 'running' as 'succeeded' }),
-        /^InvalidTrackingArgumentError: status: must be one of succeeded/,
+        /^InvalidArgumentError: status: must be one of succeeded/,
       );
     });
   });
