@@ -4,19 +4,11 @@ import type {
   SnapshotManifest,
   SnapshotProfile,
   SnapshotResult,
+  SnapshotSummary,
   ValidationReport,
 } from '../../activities/data/types';
 import { formatBytes, shortId } from '../../common/format';
 import { table } from '../output';
-
-export interface SnapshotSummaryLike {
-  id: string;
-  createdAt: string;
-  fileCount: number;
-  totalBytes: number;
-  parent: string | null;
-  description?: string;
-}
 
 export function renderSnapshot(r: {
   workflowId: string;
@@ -35,7 +27,7 @@ export function renderSnapshot(r: {
   return lines.join('\n');
 }
 
-export function renderSnapshotList(r: { dataset: string; snapshots: SnapshotSummaryLike[] }): string {
+export function renderSnapshotList(r: { dataset: string; snapshots: SnapshotSummary[] }): string {
   if (r.snapshots.length === 0) return `no snapshots of ${r.dataset} yet (mlops data snapshot ${r.dataset} <folder>)`;
   return table(
     ['ID', 'CREATED', 'FILES', 'SIZE', 'PARENT', 'DESCRIPTION'],
