@@ -1,0 +1,52 @@
+/**
+ * Starts a job's command detached from the worker: in its own process group (so cancel can signal
+ * it and everything it spawned), stdout and stderr appended to `job.log`, and wrapped in `sh` so the
+ * exit status lands in `exit-status` even if the worker has died meanwhile. The command is passed
+ * to the wrapper as positional arguments (`"$@"`), so no argument is ever re-parsed by the shell.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import type { JobPaths } from './job-files';
+
+/**
+ * `$1` is the job folder, the rest is the command. `exec` is not used: the shell must outlive the
+ * command to record its status. 127 (not found) and 126 (not executable) get a line in the log.
+ */
+const WRAPPER = [
+  'd="$1"; shift',
+  '"$@"',
+  's=$?',
+  'if [ "$s" -eq 127 ]; then echo "mlops: $1: command not found (exit 127)" >&2; fi',
+  'if [ "$s" -eq 126 ]; then echo "mlops: $1: not executable (exit 126)" >&2; fi',
+  'echo "$s" > "$d/exit-status.tmp" && mv "$d/exit-status.tmp" "$d/exit-status"',
+].join('\n');
+
+export interface LaunchOptions {
+  paths: JobPaths;
+  command: string[];
+  cwd: string;
+  env: Record<string, string>;
+}
+
+/** Spawns the wrapped command detached; returns the wrapper's pid (also its process group id). */
+export async function launchDetached({ paths, command, cwd, env }: LaunchOptions): Promise<number> {
+  const log = await fs.open(paths.log, 'a');
+  try {
+    const child = spawn('/bin/sh', ['-c', WRAPPER, 'mlops-job', paths.dir, ...command], {
+      cwd,
+      env,
+      detached: true,
+      stdio: ['ignore', log.fd, log.fd],
+    });
+    const pid = await new Promise<number>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('spawn', () =>
+        child.pid === undefined ? reject(new Error('spawn gave no pid')) : resolve(child.pid),
+      );
+    });
+    child.unref();
+    return pid;
+  } finally {
+    await log.close();
+  }
+}

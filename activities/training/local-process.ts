@@ -1,0 +1,270 @@
+/**
+ * `LocalProcessBackend`: runs each job as a detached local process group under
+ * `<workRoot>/<jobId>/` (layout: ./job-files.ts), so jobs outlive the worker and a restarted worker
+ * (a new instance over the same `workRoot`) re-attaches to them from the files alone.
+ *
+ * - Idempotency: the job id is a prefix of sha256(idempotency key); `mkdir` of the job folder is the
+ *   guard (EEXIST → attached). A launch whose submitter died before the process started is taken
+ *   over by the next `submit` (the folder is renamed away atomically, so only one submitter wins).
+ * - The command runs with cwd = `job.codeDir` (not a copy: jobs must write only to
+ *   MLOPS_OUTPUT_DIR) and env = worker env + `job.env` + MLOPS_PARAMS (JSON), MLOPS_DATA_DIR,
+ *   MLOPS_OUTPUT_DIR, MLOPS_METRICS_FILE, MLOPS_JOB_ID. A leading `python` becomes `deps.python`.
+ * - `status` reads, in order: outcome.json (cancelled / timeout / vanished), exit-status, then
+ *   whether the recorded process is still ours (pid + start time); `timeoutSeconds` is enforced
+ *   there. Exit statuses above 128 are reported with the signal they encode.
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import { constants } from 'node:os';
+import { materializeSnapshot } from '../data';
+import type { BlobStore } from '../storage/types';
+import { TrainingJobNotFoundError, TrainingJobNotSucceededError } from './errors';
+import {
+  isJobId,
+  jobIdOf,
+  jobPaths,
+  readJson,
+  readText,
+  tailLines,
+  writeJsonAtomic,
+  writeJsonExclusive,
+  type JobPaths,
+  type JobRecord,
+  type Outcome,
+  type PidRecord,
+} from './job-files';
+import { launchDetached } from './launch';
+import { groupExists, isSameProcess, killGroup, processStartTime } from './process-group';
+import { uploadOutputs } from './outputs';
+import { readLogText, readMetricPoints } from './stream-reads';
+import { validateJob, validateKey } from './validate-job';
+import type { JobStatus, MetricPoint, TrainingBackend, TrainingJob } from './types';
+
+export interface LocalProcessDeps {
+  store: BlobStore;
+  /** Folder holding one sub-folder per job, e.g. `<MLOPS_HOME>/jobs`. */
+  workRoot: string;
+  /** Interpreter used for a command starting with `python`. @default 'python' (from PATH) */
+  python?: string;
+  /** Time between SIGTERM and SIGKILL on cancel or timeout. @default 10_000 */
+  killGraceMs?: number;
+}
+
+/** Log lines quoted in a failed job's `reason`. */
+const TAIL_LINES = 20;
+
+export class LocalProcessBackend implements TrainingBackend {
+  constructor(private readonly deps: LocalProcessDeps) {}
+
+  /** Starts the job (see the module comment), or attaches to the one started under the same key. */
+  async submit(job: TrainingJob, idempotencyKey: string): Promise<{ jobId: string; attached: boolean }> {
+    validateKey(idempotencyKey);
+    await validateJob(job);
+    const jobId = jobIdOf(idempotencyKey);
+    const paths = jobPaths(this.deps.workRoot, jobId);
+    await fs.mkdir(this.deps.workRoot, { recursive: true });
+    try {
+      await fs.mkdir(paths.dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (!(await this.launchAbandoned(paths))) return { jobId, attached: true };
+      await this.takeOver(paths);
+      return this.submit(job, idempotencyKey);
+    }
+    let env: Record<string, string>;
+    try {
+      env = await this.prepare(job, idempotencyKey, jobId, paths);
+    } catch (error) {
+      // nothing started: clear the folder so a retry submits afresh
+      await fs.rm(paths.dir, { recursive: true, force: true });
+      throw error;
+    }
+    await this.start(job, paths, env);
+    return { jobId, attached: false };
+  }
+
+  /** The job's state; may decide a terminal state (timeout, process vanished) and record it. */
+  async status(jobId: string): Promise<JobStatus> {
+    const paths = await this.existing(jobId);
+    const outcome = await readJson<Outcome>(paths.outcome);
+    if (outcome) return this.fromOutcome(paths, outcome);
+    const exited = await this.fromExitStatus(paths);
+    if (exited) return exited;
+    const rec = await readJson<PidRecord>(paths.pid);
+    if (!rec) {
+      if (!(await this.launchAbandoned(paths))) return { state: 'pending' };
+      // not recorded: the next submit under the same key takes the folder over and launches afresh
+      return { state: 'failed', exitCode: null, reason: 'launch interrupted', endedAt: new Date().toISOString() };
+    }
+    if (await isSameProcess(rec.pid, rec.startTime)) {
+      const job = (await readJson<JobRecord>(paths.job))?.job;
+      const limit = job?.timeoutSeconds;
+      if (limit !== undefined && Date.now() - Date.parse(rec.startedAt) > limit * 1000) {
+        return this.decide(paths, 'timeout');
+      }
+      return { state: 'running', pid: rec.pid, startedAt: rec.startedAt };
+    }
+    // the wrapper may have written exit-status between the two reads above
+    return (await this.fromExitStatus(paths)) ?? this.decide(paths, 'process vanished');
+  }
+
+  /** Log text from byte offset `since`, cut at a whole UTF-8 character. */
+  async logs(jobId: string, since = 0): Promise<{ text: string; next: number }> {
+    return readLogText((await this.existing(jobId)).log, since);
+  }
+
+  /** Complete metric lines from byte offset `since`; malformed lines are skipped. */
+  async metrics(jobId: string, since = 0): Promise<{ points: MetricPoint[]; next: number }> {
+    return readMetricPoints((await this.existing(jobId)).metrics, since);
+  }
+
+  /** Kills the job's process group and records it cancelled; no-op once the job has ended. */
+  async cancel(jobId: string): Promise<void> {
+    const paths = await this.existing(jobId);
+    await this.terminate(paths, { state: 'cancelled', endedAt: new Date().toISOString() });
+  }
+
+  /** Uploads the outputs of a succeeded job (once) and returns their URI and the final metrics. */
+  async result(jobId: string): Promise<{ outputUri: string; metrics: Record<string, number> }> {
+    const status = await this.status(jobId);
+    if (status.state !== 'succeeded') throw new TrainingJobNotSucceededError(jobId, status.state);
+    const paths = jobPaths(this.deps.workRoot, jobId);
+    const rec = await readJson<JobRecord>(paths.job);
+    if (!rec) throw new TrainingJobNotFoundError(jobId);
+    return uploadOutputs(this.deps.store, paths, rec.job.outputPrefix.replace(/\/+$/, ''));
+  }
+
+  /** Writes job.json, the data (input snapshot) and output folders; returns the job's environment. */
+  private async prepare(
+    job: TrainingJob,
+    idempotencyKey: string,
+    jobId: string,
+    paths: JobPaths,
+  ): Promise<Record<string, string>> {
+    const submitter = { pid: process.pid, startTime: (await processStartTime(process.pid)) ?? null };
+    const record: JobRecord = { jobId, idempotencyKey, job, createdAt: new Date().toISOString(), submitter };
+    await writeJsonAtomic(paths.job, record);
+    await fs.mkdir(paths.data);
+    await fs.mkdir(paths.output);
+    if (job.input) {
+      await materializeSnapshot(this.deps.store, {
+        dataset: job.input.dataset,
+        id: job.input.snapshot,
+        dir: paths.data,
+      });
+    }
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+    Object.assign(env, job.env, {
+      MLOPS_PARAMS: JSON.stringify(job.params),
+      MLOPS_DATA_DIR: paths.data,
+      MLOPS_OUTPUT_DIR: paths.output,
+      MLOPS_METRICS_FILE: paths.metrics,
+      MLOPS_JOB_ID: jobId,
+    });
+    return env;
+  }
+
+  /** Launches the command and records its pid; if the pid cannot be recorded, stops it and clears the folder. */
+  private async start(job: TrainingJob, paths: JobPaths, env: Record<string, string>): Promise<void> {
+    const [program, ...args] = job.command;
+    const command = [program === 'python' && this.deps.python ? this.deps.python : program!, ...args];
+    const pid = await launchDetached({ paths, command, cwd: job.codeDir, env }).catch(async (error: unknown) => {
+      await fs.rm(paths.dir, { recursive: true, force: true });
+      throw error;
+    });
+    try {
+      const startTime = (await processStartTime(pid)) ?? null;
+      await writeJsonAtomic(paths.pid, { pid, pgid: pid, startTime, startedAt: new Date().toISOString() });
+    } catch (error) {
+      await killGroup(pid, 0);
+      await fs.rm(paths.dir, { recursive: true, force: true });
+      throw error;
+    }
+    // cancelled while launching: the canceller found no pid to kill
+    if (await readJson<Outcome>(paths.outcome)) await killGroup(pid, this.grace);
+  }
+
+  /** Whether the job folder's launch was abandoned: no pid, and its submitter is gone. */
+  private async launchAbandoned(paths: JobPaths): Promise<boolean> {
+    if (await readJson<PidRecord>(paths.pid)) return false;
+    const rec = await readJson<JobRecord>(paths.job);
+    if (!rec || (await isSameProcess(rec.submitter.pid, rec.submitter.startTime))) return false;
+    return (await readJson<PidRecord>(paths.pid)) === undefined;
+  }
+
+  /** Renames an abandoned job folder away (one concurrent caller wins; the others find it gone) and removes it. */
+  private async takeOver(paths: JobPaths): Promise<void> {
+    const trash = `${paths.dir}.abandoned-${randomUUID().slice(0, 8)}`;
+    try {
+      await fs.rename(paths.dir, trash);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    await fs.rm(trash, { recursive: true, force: true });
+  }
+
+  /** Records a failure the backend decided (stopping the process if needed) and reports it. */
+  private async decide(paths: JobPaths, reason: 'timeout' | 'process vanished') {
+    await this.terminate(paths, { state: 'failed', reason, endedAt: new Date().toISOString() });
+    return this.status(jobIdFrom(paths));
+  }
+
+  /** Writes `outcome` (first one wins) and kills the process group, unless the job already exited. */
+  private async terminate(paths: JobPaths, outcome: Outcome): Promise<void> {
+    if ((await readText(paths.exitStatus)) !== undefined) return;
+    await writeJsonExclusive(paths.outcome, outcome);
+    const rec = await readJson<PidRecord>(paths.pid);
+    // a gone leader whose group still exists is still ours: a live group's id is never reused
+    if (rec && ((await isSameProcess(rec.pid, rec.startTime)) || (await groupExists(rec.pgid)))) {
+      await killGroup(rec.pgid, this.grace);
+    }
+  }
+
+  private async fromOutcome(paths: JobPaths, outcome: Outcome): Promise<JobStatus> {
+    if (outcome.state === 'cancelled') return outcome;
+    const reason = `${outcome.reason}${await this.logTail(paths)}`;
+    return { state: 'failed', exitCode: null, reason, endedAt: outcome.endedAt };
+  }
+
+  private async fromExitStatus(paths: JobPaths): Promise<JobStatus | undefined> {
+    const text = await readText(paths.exitStatus);
+    if (text === undefined) return undefined;
+    const endedAt = (await fs.stat(paths.exitStatus)).mtime.toISOString();
+    const exitCode = Number.parseInt(text.trim(), 10);
+    if (exitCode === 0) return { state: 'succeeded', exitCode: 0, endedAt };
+    const signal = exitCode > 128 ? signalName(exitCode - 128) : undefined;
+    const what = signal ? `killed by ${signal} (exit code ${exitCode})` : `exit code ${exitCode}`;
+    const reason = `${what}${await this.logTail(paths)}`;
+    return { state: 'failed', exitCode, ...(signal ? { signal } : {}), reason, endedAt };
+  }
+
+  private async logTail(paths: JobPaths): Promise<string> {
+    const tail = await tailLines(paths.log, TAIL_LINES);
+    return tail ? `\nlast log lines:\n${tail}` : '';
+  }
+
+  private async existing(jobId: string): Promise<JobPaths> {
+    if (!isJobId(jobId)) throw new TrainingJobNotFoundError(String(jobId));
+    const paths = jobPaths(this.deps.workRoot, jobId);
+    const found = await fs.stat(paths.dir).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
+    if (!found) throw new TrainingJobNotFoundError(jobId);
+    return paths;
+  }
+
+  private get grace(): number {
+    return this.deps.killGraceMs ?? 10_000;
+  }
+}
+
+function jobIdFrom(paths: JobPaths): string {
+  return paths.dir.slice(paths.dir.lastIndexOf('/') + 1);
+}
+
+function signalName(n: number): string | undefined {
+  return Object.entries(constants.signals).find(([, value]) => value === n)?.[0];
+}

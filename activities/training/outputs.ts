@@ -1,0 +1,69 @@
+/**
+ * Uploading a finished job's files to the store, once: output files under `<prefix>/output/…`,
+ * `job.log` under `<prefix>/logs/job.log`, the metric stream as `<prefix>/metrics.ndjson`, and last a
+ * `<prefix>/result.json` marker (putIfAbsent). A call that finds the marker returns it without
+ * uploading; an interrupted upload is simply redone (same keys, same bytes).
+ */
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { NotFoundError } from '../../common/errors';
+import type { BlobStore } from '../storage/types';
+import { readJson, type JobPaths } from './job-files';
+import type { JobResult } from './types';
+
+/** Uploads the job's outputs (unless already done) and returns the result recorded in the marker. */
+export async function uploadOutputs(store: BlobStore, paths: JobPaths, prefix: string): Promise<JobResult> {
+  const markerKey = `${prefix}/result.json`;
+  const existing = await readMarker(store, markerKey);
+  if (existing) return existing;
+
+  for (const rel of await filesUnder(paths.output)) {
+    await store.put(`${prefix}/output/${rel}`, createReadStream(path.join(paths.output, ...rel.split('/'))));
+  }
+  for (const [file, key] of [
+    [paths.log, `${prefix}/logs/job.log`],
+    [paths.metrics, `${prefix}/metrics.ndjson`],
+  ] as const) {
+    if (await exists(file)) await store.put(key, createReadStream(file));
+  }
+  const result: JobResult = {
+    outputUri: `${store.uri.replace(/\/$/, '')}/${prefix}/output`,
+    metrics: finalMetrics(await readJson<unknown>(path.join(paths.output, 'metrics.json'))),
+  };
+  await store.putIfAbsent(markerKey, JSON.stringify(result, null, 2), { contentType: 'application/json' });
+  return (await readMarker(store, markerKey)) ?? result;
+}
+
+/** The numeric entries of `output/metrics.json` (anything else is ignored). */
+export function finalMetrics(value: unknown): Record<string, number> {
+  const metrics: Record<string, number> = {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return metrics;
+  for (const [name, v] of Object.entries(value)) if (typeof v === 'number') metrics[name] = v;
+  return metrics;
+}
+
+async function readMarker(store: BlobStore, key: string): Promise<JobResult | undefined> {
+  try {
+    return JSON.parse((await store.getBytes(key)).toString('utf8')) as JobResult;
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
+}
+
+/** Regular files under `dir`, as sorted slash-separated relative paths. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'))
+    .sort();
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
+}

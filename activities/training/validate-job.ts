@@ -1,0 +1,49 @@
+/** Checks a `TrainingJob` and an idempotency key before anything is created; errors name the field. */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { validateKey as validateStoreKey } from '../storage/keys';
+import { InvalidTrainingJobError } from './errors';
+import type { TrainingJob } from './types';
+
+/** Throws `InvalidTrainingJobError` unless `key` is a non-empty string. */
+export function validateKey(key: string): void {
+  if (typeof key !== 'string' || key === '') {
+    throw new InvalidTrainingJobError('idempotencyKey', 'must be a non-empty string');
+  }
+}
+
+/** Throws `InvalidTrainingJobError` naming the first field that breaks the `TrainingJob` contract. */
+export async function validateJob(job: TrainingJob): Promise<void> {
+  const fail = (field: string, problem: string) => new InvalidTrainingJobError(field, problem);
+  if (typeof job !== 'object' || job === null) throw fail('job', 'must be an object');
+  if (typeof job.name !== 'string' || job.name === '') throw fail('name', 'must be a non-empty string');
+  if (!Array.isArray(job.command) || job.command.length === 0 || !job.command.every((a) => typeof a === 'string')) {
+    throw fail('command', 'must be a non-empty list of strings');
+  }
+  if (job.command[0] === '') throw fail('command[0]', 'must not be empty');
+  if (typeof job.codeDir !== 'string' || !path.isAbsolute(job.codeDir)) {
+    throw fail('codeDir', `must be an absolute folder path (got ${JSON.stringify(job.codeDir)})`);
+  }
+  const isDir = await fs.stat(job.codeDir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!isDir) throw fail('codeDir', `${job.codeDir} is not a folder`);
+  if (typeof job.params !== 'object' || job.params === null || Array.isArray(job.params)) {
+    throw fail('params', 'must be an object');
+  }
+  for (const [name, value] of Object.entries(job.env ?? {})) {
+    if (typeof value !== 'string') throw fail(`env.${name}`, 'must be a string');
+  }
+  if (job.input !== undefined) {
+    if (typeof job.input.dataset !== 'string' || job.input.dataset === '') throw fail('input.dataset', 'required');
+    if (typeof job.input.snapshot !== 'string' || job.input.snapshot === '') throw fail('input.snapshot', 'required');
+  }
+  try {
+    validateStoreKey(job.outputPrefix, { allowTrailingSlash: true });
+  } catch (error) {
+    throw fail('outputPrefix', (error as Error).message);
+  }
+  const t = job.timeoutSeconds;
+  if (t !== undefined && (typeof t !== 'number' || !(t > 0))) throw fail('timeoutSeconds', 'must be a positive number');
+}
