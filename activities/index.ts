@@ -7,6 +7,7 @@
  * - data/         dataset snapshots, materialize, profiles, validation, diffs
  * - registry/     model versions with lineage, aliases, statuses, audit, model cards
  * - tracking/     experiment runs and trials: params, metrics, logs, artifacts
+ * - training/     training backends (local process) and `runTrainingJob`
  * - storage/      the BlobStore everything above persists through
  */
 import { createDataActivities } from './data';
@@ -14,6 +15,8 @@ import { createHealthActivities } from './health';
 import { createRegistryActivities } from './registry';
 import type { BlobStore } from './storage/types';
 import { createTrackingActivities } from './tracking';
+import { createTrainingActivities } from './training';
+import type { TrainingBackend } from './training/types';
 
 export interface ActivityDeps {
   store: BlobStore;
@@ -21,6 +24,8 @@ export interface ActivityDeps {
   cacheDir: string;
   /** A store for a source URI (`s3://bucket/prefix`, `file://…`), e.g. a dataset to snapshot. */
   openStore: (uri: string) => BlobStore;
+  /** Where training jobs run (picked from config in worker/dependencies.ts). */
+  trainingBackend: TrainingBackend;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -29,6 +34,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDataActivities(deps),
     ...createRegistryActivities(deps),
     ...createTrackingActivities(deps),
+    ...createTrainingActivities(deps),
   };
 }
 

@@ -1,3 +1,4 @@
 /** Every workflow the worker registers. Workflow code runs in Temporal's sandbox: see eslint.config.mjs. */
 export { healthCheck } from './health-check';
 export { datasetSnapshot } from './dataset-snapshot';
+export { trainModel } from './train-model';

@@ -5,6 +5,7 @@
  */
 import { activityInfo } from '@temporalio/activity';
 import { asActivity } from '../failures';
+import { experimentKeys } from './keys';
 import type { BlobStore } from '../storage/types';
 import { ExperimentTracker } from './tracker';
 import type {
@@ -62,9 +63,12 @@ export function createTrackingActivities(deps: { store: BlobStore }) {
     async startRun(input: StartRunInput): Promise<ExperimentRun> {
       return asActivity(() => tracker.startRun(input));
     },
-    /** Starts (or returns the already started) trial of a run. */
-    async startTrial(input: StartTrialInput): Promise<Trial> {
-      return asActivity(() => tracker.startTrial(input));
+    /** Starts (or returns the already started) trial of a run; `root` is the store prefix for its outputs. */
+    async startTrial(input: StartTrialInput): Promise<Trial & { root: string }> {
+      return asActivity(async () => ({
+        ...(await tracker.startTrial(input)),
+        root: experimentKeys.trialRoot(input.pipeline, input.run, input.trial).replace(/\/$/, ''),
+      }));
     },
     /** Appends metric points to a trial as one chunk; retried attempts are de-duplicated by `batchId`. */
     async logMetrics(input: LogMetricsInput): Promise<ChunkWritten> {

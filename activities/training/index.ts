@@ -7,6 +7,7 @@
  *                        (./job-files.ts layout, ./launch.ts wrapper, ./process-group.ts signals, ./stream-reads.ts
  *                        log/metric reads, ./outputs.ts uploads, ./validate-job.ts input checks)
  * - ./errors.ts          `TrainingError`s with stable types (non-retryable as activity failures)
+ * - ./activity.ts        `runTrainingJob`: submit, poll, heartbeat, re-attach, cancel, classify failures
  * - later: ./ray.ts      Ray Jobs REST API
  *
  * `createTrainingBackend(kind, deps)` is the one place a backend is picked.
@@ -15,6 +16,12 @@ import { LocalProcessBackend, type LocalProcessDeps } from './local-process';
 import type { TrainingBackend } from './types';
 
 export { LocalProcessBackend, type LocalProcessDeps } from './local-process';
+export {
+  createTrainingActivities,
+  type RunTrainingJobInput,
+  type TrainingHeartbeat,
+  type TrainingJobOutcome,
+} from './activity';
 export {
   InvalidTrainingJobError,
   TrainingError,

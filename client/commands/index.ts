@@ -6,6 +6,7 @@ import { registerDev } from './dev';
 import { registerExperiments } from './experiments';
 import { registerHealth } from './health';
 import { registerModels } from './models';
+import { registerTrain } from './train';
 import { registerWorker } from './worker';
 
 export type RegisterCommand = (program: Command, ctx: () => CommandContext) => void;
@@ -17,4 +18,5 @@ export const commands: RegisterCommand[] = [
   registerData,
   registerModels,
   registerExperiments,
+  registerTrain,
 ];

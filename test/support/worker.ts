@@ -6,7 +6,9 @@ import { Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { createBlobStore } from '../../activities/storage';
 import type { BlobStore } from '../../activities/storage/types';
+import { createTrainingBackend } from '../../activities/training';
 import { parseStoreUri } from '../../common/config';
+import { REPO_ROOT } from '../../infra/dev/tools';
 import { testStack, workflowBundle } from './stack';
 
 /** A store on the test run's MinIO under a fresh prefix, so suites never see each other's objects. */
@@ -37,6 +39,12 @@ export function testDeps(store: BlobStore = testS3Store()): ActivityDeps {
   return {
     store,
     cacheDir,
+    trainingBackend: createTrainingBackend('local', {
+      store,
+      workRoot: fs.mkdtempSync(path.join(tmpDir, 'jobs-')),
+      python: path.join(REPO_ROOT, '.venv', 'bin', 'python'),
+      killGraceMs: 2000,
+    }),
     openStore: (uri) => {
       const parsed = parseStoreUri(uri, process.cwd(), s3);
       if (typeof parsed === 'string') throw new Error(parsed);

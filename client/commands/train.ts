@@ -1,0 +1,94 @@
+/** `mlops train <job.yaml>`: runs one training job as the durable, tracked `trainModel` workflow. */
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { TrainingHeartbeat } from '../../activities/training/activity';
+import { UserError } from '../../common/errors';
+import { applyParamOverrides, trainingJobSpecSchema } from '../../common/training-job-spec';
+import { trainModel, type TrainModelOutput } from '../../workflows/train-model';
+import { followProgress, pendingHeartbeat } from '../activity-progress';
+import { withClient } from '../connect';
+import type { CommandContext } from '../context';
+import { readYamlFile } from '../job-file';
+import { table } from '../output';
+import { explainWorkflowFailure } from '../workflow-errors';
+
+export function registerTrain(program: Command, ctx: () => CommandContext): void {
+  program
+    .command('train')
+    .description('run a training job (a YAML file) on the training backend, tracked as an experiment')
+    .argument('<job>', 'job file, e.g. examples/churn/train.yaml')
+    .option('--set <key=value>', 'override a param (repeatable; values parsed as JSON)', collect, [])
+    .option('--no-wait', 'start the run and print its id without waiting')
+    .action(async (file: string, opts: { set: string[]; wait: boolean }) => {
+      const { out } = ctx();
+      const config = ctx().config();
+      const { value: spec, dir } = readYamlFile(file, trainingJobSpecSchema);
+      let params: Record<string, unknown>;
+      try {
+        params = applyParamOverrides(spec.params, opts.set);
+      } catch (err) {
+        throw new UserError((err as Error).message, 2);
+      }
+      const workflowId = `train/${spec.pipeline}/${new Date().toISOString()}`;
+      await withClient(config, async (client) => {
+        const handle = await client.workflow.start(trainModel, {
+          workflowId,
+          taskQueue: config.taskQueue,
+          args: [
+            {
+              pipeline: spec.pipeline,
+              trainingTaskQueue: config.trainingTaskQueue,
+              primaryMetric: spec.primaryMetric,
+              job: {
+                name: spec.name,
+                command: spec.command,
+                codeDir: path.resolve(dir, spec.codeDir),
+                env: spec.env,
+                params,
+                input: spec.dataset ? { dataset: spec.dataset.name, snapshot: spec.dataset.snapshot } : undefined,
+                resources: spec.resources,
+                timeoutSeconds: spec.timeoutSeconds,
+              },
+            },
+          ],
+          staticSummary: `train ${spec.name} (${spec.pipeline}) ${JSON.stringify(params)}`.slice(0, 200),
+        });
+        out.info(`started ${workflowId}`);
+        if (!opts.wait) {
+          out.result({ workflowId, runId: handle.firstExecutionRunId }, (r) => r.workflowId);
+          return;
+        }
+        const result = await followProgress(
+          handle.result().catch((err: unknown) => {
+            throw explainWorkflowFailure(err, workflowId);
+          }),
+          () => pendingHeartbeat<TrainingHeartbeat>(client, handle),
+          (beat) => out.info(progressLine(beat)),
+          1000,
+        );
+        out.result({ workflowId, ...result }, renderTrained);
+      });
+    });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function progressLine(beat: TrainingHeartbeat): string {
+  const metrics = Object.entries(beat.latestMetrics)
+    .map(([name, m]) => `${name}=${m.value.toPrecision(4)}@${m.step}`)
+    .join(' ');
+  return `job ${beat.jobId}: ${beat.state}${metrics ? ` ${metrics}` : ''}`;
+}
+
+function renderTrained(r: TrainModelOutput & { workflowId: string }): string {
+  return [
+    `trained: ${r.workflowId} (job ${r.jobId})`,
+    `output ${r.outputUri}`,
+    table(
+      ['METRIC', 'VALUE'],
+      Object.entries(r.metrics).map(([k, v]) => [k, Number.isInteger(v) ? String(v) : v.toPrecision(4)]),
+    ).trimEnd(),
+  ].join('\n');
+}

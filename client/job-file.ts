@@ -1,0 +1,46 @@
+/** Reads a YAML job file and validates it; errors name the file, the field path and the line. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { isMap, isSeq, parseDocument, type Document } from 'yaml';
+import type { ZodType } from 'zod';
+import { UserError } from '../common/errors';
+
+/** Parses `file` with `schema`; a `UserError` (exit 2) lists every problem as `file:line: path: message`. */
+export function readYamlFile<T>(file: string, schema: ZodType<T>): { value: T; dir: string } {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    throw new UserError(`${file}: cannot read the file`, 2);
+  }
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) {
+    throw new UserError(doc.errors.map((e) => `${file}:${e.linePos?.[0]?.line ?? '?'}: ${e.message}`).join('\n'), 2);
+  }
+  const parsed = schema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const at = issue.path.map(String);
+      const line = lineOf(doc, text, at);
+      return `${file}${line ? `:${line}` : ''}: ${at.join('.') || '(top)'}: ${issue.message}`;
+    });
+    throw new UserError(lines.join('\n'), 2);
+  }
+  return { value: parsed.data, dir: path.dirname(path.resolve(file)) };
+}
+
+function lineOf(doc: Document, text: string, at: string[]): number | undefined {
+  let node: unknown = doc.contents;
+  for (const key of at) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => String((p.key as { value?: unknown })?.value ?? p.key) === key);
+      if (!pair) break;
+      node = pair.value ?? pair.key;
+    } else if (isSeq(node)) {
+      node = node.items[Number(key)];
+    } else break;
+  }
+  const range = (node as { range?: [number, number, number] } | undefined)?.range;
+  if (!range) return undefined;
+  return text.slice(0, range[0]).split('\n').length;
+}

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from '../../infra/dev/tools';
+import { runCli } from '../support/cli';
+import { testStack } from '../support/stack';
+import { testDeps, testS3Store, uniqueQueue, withWorker } from '../support/worker';
+
+const PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
+const JOB = path.join(REPO_ROOT, 'examples', 'churn', 'train.yaml');
+
+describe('mlops train, end to end on the churn example', function () {
+  this.timeout(120_000);
+  const prefix = `cli-train-${randomUUID().slice(0, 8)}`;
+  const queue = uniqueQueue('mlops-train');
+  const trainingQueue = uniqueQueue('mlops-training');
+  let env: NodeJS.ProcessEnv;
+
+  before(() => {
+    const { address, namespace, minio, tmpDir } = testStack();
+    env = {
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_NAMESPACE: namespace,
+      MLOPS_HOME: path.join(tmpDir, `home-${prefix}`),
+      MLOPS_STORE: `s3://${minio.bucket}/${prefix}`,
+      MLOPS_S3_ENDPOINT: minio.endpoint,
+      AWS_ACCESS_KEY_ID: minio.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: minio.secretAccessKey,
+      MLOPS_TASK_QUEUE: queue,
+      MLOPS_TRAINING_TASK_QUEUE: trainingQueue,
+    };
+  });
+
+  const cli = (...args: string[]) => runCli(args, env);
+
+  it('trains on a snapshot, tracks the trial and reports its metrics; a bad param fails with the job log', async () => {
+    const data = fs.mkdtempSync(path.join(testStack().tmpDir, 'churn-data-'));
+    execFileSync(PYTHON, ['examples/churn/generate_data.py', '--rows', '3000', '--seed', '7', '--out', data], {
+      cwd: REPO_ROOT,
+    });
+    const deps = testDeps(testS3Store(prefix));
+    await withWorker(queue, deps, () =>
+      withWorker(
+        trainingQueue,
+        deps,
+        async () => {
+          const snap = await cli('data', 'snapshot', 'churn', data);
+          assert.equal(snap.code, 0, snap.stderr);
+
+          const trained = await cli('--json', 'train', JOB, '--set', 'max_iter=30');
+          assert.equal(trained.code, 0, trained.stderr);
+          const result = JSON.parse(trained.stdout);
+          assert.ok(result.metrics.val_auc > 0.7, JSON.stringify(result.metrics));
+          assert.match(result.outputUri, new RegExp(`^s3://${testStack().minio.bucket}/${prefix}/experiments/churn/`));
+
+          const trials = await cli('--json', 'experiments', 'show', 'churn', result.workflowId);
+          assert.equal(trials.code, 0, trials.stderr);
+          const [trial] = JSON.parse(trials.stdout).trials;
+          assert.equal(trial.status, 'succeeded');
+          assert.equal(trial.params.max_iter, 30);
+          assert.equal(trial.metrics.val_auc, result.metrics.val_auc);
+
+          const bad = await cli('train', JOB, '--set', 'learning_rate="fast"');
+          assert.equal(bad.code, 1);
+          assert.match(bad.stderr, /TrainingJobFailed|failed with exit code 2/);
+          assert.match(bad.stderr, /learning_rate/);
+        },
+        { workflows: false },
+      ),
+    );
+  });
+
+  it('names the field and the line of a bad job file, and starts nothing', async () => {
+    const file = path.join(testStack().tmpDir, `bad-job-${prefix}.yaml`);
+    fs.writeFileSync(
+      file,
+      'name: churn-train\npipeline: churn\ncommand: [python, train.py]\ntimeoutSeconds: -5\nbogus: 1\n',
+    );
+    const result = await cli('train', file);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /bad-job-.*\.yaml:4: timeoutSeconds: /);
+    assert.match(result.stderr, /bogus/);
+  });
+});

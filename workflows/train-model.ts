@@ -1,0 +1,113 @@
+/**
+ * `trainModel`: one training job as a durable, tracked run (workflow id `train/<pipeline>/<time>`).
+ * The job runs on the `mlops-training` queue through `runTrainingJob`, which re-attaches to the
+ * running job after a worker restart; the run and its trial are recorded by the experiment tracker.
+ */
+import {
+  isCancellation,
+  proxyActivities,
+  setCurrentDetails,
+  upsertSearchAttributes,
+  workflowInfo,
+  CancellationScope,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { TrainingJobOutcome } from '../activities/training/activity';
+import type { TrainingJob } from '../activities/training/types';
+import { markdownKeyValues } from '../common/format';
+import { MlPipeline, MlPrimaryMetric, MlTrigger } from '../common/search-attributes';
+
+export interface TrainModelInput {
+  pipeline: string;
+  job: Omit<TrainingJob, 'outputPrefix'>;
+  /** Task queue of the training workers. */
+  trainingTaskQueue: string;
+  /** Metric shown as `MlPrimaryMetric`, e.g. `val_auc`. */
+  primaryMetric?: string;
+  trigger?: string;
+}
+
+export interface TrainModelOutput extends TrainingJobOutcome {
+  run: string;
+  trial: number;
+}
+
+const tracking = proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '1s', maximumInterval: '30s' },
+});
+
+export async function trainModel(input: TrainModelInput): Promise<TrainModelOutput> {
+  const run = workflowInfo().workflowId;
+  const rows: [string, string][] = [
+    ['pipeline', input.pipeline],
+    ['job', `${input.job.name}: \`${input.job.command.join(' ')}\``],
+    ['params', `\`${JSON.stringify(input.job.params)}\``.slice(0, 300)],
+    ['status', 'starting'],
+  ];
+  const set = (key: string, value: string) => {
+    const row = rows.find((r) => r[0] === key);
+    if (row) row[1] = value;
+    else rows.push([key, value]);
+    setCurrentDetails(markdownKeyValues(rows));
+  };
+  set('status', 'starting');
+  upsertSearchAttributes([
+    { key: MlPipeline, value: input.pipeline },
+    { key: MlTrigger, value: input.trigger ?? 'manual' },
+  ]);
+
+  await tracking.startRun({ pipeline: input.pipeline, run, params: input.job.params });
+  const trial = await tracking.startTrial({ pipeline: input.pipeline, run, trial: 1, params: input.job.params });
+  const training = proxyActivities<Activities>({
+    taskQueue: input.trainingTaskQueue,
+    startToCloseTimeout: `${(input.job.timeoutSeconds ?? 24 * 3600) + 600}s`,
+    heartbeatTimeout: '1m',
+    retry: { initialInterval: '5s', maximumInterval: '1m', maximumAttempts: 5 },
+  });
+  set('status', 'training');
+  try {
+    const outcome = await training.runTrainingJob.executeWithOptions(
+      { summary: `train ${input.job.name} ${summarizeParams(input.job.params)}`.slice(0, 200) },
+      [{ job: { ...input.job, outputPrefix: trial.root }, step: 'train' }],
+    );
+    await tracking.finishTrial({
+      pipeline: input.pipeline,
+      run,
+      trial: 1,
+      metrics: outcome.metrics,
+      status: 'succeeded',
+    });
+    await tracking.finishRun({ pipeline: input.pipeline, run, status: 'succeeded' });
+    const primary = input.primaryMetric === undefined ? undefined : outcome.metrics[input.primaryMetric];
+    if (primary !== undefined) upsertSearchAttributes([{ key: MlPrimaryMetric, value: primary }]);
+    set('status', 'succeeded');
+    set(
+      'metrics',
+      Object.entries(outcome.metrics)
+        .map(([k, v]) => `${k}=${round(v)}`)
+        .join(', ') || '—',
+    );
+    set('output', outcome.outputUri);
+    return { ...outcome, run, trial: 1 };
+  } catch (err) {
+    const status = isCancellation(err) ? 'cancelled' : 'failed';
+    set('status', status);
+    await CancellationScope.nonCancellable(async () => {
+      await tracking.finishTrial({ pipeline: input.pipeline, run, trial: 1, status });
+      await tracking.finishRun({ pipeline: input.pipeline, run, status });
+    });
+    throw err;
+  }
+}
+
+function summarizeParams(params: Record<string, unknown>): string {
+  return Object.entries(params)
+    .slice(0, 4)
+    .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .join(' ');
+}
+
+function round(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toPrecision(4);
+}
