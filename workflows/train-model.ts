@@ -62,7 +62,7 @@ export async function trainModel(input: TrainModelInput): Promise<TrainModelOutp
   const training = proxyActivities<Activities>({
     taskQueue: input.trainingTaskQueue,
     startToCloseTimeout: `${(input.job.timeoutSeconds ?? 24 * 3600) + 600}s`,
-    heartbeatTimeout: '1m',
+    heartbeatTimeout: '15s',
     retry: { initialInterval: '5s', maximumInterval: '1m', maximumAttempts: 5 },
   });
   set('status', 'training');

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { TrainingHeartbeat } from '../../activities/training/activity';
+import { pendingHeartbeat } from '../../client/activity-progress';
+import { trainModel } from '../../workflows';
+import { startCli } from '../support/cli';
+import { testStack } from '../support/stack';
+import { uniqueQueue } from '../support/worker';
+
+/** Starts `mlops worker` as its own process and resolves once it polls. */
+async function startWorker(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  const worker = startCli(['worker'], env);
+  let log = '';
+  worker.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+  const deadline = Date.now() + 45_000;
+  while (!/worker polling/.test(log)) {
+    if (worker.exitCode !== null) throw new Error(`worker exited early:\n${log}`);
+    if (Date.now() > deadline) throw new Error(`worker did not start:\n${log}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return worker;
+}
+
+describe('a training job across a worker crash', function () {
+  this.timeout(120_000);
+  const workers: ChildProcess[] = [];
+  after(() => workers.forEach((w) => w.exitCode === null && w.kill('SIGKILL')));
+
+  it('re-attaches to the running job after the worker is SIGKILLed: exactly one training process ran', async () => {
+    const { address, namespace, minio, tmpDir, env: testEnv } = testStack();
+    const id = randomUUID().slice(0, 8);
+    const home = path.join(tmpDir, `home-restart-${id}`);
+    const counter = path.join(tmpDir, `runs-${id}.txt`);
+    const env = {
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_NAMESPACE: namespace,
+      MLOPS_HOME: home,
+      MLOPS_STORE: `s3://${minio.bucket}/restart-${id}`,
+      MLOPS_S3_ENDPOINT: minio.endpoint,
+      AWS_ACCESS_KEY_ID: minio.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: minio.secretAccessKey,
+      MLOPS_TASK_QUEUE: uniqueQueue('restart'),
+      MLOPS_TRAINING_TASK_QUEUE: uniqueQueue('restart-training'),
+    };
+    workers.push(await startWorker(env));
+    const handle = await testEnv.client.workflow.start(trainModel, {
+      workflowId: `train/restart/${id}`,
+      taskQueue: env.MLOPS_TASK_QUEUE,
+      args: [
+        {
+          pipeline: 'restart',
+          trainingTaskQueue: env.MLOPS_TRAINING_TASK_QUEUE,
+          job: {
+            name: 'slow-job',
+            command: [
+              'sh',
+              '-c',
+              'echo ran >> "$COUNTER"; sleep 6; echo \'{"auc": 0.9}\' > "$MLOPS_OUTPUT_DIR/metrics.json"',
+            ],
+            codeDir: tmpDir,
+            env: { COUNTER: counter },
+            params: {},
+          },
+        },
+      ],
+    });
+    // wait until the job runs and its id is in a heartbeat, then kill the worker without warning
+    const deadline = Date.now() + 30_000;
+    let beat: TrainingHeartbeat | undefined;
+    while (beat?.state !== 'running') {
+      assert.ok(Date.now() < deadline, 'the job never reported running');
+      await new Promise((r) => setTimeout(r, 300));
+      beat = await pendingHeartbeat<TrainingHeartbeat>(testEnv.client, handle);
+    }
+    workers[0]!.kill('SIGKILL');
+    workers.push(await startWorker(env));
+
+    const result = await handle.result();
+    assert.deepEqual(result.metrics, { auc: 0.9 });
+    assert.equal(result.jobId, beat.jobId, 'the retried activity re-attached to the same job');
+    assert.equal(fs.readFileSync(counter, 'utf8'), 'ran\n', 'exactly one training process ran');
+  });
+});
