@@ -48,7 +48,8 @@ export async function createWorkers(opts: WorkerRunOptions, connection: NativeCo
   const activities = createActivities(buildActivityDeps(config));
   const workers: Worker[] = [];
   for (const role of roles) {
-    const common = { connection, namespace: config.temporal.namespace, activities };
+    // heartbeats reach the server at least every 2 s: progress shows promptly and a cancel reaches a job fast
+    const common = { connection, namespace: config.temporal.namespace, activities, maxHeartbeatThrottleInterval: '2s' };
     if (role === 'workflows') {
       workers.push(
         await Worker.create({

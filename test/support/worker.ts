@@ -71,6 +71,7 @@ export async function withWorker<T>(
     namespace: env.namespace,
     taskQueue,
     activities: createActivities(deps),
+    maxHeartbeatThrottleInterval: '2s',
     ...(workflows ? { workflowBundle: await workflowBundle() } : {}),
   });
   return worker.runUntil(fn());
