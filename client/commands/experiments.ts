@@ -3,9 +3,8 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { createBlobStore } from '../../activities/storage';
 import { ExperimentTracker } from '../../activities/tracking';
-import type { ExperimentRun, Trial } from '../../activities/tracking/types';
 import type { CommandContext } from '../context';
-import { table } from '../output';
+import { renderRuns, renderTrials } from '../render/experiments';
 
 export function registerExperiments(program: Command, ctx: () => CommandContext): void {
   const experiments = program.command('experiments').description('tracked runs and trials of a pipeline');
@@ -36,32 +35,4 @@ export function registerExperiments(program: Command, ctx: () => CommandContext)
       ]);
       ctx().out.result({ run: info, trials }, renderTrials);
     });
-}
-
-function renderRuns(r: { pipeline: string; runs: ExperimentRun[] }): string {
-  if (r.runs.length === 0) return `no runs of ${r.pipeline} tracked yet`;
-  return table(
-    ['RUN', 'STATUS', 'STARTED', 'ENDED'],
-    r.runs.map((x) => [x.run, x.status, x.startedAt, x.endedAt ?? '']),
-  );
-}
-
-function renderTrials(r: { run: ExperimentRun; trials: Trial[] }): string {
-  const metricNames = [...new Set(r.trials.flatMap((t) => Object.keys(t.metrics)))].slice(0, 5);
-  const head = `${r.run.pipeline} ${r.run.run}: ${r.run.status}\n`;
-  if (r.trials.length === 0) return `${head}no trials`;
-  return (
-    head +
-    table(
-      ['TRIAL', 'STATUS', ...metricNames.map((m) => m.toUpperCase()), 'PARAMS'],
-      r.trials.map((t) => [
-        String(t.trial),
-        t.status,
-        ...metricNames.map((m) => (t.metrics[m] === undefined ? '' : String(t.metrics[m]))),
-        Object.entries(t.params)
-          .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-          .join(' '),
-      ]),
-    )
-  );
 }

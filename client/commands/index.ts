@@ -6,6 +6,7 @@ import { registerDev } from './dev';
 import { registerExperiments } from './experiments';
 import { registerHealth } from './health';
 import { registerModels } from './models';
+import { registerRuns } from './runs';
 import { registerTrain } from './train';
 import { registerWorker } from './worker';
 
@@ -19,4 +20,5 @@ export const commands: RegisterCommand[] = [
   registerModels,
   registerExperiments,
   registerTrain,
+  registerRuns,
 ];

@@ -11,7 +11,7 @@ describe('mlops CLI', function () {
   it('prints help for the program and for every command', async () => {
     const top = await runCli(['--help']);
     assert.equal(top.code, 0);
-    for (const command of ['dev', 'worker', 'health', 'data', 'models', 'experiments', 'train']) {
+    for (const command of ['dev', 'worker', 'health', 'data', 'models', 'experiments', 'train', 'trials', 'logs']) {
       assert.match(top.stdout, new RegExp(`\\b${command}\\b`));
       const sub = await runCli([command, '--help']);
       assert.equal(sub.code, 0, sub.stderr);

@@ -62,10 +62,19 @@ describe('mlops train, end to end on the churn example', function () {
           assert.equal(trial.params.max_iter, 30);
           assert.equal(trial.metrics.val_auc, result.metrics.val_auc);
 
+          const listed = await cli('--json', 'trials', result.workflowId, '--sort', 'val_auc');
+          assert.equal(listed.code, 0, listed.stderr);
+          assert.equal(JSON.parse(listed.stdout).trials[0].metrics.val_auc, result.metrics.val_auc);
+
           const bad = await cli('train', JOB, '--set', 'learning_rate="fast"');
           assert.equal(bad.code, 1);
           assert.match(bad.stderr, /TrainingJobFailed|failed with exit code 2/);
           assert.match(bad.stderr, /learning_rate/);
+          const badRun = /started (train\/\S+)/.exec(bad.stderr)?.[1];
+          assert.ok(badRun, bad.stderr);
+          const logs = await cli('logs', badRun);
+          assert.equal(logs.code, 0, logs.stderr);
+          assert.match(logs.stdout, /param 'learning_rate' must be a number/);
         },
         { workflows: false },
       ),
