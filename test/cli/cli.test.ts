@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { freePort } from '../../infra/dev/ports';
-import { runCli, startCli } from '../support/cli';
-import { testStack } from '../support/stack';
+import { cliEnv, runCli, startCli } from '../support/cli';
 
 describe('mlops CLI', function () {
   this.timeout(60_000);
@@ -54,19 +53,7 @@ describe('mlops CLI', function () {
     let metricsPort: number;
 
     before(async () => {
-      const { address, namespace, minio } = testStack();
-      const id = randomUUID().slice(0, 8);
-      env = {
-        TEMPORAL_ADDRESS: address,
-        TEMPORAL_NAMESPACE: namespace,
-        MLOPS_HOME: `/tmp/mlops-cli-${id}`,
-        MLOPS_STORE: `s3://${minio.bucket}/cli-${id}`,
-        MLOPS_S3_ENDPOINT: minio.endpoint,
-        AWS_ACCESS_KEY_ID: minio.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: minio.secretAccessKey,
-        MLOPS_TASK_QUEUE: `mlops-cli-${id}`,
-        MLOPS_TRAINING_TASK_QUEUE: `mlops-training-cli-${id}`,
-      };
+      env = cliEnv(`cli-${randomUUID().slice(0, 8)}`);
       metricsPort = await freePort();
       worker = startCli(['worker', '--metrics-port', String(metricsPort)], env);
       worker.stderr?.on('data', (d: Buffer) => (workerLog += d.toString()));

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ModelRegistry } from '../../activities/registry';
-import { runCli } from '../support/cli';
+import { cliEnv, runCli } from '../support/cli';
 import { testStack } from '../support/stack';
 import { testDeps, testS3Store, uniqueQueue, withWorker } from '../support/worker';
 
@@ -21,19 +21,8 @@ describe('mlops data and mlops models, end to end', function () {
   let dir: string;
 
   before(() => {
-    const { address, namespace, minio, tmpDir } = testStack();
-    dir = fs.mkdtempSync(path.join(tmpDir, 'dataset-'));
-    env = {
-      TEMPORAL_ADDRESS: address,
-      TEMPORAL_NAMESPACE: namespace,
-      MLOPS_HOME: path.join(tmpDir, `home-${prefix}`),
-      MLOPS_STORE: `s3://${minio.bucket}/${prefix}`,
-      MLOPS_S3_ENDPOINT: minio.endpoint,
-      AWS_ACCESS_KEY_ID: minio.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: minio.secretAccessKey,
-      MLOPS_TASK_QUEUE: queue,
-      MLOPS_ACTOR: 'ada@example.com',
-    };
+    dir = fs.mkdtempSync(path.join(testStack().tmpDir, 'dataset-'));
+    env = cliEnv(prefix, { MLOPS_TASK_QUEUE: queue, MLOPS_ACTOR: 'ada@example.com' });
   });
 
   const cli = (...args: string[]) => runCli(args, env);

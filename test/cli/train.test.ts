@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../../infra/dev/tools';
-import { runCli } from '../support/cli';
+import { cliEnv, runCli } from '../support/cli';
 import { testStack } from '../support/stack';
 import { testDeps, testS3Store, uniqueQueue, withWorker } from '../support/worker';
 
@@ -19,18 +19,7 @@ describe('mlops train, end to end on the churn example', function () {
   let env: NodeJS.ProcessEnv;
 
   before(() => {
-    const { address, namespace, minio, tmpDir } = testStack();
-    env = {
-      TEMPORAL_ADDRESS: address,
-      TEMPORAL_NAMESPACE: namespace,
-      MLOPS_HOME: path.join(tmpDir, `home-${prefix}`),
-      MLOPS_STORE: `s3://${minio.bucket}/${prefix}`,
-      MLOPS_S3_ENDPOINT: minio.endpoint,
-      AWS_ACCESS_KEY_ID: minio.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: minio.secretAccessKey,
-      MLOPS_TASK_QUEUE: queue,
-      MLOPS_TRAINING_TASK_QUEUE: trainingQueue,
-    };
+    env = cliEnv(prefix, { MLOPS_TASK_QUEUE: queue, MLOPS_TRAINING_TASK_QUEUE: trainingQueue });
   });
 
   const cli = (...args: string[]) => runCli(args, env);

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { REPO_ROOT } from '../../infra/dev/tools';
+import { testStack } from './stack';
 
 export const MLOPS_BIN = path.join(REPO_ROOT, 'bin', 'mlops.js');
 
@@ -38,4 +39,24 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProc
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+}
+
+/**
+ * The environment a CLI process needs to talk to this test run's servers: the shared Temporal dev
+ * server, a store under `s3://<test bucket>/<prefix>`, a home folder and task queues of its own.
+ */
+export function cliEnv(prefix: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const { address, namespace, minio, tmpDir } = testStack();
+  return {
+    TEMPORAL_ADDRESS: address,
+    TEMPORAL_NAMESPACE: namespace,
+    MLOPS_HOME: path.join(tmpDir, `home-${prefix}`),
+    MLOPS_STORE: `s3://${minio.bucket}/${prefix}`,
+    MLOPS_S3_ENDPOINT: minio.endpoint,
+    AWS_ACCESS_KEY_ID: minio.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: minio.secretAccessKey,
+    MLOPS_TASK_QUEUE: `mlops-${prefix}`,
+    MLOPS_TRAINING_TASK_QUEUE: `mlops-training-${prefix}`,
+    ...extra,
+  };
 }

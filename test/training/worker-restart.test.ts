@@ -6,9 +6,8 @@ import path from 'node:path';
 import type { TrainingHeartbeat } from '../../activities/training/activity';
 import { pendingHeartbeat } from '../../client/activity-progress';
 import { trainModel } from '../../workflows';
-import { startCli } from '../support/cli';
+import { cliEnv, startCli } from '../support/cli';
 import { testStack } from '../support/stack';
-import { uniqueQueue } from '../support/worker';
 
 /** Starts `mlops worker` as its own process and resolves once it polls. */
 async function startWorker(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
@@ -30,29 +29,20 @@ describe('a training job across a worker crash', function () {
   after(() => workers.forEach((w) => w.exitCode === null && w.kill('SIGKILL')));
 
   it('re-attaches to the running job after the worker is SIGKILLed: exactly one training process ran', async () => {
-    const { address, namespace, minio, tmpDir, env: testEnv } = testStack();
+    const { tmpDir, env: testEnv } = testStack();
     const id = randomUUID().slice(0, 8);
-    const home = path.join(tmpDir, `home-restart-${id}`);
     const counter = path.join(tmpDir, `runs-${id}.txt`);
-    const env = {
-      TEMPORAL_ADDRESS: address,
-      TEMPORAL_NAMESPACE: namespace,
-      MLOPS_HOME: home,
-      MLOPS_STORE: `s3://${minio.bucket}/restart-${id}`,
-      MLOPS_S3_ENDPOINT: minio.endpoint,
-      AWS_ACCESS_KEY_ID: minio.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: minio.secretAccessKey,
-      MLOPS_TASK_QUEUE: uniqueQueue('restart'),
-      MLOPS_TRAINING_TASK_QUEUE: uniqueQueue('restart-training'),
-    };
+    const env = cliEnv(`restart-${id}`);
+    const queue = env.MLOPS_TASK_QUEUE ?? '';
+    const trainingQueue = env.MLOPS_TRAINING_TASK_QUEUE ?? '';
     workers.push(await startWorker(env));
     const handle = await testEnv.client.workflow.start(trainModel, {
       workflowId: `train/restart/${id}`,
-      taskQueue: env.MLOPS_TASK_QUEUE,
+      taskQueue: queue,
       args: [
         {
           pipeline: 'restart',
-          trainingTaskQueue: env.MLOPS_TRAINING_TASK_QUEUE,
+          trainingTaskQueue: trainingQueue,
           job: {
             name: 'slow-job',
             command: [
