@@ -57,8 +57,12 @@ export async function trainModel(input: TrainModelInput): Promise<TrainModelOutp
     { key: MlTrigger, value: input.trigger ?? 'manual' },
   ]);
 
-  await tracking.startRun({ pipeline: input.pipeline, run, params: input.job.params });
-  const trial = await tracking.startTrial({ pipeline: input.pipeline, run, trial: 1, params: input.job.params });
+  await tracking.startRun.executeWithOptions({ summary: `track run of ${input.pipeline}` }, [
+    { pipeline: input.pipeline, run, params: input.job.params },
+  ]);
+  const trial = await tracking.startTrial.executeWithOptions({ summary: 'track trial 1' }, [
+    { pipeline: input.pipeline, run, trial: 1, params: input.job.params },
+  ]);
   const training = proxyActivities<Activities>({
     taskQueue: input.trainingTaskQueue,
     startToCloseTimeout: `${(input.job.timeoutSeconds ?? 24 * 3600) + 600}s`,
@@ -71,14 +75,18 @@ export async function trainModel(input: TrainModelInput): Promise<TrainModelOutp
       { summary: `train ${input.job.name} ${summarizeParams(input.job.params)}`.slice(0, 200) },
       [{ job: { ...input.job, outputPrefix: trial.root }, step: 'train' }],
     );
-    await tracking.finishTrial({
-      pipeline: input.pipeline,
-      run,
-      trial: 1,
-      metrics: outcome.metrics,
-      status: 'succeeded',
-    });
-    await tracking.finishRun({ pipeline: input.pipeline, run, status: 'succeeded' });
+    await tracking.finishTrial.executeWithOptions({ summary: 'record trial 1 result' }, [
+      {
+        pipeline: input.pipeline,
+        run,
+        trial: 1,
+        metrics: outcome.metrics,
+        status: 'succeeded',
+      },
+    ]);
+    await tracking.finishRun.executeWithOptions({ summary: 'record run result' }, [
+      { pipeline: input.pipeline, run, status: 'succeeded' },
+    ]);
     const primary = input.primaryMetric === undefined ? undefined : outcome.metrics[input.primaryMetric];
     if (primary !== undefined) upsertSearchAttributes([{ key: MlPrimaryMetric, value: primary }]);
     set('status', 'succeeded');
@@ -94,8 +102,12 @@ export async function trainModel(input: TrainModelInput): Promise<TrainModelOutp
     const status = isCancellation(err) ? 'cancelled' : 'failed';
     set('status', status);
     await CancellationScope.nonCancellable(async () => {
-      await tracking.finishTrial({ pipeline: input.pipeline, run, trial: 1, status });
-      await tracking.finishRun({ pipeline: input.pipeline, run, status });
+      await tracking.finishTrial.executeWithOptions({ summary: 'record trial 1 result' }, [
+        { pipeline: input.pipeline, run, trial: 1, status },
+      ]);
+      await tracking.finishRun.executeWithOptions({ summary: 'record run result' }, [
+        { pipeline: input.pipeline, run, status },
+      ]);
     });
     throw err;
   }
