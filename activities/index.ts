@@ -13,6 +13,7 @@
 import { createDataActivities } from './data';
 import { createHealthActivities } from './health';
 import { createRegistryActivities } from './registry';
+import { createReportActivities } from './reports';
 import type { BlobStore } from './storage/types';
 import { createTrackingActivities } from './tracking';
 import { createTrainingActivities } from './training';
@@ -35,6 +36,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRegistryActivities(deps),
     ...createTrackingActivities(deps),
     ...createTrainingActivities(deps),
+    ...createReportActivities(deps),
   };
 }
 

@@ -8,14 +8,17 @@ import path from 'node:path';
 import { rate } from './measure';
 import { runSnapshotBench, SNAPSHOT_BENCH_NOTES } from './snapshot.bench';
 import { runStoreBench, type Comparison } from './store.bench';
+import { runSweepBench, SWEEP_BENCH_NOTES } from './sweep.bench';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 async function main(): Promise<void> {
   const store = await runStoreBench();
   const snapshot = await runSnapshotBench();
+  const sweep = await runSweepBench();
   const doc = render([
     { title: 'Dataset snapshots', source: 'bench/snapshot.bench.ts', rows: snapshot, notes: SNAPSHOT_BENCH_NOTES },
+    { title: 'Hyperparameter sweeps', source: 'bench/sweep.bench.ts', rows: sweep, notes: SWEEP_BENCH_NOTES },
     {
       title: 'Object store',
       source: 'bench/store.bench.ts',

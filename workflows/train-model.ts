@@ -73,7 +73,13 @@ export async function trainModel(input: TrainModelInput): Promise<TrainModelOutp
   try {
     const outcome = await training.runTrainingJob.executeWithOptions(
       { summary: `train ${input.job.name} ${summarizeParams(input.job.params)}`.slice(0, 200) },
-      [{ job: { ...input.job, outputPrefix: trial.root }, step: 'train' }],
+      [
+        {
+          job: { ...input.job, outputPrefix: trial.root },
+          step: 'train',
+          track: { pipeline: input.pipeline, run, trial: 1 },
+        },
+      ],
     );
     await tracking.finishTrial.executeWithOptions({ summary: 'record trial 1 result' }, [
       {
@@ -96,7 +102,7 @@ export async function trainModel(input: TrainModelInput): Promise<TrainModelOutp
         .map(([k, v]) => `${k}=${round(v)}`)
         .join(', ') || '—',
     );
-    set('output', outcome.outputUri);
+    set('output', outcome.outputUri ?? '—');
     return { ...outcome, run, trial: 1 };
   } catch (err) {
     const status = isCancellation(err) ? 'cancelled' : 'failed';

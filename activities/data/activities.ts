@@ -10,6 +10,7 @@ import { diffSnapshots, truncateDiff } from './diff';
 import { toActivityFailure } from '../failures';
 import { isDigest } from './keys';
 import { materializeSnapshot } from './materialize';
+import { resolveSnapshotId } from './read';
 import { snapshotDataset } from './snapshot';
 import type {
   DiffInput,
@@ -54,6 +55,11 @@ export function createDataActivities(deps: DataActivityDeps) {
           signal: cancellationSignal(),
         }),
       );
+    },
+
+    /** The full id of a snapshot given as `latest` or an id prefix, so a run pins the data it reads. */
+    async resolveSnapshot(input: { dataset: string; snapshot: string }): Promise<{ id: string }> {
+      return asActivity(async () => ({ id: await resolveSnapshotId(deps.store, input.dataset, input.snapshot) }));
     },
 
     /** Restores a snapshot's files into a folder on the worker, verifying every digest. */

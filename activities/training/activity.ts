@@ -10,7 +10,10 @@
  */
 import { activityInfo, cancellationSignal, heartbeat, sleep } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { medianStoppingDecision, type Direction, type MedianStoppingDecision } from '../../common/sweep';
 import { asActivity } from '../failures';
+import type { BlobStore } from '../storage/types';
+import { ExperimentTracker } from '../tracking';
 import type { MetricPoint, TrainingBackend, TrainingJob } from './types';
 
 export interface RunTrainingJobInput {
@@ -19,12 +22,25 @@ export interface RunTrainingJobInput {
   step: string;
   /** How often to poll the job. @default 1000 */
   pollIntervalMs?: number;
+  /** Streams the job's intermediate metrics into this tracked trial while it runs. */
+  track?: { pipeline: string; run: string; trial: number };
+  /**
+   * Median stopping against the other trials of `track`'s run (their tracked streams of `metric`):
+   * when the rule says stop, the job is cancelled and the outcome says `stoppedEarly`.
+   */
+  earlyStopping?: { metric: string; direction: Direction; minSteps: number; minTrials: number };
+  /** How often to judge early stopping (it reads the peers' streams). @default 5000 */
+  earlyStoppingIntervalMs?: number;
 }
 
 export interface TrainingJobOutcome {
   jobId: string;
-  outputUri: string;
+  /** Where the outputs are (absent when the job was stopped early: nothing was uploaded). */
+  outputUri?: string;
+  /** Final metrics (for a job stopped early: the latest value of each intermediate metric). */
   metrics: Record<string, number>;
+  /** Set when the median stopping rule stopped the job: the decision, for the record. */
+  stoppedEarly?: MedianStoppingDecision & { metric: string };
   /** The latest value of each intermediate metric the job streamed. */
   latestMetrics: Record<string, { step: number; value: number }>;
   logTail: string;
@@ -37,21 +53,30 @@ export interface TrainingHeartbeat {
   state: string;
   latestMetrics: Record<string, { step: number; value: number }>;
   logTail: string;
+  /** Byte offset of the job's metric stream already copied to the tracked trial (`track`). */
+  tracked?: number;
 }
 
 const LOG_TAIL_LINES = 20;
+/** Intermediate metrics reach the tracker at most this often (and once more at the end). */
+const TRACK_INTERVAL_MS = 2000;
 
 /** Builds `runTrainingJob` on a backend. */
-export function createTrainingActivities(deps: { trainingBackend: TrainingBackend }) {
+export function createTrainingActivities(deps: { trainingBackend: TrainingBackend; store: BlobStore }) {
+  const tracker = new ExperimentTracker(deps.store);
   return {
     /** Runs a training job to completion on the training backend; see the module comment. */
     async runTrainingJob(input: RunTrainingJobInput): Promise<TrainingJobOutcome> {
-      return asActivity(() => runJob(deps.trainingBackend, input));
+      return asActivity(() => runJob(deps.trainingBackend, tracker, input));
     },
   };
 }
 
-async function runJob(backend: TrainingBackend, input: RunTrainingJobInput): Promise<TrainingJobOutcome> {
+async function runJob(
+  backend: TrainingBackend,
+  tracker: ExperimentTracker,
+  input: RunTrainingJobInput,
+): Promise<TrainingJobOutcome> {
   const info = activityInfo();
   const previous = info.heartbeatDetails as TrainingHeartbeat | undefined;
   let generation = previous?.generation ?? 0;
@@ -60,17 +85,63 @@ async function runJob(backend: TrainingBackend, input: RunTrainingJobInput): Pro
   const key = `${info.workflowExecution?.workflowId ?? info.activityId}/${input.step}#${generation}`;
   const { jobId } = await backend.submit(input.job, key);
   const latestMetrics: Record<string, { step: number; value: number }> = { ...(previous?.latestMetrics ?? {}) };
-  let metricsOffset = 0;
   let logOffset = 0;
   let logTail = '';
+  // the metric stream is read from where the last attempt's copy to the tracked trial ended
+  let tracked = input.track && previous?.jobId === jobId ? (previous.tracked ?? 0) : 0;
+  let metricsOffset = tracked;
+  let untracked: MetricPoint[] = [];
+  let lastTracked = 0;
+  let lastJudged = 0;
+  const curve: { step: number; value: number }[] =
+    input.earlyStopping && input.track && tracked > 0
+      ? await tracker.readMetrics(input.track.pipeline, input.track.run, input.track.trial, input.earlyStopping.metric)
+      : [];
   const beat = (state: string) =>
-    heartbeat({ jobId, generation, state, latestMetrics, logTail } satisfies TrainingHeartbeat);
+    heartbeat({ jobId, generation, state, latestMetrics, logTail, tracked } satisfies TrainingHeartbeat);
+  const flushTracked = async (offset: number) => {
+    if (input.track === undefined) return;
+    if (untracked.length > 0) {
+      const { pipeline, run, trial } = input.track;
+      await tracker.logMetrics(pipeline, run, trial, untracked, { batchId: `${jobId}@${tracked}-${offset}` });
+    }
+    untracked = [];
+    tracked = offset;
+    lastTracked = Date.now();
+  };
   const signal = cancellationSignal();
   for (;;) {
     const status = await backend.status(jobId);
     const metrics = await backend.metrics(jobId, metricsOffset);
+    for (const p of metrics.points) {
+      if (input.track) untracked.push(p);
+      if (p.name === input.earlyStopping?.metric) curve.push({ step: p.step, value: p.value });
+    }
     metricsOffset = metrics.next;
     fold(latestMetrics, metrics.points);
+    const finished = status.state === 'succeeded' || status.state === 'failed' || status.state === 'cancelled';
+    if (finished || Date.now() - lastTracked >= TRACK_INTERVAL_MS) await flushTracked(metricsOffset);
+    if (input.earlyStopping && input.track && status.state === 'running') {
+      const interval = input.earlyStoppingIntervalMs ?? 5000;
+      const reached = (curve.at(-1)?.step ?? 0) >= input.earlyStopping.minSteps;
+      if (reached && Date.now() - lastJudged >= interval) {
+        lastJudged = Date.now();
+        const decision = await judge(tracker, input.track, input.earlyStopping, curve);
+        if (decision?.stop) {
+          await backend.cancel(jobId);
+          await flushTracked(metricsOffset);
+          beat('stopped-early');
+          const metricsNow = Object.fromEntries(Object.entries(latestMetrics).map(([k, v]) => [k, v.value]));
+          return {
+            jobId,
+            metrics: metricsNow,
+            latestMetrics,
+            logTail,
+            stoppedEarly: { ...decision, metric: input.earlyStopping.metric },
+          };
+        }
+      }
+    }
     for (;;) {
       const chunk = await backend.logs(jobId, logOffset);
       if (chunk.next === logOffset) break;
@@ -103,7 +174,13 @@ async function runJob(backend: TrainingBackend, input: RunTrainingJobInput): Pro
     }
     beat(status.state);
     try {
-      await sleep(input.pollIntervalMs ?? 1000);
+      const interval = input.pollIntervalMs ?? 1000;
+      if (backend.waitForChange) {
+        await backend.waitForChange(jobId, interval, signal);
+        if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new CancelledFailure('cancelled');
+      } else {
+        await sleep(interval);
+      }
     } catch (err) {
       if (signal.aborted || err instanceof CancelledFailure) {
         await backend.cancel(jobId);
@@ -112,6 +189,24 @@ async function runJob(backend: TrainingBackend, input: RunTrainingJobInput): Pro
       throw err;
     }
   }
+}
+
+/** The median stopping rule for the tracked trial against the run's other trials. */
+async function judge(
+  tracker: ExperimentTracker,
+  track: NonNullable<RunTrainingJobInput['track']>,
+  rule: NonNullable<RunTrainingJobInput['earlyStopping']>,
+  own: { step: number; value: number }[],
+): Promise<MedianStoppingDecision | undefined> {
+  const last = own.at(-1);
+  if (last === undefined || last.step < rule.minSteps) return undefined;
+  const trials = await tracker.listTrials(track.pipeline, track.run);
+  const peers = await Promise.all(
+    trials
+      .filter((t) => t.trial !== track.trial)
+      .map((t) => tracker.readMetrics(track.pipeline, track.run, t.trial, rule.metric)),
+  );
+  return medianStoppingDecision(own, peers, rule);
 }
 
 function fold(latest: Record<string, { step: number; value: number }>, points: MetricPoint[]): void {

@@ -14,6 +14,7 @@
  *   there. Exit statuses above 128 are reported with the signal they encode.
  */
 import { randomUUID } from 'node:crypto';
+import { watch, type FSWatcher } from 'node:fs';
 import fs from 'node:fs/promises';
 import { constants } from 'node:os';
 import { materializeSnapshot } from '../data';
@@ -243,6 +244,30 @@ export class LocalProcessBackend implements TrainingBackend {
   private async logTail(paths: JobPaths): Promise<string> {
     const tail = await tailLines(paths.log, TAIL_LINES);
     return tail ? `\nlast log lines:\n${tail}` : '';
+  }
+
+  /** Resolves when the job's folder changes (it ended, or was cancelled), after `timeoutMs`, or on abort. */
+  async waitForChange(jobId: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const paths = await this.existing(jobId);
+    await new Promise<void>((resolve) => {
+      let watcher: FSWatcher | undefined;
+      const done = () => {
+        clearTimeout(timer);
+        watcher?.close();
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      signal?.addEventListener('abort', done, { once: true });
+      try {
+        watcher = watch(paths.dir, (_event, file) => {
+          if (file === 'exit-status' || file === 'outcome.json') done();
+        });
+        watcher.on('error', done);
+      } catch {
+        // no watch support here: the timeout alone paces the caller
+      }
+    });
   }
 
   private async existing(jobId: string): Promise<JobPaths> {

@@ -4,6 +4,9 @@
  * submitted under an idempotency key, so a retried activity re-attaches instead of starting twice.
  */
 
+/** Where a job runs: `local` (a process on the worker's host) or `ray` (a Ray cluster's Jobs API). */
+export type TrainingBackendName = 'local' | 'ray';
+
 /** What to run: a command in a code folder, with params, an optional input snapshot and an output prefix. */
 export interface TrainingJob {
   /** A human-readable name (logs, UI). */
@@ -23,6 +26,8 @@ export interface TrainingJob {
   resources?: { cpu?: number; memoryMb?: number; gpus?: number };
   /** Wall-clock limit; past it the job is cancelled and reported failed with reason `timeout`. */
   timeoutSeconds?: number;
+  /** The backend to run on. @default 'local' */
+  backend?: TrainingBackendName;
 }
 
 /** A job's state: a discriminated union on `state`. */
@@ -60,4 +65,9 @@ export interface TrainingBackend {
   cancel(jobId: string): Promise<void>;
   /** Uploads the outputs of a succeeded job (once) and returns where they are and the final metrics. */
   result(jobId: string): Promise<JobResult>;
+  /**
+   * Optional: resolves when the job may have changed state, at the latest after `timeoutMs` (or when
+   * `signal` aborts), so a poller notices a finished job at once instead of on its next tick.
+   */
+  waitForChange?(jobId: string, timeoutMs: number, signal?: AbortSignal): Promise<void>;
 }

@@ -7,6 +7,7 @@ import { registerExperiments } from './experiments';
 import { registerHealth } from './health';
 import { registerModels } from './models';
 import { registerRuns } from './runs';
+import { registerSweep } from './sweep';
 import { registerTrain } from './train';
 import { registerWorker } from './worker';
 
@@ -20,5 +21,6 @@ export const commands: RegisterCommand[] = [
   registerModels,
   registerExperiments,
   registerTrain,
+  registerSweep,
   registerRuns,
 ];

@@ -36,7 +36,9 @@ export function registerRuns(program: Command, ctx: () => CommandContext): void 
 
   program
     .command('logs')
-    .description("a training run's job log: the stored log when the job ended, the live tail while it runs")
+    .description(
+      "a training run's or sweep trial's (trial/<sweep id>/<k>) job log: the stored log when the job ended, the live tail while it runs",
+    )
     .argument('<workflowId>')
     .option('--follow', 'keep printing new lines until the run ends')
     .action(async (workflowId: string, opts: { follow?: boolean }) => {
@@ -49,7 +51,8 @@ export function registerRuns(program: Command, ctx: () => CommandContext): void 
         for (;;) {
           const running = (await handle.describe()).status.name === 'RUNNING';
           if (!running) {
-            const key = `experiments/${pipeline}/${runKeyOf(workflowId)}/trials/1/logs/job.log`;
+            const { run, trial } = trackedTrialOf(workflowId);
+            const key = `experiments/${pipeline}/${runKeyOf(run)}/trials/${trial}/logs/job.log`;
             const stored = await store.getBytes(key).catch((err: unknown) => {
               if (err instanceof NotFoundError) return undefined;
               throw err;
@@ -84,6 +87,12 @@ async function failedJobLogTail(result: Promise<unknown>, workflowId: string): P
     const details = failure.details[0] as { logTail?: unknown } | undefined;
     return typeof details?.logTail === 'string' ? details.logTail : undefined;
   }
+}
+
+/** The tracked run and trial of a training run (trial 1 of itself) or of a sweep trial `trial/<sweep id>/<k>`. */
+function trackedTrialOf(workflowId: string): { run: string; trial: number } {
+  const m = /^trial\/(.+)\/(\d+)$/.exec(workflowId);
+  return m ? { run: m[1]!, trial: Number(m[2]) } : { run: workflowId, trial: 1 };
 }
 
 /** The MlPipeline search attribute of a run; a clear error when the run does not exist or has none. */

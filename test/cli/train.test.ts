@@ -10,6 +10,7 @@ import { testDeps, testS3Store, uniqueQueue, withWorker } from '../support/worke
 
 const PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
 const JOB = path.join(REPO_ROOT, 'examples', 'churn', 'train.yaml');
+const SWEEP = path.join(REPO_ROOT, 'examples', 'churn', 'sweep.yaml');
 
 describe('mlops train, end to end on the churn example', function () {
   this.timeout(120_000);
@@ -64,6 +65,30 @@ describe('mlops train, end to end on the churn example', function () {
           const logs = await cli('logs', badRun);
           assert.equal(logs.code, 0, logs.stderr);
           assert.match(logs.stdout, /param 'learning_rate' must be a number/);
+
+          // the example sweep, as shipped, cut to three trials
+          const swept = await cli('--json', 'sweep', SWEEP, '--wait', '--max-trials', '3', '--set', 'max_iter=20');
+          assert.equal(swept.code, 0, swept.stderr);
+          const sweep = JSON.parse(swept.stdout);
+          assert.match(sweep.workflowId, /^sweep\/churn\//);
+          assert.equal(sweep.leaderboard.length, 3);
+          const aucs = sweep.leaderboard.map((t: { objective: number }) => t.objective);
+          assert.deepEqual(
+            aucs,
+            [...aucs].sort((a, b) => b - a),
+          );
+          assert.equal(sweep.bestTrial.objective, aucs[0]);
+          assert.ok(aucs[0] > 0.7, String(aucs));
+          assert.match(sweep.reportUri, /\/reports\/sweeps\/.*\.html$/);
+          const sweepTrials = await cli('--json', 'trials', sweep.workflowId, '--sort', 'val_auc');
+          assert.equal(sweepTrials.code, 0, sweepTrials.stderr);
+          const listedTrials = JSON.parse(sweepTrials.stdout).trials;
+          assert.equal(listedTrials.length, 3);
+          assert.equal(listedTrials[0].trial, sweep.bestTrial.trial);
+          assert.equal(listedTrials[0].params.max_iter, 20);
+          const trialLog = await cli('logs', `trial/${sweep.workflowId}/${sweep.bestTrial.trial}`);
+          assert.equal(trialLog.code, 0, trialLog.stderr);
+          assert.match(trialLog.stdout, /\S/);
         },
         { workflows: false },
       ),
@@ -80,5 +105,29 @@ describe('mlops train, end to end on the churn example', function () {
     assert.equal(result.code, 2);
     assert.match(result.stderr, /bad-job-.*\.yaml:4: timeoutSeconds: /);
     assert.match(result.stderr, /bogus/);
+  });
+
+  it('names the field and the line of a bad sweep file, and starts nothing', async () => {
+    const file = path.join(testStack().tmpDir, `bad-sweep-${prefix}.yaml`);
+    fs.writeFileSync(
+      file,
+      [
+        'name: churn-sweep',
+        'pipeline: churn',
+        'command: [python, train.py]',
+        'sweep:',
+        '  algorithm: random',
+        '  objective: { metric: val_auc, direction: up }',
+        '  space:',
+        '    learning_rate: { type: loguniform, min: 0, max: 0.3 }',
+      ].join('\n'),
+    );
+    const result = await cli('sweep', file);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /bad-sweep-.*\.yaml:6: sweep\.objective\.direction: /);
+    assert.match(result.stderr, /:8: sweep\.space\.learning_rate\.min: must be > 0/);
+    const flags = await cli('sweep', SWEEP, '--max-trials', '0');
+    assert.equal(flags.code, 2);
+    assert.match(flags.stderr, /--max-trials: expected a positive integer/);
   });
 });

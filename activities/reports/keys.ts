@@ -1,0 +1,7 @@
+/** Where reports live in the store (DESIGN.md: `reports/…`). */
+import { runKeyOf } from '../tracking/run-keys';
+
+export const reportKeys = {
+  /** The HTML report of a sweep run; `run` is the run id (its workflow id). */
+  sweep: (run: string) => `reports/sweeps/${runKeyOf(run)}.html`,
+};

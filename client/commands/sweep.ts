@@ -1,0 +1,147 @@
+/**
+ * `mlops sweep <sweep.yaml>`: a hyperparameter sweep as the durable `hyperparameterSweep` workflow
+ * (one child workflow per trial). Prints the run id; with `--wait`, a live progress line and then
+ * the leaderboard and the report's location.
+ */
+import path from 'node:path';
+import type { Command } from 'commander';
+import { UserError } from '../../common/errors';
+import { sweepSpecSchema, sweepTrials } from '../../common/sweep';
+import { applyParamOverrides } from '../../common/training-job-spec';
+import {
+  hyperparameterSweep,
+  sweepProgressQuery,
+  type HyperparameterSweepOutput,
+  type SweepProgress,
+} from '../../workflows/hyperparameter-sweep';
+import { followProgress } from '../activity-progress';
+import { withClient } from '../connect';
+import type { CommandContext } from '../context';
+import { readYamlFile } from '../job-file';
+import { table } from '../output';
+import { explainWorkflowFailure } from '../workflow-errors';
+
+export function registerSweep(program: Command, ctx: () => CommandContext): void {
+  program
+    .command('sweep')
+    .description('run a hyperparameter sweep (a YAML file): one tracked trial per point of the search space')
+    .argument('<sweep>', 'sweep file, e.g. examples/churn/sweep.yaml')
+    .option('--set <key=value>', 'override a fixed param (repeatable; values parsed as JSON)', collect, [])
+    .option('--max-trials <n>', 'override sweep.maxTrials', positiveInt('--max-trials'))
+    .option('--parallelism <n>', 'override sweep.parallelism', positiveInt('--parallelism'))
+    .option('--wait', 'wait for the sweep to finish, showing progress, then print the leaderboard')
+    .action(async (file: string, opts: { set: string[]; maxTrials?: number; parallelism?: number; wait?: boolean }) => {
+      const { out } = ctx();
+      const config = ctx().config();
+      const { value: spec, dir } = readYamlFile(file, sweepSpecSchema);
+      let params: Record<string, unknown>;
+      try {
+        params = applyParamOverrides(spec.params, opts.set);
+      } catch (err) {
+        throw new UserError((err as Error).message, 2);
+      }
+      const sweep = {
+        ...spec.sweep,
+        ...(opts.maxTrials !== undefined ? { maxTrials: opts.maxTrials } : {}),
+        ...(opts.parallelism !== undefined ? { parallelism: opts.parallelism } : {}),
+      };
+      const total = sweepTrials(sweep).length;
+      const workflowId = `sweep/${spec.pipeline}/${new Date().toISOString()}`;
+      await withClient(config, async (client) => {
+        const handle = await client.workflow.start(hyperparameterSweep, {
+          workflowId,
+          taskQueue: config.taskQueue,
+          args: [
+            {
+              pipeline: spec.pipeline,
+              trainingTaskQueue: config.trainingTaskQueue,
+              sweep,
+              job: {
+                name: spec.name,
+                command: spec.command,
+                codeDir: path.resolve(dir, spec.codeDir),
+                env: spec.env,
+                params,
+                input: spec.dataset ? { dataset: spec.dataset.name, snapshot: spec.dataset.snapshot } : undefined,
+                resources: spec.resources,
+                timeoutSeconds: spec.timeoutSeconds,
+              },
+            },
+          ],
+          staticSummary:
+            `sweep ${spec.name} (${spec.pipeline}): ${sweep.algorithm}, ${total} trials, ${sweep.objective.direction} ${sweep.objective.metric}`.slice(
+              0,
+              200,
+            ),
+        });
+        out.info(`started ${workflowId} (${total} trials, ${sweep.parallelism} at once)`);
+        if (!opts.wait) {
+          out.result({ workflowId, runId: handle.firstExecutionRunId, trials: total }, (r) => r.workflowId);
+          return;
+        }
+        let last = '';
+        const result = await followProgress(
+          handle.result().catch((err: unknown) => {
+            throw explainWorkflowFailure(err, workflowId);
+          }),
+          () => handle.query(sweepProgressQuery),
+          (progress) => {
+            const line = progressLine(progress, sweep.objective.metric);
+            if (line !== last) out.info(line);
+            last = line;
+          },
+          1000,
+        );
+        out.result({ workflowId, ...result }, renderSweep);
+      });
+    });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function positiveInt(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag}: expected a positive integer, got ${value}`, 2);
+    return n;
+  };
+}
+
+function progressLine(p: SweepProgress, metric: string): string {
+  const done = p.counts.succeeded + p.counts['stopped-early'] + p.counts.failed + p.counts.cancelled;
+  const parts = [`trials ${done}/${p.total} done`, `${p.counts.succeeded} succeeded`];
+  if (p.counts['stopped-early'] > 0) parts.push(`${p.counts['stopped-early']} stopped early`);
+  if (p.counts.failed > 0) parts.push(`${p.counts.failed} failed`);
+  if (p.running.length > 0) parts.push(`running ${p.running.join(',')}`);
+  if (p.best) parts.push(`best trial ${p.best.trial} ${metric}=${fmt(p.best.objective)}`);
+  return parts.join(', ');
+}
+
+function renderSweep(r: HyperparameterSweepOutput & { workflowId: string }): string {
+  const metric = r.objective.metric;
+  const lines = [
+    `sweep ${r.workflowId}: ${r.counts.succeeded} succeeded, ${r.counts['stopped-early']} stopped early, ${r.counts.failed} failed`,
+    r.bestTrial
+      ? `best: trial ${r.bestTrial.trial} ${metric}=${fmt(r.bestTrial.objective)} ${describe(r.bestTrial.params)}`
+      : 'best: none',
+    table(
+      ['RANK', 'TRIAL', metric.toUpperCase(), 'STATUS', 'PARAMS'],
+      r.leaderboard.map((t, i) => [String(i + 1), String(t.trial), fmt(t.objective), t.status, describe(t.params)]),
+    ).trimEnd(),
+  ];
+  if (r.reportUri) lines.push(`report: ${r.reportUri}`);
+  return lines.join('\n');
+}
+
+function describe(params: Record<string, unknown>): string {
+  return Object.entries(params)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(' ');
+}
+
+function fmt(value: number | undefined): string {
+  if (value === undefined) return '—';
+  return Number.isInteger(value) ? String(value) : value.toPrecision(4);
+}
