@@ -7,11 +7,14 @@
  * - data/         dataset snapshots, materialize, profiles, validation, diffs
  * - registry/     model versions with lineage, aliases, statuses, audit, model cards
  * - tracking/     experiment runs and trials: params, metrics, logs, artifacts
- * - training/     training backends (local process) and `runTrainingJob`
+ * - training/     training backends (local process, Ray) and `runTrainingJob`
+ * - reports/      HTML reports with plots (vega-lite rendered to SVG): sweeps
  * - storage/      the BlobStore everything above persists through
  */
 import { createDataActivities } from './data';
+import { createEvaluationActivities } from './evaluation';
 import { createHealthActivities } from './health';
+import { createNotificationActivities } from './notifications';
 import { createRegistryActivities } from './registry';
 import { createReportActivities } from './reports';
 import type { BlobStore } from './storage/types';
@@ -37,6 +40,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createTrackingActivities(deps),
     ...createTrainingActivities(deps),
     ...createReportActivities(deps),
+    ...createEvaluationActivities(deps),
+    ...createNotificationActivities(),
   };
 }
 

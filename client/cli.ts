@@ -29,7 +29,8 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram(getContext);
   try {
     await program.parseAsync(argv);
-    return 0;
+    // a command may end with a non-zero code without an error (e.g. `run --wait` of a rejected run)
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     return reportError(err, json);
   }

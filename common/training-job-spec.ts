@@ -10,7 +10,10 @@ export const trainingJobSpecSchema = z
   .object({
     name: name.describe('The job name, e.g. churn-train'),
     pipeline: name.describe('Experiments are tracked under this pipeline name'),
-    backend: z.enum(['local']).default('local').describe('Where the job runs'),
+    backend: z
+      .enum(['local', 'ray'])
+      .default('local')
+      .describe('Where the job runs: local (a process on the training worker) or ray (MLOPS_RAY_ADDRESS)'),
     command: z.array(z.string().min(1)).min(1).describe('The command, e.g. [python, train.py]'),
     codeDir: z.string().min(1).default('.').describe('Folder with the code, relative to this file'),
     dataset: z

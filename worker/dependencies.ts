@@ -6,7 +6,7 @@ import type { ActivityDeps } from '../activities';
 import { createBlobStore } from '../activities/storage';
 import type { Config } from '../common/config';
 import { parseStoreUri } from '../common/config';
-import { createTrainingBackend } from '../activities/training';
+import { createRoutingBackend, rayStoreEnv } from '../activities/training';
 import { REPO_ROOT } from '../infra/dev/tools';
 
 /** The project's pinned Python (`npm run setup`): training jobs that start with `python` run it. */
@@ -16,10 +16,13 @@ export function buildActivityDeps(config: Config): ActivityDeps {
   const store = createBlobStore(config.store);
   return {
     store,
-    trainingBackend: createTrainingBackend('local', {
-      store,
-      workRoot: path.join(config.home, 'jobs'),
-      python: fs.existsSync(VENV_PYTHON) ? VENV_PYTHON : undefined,
+    trainingBackend: createRoutingBackend({
+      local: {
+        store,
+        workRoot: path.join(config.home, 'jobs'),
+        python: fs.existsSync(VENV_PYTHON) ? VENV_PYTHON : undefined,
+      },
+      ray: config.ray ? { address: config.ray.address, store, storeEnv: rayStoreEnv(config.store) } : undefined,
     }),
     cacheDir: config.cacheDir,
     openStore: (uri) => {

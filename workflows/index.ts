@@ -3,3 +3,4 @@ export { healthCheck } from './health-check';
 export { datasetSnapshot } from './dataset-snapshot';
 export { trainModel } from './train-model';
 export { hyperparameterSweep, sweepTrial } from './hyperparameter-sweep';
+export { retrainPipeline } from './retrain-pipeline';

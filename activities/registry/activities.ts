@@ -36,6 +36,12 @@ export interface SetModelStatusInput {
   reason: string;
 }
 
+export interface FindChampionInput {
+  model: string;
+  /** @default 'champion' */
+  alias?: string;
+}
+
 export interface ModelVersionRef {
   model: string;
   /** A version number or an alias name. */
@@ -71,6 +77,10 @@ export function createRegistryActivities(deps: { store: BlobStore }) {
         const details = await registry.describeVersion(input.model, input.version);
         return { ...details.version, status: details.status, aliases: details.aliases };
       });
+    },
+    /** The version an alias points at (`champion` by default); null when the model has no versions or the alias is unset. */
+    async findChampion(input: FindChampionInput): Promise<ModelVersionSummary | null> {
+      return asActivity(() => registry.findByAlias(input.model, input.alias ?? 'champion'));
     },
     /** One version with lineage, metrics, status, aliases and its audit trail; `version` may be an alias name. */
     async describeModelVersion(input: ModelVersionRef): Promise<ModelVersionDetails> {

@@ -17,6 +17,7 @@
 export { ModelRegistry } from './registry';
 export {
   createRegistryActivities,
+  type FindChampionInput,
   type ModelVersionRef,
   type RegistryActivities,
   type SetModelAliasInput,

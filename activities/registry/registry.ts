@@ -166,6 +166,22 @@ export class ModelRegistry {
     return version;
   }
 
+  /** The version `alias` points at, with its status and aliases; null when the model has no versions or the alias is unset. */
+  async findByAlias(model: string, alias: string): Promise<ModelVersionSummary | null> {
+    validName('model', model);
+    validName('alias', alias);
+    let state: ModelState;
+    try {
+      state = await this.getState(model);
+    } catch (error) {
+      if (error instanceof ModelNotFoundError) return null;
+      throw error;
+    }
+    const version = state.aliases[alias];
+    if (version === undefined) return null;
+    return summarise(await this.requireVersion(model, version), state);
+  }
+
   /** One version with everything known about it: record, status, aliases, audit trail, card key. */
   async describeVersion(model: string, versionOrAlias: number | string): Promise<ModelVersionDetails> {
     const version = await this.resolveVersion(model, versionOrAlias);

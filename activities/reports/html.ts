@@ -33,7 +33,7 @@ export interface Chart {
 }
 
 export type Block =
-  | { kind: 'paragraph'; text: string }
+  | { kind: 'paragraph'; text: string; className?: string }
   | { kind: 'note'; text: string }
   | { kind: 'facts'; items: readonly (readonly [string, string])[] }
   | { kind: 'table'; table: Table }
@@ -106,7 +106,9 @@ export function renderPage(page: Page): string {
 function renderBlock(block: Block, nextChartScope: () => string): string {
   switch (block.kind) {
     case 'paragraph':
-      return `<p>${escapeHtml(block.text)}</p>`;
+      return block.className === undefined
+        ? `<p>${escapeHtml(block.text)}</p>`
+        : `<p class="${escapeHtml(block.className)}">${escapeHtml(block.text)}</p>`;
     case 'note':
       return `<p class="note">${escapeHtml(block.text)}</p>`;
     case 'facts':

@@ -1,5 +1,5 @@
 /**
- * Reports people read (sweeps now; evaluation and drift next): self-contained HTML pages with
+ * Reports people read (sweeps and evaluations; drift next): self-contained HTML pages with
  * charts drawn by vega-lite, written to the store under `reports/`.
  *
  * - ./chart.ts          `renderChart`: a vega-lite spec to an SVG string, headless (no canvas, no browser)
@@ -9,6 +9,9 @@
  * - ./sweep-data.ts     `SweepReportData` and its pure reading: leaderboard order, best trial, counts
  * - ./sweep-charts.ts   the sweep's vega-lite specs: objective by param, learning curves
  * - ./sweep-report.ts   `renderSweepReport`: the sweep page
+ * - ./evaluation-data.ts   `EvaluationReportData` and its pure reading: table metrics, directions, deltas
+ * - ./evaluation-charts.ts the evaluation's vega-lite specs: ROC, calibration, per-segment bars
+ * - ./evaluation-report.ts `renderEvaluationReport`: candidate vs champion, with the gate decision
  * - ./activities.ts     `createReportActivities`: `writeSweepReport` reads the tracker and writes the page
  * - ./keys.ts           report keys in the store
  */
@@ -22,4 +25,6 @@ export { renderChart, type ChartSpec } from './chart';
 export { escapeHtml, renderPage, type Block, type Cell, type Chart, type Page, type Section, type Table } from './html';
 export { reportKeys } from './keys';
 export { renderSweepReport } from './sweep-report';
+export { renderEvaluationReport } from './evaluation-report';
+export type { EvaluatedModel, EvaluationReportData } from './evaluation-data';
 export type * from './sweep-data';

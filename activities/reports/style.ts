@@ -40,6 +40,11 @@ tr.highlight td{background:#fff4cc;font-weight:600}
 tr.muted td{color:#777}
 .best-mark{color:#b8860b}
 .non-finite{color:#b00020;font-style:italic}
+.better{color:#2e7d32;font-weight:600}
+.worse{color:#c62828;font-weight:600}
+.decision-passed,.decision-rejected{font-size:1.1rem;font-weight:700;padding:.4rem .75rem;border-radius:4px;width:fit-content}
+.decision-passed{color:#1b5e20;background:#e8f5e9}
+.decision-rejected{color:#b71c1c;background:#ffebee}
 ${statusRules}
 .charts{display:flex;flex-wrap:wrap;gap:1.25rem}
 figure.chart{margin:0;padding:.75rem;background:#fff;border:1px solid #e5e5e5;border-radius:4px;max-width:100%}

@@ -1,7 +1,8 @@
 /** Training errors: `PermanentError`s with a stable `type` (non-retryable once wrapped as activity failures). */
 import { PermanentError } from '../../common/errors';
 
-export type TrainingFailureType = 'InvalidTrainingJob' | 'TrainingJobNotFound' | 'TrainingJobNotSucceeded';
+export type TrainingFailureType =
+  'InvalidTrainingJob' | 'TrainingJobNotFound' | 'TrainingJobNotSucceeded' | 'TrainingBackendUnavailable';
 
 /** Base of the training errors: `type` is the stable failure type. */
 export abstract class TrainingError extends PermanentError {
@@ -38,5 +39,17 @@ export class TrainingJobNotSucceededError extends TrainingError {
     readonly state: string,
   ) {
     super(`training job ${jobId} has no result: it is ${state}`);
+  }
+}
+
+/** Thrown when a job asks for a backend this worker is not configured for (e.g. `ray` without MLOPS_RAY_ADDRESS). */
+export class TrainingBackendUnavailableError extends TrainingError {
+  override readonly name = 'TrainingBackendUnavailableError';
+  readonly type = 'TrainingBackendUnavailable';
+  constructor(
+    readonly backend: string,
+    hint: string,
+  ) {
+    super(`training backend ${JSON.stringify(backend)} is not configured on this worker: ${hint}`);
   }
 }

@@ -6,16 +6,26 @@
  * - ./local-process.ts   `LocalProcessBackend`: detached local process groups that survive the worker
  *                        (./job-files.ts layout, ./launch.ts wrapper, ./process-group.ts signals, ./stream-reads.ts
  *                        log/metric reads, ./outputs.ts uploads, ./validate-job.ts input checks)
+ * - ./ray.ts             `RayJobsBackend`: jobs on a Ray head through its Jobs REST API (./ray-client.ts),
+ *                        code shipped as a Ray package (./ray-package.ts) with the runner ./ray_runner.py,
+ *                        which reads and writes the store itself (./ray-env.ts), metrics read from the log
+ *                        (./ray-log.ts)
+ * - ./routing.ts         `RoutingBackend`: submits to the job's `backend`, routes the rest by job id
  * - ./errors.ts          `TrainingError`s with stable types (non-retryable as activity failures)
  * - ./activity.ts        `runTrainingJob`: submit, poll, heartbeat, re-attach, cancel, classify failures
- * - later: ./ray.ts      Ray Jobs REST API
  *
- * `createTrainingBackend(kind, deps)` is the one place a backend is picked.
+ * `createTrainingBackend(kind, deps)` builds one backend; `createRoutingBackend(deps)` builds the one
+ * the worker's activities use (local, plus ray when configured).
  */
 import { LocalProcessBackend, type LocalProcessDeps } from './local-process';
+import { RayJobsBackend, type RayJobsDeps } from './ray';
+import { RoutingBackend } from './routing';
 import type { TrainingBackend } from './types';
 
 export { LocalProcessBackend, type LocalProcessDeps } from './local-process';
+export { RayJobsBackend, rayJobIdOf, type RayJobsDeps } from './ray';
+export { rayStoreEnv } from './ray-env';
+export { RoutingBackend, type RoutingBackends } from './routing';
 export {
   createTrainingActivities,
   type RunTrainingJobInput,
@@ -27,6 +37,7 @@ export {
   TrainingError,
   TrainingJobNotFoundError,
   TrainingJobNotSucceededError,
+  TrainingBackendUnavailableError,
   type TrainingFailureType,
 } from './errors';
 export type * from './types';
@@ -34,6 +45,7 @@ export type * from './types';
 /** The backends by kind, with the dependencies each needs. */
 export interface TrainingBackendDeps {
   local: LocalProcessDeps;
+  ray: RayJobsDeps;
 }
 
 export type TrainingBackendKind = keyof TrainingBackendDeps;
@@ -45,8 +57,18 @@ export function createTrainingBackend<K extends TrainingBackendKind>(
 ): TrainingBackend {
   switch (kind) {
     case 'local':
-      return new LocalProcessBackend(deps) satisfies TrainingBackend;
+      return new LocalProcessBackend(deps as LocalProcessDeps) satisfies TrainingBackend;
+    case 'ray':
+      return new RayJobsBackend(deps as RayJobsDeps) satisfies TrainingBackend;
     default:
       throw new Error(`unknown training backend ${String(kind)}`);
   }
+}
+
+/** The worker's training backend: local always, ray when `deps.ray` is given; jobs pick with `job.backend`. */
+export function createRoutingBackend(deps: { local: LocalProcessDeps; ray?: RayJobsDeps }): TrainingBackend {
+  return new RoutingBackend({
+    local: createTrainingBackend('local', deps.local),
+    ray: deps.ray ? createTrainingBackend('ray', deps.ray) : undefined,
+  });
 }

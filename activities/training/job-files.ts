@@ -2,6 +2,7 @@
  * The on-disk layout of one local job, `<workRoot>/<jobId>/`:
  *   job.json        the job, its idempotency key, who submitted it (written once, atomically)
  *   data/           the materialized input snapshot (MLOPS_DATA_DIR)
+ *   model/          the downloaded model folder, when the job has a `modelUri` (MLOPS_MODEL_DIR)
  *   output/         what the job writes (MLOPS_OUTPUT_DIR); `output/metrics.json` = final metrics
  *   job.log         stdout and stderr
  *   metrics.ndjson  the metric stream (MLOPS_METRICS_FILE): one `{step, name, value}` per line
@@ -59,6 +60,7 @@ export function jobPaths(workRoot: string, jobId: string) {
     dir,
     job: path.join(dir, 'job.json'),
     data: path.join(dir, 'data'),
+    model: path.join(dir, 'model'),
     output: path.join(dir, 'output'),
     log: path.join(dir, 'job.log'),
     metrics: path.join(dir, 'metrics.ndjson'),

@@ -8,7 +8,8 @@
  *   over by the next `submit` (the folder is renamed away atomically, so only one submitter wins).
  * - The command runs with cwd = `job.codeDir` (not a copy: jobs must write only to
  *   MLOPS_OUTPUT_DIR) and env = worker env + `job.env` + MLOPS_PARAMS (JSON), MLOPS_DATA_DIR,
- *   MLOPS_OUTPUT_DIR, MLOPS_METRICS_FILE, MLOPS_JOB_ID. A leading `python` becomes `deps.python`.
+ *   MLOPS_OUTPUT_DIR, MLOPS_METRICS_FILE, MLOPS_JOB_ID, and MLOPS_MODEL_DIR when the job has a
+ *   `modelUri` (downloaded into `model/` before launch). A leading `python` becomes `deps.python`.
  * - `status` reads, in order: outcome.json (cancelled / timeout / vanished), exit-status, then
  *   whether the recorded process is still ours (pid + start time); `timeoutSeconds` is enforced
  *   there. Exit statuses above 128 are reported with the signal they encode.
@@ -35,10 +36,11 @@ import {
   type PidRecord,
 } from './job-files';
 import { launchDetached } from './launch';
+import { downloadModel } from './model-files';
 import { groupExists, isSameProcess, killGroup, processStartTime } from './process-group';
 import { uploadOutputs } from './outputs';
 import { readLogText, readMetricPoints } from './stream-reads';
-import { validateJob, validateKey } from './validate-job';
+import { modelKeyPrefix, validateJob, validateKey } from './validate-job';
 import type { JobStatus, MetricPoint, TrainingBackend, TrainingJob } from './types';
 
 export interface LocalProcessDeps {
@@ -60,7 +62,7 @@ export class LocalProcessBackend implements TrainingBackend {
   /** Starts the job (see the module comment), or attaches to the one started under the same key. */
   async submit(job: TrainingJob, idempotencyKey: string): Promise<{ jobId: string; attached: boolean }> {
     validateKey(idempotencyKey);
-    await validateJob(job);
+    await validateJob(job, { storeUri: this.deps.store.uri });
     const jobId = jobIdOf(idempotencyKey);
     const paths = jobPaths(this.deps.workRoot, jobId);
     await fs.mkdir(this.deps.workRoot, { recursive: true });
@@ -135,7 +137,7 @@ export class LocalProcessBackend implements TrainingBackend {
     return uploadOutputs(this.deps.store, paths, rec.job.outputPrefix.replace(/\/+$/, ''));
   }
 
-  /** Writes job.json, the data (input snapshot) and output folders; returns the job's environment. */
+  /** Writes job.json, the data (input snapshot), model and output folders; returns the job's environment. */
   private async prepare(
     job: TrainingJob,
     idempotencyKey: string,
@@ -154,6 +156,9 @@ export class LocalProcessBackend implements TrainingBackend {
         dir: paths.data,
       });
     }
+    if (job.modelUri !== undefined) {
+      await downloadModel(this.deps.store, modelKeyPrefix(job.modelUri, this.deps.store.uri), paths.model);
+    }
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
     Object.assign(env, job.env, {
@@ -162,6 +167,7 @@ export class LocalProcessBackend implements TrainingBackend {
       MLOPS_OUTPUT_DIR: paths.output,
       MLOPS_METRICS_FILE: paths.metrics,
       MLOPS_JOB_ID: jobId,
+      ...(job.modelUri !== undefined && { MLOPS_MODEL_DIR: paths.model }),
     });
     return env;
   }

@@ -14,8 +14,7 @@ import type { JobResult } from './types';
 
 /** Uploads the job's outputs (unless already done) and returns the result recorded in the marker. */
 export async function uploadOutputs(store: BlobStore, paths: JobPaths, prefix: string): Promise<JobResult> {
-  const markerKey = `${prefix}/result.json`;
-  const existing = await readMarker(store, markerKey);
+  const existing = await readResultMarker(store, prefix);
   if (existing) return existing;
 
   for (const rel of await filesUnder(paths.output)) {
@@ -31,8 +30,19 @@ export async function uploadOutputs(store: BlobStore, paths: JobPaths, prefix: s
     outputUri: `${store.uri.replace(/\/$/, '')}/${prefix}/output`,
     metrics: finalMetrics(await readJson<unknown>(path.join(paths.output, 'metrics.json'))),
   };
-  await store.putIfAbsent(markerKey, JSON.stringify(result, null, 2), { contentType: 'application/json' });
-  return (await readMarker(store, markerKey)) ?? result;
+  return writeResultMarker(store, prefix, result);
+}
+
+/** The result recorded in `<prefix>/result.json`, or `undefined` when the job's outputs are not recorded yet. */
+export async function readResultMarker(store: BlobStore, prefix: string): Promise<JobResult | undefined> {
+  return readMarker(store, `${prefix}/result.json`);
+}
+
+/** Writes `<prefix>/result.json` unless present (the first writer wins) and returns what it holds. */
+export async function writeResultMarker(store: BlobStore, prefix: string, result: JobResult): Promise<JobResult> {
+  const key = `${prefix}/result.json`;
+  await store.putIfAbsent(key, JSON.stringify(result, null, 2), { contentType: 'application/json' });
+  return (await readMarker(store, key)) ?? result;
 }
 
 /** The numeric entries of `output/metrics.json` (anything else is ignored). */

@@ -23,7 +23,8 @@ export async function readMetricPoints(file: string, since: number): Promise<{ p
   return { points, next: since + end };
 }
 
-function parsePoint(line: string): MetricPoint | undefined {
+/** The point on one NDJSON line, or `undefined` for a blank or malformed line. */
+export function parsePoint(line: string): MetricPoint | undefined {
   if (line.trim() === '') return undefined;
   try {
     const { step, name, value } = JSON.parse(line) as Partial<MetricPoint>;
@@ -35,7 +36,7 @@ function parsePoint(line: string): MetricPoint | undefined {
 }
 
 /** `bytes` without a trailing partial UTF-8 sequence. */
-function wholeUtf8(bytes: Buffer): Buffer {
+export function wholeUtf8(bytes: Buffer): Buffer {
   for (let back = 1; back <= Math.min(4, bytes.length); back++) {
     const byte = bytes[bytes.length - back]!;
     if ((byte & 0xc0) === 0x80) continue; // continuation byte

@@ -7,7 +7,7 @@
 /** Where a job runs: `local` (a process on the worker's host) or `ray` (a Ray cluster's Jobs API). */
 export type TrainingBackendName = 'local' | 'ray';
 
-/** What to run: a command in a code folder, with params, an optional input snapshot and an output prefix. */
+/** What to run: a command in a code folder, with params, an optional input snapshot and model, and an output prefix. */
 export interface TrainingJob {
   /** A human-readable name (logs, UI). */
   name: string;
@@ -21,6 +21,11 @@ export interface TrainingJob {
   params: Record<string, unknown>;
   /** A dataset snapshot materialized into the job's data folder (`MLOPS_DATA_DIR`). */
   input?: { dataset: string; snapshot: string };
+  /**
+   * Store URI of a model folder inside the platform's store (e.g. a trial's `…/output`), downloaded
+   * into the job's model folder (`MLOPS_MODEL_DIR`): how an evaluation job gets the model it scores.
+   */
+  modelUri?: string;
   /** Store key prefix for outputs and logs, e.g. `experiments/<pipeline>/<run>/trials/<k>`. */
   outputPrefix: string;
   resources?: { cpu?: number; memoryMb?: number; gpus?: number };

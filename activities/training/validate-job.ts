@@ -12,8 +12,11 @@ export function validateKey(key: string): void {
   }
 }
 
-/** Throws `InvalidTrainingJobError` naming the first field that breaks the `TrainingJob` contract. */
-export async function validateJob(job: TrainingJob): Promise<void> {
+/**
+ * Throws `InvalidTrainingJobError` naming the first field that breaks the `TrainingJob` contract.
+ * `storeUri` is the platform store's URI, which a `modelUri` must lie in.
+ */
+export async function validateJob(job: TrainingJob, { storeUri }: { storeUri: string }): Promise<void> {
   const fail = (field: string, problem: string) => new InvalidTrainingJobError(field, problem);
   if (typeof job !== 'object' || job === null) throw fail('job', 'must be an object');
   if (typeof job.name !== 'string' || job.name === '') throw fail('name', 'must be a non-empty string');
@@ -39,11 +42,36 @@ export async function validateJob(job: TrainingJob): Promise<void> {
     if (typeof job.input.dataset !== 'string' || job.input.dataset === '') throw fail('input.dataset', 'required');
     if (typeof job.input.snapshot !== 'string' || job.input.snapshot === '') throw fail('input.snapshot', 'required');
   }
+  if (job.modelUri !== undefined) modelKeyPrefix(job.modelUri, storeUri);
   try {
     validateStoreKey(job.outputPrefix, { allowTrailingSlash: true });
   } catch (error) {
     throw fail('outputPrefix', (error as Error).message);
   }
+  if (job.backend !== undefined && job.backend !== 'local' && job.backend !== 'ray') {
+    throw fail('backend', `must be local or ray (got ${JSON.stringify(job.backend)})`);
+  }
   const t = job.timeoutSeconds;
   if (t !== undefined && (typeof t !== 'number' || !(t > 0))) throw fail('timeoutSeconds', 'must be a positive number');
+}
+
+/**
+ * The store key prefix of a job's `modelUri` (no trailing slash); throws `InvalidTrainingJobError`
+ * naming `modelUri` unless it is a folder inside the store at `storeUri`.
+ */
+export function modelKeyPrefix(modelUri: string, storeUri: string): string {
+  const root = `${storeUri.replace(/\/+$/, '')}/`;
+  if (typeof modelUri !== 'string' || !modelUri.startsWith(root)) {
+    throw new InvalidTrainingJobError(
+      'modelUri',
+      `must be a folder inside the store ${root} (got ${JSON.stringify(modelUri)})`,
+    );
+  }
+  const prefix = modelUri.slice(root.length).replace(/\/+$/, '');
+  try {
+    validateStoreKey(prefix);
+  } catch (error) {
+    throw new InvalidTrainingJobError('modelUri', (error as Error).message);
+  }
+  return prefix;
 }

@@ -5,7 +5,10 @@ import { registerData } from './data';
 import { registerDev } from './dev';
 import { registerExperiments } from './experiments';
 import { registerHealth } from './health';
+import { registerHistory } from './history';
 import { registerModels } from './models';
+import { registerPipeline } from './pipeline';
+import { registerRetrain } from './retrain';
 import { registerRuns } from './runs';
 import { registerSweep } from './sweep';
 import { registerTrain } from './train';
@@ -23,4 +26,7 @@ export const commands: RegisterCommand[] = [
   registerTrain,
   registerSweep,
   registerRuns,
+  registerPipeline,
+  registerRetrain,
+  registerHistory,
 ];

@@ -18,8 +18,10 @@ export function registerTrain(program: Command, ctx: () => CommandContext): void
     .description('run a training job (a YAML file) on the training backend, tracked as an experiment')
     .argument('<job>', 'job file, e.g. examples/churn/train.yaml')
     .option('--set <key=value>', 'override a param (repeatable; values parsed as JSON)', collect, [])
+    .option('--backend <local|ray>', "where the job runs (overrides the file's backend)")
+    .option('--wait', 'wait for the job, showing its progress (the default)')
     .option('--no-wait', 'start the run and print its id without waiting')
-    .action(async (file: string, opts: { set: string[]; wait: boolean }) => {
+    .action(async (file: string, opts: { set: string[]; wait?: boolean; backend?: string }) => {
       const { out } = ctx();
       const config = ctx().config();
       const { value: spec, dir } = readYamlFile(file, trainingJobSpecSchema);
@@ -28,6 +30,10 @@ export function registerTrain(program: Command, ctx: () => CommandContext): void
         params = applyParamOverrides(spec.params, opts.set);
       } catch (err) {
         throw new UserError((err as Error).message, 2);
+      }
+      const backend = opts.backend ?? spec.backend;
+      if (backend !== 'local' && backend !== 'ray') {
+        throw new UserError(`--backend: must be local or ray (got ${JSON.stringify(backend)})`, 2);
       }
       const workflowId = `train/${spec.pipeline}/${new Date().toISOString()}`;
       await withClient(config, async (client) => {
@@ -48,13 +54,14 @@ export function registerTrain(program: Command, ctx: () => CommandContext): void
                 input: spec.dataset ? { dataset: spec.dataset.name, snapshot: spec.dataset.snapshot } : undefined,
                 resources: spec.resources,
                 timeoutSeconds: spec.timeoutSeconds,
+                backend,
               },
             },
           ],
-          staticSummary: `train ${spec.name} (${spec.pipeline}) ${JSON.stringify(params)}`.slice(0, 200),
+          staticSummary: `train ${spec.name} (${spec.pipeline}) on ${backend} ${JSON.stringify(params)}`.slice(0, 200),
         });
         out.info(`started ${workflowId}`);
-        if (!opts.wait) {
+        if (opts.wait === false) {
           out.result({ workflowId, runId: handle.firstExecutionRunId }, (r) => r.workflowId);
           return;
         }

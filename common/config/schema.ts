@@ -32,6 +32,10 @@ export interface Config {
   actor: string;
   taskQueue: string;
   trainingTaskQueue: string;
+  /** The Ray head for jobs with `backend: ray` (MLOPS_RAY_ADDRESS); absent: only the local backend. */
+  ray?: { address: string };
+  /** Folder of pipeline spec files, absolute (`MLOPS_PIPELINES_DIR`, default ./pipelines). */
+  pipelinesDir: string;
 }
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
@@ -63,6 +67,16 @@ export const envSchema = z.object({
   MLOPS_TRAINING_TASK_QUEUE: nonEmpty
     .optional()
     .describe(`Training and evaluation task queue. Default: ${DEFAULT_TRAINING_TASK_QUEUE}`),
+  MLOPS_RAY_ADDRESS: z
+    .url({
+      protocol: /^https?$/,
+      message: 'must be the http(s) URL of a Ray head dashboard, e.g. http://127.0.0.1:8265',
+    })
+    .optional()
+    .describe('Ray head (dashboard / Jobs API) for training jobs with backend ray. Default: none (ray jobs refused)'),
+  MLOPS_PIPELINES_DIR: nonEmpty
+    .optional()
+    .describe('Folder of pipeline spec files (<name>.yaml), relative to the working directory. Default: ./pipelines'),
 });
 
 export type RawEnv = Record<string, string | undefined>;
@@ -114,6 +128,8 @@ export function validateConfig(
       actor: env.MLOPS_ACTOR ?? `${host.user}@${host.hostname}`,
       taskQueue: env.MLOPS_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
       trainingTaskQueue: env.MLOPS_TRAINING_TASK_QUEUE ?? DEFAULT_TRAINING_TASK_QUEUE,
+      ...(env.MLOPS_RAY_ADDRESS ? { ray: { address: env.MLOPS_RAY_ADDRESS.replace(/\/+$/, '') } } : {}),
+      pipelinesDir: path.resolve(cwd, env.MLOPS_PIPELINES_DIR ?? 'pipelines'),
     },
   };
 }

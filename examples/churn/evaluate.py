@@ -4,6 +4,7 @@
 Environment:
   MLOPS_MODEL_DIR   folder with model.joblib (as written by train.py)
   MLOPS_DATA_DIR    folder with holdout.csv (else the first *.csv by name)
+  MLOPS_HOLDOUT_FILE  optional: the holdout's path inside MLOPS_DATA_DIR (instead of holdout.csv)
   MLOPS_OUTPUT_DIR  gets evaluation.json
 
 evaluation.json: n, positive_rate, auc, accuracy, f1, precision, recall, log_loss, brier,
@@ -33,6 +34,12 @@ MAX_ROC_POINTS = 200
 def find_holdout(data_dir):
     if not os.path.isdir(data_dir):
         fail(f"MLOPS_DATA_DIR {data_dir} is not a folder")
+    named = os.environ.get("MLOPS_HOLDOUT_FILE")
+    if named:
+        path = os.path.join(data_dir, named)
+        if not os.path.isfile(path):
+            fail(f"MLOPS_HOLDOUT_FILE {named} is not a file of the snapshot")
+        return path
     preferred = os.path.join(data_dir, "holdout.csv")
     if os.path.isfile(preferred):
         return preferred

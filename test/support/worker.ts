@@ -6,15 +6,20 @@ import { Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { createBlobStore } from '../../activities/storage';
 import type { BlobStore } from '../../activities/storage/types';
-import { createTrainingBackend } from '../../activities/training';
-import { parseStoreUri } from '../../common/config';
+import { createRoutingBackend } from '../../activities/training';
+import { parseStoreUri, type StoreConfig } from '../../common/config';
 import { REPO_ROOT } from '../../infra/dev/tools';
 import { testStack, workflowBundle } from './stack';
 
 /** A store on the test run's MinIO under a fresh prefix, so suites never see each other's objects. */
 export function testS3Store(prefix = `t-${randomUUID().slice(0, 8)}`): BlobStore {
+  return createBlobStore(testS3Config(prefix));
+}
+
+/** The store settings of `testS3Store(prefix)`. */
+export function testS3Config(prefix = `t-${randomUUID().slice(0, 8)}`): StoreConfig {
   const { minio } = testStack();
-  return createBlobStore({
+  return {
     kind: 's3',
     uri: `s3://${minio.bucket}/${prefix}`,
     bucket: minio.bucket,
@@ -23,7 +28,7 @@ export function testS3Store(prefix = `t-${randomUUID().slice(0, 8)}`): BlobStore
     region: 'us-east-1',
     forcePathStyle: true,
     credentials: { accessKeyId: minio.accessKeyId, secretAccessKey: minio.secretAccessKey },
-  });
+  };
 }
 
 /** Activity dependencies for tests: `store`, a fresh cache folder, and s3:// sources on the test MinIO. */
@@ -39,11 +44,14 @@ export function testDeps(store: BlobStore = testS3Store()): ActivityDeps {
   return {
     store,
     cacheDir,
-    trainingBackend: createTrainingBackend('local', {
-      store,
-      workRoot: fs.mkdtempSync(path.join(tmpDir, 'jobs-')),
-      python: path.join(REPO_ROOT, '.venv', 'bin', 'python'),
-      killGraceMs: 2000,
+    // like the worker's: local, and no Ray head (jobs asking for ray are refused)
+    trainingBackend: createRoutingBackend({
+      local: {
+        store,
+        workRoot: fs.mkdtempSync(path.join(tmpDir, 'jobs-')),
+        python: path.join(REPO_ROOT, '.venv', 'bin', 'python'),
+        killGraceMs: 2000,
+      },
     }),
     openStore: (uri) => {
       const parsed = parseStoreUri(uri, process.cwd(), s3);

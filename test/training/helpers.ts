@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ChildProcess } from 'node:child_process';
 import type { JobStatus, TrainingBackend, TrainingJob } from '../../activities/training';
+import { startCli } from '../support/cli';
 
 const made: string[] = [];
 
@@ -70,3 +72,17 @@ export function isAlive(pid: number): boolean {
 
 /** A shell loop that blocks until `file` (relative to the code folder) exists. */
 export const untilFile = (file: string) => `while [ ! -f ${file} ]; do sleep 0.05; done`;
+
+/** Starts `mlops worker` as its own process and resolves once it polls. */
+export async function startWorkerProcess(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  const worker = startCli(['worker'], env);
+  let log = '';
+  worker.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+  const deadline = Date.now() + 45_000;
+  while (!/worker polling/.test(log)) {
+    if (worker.exitCode !== null) throw new Error(`worker exited early:\n${log}`);
+    if (Date.now() > deadline) throw new Error(`worker did not start:\n${log}`);
+    await sleep(200);
+  }
+  return worker;
+}

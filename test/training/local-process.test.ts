@@ -109,6 +109,39 @@ describe('local process training backend', function () {
     assert.equal(await s3.head(`${prefix}/output/copy.csv`), undefined, 'the second result() uploads nothing');
   });
 
+  it('downloads the modelUri folder into MLOPS_MODEL_DIR before launch, relative paths kept', async function () {
+    const model = 'experiments/churn/run-1/trials/2/output';
+    await store.put(`${model}/model.joblib`, 'weights');
+    await store.put(`${model}/nested/settings.json`, '{"a":1}');
+    const script = [
+      'cat "$MLOPS_MODEL_DIR/model.joblib" > "$MLOPS_OUTPUT_DIR/seen.txt"',
+      'cat "$MLOPS_MODEL_DIR/nested/settings.json" >> "$MLOPS_OUTPUT_DIR/seen.txt"',
+      'printf "%s" "$MLOPS_MODEL_DIR" > "$MLOPS_OUTPUT_DIR/dir.txt"',
+    ].join('; ');
+    const { jobId } = await backend.submit(
+      shellJob(codeDir, script, { modelUri: `${store.uri}/${model}/` }),
+      'k-model',
+    );
+    assert.equal((await waitFor(backend, jobId, ['succeeded', 'failed'])).state, 'succeeded');
+    const out = (name: string) => fs.readFileSync(path.join(workRoot, jobId, 'output', name), 'utf8');
+    assert.equal(out('seen.txt'), 'weights{"a":1}');
+    assert.equal(out('dir.txt'), path.join(workRoot, jobId, 'model'));
+  });
+
+  it('refuses a modelUri outside the store, or naming an empty folder, and leaves nothing behind', async function () {
+    for (const modelUri of ['s3://elsewhere/models/x', `${store.uri}-other/x`, `${store.uri}/../x`]) {
+      await assert.rejects(backend.submit(shellJob(codeDir, 'true', { modelUri }), `k-model-bad-${modelUri}`), {
+        type: 'InvalidTrainingJob',
+        message: /^modelUri: /,
+      });
+    }
+    await assert.rejects(backend.submit(shellJob(codeDir, 'true', { modelUri: `${store.uri}/none` }), 'k-empty'), {
+      type: 'InvalidTrainingJob',
+      message: /^modelUri: no objects under /,
+    });
+    assert.deepEqual(fs.readdirSync(workRoot), []);
+  });
+
   it('streams metric points and log text from byte offsets, only whole lines of metrics', async function () {
     const script = [
       'echo first',

@@ -6,22 +6,9 @@ import path from 'node:path';
 import type { TrainingHeartbeat } from '../../activities/training/activity';
 import { pendingHeartbeat } from '../../client/activity-progress';
 import { trainModel } from '../../workflows';
-import { cliEnv, startCli } from '../support/cli';
+import { cliEnv } from '../support/cli';
 import { testStack } from '../support/stack';
-
-/** Starts `mlops worker` as its own process and resolves once it polls. */
-async function startWorker(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const worker = startCli(['worker'], env);
-  let log = '';
-  worker.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-  const deadline = Date.now() + 45_000;
-  while (!/worker polling/.test(log)) {
-    if (worker.exitCode !== null) throw new Error(`worker exited early:\n${log}`);
-    if (Date.now() > deadline) throw new Error(`worker did not start:\n${log}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return worker;
-}
+import { startWorkerProcess as startWorker } from './helpers';
 
 describe('a training job across a worker crash', function () {
   this.timeout(120_000);

@@ -54,6 +54,27 @@ describe('configuration', () => {
     assert.equal(named.config.actor, 'grace@example.com');
   });
 
+  it('has no Ray head unless MLOPS_RAY_ADDRESS names one', () => {
+    const none = validateConfig({}, cwd);
+    assert.ok(none.ok);
+    assert.equal(none.config.ray, undefined);
+    const set = validateConfig({ MLOPS_RAY_ADDRESS: 'http://ray-head.internal:8265/' }, cwd);
+    assert.ok(set.ok);
+    assert.deepEqual(set.config.ray, { address: 'http://ray-head.internal:8265' });
+  });
+
+  it('finds pipeline specs in ./pipelines, or in the folder MLOPS_PIPELINES_DIR names', () => {
+    const fallback = validateConfig({}, cwd);
+    assert.ok(fallback.ok);
+    assert.equal(fallback.config.pipelinesDir, '/srv/project/pipelines');
+    const relative = validateConfig({ MLOPS_PIPELINES_DIR: 'ml/specs' }, cwd);
+    assert.ok(relative.ok);
+    assert.equal(relative.config.pipelinesDir, '/srv/project/ml/specs');
+    const absolute = validateConfig({ MLOPS_PIPELINES_DIR: '/etc/mlops/pipelines' }, cwd);
+    assert.ok(absolute.ok);
+    assert.equal(absolute.config.pipelinesDir, '/etc/mlops/pipelines');
+  });
+
   it('resolves a relative file store against the working directory', () => {
     const result = validateConfig({ MLOPS_STORE: 'file://data/store' }, cwd);
     assert.ok(result.ok);
@@ -75,6 +96,11 @@ describe('configuration', () => {
       /^MLOPS_S3_FORCE_PATH_STYLE: must be true or false/,
     ],
     ['a blank task queue', { MLOPS_TASK_QUEUE: '   ' }, /^MLOPS_TASK_QUEUE: must not be empty/],
+    [
+      'a Ray address that is not a URL',
+      { MLOPS_RAY_ADDRESS: '127.0.0.1:8265' },
+      /^MLOPS_RAY_ADDRESS: must be the http\(s\) URL of a Ray head/,
+    ],
   ] as const) {
     it(`names the variable for ${name}`, () => {
       const result = validateConfig(env, cwd);

@@ -1,0 +1,111 @@
+/**
+ * The `notify` activity: posts a notification to a Slack-compatible webhook whose URL the worker
+ * reads from its own environment (`process.env[webhookEnv]`), so the URL never enters workflow
+ * inputs or history. Every string sent is redacted of secret-looking environment values.
+ *
+ * Outcomes: an unset variable is a result (`sent: false`), not an error; a 4xx answer is a
+ * non-retryable `NotificationRejected` (429 excepted: it is retried); 5xx answers, network errors
+ * and timeouts are retryable errors.
+ */
+import { cancellationSignal } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { InvalidArgumentError } from '../../common/errors';
+import { asActivity } from '../failures';
+import { NotificationRejectedError } from './errors';
+import { slackBody, type NotificationMessage } from './message';
+import { redact, redactDeep, secretValues } from './redact';
+
+export interface NotifyInput extends NotificationMessage {
+  /** Name of the worker's environment variable holding the webhook URL, e.g. `MLOPS_SLACK_WEBHOOK_URL`. */
+  webhookEnv: string;
+}
+
+export type NotifyResult = { sent: true } | { sent: false; reason: string };
+
+export interface NotificationDeps {
+  /** Where the webhook URL and the secrets to redact are read. @default process.env */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Per-request time limit. @default 10_000 */
+  timeoutMs?: number;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Characters of a rejecting answer quoted in the error. */
+const ANSWER_MAX = 200;
+
+/** Builds the notification activities. */
+export function createNotificationActivities(deps: NotificationDeps = {}) {
+  const env = deps.env ?? process.env;
+  const timeoutMs = deps.timeoutMs ?? 10_000;
+  return {
+    /** Posts the notification to the webhook in `process.env[webhookEnv]`; `sent: false` when that is unset. */
+    async notify(input: NotifyInput): Promise<NotifyResult> {
+      return asActivity(async () => {
+        checkInput(input);
+        const url = env[input.webhookEnv];
+        if (url === undefined || url.trim() === '') return { sent: false, reason: `${input.webhookEnv} is not set` };
+        if (!isHttpUrl(url)) throw new InvalidArgumentError('webhookEnv', `${input.webhookEnv} is not an http(s) URL`);
+        const secrets = secretValues(env, [url]);
+        const body = JSON.stringify(redactDeep(slackBody(input), secrets));
+        await post(url, body, timeoutMs, secrets);
+        return { sent: true };
+      });
+    },
+  };
+}
+
+export type NotificationActivities = ReturnType<typeof createNotificationActivities>;
+
+async function post(url: string, body: string, timeoutMs: number, secrets: readonly string[]): Promise<void> {
+  const cancelled = cancellationSignal();
+  const signal = AbortSignal.any([cancelled, AbortSignal.timeout(timeoutMs)]);
+  let response: Response;
+  try {
+    response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal });
+  } catch (error) {
+    if (cancelled.aborted) throw cancelled.reason instanceof Error ? cancelled.reason : error;
+    const what = signal.aborted ? `no answer within ${timeoutMs} ms` : errorText(error);
+    // never the URL: it is a credential
+    throw ApplicationFailure.retryable(
+      `the webhook could not be reached: ${redact(what, secrets)}`,
+      'NotificationFailed',
+    );
+  }
+  const answer = redact((await response.text().catch(() => '')).trim().slice(0, ANSWER_MAX), secrets);
+  if (response.ok) return;
+  if (response.status >= 400 && response.status < 500 && response.status !== 429) {
+    throw new NotificationRejectedError(response.status, answer);
+  }
+  throw ApplicationFailure.retryable(
+    `the webhook answered with status ${response.status}${answer ? `: ${answer}` : ''}`,
+    'NotificationFailed',
+  );
+}
+
+function errorText(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
+  return `${message}${cause}`;
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const { protocol } = new URL(text);
+    return protocol === 'http:' || protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+function checkInput(input: NotifyInput): void {
+  if (typeof input?.webhookEnv !== 'string' || !ENV_NAME.test(input.webhookEnv))
+    throw new InvalidArgumentError('webhookEnv', 'must be the name of an environment variable');
+  for (const field of ['event', 'pipeline', 'run', 'title', 'text'] as const) {
+    if (typeof input[field] !== 'string') throw new InvalidArgumentError(field, 'must be a string');
+  }
+  if (input.link !== undefined && typeof input.link !== 'string')
+    throw new InvalidArgumentError('link', 'must be a string');
+  for (const [name, value] of Object.entries(input.fields ?? {})) {
+    if (typeof value !== 'string') throw new InvalidArgumentError(`fields.${name}`, 'must be a string');
+  }
+}

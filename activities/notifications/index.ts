@@ -1,0 +1,19 @@
+/**
+ * Notifications: run events (passed, rejected, awaiting approval, promoted, failed…) posted to a
+ * Slack-compatible webhook. The URL stays on the worker: workflows name only its variable.
+ *
+ * - ./message.ts     `slackBody`: the JSON body (text fallback and blocks)
+ * - ./redact.ts      secret-looking environment values replaced by `[redacted]` in everything sent
+ * - ./activities.ts  `createNotificationActivities`: `notify`
+ * - ./errors.ts      `NotificationRejectedError` (type `NotificationRejected`, a 4xx answer)
+ */
+export {
+  createNotificationActivities,
+  type NotificationActivities,
+  type NotificationDeps,
+  type NotifyInput,
+  type NotifyResult,
+} from './activities';
+export { NotificationRejectedError } from './errors';
+export { slackBody, type NotificationMessage } from './message';
+export { redact, REDACTED, secretValues } from './redact';

@@ -1,0 +1,39 @@
+/**
+ * Durations as people write them in pipeline specs, Temporal style: `30s`, `5m`, `24h`, `7d`, or
+ * several parts at once (`1h30m`). Pure: safe in workflow code.
+ */
+import { z } from 'zod';
+
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
+const WHOLE = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/;
+
+/** Milliseconds in a duration such as `30s`, `5m`, `24h`, `7d` or `1h30m`; throws on anything else. */
+export function parseDuration(text: string): number {
+  const trimmed = text.trim();
+  if (!WHOLE.test(trimmed)) {
+    throw new Error(
+      `${JSON.stringify(text)} is not a duration: use a number and a unit (ms, s, m, h, d), e.g. 30s, 5m, 24h, 7d`,
+    );
+  }
+  let total = 0;
+  for (const [, amount, unit] of trimmed.matchAll(PART))
+    total += Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
+  return Math.round(total);
+}
+
+/** Whether `text` parses as a duration. */
+export function isDuration(text: string): boolean {
+  return WHOLE.test(text.trim());
+}
+
+/** A duration string (zero allowed). */
+export const durationSchema = z
+  .string()
+  .regex(WHOLE, 'not a duration: use a number and a unit (ms, s, m, h, d), e.g. 30s, 5m, 24h, 7d');
+
+/** A duration string greater than zero. */
+export const positiveDurationSchema = durationSchema.refine(
+  (text) => !isDuration(text) || parseDuration(text) > 0,
+  'must be longer than zero',
+);

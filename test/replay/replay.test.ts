@@ -1,0 +1,36 @@
+/**
+ * Replays every recorded history in test/replay/histories/ against the current workflow code: a
+ * change to a workflow that would break runs in flight fails here (use `patched()`; README,
+ * "Changing workflow code"). Record fresh histories with `npm run record-histories`.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import { workflowBundle } from '../support/stack';
+
+const DIR = path.join(__dirname, 'histories');
+
+describe('recorded histories replay against the current workflow code', function () {
+  this.timeout(120_000);
+
+  it('replays every history in test/replay/histories without nondeterminism', async () => {
+    const files = fs.existsSync(DIR)
+      ? fs
+          .readdirSync(DIR)
+          .filter((f) => f.endsWith('.json'))
+          .sort()
+      : [];
+    assert.ok(files.length > 0, `no recorded histories in ${DIR}`);
+    const histories = files.map((file) => ({
+      workflowId: file.replace(/\.json$/, ''),
+      history: historyFromJSON(JSON.parse(fs.readFileSync(path.join(DIR, file), 'utf8'))),
+    }));
+    const failures: string[] = [];
+    for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {
+      if (result.error) failures.push(`${result.workflowId}: ${String(result.error)}`);
+    }
+    assert.deepEqual(failures, []);
+  });
+});
