@@ -29,6 +29,7 @@ import type { TrainingJobOutcome } from '../activities/training/activity';
 import type { TrainingJob } from '../activities/training/types';
 import { markdownKeyValues } from '../common/format';
 import { MlPipeline, MlPrimaryMetric, MlTrigger } from '../common/search-attributes';
+import { trialRootOf } from '../common/experiment-keys';
 import { isBetter, sweepTrials, type SweepSection } from '../common/sweep';
 
 export interface HyperparameterSweepInput {
@@ -86,6 +87,8 @@ export interface SweepTrialInput {
   run: string;
   trial: number;
   total: number;
+  /** The trial's store prefix (its outputs and logs go there). */
+  root: string;
   job: Omit<TrainingJob, 'outputPrefix'>;
   trainingTaskQueue: string;
   /** The sweep's objective metric: shown as the trial's `MlPrimaryMetric`. */
@@ -101,7 +104,7 @@ const tracking = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
-/** A trial's tracking calls are short store writes: local activities, so they cost no task-queue round trip. */
+/** Recording a trial's result is a short store write: a local activity, with no task-queue round trip. */
 const trialTracking = proxyLocalActivities<Activities>({
   startToCloseTimeout: '1m',
   retry: { initialInterval: '1s', maximumInterval: '30s' },
@@ -145,7 +148,7 @@ export async function hyperparameterSweep(input: HyperparameterSweepInput): Prom
     );
   showProgress('starting');
 
-  await tracking.startRun.executeWithOptions({ summary: `track sweep run of ${input.pipeline}` }, [
+  const tracked = await tracking.startRun.executeWithOptions({ summary: `track sweep run of ${input.pipeline}` }, [
     {
       pipeline: input.pipeline,
       run,
@@ -185,6 +188,7 @@ export async function hyperparameterSweep(input: HyperparameterSweepInput): Prom
             run,
             trial: k,
             total,
+            root: trialRootOf(input.pipeline, tracked.runKey, k),
             job: { ...job, name: `${job.name}-${k}`, params: { ...job.params, ...params } },
             trainingTaskQueue: input.trainingTaskQueue,
             objective: sweep.objective.metric,
@@ -305,9 +309,12 @@ export async function sweepTrial(input: SweepTrialInput): Promise<SweepTrialOutp
       ['params', `\`${JSON.stringify(input.job.params)}\``.slice(0, 300)],
     ]),
   );
-  const started = await trialTracking.startTrial.executeWithOptions({ summary: `track trial ${trial}` }, [
+  // The trial record and the job start together (both scheduled in one workflow task; a local
+  // activity would hold the job back until it finished): the job's metrics wait for the record.
+  const started = tracking.startTrial.executeWithOptions({ summary: `track trial ${trial}` }, [
     { pipeline, run, trial, params: input.job.params },
   ]);
+  started.catch(() => undefined); // awaited below; this only marks a failure as handled meanwhile
   const training = proxyActivities<Activities>({
     taskQueue: input.trainingTaskQueue,
     startToCloseTimeout: `${(input.job.timeoutSeconds ?? 24 * 3600) + 600}s`,
@@ -321,28 +328,27 @@ export async function sweepTrial(input: SweepTrialInput): Promise<SweepTrialOutp
       { summary: `train trial ${trial}/${input.total} ${describeParams(input.job.params)}`.slice(0, 200) },
       [
         {
-          job: { ...input.job, outputPrefix: started.root },
+          job: { ...input.job, outputPrefix: input.root },
           step: 'train',
-          track: { pipeline, run, trial },
+          // the activity records the trial's result itself: one step less between trials
+          track: { pipeline, run, trial, finish: true },
           earlyStopping: input.earlyStopping,
         },
       ],
     );
-    const status = outcome.stoppedEarly ? 'stopped-early' : 'succeeded';
+    await started;
     const objective = outcome.metrics[input.objective];
     if (objective !== undefined && Number.isFinite(objective))
       upsertSearchAttributes([{ key: MlPrimaryMetric, value: objective }]);
-    await trialTracking.finishTrial.executeWithOptions({ summary: `record trial ${trial} ${status}` }, [
-      { pipeline, run, trial, metrics: outcome.metrics, status },
-    ]);
     return { ...outcome, trial };
   } catch (err) {
     const status = isCancellation(err) ? 'cancelled' : 'failed';
-    await CancellationScope.nonCancellable(() =>
-      trialTracking.finishTrial.executeWithOptions({ summary: `record trial ${trial} ${status}` }, [
+    await CancellationScope.nonCancellable(async () => {
+      await started;
+      await trialTracking.finishTrial.executeWithOptions({ summary: `record trial ${trial} ${status}` }, [
         { pipeline, run, trial, status },
-      ]),
-    );
+      ]);
+    });
     throw err;
   }
 }

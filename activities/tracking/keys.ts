@@ -1,4 +1,5 @@
 /** Where the tracker keeps each object (layout in ./types.ts). Names must be validated first. */
+import { trialRootOf } from '../../common/experiment-keys';
 import { runKeyOf } from './run-keys';
 
 /** Zero-padded so chunk keys list in sequence order. */
@@ -14,8 +15,7 @@ export const experimentKeys = {
   trialIndexPrefix: (pipeline: string, run: string) => `experiments/${pipeline}/${runKeyOf(run)}/trial-index/`,
   trialIndex: (pipeline: string, run: string, trial: number) =>
     `experiments/${pipeline}/${runKeyOf(run)}/trial-index/${trial}`,
-  trialRoot: (pipeline: string, run: string, trial: number) =>
-    `experiments/${pipeline}/${runKeyOf(run)}/trials/${trial}/`,
+  trialRoot: (pipeline: string, run: string, trial: number) => `${trialRootOf(pipeline, runKeyOf(run), trial)}/`,
   trial: (pipeline: string, run: string, trial: number) =>
     `${experimentKeys.trialRoot(pipeline, run, trial)}trial.json`,
   metricsPrefix: (pipeline: string, run: string, trial: number) =>

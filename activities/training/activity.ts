@@ -13,7 +13,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { medianStoppingDecision, type Direction, type MedianStoppingDecision } from '../../common/sweep';
 import { asActivity } from '../failures';
 import type { BlobStore } from '../storage/types';
-import { ExperimentTracker } from '../tracking';
+import { ExperimentTracker, TrialNotFoundError } from '../tracking';
 import type { MetricPoint, TrainingBackend, TrainingJob } from './types';
 
 export interface RunTrainingJobInput {
@@ -23,7 +23,13 @@ export interface RunTrainingJobInput {
   /** How often to poll the job. @default 1000 */
   pollIntervalMs?: number;
   /** Streams the job's intermediate metrics into this tracked trial while it runs. */
-  track?: { pipeline: string; run: string; trial: number };
+  track?: {
+    pipeline: string;
+    run: string;
+    trial: number;
+    /** Also record the trial's result (final metrics; succeeded or stopped-early) when the job ends well. */
+    finish?: boolean;
+  };
   /**
    * Median stopping against the other trials of `track`'s run (their tracked streams of `metric`):
    * when the rule says stop, the job is cancelled and the outcome says `stoppedEarly`.
@@ -60,6 +66,8 @@ export interface TrainingHeartbeat {
 const LOG_TAIL_LINES = 20;
 /** Intermediate metrics reach the tracker at most this often (and once more at the end). */
 const TRACK_INTERVAL_MS = 2000;
+/** How long the final copy of metrics waits for a trial started concurrently with its job. */
+const TRIAL_WAIT_MS = 60_000;
 
 /** Builds `runTrainingJob` on a backend. */
 export function createTrainingActivities(deps: { trainingBackend: TrainingBackend; store: BlobStore }) {
@@ -99,11 +107,27 @@ async function runJob(
       : [];
   const beat = (state: string) =>
     heartbeat({ jobId, generation, state, latestMetrics, logTail, tracked } satisfies TrainingHeartbeat);
-  const flushTracked = async (offset: number) => {
+  /**
+   * Copies the points read so far to the tracked trial. The trial may be started concurrently with
+   * the job (a sweep trial does so): until it exists the points wait, and the final flush
+   * (`mustLand`) waits for it, up to a limit.
+   */
+  const flushTracked = async (offset: number, mustLand = false) => {
     if (input.track === undefined) return;
     if (untracked.length > 0) {
       const { pipeline, run, trial } = input.track;
-      await tracker.logMetrics(pipeline, run, trial, untracked, { batchId: `${jobId}@${tracked}-${offset}` });
+      const deadline = Date.now() + TRIAL_WAIT_MS;
+      for (;;) {
+        try {
+          await tracker.logMetrics(pipeline, run, trial, untracked, { batchId: `${jobId}@${tracked}-${offset}` });
+          break;
+        } catch (err) {
+          if (!(err instanceof TrialNotFoundError)) throw err;
+          if (!mustLand) return;
+          if (Date.now() > deadline) throw new Error(`trial ${trial} of ${run} was never started`);
+          await sleep(100);
+        }
+      }
     }
     untracked = [];
     tracked = offset;
@@ -120,7 +144,7 @@ async function runJob(
     metricsOffset = metrics.next;
     fold(latestMetrics, metrics.points);
     const finished = status.state === 'succeeded' || status.state === 'failed' || status.state === 'cancelled';
-    if (finished || Date.now() - lastTracked >= TRACK_INTERVAL_MS) await flushTracked(metricsOffset);
+    if (finished || Date.now() - lastTracked >= TRACK_INTERVAL_MS) await flushTracked(metricsOffset, finished);
     if (input.earlyStopping && input.track && status.state === 'running') {
       const interval = input.earlyStoppingIntervalMs ?? 5000;
       const reached = (curve.at(-1)?.step ?? 0) >= input.earlyStopping.minSteps;
@@ -129,9 +153,10 @@ async function runJob(
         const decision = await judge(tracker, input.track, input.earlyStopping, curve);
         if (decision?.stop) {
           await backend.cancel(jobId);
-          await flushTracked(metricsOffset);
+          await flushTracked(metricsOffset, true);
           beat('stopped-early');
           const metricsNow = Object.fromEntries(Object.entries(latestMetrics).map(([k, v]) => [k, v.value]));
+          await finishTracked(tracker, input.track, metricsNow, 'stopped-early');
           return {
             jobId,
             metrics: metricsNow,
@@ -151,6 +176,7 @@ async function runJob(
     if (status.state === 'succeeded') {
       beat('succeeded');
       const result = await backend.result(jobId);
+      await finishTracked(tracker, input.track, result.metrics, 'succeeded');
       return { jobId, ...result, latestMetrics, logTail };
     }
     if (status.state === 'failed') {
@@ -187,6 +213,27 @@ async function runJob(
         throw err;
       }
       throw err;
+    }
+  }
+}
+
+/** Records the tracked trial's result when asked to (`track.finish`); idempotent, so a retry is harmless. */
+async function finishTracked(
+  tracker: ExperimentTracker,
+  track: RunTrainingJobInput['track'],
+  metrics: Record<string, number>,
+  status: 'succeeded' | 'stopped-early',
+): Promise<void> {
+  if (!track?.finish) return;
+  const deadline = Date.now() + TRIAL_WAIT_MS;
+  for (;;) {
+    try {
+      await tracker.finishTrial(track.pipeline, track.run, track.trial, { metrics, status });
+      return;
+    } catch (err) {
+      // the trial may be started concurrently with a very short job
+      if (!(err instanceof TrialNotFoundError) || Date.now() > deadline) throw err;
+      await sleep(100);
     }
   }
 }

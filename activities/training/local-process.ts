@@ -273,6 +273,10 @@ export class LocalProcessBackend implements TrainingBackend {
       } catch {
         // no watch support here: the timeout alone paces the caller
       }
+      // the job may have ended between the caller's last look and the watch starting
+      void Promise.all([exists(paths.exitStatus), exists(paths.outcome)]).then(([a, b]) => {
+        if (a || b) done();
+      });
     });
   }
 
@@ -298,4 +302,11 @@ function jobIdFrom(paths: JobPaths): string {
 
 function signalName(n: number): string | undefined {
   return Object.entries(constants.signals).find(([, value]) => value === n)?.[0];
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
 }

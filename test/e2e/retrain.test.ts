@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
@@ -165,12 +167,35 @@ describe('retrain pipeline, end to end on the churn example', function () {
       s.name = 'churn-gated';
       s.model = 'churn-gated';
       s.approval = { required: true, approvers: ['alice'], timeout: '1h', onTimeout: 'reject' };
+      s.notifications = { webhookEnv: 'MLOPS_E2E_WEBHOOK' };
     });
     writeSpec('hasty.yaml', (s) => {
       s.name = 'churn-hasty';
       s.model = 'churn-hasty';
       s.approval = { required: true, timeout: '2s', onTimeout: 'reject' };
     });
+    // a Slack-compatible webhook on loopback; the worker (this process) reads its URL from the env
+    const posts: { text: string }[] = [];
+    const server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        posts.push(JSON.parse(body) as { text: string });
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const webhook = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/${prefix}`;
+    process.env.MLOPS_E2E_WEBHOOK = webhook;
+    try {
+      await gatedRuns(posts);
+    } finally {
+      delete process.env.MLOPS_E2E_WEBHOOK;
+      server.close();
+    }
+  });
+
+  async function gatedRuns(posts: { text: string }[]) {
     await withWorkers(async () => {
       const started = await json('run', 'churn-gated');
       assert.equal(started.code, 0, started.stderr);
@@ -197,6 +222,15 @@ describe('retrain pipeline, end to end on the churn example', function () {
       assert.equal(done.code, 0, done.stderr);
       assert.equal(done.body.outcome, 'approved');
       assert.equal(done.body.approval.actor, 'alice');
+      // started, awaiting approval, approved: posted in that order, the webhook URL in no history
+      const texts = posts.map((p) => p.text);
+      assert.equal(texts.length, 3, JSON.stringify(texts));
+      assert.match(texts[0]!, /Retrain of churn-gated started/);
+      assert.match(texts[1]!, /awaits approval/);
+      assert.match(texts[2]!, /approved/);
+      const exported = path.join(testStack().tmpDir, `${prefix}-gated.json`);
+      assert.equal((await cli('history', 'export', id, '-o', exported)).code, 0);
+      assert.doesNotMatch(fs.readFileSync(exported, 'utf8'), new RegExp(`hooks/${prefix}`));
       const audit = await new ModelRegistry(store).listAudit('churn-gated', { version: done.body.version });
       assert.ok(
         audit.some((a) => a.actor === 'alice' && a.action === 'status' && /segments hold/.test(a.reason)),
@@ -217,7 +251,7 @@ describe('retrain pipeline, end to end on the churn example', function () {
       await record('approved-by-person', id);
       await record('approval-timeout', hastyId);
     });
-  });
+  }
 
   it('cancelling a run during training stops the job and marks the step cancelled', async () => {
     const events = path.join(testStack().tmpDir, `${prefix}-slow`);
