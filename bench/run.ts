@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import * as prettier from 'prettier';
 import { rate } from './measure';
 import { runSnapshotBench, SNAPSHOT_BENCH_NOTES } from './snapshot.bench';
 import { runStoreBench, type Comparison } from './store.bench';
@@ -30,7 +31,9 @@ async function main(): Promise<void> {
     },
   ]);
   const file = path.join(__dirname, '..', 'docs', 'benchmarks.md');
-  fs.writeFileSync(file, doc);
+  // formatted as the repository's other Markdown, so `npm run format:check` stays green
+  const options = (await prettier.resolveConfig(file)) ?? {};
+  fs.writeFileSync(file, await prettier.format(doc, { ...options, filepath: file }));
   process.stdout.write(doc);
 }
 

@@ -46,7 +46,10 @@ export const SWEEP_BENCH_NOTES =
   `A random sweep of ${TRIALS} trials that each sleep ${TRIAL_SECONDS} s in a Python process, ${PARALLELISM} at a time, ` +
   'on the local process backend with a filesystem store, one dev server and one worker process. The anchor is the ' +
   'ideal wall time (trials × duration / parallelism); the notes also give the same processes run directly ' +
-  `${PARALLELISM} at a time. Target: at most ${TARGET}× the ideal. One repetition (a sweep takes tens of seconds).`;
+  `${PARALLELISM} at a time. Target: at most ${TARGET}× the ideal. One repetition (a sweep takes tens of seconds). ` +
+  'Where a trial’s overhead goes (from the histories): the trial’s two workflow tasks and the sweep’s one on the ' +
+  'SQLite dev server (about 20 ms each), the job’s launch, polling and output upload (about 40 ms, writes fsync’d), ' +
+  'and the tracking writes; the trial record is written alongside the job, not before it.';
 
 export async function runSweepBench(): Promise<SweepBenchRow[]> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-bench-sweep-'));
