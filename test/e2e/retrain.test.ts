@@ -174,7 +174,49 @@ describe('retrain pipeline, end to end on the churn example', function () {
       s.model = 'churn-hasty';
       s.approval = { required: true, timeout: '2s', onTimeout: 'reject' };
     });
-    // a Slack-compatible webhook on loopback; the worker (this process) reads its URL from the env
+    await withWebhook('MLOPS_E2E_WEBHOOK', (posts) => gatedRuns(posts));
+  });
+
+  it('trains by a sweep, reminds while awaiting approval, and approves on timeout when told to', async () => {
+    writeSpec('swept.yaml', (s) => {
+      s.name = 'churn-swept';
+      s.model = 'churn-swept';
+      s.training.params = { max_iter: 30 };
+      s.training.sweep = {
+        algorithm: 'grid',
+        parallelism: 2,
+        objective: { metric: 'val_auc', direction: 'maximize' },
+        space: { max_depth: { type: 'choice', values: [2, 4] } },
+      };
+      s.approval = { required: true, timeout: '3s', remindEvery: '1s', onTimeout: 'approve' };
+      s.notifications = { webhookEnv: 'MLOPS_E2E_WEBHOOK', events: ['approval-reminder', 'succeeded'] };
+    });
+    await withWebhook('MLOPS_E2E_WEBHOOK', async (posts) => {
+      await withWorkers(async () => {
+        const run = await json('run', 'churn-swept', '--wait');
+        assert.equal(run.code, 0, run.stderr);
+        assert.equal(run.body.outcome, 'approved');
+        assert.equal(run.body.approval.by, 'timeout');
+        const sweepId = `sweep/${run.body.workflowId}`;
+        assert.equal(run.body.links.sweep, sweepId);
+        assert.match(run.body.links.sweepReport, /reports\/sweeps\//);
+        const trials = await new ExperimentTracker(store).listTrials('churn-swept', sweepId);
+        assert.deepEqual(
+          trials.map((t) => t.params.max_depth),
+          [2, 4],
+        );
+        const texts = posts.map((p) => p.text);
+        assert.ok(
+          texts.filter((t) => /^Reminder: churn-swept v1 awaits approval/.test(t)).length >= 2,
+          texts.join('|'),
+        );
+        assert.match(texts.at(-1)!, /churn-swept v1 approved/);
+      });
+    });
+  });
+
+  /** Runs `fn` with a Slack-compatible webhook on loopback whose URL is in `envName` (read by the in-process worker). */
+  async function withWebhook(envName: string, fn: (posts: { text: string }[]) => Promise<void>) {
     const posts: { text: string }[] = [];
     const server = http.createServer((req, res) => {
       let body = '';
@@ -185,15 +227,14 @@ describe('retrain pipeline, end to end on the churn example', function () {
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const webhook = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/${prefix}`;
-    process.env.MLOPS_E2E_WEBHOOK = webhook;
+    process.env[envName] = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/${prefix}`;
     try {
-      await gatedRuns(posts);
+      await fn(posts);
     } finally {
-      delete process.env.MLOPS_E2E_WEBHOOK;
+      delete process.env[envName];
       server.close();
     }
-  });
+  }
 
   async function gatedRuns(posts: { text: string }[]) {
     await withWorkers(async () => {
