@@ -9,6 +9,7 @@
  * - tracking/     experiment runs and trials: params, metrics, logs, artifacts
  * - training/     training backends (local process, Ray) and `runTrainingJob`
  * - reports/      HTML reports with plots (vega-lite rendered to SVG): sweeps
+ * - serving/      variants of OIP v2 endpoints (MLServer behind the gateway), traffic, metrics
  * - storage/      the BlobStore everything above persists through
  */
 import { createDataActivities } from './data';
@@ -17,6 +18,9 @@ import { createHealthActivities } from './health';
 import { createNotificationActivities } from './notifications';
 import { createRegistryActivities } from './registry';
 import { createReportActivities } from './reports';
+import { createRolloutActivities } from './rollout/activities';
+import { createServingActivities } from './serving';
+import type { ServingBackend } from './serving/types';
 import type { BlobStore } from './storage/types';
 import { createTrackingActivities } from './tracking';
 import { createTrainingActivities } from './training';
@@ -30,6 +34,8 @@ export interface ActivityDeps {
   openStore: (uri: string) => BlobStore;
   /** Where training jobs run (picked from config in worker/dependencies.ts). */
   trainingBackend: TrainingBackend;
+  /** Where endpoints are served; absent when the worker has no gateway configured (serving activities then fail). */
+  servingBackend?: ServingBackend;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -42,6 +48,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createReportActivities(deps),
     ...createEvaluationActivities(deps),
     ...createNotificationActivities(),
+    ...createServingActivities(deps),
+    ...createRolloutActivities(deps),
   };
 }
 

@@ -4,13 +4,19 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityDeps } from '../activities';
 import { createBlobStore } from '../activities/storage';
+import type { BlobStore } from '../activities/storage/types';
 import type { Config } from '../common/config';
 import { parseStoreUri } from '../common/config';
+import { createServingBackend } from '../activities/serving';
+import type { ServingBackend } from '../activities/serving/types';
 import { createRoutingBackend, rayStoreEnv } from '../activities/training';
 import { REPO_ROOT } from '../infra/dev/tools';
+import { GatewayAdminClient } from '../infra/gateway/admin-client';
 
 /** The project's pinned Python (`npm run setup`): training jobs that start with `python` run it. */
 const VENV_PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
+/** MLServer from the same venv: one per deployed variant. */
+const VENV_MLSERVER = path.join(REPO_ROOT, '.venv', 'bin', 'mlserver');
 
 export function buildActivityDeps(config: Config): ActivityDeps {
   const store = createBlobStore(config.store);
@@ -24,6 +30,7 @@ export function buildActivityDeps(config: Config): ActivityDeps {
       },
       ray: config.ray ? { address: config.ray.address, store, storeEnv: rayStoreEnv(config.store) } : undefined,
     }),
+    servingBackend: createServing(config, store),
     cacheDir: config.cacheDir,
     openStore: (uri) => {
       const parsed = parseStoreUri(uri, process.cwd(), config.s3);
@@ -31,4 +38,18 @@ export function buildActivityDeps(config: Config): ActivityDeps {
       return createBlobStore(parsed);
     },
   };
+}
+
+/**
+ * The serving backend when a gateway is configured (MLOPS_GATEWAY_* or `mlops dev up`): MLServer
+ * per variant under `<home>/serving`, registered with the gateway; `undefined` without a gateway.
+ */
+export function createServing(config: Pick<Config, 'gateway' | 'home'>, store: BlobStore): ServingBackend | undefined {
+  if (!config.gateway) return undefined;
+  return createServingBackend('local', {
+    store,
+    gateway: new GatewayAdminClient({ adminUrl: config.gateway.adminUrl, token: config.gateway.token }),
+    servingRoot: path.join(config.home, 'serving'),
+    mlserver: VENV_MLSERVER,
+  });
 }

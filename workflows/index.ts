@@ -4,3 +4,4 @@ export { datasetSnapshot } from './dataset-snapshot';
 export { trainModel } from './train-model';
 export { hyperparameterSweep, sweepTrial } from './hyperparameter-sweep';
 export { retrainPipeline } from './retrain-pipeline';
+export { progressiveRollout } from './progressive-rollout';

@@ -41,11 +41,12 @@ import {
 } from '../common/search-attributes';
 import { parseDuration, type NotificationEvent, type PipelineSpec } from '../common/spec';
 import { hyperparameterSweep } from './hyperparameter-sweep';
+import { progressiveRollout } from './progressive-rollout';
 
 export type Stage =
   'snapshot' | 'train' | 'evaluate' | 'awaiting-approval' | 'rollout' | 'done' | 'unchanged' | 'rejected' | 'failed';
 
-export type Outcome = 'approved' | 'unchanged' | 'rejected';
+export type Outcome = 'approved' | 'unchanged' | 'rejected' | 'rolled-back';
 
 export interface RetrainPipelineInput {
   /** The parsed spec, paths absolute (client/pipeline-spec.ts). */
@@ -124,7 +125,7 @@ export const rejectUpdate = defineUpdate<ApprovalDecision, [RejectInput]>('rejec
 export const statusQuery = defineQuery<RetrainStatus>('status');
 
 const STEP_NAMES = ['snapshot', 'validate', 'train', 'evaluate', 'register', 'approval'] as const;
-type StepName = (typeof STEP_NAMES)[number];
+type StepName = (typeof STEP_NAMES)[number] | 'rollout';
 
 const light = proxyActivities<Activities>({
   startToCloseTimeout: '5m',
@@ -149,7 +150,7 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Retr
     model: spec.model,
     stage: 'snapshot',
     trigger: input.trigger,
-    steps: STEP_NAMES.map((name) => ({ name, state: 'pending' })),
+    steps: [...STEP_NAMES, ...(spec.rollout ? (['rollout'] as const) : [])].map((name) => ({ name, state: 'pending' })),
     links: {},
   };
   let candidateMetrics: Record<string, number> | undefined;
@@ -578,7 +579,39 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Retr
       decided.decision === 'approved' ? 'done' : 'failed',
       `${decided.decision} by ${decided.actor}${decided.comment ? `: ${decided.comment}` : ''}`,
     );
-    stage(decided.decision === 'approved' ? 'done' : 'rejected');
+    // 7. rollout to the spec's endpoint (child `rollout/<endpoint>`: one at a time per endpoint)
+    let rolledBack: string | undefined;
+    if (decided.decision === 'approved' && spec.rollout) {
+      const rolloutId = `rollout/${spec.rollout.endpoint}`;
+      status.links.rollout = rolloutId;
+      stage('rollout');
+      begin('rollout', `${spec.rollout.strategy} to ${spec.rollout.endpoint}`);
+      const rolled = await executeChild(progressiveRollout, {
+        workflowId: rolloutId,
+        args: [
+          {
+            endpoint: spec.rollout.endpoint,
+            model: { name: spec.model, version: registered.version, artifactUri: trained.outputUri },
+            rollout: spec.rollout,
+            actor: `pipeline:${run}`,
+            reason: input.reason ?? `retrain ${run}`,
+          },
+        ],
+        // a terminated retrain still lets its rollout roll back cleanly
+        parentClosePolicy: 'REQUEST_CANCEL',
+        staticSummary: `rollout ${spec.model} v${registered.version} → ${spec.rollout.endpoint} (from ${run})`.slice(
+          0,
+          200,
+        ),
+      });
+      if (rolled.outcome === 'rolled-back') rolledBack = rolled.reason ?? 'rolled back';
+      end(
+        'rollout',
+        rolledBack ? 'failed' : 'done',
+        rolledBack ? `rolled back: ${rolledBack}` : `v${registered.version} serves all of ${spec.rollout.endpoint}`,
+      );
+    }
+    stage(decided.decision === 'approved' && !rolledBack ? 'done' : 'rejected');
     await light.finishRun.executeWithOptions({ summary: 'record run result' }, [
       { pipeline: spec.name, run, status: 'succeeded' },
     ]);
@@ -600,6 +633,10 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Retr
       status.links.champion = promoted.changed
         ? `${spec.model} v${registered.version}`
         : `${spec.model} v${promoted.current ?? '—'} (not moved: another run promoted meanwhile)`;
+    }
+    if (rolledBack) {
+      await notify('rejected', `${spec.model} v${registered.version} rolled back`, rolledBack);
+      return { ...status, outcome: 'rolled-back', candidateMetrics, championMetrics };
     }
     if (decided.decision === 'approved') {
       await notify(

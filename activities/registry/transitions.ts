@@ -2,7 +2,7 @@
  * The status state machine of a model version:
  *
  *   candidate ──► approved ──► production ──► rolled-back ──► production …
- *       │            │             │               │
+ *       │            │  └───────────────────────────► rolled-back   (a rollout that never finished)
  *       └─► rejected ◄┘            └──► archived ◄──┘   (every status but archived may be archived)
  *
  * `rejected` and `archived` versions hold no alias: an alias cannot move to them, and a version
@@ -12,7 +12,7 @@ import type { ModelStatus } from './types';
 
 export const TRANSITIONS: Readonly<Record<ModelStatus, readonly ModelStatus[]>> = {
   candidate: ['approved', 'rejected', 'archived'],
-  approved: ['production', 'rejected', 'archived'],
+  approved: ['production', 'rolled-back', 'rejected', 'archived'],
   production: ['rolled-back', 'archived'],
   'rolled-back': ['production', 'archived'],
   rejected: ['archived'],

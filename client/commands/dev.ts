@@ -1,4 +1,4 @@
-/** `mlops dev up|status|down`: the local stack (Temporal dev server, MinIO for an S3 store). */
+/** `mlops dev up|status|down`: the local stack (Temporal dev server, MinIO for an S3 store, the inference gateway). */
 import path from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
@@ -17,6 +17,8 @@ interface UpOptions {
   minioConsolePort?: number;
   namespace?: string;
   bucket?: string;
+  gatewayPort?: number;
+  gatewayAdminPort?: number;
 }
 
 type UpReport = StackUpResult & { exports: Record<string, string> };
@@ -39,6 +41,18 @@ export function registerDev(program: Command, ctx: () => CommandContext): void {
     .addOption(portOption('--minio-port <port>', 'MinIO S3 API port on 127.0.0.1', STACK_DEFAULTS.minioPort))
     .addOption(
       portOption('--minio-console-port <port>', 'MinIO console port on 127.0.0.1', STACK_DEFAULTS.minioConsolePort),
+    )
+    .addOption(
+      new Option(
+        '--gateway-port <port>',
+        `inference gateway port on 127.0.0.1 (default: ${STACK_DEFAULTS.gatewayPort}, or a free one when taken)`,
+      ).argParser(parsePort),
+    )
+    .addOption(
+      new Option(
+        '--gateway-admin-port <port>',
+        `gateway admin API port on 127.0.0.1 (default: ${STACK_DEFAULTS.gatewayAdminPort}, or a free one when taken)`,
+      ).argParser(parsePort),
     )
     .addOption(new Option('--namespace <name>', `Temporal namespace to create (default: ${STACK_DEFAULTS.namespace})`))
     .addOption(new Option('--bucket <name>', `MinIO bucket to create (default: ${STACK_DEFAULTS.bucket})`))
@@ -114,8 +128,11 @@ function renderUp(r: UpReport): string {
   if (r.minio) {
     rows.push(['minio', state(r.minio.outcome), r.minio.address, r.minio.consoleUrl, `bucket ${r.minio.bucket}`]);
   }
+  const g = r.gateway;
+  rows.push(['gateway', state(g.outcome), hostOf(g.url), '-', `admin ${hostOf(g.adminUrl)}`]);
   const lines = [table(['PIECE', 'STATE', 'ADDRESS', 'UI', 'DETAIL'], rows).trimEnd()];
   lines.push('', `Temporal UI: ${r.temporal.uiUrl ?? '-'}`);
+  lines.push(`inference gateway: ${g.url}/v2/models/<endpoint>/infer (admin token in ${g.tokenFile})`);
   lines.push(`data and logs in ${r.home} (stop with \`mlops dev down\`)`);
   for (const note of r.notes) lines.push(`note: ${note}`);
   const exports = Object.entries(r.exports).map(([k, v]) => `${k}=${v}`);
@@ -131,6 +148,8 @@ function renderStatus(s: StatusReport): string {
   const rows = [['temporal', t.state, t.address ?? '-', t.uiUrl ?? '-', t.pid === null ? '-' : String(t.pid)]];
   const m = s.minio;
   rows.push(m ? ['minio', m.state, m.address, m.consoleUrl, String(m.pid)] : ['minio', 'down', '-', '-', '-']);
+  const g = s.gateway;
+  rows.push(g ? ['gateway', g.state, hostOf(g.url), '-', String(g.pid)] : ['gateway', 'down', '-', '-', '-']);
   const lines = [table(['PIECE', 'STATE', 'ADDRESS', 'UI', 'PID'], rows).trimEnd(), ''];
   lines.push(`store: ${s.store}`);
   lines.push(`temporal address in use: ${s.temporalAddress}`);
@@ -148,4 +167,12 @@ function renderDown(r: StackDownResult): string {
   if (r.purged.length > 0) lines.push(`removed ${r.purged.join(', ')}`);
   else if (r.pieces.length > 0) lines.push(`data kept in ${r.home} (\`mlops dev down --purge\` deletes it)`);
   return lines.join('\n');
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
 }

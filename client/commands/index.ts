@@ -3,12 +3,15 @@ import type { Command } from 'commander';
 import type { CommandContext } from '../context';
 import { registerData } from './data';
 import { registerDev } from './dev';
+import { registerEndpoints } from './endpoints';
 import { registerExperiments } from './experiments';
+import { registerGateway } from './gateway';
 import { registerHealth } from './health';
 import { registerHistory } from './history';
 import { registerModels } from './models';
 import { registerPipeline } from './pipeline';
 import { registerRetrain } from './retrain';
+import { registerRollout } from './rollout';
 import { registerRuns } from './runs';
 import { registerSweep } from './sweep';
 import { registerTrain } from './train';
@@ -28,5 +31,8 @@ export const commands: RegisterCommand[] = [
   registerRuns,
   registerPipeline,
   registerRetrain,
+  registerRollout,
   registerHistory,
+  registerEndpoints,
+  registerGateway,
 ];

@@ -30,7 +30,7 @@ import { table } from '../output';
 import { checkPipelineFiles, findPipelineSpec, formatSpecIssues, loadPipelineSpec } from '../pipeline-spec';
 import { explainWorkflowFailure } from '../workflow-errors';
 
-/** Exit code of `run --wait` for a run whose candidate was rejected (by the gates or a person). */
+/** Exit code of `run --wait` for a run whose candidate was rejected (by the gates or a person) or rolled back. */
 export const EXIT_REJECTED = 4;
 
 export function registerRetrain(program: Command, ctx: () => CommandContext): void {
@@ -95,7 +95,7 @@ export function registerRetrain(program: Command, ctx: () => CommandContext): vo
           }
           const result = await follow(ctx, handle);
           out.result({ workflowId, url, ...result }, renderOutcome);
-          if (result.outcome === 'rejected') process.exitCode = EXIT_REJECTED;
+          if (result.outcome === 'rejected' || result.outcome === 'rolled-back') process.exitCode = EXIT_REJECTED;
         });
       },
     );
@@ -290,7 +290,9 @@ function renderOutcome(r: RetrainPipelineOutput & { workflowId: string }): strin
       ? `unchanged: the champion${r.champion ? ` v${r.champion}` : ''} was trained on the same data, code and config`
       : r.outcome === 'approved'
         ? `approved: ${r.model} v${r.version}`
-        : `rejected: ${r.model} v${r.version}`;
+        : r.outcome === 'rolled-back'
+          ? `rolled back: ${r.model} v${r.version}`
+          : `rejected: ${r.model} v${r.version}`;
   return `${head}\n${renderStatus(r)}`;
 }
 

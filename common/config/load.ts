@@ -3,6 +3,7 @@
  * running dev stack, and loads the Temporal connection through `@temporalio/envconfig`
  * (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE).
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
@@ -10,7 +11,7 @@ import type { NativeConnectionOptions } from '@temporalio/worker';
 import { ConfigError } from '../errors';
 import type { Config, Host, RawEnv, StackDefaults } from './schema';
 import { validateConfig } from './schema';
-import { readStackFile } from './stack-file';
+import { readStackFile, type StackFile } from './stack-file';
 
 /** Dev-stack MinIO credentials used when AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are unset. */
 export const DEV_S3_CREDENTIALS = { accessKeyId: 'mlops', secretAccessKey: 'mlops-dev-secret' } as const;
@@ -39,9 +40,24 @@ export function loadConfig(env: RawEnv = process.env, cwd: string = process.cwd(
       secretAccessKey: DEV_S3_CREDENTIALS.secretAccessKey,
     };
   }
+  const gateway = stackGateway(stack);
+  if (gateway) defaults.gateway = gateway;
   const result = validateConfig(env, cwd, defaults, currentHost());
   if (!result.ok) throw new ConfigError(result.issues);
   return { ...result.config, temporal: loadTemporal(env, stack.temporal?.address, stack.temporal?.namespace) };
+}
+
+/** The gateway `mlops dev up` recorded in the stack file, its admin token read from the token file. */
+function stackGateway(stack: StackFile): StackDefaults['gateway'] {
+  if (!stack.gateway) return undefined;
+  const { url, adminUrl, tokenFile } = stack.gateway;
+  let token: string | undefined;
+  try {
+    token = fs.readFileSync(tokenFile, 'utf8').trim() || undefined;
+  } catch {
+    // no token file: MLOPS_GATEWAY_TOKEN may still supply it
+  }
+  return { url, adminUrl, token };
 }
 
 function loadTemporal(env: RawEnv, stackAddress?: string, stackNamespace?: string): TemporalConnectConfig {

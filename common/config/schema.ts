@@ -36,6 +36,15 @@ export interface Config {
   ray?: { address: string };
   /** Folder of pipeline spec files, absolute (`MLOPS_PIPELINES_DIR`, default ./pipelines). */
   pipelinesDir: string;
+  /** The inference gateway (MLOPS_GATEWAY_*, else the dev stack's); absent: no serving. */
+  gateway?: GatewayConfig;
+}
+
+/** Where the inference gateway serves (`url`) and is administered (`adminUrl`, with `token`). */
+export interface GatewayConfig {
+  url: string;
+  adminUrl: string;
+  token: string;
 }
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
@@ -77,13 +86,27 @@ export const envSchema = z.object({
   MLOPS_PIPELINES_DIR: nonEmpty
     .optional()
     .describe('Folder of pipeline spec files (<name>.yaml), relative to the working directory. Default: ./pipelines'),
+  MLOPS_GATEWAY_URL: httpUrl('the inference gateway, e.g. http://127.0.0.1:8180')
+    .optional()
+    .describe('Public URL of the inference gateway (OIP v2). Default: the one `mlops dev up` started, else none'),
+  MLOPS_GATEWAY_ADMIN_URL: httpUrl("the gateway's admin API, e.g. http://127.0.0.1:8181")
+    .optional()
+    .describe("The gateway's admin API (variants, weights, metrics). Default: the dev stack's, else none"),
+  MLOPS_GATEWAY_TOKEN: nonEmpty
+    .optional()
+    .describe("Bearer token of the gateway's admin API. Default: the dev stack's token file"),
 });
+
+function httpUrl(example: string) {
+  return z.url({ protocol: /^https?$/, message: `must be the http(s) URL of ${example}` });
+}
 
 export type RawEnv = Record<string, string | undefined>;
 
 /** Defaults that the running dev stack (`.mlops/stack.json`) contributes when the environment is silent. */
 export interface StackDefaults {
   store?: { uri: string; endpoint: string; accessKeyId: string; secretAccessKey: string };
+  gateway?: Partial<GatewayConfig>;
 }
 
 /** Facts about the machine that defaults depend on (kept out of the pure validation). */
@@ -118,6 +141,8 @@ export function validateConfig(
   };
   const store = parseStoreUri(storeUri, cwd, s3);
   if (typeof store === 'string') return { ok: false, issues: [`MLOPS_STORE: ${store}`] };
+  const gateway = gatewayOf(env, stack.gateway);
+  if (typeof gateway === 'string') return { ok: false, issues: [gateway] };
   return {
     ok: true,
     config: {
@@ -130,8 +155,35 @@ export function validateConfig(
       trainingTaskQueue: env.MLOPS_TRAINING_TASK_QUEUE ?? DEFAULT_TRAINING_TASK_QUEUE,
       ...(env.MLOPS_RAY_ADDRESS ? { ray: { address: env.MLOPS_RAY_ADDRESS.replace(/\/+$/, '') } } : {}),
       pipelinesDir: path.resolve(cwd, env.MLOPS_PIPELINES_DIR ?? 'pipelines'),
+      ...(gateway ? { gateway } : {}),
     },
   };
+}
+
+/**
+ * The gateway from MLOPS_GATEWAY_* with the dev stack's values filling gaps: none when the environment
+ * sets none and the stack's entry is absent or incomplete; an issue naming the missing variables
+ * when the environment sets some and the rest are not to be had.
+ */
+function gatewayOf(
+  env: z.infer<typeof envSchema>,
+  stack: Partial<GatewayConfig> = {},
+): GatewayConfig | undefined | string {
+  const given = {
+    MLOPS_GATEWAY_URL: env.MLOPS_GATEWAY_URL ?? stack.url,
+    MLOPS_GATEWAY_ADMIN_URL: env.MLOPS_GATEWAY_ADMIN_URL ?? stack.adminUrl,
+    MLOPS_GATEWAY_TOKEN: env.MLOPS_GATEWAY_TOKEN ?? stack.token,
+  };
+  const missing = Object.entries(given).filter(([, v]) => v === undefined);
+  const fromEnv = [env.MLOPS_GATEWAY_URL, env.MLOPS_GATEWAY_ADMIN_URL, env.MLOPS_GATEWAY_TOKEN].some((v) => v);
+  // an incomplete stack entry (e.g. its token file is gone) on its own means no gateway, not a config error
+  if (missing.length > 0 && !fromEnv) return undefined;
+  const [url, adminUrl, token] = Object.values(given);
+  if (url === undefined || adminUrl === undefined || token === undefined) {
+    const names = missing.map(([k]) => k).join(', ');
+    return `${names}: must be set too (the gateway needs MLOPS_GATEWAY_URL, MLOPS_GATEWAY_ADMIN_URL and MLOPS_GATEWAY_TOKEN)`;
+  }
+  return { url: url.replace(/\/+$/, ''), adminUrl: adminUrl.replace(/\/+$/, ''), token };
 }
 
 /** How to reach any s3:// location: endpoint, region, addressing and credentials. */

@@ -32,6 +32,14 @@ export const stackFileSchema = z.object({
       accessKeyId: z.string(),
     })
     .optional(),
+  /** The inference gateway: public OIP v2 URL, loopback admin URL, and where its admin token is kept. */
+  gateway: pieceSchema
+    .extend({
+      url: z.string(),
+      adminUrl: z.string(),
+      tokenFile: z.string(),
+    })
+    .optional(),
 });
 
 export type StackFile = z.infer<typeof stackFileSchema>;

@@ -7,10 +7,11 @@ import fs from 'node:fs';
 import type { StackFile } from '../../common/config/stack-file';
 import { readStackFile } from '../../common/config/stack-file';
 import { UserError } from '../../common/errors';
+import { gatewayPaths } from '../gateway/token';
 import type { StopOutcome } from './processes';
 import { stopProcessGroup } from './processes';
 import type { PieceName } from './stack-status';
-import { minioRunning, saveStack, stackPaths, temporalRunning } from './stack-status';
+import { gatewayRunning, minioRunning, saveStack, stackPaths, temporalRunning } from './stack-status';
 
 export interface StoppedPiece {
   piece: PieceName;
@@ -37,13 +38,20 @@ export async function stackDown(
     targets.push({ piece: 'temporal', pid: stack.temporal.pid, running: temporalRunning(stack.temporal) });
   if (stack.minio) targets.push({ piece: 'minio', pid: stack.minio.pid, running: minioRunning(stack.minio) });
 
-  const settled = await Promise.allSettled(
-    targets.map(async (t): Promise<StoppedPiece> => {
-      const outcome = t.running ? await stopProcessGroup(t.pid, opts.graceMs) : 'not-running';
-      forget(home, t.piece);
-      return { piece: t.piece, pid: t.pid, outcome };
-    }),
-  );
+  const stop = async (t: (typeof targets)[number]): Promise<StoppedPiece> => {
+    const outcome = t.running ? await stopProcessGroup(t.pid, opts.graceMs) : 'not-running';
+    forget(home, t.piece);
+    return { piece: t.piece, pid: t.pid, outcome };
+  };
+  // the gateway first, so its last capture batches still reach the store (MinIO) on the way down
+  const gateway = stack.gateway && {
+    piece: 'gateway' as const,
+    pid: stack.gateway.pid,
+    running: gatewayRunning(stack.gateway),
+  };
+  const first = gateway ? await Promise.allSettled([stop(gateway)]) : [];
+  if (gateway) targets.unshift(gateway);
+  const settled = [...first, ...(await Promise.allSettled(targets.slice(first.length).map(stop)))];
   const errors = settled.flatMap((s, i) =>
     s.status === 'rejected' ? [`${targets[i]?.piece}: ${(s.reason as Error).message}`] : [],
   );
@@ -67,6 +75,7 @@ function purge(home: string, stack: StackFile): string[] {
     `${dbFile}-shm`,
     `${dbFile}-journal`,
     stack.minio?.dataDir ?? paths.minioDir,
+    gatewayPaths(home).dir,
   ];
   const removed = candidates.filter((p) => fs.existsSync(p));
   for (const p of removed) fs.rmSync(p, { recursive: true, force: true });

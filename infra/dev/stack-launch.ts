@@ -5,11 +5,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { StackFile } from '../../common/config/stack-file';
+import { ensureAdminToken, gatewayPaths } from '../gateway/token';
 import { minioArgs, minioEnv, waitForMinioAndCreateBucket } from './minio';
 import type { PieceName } from './stack-status';
 import { stackPaths } from './stack-status';
 import { probeTemporal, temporalCommand } from './stack-temporal';
-import { requireTool } from './tools';
+import { REPO_ROOT, requireTool } from './tools';
 
 /** What the launches need to know; ports and names already defaulted and validated. */
 export interface LaunchSettings {
@@ -21,6 +22,8 @@ export interface LaunchSettings {
   minioConsolePort: number;
   bucket: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
+  gatewayPort: number;
+  gatewayAdminPort: number;
 }
 
 export interface PortUse {
@@ -35,6 +38,8 @@ export interface Launch {
   ports: PortUse[];
   command: string[];
   env?: NodeJS.ProcessEnv;
+  /** Working directory. @default the home folder */
+  cwd?: string;
   logFile: string;
   /** Creates what the piece needs before it starts (e.g. its data folder). */
   prepare?(): void;
@@ -108,5 +113,47 @@ export function minioLaunch(opts: LaunchSettings): Launch {
       (await waitForMinioAndCreateBucket(endpoint, opts.bucket, opts.credentials, 0))
         ? undefined
         : `MinIO at ${endpoint} not live`,
+  };
+}
+
+/**
+ * How to start the inference gateway (`mlops gateway`, this same CLI) and tell when it is ready.
+ * It runs in the caller's working directory with the caller's environment, so it loads the same
+ * configuration (store, relative paths) as the `mlops dev up` that starts it.
+ */
+export function gatewayLaunch(opts: LaunchSettings): Launch {
+  const { logDir } = stackPaths(opts.home);
+  const url = `http://127.0.0.1:${opts.gatewayPort}`;
+  const adminUrl = `http://127.0.0.1:${opts.gatewayAdminPort}`;
+  const command = [
+    process.execPath,
+    path.join(REPO_ROOT, 'bin', 'mlops.js'),
+    'gateway',
+    ...['--host', '127.0.0.1', '--port', String(opts.gatewayPort), '--admin-port', String(opts.gatewayAdminPort)],
+  ];
+  const logFile = path.join(logDir, 'gateway.log');
+  const { tokenFile } = gatewayPaths(opts.home);
+  return {
+    piece: 'gateway',
+    ports: [
+      { port: opts.gatewayPort, flag: '--gateway-port', what: 'gateway API' },
+      { port: opts.gatewayAdminPort, flag: '--gateway-admin-port', what: 'gateway admin API' },
+    ],
+    command,
+    env: { ...process.env, MLOPS_HOME: path.resolve(opts.home) },
+    cwd: process.cwd(),
+    // the token file exists before the stack records the gateway, so whoever reads the record can authenticate
+    prepare: () => void ensureAdminToken(tokenFile),
+    logFile,
+    record: (pid, startedAt) => ({ gateway: { pid, startedAt, logFile, command, url, adminUrl, tokenFile } }),
+    probe: async () => {
+      try {
+        const res = await fetch(`${url}/v2/health/ready`, { signal: AbortSignal.timeout(1000) });
+        await res.body?.cancel();
+        return res.status === 200 ? undefined : `gateway at ${url} answered ${res.status}`;
+      } catch (err) {
+        return `gateway at ${url} not answering (${(err as Error).message})`;
+      }
+    },
   };
 }

@@ -8,7 +8,7 @@ import type { StackFile } from '../../common/config/stack-file';
 import { readStackFile, stackFilePath, writeStackFile } from '../../common/config/stack-file';
 import { processCommandLine, isProcessRunning } from './processes';
 
-export type PieceName = 'temporal' | 'minio';
+export type PieceName = 'temporal' | 'minio' | 'gateway';
 export type PieceState = 'up' | 'down';
 
 export interface TemporalStatus {
@@ -37,11 +37,26 @@ export interface MinioStatus {
   logFile: string;
 }
 
+export interface GatewayStatus {
+  state: PieceState;
+  /** Public OIP v2 URL, e.g. http://127.0.0.1:8180. */
+  url: string;
+  /** Admin API URL (loopback). */
+  adminUrl: string;
+  /** Where the admin token is kept (unless MLOPS_GATEWAY_TOKEN was set for it). */
+  tokenFile: string;
+  pid: number;
+  startedAt: string;
+  logFile: string;
+}
+
 export interface StackStatus {
   home: string;
   temporal: TemporalStatus;
   /** null when MinIO is not part of the recorded stack. */
   minio: MinioStatus | null;
+  /** null when no gateway is recorded. */
+  gateway: GatewayStatus | null;
 }
 
 /** Where the stack keeps its data and logs under the home folder. */
@@ -55,6 +70,7 @@ export function stackPaths(home: string): { dbFile: string; minioDir: string; lo
 
 type TemporalRecord = NonNullable<StackFile['temporal']>;
 type MinioRecord = NonNullable<StackFile['minio']>;
+type GatewayRecord = NonNullable<StackFile['gateway']>;
 
 /** Whether the recorded Temporal process is alive and still ours. */
 export function temporalRunning(record: TemporalRecord): boolean {
@@ -66,10 +82,20 @@ export function minioRunning(record: MinioRecord): boolean {
   return recordedProcessRunning(record, 'minio', record.dataDir);
 }
 
+/** Whether the recorded gateway process is alive and still ours (it is always recorded with its command). */
+export function gatewayRunning(record: GatewayRecord): boolean {
+  return !!record.command && isProcessRunning(record.pid, record.command);
+}
+
 /** Reads the stack file and checks each recorded process; changes nothing. */
 export function stackStatus(home: string): StackStatus {
   const stack = readStackFile(home);
-  return { home, temporal: temporalStatus(home, stack.temporal), minio: minioStatus(stack.minio) };
+  return {
+    home,
+    temporal: temporalStatus(home, stack.temporal),
+    minio: minioStatus(stack.minio),
+    gateway: gatewayStatus(stack.gateway),
+  };
 }
 
 /** The status of a Temporal record (or of none). */
@@ -107,12 +133,27 @@ export function minioStatus(record: MinioRecord | undefined): MinioStatus | null
   };
 }
 
+/** The status of a gateway record, or null when there is none. */
+export function gatewayStatus(record: GatewayRecord | undefined): GatewayStatus | null {
+  if (!record) return null;
+  return {
+    state: gatewayRunning(record) ? 'up' : 'down',
+    url: record.url,
+    adminUrl: record.adminUrl,
+    tokenFile: record.tokenFile,
+    pid: record.pid,
+    startedAt: record.startedAt,
+    logFile: record.logFile,
+  };
+}
+
 /** Writes the stack file with only the pieces present; removes it when none is left. */
 export function saveStack(home: string, stack: StackFile): void {
   const pruned: StackFile = {};
   if (stack.temporal) pruned.temporal = stack.temporal;
   if (stack.minio) pruned.minio = stack.minio;
-  if (!pruned.temporal && !pruned.minio) fs.rmSync(stackFilePath(home), { force: true });
+  if (stack.gateway) pruned.gateway = stack.gateway;
+  if (!pruned.temporal && !pruned.minio && !pruned.gateway) fs.rmSync(stackFilePath(home), { force: true });
   else writeStackFile(home, pruned);
 }
 

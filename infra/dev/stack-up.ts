@@ -8,12 +8,20 @@ import type { StackFile } from '../../common/config/stack-file';
 import { readStackFile } from '../../common/config/stack-file';
 import { parseStoreUri } from '../../common/config/schema';
 import { UserError } from '../../common/errors';
-import { canBind, isListening } from './ports';
+import { canBind, freePort, isListening } from './ports';
 import { isProcessRunning, logTail, spawnDetached, stopProcessGroup } from './processes';
-import type { MinioStatus, PieceName, TemporalStatus } from './stack-status';
+import type { GatewayStatus, MinioStatus, PieceName, TemporalStatus } from './stack-status';
 import type { Launch, PortUse } from './stack-launch';
-import { minioLaunch, temporalLaunch } from './stack-launch';
-import { minioRunning, minioStatus, saveStack, temporalRunning, temporalStatus } from './stack-status';
+import { gatewayLaunch, minioLaunch, temporalLaunch } from './stack-launch';
+import {
+  gatewayRunning,
+  gatewayStatus,
+  minioRunning,
+  minioStatus,
+  saveStack,
+  temporalRunning,
+  temporalStatus,
+} from './stack-status';
 
 export interface StackUpOptions {
   home: string;
@@ -32,6 +40,10 @@ export interface StackUpOptions {
   /** @default 'mlops' */
   bucket?: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
+  /** The inference gateway's public port; when not given and 8180 is taken, a free one. @default 8180 */
+  gatewayPort?: number;
+  /** The gateway's admin port (loopback); when not given and 8181 is taken, a free one. @default 8181 */
+  gatewayAdminPort?: number;
   /** How long each piece may take to become healthy. @default 60_000 */
   timeoutMs?: number;
   /** Called when a piece is about to be started (for progress output). */
@@ -47,6 +59,8 @@ export const STACK_DEFAULTS = {
   minioPort: 9000,
   minioConsolePort: 9001,
   bucket: 'mlops',
+  gatewayPort: 8180,
+  gatewayAdminPort: 8181,
   timeoutMs: 60_000,
 } as const;
 
@@ -58,6 +72,7 @@ export interface StackUpResult {
   home: string;
   temporal: TemporalStatus & { outcome: UpOutcome };
   minio: (MinioStatus & { outcome: UpOutcome }) | null;
+  gateway: GatewayStatus & { outcome: UpOutcome };
   /** Things the user should know, e.g. options ignored because a piece was already running. */
   notes: string[];
 }
@@ -66,19 +81,24 @@ export interface StackUpResult {
 export async function stackUp(options: StackUpOptions): Promise<StackUpResult> {
   const { home, credentials } = options;
   const opts: Settings = { ...STACK_DEFAULTS, ...definedOnly(options), home, credentials };
-  validate(opts);
   const before = readStackFile(opts.home);
   const temporalUp = !!before.temporal && temporalRunning(before.temporal);
   const minioUp = !!before.minio && minioRunning(before.minio);
+  const gatewayUp = !!before.gateway && gatewayRunning(before.gateway);
+  if (!gatewayUp) await pickGatewayPorts(options, opts);
+  validate(opts);
   const launches: Launch[] = [];
   if (!temporalUp) launches.push(temporalLaunch(opts));
   if (opts.store === 's3' && !minioUp) launches.push(minioLaunch(opts));
+  // last: its configuration falls back to the MinIO recorded just before it
+  if (!gatewayUp) launches.push(gatewayLaunch(opts));
 
   await assertPortsFree(launches.flatMap((l) => l.ports));
   // stale records (process gone) of pieces not restarted now would mislead the config fallback
   updateStack(opts.home, (s) => ({
     temporal: temporalUp ? s.temporal : undefined,
     minio: minioUp ? s.minio : undefined,
+    gateway: gatewayUp ? s.gateway : undefined,
   }));
 
   const failures = await Promise.all(launches.map((launch) => startAndWait(opts, launch)));
@@ -89,18 +109,41 @@ export async function stackUp(options: StackUpOptions): Promise<StackUpResult> {
   const outcome = (piece: PieceName): UpOutcome =>
     launches.some((l) => l.piece === piece) ? 'started' : 'already-running';
   const minio = minioStatus(after.minio);
+  const gateway = gatewayStatus(after.gateway);
+  if (!gateway) throw new Error(`${opts.home}: the gateway record vanished from stack.json`);
   return {
     home: opts.home,
     temporal: { ...temporalStatus(opts.home, after.temporal), outcome: outcome('temporal') },
     minio: minio && { ...minio, outcome: outcome('minio') },
-    notes: ignoredOptionNotes(options, after, temporalUp, minioUp),
+    gateway: { ...gateway, outcome: outcome('gateway') },
+    notes: ignoredOptionNotes(options, after, temporalUp, minioUp, gatewayUp),
   };
+}
+
+/**
+ * The gateway's ports: as given, else the defaults, else (default taken) free ones, so a second
+ * project's stack or another program on 8180 does not stop `dev up`.
+ */
+async function pickGatewayPorts(given: StackUpOptions, opts: Settings): Promise<void> {
+  const taken = new Set([opts.temporalPort, opts.uiPort, opts.minioPort, opts.minioConsolePort]);
+  const pick = async (explicit: number | undefined, fallback: number): Promise<number> => {
+    if (explicit !== undefined) return explicit;
+    if (!taken.has(fallback) && !(await isListening(fallback)) && (await canBind(fallback))) return fallback;
+    let port = await freePort();
+    while (taken.has(port)) port = await freePort();
+    return port;
+  };
+  opts.gatewayPort = await pick(given.gatewayPort, STACK_DEFAULTS.gatewayPort);
+  taken.add(opts.gatewayPort);
+  opts.gatewayAdminPort = await pick(given.gatewayAdminPort, STACK_DEFAULTS.gatewayAdminPort);
 }
 
 function validate(opts: Settings): void {
   const ports: [number, string][] = [
     [opts.temporalPort, '--temporal-port'],
     [opts.uiPort, '--ui-port'],
+    [opts.gatewayPort, '--gateway-port'],
+    [opts.gatewayAdminPort, '--gateway-admin-port'],
   ];
   if (opts.store === 's3') {
     ports.push([opts.minioPort, '--minio-port'], [opts.minioConsolePort, '--minio-console-port']);
@@ -142,7 +185,12 @@ async function startAndWait(opts: Settings, launch: Launch): Promise<string | un
   fs.mkdirSync(opts.home, { recursive: true });
   launch.prepare?.();
   opts.onStart?.(launch.piece);
-  const started = spawnDetached({ command: launch.command, logFile: launch.logFile, cwd: opts.home, env: launch.env });
+  const started = spawnDetached({
+    command: launch.command,
+    logFile: launch.logFile,
+    cwd: launch.cwd ?? opts.home,
+    env: launch.env,
+  });
   updateStack(opts.home, (s) => ({ ...s, ...launch.record(started.pid, new Date().toISOString()) }));
   const timeoutMs = opts.timeoutMs;
   const deadline = Date.now() + timeoutMs;
@@ -167,7 +215,13 @@ async function startAndWait(opts: Settings, launch: Launch): Promise<string | un
 }
 
 /** Notes for options given explicitly that a piece already running does not match. */
-function ignoredOptionNotes(opts: StackUpOptions, stack: StackFile, temporalUp: boolean, minioUp: boolean): string[] {
+function ignoredOptionNotes(
+  opts: StackUpOptions,
+  stack: StackFile,
+  temporalUp: boolean,
+  minioUp: boolean,
+  gatewayUp: boolean,
+): string[] {
   const notes: string[] = [];
   const differs = (pairs: [unknown, string, string][]) =>
     pairs.filter(([given, wanted, actual]) => given !== undefined && wanted !== actual).map(([, wanted]) => wanted);
@@ -194,6 +248,18 @@ function ignoredOptionNotes(opts: StackUpOptions, stack: StackFile, temporalUp: 
     if (ignored.length > 0) {
       notes.push(
         `minio already runs at ${m.endpoint}; ignored ${ignored.join(', ')} (\`mlops dev down\` first to change)`,
+      );
+    }
+  }
+  const g = stack.gateway;
+  if (gatewayUp && g) {
+    const ignored = differs([
+      [opts.gatewayPort, `http://127.0.0.1:${opts.gatewayPort}`, g.url],
+      [opts.gatewayAdminPort, `http://127.0.0.1:${opts.gatewayAdminPort}`, g.adminUrl],
+    ]);
+    if (ignored.length > 0) {
+      notes.push(
+        `gateway already runs at ${g.url}; ignored ${ignored.join(', ')} (\`mlops dev down\` first to change)`,
       );
     }
   }

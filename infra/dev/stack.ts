@@ -1,6 +1,7 @@
 /**
  * The local stack behind `mlops dev up|status|down`: the Temporal dev server (SQLite under the
- * home folder, the project's search attributes registered) and, for an S3 store, MinIO.
+ * home folder, the project's search attributes registered), for an S3 store MinIO, and the
+ * inference gateway (`mlops gateway`, infra/gateway/).
  *
  * - stack-up.ts: `stackUp` starts what is missing in the background and waits until healthy.
  * - stack-status.ts: `stackStatus` reads `.mlops/stack.json` and checks each recorded process.
@@ -13,6 +14,7 @@
 export { STACK_DEFAULTS, stackUp, type StackUpOptions, type StackUpResult, type UpOutcome } from './stack-up';
 export {
   stackStatus,
+  type GatewayStatus,
   stackPaths,
   type MinioStatus,
   type PieceName,

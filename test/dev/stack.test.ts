@@ -22,11 +22,15 @@ const ISOLATED_ENV = {
   TEMPORAL_PROFILE: undefined,
   AWS_ACCESS_KEY_ID: undefined,
   AWS_SECRET_ACCESS_KEY: undefined,
+  MLOPS_GATEWAY_URL: undefined,
+  MLOPS_GATEWAY_ADMIN_URL: undefined,
+  MLOPS_GATEWAY_TOKEN: undefined,
 };
 
 interface StatusJson {
   temporal: { state: string; address: string | null; uiUrl: string | null; pid: number | null };
   minio: { state: string; endpoint: string; pid: number } | null;
+  gateway: { state: string; url: string; adminUrl: string; tokenFile: string; pid: number } | null;
   store: string;
 }
 
@@ -35,7 +39,7 @@ describe('mlops dev (local stack)', function () {
 
   let home: string;
   let otherHome: string;
-  let ports: { temporal: number; ui: number; minio: number; console: number };
+  let ports: { temporal: number; ui: number; minio: number; console: number; gateway: number; admin: number };
   let upArgs: string[];
   const started = new Map<number, string[]>();
 
@@ -50,19 +54,21 @@ describe('mlops dev (local stack)', function () {
 
   const rememberStarted = (inHome: string) => {
     const stack = readStackFile(inHome);
-    for (const piece of [stack.temporal, stack.minio]) if (piece?.command) started.set(piece.pid, piece.command);
+    for (const piece of [stack.temporal, stack.minio, stack.gateway])
+      if (piece?.command) started.set(piece.pid, piece.command);
   };
 
   before(async () => {
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-dev-'));
     otherHome = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-dev-other-'));
     const picked = new Set<number>();
-    while (picked.size < 4) picked.add(await freePort());
-    const [temporal = 0, ui = 0, minio = 0, consolePort = 0] = [...picked];
-    ports = { temporal, ui, minio, console: consolePort };
+    while (picked.size < 6) picked.add(await freePort());
+    const [temporal = 0, ui = 0, minio = 0, consolePort = 0, gateway = 0, admin = 0] = [...picked];
+    ports = { temporal, ui, minio, console: consolePort, gateway, admin };
     upArgs = [
       ...['--temporal-port', String(temporal), '--ui-port', String(ui)],
       ...['--minio-port', String(minio), '--minio-console-port', String(consolePort)],
+      ...['--gateway-port', String(gateway), '--gateway-admin-port', String(admin)],
     ];
   });
 
@@ -76,12 +82,13 @@ describe('mlops dev (local stack)', function () {
     for (const h of [home, otherHome]) if (h) fs.rmSync(h, { recursive: true, force: true });
   });
 
-  it('starts Temporal and MinIO in the background and prints where they are', async () => {
+  it('starts Temporal, MinIO and the gateway in the background and prints where they are', async () => {
     const result = await dev(['up', '--store', 's3', ...upArgs]);
     rememberStarted(home);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, new RegExp(`temporal\\s+started\\s+127\\.0\\.0\\.1:${ports.temporal}`));
     assert.match(result.stdout, new RegExp(`minio\\s+started\\s+127\\.0\\.0\\.1:${ports.minio}`));
+    assert.match(result.stdout, new RegExp(`gateway\\s+started\\s+127\\.0\\.0\\.1:${ports.gateway}`));
     assert.match(result.stdout, new RegExp(`http://127\\.0\\.0\\.1:${ports.ui}`));
     assert.match(
       result.stdout,
@@ -112,6 +119,21 @@ describe('mlops dev (local stack)', function () {
     assert.equal(s.minio?.endpoint, `http://127.0.0.1:${ports.minio}`);
     assert.equal(s.store, 's3://mlops');
     assert.ok(s.temporal.pid !== null && pidExists(s.temporal.pid));
+    assert.equal(s.gateway?.state, 'up');
+    assert.equal(s.gateway?.url, `http://127.0.0.1:${ports.gateway}`);
+    assert.equal(s.gateway?.adminUrl, `http://127.0.0.1:${ports.admin}`);
+  });
+
+  it('runs the inference gateway, its admin API behind the recorded token file', async () => {
+    const s = await status();
+    const ready = await fetch(`${s.gateway?.url}/v2/health/ready`);
+    assert.equal(ready.status, 200);
+    const token = fs.readFileSync(s.gateway?.tokenFile ?? '', 'utf8').trim();
+    const list = await fetch(`${s.gateway?.adminUrl}/admin/endpoints`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.deepEqual(await list.json(), { endpoints: [] });
+    assert.equal((await fetch(`${s.gateway?.adminUrl}/admin/endpoints`)).status, 401);
   });
 
   it('reports the running stack on a second up without restarting anything', async () => {
@@ -120,6 +142,7 @@ describe('mlops dev (local stack)', function () {
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /temporal\s+already running/);
     assert.match(again.stdout, /minio\s+already running/);
+    assert.match(again.stdout, /gateway\s+already running/);
     const after = await status();
     assert.equal(after.temporal.pid, before.temporal.pid);
     assert.equal(after.minio?.pid, before.minio?.pid);
@@ -151,21 +174,26 @@ describe('mlops dev (local stack)', function () {
 
   it('stops everything it started with dev down, keeping the data', async () => {
     const s = await status();
-    const pids = [s.temporal.pid, s.minio?.pid].filter((p): p is number => typeof p === 'number');
-    assert.equal(pids.length, 2);
+    const pids = [s.temporal.pid, s.minio?.pid, s.gateway?.pid].filter((p): p is number => typeof p === 'number');
+    assert.equal(pids.length, 3);
     const result = await dev(['down']);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /stopped temporal/);
     assert.match(result.stdout, /stopped minio/);
+    assert.match(result.stdout, /stopped gateway/);
     for (const pid of pids) assert.equal(pidExists(pid), false, `pid ${pid} still runs`);
     assert.ok(fs.existsSync(path.join(home, 'temporal.db')));
     const after = await status();
     assert.equal(after.temporal.state, 'down');
     assert.equal(after.minio, null);
+    assert.equal(after.gateway, null);
   });
 
   it('restarts Temporal on the existing database with its search attributes', async () => {
-    const result = await dev(['up', '--temporal-port', String(ports.temporal), '--ui-port', String(ports.ui)]);
+    const result = await dev([
+      ...['up', '--temporal-port', String(ports.temporal), '--ui-port', String(ports.ui)],
+      ...['--gateway-port', String(ports.gateway), '--gateway-admin-port', String(ports.admin)],
+    ]);
     rememberStarted(home);
     assert.equal(result.code, 0, result.stderr);
     const { stdout } = await execFileAsync(requireTool('temporal'), [

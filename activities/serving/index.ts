@@ -1,0 +1,63 @@
+/**
+ * Serving: model versions deployed as variants of an endpoint that speaks the Open Inference
+ * Protocol v2, with weighted traffic and per-variant metrics. Every backend implements `ServingBackend`.
+ *
+ * - ./types.ts          `ServingBackend`, `Variant`, `ModelRef`, `VariantMetrics`, `EndpointDescription`
+ * - ./local.ts          `LocalServingBackend`: one MLServer per variant (./mlserver.ts settings and launch,
+ *                       ./variant-files.ts layout) behind the project's inference gateway (./gateway.ts)
+ * - ./registration.ts   the variant's entry in the gateway (add at 0 or 100, remove once without traffic)
+ * - ./weights.ts        traffic split validation
+ * - ./inference-request.ts  rows or columns of features → an OIP v2 request (`mlops predict`)
+ * - ./errors.ts         `ServingError`s with stable types (non-retryable as activity failures)
+ * - ./activities.ts     `deployVariant`, `waitVariantReady`, `setTraffic`, `readVariantMetrics`,
+ *                       `undeployVariant`, `describeEndpoint`
+ *
+ * `createServingBackend(kind, deps)` builds one backend (the worker's wiring: worker/dependencies.ts).
+ */
+import { LocalServingBackend, type LocalServingDeps } from './local';
+import type { ServingBackend } from './types';
+
+export { LocalServingBackend, type LocalServingDeps } from './local';
+export {
+  createServingActivities,
+  type DeployVariantInput,
+  type ReadVariantMetricsInput,
+  type ServingActivities,
+  type SetTrafficInput,
+  type VariantInput,
+  type WaitVariantReadyInput,
+} from './activities';
+export {
+  EndpointNotFoundError,
+  InvalidServingArgumentError,
+  ServingError,
+  ServingUnavailableError,
+  VariantFailedError,
+  VariantNotFoundError,
+  VariantNotReadyError,
+  type ServingFailureType,
+} from './errors';
+export { isRevisionConflict, type GatewayAdmin, type GatewayEndpoint, type GatewayVariant } from './gateway';
+export { validateWeights } from './weights';
+export { variantName } from './variant-files';
+export type * from './types';
+
+/** The backends by kind, with the dependencies each needs. */
+export interface ServingBackendDeps {
+  local: LocalServingDeps;
+}
+
+export type ServingBackendKind = keyof ServingBackendDeps;
+
+/** Builds the serving backend of `kind`. */
+export function createServingBackend<K extends ServingBackendKind>(
+  kind: K,
+  deps: ServingBackendDeps[K],
+): ServingBackend {
+  switch (kind) {
+    case 'local':
+      return new LocalServingBackend(deps) satisfies ServingBackend;
+    default:
+      throw new Error(`unknown serving backend ${String(kind)}`);
+  }
+}

@@ -1,0 +1,354 @@
+/**
+ * `LocalServingBackend`: one MLServer process per variant on this host, behind the project's
+ * inference gateway. Files per variant: ./variant-files.ts; MLServer settings and launch: ./mlserver.ts.
+ *
+ * - deploy: the model folder is downloaded into `model/`, its `model-settings.json` renamed to the
+ *   variant, and `mlserver start` launched detached in its own process group on free loopback ports;
+ *   the pid and its start time are recorded, so a restarted worker (a new instance over the same
+ *   `servingRoot`) re-attaches instead of starting a second server. A recorded server that is gone
+ *   is started again (on fresh ports).
+ * - waitReady: polls MLServer's readiness, then registers the variant with the gateway: weight 0
+ *   next to the existing variants, or 100 as the endpoint's first (compare-and-swap on the revision).
+ * - undeploy: removes the variant from the gateway (refused while it still takes traffic), stops
+ *   its process group and deletes its folder.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../../infra/dev/ports';
+import { validVersion } from '../registry/validate';
+import type { BlobStore } from '../storage/types';
+import { InvalidTrainingJobError } from '../training/errors';
+import { tailLines } from '../training/job-files';
+import { downloadModel } from '../training/model-files';
+import { groupExists, isSameProcess, killGroup, processStartTime } from '../training/process-group';
+import { modelKeyPrefix } from '../training/validate-job';
+import {
+  EndpointNotFoundError,
+  InvalidServingArgumentError,
+  VariantFailedError,
+  VariantNotFoundError,
+  VariantNotReadyError,
+} from './errors';
+import { withRevisionRetry, type GatewayAdmin } from './gateway';
+import { registerVariant, unregisterVariant } from './registration';
+import { isModelReady, launchMlserver, writeModelSettings, writeServerSettings } from './mlserver';
+import type {
+  EndpointDescription,
+  ModelRef,
+  ServingBackend,
+  Variant,
+  VariantDescription,
+  VariantMetrics,
+} from './types';
+import {
+  readJson,
+  validServingName,
+  validVariantName,
+  variantName,
+  variantPaths,
+  writeJsonAtomic,
+  writeJsonExclusive,
+  type PidRecord,
+  type VariantPaths,
+  type VariantRecord,
+} from './variant-files';
+import { validateWeights } from './weights';
+
+export interface LocalServingDeps {
+  store: BlobStore;
+  gateway: GatewayAdmin;
+  /** Folder holding `<endpoint>/<variant>/`, e.g. `<MLOPS_HOME>/serving`. */
+  servingRoot: string;
+  /** The `mlserver` executable, e.g. `<repo>/.venv/bin/mlserver`. */
+  mlserver: string;
+  /** Time between SIGTERM and SIGKILL when stopping a server. @default 10_000 */
+  killGraceMs?: number;
+  /** Interval of readiness polls. @default 250 */
+  pollMs?: number;
+}
+
+export class LocalServingBackend implements ServingBackend {
+  /** Deploys and undeploys of one variant in this process run one at a time. */
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly deps: LocalServingDeps) {}
+
+  async deployVariant(endpoint: string, model: ModelRef): Promise<Variant> {
+    validServingName('endpoint', endpoint);
+    validServingName('model.name', model?.name);
+    try {
+      validVersion('model.version', model.version);
+    } catch (error) {
+      throw new InvalidServingArgumentError('model.version', (error as Error).message.replace(/^[^:]*: /, ''));
+    }
+    const prefix = this.keyPrefix(model.artifactUri);
+    const variant = validVariantName(variantName(model.name, model.version));
+    return this.serialized(`${endpoint}/${variant}`, () => this.deploy(endpoint, variant, model, prefix));
+  }
+
+  async waitReady(endpoint: string, variant: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const paths = this.paths(endpoint, variant);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      signal?.throwIfAborted();
+      const record = await readJson<VariantRecord>(paths.record);
+      if (!record) throw new VariantNotFoundError(endpoint, variant);
+      if (await isModelReady(upstreamOf(record), variant)) {
+        await registerVariant(this.deps.gateway, record.endpoint, {
+          name: variant,
+          upstream: upstreamOf(record),
+          modelName: variant,
+          modelVersion: String(record.version),
+        });
+        return;
+      }
+      if (!(await this.running(paths))) {
+        throw new VariantFailedError(endpoint, variant, await tailLines(paths.log, 20).catch(() => ''));
+      }
+      if (Date.now() >= deadline) throw new VariantNotReadyError(endpoint, variant, timeoutMs);
+      await sleep(Math.min(this.deps.pollMs ?? 250, Math.max(0, deadline - Date.now())));
+    }
+  }
+
+  async setTraffic(endpoint: string, weights: Record<string, number>): Promise<EndpointDescription> {
+    validServingName('endpoint', endpoint);
+    await withRevisionRetry(async () => {
+      const current = await this.deps.gateway.getEndpoint(endpoint);
+      if (!current) throw new EndpointNotFoundError(endpoint);
+      const complete = validateWeights(
+        weights,
+        current.variants.map((v) => v.name),
+      );
+      return this.deps.gateway.setWeights(endpoint, complete, current.revision);
+    });
+    return this.describe(endpoint);
+  }
+
+  async readMetrics(endpoint: string, variant: string, windowSeconds: number): Promise<VariantMetrics> {
+    validServingName('endpoint', endpoint);
+    validVariantName(variant);
+    if (typeof windowSeconds !== 'number' || !(windowSeconds > 0)) {
+      throw new InvalidServingArgumentError(
+        'windowSeconds',
+        `must be a positive number (got ${String(windowSeconds)})`,
+      );
+    }
+    const current = await this.deps.gateway.getEndpoint(endpoint);
+    if (!current) throw new EndpointNotFoundError(endpoint);
+    if (!current.variants.some((v) => v.name === variant)) throw new VariantNotFoundError(endpoint, variant);
+    const counted = (await this.deps.gateway.metrics(endpoint, windowSeconds)).variants[variant];
+    if (!counted) return { requests: 0, errorRate: 0, latencyMs: { p50: 0, p95: 0 }, predictions: [] };
+    return {
+      requests: counted.requests,
+      errorRate: counted.errorRate,
+      latencyMs: { p50: counted.latencyMs.p50, p95: counted.latencyMs.p95 },
+      predictions: counted.predictions,
+    };
+  }
+
+  async undeployVariant(endpoint: string, variant: string): Promise<void> {
+    const paths = this.paths(endpoint, variant);
+    await this.serialized(`${endpoint}/${variant}`, async () => {
+      await unregisterVariant(this.deps.gateway, endpoint, variant);
+      await this.stop(paths);
+      await fs.rm(paths.dir, { recursive: true, force: true });
+      // the endpoint's folder goes with its last variant
+      await fs.rmdir(path.dirname(paths.dir)).catch(() => undefined);
+    });
+  }
+
+  async describe(endpoint: string): Promise<EndpointDescription> {
+    validServingName('endpoint', endpoint);
+    const [current, records] = await Promise.all([this.deps.gateway.getEndpoint(endpoint), this.records(endpoint)]);
+    if (!current && records.length === 0) throw new EndpointNotFoundError(endpoint);
+    const byName = new Map(records.map((r) => [r.variant, r]));
+    const rows: Omit<VariantDescription, 'ready'>[] = (current?.variants ?? []).map((v) => {
+      const record = byName.get(v.name);
+      const parsed = parseVariantName(v.name);
+      return {
+        name: v.name,
+        model: record?.model ?? parsed?.model ?? v.modelName,
+        version: record?.version ?? parsed?.version ?? 0,
+        weight: current?.weights[v.name] ?? 0,
+        upstream: v.upstream,
+      };
+    });
+    for (const record of records) {
+      if (rows.some((r) => r.name === record.variant)) continue;
+      const { model, version } = record;
+      rows.push({ name: record.variant, model, version, weight: 0, upstream: upstreamOf(record) });
+    }
+    const variants = await Promise.all(
+      rows.map(async (r) => ({ ...r, ready: await isModelReady(r.upstream, r.name) })),
+    );
+    return { endpoint, variants, revision: current?.revision ?? 0 };
+  }
+
+  async listEndpoints(): Promise<string[]> {
+    const registered = (await this.deps.gateway.listEndpoints()).map((e) => e.name);
+    const local = await fs.readdir(this.deps.servingRoot).catch(() => [] as string[]);
+    return [...new Set([...registered, ...local])].sort();
+  }
+
+  /** Starts the variant's server, or returns the running one (see the module comment). */
+  private async deploy(
+    endpoint: string,
+    variant: string,
+    model: ModelRef,
+    prefix: string,
+    attempt = 1,
+  ): Promise<Variant> {
+    const paths = this.paths(endpoint, variant);
+    await fs.mkdir(path.dirname(paths.dir), { recursive: true });
+    await fs.mkdir(paths.dir, { recursive: true });
+    const existing = await readJson<VariantRecord>(paths.record);
+    if (existing) {
+      if (existing.artifactUri !== model.artifactUri) {
+        throw new InvalidServingArgumentError(
+          'model.artifactUri',
+          `variant ${variant} of ${endpoint} is deployed from ${existing.artifactUri}, not ${model.artifactUri}`,
+        );
+      }
+      if (await this.running(paths)) return toVariant(existing, true);
+      const launcher = existing.launcher;
+      const launching =
+        launcher.pid !== process.pid &&
+        !(await readJson<PidRecord>(paths.pid)) &&
+        (await isSameProcess(launcher.pid, launcher.startTime));
+      // another live worker is between writing variant.json and recording the pid: let the retry find it
+      if (launching) throw new Error(`variant ${variant} of ${endpoint} is being started by process ${launcher.pid}`);
+      await this.stop(paths);
+    }
+    const [httpPort, grpcPort] = await distinctFreePorts();
+    const record: VariantRecord = {
+      endpoint,
+      variant,
+      model: model.name,
+      version: model.version,
+      artifactUri: model.artifactUri,
+      httpPort,
+      grpcPort,
+      createdAt: existing?.createdAt ?? new Date().toISOString(),
+      launcher: { pid: process.pid, startTime: (await processStartTime(process.pid)) ?? null },
+    };
+    // a fresh variant is claimed by creating variant.json exclusively: of two workers deploying it, one launches
+    if (!existing && !(await writeJsonExclusive(paths.record, record))) {
+      // unreadable for 5 s: not a write in progress but a torn file; retrying the activity shows it again
+      if (attempt >= 50) throw new Error(`${paths.record} is unreadable`);
+      await sleep(100);
+      return this.deploy(endpoint, variant, model, prefix, attempt + 1);
+    }
+    let pid: number;
+    try {
+      await fs.rm(paths.pid, { force: true });
+      await writeJsonAtomic(paths.record, record);
+      await this.prepareModel(paths, variant, prefix);
+      await writeServerSettings(paths, { http: httpPort, grpc: grpcPort });
+      pid = await launchMlserver(this.deps.mlserver, paths);
+    } catch (error) {
+      // nothing runs: leave no half-made variant behind (describe would list it)
+      await fs.rm(paths.dir, { recursive: true, force: true });
+      await fs.rmdir(path.dirname(paths.dir)).catch(() => undefined);
+      throw error;
+    }
+    try {
+      const startTime = (await processStartTime(pid)) ?? null;
+      await writeJsonAtomic(paths.pid, { pid, pgid: pid, startTime, startedAt: new Date().toISOString() });
+    } catch (error) {
+      await killGroup(pid, 0);
+      throw error;
+    }
+    return toVariant(record, false);
+  }
+
+  /** Downloads the model folder once (`.complete` marks a whole one) and names it for the variant. */
+  private async prepareModel(paths: VariantPaths, variant: string, prefix: string): Promise<void> {
+    const complete = await fs.access(paths.modelComplete).then(
+      () => true,
+      () => false,
+    );
+    if (!complete) {
+      await fs.rm(paths.model, { recursive: true, force: true });
+      try {
+        await downloadModel(this.deps.store, prefix, paths.model);
+      } catch (error) {
+        if (error instanceof InvalidTrainingJobError) {
+          throw new InvalidServingArgumentError('model.artifactUri', error.message.replace(/^modelUri: /, ''));
+        }
+        throw error;
+      }
+      await fs.writeFile(paths.modelComplete, '');
+    }
+    await writeModelSettings(paths, variant);
+  }
+
+  /** Stops the recorded server's process group, if it (or anything of its group) is still alive. */
+  private async stop(paths: VariantPaths): Promise<void> {
+    const rec = await readJson<PidRecord>(paths.pid);
+    if (!rec) return;
+    if ((await isSameProcess(rec.pid, rec.startTime)) || (await groupExists(rec.pgid))) {
+      await killGroup(rec.pgid, this.deps.killGraceMs ?? 10_000);
+    }
+  }
+
+  /** Whether the recorded server is still the process that was launched. */
+  private async running(paths: VariantPaths): Promise<boolean> {
+    const rec = await readJson<PidRecord>(paths.pid);
+    return rec !== undefined && (await isSameProcess(rec.pid, rec.startTime));
+  }
+
+  private async records(endpoint: string): Promise<VariantRecord[]> {
+    const dir = path.join(this.deps.servingRoot, endpoint);
+    const names = await fs.readdir(dir).catch(() => [] as string[]);
+    const records = await Promise.all(
+      names.map((name) => readJson<VariantRecord>(variantPaths(this.deps.servingRoot, endpoint, name).record)),
+    );
+    return records.filter((r): r is VariantRecord => r !== undefined);
+  }
+
+  private paths(endpoint: string, variant: string): VariantPaths {
+    return variantPaths(this.deps.servingRoot, validServingName('endpoint', endpoint), validVariantName(variant));
+  }
+
+  private keyPrefix(artifactUri: unknown): string {
+    try {
+      return modelKeyPrefix(artifactUri as string, this.deps.store.uri);
+    } catch (error) {
+      throw new InvalidServingArgumentError('model.artifactUri', (error as Error).message.replace(/^modelUri: /, ''));
+    }
+  }
+
+  private async serialized<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(key) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(work);
+    this.locks.set(key, next);
+    try {
+      return await next;
+    } finally {
+      if (this.locks.get(key) === next) this.locks.delete(key);
+    }
+  }
+}
+
+function upstreamOf(record: VariantRecord): string {
+  return `http://127.0.0.1:${record.httpPort}`;
+}
+
+function toVariant(record: VariantRecord, attached: boolean): Variant {
+  const { endpoint, variant: name, model, version, artifactUri } = record;
+  return { endpoint, name, model, version, artifactUri, upstream: upstreamOf(record), attached };
+}
+
+/** `<model>-v<n>` → its parts. */
+function parseVariantName(name: string): { model: string; version: number } | undefined {
+  const match = /^(.+)-v(\d+)$/.exec(name);
+  return match ? { model: match[1]!, version: Number(match[2]) } : undefined;
+}
+
+async function distinctFreePorts(): Promise<[number, number]> {
+  const http = await freePort();
+  let grpc = await freePort();
+  while (grpc === http) grpc = await freePort();
+  return [http, grpc];
+}

@@ -1,0 +1,81 @@
+/**
+ * One MLServer per variant: its settings files, its detached launch and its readiness probe.
+ * MLServer serves every `model-settings.json` below the folder it is started in; the model's name
+ * there is the variant's, so the gateway forwards `/v2/models/<variant>/infer` to it.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import { readJson, writeJsonAtomic, type VariantPaths } from './variant-files';
+
+/** MLServer's server settings: loopback only, no parallel workers (one process), no metrics server. */
+export async function writeServerSettings(paths: VariantPaths, ports: { http: number; grpc: number }): Promise<void> {
+  await writeJsonAtomic(paths.settings, {
+    debug: false,
+    host: '127.0.0.1',
+    http_port: ports.http,
+    grpc_port: ports.grpc,
+    // null turns MLServer's separate Prometheus server off; the gateway counts per-variant traffic
+    metrics_endpoint: null,
+    parallel_workers: 0,
+    load_models_at_startup: true,
+    model_repository_root: paths.dir,
+  });
+}
+
+/**
+ * Rewrites the model folder's `model-settings.json` for serving as `variant`: its name, the sklearn
+ * runtime and the model file; a `parameters.version` is dropped so the unversioned paths serve it.
+ */
+export async function writeModelSettings(paths: VariantPaths, variant: string): Promise<void> {
+  const given = (await readJson<Record<string, unknown>>(paths.modelSettings)) ?? {};
+  const parameters = { ...((given.parameters as Record<string, unknown> | undefined) ?? {}) };
+  delete parameters.version;
+  parameters.uri ??= './model.joblib';
+  await writeJsonAtomic(paths.modelSettings, {
+    ...given,
+    name: variant,
+    implementation: given.implementation ?? 'mlserver_sklearn.SKLearnModel',
+    parameters,
+  });
+}
+
+/** Starts `mlserver start <variant dir>` detached in its own process group, output appended to the log; returns its pid. */
+export async function launchMlserver(mlserver: string, paths: VariantPaths): Promise<number> {
+  const log = await fs.open(paths.log, 'a');
+  try {
+    await log.write(`--- ${new Date().toISOString()} ${mlserver} start ${paths.dir}\n`);
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+    // one OpenMP thread: several variants share the host, and requests are small
+    env.OMP_NUM_THREADS ??= '1';
+    const child = spawn(mlserver, ['start', paths.dir], {
+      cwd: paths.dir,
+      env,
+      detached: true,
+      stdio: ['ignore', log.fd, log.fd],
+    });
+    const pid = await new Promise<number>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('spawn', () =>
+        child.pid === undefined ? reject(new Error('spawn gave no pid')) : resolve(child.pid),
+      );
+    });
+    child.unref();
+    return pid;
+  } finally {
+    await log.close();
+  }
+}
+
+/** Whether MLServer at `upstream` reports `model` ready (200 on `/v2/models/<model>/ready`). */
+export async function isModelReady(upstream: string, model: string, timeoutMs = 1000): Promise<boolean> {
+  try {
+    const res = await fetch(`${upstream}/v2/models/${encodeURIComponent(model)}/ready`, {
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await res.arrayBuffer();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}

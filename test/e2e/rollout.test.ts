@@ -1,0 +1,210 @@
+/**
+ * Progressive rollouts end to end: real MLServer variants behind the real gateway, a real churn
+ * model, the `progressiveRollout` workflow on the shared dev server, driven through the CLI while
+ * this test sends live traffic through the gateway.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ActivityDeps } from '../../activities';
+import { ModelRegistry } from '../../activities/registry';
+import { toInferenceRequest } from '../../activities/serving/inference-request';
+import type { BlobStore } from '../../activities/storage/types';
+import { trainChurnModel, type TrainedChurnModel } from '../support/churn-model';
+import { cliEnv, runCli } from '../support/cli';
+import { testStack } from '../support/stack';
+import { startTestServing, type TestServing } from '../support/serving';
+import { testDeps, testS3Store, withWorker } from '../support/worker';
+
+const MODEL = 'churn-ro';
+const ENDPOINT = 'ro';
+
+describe('progressive rollout, end to end with MLServer behind the gateway', function () {
+  this.timeout(240_000);
+  const prefix = `e2e-rollout-${randomUUID().slice(0, 8)}`;
+  let store: BlobStore;
+  let serving: TestServing;
+  let deps: ActivityDeps;
+  let env: NodeJS.ProcessEnv;
+  let trained: TrainedChurnModel;
+  let traffic: { stop: () => Promise<number> } | undefined;
+
+  const cli = (...args: string[]) => runCli(args, env, 200_000);
+  const json = async (...args: string[]) => {
+    const r = await cli('--json', ...args);
+    return { ...r, body: r.stdout.trim() ? JSON.parse(r.stdout) : undefined };
+  };
+  const withWorkers = <T>(fn: () => Promise<T>) =>
+    withWorker(env.MLOPS_TASK_QUEUE!, deps, () =>
+      withWorker(env.MLOPS_TRAINING_TASK_QUEUE!, deps, fn, { workflows: false }),
+    );
+
+  /** Sends requests through the gateway (about 40/s) until stopped; resolves to how many were sent. */
+  const startTraffic = () => {
+    let running = true;
+    let sent = 0;
+    const body = JSON.stringify(toInferenceRequest(trained.rows));
+    const loop = (async () => {
+      while (running) {
+        await fetch(`${serving.gateway.url}/v2/models/${ENDPOINT}/infer`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        }).then(
+          (r) => r.arrayBuffer(),
+          () => undefined,
+        );
+        sent += 1;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    })();
+    return {
+      async stop() {
+        running = false;
+        await loop;
+        return sent;
+      },
+    };
+  };
+
+  before(async function () {
+    store = testS3Store(prefix);
+    const home = fs.mkdtempSync(path.join(testStack().tmpDir, 'rollout-home-'));
+    serving = await startTestServing(store, home);
+    deps = { ...testDeps(store), servingBackend: serving.backend() };
+    env = cliEnv(prefix, { ...serving.env, MLOPS_HOME: home });
+    trained = await trainChurnModel(store, `${prefix}-model`, fs.mkdtempSync(path.join(testStack().tmpDir, 'ro-')));
+    const registry = new ModelRegistry(store);
+    for (const k of [1, 2, 3]) {
+      const { version } = await registry.registerModel({
+        model: MODEL,
+        artifactUri: trained.artifactUri,
+        metrics: { auc: 0.8 },
+        params: { k },
+        trainingSnapshot: { dataset: 'churn', id: 'a'.repeat(64) },
+        codeVersion: 'sha256:test',
+        pipelineRun: `retrain/${MODEL}/${k}`,
+        trigger: 'manual',
+      });
+      await registry.setStatus(MODEL, version, 'approved', { actor: 'alice', reason: 'for the rollout test' });
+    }
+  });
+
+  after(async function () {
+    await traffic?.stop();
+    await serving?.stop();
+  });
+
+  it('deploys a first version at 100%, then canaries the next one to 100% and retires the old variant', async () => {
+    await withWorkers(async () => {
+      const first = await json('deploy', MODEL, '1', '--endpoint', ENDPOINT, '--wait');
+      assert.equal(first.code, 0, first.stderr);
+      assert.equal(first.body.outcome, 'promoted');
+      assert.deepEqual(first.body.weights, { [`${MODEL}-v1`]: 100 });
+
+      const shown = await json('endpoints', 'show', ENDPOINT);
+      assert.equal(shown.code, 0, shown.stderr);
+      const variants = shown.body.variants as { name: string; version: number; weight: number }[];
+      assert.deepEqual(
+        variants.map((v) => [v.version, v.weight]),
+        [[1, 100]],
+      );
+      const data = path.join(testStack().tmpDir, `${prefix}-rows.json`);
+      fs.writeFileSync(data, JSON.stringify(trained.rows));
+      const predicted = await json('predict', ENDPOINT, '--data', data);
+      assert.equal(predicted.code, 0, predicted.stderr);
+      assert.match(predicted.stdout, /predict/);
+
+      traffic = startTraffic();
+      const canary = await json(
+        'deploy',
+        MODEL,
+        '2',
+        '--endpoint',
+        ENDPOINT,
+        '--steps',
+        '50,100',
+        '--bake',
+        '4s',
+        '--analysis-interval',
+        '2s',
+        '--min-requests',
+        '5',
+        '--termination-wait',
+        '1s',
+        '--wait',
+      );
+      assert.equal(canary.code, 0, canary.stderr);
+      assert.equal(canary.body.outcome, 'promoted');
+      assert.ok(
+        canary.body.analyses.some((a: { weight: number; verdict: string }) => a.weight === 50 && a.verdict === 'pass'),
+      );
+
+      const registry = new ModelRegistry(store);
+      assert.equal((await registry.describeVersion(MODEL, 'champion')).version.version, 2);
+      assert.equal((await registry.describeVersion(MODEL, 2)).status, 'production');
+      assert.equal((await registry.describeVersion(MODEL, 1)).status, 'archived');
+      const after = await json('endpoints', 'show', ENDPOINT);
+      assert.deepEqual(
+        (after.body.variants as { version: number; weight: number }[]).map((v) => [v.version, v.weight]),
+        [[2, 100]],
+        'the old variant is gone',
+      );
+    });
+  });
+
+  it('rolls a failing candidate back within two analysis intervals, and refuses a second rollout meanwhile', async () => {
+    await withWorkers(async () => {
+      traffic ??= startTraffic();
+      const started = await json(
+        'deploy',
+        MODEL,
+        '3',
+        '--endpoint',
+        ENDPOINT,
+        '--steps',
+        '50,100',
+        '--bake',
+        '60s',
+        '--analysis-interval',
+        '2s',
+        '--min-requests',
+        '5',
+      );
+      assert.equal(started.code, 0, started.stderr);
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const status = await json('rollout', 'status', ENDPOINT);
+        if (status.body?.phase === 'baking') break;
+        assert.ok(Date.now() < deadline, `never baked: ${status.stdout}${status.stderr}`);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      const second = await cli('deploy', MODEL, '2', '--endpoint', ENDPOINT);
+      assert.equal(second.code, 1);
+      assert.match(second.stderr, /a rollout is already running on ro: rollout\/ro \(churn-ro v3/);
+
+      const faultAt = Date.now();
+      await serving.admin.setFault(ENDPOINT, `${MODEL}-v3`, { errorRate: 1 });
+      const watched = await json('rollout', 'status', ENDPOINT);
+      assert.equal(watched.body.phase, 'baking');
+      const result = await testStack().env.client.workflow.getHandle(`rollout/${ENDPOINT}`).result();
+      const reaction = Date.now() - faultAt;
+      assert.equal(result.outcome, 'rolled-back');
+      assert.match(result.reason, /2 failed analyses in a row: error rate 100\.00% > 1\.00%/);
+      assert.ok(reaction <= 2 * 2000 + 4000, `rolled back ${reaction} ms after the fault`);
+      assert.deepEqual(result.weights, { [`${MODEL}-v2`]: 100 });
+      const registry = new ModelRegistry(store);
+      assert.equal((await registry.describeVersion(MODEL, 3)).status, 'rolled-back');
+      assert.equal((await registry.describeVersion(MODEL, 'champion')).version.version, 2);
+      const shown = await json('endpoints', 'show', ENDPOINT);
+      assert.deepEqual(
+        (shown.body.variants as { version: number; weight: number }[]).map((v) => [v.version, v.weight]),
+        [[2, 100]],
+      );
+      const sent = await traffic.stop();
+      traffic = undefined;
+      assert.ok(sent > 50, `${sent} requests sent`);
+    });
+  });
+});

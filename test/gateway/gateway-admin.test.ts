@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { GatewayAdminClient, type GatewayAdminError } from '../../infra/gateway';
+import { inferBody, startHarness, type Harness } from './harness';
+
+describe('inference gateway: admin API', function () {
+  this.timeout(60_000);
+
+  let h: Harness;
+  before(async () => {
+    h = await startHarness();
+  });
+  after(async () => {
+    await h?.close();
+  });
+
+  it('refuses requests without the bearer token or with a wrong one (401)', async () => {
+    const none = await fetch(`${h.gateway.adminUrl}/admin/endpoints`);
+    assert.equal(none.status, 401);
+    const bad = new GatewayAdminClient({ adminUrl: h.gateway.adminUrl, token: 'wrong' });
+    await assert.rejects(bad.listEndpoints(), (err: GatewayAdminError) => err.status === 401);
+    await assert.rejects(
+      bad.setWeights('churn', { blue: 0, green: 100 }),
+      (err: GatewayAdminError) => err.status === 401,
+    );
+    assert.equal((await h.admin.getEndpoint('churn'))?.weights.blue, 80);
+  });
+
+  it('lists and reads endpoints; an unknown one is 404', async () => {
+    const list = await h.admin.listEndpoints();
+    assert.deepEqual(
+      list.map((e) => e.name),
+      ['churn'],
+    );
+    const churn = await h.admin.getEndpoint('churn');
+    assert.deepEqual(churn?.weights, { blue: 80, green: 20 });
+    assert.equal(churn?.variants[1]?.modelVersion, '2');
+    assert.equal(await h.admin.getEndpoint('other'), undefined);
+  });
+
+  it('changes an endpoint only at the expected revision (409 otherwise)', async () => {
+    const current = await h.admin.getEndpoint('churn');
+    assert.ok(current);
+    const next = await h.admin.setWeights('churn', { blue: 70, green: 30 }, current.revision);
+    assert.equal(next.revision, current.revision + 1);
+    await assert.rejects(
+      h.admin.setWeights('churn', { blue: 10, green: 90 }, current.revision),
+      (err: GatewayAdminError) => err.status === 409 && /revision/.test(err.message),
+    );
+    await assert.rejects(
+      h.admin.putEndpoint('churn', {
+        variants: [{ name: 'blue', upstream: h.blue.url, modelName: 'churn' }],
+        weights: { blue: 100 },
+        expectedRevision: current.revision,
+      }),
+      (err: GatewayAdminError) => err.status === 409,
+    );
+    assert.deepEqual((await h.admin.getEndpoint('churn'))?.weights, { blue: 70, green: 30 });
+    const created = await h.admin.putEndpoint('fresh', {
+      variants: [{ name: 'a', upstream: h.blue.url, modelName: 'm' }],
+      weights: { a: 100 },
+      expectedRevision: 0,
+    });
+    assert.equal(created.revision, 1);
+    assert.equal(await h.admin.deleteEndpoint('fresh'), true);
+    assert.equal(await h.admin.deleteEndpoint('fresh'), false);
+    await h.admin.setWeights('churn', { blue: 80, green: 20 });
+  });
+
+  it('refuses weights that do not sum to 100 and bad variants with 400 naming the field', async () => {
+    await assert.rejects(
+      h.admin.setWeights('churn', { blue: 50, green: 40 }),
+      (err: GatewayAdminError) => err.status === 400 && /weights: must sum to 100, got 90/.test(err.message),
+    );
+    await assert.rejects(
+      h.admin.setWeights('churn', { blue: 50.5, green: 49.5 }),
+      (err: GatewayAdminError) => err.status === 400 && /weights/.test(err.message),
+    );
+    await assert.rejects(
+      h.admin.setWeights('churn', { blue: 50, purple: 50 }),
+      (err: GatewayAdminError) => err.status === 400 && /weights: "purple" is not a variant/.test(err.message),
+    );
+    const bad = [
+      [{ name: 'Blue!', upstream: h.blue.url, modelName: 'm' }, /variants\.0\.name/],
+      [{ name: 'a', upstream: 'ftp://x', modelName: 'm' }, /variants\.0\.upstream/],
+    ] as const;
+    for (const [variant, error] of bad) {
+      await assert.rejects(
+        h.admin.putEndpoint('churn', { variants: [variant], weights: { [variant.name]: 100 } }),
+        (err: GatewayAdminError) => err.status === 400 && error.test(err.message),
+      );
+    }
+    assert.deepEqual((await h.admin.getEndpoint('churn'))?.weights, { blue: 80, green: 20 });
+  });
+
+  it('reports per-variant requests, latency percentiles and predictions over a window', async () => {
+    for (const variant of ['blue', 'green']) {
+      for (let i = 0; i < 5; i++)
+        await (await h.infer('churn', inferBody(2), { 'x-mlops-variant': variant })).arrayBuffer();
+    }
+    const m = await h.admin.metrics('churn', 60);
+    assert.equal(m.window, 60);
+    const greenMetrics = m.variants.green;
+    assert.ok(greenMetrics && greenMetrics.requests >= 5);
+    assert.ok(greenMetrics.latencyMs.p50 > 0 && greenMetrics.latencyMs.p95 >= greenMetrics.latencyMs.p50);
+    assert.ok(greenMetrics.predictions.length >= 10 && greenMetrics.predictions.every((p) => p === 0.75));
+    assert.ok(m.variants.blue?.predictions.every((p) => p === 0.25));
+  });
+
+  it('injects faults: the variant fails its share of requests and its errorRate rises', async () => {
+    await h.admin.putEndpoint('drill', {
+      variants: [{ name: 'canary', upstream: h.green.url, modelName: 'm' }],
+      weights: { canary: 100 },
+      capture: { sampleRate: 0 },
+    });
+    const state = await h.admin.setFault('drill', 'canary', { errorRate: 0.5, latencyMs: 20 });
+    assert.deepEqual(state.faults, { canary: { errorRate: 0.5, latencyMs: 20 } });
+    const codes: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      const res = await h.infer('drill', inferBody());
+      await res.arrayBuffer();
+      codes.push(res.status);
+    }
+    assert.ok(codes.every((c) => c === 200 || c === 500));
+    const m = await h.admin.metrics('drill', 60);
+    const canary = m.variants.canary;
+    assert.ok(canary && canary.errorRate > 0.25 && canary.errorRate < 0.75, JSON.stringify(canary));
+    assert.ok(canary.latencyMs.p50 >= 20, JSON.stringify(canary.latencyMs));
+    const cleared = await h.admin.setFault('drill', 'canary', {});
+    assert.deepEqual(cleared.faults, {});
+    await h.admin.deleteEndpoint('drill');
+  });
+
+  it('persists every change to the state file atomically', () => {
+    const saved = JSON.parse(fs.readFileSync(h.stateFile, 'utf8')) as {
+      endpoints: { name: string; weights: object }[];
+    };
+    assert.deepEqual(saved.endpoints.find((e) => e.name === 'churn')?.weights, { blue: 80, green: 20 });
+    assert.deepEqual(
+      fs.readdirSync(path.dirname(h.stateFile)).filter((f) => f.endsWith('.tmp')),
+      [],
+    );
+  });
+});

@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import type { BlobStore } from '../../activities/storage/types';
+import { GatewayAdminClient, startGateway } from '../../infra/gateway';
+import { inferBody, readNdjson, TOKEN, startHarness, type Harness } from './harness';
+
+describe('inference gateway: capture and feedback', function () {
+  this.timeout(60_000);
+
+  let h: Harness;
+  before(async () => {
+    h = await startHarness();
+  });
+  after(async () => {
+    await h?.close();
+  });
+
+  it('writes sampled requests with variant and request id to the store as NDJSON', async () => {
+    const ids = ['cap-1', 'cap-2', 'cap-3'];
+    for (const id of ids)
+      await (await h.infer('churn', inferBody(1, id), { 'x-mlops-variant': 'green' })).arrayBuffer();
+    await h.gateway.context.capture.flush();
+    const records = await readNdjson(h.store, 'endpoints/churn/capture/');
+    for (const id of ids) {
+      const record = records.find((r) => r.requestId === id);
+      assert.ok(record, `no capture of ${id}`);
+      assert.equal(record.variant, 'green');
+      assert.equal(record.modelVersion, '2');
+      assert.equal(record.endpoint, 'churn');
+      assert.equal(record.status, 200);
+      assert.deepEqual((record.outputs as { data: number[] }[])[0]?.data, [0.75]);
+      assert.deepEqual((record.inputs as { data: number[] }[])[0]?.data, [0, 1]);
+      assert.equal(typeof record.latencyMs, 'number');
+      assert.ok(!Number.isNaN(Date.parse(record.time as string)));
+    }
+  });
+
+  it('flushes a batch once it is old enough, without being asked', async () => {
+    await (await h.infer('churn', inferBody(1, 'timed-1'))).arrayBuffer();
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const records = await readNdjson(h.store, 'endpoints/churn/capture/');
+      if (records.some((r) => r.requestId === 'timed-1')) break;
+      assert.ok(Date.now() < deadline, 'capture not flushed within 5 s (flushSeconds: 1)');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  });
+
+  it('captures nothing at sampleRate 0', async () => {
+    await h.putChurn({ blue: 80, green: 20 }, { sampleRate: 0, maxBatch: 1000, flushSeconds: 1 });
+    try {
+      await (await h.infer('churn', inferBody(1, 'not-sampled'))).arrayBuffer();
+      await h.gateway.context.capture.flush();
+      const records = await readNdjson(h.store, 'endpoints/churn/capture/');
+      assert.ok(!records.some((r) => r.requestId === 'not-sampled'));
+    } finally {
+      await h.putChurn({ blue: 80, green: 20 });
+    }
+  });
+
+  it('accepts feedback labels (one or many) with 202 and writes them as NDJSON', async () => {
+    const post = (body: unknown) =>
+      fetch(`${h.gateway.url}/v2/models/churn/feedback`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const one = await post({ requestId: 'cap-1', label: 1 });
+    assert.equal(one.status, 202);
+    const many = await post([
+      { requestId: 'cap-2', label: 0 },
+      { requestId: 'cap-3', label: 'churned' },
+    ]);
+    assert.equal(many.status, 202);
+    assert.deepEqual(await many.json(), { accepted: 2 });
+    const bad = await post({ requestId: '', label: 1 });
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { error: string }).error, /requestId/);
+    const badLabel = await post([{ requestId: 'a', label: { x: 1 } }]);
+    assert.equal(badLabel.status, 400);
+    assert.match(((await badLabel.json()) as { error: string }).error, /\[0\]\.label/);
+    await h.gateway.context.capture.flush();
+    const records = await readNdjson(h.store, 'endpoints/churn/feedback/');
+    assert.deepEqual(records.map((r) => [r.requestId, r.label]).sort(), [
+      ['cap-1', 1],
+      ['cap-2', 0],
+      ['cap-3', 'churned'],
+    ]);
+  });
+
+  it('drops and counts captures when the store cannot keep up, instead of growing', async () => {
+    // the test store, but every write takes 300 ms
+    const slowStore: BlobStore = Object.assign(Object.create(h.store) as BlobStore, {
+      put: () => new Promise<{ etag: string }>((resolve) => setTimeout(() => resolve({ etag: 'x' }), 300)),
+    });
+    const small = await startGateway({
+      stateFile: path.join(path.dirname(h.stateFile), 'small-state.json'),
+      store: slowStore,
+      adminToken: TOKEN,
+      port: 0,
+      adminPort: 0,
+      maxCaptureRecords: 5,
+      log: () => undefined,
+    });
+    try {
+      const smallAdmin = new GatewayAdminClient({ adminUrl: small.adminUrl, token: TOKEN });
+      await smallAdmin.putEndpoint('busy', {
+        variants: [{ name: 'a', upstream: h.blue.url, modelName: 'm' }],
+        weights: { a: 100 },
+        capture: { maxBatch: 1 },
+      });
+      for (let i = 0; i < 20; i++) {
+        const res = await fetch(`${small.url}/v2/models/busy/infer`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(inferBody()),
+        });
+        assert.equal(res.status, 200);
+        await res.arrayBuffer();
+      }
+      assert.ok(small.context.capture.buffered <= 5);
+      const text = await (await fetch(`${small.url}/metrics`)).text();
+      const dropped = /mlops_gateway_capture_dropped_total\{endpoint="busy",kind="capture"\} (\d+)/.exec(text);
+      assert.ok(dropped && Number(dropped[1]) > 0, text);
+    } finally {
+      await small.close();
+    }
+  });
+});

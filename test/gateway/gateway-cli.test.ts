@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { GatewayAdminClient, GatewayAdminError } from '../../infra/gateway';
+import { freePort, waitFor } from '../../infra/dev/ports';
+import { cliEnv, startCli } from '../support/cli';
+import { testS3Store } from '../support/worker';
+import { startFakeUpstream, type FakeUpstream } from './fake-upstream';
+
+describe('mlops gateway (the CLI process)', function () {
+  this.timeout(90_000);
+
+  const prefix = `gw-${Date.now().toString(36)}`;
+  let env: NodeJS.ProcessEnv;
+  let home: string;
+  let upstream: FakeUpstream;
+  let port: number;
+  let adminPort: number;
+  let child: ChildProcess | undefined;
+  let stderr = '';
+
+  const start = async (extraEnv: NodeJS.ProcessEnv = {}) => {
+    stderr = '';
+    child = startCli(['gateway', '--port', String(port), '--admin-port', String(adminPort)], { ...env, ...extraEnv });
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    const ready = await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/v2/health/ready`)).ok, 30_000);
+    assert.ok(ready, `gateway not ready:\n${stderr}`);
+  };
+
+  const stop = async () => {
+    const running = child;
+    child = undefined;
+    if (!running || running.exitCode !== null) return null;
+    const exited = new Promise<number | null>((resolve) => running.once('exit', (code) => resolve(code)));
+    running.kill('SIGTERM');
+    return exited;
+  };
+
+  const infer = (id: string) =>
+    fetch(`http://127.0.0.1:${port}/v2/models/churn/infer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id, inputs: [{ name: 'x', shape: [1, 2], datatype: 'FP32', data: [1, 2] }] }),
+    });
+
+  before(async () => {
+    env = cliEnv(prefix);
+    home = env.MLOPS_HOME ?? '';
+    upstream = await startFakeUpstream(0.5);
+    port = await freePort();
+    adminPort = await freePort();
+  });
+
+  after(async () => {
+    await stop();
+    await upstream?.close();
+  });
+
+  it('generates an admin token once, readable only by its owner', async () => {
+    await start();
+    const tokenFile = path.join(home, 'gateway', 'admin-token');
+    assert.equal(fs.statSync(tokenFile).mode & 0o777, 0o600);
+    const token = fs.readFileSync(tokenFile, 'utf8').trim();
+    assert.ok(token.length >= 20);
+    const admin = new GatewayAdminClient({ adminUrl: `http://127.0.0.1:${adminPort}`, token });
+    assert.deepEqual(await admin.listEndpoints(), []);
+  });
+
+  it('flushes captures on SIGTERM and keeps variants and weights across a restart', async () => {
+    const token = fs.readFileSync(path.join(home, 'gateway', 'admin-token'), 'utf8').trim();
+    const admin = new GatewayAdminClient({ adminUrl: `http://127.0.0.1:${adminPort}`, token });
+    const put = await admin.putEndpoint('churn', {
+      variants: [
+        { name: 'v1', upstream: upstream.url, modelName: 'churn', modelVersion: '1' },
+        { name: 'v2', upstream: upstream.url, modelName: 'churn', modelVersion: '2' },
+      ],
+      weights: { v1: 60, v2: 40 },
+      // a long flush interval: only the shutdown flush can write this batch
+      capture: { sampleRate: 1, maxBatch: 1000, flushSeconds: 3600 },
+    });
+    for (const id of ['r-1', 'r-2']) {
+      const res = await infer(id);
+      assert.equal(res.status, 200);
+      await res.arrayBuffer();
+    }
+    assert.equal(await stop(), 0, stderr);
+
+    const store = testS3Store(prefix);
+    const ids: string[] = [];
+    for await (const info of store.list('endpoints/churn/capture/')) {
+      const text = (await store.getBytes(info.key)).toString('utf8');
+      for (const line of text.trim().split('\n')) ids.push((JSON.parse(line) as { requestId: string }).requestId);
+    }
+    assert.deepEqual(ids.sort(), ['r-1', 'r-2']);
+
+    await start();
+    const after = await admin.getEndpoint('churn');
+    assert.equal(after?.revision, put.revision);
+    assert.deepEqual(after?.weights, { v1: 60, v2: 40 });
+    assert.deepEqual(
+      after?.variants.map((v) => v.name),
+      ['v1', 'v2'],
+    );
+    const res = await infer('r-3');
+    assert.equal(res.status, 200);
+    await res.arrayBuffer();
+    assert.equal(await stop(), 0, stderr);
+  });
+
+  it('takes the admin token from MLOPS_GATEWAY_TOKEN when set', async () => {
+    await start({ MLOPS_GATEWAY_TOKEN: 'token-from-env' });
+    const admin = new GatewayAdminClient({ adminUrl: `http://127.0.0.1:${adminPort}`, token: 'token-from-env' });
+    assert.equal((await admin.listEndpoints()).length, 1);
+    const fileToken = fs.readFileSync(path.join(home, 'gateway', 'admin-token'), 'utf8').trim();
+    const withFile = new GatewayAdminClient({ adminUrl: `http://127.0.0.1:${adminPort}`, token: fileToken });
+    await assert.rejects(withFile.listEndpoints(), (err) => err instanceof GatewayAdminError && err.status === 401);
+    await stop();
+  });
+
+  it('refuses a busy port with a message naming the flags', async () => {
+    await start();
+    const second = startCli(['gateway', '--port', String(port), '--admin-port', String(await freePort())], env);
+    let err = '';
+    second.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((resolve) => second.once('exit', resolve));
+    assert.equal(code, 1);
+    assert.match(err, /--port/);
+    await stop();
+  });
+});

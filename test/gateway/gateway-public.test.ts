@@ -1,0 +1,204 @@
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { startFakeUpstream } from './fake-upstream';
+import { inferBody, startHarness, type Harness } from './harness';
+
+describe('inference gateway: public API', function () {
+  this.timeout(60_000);
+
+  let h: Harness;
+  before(async () => {
+    h = await startHarness();
+  });
+  after(async () => {
+    await h?.close();
+  });
+
+  it('answers the OIP v2 health probes', async () => {
+    const live = await fetch(`${h.gateway.url}/v2/health/live`);
+    assert.equal(live.status, 200);
+    const ready = await fetch(`${h.gateway.url}/v2/health/ready`);
+    assert.equal(ready.status, 200);
+    assert.deepEqual(await ready.json(), { ready: true });
+  });
+
+  it('forwards a request to a variant and answers with its output, variant and request id', async () => {
+    const res = await h.infer('churn', inferBody(3, 'req-1'));
+    assert.equal(res.status, 200);
+    const variant = res.headers.get('x-mlops-variant');
+    assert.ok(variant === 'blue' || variant === 'green');
+    assert.equal(res.headers.get('x-request-id'), 'req-1');
+    const body = (await res.json()) as { id: string; outputs: { data: number[] }[] };
+    assert.equal(body.id, 'req-1');
+    assert.deepEqual(body.outputs[0]?.data, Array(3).fill(variant === 'blue' ? 0.25 : 0.75));
+  });
+
+  it('generates a request id when the request has none and forwards it in the body', async () => {
+    const res = await h.infer('churn', inferBody(), { 'x-mlops-variant': 'green' });
+    const id = res.headers.get('x-request-id');
+    assert.match(id ?? '', /^[0-9a-f-]{36}$/);
+    assert.equal(h.green.received.at(-1)?.body.id, id);
+    assert.equal(h.green.received.at(-1)?.model, 'churn');
+  });
+
+  it('splits 1000 requests 80/20 between the variants within a few percent', async () => {
+    const counts: Record<string, number> = {};
+    for (let batch = 0; batch < 20; batch++) {
+      const answers = await Promise.all(Array.from({ length: 50 }, () => h.infer('churn', inferBody())));
+      for (const res of answers) {
+        assert.equal(res.status, 200);
+        await res.arrayBuffer();
+        const v = res.headers.get('x-mlops-variant') ?? '?';
+        counts[v] = (counts[v] ?? 0) + 1;
+      }
+    }
+    assert.ok(Math.abs((counts.blue ?? 0) - 800) <= 50, JSON.stringify(counts));
+    assert.ok(Math.abs((counts.green ?? 0) - 200) <= 50, JSON.stringify(counts));
+  });
+
+  it('sends every request to the variant the x-mlops-variant header names, even at weight 0', async () => {
+    await h.admin.setWeights('churn', { blue: 100, green: 0 });
+    try {
+      for (let i = 0; i < 10; i++) {
+        const res = await h.infer('churn', inferBody(), { 'x-mlops-variant': 'green' });
+        assert.equal(res.status, 200);
+        assert.equal(res.headers.get('x-mlops-variant'), 'green');
+      }
+      const unknown = await h.infer('churn', inferBody(), { 'x-mlops-variant': 'purple' });
+      assert.equal(unknown.status, 404);
+      assert.match(((await unknown.json()) as { error: string }).error, /purple/);
+    } finally {
+      await h.admin.setWeights('churn', { blue: 80, green: 20 });
+    }
+  });
+
+  it('refuses bad requests with a 4xx naming the problem, and keeps serving', async () => {
+    const cases: { body: string; headers?: Record<string, string>; status: number; error: RegExp }[] = [
+      { body: '{"inputs": [', status: 400, error: /not valid JSON/ },
+      {
+        body: JSON.stringify(inferBody()),
+        headers: { 'content-type': 'text/plain' },
+        status: 415,
+        error: /content-type/,
+      },
+      { body: JSON.stringify({ inputs: [] }), status: 400, error: /inputs: must not be empty/ },
+      { body: JSON.stringify({ id: 'x' }), status: 400, error: /inputs: must be an array/ },
+      {
+        body: JSON.stringify({ inputs: [{ name: 'x', shape: [2, 2], datatype: 'FP64', data: [1, 2, 3] }] }),
+        status: 400,
+        error: /inputs\[0\]\.data: has 3 elements but shape \[2, 2\] needs 4/,
+      },
+      {
+        body: JSON.stringify({ inputs: [{ name: 'x', shape: [1], datatype: 'INT8', data: [1000] }] }),
+        status: 400,
+        error: /inputs\[0\]\.data\[0\]/,
+      },
+      {
+        body: JSON.stringify({ inputs: [{ name: 'x', shape: [1], datatype: 'FP99', data: [1] }] }),
+        status: 400,
+        error: /inputs\[0\]\.datatype/,
+      },
+      {
+        body: JSON.stringify({ inputs: [{ shape: [1], datatype: 'FP32', data: [1] }] }),
+        status: 400,
+        error: /inputs\[0\]\.name/,
+      },
+      { body: 'x'.repeat(70 * 1024), status: 413, error: /limit/ },
+      { body: JSON.stringify({ ...inferBody(), id: 'line\nbreak' }), status: 400, error: /^id: / },
+    ];
+    for (const c of cases) {
+      const res = await h.infer('churn', c.body, c.headers);
+      assert.equal(res.status, c.status, c.body.slice(0, 80));
+      assert.match(((await res.json()) as { error: string }).error, c.error);
+    }
+    const missing = await h.infer('nope', inferBody());
+    assert.equal(missing.status, 404);
+    const ok = await h.infer('churn', inferBody());
+    assert.equal(ok.status, 200);
+  });
+
+  it('survives random garbage on the public and admin ports', async () => {
+    let seed = 42;
+    const rand = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const shapes = [
+      () => JSON.stringify({ inputs: [{ name: 'x', shape: [rand() * 5], datatype: 'FP32', data: [rand()] }] }),
+      () => JSON.stringify({ inputs: [{ name: 7, shape: 'a', datatype: null, data: {} }] }),
+      () => JSON.stringify({ inputs: [{ name: 'x', shape: [2], datatype: 'BYTES', data: [[['a']], 'b'] }] }),
+      () => JSON.stringify([1, 2, 3]),
+      () => JSON.stringify({ inputs: [{ name: 'x', shape: [1e12, 1e12], datatype: 'FP32', data: [] }] }),
+      () => '['.repeat(5000),
+      () => Buffer.from(Array.from({ length: 200 }, () => Math.floor(rand() * 256))).toString('latin1'),
+      () => 'null',
+    ];
+    for (let i = 0; i < 200; i++) {
+      const body = shapes[Math.floor(rand() * shapes.length)]?.() ?? '';
+      const res = await h.infer(rand() < 0.8 ? 'churn' : '%E0%A4%A', body);
+      assert.ok(res.status >= 400 && res.status < 500, `${res.status} for ${body.slice(0, 60)}`);
+      await res.arrayBuffer();
+    }
+    // raw bytes that are not HTTP at all
+    for (const port of [h.gateway.port, h.gateway.adminPort]) {
+      await new Promise<void>((resolve) => {
+        const socket = net.connect(port, '127.0.0.1', () => socket.end('GARBAGE \0\0\r\n\r\n'));
+        socket.on('close', () => resolve());
+        socket.on('error', () => resolve());
+        socket.resume();
+      });
+    }
+    const res = await h.infer('churn', inferBody());
+    assert.equal(res.status, 200);
+  });
+
+  it('answers 502 when a variant is down and counts it as an error', async () => {
+    const dead = await startFakeUpstream(0);
+    const deadUrl = dead.url;
+    await dead.close();
+    await h.admin.putEndpoint('broken', {
+      variants: [{ name: 'a', upstream: deadUrl, modelName: 'm' }],
+      weights: { a: 100 },
+    });
+    const res = await h.infer('broken', inferBody());
+    assert.equal(res.status, 502);
+    assert.equal(res.headers.get('x-mlops-variant'), 'a');
+    assert.match(((await res.json()) as { error: string }).error, /unreachable/);
+    const m = await h.admin.metrics('broken', 60);
+    assert.equal(m.variants.a?.requests, 1);
+    assert.equal(m.variants.a?.errors, 1);
+    assert.equal(m.variants.a?.errorRate, 1);
+    await h.admin.deleteEndpoint('broken');
+  });
+
+  it('answers 502 for an upstream 5xx and 504 for an upstream slower than the timeout', async () => {
+    h.blue.failWith = 500;
+    try {
+      const res = await h.infer('churn', inferBody(), { 'x-mlops-variant': 'blue' });
+      assert.equal(res.status, 502);
+      assert.match(((await res.json()) as { error: string }).error, /answered 500/);
+    } finally {
+      h.blue.failWith = undefined;
+    }
+    h.blue.delayMs = 1500;
+    try {
+      const res = await h.infer('churn', inferBody(), { 'x-mlops-variant': 'blue' });
+      assert.equal(res.status, 504);
+      await res.arrayBuffer();
+    } finally {
+      h.blue.delayMs = 0;
+    }
+  });
+
+  it('serves Prometheus counters and the latency histogram on /metrics', async () => {
+    const res = await fetch(`${h.gateway.url}/metrics`);
+    assert.equal(res.status, 200);
+    const text = await res.text();
+    assert.match(text, /^mlops_gateway_requests_total\{endpoint="churn",variant="blue",code="200"\} \d+$/m);
+    assert.match(text, /^mlops_gateway_requests_total\{endpoint="churn",variant="blue",code="502"\} 1$/m);
+    assert.match(
+      text,
+      /^mlops_gateway_request_duration_seconds_bucket\{endpoint="churn",variant="green",le="\+Inf"\} \d+$/m,
+    );
+    assert.match(text, /^mlops_gateway_request_duration_seconds_count\{endpoint="churn",variant="green"\} \d+$/m);
+    assert.match(text, /^# TYPE mlops_gateway_capture_dropped_total counter$/m);
+    assert.match(text, /^mlops_gateway_variant_weight\{endpoint="churn",variant="blue"\} 80$/m);
+  });
+});

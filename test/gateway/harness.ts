@@ -1,0 +1,99 @@
+/**
+ * Test harness of the gateway suites: an in-process gateway on free loopback ports, a store on
+ * the test MinIO, and two fake upstreams (`blue` predicts 0.25, `green` 0.75) behind endpoint
+ * `churn` at 80/20.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { BlobStore } from '../../activities/storage/types';
+import { GatewayAdminClient, startGateway, type CaptureSettings, type RunningGateway } from '../../infra/gateway';
+import { testStack } from '../support/stack';
+import { testS3Store } from '../support/worker';
+import { startFakeUpstream, type FakeUpstream } from './fake-upstream';
+
+export const TOKEN = 'test-admin-token';
+
+export interface Harness {
+  gateway: RunningGateway;
+  admin: GatewayAdminClient;
+  store: BlobStore;
+  blue: FakeUpstream;
+  green: FakeUpstream;
+  stateFile: string;
+  /** POSTs `body` (an object is sent as JSON, a string as is) to `/v2/models/<endpoint>/infer`. */
+  infer(endpoint: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
+  /** Sets endpoint `churn` to blue and green with these weights. */
+  putChurn(
+    weights: Record<string, number>,
+    capture?: Partial<CaptureSettings>,
+  ): ReturnType<GatewayAdminClient['putEndpoint']>;
+  close(): Promise<void>;
+}
+
+/** An OIP v2 request of `rows` rows of two FP64 features (0, 1, 2, …). */
+export function inferBody(rows = 1, id?: string) {
+  return {
+    ...(id ? { id } : {}),
+    inputs: [{ name: 'x', shape: [rows, 2], datatype: 'FP64', data: Array.from({ length: rows * 2 }, (_, i) => i) }],
+  };
+}
+
+/** Every record of every NDJSON object under `prefix`, checking the object names on the way. */
+export async function readNdjson(store: BlobStore, prefix: string): Promise<Record<string, unknown>[]> {
+  const records: Record<string, unknown>[] = [];
+  for await (const info of store.list(prefix)) {
+    assert.match(info.key, /\/\d{4}-\d{2}-\d{2}\/\d{2}\/\d{9}-[0-9a-f]{8}\.ndjson$/);
+    const text = (await store.getBytes(info.key)).toString('utf8');
+    for (const line of text.split('\n')) if (line) records.push(JSON.parse(line) as Record<string, unknown>);
+  }
+  return records;
+}
+
+export async function startHarness(): Promise<Harness> {
+  const blue = await startFakeUpstream(0.25);
+  const green = await startFakeUpstream(0.75);
+  const store = testS3Store();
+  const stateFile = path.join(fs.mkdtempSync(path.join(testStack().tmpDir, 'gateway-')), 'state.json');
+  const gateway = await startGateway({
+    stateFile,
+    store,
+    adminToken: TOKEN,
+    port: 0,
+    adminPort: 0,
+    maxBodyBytes: 64 * 1024,
+    upstreamTimeoutMs: 1000,
+    log: () => undefined,
+  });
+  const admin = new GatewayAdminClient({ adminUrl: gateway.adminUrl, token: TOKEN });
+  const harness: Harness = {
+    gateway,
+    admin,
+    store,
+    blue,
+    green,
+    stateFile,
+    infer: (endpoint, body, headers = {}) =>
+      fetch(`${gateway.url}/v2/models/${endpoint}/infer`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      }),
+    putChurn: (weights, capture = { sampleRate: 1, maxBatch: 1000, flushSeconds: 1 }) =>
+      admin.putEndpoint('churn', {
+        variants: [
+          { name: 'blue', upstream: blue.url, modelName: 'churn', modelVersion: '1' },
+          { name: 'green', upstream: green.url, modelName: 'churn', modelVersion: '2' },
+        ],
+        weights,
+        capture,
+      }),
+    close: async () => {
+      await gateway.close();
+      await blue.close();
+      await green.close();
+    },
+  };
+  await harness.putChurn({ blue: 80, green: 20 });
+  return harness;
+}

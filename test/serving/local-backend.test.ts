@@ -1,0 +1,282 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { InvalidServingArgumentError, VariantFailedError, VariantNotFoundError } from '../../activities/serving';
+import { toInferenceRequest, type InferenceResponse } from '../../activities/serving/inference-request';
+import type { BlobStore } from '../../activities/storage/types';
+import type { GatewayAdminClient } from '../../infra/gateway';
+import { trainChurnModel, type TrainedChurnModel } from '../support/churn-model';
+import { cliEnv, runCli } from '../support/cli';
+import { testStack } from '../support/stack';
+import { startTestServing, type TestServing } from '../support/serving';
+import { testS3Store } from '../support/worker';
+
+const ENDPOINT = 'churn';
+
+/** Pids of live `mlserver start <dir>` processes (zombies excluded). */
+function mlserverPids(dir: string): number[] {
+  const pids: number[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const argv = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+      const state = fs.readFileSync(`/proc/${name}/stat`, 'utf8').split(') ')[1]?.[0];
+      if (state !== 'Z' && argv.includes('start') && argv.includes(dir) && argv.some((a) => a.endsWith('mlserver'))) {
+        pids.push(Number(name));
+      }
+    } catch {
+      // the process exited while being read
+    }
+  }
+  return pids;
+}
+
+/** Whether `pid` exists and is not a zombie. */
+function isAlive(pid: number): boolean {
+  try {
+    const state = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
+async function inferDirect(upstream: string, model: string, body: unknown): Promise<InferenceResponse> {
+  const res = await fetch(`${upstream}/v2/models/${model}/infer`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  return (await res.json()) as InferenceResponse;
+}
+
+describe('local serving backend (real MLServer behind the real gateway)', function () {
+  this.timeout(120_000);
+  let store: BlobStore;
+  let home: string;
+  let servingRoot: string;
+  let serving: TestServing;
+  let admin: GatewayAdminClient;
+  let backend: ReturnType<TestServing['backend']>;
+  let model: TrainedChurnModel;
+  let v1Dir: string;
+  const newBackend = () => serving.backend();
+
+  before(async function () {
+    const { tmpDir } = testStack();
+    home = fs.mkdtempSync(path.join(tmpDir, 'serving-home-'));
+    servingRoot = path.join(home, 'serving');
+    v1Dir = path.join(servingRoot, ENDPOINT, 'churn-v1');
+    store = testS3Store();
+    model = await trainChurnModel(
+      store,
+      'models/churn/versions/1/artifact',
+      fs.mkdtempSync(path.join(tmpDir, 'churn-')),
+    );
+    serving = await startTestServing(store, home);
+    admin = serving.admin;
+    backend = newBackend();
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await serving?.stop();
+    // whatever a failed test left running
+    for (const pid of mlserverPids(v1Dir)) process.kill(-pid, 'SIGKILL');
+  });
+
+  it('deploys a version as variant <model>-v<version>, ready and registered at weight 100 as the first', async () => {
+    const variant = await backend.deployVariant(ENDPOINT, {
+      name: 'churn',
+      version: 1,
+      artifactUri: model.artifactUri,
+    });
+    assert.equal(variant.name, 'churn-v1');
+    assert.equal(variant.attached, false);
+    assert.match(variant.upstream, /^http:\/\/127\.0\.0\.1:\d+$/);
+    await backend.waitReady(ENDPOINT, 'churn-v1', 60_000);
+    const state = await admin.getEndpoint(ENDPOINT);
+    assert.deepEqual(state?.weights, { 'churn-v1': 100 });
+    assert.deepEqual(state?.variants, [
+      { name: 'churn-v1', upstream: variant.upstream, modelName: 'churn-v1', modelVersion: '1' },
+    ]);
+    const settings = JSON.parse(fs.readFileSync(path.join(v1Dir, 'model', 'model-settings.json'), 'utf8'));
+    assert.equal(settings.name, 'churn-v1');
+    assert.equal(settings.implementation, 'mlserver_sklearn.SKLearnModel');
+  });
+
+  it('serves predictions for rows of churn features (one input per column, content_type pd)', async () => {
+    const { upstream } = await backend.deployVariant(ENDPOINT, {
+      name: 'churn',
+      version: 1,
+      artifactUri: model.artifactUri,
+    });
+    const response = await inferDirect(
+      upstream,
+      'churn-v1',
+      toInferenceRequest(model.rows, ['predict', 'predict_proba']),
+    );
+    const byName = Object.fromEntries(response.outputs.map((o) => [o.name, o]));
+    assert.equal(byName.predict?.data.length, model.rows.length);
+    assert.ok(byName.predict?.data.every((p) => p === 0 || p === 1));
+    assert.deepEqual(byName.predict_proba?.shape, [model.rows.length, 2]);
+  });
+
+  it('a second deploy of the same version attaches to the running server (one process)', async () => {
+    const before = mlserverPids(v1Dir);
+    assert.equal(before.length, 1);
+    const again = await backend.deployVariant(ENDPOINT, { name: 'churn', version: 1, artifactUri: model.artifactUri });
+    assert.equal(again.attached, true);
+    assert.deepEqual(mlserverPids(v1Dir), before);
+  });
+
+  it('a restarted worker (a new backend over the same folder) re-attaches to the running MLServer', async () => {
+    const restarted = newBackend();
+    const pids = mlserverPids(v1Dir);
+    const variant = await restarted.deployVariant(ENDPOINT, {
+      name: 'churn',
+      version: 1,
+      artifactUri: model.artifactUri,
+    });
+    assert.equal(variant.attached, true);
+    await restarted.waitReady(ENDPOINT, 'churn-v1', 10_000);
+    assert.deepEqual(mlserverPids(v1Dir), pids);
+    const described = await restarted.describe(ENDPOINT);
+    assert.deepEqual(
+      described.variants.map((v) => [v.name, v.model, v.version, v.weight, v.ready]),
+      [['churn-v1', 'churn', 1, 100, true]],
+    );
+  });
+
+  it('starts a variant again when its server has died (e.g. the host rebooted)', async () => {
+    const [pid] = mlserverPids(v1Dir);
+    process.kill(-pid!, 'SIGKILL');
+    // gone means reaped or a zombie: a dying process has an empty cmdline before its state says so
+    for (let i = 0; i < 100 && isAlive(pid!); i++) await new Promise((r) => setTimeout(r, 50));
+    const variant = await backend.deployVariant(ENDPOINT, {
+      name: 'churn',
+      version: 1,
+      artifactUri: model.artifactUri,
+    });
+    assert.equal(variant.attached, false);
+    await backend.waitReady(ENDPOINT, 'churn-v1', 60_000);
+    assert.equal(mlserverPids(v1Dir).length, 1);
+    const state = await admin.getEndpoint(ENDPOINT);
+    assert.equal(state?.variants[0]?.upstream, variant.upstream, 'the gateway follows the new port');
+    assert.deepEqual(state?.weights, { 'churn-v1': 100 });
+  });
+
+  it('reports a model that will not load as VariantFailed with the server log, and registers nothing', async () => {
+    await store.put('models/broken/versions/1/artifact/model.joblib', 'not a model');
+    const artifactUri = `${store.uri}/models/broken/versions/1/artifact`;
+    await backend.deployVariant('broken', { name: 'broken', version: 1, artifactUri });
+    await assert.rejects(
+      backend.waitReady('broken', 'broken-v1', 60_000),
+      (e: unknown) => e instanceof VariantFailedError && /last log lines/.test(e.message),
+    );
+    assert.equal(await admin.getEndpoint('broken'), undefined);
+    await backend.undeployVariant('broken', 'broken-v1');
+    assert.equal(fs.existsSync(path.join(servingRoot, 'broken')), false);
+  });
+
+  it('refuses a deploy of the same version from another artifact, naming model.artifactUri', async () => {
+    await assert.rejects(
+      backend.deployVariant(ENDPOINT, {
+        name: 'churn',
+        version: 1,
+        artifactUri: `${store.uri}/models/churn/versions/9/x`,
+      }),
+      (e: unknown) => e instanceof InvalidServingArgumentError && /^model\.artifactUri: /.test(e.message),
+    );
+    await assert.rejects(
+      backend.deployVariant(ENDPOINT, { name: 'churn', version: 3, artifactUri: 's3://elsewhere/models/x' }),
+      (e: unknown) => e instanceof InvalidServingArgumentError && /^model\.artifactUri: /.test(e.message),
+    );
+  });
+
+  it('validates traffic weights: integers summing to 100 over deployed variants', async () => {
+    const bad: [Record<string, number>, RegExp][] = [
+      [{ 'churn-v1': 50 }, /^weights: must sum to 100/],
+      [{ 'churn-v1': 100, x: 0 }, /^weights\.x: no such deployed variant/],
+      [{ 'churn-v1': 100.5 }, /^weights\.churn-v1: must be an integer/],
+    ];
+    for (const [weights, message] of bad) {
+      await assert.rejects(
+        backend.setTraffic(ENDPOINT, weights),
+        (e: unknown) => e instanceof InvalidServingArgumentError && message.test(e.message),
+      );
+    }
+    await assert.rejects(backend.readMetrics(ENDPOINT, 'churn-v7', 60), VariantNotFoundError);
+  });
+
+  it('routes through the gateway: `mlops predict` returns predictions, `endpoints show --json` the version at 100', async () => {
+    const env = cliEnv('serving', {
+      MLOPS_HOME: home,
+      ...serving.env,
+    });
+    const dataFile = path.join(home, 'rows.json');
+    fs.writeFileSync(dataFile, JSON.stringify(model.rows));
+    const predicted = await runCli(['--json', 'predict', ENDPOINT, '--data', dataFile], env);
+    assert.equal(predicted.code, 0, predicted.stderr);
+    const result = JSON.parse(predicted.stdout) as { model: string; predictions: Record<string, unknown[]> };
+    assert.equal(result.model, 'churn-v1');
+    assert.equal(result.predictions.predict?.length, model.rows.length);
+
+    const shown = await runCli(['--json', 'endpoints', 'show', ENDPOINT], env);
+    assert.equal(shown.code, 0, shown.stderr);
+    const endpoint = JSON.parse(shown.stdout) as {
+      variants: { name: string; version: number; weight: number; ready: boolean; metrics?: { requests: number } }[];
+    };
+    assert.deepEqual(
+      endpoint.variants.map((v) => [v.name, v.version, v.weight, v.ready]),
+      [['churn-v1', 1, 100, true]],
+    );
+    assert.ok((endpoint.variants[0]?.metrics?.requests ?? 0) >= 1);
+
+    const listed = await runCli(['endpoints', 'list'], env);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /churn\s+churn-v1 100%/);
+
+    const bad = await runCli(['predict', ENDPOINT, '--data', path.join(home, 'missing.json')], env);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--data: cannot read/);
+  });
+
+  it('adds a second version at weight 0, shifts traffic, and refuses to undeploy a variant that takes traffic', async () => {
+    const v2 = await backend.deployVariant(ENDPOINT, { name: 'churn', version: 2, artifactUri: model.artifactUri });
+    await backend.waitReady(ENDPOINT, v2.name, 60_000);
+    assert.deepEqual((await admin.getEndpoint(ENDPOINT))?.weights, { 'churn-v1': 100, 'churn-v2': 0 });
+    const split = await backend.setTraffic(ENDPOINT, { 'churn-v1': 90, 'churn-v2': 10 });
+    assert.deepEqual(
+      split.variants.map((v) => [v.name, v.weight]),
+      [
+        ['churn-v1', 90],
+        ['churn-v2', 10],
+      ],
+    );
+    await assert.rejects(
+      backend.undeployVariant(ENDPOINT, 'churn-v2'),
+      (e: unknown) => e instanceof InvalidServingArgumentError && /still takes 10%/.test(e.message),
+    );
+    await backend.setTraffic(ENDPOINT, { 'churn-v2': 100 });
+    const metrics = await backend.readMetrics(ENDPOINT, 'churn-v1', 60);
+    assert.ok(metrics.requests >= 1, 'the CLI request above was counted');
+  });
+
+  it('undeploy stops the MLServer, removes it from the gateway, and is idempotent', async () => {
+    const v1Pids = mlserverPids(v1Dir);
+    assert.equal(v1Pids.length, 1);
+    await backend.undeployVariant(ENDPOINT, 'churn-v1');
+    assert.deepEqual(mlserverPids(v1Dir), []);
+    assert.equal(fs.existsSync(v1Dir), false);
+    assert.deepEqual((await admin.getEndpoint(ENDPOINT))?.weights, { 'churn-v2': 100 });
+    await backend.undeployVariant(ENDPOINT, 'churn-v1');
+
+    const v2Dir = path.join(servingRoot, ENDPOINT, 'churn-v2');
+    await backend.undeployVariant(ENDPOINT, 'churn-v2');
+    assert.deepEqual(mlserverPids(v2Dir), []);
+    assert.equal(await admin.getEndpoint(ENDPOINT), undefined, 'the last variant takes the endpoint with it');
+    assert.deepEqual(await backend.listEndpoints(), []);
+  });
+});

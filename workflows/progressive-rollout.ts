@@ -1,0 +1,358 @@
+/**
+ * `progressiveRollout` (workflow id `rollout/<endpoint>`: one at a time per endpoint): deploys a
+ * model version as a new variant of a serving endpoint and shifts traffic to it step by step
+ * (canary weights, linear steps, or all at once), analysing it against the baseline variant every
+ * `analysisInterval` while each step bakes. Too few requests extends the bake; `failureLimit`
+ * failed analyses in a row — or an `abort` — roll back: traffic all to the baseline, the
+ * candidate undeployed, its registry status `rolled-back`. Success moves the `champion` alias
+ * (compare-and-swap), marks the version `production` and the previous champion `archived`, and
+ * retires the old variant after a termination wait. A first deployment (no baseline) goes to 100%
+ * once the variant is healthy.
+ */
+import {
+  CancellationScope,
+  condition,
+  defineQuery,
+  defineUpdate,
+  isCancellation,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { AnalysisVerdict } from '../common/rollout-analysis';
+import { MlEndpoint, MlModel, MlModelVersion, MlStage } from '../common/search-attributes';
+import { parseDuration, rolloutWeights, type RolloutSection } from '../common/spec';
+
+export interface ProgressiveRolloutInput {
+  endpoint: string;
+  model: { name: string; version: number; artifactUri: string };
+  rollout: RolloutSection;
+  /** Who asked (a person, or `pipeline:<retrain run id>`). */
+  actor: string;
+  reason?: string;
+  /** How long the old variant keeps running after the switch, for requests in flight. @default '30s' */
+  terminationWait?: string;
+}
+
+export type RolloutPhase =
+  'deploying' | 'baking' | 'paused' | 'promoting' | 'rolling-back' | 'promoted' | 'rolled-back';
+
+export interface AnalysisRecord extends AnalysisVerdict {
+  at: string;
+  step: number;
+  weight: number;
+  candidate: { requests: number; errorRate: number; p95: number };
+  baseline?: { requests: number; errorRate: number; p95: number };
+  psi?: number;
+}
+
+export interface RolloutStatus {
+  endpoint: string;
+  model: string;
+  version: number;
+  variant?: string;
+  baseline?: string;
+  phase: RolloutPhase;
+  weights: Record<string, number>;
+  step: number;
+  steps: number[];
+  consecutiveFailures: number;
+  extensions: number;
+  analyses: AnalysisRecord[];
+  reason?: string;
+}
+
+export interface RolloutOutput extends RolloutStatus {
+  outcome: 'promoted' | 'rolled-back';
+}
+
+export interface RolloutDecisionInput {
+  actor: string;
+  reason: string;
+}
+
+export const rolloutStatusQuery = defineQuery<RolloutStatus>('rolloutStatus');
+/** Holds the rollout at its current step (analysis goes on). */
+export const pauseUpdate = defineUpdate<RolloutStatus, [RolloutDecisionInput]>('pause');
+export const resumeUpdate = defineUpdate<RolloutStatus, [RolloutDecisionInput]>('resume');
+/** Skips the remaining steps: the candidate takes all traffic now. */
+export const promoteUpdate = defineUpdate<RolloutStatus, [RolloutDecisionInput]>('promote');
+/** Rolls back now. */
+export const abortUpdate = defineUpdate<RolloutStatus, [RolloutDecisionInput]>('abort');
+
+/** Analyses kept in the status (the history keeps every one). */
+const KEEP_ANALYSES = 20;
+
+const serving = proxyActivities<Activities>({
+  startToCloseTimeout: '2m',
+  retry: { initialInterval: '1s', maximumInterval: '20s', maximumAttempts: 10 },
+});
+const deploying = proxyActivities<Activities>({
+  startToCloseTimeout: '10m',
+  heartbeatTimeout: '30s',
+  retry: { initialInterval: '2s', maximumInterval: '30s', maximumAttempts: 5 },
+});
+
+export async function progressiveRollout(input: ProgressiveRolloutInput): Promise<RolloutOutput> {
+  const { endpoint, model, rollout } = input;
+  const steps = rolloutWeights(rollout);
+  const status: RolloutStatus = {
+    endpoint,
+    model: model.name,
+    version: model.version,
+    phase: 'deploying',
+    weights: {},
+    step: 0,
+    steps,
+    consecutiveFailures: 0,
+    extensions: 0,
+    analyses: [],
+  };
+  let paused = false;
+  let promoteNow: RolloutDecisionInput | undefined;
+  let abort: RolloutDecisionInput | undefined;
+  const show = () =>
+    setCurrentDetails(
+      [
+        `**${model.name} v${model.version}** → endpoint **${endpoint}** · ${status.phase}${paused ? ' (paused)' : ''}`,
+        '',
+        `weights: ${
+          Object.entries(status.weights)
+            .map(([v, w]) => `${v} ${w}%`)
+            .join(', ') || '—'
+        } · step ${status.step}/${steps.length} (${steps.join(' → ')})`,
+        status.analyses.length > 0
+          ? `latest analysis: **${status.analyses.at(-1)!.verdict}** — ${status.analyses
+              .at(-1)!
+              .checks.map((c) => c.message)
+              .join('; ')}`
+          : 'no analysis yet',
+        status.reason ? `reason: ${status.reason}` : '',
+      ].join('\n'),
+    );
+  const phase = (p: RolloutPhase) => {
+    status.phase = p;
+    upsertSearchAttributes([{ key: MlStage, value: `rollout:${p}` }]);
+    show();
+  };
+  const actorRequired = (arg: RolloutDecisionInput | undefined) => {
+    if (typeof arg?.actor !== 'string' || arg.actor.trim() === '') throw new Error('actor: required');
+    if (typeof arg.reason !== 'string' || arg.reason.trim() === '') throw new Error('reason: required');
+    if (status.phase !== 'baking' && status.phase !== 'deploying' && status.phase !== 'paused')
+      throw new Error(`the rollout is ${status.phase}`);
+  };
+  setHandler(rolloutStatusQuery, () => status);
+  setHandler(
+    pauseUpdate,
+    () => {
+      paused = true;
+      show();
+      return status;
+    },
+    { validator: actorRequired },
+  );
+  setHandler(
+    resumeUpdate,
+    () => {
+      paused = false;
+      show();
+      return status;
+    },
+    { validator: actorRequired },
+  );
+  setHandler(
+    promoteUpdate,
+    (arg) => {
+      promoteNow = arg;
+      return status;
+    },
+    { validator: actorRequired },
+  );
+  setHandler(
+    abortUpdate,
+    (arg) => {
+      abort = arg;
+      return status;
+    },
+    { validator: actorRequired },
+  );
+
+  upsertSearchAttributes([
+    { key: MlEndpoint, value: endpoint },
+    { key: MlModel, value: model.name },
+    { key: MlModelVersion, value: `${model.name}:${model.version}` },
+  ]);
+  phase('deploying');
+
+  const before = await serving.endpointBeforeRollout.executeWithOptions({ summary: `describe endpoint ${endpoint}` }, [
+    { endpoint },
+  ]);
+  const baselineVariant = (before?.variants ?? [])
+    .filter((v) => v.weight > 0 && !(v.model === model.name && v.version === model.version))
+    .sort((a, b) => b.weight - a.weight)[0];
+  status.baseline = baselineVariant?.name;
+  const deployed = await deploying.deployVariant.executeWithOptions(
+    { summary: `deploy ${model.name} v${model.version} to ${endpoint}` },
+    [{ endpoint, model }],
+  );
+  const variant = deployed.name;
+  status.variant = variant;
+  let promotedOk = false;
+  try {
+    await deploying.waitVariantReady.executeWithOptions({ summary: `wait until ${variant} is ready` }, [
+      { endpoint, variant, timeoutMs: 5 * 60_000 },
+    ]);
+
+    const setWeights = async (weights: Record<string, number>) => {
+      await serving.setTraffic.executeWithOptions(
+        {
+          summary: `traffic ${Object.entries(weights)
+            .map(([v, w]) => `${v}=${w}%`)
+            .join(' ')}`,
+        },
+        [{ endpoint, weights }],
+      );
+      status.weights = weights;
+      show();
+    };
+
+    if (baselineVariant) {
+      const bakeMs = parseDuration(rollout.bake);
+      const intervalMs = parseDuration(rollout.analysisInterval);
+      for (const [i, weight] of steps.entries()) {
+        if (promoteNow || abort) break;
+        status.step = i + 1;
+        await setWeights(
+          weight === 100 ? { [variant]: 100 } : { [variant]: weight, [baselineVariant.name]: 100 - weight },
+        );
+        phase('baking');
+        let bakeLeft = rollout.strategy === 'linear' && rollout.interval ? parseDuration(rollout.interval) : bakeMs;
+        status.extensions = 0;
+        while (bakeLeft > 0 || paused) {
+          const wait = intervalMs;
+          await condition(() => abort !== undefined || promoteNow !== undefined, wait);
+          if (abort || promoteNow) break;
+          bakeLeft -= wait;
+          const analysis = await serving.analyzeRollout.executeWithOptions(
+            { summary: `analyse ${variant} at ${weight}% against ${baselineVariant.name}` },
+            [
+              {
+                endpoint,
+                candidate: variant,
+                baseline: baselineVariant.name,
+                windowSeconds: Math.round(intervalMs / 1000),
+                thresholds: {
+                  maxErrorRate: rollout.maxErrorRate,
+                  maxLatencyP95Ms: rollout.maxLatencyP95Ms,
+                  maxLatencyIncrease: rollout.maxLatencyIncrease,
+                  maxPredictionPsi: rollout.maxPredictionPsi,
+                  minRequests: rollout.minRequests,
+                },
+              },
+            ],
+          );
+          const record: AnalysisRecord = { ...analysis, at: new Date().toISOString(), step: i + 1, weight };
+          status.analyses = [...status.analyses, record].slice(-KEEP_ANALYSES);
+          if (analysis.verdict === 'fail') {
+            status.consecutiveFailures += 1;
+            if (status.consecutiveFailures >= rollout.failureLimit) {
+              abort = {
+                actor: 'analysis',
+                reason: `${status.consecutiveFailures} failed analyses in a row: ${analysis.checks
+                  .filter((c) => !c.passed)
+                  .map((c) => c.message)
+                  .join('; ')}`,
+              };
+              break;
+            }
+          } else if (analysis.verdict === 'pass') {
+            status.consecutiveFailures = 0;
+          } else if (bakeLeft <= 0 && !paused) {
+            // too few requests to judge: bake longer, up to the limit
+            if (status.extensions >= rollout.maxBakeExtensions) {
+              abort = {
+                actor: 'analysis',
+                reason: `still inconclusive after ${status.extensions} bake extensions (too few requests)`,
+              };
+              break;
+            }
+            status.extensions += 1;
+            bakeLeft += bakeMs;
+          }
+          show();
+        }
+        if (abort) break;
+      }
+    }
+    if (abort) throw new RolloutAborted(abort);
+
+    phase('promoting');
+    if (promoteNow) status.reason = `promoted early by ${promoteNow.actor}: ${promoteNow.reason}`;
+    await setWeights({ [variant]: 100 });
+    const reason = `rolled out to ${endpoint} by ${workflowInfo().workflowId}${input.reason ? `: ${input.reason}` : ''}`;
+    const previous = await serving.findChampion.executeWithOptions({ summary: `find the champion of ${model.name}` }, [
+      { model: model.name },
+    ]);
+    await serving.setModelAlias.executeWithOptions({ summary: `champion → v${model.version}` }, [
+      {
+        model: model.name,
+        alias: 'champion',
+        version: model.version,
+        expectedVersion: previous?.version ?? null,
+        actor: input.actor,
+        reason,
+      },
+    ]);
+    await serving.setModelStatus.executeWithOptions({ summary: `v${model.version} production` }, [
+      { model: model.name, version: model.version, status: 'production', actor: input.actor, reason },
+    ]);
+    if (previous && previous.version !== model.version)
+      await serving.setModelStatus.executeWithOptions({ summary: `v${previous.version} archived` }, [
+        { model: model.name, version: previous.version, status: 'archived', actor: input.actor, reason },
+      ]);
+    promotedOk = true;
+    if (baselineVariant) {
+      await condition(() => false, input.terminationWait ?? '30s');
+      await serving.undeployVariant.executeWithOptions({ summary: `retire ${baselineVariant.name}` }, [
+        { endpoint, variant: baselineVariant.name },
+      ]);
+    }
+    phase('promoted');
+    return { ...status, outcome: 'promoted' };
+  } catch (err) {
+    if (promotedOk) throw err;
+    const why =
+      err instanceof RolloutAborted
+        ? `${err.decision.actor}: ${err.decision.reason}`
+        : isCancellation(err)
+          ? 'the rollout was cancelled'
+          : `the rollout failed: ${err instanceof Error ? err.message : String(err)}`;
+    status.reason = why;
+    // compensation: whatever happened, traffic goes back to the baseline and the candidate goes away
+    await CancellationScope.nonCancellable(async () => {
+      phase('rolling-back');
+      if (baselineVariant) {
+        await serving.setTraffic.executeWithOptions({ summary: `traffic ${baselineVariant.name}=100%` }, [
+          { endpoint, weights: { [baselineVariant.name]: 100 } },
+        ]);
+        status.weights = { [baselineVariant.name]: 100 };
+      }
+      await serving.undeployVariant.executeWithOptions({ summary: `undeploy ${variant}` }, [{ endpoint, variant }]);
+      await serving.setModelStatus.executeWithOptions({ summary: `v${model.version} rolled-back` }, [
+        { model: model.name, version: model.version, status: 'rolled-back', actor: input.actor, reason: why },
+      ]);
+      phase('rolled-back');
+    });
+    if (isCancellation(err)) throw err;
+    return { ...status, outcome: 'rolled-back' };
+  }
+}
+
+class RolloutAborted extends Error {
+  constructor(readonly decision: RolloutDecisionInput) {
+    super(`rollout aborted by ${decision.actor}: ${decision.reason}`);
+  }
+}
