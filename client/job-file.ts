@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isMap, isSeq, parseDocument, type Document } from 'yaml';
 import type { ZodType } from 'zod';
+import type { TrainingJob } from '../activities/training/types';
 import { UserError } from '../common/errors';
+import type { TrainingJobSpec } from '../common/training-job-spec';
 
 /** Parses `file` with `schema`; a `UserError` (exit 2) lists every problem as `file:line: path: message`. */
 export function readYamlFile<T>(file: string, schema: ZodType<T>): { value: T; dir: string } {
@@ -43,4 +45,24 @@ function lineOf(doc: Document, text: string, at: string[]): number | undefined {
   const range = (node as { range?: [number, number, number] } | undefined)?.range;
   if (!range) return undefined;
   return text.slice(0, range[0]).split('\n').length;
+}
+
+/** The training job a job (or sweep) file describes, with its code folder resolved against the file's folder. */
+export function jobFromSpec(
+  spec: TrainingJobSpec,
+  dir: string,
+  params: Record<string, unknown>,
+  backend: TrainingJob['backend'] = spec.backend,
+): Omit<TrainingJob, 'outputPrefix'> {
+  return {
+    name: spec.name,
+    command: spec.command,
+    codeDir: path.resolve(dir, spec.codeDir),
+    env: spec.env,
+    params,
+    input: spec.dataset ? { dataset: spec.dataset.name, snapshot: spec.dataset.snapshot } : undefined,
+    resources: spec.resources,
+    timeoutSeconds: spec.timeoutSeconds,
+    backend,
+  };
 }

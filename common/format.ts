@@ -21,3 +21,24 @@ export function markdownKeyValues(rows: readonly (readonly [string, string])[]):
 export function shortId(id: string): string {
   return id.slice(0, 12);
 }
+
+/** `k=v` pairs of params (objects as JSON), the first `max` of them, for summaries and tables. */
+export function describeParams(params: Record<string, unknown>, max = Infinity): string {
+  return Object.entries(params)
+    .slice(0, max)
+    .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .join(' ');
+}
+
+/** A metric value for people: integers as they are, others to 4 significant digits, `—` when absent. */
+export function formatMetric(value: number | undefined): string {
+  if (value === undefined) return '—';
+  return Number.isInteger(value) ? String(value) : value.toPrecision(4);
+}
+
+/** The innermost message of a failure chain (an activity's own message, not "Activity task failed"). */
+export function innermostMessage(err: unknown): string {
+  let current: unknown = err;
+  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
+  return current instanceof Error ? current.message : String(current);
+}

@@ -27,7 +27,7 @@ import {
 import type { Activities } from '../activities';
 import type { TrainingJobOutcome } from '../activities/training/activity';
 import type { TrainingJob } from '../activities/training/types';
-import { markdownKeyValues } from '../common/format';
+import { describeParams, formatMetric, innermostMessage, markdownKeyValues } from '../common/format';
 import { MlPipeline, MlPrimaryMetric, MlTrigger } from '../common/search-attributes';
 import { trialRootOf } from '../common/experiment-keys';
 import { isBetter, sweepTrials, type SweepSection } from '../common/sweep';
@@ -141,7 +141,7 @@ export async function hyperparameterSweep(input: HyperparameterSweepInput): Prom
             'trials',
             `${results.length}/${total} done (${counts.succeeded} succeeded, ${counts['stopped-early']} stopped early, ${counts.failed} failed), ${running.size} running`,
           ],
-          ['best', best ? `trial ${best.trial}: ${fmt(best.objective)} ${describeParams(best.params)}` : '—'],
+          ['best', best ? `trial ${best.trial}: ${formatMetric(best.objective)} ${describeParams(best.params)}` : '—'],
         ]),
         leaderboardTable(rank(results, direction).slice(0, 5), sweep.objective.metric),
       ].join('\n\n'),
@@ -211,7 +211,7 @@ export async function hyperparameterSweep(input: HyperparameterSweepInput): Prom
         outputUri: out.outputUri,
         stoppedAtStep: out.stoppedEarly?.step,
         note: out.stoppedEarly
-          ? `stopped at step ${out.stoppedEarly.step}: best ${fmt(out.stoppedEarly.best)} vs median ${fmt(out.stoppedEarly.median)} of ${out.stoppedEarly.peers} trials`
+          ? `stopped at step ${out.stoppedEarly.step}: best ${formatMetric(out.stoppedEarly.best)} vs median ${formatMetric(out.stoppedEarly.median)} of ${out.stoppedEarly.peers} trials`
           : undefined,
       };
     } catch (err) {
@@ -224,7 +224,14 @@ export async function hyperparameterSweep(input: HyperparameterSweepInput): Prom
         showProgress('running');
         return;
       }
-      result = { trial: k, workflowId, params, status: 'failed', metrics: {}, note: rootMessage(err).slice(0, 500) };
+      result = {
+        trial: k,
+        workflowId,
+        params,
+        status: 'failed',
+        metrics: {},
+        note: innermostMessage(err).slice(0, 500),
+      };
     }
     running.delete(k);
     results.push(result);
@@ -387,7 +394,7 @@ function lastDetails(
         'trials',
         `${total}: ${counts.succeeded} succeeded, ${counts['stopped-early']} stopped early, ${counts.failed} failed`,
       ],
-      ['best', best ? `trial ${best.trial}: ${fmt(best.objective)} ${describeParams(best.params)}` : '—'],
+      ['best', best ? `trial ${best.trial}: ${formatMetric(best.objective)} ${describeParams(best.params)}` : '—'],
     ]),
     leaderboardTable(rank(results, sweep.objective.direction).slice(0, 10), sweep.objective.metric),
   ].join('\n\n');
@@ -399,24 +406,8 @@ function leaderboardTable(rows: SweepTrialResult[], metric: string): string {
   return [
     `| trial | ${esc(metric)} | status | params |`,
     '|---|---|---|---|',
-    ...rows.map((r) => `| ${r.trial} | ${fmt(r.objective)} | ${r.status} | ${esc(describeParams(r.params))} |`),
+    ...rows.map(
+      (r) => `| ${r.trial} | ${formatMetric(r.objective)} | ${r.status} | ${esc(describeParams(r.params))} |`,
+    ),
   ].join('\n');
-}
-
-/** The innermost message of a failure chain (a child's activity's own message, not "Activity task failed"). */
-function rootMessage(err: unknown): string {
-  let current: unknown = err;
-  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
-  return current instanceof Error ? current.message : String(current);
-}
-
-function describeParams(params: Record<string, unknown>): string {
-  return Object.entries(params)
-    .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
-    .join(' ');
-}
-
-function fmt(value: number | undefined): string {
-  if (value === undefined) return '—';
-  return Number.isInteger(value) ? String(value) : value.toPrecision(4);
 }

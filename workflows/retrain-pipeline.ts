@@ -29,6 +29,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { TrainingJob } from '../activities/training/types';
+import { describeParams, formatMetric, innermostMessage, shortId } from '../common/format';
 import { evaluateGates, type EvaluationSummary, type GateDecision } from '../common/gates';
 import {
   MlDatasetVersion,
@@ -263,11 +264,15 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Retr
     );
     status.snapshot = snap.id;
     upsertSearchAttributes([{ key: MlDatasetVersion, value: snap.id }]);
-    end('snapshot', 'done', `${short(snap.id)}: ${snap.fileCount} files${snap.created ? '' : ' (unchanged content)'}`);
+    end(
+      'snapshot',
+      'done',
+      `${shortId(snap.id)}: ${snap.fileCount} files${snap.created ? '' : ' (unchanged content)'}`,
+    );
     if (spec.dataset.expectations) {
       begin('validate', 'check the expectations');
       const report = await light.validateDataset.executeWithOptions(
-        { summary: `validate ${spec.dataset.name}@${short(snap.id)}` },
+        { summary: `validate ${spec.dataset.name}@${shortId(snap.id)}` },
         [{ dataset: spec.dataset.name, id: snap.id, expectations: spec.dataset.expectations }],
       );
       end('validate', 'done', `${report.results.length} checks passed`);
@@ -348,12 +353,12 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Retr
       };
       end('train', 'done', `best of ${swept.leaderboard.length} trials: trial ${best.trial}`, best.metrics);
     } else {
-      begin('train', `train ${describe(spec.training.params)}`.slice(0, 200));
+      begin('train', `train ${describeParams(spec.training.params, 5)}`.slice(0, 200));
       const trial = await light.startTrial.executeWithOptions({ summary: 'track trial 1' }, [
         { pipeline: spec.name, run, trial: 1, params: spec.training.params },
       ]);
       const outcome = await trainingActivities(input, spec.training.timeoutSeconds).runTrainingJob.executeWithOptions(
-        { summary: `train ${spec.name} ${describe(spec.training.params)}`.slice(0, 200) },
+        { summary: `train ${spec.name} ${describeParams(spec.training.params, 5)}`.slice(0, 200) },
         [
           {
             job: { ...trainingJob, outputPrefix: trial.root },
@@ -393,7 +398,7 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Retr
         if (found) return { ...found, cached: true };
       }
       await trainingActivities(input, evaluation.timeoutSeconds).runTrainingJob.executeWithOptions(
-        { summary: `evaluate ${label} on ${holdout.dataset}@${short(holdout.snapshot)}` },
+        { summary: `evaluate ${label} on ${holdout.dataset}@${shortId(holdout.snapshot)}` },
         [
           {
             job: {
@@ -469,7 +474,7 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Retr
     end(
       'evaluate',
       decision.passed ? 'done' : 'failed',
-      `${evaluation.primaryMetric} ${fmt(primary)}${championMetrics ? ` vs ${fmt(championMetrics[evaluation.primaryMetric])}${championEval?.cached ? ' (cached)' : ''}` : ''}: ${
+      `${evaluation.primaryMetric} ${formatMetric(primary)}${championMetrics ? ` vs ${formatMetric(championMetrics[evaluation.primaryMetric])}${championEval?.cached ? ' (cached)' : ''}` : ''}: ${
         decision.passed
           ? 'gates passed'
           : `rejected by ${decision.reasons
@@ -531,7 +536,7 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Retr
       await notify(
         'awaiting-approval',
         `${spec.model} v${registered.version} awaits approval`,
-        `${evaluation.primaryMetric} ${fmt(primary)}; approve with: mlops approve ${run} --comment "…"`,
+        `${evaluation.primaryMetric} ${formatMetric(primary)}; approve with: mlops approve ${run} --comment "…"`,
       );
       const deadline = Date.now() + parseDuration(approval.timeout);
       const remind = approval.remindEvery ? parseDuration(approval.remindEvery) : undefined;
@@ -660,7 +665,7 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Retr
           { pipeline: spec.name, run, status: cancelled ? 'cancelled' : 'failed' },
         ])
         .catch(() => undefined);
-      await notify('failed', `Retrain of ${spec.name} ${cancelled ? 'cancelled' : 'failed'}`, rootMessage(err));
+      await notify('failed', `Retrain of ${spec.name} ${cancelled ? 'cancelled' : 'failed'}`, innermostMessage(err));
     });
     throw err;
   }
@@ -734,27 +739,6 @@ function prefixed(metrics: Record<string, number>, prefix: string): Record<strin
 
 function pick(metrics: Record<string, number>, n: number): Record<string, number> {
   return Object.fromEntries(Object.entries(metrics).slice(0, n));
-}
-
-function describe(params: Record<string, unknown>): string {
-  return Object.entries(params)
-    .slice(0, 5)
-    .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
-    .join(' ');
-}
-
-function rootMessage(err: unknown): string {
-  let current: unknown = err;
-  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
-  return current instanceof Error ? current.message : String(current);
-}
-
-function short(id: string): string {
-  return id.slice(0, 12);
-}
-
-function fmt(v: number | undefined): string {
-  return v === undefined ? '—' : Number.isInteger(v) ? String(v) : v.toPrecision(4);
 }
 
 function now(): string {

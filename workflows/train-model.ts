@@ -14,7 +14,7 @@ import {
 import type { Activities } from '../activities';
 import type { TrainingJobOutcome } from '../activities/training/activity';
 import type { TrainingJob } from '../activities/training/types';
-import { markdownKeyValues } from '../common/format';
+import { describeParams, formatMetric, markdownKeyValues } from '../common/format';
 import { MlPipeline, MlPrimaryMetric, MlTrigger } from '../common/search-attributes';
 
 export interface TrainModelInput {
@@ -72,7 +72,7 @@ export async function trainModel(input: TrainModelInput): Promise<TrainModelOutp
   set('status', 'training');
   try {
     const outcome = await training.runTrainingJob.executeWithOptions(
-      { summary: `train ${input.job.name} ${summarizeParams(input.job.params)}`.slice(0, 200) },
+      { summary: `train ${input.job.name} ${describeParams(input.job.params, 4)}`.slice(0, 200) },
       [
         {
           job: { ...input.job, outputPrefix: trial.root },
@@ -99,7 +99,7 @@ export async function trainModel(input: TrainModelInput): Promise<TrainModelOutp
     set(
       'metrics',
       Object.entries(outcome.metrics)
-        .map(([k, v]) => `${k}=${round(v)}`)
+        .map(([k, v]) => `${k}=${formatMetric(v)}`)
         .join(', ') || '—',
     );
     set('output', outcome.outputUri ?? '—');
@@ -117,15 +117,4 @@ export async function trainModel(input: TrainModelInput): Promise<TrainModelOutp
     });
     throw err;
   }
-}
-
-function summarizeParams(params: Record<string, unknown>): string {
-  return Object.entries(params)
-    .slice(0, 4)
-    .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
-    .join(' ');
-}
-
-function round(value: number): string {
-  return Number.isInteger(value) ? String(value) : value.toPrecision(4);
 }

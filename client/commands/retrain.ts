@@ -14,7 +14,6 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle }
 import { readStackFile } from '../../common/config/stack-file';
 import type { LoadedConfig } from '../../common/config';
 import { UserError } from '../../common/errors';
-import { applyParamOverrides } from '../../common/training-job-spec';
 import {
   approveUpdate,
   rejectUpdate,
@@ -26,6 +25,7 @@ import {
 } from '../../workflows/retrain-pipeline';
 import { withClient } from '../connect';
 import type { CommandContext } from '../context';
+import { collect, withOverrides } from '../options';
 import { table } from '../output';
 import { checkPipelineFiles, findPipelineSpec, formatSpecIssues, loadPipelineSpec } from '../pipeline-spec';
 import { explainWorkflowFailure } from '../workflow-errors';
@@ -56,12 +56,7 @@ export function registerRetrain(program: Command, ctx: () => CommandContext): vo
           throw new UserError(`${loaded.file}: declares pipeline ${loaded.spec.name}, not ${pipeline}`, 2);
         const issues = checkPipelineFiles(loaded);
         if (issues.length > 0) throw new UserError(formatSpecIssues(loaded.file, issues), 2);
-        let params: Record<string, unknown>;
-        try {
-          params = applyParamOverrides(loaded.spec.training.params, opts.set);
-        } catch (err) {
-          throw new UserError((err as Error).message, 2);
-        }
+        const params = withOverrides(loaded.spec.training.params, opts.set);
         if (!/^[a-z][a-z0-9-]{0,31}$/.test(opts.trigger))
           throw new UserError(`--trigger: expected a word such as manual, ci, schedule or drift`, 2);
         const spec = { ...loaded.spec, training: { ...loaded.spec.training, params } };
@@ -294,8 +289,4 @@ function renderOutcome(r: RetrainPipelineOutput & { workflowId: string }): strin
           ? `rolled back: ${r.model} v${r.version}`
           : `rejected: ${r.model} v${r.version}`;
   return `${head}\n${renderStatus(r)}`;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }

@@ -3,11 +3,8 @@
  * (one child workflow per trial). Prints the run id; with `--wait`, a live progress line and then
  * the leaderboard and the report's location.
  */
-import path from 'node:path';
 import type { Command } from 'commander';
-import { UserError } from '../../common/errors';
 import { sweepSpecSchema, sweepTrials } from '../../common/sweep';
-import { applyParamOverrides } from '../../common/training-job-spec';
 import {
   hyperparameterSweep,
   sweepProgressQuery,
@@ -17,7 +14,8 @@ import {
 import { followProgress } from '../activity-progress';
 import { withClient } from '../connect';
 import type { CommandContext } from '../context';
-import { readYamlFile } from '../job-file';
+import { jobFromSpec, readYamlFile } from '../job-file';
+import { collect, positiveInt, withOverrides } from '../options';
 import { table } from '../output';
 import { explainWorkflowFailure } from '../workflow-errors';
 
@@ -34,12 +32,7 @@ export function registerSweep(program: Command, ctx: () => CommandContext): void
       const { out } = ctx();
       const config = ctx().config();
       const { value: spec, dir } = readYamlFile(file, sweepSpecSchema);
-      let params: Record<string, unknown>;
-      try {
-        params = applyParamOverrides(spec.params, opts.set);
-      } catch (err) {
-        throw new UserError((err as Error).message, 2);
-      }
+      const params = withOverrides(spec.params, opts.set);
       const sweep = {
         ...spec.sweep,
         ...(opts.maxTrials !== undefined ? { maxTrials: opts.maxTrials } : {}),
@@ -56,16 +49,7 @@ export function registerSweep(program: Command, ctx: () => CommandContext): void
               pipeline: spec.pipeline,
               trainingTaskQueue: config.trainingTaskQueue,
               sweep,
-              job: {
-                name: spec.name,
-                command: spec.command,
-                codeDir: path.resolve(dir, spec.codeDir),
-                env: spec.env,
-                params,
-                input: spec.dataset ? { dataset: spec.dataset.name, snapshot: spec.dataset.snapshot } : undefined,
-                resources: spec.resources,
-                timeoutSeconds: spec.timeoutSeconds,
-              },
+              job: jobFromSpec(spec, dir, params),
             },
           ],
           staticSummary:
@@ -95,18 +79,6 @@ export function registerSweep(program: Command, ctx: () => CommandContext): void
         out.result({ workflowId, ...result }, renderSweep);
       });
     });
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-function positiveInt(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag}: expected a positive integer, got ${value}`, 2);
-    return n;
-  };
 }
 
 function progressLine(p: SweepProgress, metric: string): string {

@@ -1,14 +1,14 @@
 /** `mlops train <job.yaml>`: runs one training job as the durable, tracked `trainModel` workflow. */
-import path from 'node:path';
 import type { Command } from 'commander';
 import type { TrainingHeartbeat } from '../../activities/training/activity';
 import { UserError } from '../../common/errors';
-import { applyParamOverrides, trainingJobSpecSchema } from '../../common/training-job-spec';
+import { trainingJobSpecSchema } from '../../common/training-job-spec';
 import { trainModel, type TrainModelOutput } from '../../workflows/train-model';
 import { followProgress, pendingHeartbeat } from '../activity-progress';
 import { withClient } from '../connect';
 import type { CommandContext } from '../context';
-import { readYamlFile } from '../job-file';
+import { jobFromSpec, readYamlFile } from '../job-file';
+import { collect, withOverrides } from '../options';
 import { table } from '../output';
 import { explainWorkflowFailure } from '../workflow-errors';
 
@@ -25,12 +25,7 @@ export function registerTrain(program: Command, ctx: () => CommandContext): void
       const { out } = ctx();
       const config = ctx().config();
       const { value: spec, dir } = readYamlFile(file, trainingJobSpecSchema);
-      let params: Record<string, unknown>;
-      try {
-        params = applyParamOverrides(spec.params, opts.set);
-      } catch (err) {
-        throw new UserError((err as Error).message, 2);
-      }
+      const params = withOverrides(spec.params, opts.set);
       const backend = opts.backend ?? spec.backend;
       if (backend !== 'local' && backend !== 'ray') {
         throw new UserError(`--backend: must be local or ray (got ${JSON.stringify(backend)})`, 2);
@@ -45,17 +40,7 @@ export function registerTrain(program: Command, ctx: () => CommandContext): void
               pipeline: spec.pipeline,
               trainingTaskQueue: config.trainingTaskQueue,
               primaryMetric: spec.primaryMetric,
-              job: {
-                name: spec.name,
-                command: spec.command,
-                codeDir: path.resolve(dir, spec.codeDir),
-                env: spec.env,
-                params,
-                input: spec.dataset ? { dataset: spec.dataset.name, snapshot: spec.dataset.snapshot } : undefined,
-                resources: spec.resources,
-                timeoutSeconds: spec.timeoutSeconds,
-                backend,
-              },
+              job: jobFromSpec(spec, dir, params, backend),
             },
           ],
           staticSummary: `train ${spec.name} (${spec.pipeline}) on ${backend} ${JSON.stringify(params)}`.slice(0, 200),
@@ -76,10 +61,6 @@ export function registerTrain(program: Command, ctx: () => CommandContext): void
         out.result({ workflowId, ...result }, renderTrained);
       });
     });
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 function progressLine(beat: TrainingHeartbeat): string {

@@ -1,0 +1,26 @@
+/** Option parsing shared by commands: repeatable flags, numbers, and `--set key=value` param overrides. */
+import { UserError } from '../common/errors';
+import { applyParamOverrides } from '../common/training-job-spec';
+
+/** For a repeatable option: collects every value given. */
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** An option parser for a positive integer; anything else is a usage error naming the flag. */
+export function positiveInt(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag}: expected a positive integer, got ${value}`, 2);
+    return n;
+  };
+}
+
+/** `params` with the `--set key=value` overrides applied; a malformed one is a usage error. */
+export function withOverrides(params: Record<string, unknown>, sets: string[]): Record<string, unknown> {
+  try {
+    return applyParamOverrides(params, sets);
+  } catch (err) {
+    throw new UserError((err as Error).message, 2);
+  }
+}
