@@ -158,12 +158,14 @@ function renderStatus(s: StatusReport): string {
 }
 
 function renderDown(r: StackDownResult): string {
-  if (r.pieces.length === 0 && r.purged.length === 0) return `nothing to stop: no local stack recorded in ${r.home}`;
+  if (r.pieces.length === 0 && r.purged.length === 0 && r.servers.length === 0)
+    return `nothing to stop: no local stack recorded in ${r.home}`;
   const lines = r.pieces.map((p) =>
     p.outcome === 'not-running'
       ? `${p.piece} was no longer running (pid ${p.pid} is gone or now another program's); forgot it`
       : `stopped ${p.piece} (pid ${p.pid}${p.outcome === 'killed' ? ', killed after the grace period' : ''})`,
   );
+  if (r.servers.length > 0) lines.push(`stopped model servers: ${r.servers.join(', ')}`);
   if (r.purged.length > 0) lines.push(`removed ${r.purged.join(', ')}`);
   else if (r.pieces.length > 0) lines.push(`data kept in ${r.home} (\`mlops dev down --purge\` deletes it)`);
   return lines.join('\n');

@@ -4,6 +4,9 @@
  * unless asked to purge it.
  */
 import fs from 'node:fs';
+import path from 'node:path';
+import { readJson, variantPaths, type PidRecord } from '../../activities/serving/variant-files';
+import { isSameProcess, killGroup } from '../../activities/training/process-group';
 import type { StackFile } from '../../common/config/stack-file';
 import { readStackFile } from '../../common/config/stack-file';
 import { UserError } from '../../common/errors';
@@ -23,6 +26,8 @@ export interface StoppedPiece {
 export interface StackDownResult {
   home: string;
   pieces: StoppedPiece[];
+  /** Model servers (`<endpoint>/<variant>`) stopped: the MLServer processes deployments left running. */
+  servers: string[];
   /** Data paths removed with `purge`. */
   purged: string[];
 }
@@ -58,8 +63,28 @@ export async function stackDown(
   if (errors.length > 0) throw new UserError(`could not stop the stack:\n${errors.join('\n')}`, 1);
   const pieces = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
 
+  const servers = await stopModelServers(path.join(home, 'serving'), opts.graceMs ?? 10_000);
   const purged = opts.purge ? purge(home, stack) : [];
-  return { home, pieces, purged };
+  return { home, pieces, servers, purged };
+}
+
+/**
+ * Stops the MLServer of every variant under `servingRoot` that is still the process it launched
+ * (its pid record says which); a later deployment of the same version starts it again.
+ */
+async function stopModelServers(servingRoot: string, graceMs: number): Promise<string[]> {
+  const stopped: string[] = [];
+  const list = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir) : []);
+  for (const endpoint of list(servingRoot)) {
+    for (const variant of list(path.join(servingRoot, endpoint))) {
+      const pidFile = variantPaths(servingRoot, endpoint, variant).pid;
+      const rec = await readJson<PidRecord>(pidFile);
+      if (!rec || !(await isSameProcess(rec.pid, rec.startTime))) continue;
+      await killGroup(rec.pgid, graceMs);
+      stopped.push(`${endpoint}/${variant}`);
+    }
+  }
+  return stopped;
 }
 
 function forget(home: string, piece: PieceName): void {

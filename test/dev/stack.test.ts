@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { processStartTime } from '../../activities/training/process-group';
 import { readStackFile } from '../../common/config/stack-file';
 import { freePort } from '../../infra/dev/ports';
 import { isProcessRunning, pidExists, stopProcessGroup } from '../../infra/dev/processes';
@@ -176,8 +177,25 @@ describe('mlops dev (local stack)', function () {
     const s = await status();
     const pids = [s.temporal.pid, s.minio?.pid, s.gateway?.pid].filter((p): p is number => typeof p === 'number');
     assert.equal(pids.length, 3);
+    // a model server a deployment left running (its own process group, recorded as the backend does)
+    const variantDir = path.join(home, 'serving', 'churn', 'churn-v1');
+    fs.mkdirSync(variantDir, { recursive: true });
+    const server = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' });
+    server.unref();
+    const serverPid = server.pid!;
+    fs.writeFileSync(
+      path.join(variantDir, 'pid'),
+      JSON.stringify({
+        pid: serverPid,
+        pgid: serverPid,
+        startTime: await processStartTime(serverPid),
+        startedAt: new Date().toISOString(),
+      }),
+    );
     const result = await dev(['down']);
     assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /stopped model servers: churn\/churn-v1/);
+    assert.equal(pidExists(serverPid), false, 'the model server outlived dev down');
     assert.match(result.stdout, /stopped temporal/);
     assert.match(result.stdout, /stopped minio/);
     assert.match(result.stdout, /stopped gateway/);
