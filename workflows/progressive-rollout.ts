@@ -61,6 +61,8 @@ export interface RolloutStatus {
   steps: number[];
   consecutiveFailures: number;
   extensions: number;
+  /** Held at its step by `pause` (analysis goes on) until `resume`. */
+  paused: boolean;
   analyses: AnalysisRecord[];
   reason?: string;
 }
@@ -109,6 +111,7 @@ export async function progressiveRollout(input: ProgressiveRolloutInput): Promis
     steps,
     consecutiveFailures: 0,
     extensions: 0,
+    paused: false,
     analyses: [],
   };
   let paused = false;
@@ -149,6 +152,7 @@ export async function progressiveRollout(input: ProgressiveRolloutInput): Promis
     pauseUpdate,
     () => {
       paused = true;
+      status.paused = true;
       show();
       return status;
     },
@@ -158,6 +162,7 @@ export async function progressiveRollout(input: ProgressiveRolloutInput): Promis
     resumeUpdate,
     () => {
       paused = false;
+      status.paused = false;
       show();
       return status;
     },

@@ -76,7 +76,7 @@ describe('progressive rollout, end to end with MLServer behind the gateway', fun
     env = cliEnv(prefix, { ...serving.env, MLOPS_HOME: home });
     trained = await trainChurnModel(store, `${prefix}-model`, fs.mkdtempSync(path.join(testStack().tmpDir, 'ro-')));
     const registry = new ModelRegistry(store);
-    for (const k of [1, 2, 3]) {
+    for (const k of [1, 2, 3, 4]) {
       const { version } = await registry.registerModel({
         model: MODEL,
         artifactUri: trained.artifactUri,
@@ -205,6 +205,53 @@ describe('progressive rollout, end to end with MLServer behind the gateway', fun
       const sent = await traffic.stop();
       traffic = undefined;
       assert.ok(sent > 50, `${sent} requests sent`);
+    });
+  });
+
+  it('pauses, resumes and promotes early on request, and aborts on request, each with actor and reason', async () => {
+    await withWorkers(async () => {
+      const waitForBaking = async () => {
+        const deadline = Date.now() + 60_000;
+        for (;;) {
+          const status = await json('rollout', 'status', ENDPOINT);
+          if (status.body?.phase === 'baking') return status.body;
+          assert.ok(Date.now() < deadline, `never baked: ${status.stdout}${status.stderr}`);
+          await new Promise((r) => setTimeout(r, 300));
+        }
+      };
+      const slow = ['--steps', '50,100', '--bake', '60s', '--analysis-interval', '2s', '--termination-wait', '1s'];
+      // v3 was rolled back above: it may roll out again
+      assert.equal((await cli('deploy', MODEL, '3', '--endpoint', ENDPOINT, ...slow)).code, 0);
+      await waitForBaking();
+      const noReason = await cli('rollout', 'pause', ENDPOINT);
+      assert.notEqual(noReason.code, 0);
+      assert.match(noReason.stderr, /--reason/);
+      const paused = await json('rollout', 'pause', ENDPOINT, '--reason', 'watching the dashboards', '--as', 'alice');
+      assert.equal(paused.code, 0, paused.stderr);
+      assert.equal((await json('rollout', 'status', ENDPOINT)).body.paused, true);
+      assert.equal((await json('rollout', 'resume', ENDPOINT, '--reason', 'all fine', '--as', 'alice')).code, 0);
+      assert.equal((await json('rollout', 'status', ENDPOINT)).body.paused, false);
+      const promoted = await json('rollout', 'promote', ENDPOINT, '--reason', 'looks good', '--as', 'alice');
+      assert.equal(promoted.code, 0, promoted.stderr);
+      const done = await testStack().env.client.workflow.getHandle(`rollout/${ENDPOINT}`).result();
+      assert.equal(done.outcome, 'promoted');
+      assert.match(done.reason, /promoted early by alice: looks good/);
+      const registry = new ModelRegistry(store);
+      assert.equal((await registry.describeVersion(MODEL, 'champion')).version.version, 3);
+
+      assert.equal((await cli('deploy', MODEL, '4', '--endpoint', ENDPOINT, ...slow)).code, 0);
+      await waitForBaking();
+      const aborted = await json('rollout', 'abort', ENDPOINT, '--reason', 'rollback drill', '--as', 'bob');
+      assert.equal(aborted.code, 0, aborted.stderr);
+      const rolled = await testStack().env.client.workflow.getHandle(`rollout/${ENDPOINT}`).result();
+      assert.equal(rolled.outcome, 'rolled-back');
+      assert.match(rolled.reason, /bob: rollback drill/);
+      assert.deepEqual(rolled.weights, { [`${MODEL}-v3`]: 100 });
+      assert.equal((await registry.describeVersion(MODEL, 4)).status, 'rolled-back');
+      assert.equal((await registry.describeVersion(MODEL, 'champion')).version.version, 3);
+      const late = await cli('rollout', 'abort', ENDPOINT, '--reason', 'again');
+      assert.equal(late.code, 1);
+      assert.match(late.stderr, /abort refused: the rollout is rolled-back|no running rollout/);
     });
   });
 });
