@@ -7,6 +7,8 @@ export interface Measurement {
   /** Operations (or bytes) done per repetition, to turn time into a rate. */
   units: number;
   unitName: string;
+  /** `ms` is one request's latency (shown to the hundredth, without a rate), not a repetition's wall time. */
+  latency?: boolean;
 }
 
 /** Runs `fn` `repeat` times (after one warm-up) and returns the median time. */

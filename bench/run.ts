@@ -1,46 +1,89 @@
 /**
  * `npm run bench`: runs every benchmark, each case side by side with its anchor in one run, and
  * rewrites docs/benchmarks.md with the results and the machine they came from.
+ * `tsx bench/run.ts <section>…` (e.g. `gateway`) runs only those sections and prints them,
+ * leaving docs/benchmarks.md as it is.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as prettier from 'prettier';
-import { rate } from './measure';
+import { GATEWAY_BENCH_NOTES, runGatewayBench } from './gateway.bench';
+import { rate, type Measurement } from './measure';
 import { runSnapshotBench, SNAPSHOT_BENCH_NOTES } from './snapshot.bench';
 import { runStoreBench, type Comparison } from './store.bench';
 import { runSweepBench, SWEEP_BENCH_NOTES } from './sweep.bench';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+/** A benchmark section of docs/benchmarks.md, in page order; `name` picks it on the command line. */
+interface SectionSpec {
+  name: string;
+  title: string;
+  source: string;
+  notes: string;
+  run: () => Promise<Row[]>;
+}
+
+const SECTIONS: SectionSpec[] = [
+  {
+    name: 'snapshot',
+    title: 'Dataset snapshots',
+    source: 'bench/snapshot.bench.ts',
+    notes: SNAPSHOT_BENCH_NOTES,
+    run: runSnapshotBench,
+  },
+  {
+    name: 'sweep',
+    title: 'Hyperparameter sweeps',
+    source: 'bench/sweep.bench.ts',
+    notes: SWEEP_BENCH_NOTES,
+    run: runSweepBench,
+  },
+  {
+    name: 'gateway',
+    title: 'Inference gateway overhead',
+    source: 'bench/gateway.bench.ts',
+    notes: GATEWAY_BENCH_NOTES,
+    run: runGatewayBench,
+  },
+  {
+    name: 'store',
+    title: 'Object store',
+    source: 'bench/store.bench.ts',
+    notes:
+      'The filesystem store makes every write durable and atomic (temp file, fsync, rename) and keeps a ' +
+      'content etag record under a per-key lock, so it is compared with a plain and with a durable raw write. ' +
+      'The S3 store adds key checks and a streamed multipart upload (memory bounded by a few parts) to the SDK calls.',
+    run: runStoreBench,
+  },
+];
+
 async function main(): Promise<void> {
-  const store = await runStoreBench();
-  const snapshot = await runSnapshotBench();
-  const sweep = await runSweepBench();
-  const doc = render([
-    { title: 'Dataset snapshots', source: 'bench/snapshot.bench.ts', rows: snapshot, notes: SNAPSHOT_BENCH_NOTES },
-    { title: 'Hyperparameter sweeps', source: 'bench/sweep.bench.ts', rows: sweep, notes: SWEEP_BENCH_NOTES },
-    {
-      title: 'Object store',
-      source: 'bench/store.bench.ts',
-      rows: store,
-      notes:
-        'The filesystem store makes every write durable and atomic (temp file, fsync, rename) and keeps a ' +
-        'content etag record under a per-key lock, so it is compared with a plain and with a durable raw write. ' +
-        'The S3 store adds key checks and a streamed multipart upload (memory bounded by a few parts) to the SDK calls.',
-    },
-  ]);
-  const file = path.join(__dirname, '..', 'docs', 'benchmarks.md');
-  // formatted as the repository's other Markdown, so `npm run format:check` stays green
-  const options = (await prettier.resolveConfig(file)) ?? {};
-  fs.writeFileSync(file, await prettier.format(doc, { ...options, filepath: file }));
+  const names = process.argv.slice(2);
+  const unknown = names.filter((n) => !SECTIONS.some((s) => s.name === n));
+  if (unknown.length > 0) {
+    throw new Error(`unknown bench section ${unknown.join(', ')}: pick from ${SECTIONS.map((s) => s.name).join(', ')}`);
+  }
+  const chosen = names.length === 0 ? SECTIONS : SECTIONS.filter((s) => names.includes(s.name));
+  const sections: Section[] = [];
+  for (const spec of chosen) sections.push({ ...spec, rows: await spec.run() });
+  const doc = render(sections);
+  if (names.length === 0) {
+    const file = path.join(__dirname, '..', 'docs', 'benchmarks.md');
+    // formatted as the repository's other Markdown, so `npm run format:check` stays green
+    const options = (await prettier.resolveConfig(file)) ?? {};
+    fs.writeFileSync(file, await prettier.format(doc, { ...options, filepath: file }));
+  }
   process.stdout.write(doc);
 }
 
 /** A row of a section; rows with a `target` (bench/snapshot.bench.ts) get target and detail columns. */
 type Row = Comparison & { target?: string; met?: boolean; detail?: string };
 
-function render(sections: { title: string; source: string; rows: Row[]; notes: string }[]): string {
+type Section = { title: string; source: string; rows: Row[]; notes: string };
+
+function render(sections: Section[]): string {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const lines = [
     '# Benchmarks',
@@ -67,13 +110,15 @@ function render(sections: { title: string; source: string; rows: Row[]; notes: s
         ? ` ${r.target ?? ''} | ${r.met === undefined ? '' : r.met ? 'yes' : 'no'} | ${r.detail ?? ''} |`
         : '';
       lines.push(
-        `| ${r.scenario} | ${r.ours.name}: ${r.ours.ms.toFixed(0)} ms (${rate(r.ours)}) | ` +
-          `${r.anchor.name}: ${r.anchor.ms.toFixed(0)} ms (${rate(r.anchor)}) | ${(r.ours.ms / r.anchor.ms).toFixed(2)} |` +
-          extra,
+        `| ${r.scenario} | ${cell(r.ours)} | ${cell(r.anchor)} | ${(r.ours.ms / r.anchor.ms).toFixed(2)} |` + extra,
       );
     }
   }
   return lines.join('\n') + '\n';
+}
+
+function cell(m: Measurement): string {
+  return m.latency ? `${m.name}: ${m.ms.toFixed(2)} ms` : `${m.name}: ${m.ms.toFixed(0)} ms (${rate(m)})`;
 }
 
 main().catch((err) => {

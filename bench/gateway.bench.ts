@@ -1,0 +1,208 @@
+/**
+ * Gateway overhead: the latency of one-row churn predictions through the inference gateway against
+ * the same requests sent to the variant's MLServer directly, at a fixed rate, in one run.
+ * A small churn model is trained and deployed as one variant with `LocalServingBackend` behind an
+ * in-process gateway (filesystem store in a temp folder, capture on at its default sample rate, as
+ * users run it). Target: at most 1 ms added at p50.
+ * Run alone with `npx tsx bench/run.ts gateway`.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import autocannon from 'autocannon';
+import { toInferenceRequest } from '../activities/serving/inference-request';
+import { createBlobStore } from '../activities/storage';
+import { CAPTURE_DEFAULTS } from '../infra/gateway';
+import { trainChurnModel } from '../test/support/churn-model';
+import { startTestServing, type TestServing } from '../test/support/serving';
+import type { Measurement } from './measure';
+
+const ENDPOINT = 'churn';
+const RATE = 200;
+const DURATION_SECONDS = 30;
+/** Each path's 30 s run in slices, alternating, so a change in the machine's other load hits both alike. */
+const SLICES = 3;
+const WARMUP_SECONDS = 5;
+/**
+ * autocannon paces by a quota per connection per second: a connection sends its share of the
+ * second's requests back to back, then waits for the next second. So the load comes from this many
+ * one-connection autocannons at `RATE / STAGGER` each, started evenly spread over the first second:
+ * their bursts take turns instead of queueing together in front of the single-process MLServer.
+ */
+const STAGGER = 4;
+/** Below this share of `RATE` answered, the run did not test the target. */
+const MIN_RATE_SHARE = 0.95;
+const TARGET_ADDED_P50_MS = 1;
+
+export interface GatewayBenchRow {
+  scenario: string;
+  ours: Measurement;
+  anchor: Measurement;
+  target: string;
+  met?: boolean;
+  detail: string;
+}
+
+export const GATEWAY_BENCH_NOTES =
+  'A small churn model (examples/churn, 400 rows, 10 boosting iterations) deployed as one variant with ' +
+  '`LocalServingBackend`: one MLServer from the venv (one process, no parallel workers) behind the gateway ' +
+  'started in-process, capture on at its default sample rate into a filesystem store. The same OIP v2 body ' +
+  '(one row of churn features, `predict_proba`) is sent by autocannon at ' +
+  `${RATE} requests/s for ${DURATION_SECONDS} s to the variant's MLServer directly (the anchor) and ` +
+  `${DURATION_SECONDS} s through the gateway, in ${SLICES} alternating slices each, after a ${WARMUP_SECONDS} s ` +
+  'warm-up of each. autocannon paces by a quota per connection per second (a connection sends its share of a ' +
+  'second’s requests back to back, then waits for the next second), so the load comes from ' +
+  `${STAGGER} one-connection autocannons at ${RATE / STAGGER} requests/s each, started ${1000 / STAGGER} ms apart: ` +
+  'their bursts take turns rather than queue together in front of the single-process MLServer, which needs ' +
+  `about 5 ms a request here, so ${RATE} requests/s keep it about 90% busy. A connection waits for each answer ` +
+  'before its next request, so time the gateway adds lengthens the bursts until they overlap and queue: the ' +
+  'difference includes that queueing, not only the gateway’s own time. Latencies are taken from every ' +
+  'answer, to the microsecond (autocannon’s own histogram keeps whole milliseconds). The gateway runs in the ' +
+  'bench’s Node process, sharing its event loop with the load generator, and everything shares the machine’s ' +
+  `${os.cpus().length} cores. Target: at most ${TARGET_ADDED_P50_MS} ms added at p50, with ` +
+  `no errors and at least ${MIN_RATE_SHARE * 100}% of the requests answered.`;
+
+/** Deploys the model, runs the direct and the gateway load, and returns a p50 and a p99 row. */
+export async function runGatewayBench(): Promise<GatewayBenchRow[]> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-bench-gateway-'));
+  let serving: TestServing | undefined;
+  try {
+    const root = path.join(work, 'store');
+    const store = createBlobStore({ kind: 'file', root, uri: `file://${root}` });
+    const model = await trainChurnModel(store, 'models/churn/versions/1/artifact', path.join(work, 'train'));
+    serving = await startTestServing(store, work);
+    const backend = serving.backend();
+    const variant = await backend.deployVariant(ENDPOINT, {
+      name: 'churn',
+      version: 1,
+      artifactUri: model.artifactUri,
+    });
+    await backend.waitReady(ENDPOINT, variant.name, 120_000);
+    const body = JSON.stringify(toInferenceRequest(model.rows.slice(0, 1), ['predict_proba']));
+    const directUrl = `${variant.upstream}/v2/models/${variant.name}/infer`;
+    const gatewayUrl = `${serving.gateway.url}/v2/models/${ENDPOINT}/infer`;
+
+    await load(directUrl, body, WARMUP_SECONDS);
+    await load(gatewayUrl, body, WARMUP_SECONDS);
+    const slices: { direct: LoadResult[]; gateway: LoadResult[] } = { direct: [], gateway: [] };
+    for (let i = 0; i < SLICES; i++) {
+      // direct first in even slices, the gateway first in odd ones
+      for (const which of i % 2 === 0 ? (['direct', 'gateway'] as const) : (['gateway', 'direct'] as const)) {
+        slices[which].push(await load(which === 'direct' ? directUrl : gatewayUrl, body, DURATION_SECONDS / SLICES));
+      }
+    }
+    const direct = summarize(slices.direct);
+    const gateway = summarize(slices.gateway);
+
+    const prometheus = serving.gateway.context.metrics.prometheus();
+    const added = (q: 'p50' | 'p99') => gateway[q] - direct[q];
+    const errors = direct.errors + gateway.errors;
+    const rateReached = Math.min(direct.ok, gateway.ok) >= MIN_RATE_SHARE * RATE * DURATION_SECONDS;
+    const counts =
+      `${direct.ok} direct and ${gateway.ok} gateway answers in ${DURATION_SECONDS} s each ` +
+      `(${(direct.ok / DURATION_SECONDS).toFixed(0)} and ${(gateway.ok / DURATION_SECONDS).toFixed(0)} req/s), ` +
+      `errors: ${direct.errors} direct, ${gateway.errors} gateway`;
+    const scenario = (q: string) => `${q} latency, one-row churn request, ${RATE} req/s for ${DURATION_SECONDS} s`;
+    const latency = (name: string, ms: number): Measurement => ({ name, ms, units: 1, unitName: 'req', latency: true });
+    return [
+      {
+        scenario: scenario('p50'),
+        ours: latency('through the gateway', gateway.p50),
+        anchor: latency('MLServer directly', direct.p50),
+        target: `≤ ${TARGET_ADDED_P50_MS} ms added, 0 errors`,
+        met: added('p50') <= TARGET_ADDED_P50_MS && errors === 0 && rateReached,
+        detail:
+          `${signed(added('p50'))} ms at p50; ${counts}` +
+          (rateReached ? '' : `; under ${MIN_RATE_SHARE * 100}% of ${RATE} req/s answered: the machine fell behind`),
+      },
+      {
+        scenario: scenario('p99'),
+        ours: latency('through the gateway', gateway.p99),
+        anchor: latency('MLServer directly', direct.p99),
+        target: '',
+        detail:
+          `${signed(added('p99'))} ms at p99; capture at sample rate ${CAPTURE_DEFAULTS.sampleRate}: ` +
+          `${counter(prometheus, 'mlops_gateway_capture_records_total')} records written by the end, ` +
+          `${counter(prometheus, 'mlops_gateway_capture_dropped_total')} dropped`,
+      },
+    ];
+  } finally {
+    try {
+      await serving?.stop();
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  }
+}
+
+interface LoadResult {
+  /** Latency of every 2xx answer, in milliseconds. */
+  latencies: number[];
+  /** Connection errors, timeouts and non-2xx answers. */
+  errors: number;
+}
+
+/** p50 and p99 over the slices' answers, their count and the slices' errors. */
+function summarize(slices: LoadResult[]): { p50: number; p99: number; ok: number; errors: number } {
+  const sorted = slices.flatMap((s) => s.latencies).sort((a, b) => a - b);
+  return {
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+    ok: sorted.length,
+    errors: slices.reduce((sum, s) => sum + s.errors, 0),
+  };
+}
+
+/** POSTs `body` to `url` at `RATE` per second for `seconds` from `STAGGER` staggered autocannons, timing every answer. */
+async function load(url: string, body: string, seconds: number): Promise<LoadResult> {
+  const parts = await Promise.all(
+    Array.from({ length: STAGGER }, async (_, i) => {
+      await sleep((i * 1000) / STAGGER);
+      return cannon(url, body, seconds, RATE / STAGGER);
+    }),
+  );
+  return { latencies: parts.flatMap((p) => p.latencies), errors: parts.reduce((sum, p) => sum + p.errors, 0) };
+}
+
+/** One autocannon with one connection at `rate` per second. */
+function cannon(url: string, body: string, seconds: number, rate: number): Promise<LoadResult> {
+  const latencies: number[] = [];
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        connections: 1,
+        overallRate: rate,
+        duration: seconds,
+      },
+      (err, result) => {
+        if (err) return reject(err instanceof Error ? err : new Error(String(err)));
+        resolve({ latencies, errors: result.errors + result.non2xx });
+      },
+    );
+    instance.on('response', (_client, status, _bytes, ms) => {
+      if (status >= 200 && status < 300) latencies.push(ms);
+    });
+  });
+}
+
+/** Nearest-rank percentile of sorted values (NaN when there are none). */
+function percentile(sorted: number[], q: number): number {
+  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? NaN;
+}
+
+/** The sum of a counter's series in Prometheus text. */
+function counter(text: string, name: string): number {
+  let sum = 0;
+  for (const line of text.split('\n'))
+    if (line.startsWith(`${name}{`)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return sum;
+}
+
+function signed(ms: number): string {
+  return `${ms >= 0 ? '+' : '−'}${Math.abs(ms).toFixed(2)}`;
+}
