@@ -3,8 +3,7 @@
  * MLServer serves every `model-settings.json` below the folder it is started in; the model's name
  * there is the variant's, so the gateway forwards `/v2/models/<variant>/infer` to it.
  */
-import { spawn } from 'node:child_process';
-import fs from 'node:fs/promises';
+import { spawnDetached } from '../training/process-group';
 import { readJson, writeJsonAtomic, type VariantPaths } from './variant-files';
 
 /** MLServer's server settings: loopback only, no parallel workers (one process), no metrics server. */
@@ -41,30 +40,16 @@ export async function writeModelSettings(paths: VariantPaths, variant: string): 
 
 /** Starts `mlserver start <variant dir>` detached in its own process group, output appended to the log; returns its pid. */
 export async function launchMlserver(mlserver: string, paths: VariantPaths): Promise<number> {
-  const log = await fs.open(paths.log, 'a');
-  try {
-    await log.write(`--- ${new Date().toISOString()} ${mlserver} start ${paths.dir}\n`);
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-    // one OpenMP thread: several variants share the host, and requests are small
-    env.OMP_NUM_THREADS ??= '1';
-    const child = spawn(mlserver, ['start', paths.dir], {
-      cwd: paths.dir,
-      env,
-      detached: true,
-      stdio: ['ignore', log.fd, log.fd],
-    });
-    const pid = await new Promise<number>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('spawn', () =>
-        child.pid === undefined ? reject(new Error('spawn gave no pid')) : resolve(child.pid),
-      );
-    });
-    child.unref();
-    return pid;
-  } finally {
-    await log.close();
-  }
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  // one OpenMP thread: several variants share the host, and requests are small
+  env.OMP_NUM_THREADS ??= '1';
+  return spawnDetached(mlserver, ['start', paths.dir], {
+    cwd: paths.dir,
+    env,
+    logFile: paths.log,
+    header: `--- ${new Date().toISOString()} ${mlserver} start ${paths.dir}\n`,
+  });
 }
 
 /** Whether MLServer at `upstream` reports `model` ready (200 on `/v2/models/<model>/ready`). */

@@ -4,9 +4,8 @@
  * exit status lands in `exit-status` even if the worker has died meanwhile. The command is passed
  * to the wrapper as positional arguments (`"$@"`), so no argument is ever re-parsed by the shell.
  */
-import { spawn } from 'node:child_process';
-import fs from 'node:fs/promises';
 import type { JobPaths } from './job-files';
+import { spawnDetached } from './process-group';
 
 /**
  * `$1` is the job folder, the rest is the command. `exec` is not used: the shell must outlive the
@@ -30,23 +29,9 @@ export interface LaunchOptions {
 
 /** Spawns the wrapped command detached; returns the wrapper's pid (also its process group id). */
 export async function launchDetached({ paths, command, cwd, env }: LaunchOptions): Promise<number> {
-  const log = await fs.open(paths.log, 'a');
-  try {
-    const child = spawn('/bin/sh', ['-c', WRAPPER, 'mlops-job', paths.dir, ...command], {
-      cwd,
-      env,
-      detached: true,
-      stdio: ['ignore', log.fd, log.fd],
-    });
-    const pid = await new Promise<number>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('spawn', () =>
-        child.pid === undefined ? reject(new Error('spawn gave no pid')) : resolve(child.pid),
-      );
-    });
-    child.unref();
-    return pid;
-  } finally {
-    await log.close();
-  }
+  return spawnDetached('/bin/sh', ['-c', WRAPPER, 'mlops-job', paths.dir, ...command], {
+    cwd,
+    env,
+    logFile: paths.log,
+  });
 }

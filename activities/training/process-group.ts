@@ -4,6 +4,7 @@
  * /proc/<pid>/stat, in clock ticks since boot) still matches the one recorded at launch. Without
  * /proc (macOS) the check falls back to "a process with that pid exists".
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -84,5 +85,36 @@ function sendSignal(target: number, signal: NodeJS.Signals): boolean {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
     throw error;
+  }
+}
+
+/**
+ * Spawns `file args…` detached, leading its own process group (so it outlives the worker and can be
+ * signalled as a whole), stdout and stderr appended to `logFile` (after `header`, if given); returns its pid.
+ */
+export async function spawnDetached(
+  file: string,
+  args: readonly string[],
+  options: { cwd: string; env: Record<string, string>; logFile: string; header?: string },
+): Promise<number> {
+  const log = await fs.open(options.logFile, 'a');
+  try {
+    if (options.header !== undefined) await log.write(options.header);
+    const child = spawn(file, args, {
+      cwd: options.cwd,
+      env: options.env,
+      detached: true,
+      stdio: ['ignore', log.fd, log.fd],
+    });
+    const pid = await new Promise<number>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('spawn', () =>
+        child.pid === undefined ? reject(new Error('spawn gave no pid')) : resolve(child.pid),
+      );
+    });
+    child.unref();
+    return pid;
+  } finally {
+    await log.close();
   }
 }
