@@ -10,8 +10,11 @@
  * - training/     training backends (local process, Ray) and `runTrainingJob`
  * - reports/      HTML reports with plots (vega-lite rendered to SVG): sweeps
  * - serving/      variants of OIP v2 endpoints (MLServer behind the gateway), traffic, metrics
+ * - rollout/      the endpoint before a rollout, and one analysis window of a candidate
+ * - abtest/       online A/B test outcomes: captured requests joined with feedback labels
  * - storage/      the BlobStore everything above persists through
  */
+import { createAbTestActivities } from './abtest';
 import { createDataActivities } from './data';
 import { createEvaluationActivities } from './evaluation';
 import { createHealthActivities } from './health';
@@ -50,6 +53,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createNotificationActivities(),
     ...createServingActivities(deps),
     ...createRolloutActivities(deps),
+    ...createAbTestActivities(deps),
   };
 }
 

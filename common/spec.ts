@@ -230,7 +230,9 @@ export const rolloutSectionSchema = strictObject({
   }
   if (r.strategy === 'linear' && r.stepSize === undefined)
     ctx.addIssue({ code: 'custom', path: ['stepSize'], message: 'required for strategy linear' });
-  if (isDuration(r.bake) && isDuration(r.analysisInterval) && parseDuration(r.analysisInterval) > parseDuration(r.bake))
+  // a bake of 0 runs no analysis at all
+  const bakeMs = isDuration(r.bake) ? parseDuration(r.bake) : 0;
+  if (bakeMs > 0 && isDuration(r.analysisInterval) && parseDuration(r.analysisInterval) > bakeMs)
     ctx.addIssue({ code: 'custom', path: ['analysisInterval'], message: `must not be longer than bake (${r.bake})` });
 });
 

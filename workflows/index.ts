@@ -5,3 +5,4 @@ export { trainModel } from './train-model';
 export { hyperparameterSweep, sweepTrial } from './hyperparameter-sweep';
 export { retrainPipeline } from './retrain-pipeline';
 export { progressiveRollout } from './progressive-rollout';
+export { abTest } from './ab-test';

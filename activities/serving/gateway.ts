@@ -20,6 +20,8 @@ export interface GatewayEndpoint {
   revision: number;
   variants: GatewayVariant[];
   weights: Record<string, number>;
+  /** Which requests are captured and how they are batched (kept as is when variants change). */
+  capture?: { sampleRate: number; maxBatch: number; flushSeconds: number };
 }
 
 /** Per-variant counters over a window, as the gateway's metrics call returns them. */
@@ -38,7 +40,12 @@ export interface GatewayAdmin {
   /** Throws an error with `status` 409 when `expectedRevision` is stale. */
   putEndpoint(
     name: string,
-    body: { variants: GatewayVariant[]; weights: Record<string, number>; expectedRevision?: number },
+    body: {
+      variants: GatewayVariant[];
+      weights: Record<string, number>;
+      capture?: GatewayEndpoint['capture'];
+      expectedRevision?: number;
+    },
   ): Promise<GatewayEndpoint>;
   setWeights(name: string, weights: Record<string, number>, expectedRevision?: number): Promise<GatewayEndpoint>;
   /** Resolves `false` when there was no such endpoint. */

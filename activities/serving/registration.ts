@@ -22,7 +22,13 @@ export async function registerVariant(gateway: GatewayAdmin, endpoint: string, s
       : [...current.variants, spec];
     const first = current.variants.length === 0;
     const weights = { ...current.weights, [spec.name]: current.weights[spec.name] ?? (first ? 100 : 0) };
-    await gateway.putEndpoint(endpoint, { variants, weights, expectedRevision: current.revision });
+    // the capture settings stay as the operator set them
+    await gateway.putEndpoint(endpoint, {
+      variants,
+      weights,
+      capture: current.capture,
+      expectedRevision: current.revision,
+    });
   });
 }
 
@@ -44,6 +50,11 @@ export async function unregisterVariant(gateway: GatewayAdmin, endpoint: string,
       );
     }
     const weights = Object.fromEntries(Object.entries(current.weights).filter(([name]) => name !== variant));
-    await gateway.putEndpoint(endpoint, { variants: remaining, weights, expectedRevision: current.revision });
+    await gateway.putEndpoint(endpoint, {
+      variants: remaining,
+      weights,
+      capture: current.capture,
+      expectedRevision: current.revision,
+    });
   });
 }

@@ -32,6 +32,8 @@ const WORKFLOW_TYPES: Record<string, string> = {
   train: 'trainModel',
   sweep: 'hyperparameterSweep',
   snapshot: 'datasetSnapshot',
+  rollout: 'progressiveRollout',
+  abtest: 'abTest',
 };
 
 export interface RunRow {

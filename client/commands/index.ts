@@ -1,6 +1,7 @@
 /** Every top-level command, one file each. A command registers itself on the program. */
 import type { Command } from 'commander';
 import type { CommandContext } from '../context';
+import { registerAbTest } from './abtest';
 import { registerData } from './data';
 import { registerDev } from './dev';
 import { registerEndpoints } from './endpoints';
@@ -32,6 +33,7 @@ export const commands: RegisterCommand[] = [
   registerPipeline,
   registerRetrain,
   registerRollout,
+  registerAbTest,
   registerHistory,
   registerEndpoints,
   registerGateway,

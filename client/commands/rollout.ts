@@ -27,6 +27,7 @@ import {
   type RolloutStatus,
 } from '../../workflows/progressive-rollout';
 import { withClient } from '../connect';
+import { runningAbTest } from './abtest';
 import type { CommandContext } from '../context';
 import { table } from '../output';
 import { explainWorkflowFailure } from '../workflow-errors';
@@ -87,6 +88,8 @@ export function registerRollout(program: Command, ctx: () => CommandContext): vo
         );
       const workflowId = `rollout/${rollout.endpoint}`;
       await withClient(config, async (client) => {
+        const abtest = await runningAbTest(client, rollout.endpoint);
+        if (abtest) throw new UserError(`${rollout.endpoint} is busy: the A/B test ${abtest} is running`, 1);
         let handle: WorkflowHandleWithFirstExecutionRunId<typeof progressiveRollout>;
         try {
           handle = await client.workflow.start(progressiveRollout, {

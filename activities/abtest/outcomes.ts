@@ -1,0 +1,147 @@
+/**
+ * The outcome counts of an online A/B test: captured requests (which variant served them, what it
+ * predicted) joined by request id with the feedback labels clients posted later. Both are the
+ * gateway's NDJSON batches under `endpoints/<endpoint>/capture|feedback/<yyyy-mm-dd>/<hh>/…`.
+ *
+ * A trial is a captured request of one of the two arms, sent since the test started, that has a
+ * label. Its success depends on the metric:
+ * - `accuracy`: the prediction (first value of the first output) equals the label;
+ * - `conversion`: the label says the outcome happened (a non-zero number, or true/yes/1/converted).
+ */
+import readline from 'node:readline';
+import type { AbTestMetric } from '../../common/abtest';
+import type { BlobStore } from '../storage/types';
+
+export type { AbTestMetric } from '../../common/abtest';
+
+export interface ArmCounts {
+  /** Captured requests served by this arm since the start. */
+  captured: number;
+  /** Of them, those with a label (the test's trials). */
+  trials: number;
+  successes: number;
+}
+
+export interface AbTestOutcomes {
+  control: ArmCounts;
+  treatment: ArmCounts;
+  /** Labels whose request was not captured (sampled out, another variant, before the start, or not flushed yet). */
+  unmatchedLabels: number;
+  /** NDJSON objects read. */
+  objects: number;
+}
+
+export interface CountAbTestOutcomesInput {
+  endpoint: string;
+  controlVariant: string;
+  treatmentVariant: string;
+  /** ISO time the test started; earlier requests do not count. */
+  since: string;
+  metric: AbTestMetric;
+}
+
+interface Served {
+  arm: 'control' | 'treatment';
+  prediction: unknown;
+}
+
+/** Reads captures and labels since `input.since` and counts each arm's trials and successes. */
+export async function countAbTestOutcomes(store: BlobStore, input: CountAbTestOutcomesInput): Promise<AbTestOutcomes> {
+  const since = new Date(input.since);
+  if (Number.isNaN(since.getTime())) throw new Error(`since: not an ISO time: ${input.since}`);
+  const served = new Map<string, Served>();
+  const labels = new Map<string, unknown>();
+  const control: ArmCounts = { captured: 0, trials: 0, successes: 0 };
+  const treatment: ArmCounts = { captured: 0, trials: 0, successes: 0 };
+  let objects = 0;
+
+  await forEachRecord(store, `endpoints/${input.endpoint}/capture/`, since, (record) => {
+    const arm =
+      record.variant === input.controlVariant
+        ? 'control'
+        : record.variant === input.treatmentVariant
+          ? 'treatment'
+          : undefined;
+    if (!arm || typeof record.requestId !== 'string' || !isAfter(record.time, since)) return;
+    if (typeof record.status === 'number' && record.status >= 400) return; // failed requests have no prediction
+    if (served.has(record.requestId)) return;
+    served.set(record.requestId, { arm, prediction: firstPrediction(record.outputs) });
+    (arm === 'control' ? control : treatment).captured += 1;
+  }).then((n) => (objects += n));
+  await forEachRecord(store, `endpoints/${input.endpoint}/feedback/`, since, (record) => {
+    if (typeof record.requestId === 'string' && 'label' in record) labels.set(record.requestId, record.label);
+  }).then((n) => (objects += n));
+
+  let unmatchedLabels = 0;
+  for (const [requestId, label] of labels) {
+    const request = served.get(requestId);
+    if (!request) {
+      unmatchedLabels += 1;
+      continue;
+    }
+    const arm = request.arm === 'control' ? control : treatment;
+    arm.trials += 1;
+    if (isSuccess(input.metric, request.prediction, label)) arm.successes += 1;
+  }
+  return { control, treatment, unmatchedLabels, objects };
+}
+
+/** Whether one labelled request counts as a success under the metric. */
+export function isSuccess(metric: AbTestMetric, prediction: unknown, label: unknown): boolean {
+  if (metric === 'conversion') {
+    if (typeof label === 'number') return label !== 0;
+    if (typeof label === 'boolean') return label;
+    return typeof label === 'string' && ['1', 'true', 'yes', 'converted'].includes(label.trim().toLowerCase());
+  }
+  if (prediction === undefined || prediction === null) return false;
+  const p = Number(prediction);
+  const l = Number(label);
+  if (typeof label !== 'boolean' && Number.isFinite(p) && Number.isFinite(l) && String(label).trim() !== '')
+    return p === l;
+  return String(prediction) === String(label);
+}
+
+/** The first value of the first OIP v2 output, e.g. the predicted class of a one-row request. */
+function firstPrediction(outputs: unknown): unknown {
+  if (!Array.isArray(outputs) || outputs.length === 0) return undefined;
+  const data = (outputs[0] as { data?: unknown }).data;
+  if (!Array.isArray(data)) return undefined;
+  const first: unknown = data[0];
+  return Array.isArray(first) ? (first as unknown[])[0] : first;
+}
+
+function isAfter(time: unknown, since: Date): boolean {
+  return typeof time === 'string' && new Date(time).getTime() >= since.getTime();
+}
+
+/**
+ * Calls `visit` with every record of the NDJSON batches under `prefix` in the hour folders from
+ * `since` on; returns how many objects were read. Lines that are not JSON objects are skipped.
+ */
+async function forEachRecord(
+  store: BlobStore,
+  prefix: string,
+  since: Date,
+  visit: (record: Record<string, unknown>) => void,
+): Promise<number> {
+  const fromFolder = since.toISOString().slice(0, 13).replace('T', '/'); // yyyy-mm-dd/hh
+  let objects = 0;
+  for await (const info of store.list(prefix)) {
+    const folder = info.key.slice(prefix.length, prefix.length + 13); // yyyy-mm-dd/hh
+    if (folder < fromFolder || !info.key.endsWith('.ndjson')) continue;
+    objects += 1;
+    const lines = readline.createInterface({ input: await store.get(info.key), crlfDelay: Infinity });
+    for await (const line of lines) {
+      if (line.trim() === '') continue;
+      let record: unknown;
+      try {
+        record = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      if (record !== null && typeof record === 'object' && !Array.isArray(record))
+        visit(record as Record<string, unknown>);
+    }
+  }
+  return objects;
+}

@@ -1,0 +1,273 @@
+/**
+ * Online A/B tests from the CLI:
+ *   mlops abtest start --endpoint <e> --control <model>:<version|alias> --treatment <model>:<version|alias>
+ *                      [--split 50] [--metric accuracy|conversion] [--method sequential|fixed-horizon]
+ *                      [--alpha 0.05] [--duration 7d] [--samples-per-arm N] [--analysis-interval 1m]
+ *                      [--promote canary|linear|all-at-once] [--wait]
+ *   mlops abtest status <endpoint|workflowId>
+ *   mlops abtest stop <endpoint|workflowId> --reason "…" [--as actor]
+ * A test is the `abTest` workflow `abtest/<endpoint>/<time>`; one runs at a time per endpoint, and
+ * never alongside a rollout there.
+ */
+import type { Command } from 'commander';
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ModelRegistry } from '../../activities/registry';
+import { createBlobStore } from '../../activities/storage';
+import { abTestSettingsSchema } from '../../common/abtest';
+import { isDuration, parseDuration } from '../../common/duration';
+import { UserError } from '../../common/errors';
+import { rolloutSectionSchema, type RolloutSection } from '../../common/spec';
+import { MlEndpoint } from '../../common/search-attributes';
+import {
+  abTest,
+  abTestStatusQuery,
+  stopAbTestUpdate,
+  type AbTestArm,
+  type AbTestResult,
+  type AbTestStatus,
+} from '../../workflows/ab-test';
+import { withClient } from '../connect';
+import type { CommandContext } from '../context';
+import { table } from '../output';
+import { explainWorkflowFailure } from '../workflow-errors';
+import { uiUrl } from './retrain';
+
+const ENDPOINT_RULE = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+export function registerAbTest(program: Command, ctx: () => CommandContext): void {
+  const abtest = program.command('abtest').description('online A/B tests of two model versions on an endpoint');
+  abtest
+    .command('start')
+    .description('split an endpoint’s traffic between two versions and test which does better on feedback labels')
+    .requiredOption('--endpoint <name>', 'the serving endpoint')
+    .requiredOption('--control <model:version>', 'the control arm, e.g. churn:champion or churn:3')
+    .requiredOption('--treatment <model:version>', 'the treatment arm, e.g. churn:4')
+    .option('--split <percent>', "the treatment's share of traffic", '50')
+    .option('--metric <metric>', 'accuracy (prediction = label) or conversion (label says it happened)', 'accuracy')
+    .option(
+      '--method <method>',
+      'sequential (mSPRT, may stop early) or fixed-horizon (z-test at the end)',
+      'sequential',
+    )
+    .option('--alpha <x>', 'false positive rate', '0.05')
+    .option('--duration <duration>', 'the horizon in time, e.g. 7d')
+    .option('--samples-per-arm <n>', 'the horizon in labelled requests per arm')
+    .option('--analysis-interval <duration>', 'how often outcomes are counted and tested', '1m')
+    .option('--min-trials-per-arm <n>', 'sequential: labelled requests per arm before a look counts', '100')
+    .option('--prior-effect <x>', 'sequential: a typical absolute difference of the rates', '0.05')
+    .option('--promote <strategy>', 'if the treatment wins, roll it out: canary or all-at-once')
+    .option('--promote-bake <duration>', 'how long the promotion bakes at each step', '10m')
+    .option('--termination-wait <duration>', 'after promotion, how long the old variant keeps serving', '30s')
+    .option('--reason <text>', 'why (recorded with the test)')
+    .option('--wait', 'follow the test until it ends')
+    .action(async (opts: Record<string, string | boolean | undefined>) => {
+      const { out } = ctx();
+      const config = ctx().config();
+      const endpoint = String(opts.endpoint);
+      if (!ENDPOINT_RULE.test(endpoint)) throw new UserError(`--endpoint: not an endpoint name: ${endpoint}`, 2);
+      const number = (flag: string, value: unknown) => {
+        if (value === undefined) return undefined;
+        const n = Number(value);
+        if (String(value).trim() === '' || !Number.isFinite(n))
+          throw new UserError(`--${flag}: expected a number, got ${String(value)}`, 2);
+        return n;
+      };
+      const parsed = abTestSettingsSchema.safeParse({
+        split: number('split', opts.split),
+        metric: opts.metric,
+        method: opts.method,
+        alpha: number('alpha', opts.alpha),
+        duration: opts.duration,
+        samplesPerArm: number('samples-per-arm', opts.samplesPerArm),
+        analysisInterval: opts.analysisInterval,
+        minTrialsPerArm: number('min-trials-per-arm', opts.minTrialsPerArm),
+        priorEffect: number('prior-effect', opts.priorEffect),
+      });
+      if (!parsed.success)
+        throw new UserError(
+          parsed.error.issues.map((i) => `--${flagOf(String(i.path[0] ?? ''))}: ${i.message}`).join('\n'),
+          2,
+        );
+      const settings = parsed.data;
+      let promote: RolloutSection | undefined;
+      if (opts.promote !== undefined) {
+        if (opts.promote !== 'canary' && opts.promote !== 'all-at-once')
+          throw new UserError(`--promote: expected canary or all-at-once, got ${String(opts.promote)}`, 2);
+        const bake = String(opts.promoteBake);
+        if (!isDuration(bake)) throw new UserError(`--promote-bake: a duration such as 0s or 10m, got ${bake}`, 2);
+        const rollout = rolloutSectionSchema.safeParse({
+          endpoint,
+          strategy: opts.promote,
+          bake,
+          analysisInterval: parseDuration(bake) > 0 && parseDuration(bake) < 60_000 ? bake : '1m',
+        });
+        if (!rollout.success)
+          throw new UserError(`--promote: ${rollout.error.issues.map((i) => i.message).join('; ')}`, 2);
+        promote = rollout.data;
+      }
+      const terminationWait = String(opts.terminationWait);
+      if (!isDuration(terminationWait))
+        throw new UserError(`--termination-wait: a duration such as 30s or 5m, got ${terminationWait}`, 2);
+      const registry = new ModelRegistry(createBlobStore(config.store));
+      const control = await resolveArm(registry, '--control', String(opts.control));
+      const treatment = await resolveArm(registry, '--treatment', String(opts.treatment));
+      if (control.name === treatment.name && control.version === treatment.version)
+        throw new UserError(`--treatment: the same version as --control (${control.name} v${control.version})`, 2);
+
+      const workflowId = `abtest/${endpoint}/${new Date().toISOString()}`;
+      await withClient(config, async (client) => {
+        const busy = await busyWith(client, endpoint);
+        if (busy) throw new UserError(`${endpoint} is busy: ${busy} is running`, 1);
+        const handle = await client.workflow.start(abTest, {
+          workflowId,
+          taskQueue: config.taskQueue,
+          args: [
+            {
+              endpoint,
+              control,
+              treatment,
+              settings,
+              promote,
+              terminationWait,
+              actor: config.actor,
+              reason: typeof opts.reason === 'string' ? opts.reason : undefined,
+            },
+          ],
+          staticSummary:
+            `A/B ${endpoint}: ${control.name} v${control.version} vs ${treatment.name} v${treatment.version} · ${settings.metric}, ${settings.method}`.slice(
+              0,
+              200,
+            ),
+          staticDetails: `control **${control.name} v${control.version}**, treatment **${treatment.name} v${treatment.version}** (${settings.split}% of traffic), started by ${config.actor}${typeof opts.reason === 'string' ? `: ${opts.reason}` : ''}`,
+        });
+        out.info(`started ${workflowId}\n${uiUrl(config, workflowId)}`);
+        if (!opts.wait) {
+          out.result({ workflowId, runId: handle.firstExecutionRunId }, (r) => r.workflowId);
+          return;
+        }
+        const result = await handle.result().catch((err: unknown) => {
+          throw explainWorkflowFailure(err, workflowId);
+        });
+        out.result({ workflowId, ...result }, renderAbTest);
+      });
+    });
+
+  abtest
+    .command('status')
+    .argument('<test>', 'an endpoint (its latest test) or a workflow id abtest/<endpoint>/<time>')
+    .description('arms, counts, success rates and the latest analysis')
+    .action(async (test: string) => {
+      const config = ctx().config();
+      await withClient(config, async (client) => {
+        const workflowId = await findTest(client, test);
+        const handle = client.workflow.getHandle(workflowId);
+        const description = await handle.describe();
+        const status: AbTestStatus | AbTestResult =
+          description.status.name === 'RUNNING'
+            ? await handle.query(abTestStatusQuery)
+            : await handle.result().catch((err: unknown) => {
+                throw explainWorkflowFailure(err, workflowId);
+              });
+        ctx().out.result({ workflowId, ...status }, renderAbTest);
+      });
+    });
+
+  abtest
+    .command('stop')
+    .argument('<test>', 'an endpoint (its running test) or a workflow id')
+    .description('end the test now: traffic back as before; no winner is read from an unfinished fixed-horizon test')
+    .requiredOption('--reason <text>', 'why (recorded in the history)')
+    .option('--as <actor>', 'who (default: MLOPS_ACTOR, else user@host)')
+    .action(async (test: string, opts: { reason: string; as?: string }) => {
+      const config = ctx().config();
+      await withClient(config, async (client) => {
+        const workflowId = await findTest(client, test);
+        const handle = client.workflow.getHandle<typeof abTest>(workflowId);
+        try {
+          await handle.executeUpdate(stopAbTestUpdate, {
+            args: [{ actor: opts.as ?? config.actor, reason: opts.reason }],
+          });
+        } catch (err) {
+          if (err instanceof WorkflowUpdateFailedError)
+            throw new UserError(`stop refused: ${(err.cause as Error | undefined)?.message ?? err.message}`, 1);
+          throw new UserError(`${workflowId} is not running`, 1);
+        }
+        const result = await handle.result().catch((err: unknown) => {
+          throw explainWorkflowFailure(err, workflowId);
+        });
+        ctx().out.result({ workflowId, ...result }, renderAbTest);
+      });
+    });
+}
+
+/** `<model>:<version|alias>` → the registered version, refused when not fit to serve. */
+async function resolveArm(registry: ModelRegistry, flag: string, ref: string): Promise<AbTestArm> {
+  const match = /^([a-z0-9][a-z0-9._-]{0,62}):([A-Za-z0-9._-]+)$/.exec(ref);
+  if (!match) throw new UserError(`${flag}: expected <model>:<version or alias>, e.g. churn:3, got ${ref}`, 2);
+  const [, model, version] = match as unknown as [string, string, string];
+  const found = await registry
+    .describeVersion(model, /^\d+$/.test(version) ? Number(version) : version)
+    .catch((err: unknown) => {
+      throw new UserError(`${flag}: ${(err as Error).message}`, 1);
+    });
+  if (found.status === 'candidate' || found.status === 'rejected')
+    throw new UserError(`${flag}: ${model} v${found.version.version} is ${found.status}: approve it first`, 1);
+  return { name: model, version: found.version.version, artifactUri: found.version.artifactUri };
+}
+
+/** The running rollout or A/B test on the endpoint, if any. */
+async function busyWith(client: Client, endpoint: string): Promise<string | undefined> {
+  const rollout = await client.workflow
+    .getHandle(`rollout/${endpoint}`)
+    .describe()
+    .catch(() => undefined);
+  if (rollout?.status.name === 'RUNNING') return `rollout/${endpoint}`;
+  return runningAbTest(client, endpoint);
+}
+
+/** The workflow id of the A/B test running on the endpoint, if any. */
+export async function runningAbTest(client: Client, endpoint: string): Promise<string | undefined> {
+  for await (const wf of client.workflow.list({
+    query: `WorkflowType = 'abTest' AND ExecutionStatus = 'Running' AND ${MlEndpoint.name} = '${endpoint}'`,
+  }))
+    return wf.workflowId;
+  return undefined;
+}
+
+/** A workflow id as given, or the newest A/B test of an endpoint. */
+async function findTest(client: Client, test: string): Promise<string> {
+  if (test.startsWith('abtest/')) return test;
+  if (!ENDPOINT_RULE.test(test)) throw new UserError(`not an endpoint or abtest/… workflow id: ${test}`, 2);
+  for await (const wf of client.workflow.list({
+    query: `WorkflowType = 'abTest' AND ${MlEndpoint.name} = '${test}'`,
+  }))
+    return wf.workflowId;
+  throw new UserError(`no A/B test on ${test}`, 1);
+}
+
+function renderAbTest(s: (AbTestStatus | AbTestResult) & { workflowId?: string }): string {
+  const rate = (a: { trials: number; successes: number }) =>
+    a.trials > 0 ? `${((100 * a.successes) / a.trials).toFixed(2)}%` : '—';
+  const result = 'outcome' in s ? s : undefined;
+  const lines = [
+    `${s.workflowId ?? s.endpoint}: ${result ? `${result.outcome}, winner ${result.winner}` : s.phase} · ${s.settings.metric}, ${s.settings.method}, alpha ${s.settings.alpha} · ${s.looks} look${s.looks === 1 ? '' : 's'}`,
+    table(
+      ['ARM', 'VARIANT', 'CAPTURED', 'LABELLED', 'SUCCESS'],
+      [
+        ['control', s.control.variant, String(s.control.captured), String(s.control.trials), rate(s.control)],
+        ['treatment', s.treatment.variant, String(s.treatment.captured), String(s.treatment.trials), rate(s.treatment)],
+      ],
+    ).trimEnd(),
+  ];
+  if (s.decision) lines.push(s.decision.reason);
+  if (s.stoppedBy) lines.push(`stopped by ${s.stoppedBy.actor}: ${s.stoppedBy.reason}`);
+  if (result?.rollout)
+    lines.push(
+      `promotion: ${result.rollout.workflowId} ${result.rollout.outcome}${result.rollout.reason ? ` (${result.rollout.reason})` : ''}`,
+    );
+  return lines.join('\n');
+}
+
+function flagOf(field: string): string {
+  return field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
