@@ -213,6 +213,9 @@ export const rolloutSectionSchema = strictObject({
     .min(0)
     .default(3)
     .describe('Times a step is extended while it has too few requests, before rolling back'),
+  terminationWait: durationSchema
+    .default('30s')
+    .describe('After the switch, how long the old variant keeps serving requests in flight'),
 }).superRefine((r, ctx) => {
   const only = (key: 'steps' | 'stepSize' | 'interval', strategy: string) => {
     if (r[key] !== undefined && r.strategy !== strategy)

@@ -33,7 +33,7 @@ export interface ProgressiveRolloutInput {
   /** Who asked (a person, or `pipeline:<retrain run id>`). */
   actor: string;
   reason?: string;
-  /** How long the old variant keeps running after the switch, for requests in flight. @default '30s' */
+  /** How long the old variant keeps running after the switch, for requests in flight. @default rollout.terminationWait */
   terminationWait?: string;
 }
 
@@ -320,7 +320,7 @@ export async function progressiveRollout(input: ProgressiveRolloutInput): Promis
       ]);
     promotedOk = true;
     if (baselineVariant) {
-      await condition(() => false, input.terminationWait ?? '30s');
+      await condition(() => false, input.terminationWait ?? rollout.terminationWait ?? '30s');
       await serving.undeployVariant.executeWithOptions({ summary: `retire ${baselineVariant.name}` }, [
         { endpoint, variant: baselineVariant.name },
       ]);

@@ -90,6 +90,9 @@ describe('retrain pipeline, end to end on the churn example', function () {
     e.training.codeDir = EXAMPLE;
     e.evaluation.codeDir = EXAMPLE;
     delete e.notifications;
+    // serving is covered by test/e2e/pipeline-rollout.test.ts: these runs end at the registry
+    delete e.rollout;
+    delete e.monitoring;
     writeSpec('churn.yaml');
   });
 
