@@ -10,6 +10,7 @@ import path from 'node:path';
 import * as prettier from 'prettier';
 import { GATEWAY_BENCH_NOTES, runGatewayBench } from './gateway.bench';
 import { rate, type Measurement } from './measure';
+import { ROLLBACK_BENCH_NOTES, runRollbackBench } from './rollback.bench';
 import { runSnapshotBench, SNAPSHOT_BENCH_NOTES } from './snapshot.bench';
 import { runStoreBench, type Comparison } from './store.bench';
 import { runSweepBench, SWEEP_BENCH_NOTES } from './sweep.bench';
@@ -46,6 +47,13 @@ const SECTIONS: SectionSpec[] = [
     source: 'bench/gateway.bench.ts',
     notes: GATEWAY_BENCH_NOTES,
     run: runGatewayBench,
+  },
+  {
+    name: 'rollback',
+    title: 'Rollback reaction',
+    source: 'bench/rollback.bench.ts',
+    notes: ROLLBACK_BENCH_NOTES,
+    run: runRollbackBench,
   },
   {
     name: 'store',
