@@ -13,6 +13,7 @@ import { registerPipeline } from './pipeline';
 import { registerRetrain } from './retrain';
 import { registerRollout } from './rollout';
 import { registerRuns } from './runs';
+import { registerSchedule } from './schedule';
 import { registerSweep } from './sweep';
 import { registerTrain } from './train';
 import { registerWorker } from './worker';
@@ -30,6 +31,7 @@ export const commands: RegisterCommand[] = [
   registerSweep,
   registerRuns,
   registerPipeline,
+  registerSchedule,
   registerRetrain,
   registerRollout,
   registerHistory,
