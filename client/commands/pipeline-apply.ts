@@ -31,7 +31,10 @@ export function registerPipelineApply(pipeline: Command, ctx: () => CommandConte
     )
     .argument('[paths...]', 'spec files or folders of them (default: MLOPS_PIPELINES_DIR, ./pipelines)')
     .option('--dry-run', 'print the plan and change nothing')
-    .option('--prune', 'delete schedules this command made whose pipeline is gone or has no schedule section')
+    .option(
+      '--prune',
+      'delete the schedules this command made (on this MLOPS_TASK_QUEUE) whose pipeline is gone or has no schedule section',
+    )
     .action(async (paths: string[], opts: { dryRun?: boolean; prune?: boolean }) => {
       const { out } = ctx();
       const config = ctx().config();
@@ -46,7 +49,7 @@ export function registerPipelineApply(pipeline: Command, ctx: () => CommandConte
         );
       }
       await withClient(config, async (client) => {
-        const existing = await readExistingSchedules(client, declared.declared);
+        const existing = await readExistingSchedules(client, declared.declared, config.taskQueue);
         const plan = computePlan(declared.declared, existing, opts.prune ?? false);
         const conflicts = plan.filter((e) => e.action === 'conflict');
         const dryRun = opts.dryRun ?? false;

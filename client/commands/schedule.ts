@@ -95,22 +95,26 @@ export function registerSchedule(program: Command, ctx: () => CommandContext): v
         const d = await describeManaged(client, pipeline);
         const overlap = opts.overlap ?? settingsOf(d).overlap;
         const before = new Set(d.info.recentActions.map((a) => a.action.workflow.workflowId));
+        const skippedBefore = d.info.numActionsSkippedOverlap;
         const handle = client.schedule.getHandle(d.scheduleId);
         await handle.trigger(temporalOverlap(overlap));
+        // the run shows up among the recent actions, or the skipped-for-overlap count goes up
         let started: string | undefined;
-        for (const deadline = Date.now() + TRIGGER_WAIT_MS; !started && Date.now() < deadline;) {
-          await new Promise((r) => setTimeout(r, 250));
+        let skipped = false;
+        for (const deadline = Date.now() + TRIGGER_WAIT_MS; !started && !skipped && Date.now() < deadline;) {
+          await new Promise((r) => setTimeout(r, 200));
           const now = await handle.describe();
           started = now.info.recentActions.map((a) => a.action.workflow.workflowId).find((id) => !before.has(id));
+          skipped = now.info.numActionsSkippedOverlap > skippedBefore;
         }
         const running = d.info.runningActions.map((a) => a.workflow.workflowId);
-        ctx().out.result({ pipeline, scheduleId: d.scheduleId, overlap, started: started ?? null, running }, (r) =>
-          r.started
-            ? `${r.scheduleId}: started ${r.started}`
-            : `${r.scheduleId}: no run started within ${TRIGGER_WAIT_MS / 1000}s (overlap ${r.overlap}${
-                r.running.length > 0 ? `; still running: ${r.running.join(', ')}` : ''
-              }); --overlap allow-all starts one regardless`,
-        );
+        const report = { pipeline, scheduleId: d.scheduleId, overlap, started: started ?? null, skipped, running };
+        ctx().out.result(report, (r) => {
+          if (r.started) return `${r.scheduleId}: started ${r.started}`;
+          const why = r.skipped ? `skipped by overlap ${r.overlap}` : `none seen within ${TRIGGER_WAIT_MS / 1000}s`;
+          const busy = r.running.length > 0 ? `; still running: ${r.running.join(', ')}` : '';
+          return `${r.scheduleId}: no run started (${why}${busy}); --overlap allow-all starts one regardless`;
+        });
       });
     });
 

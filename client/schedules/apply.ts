@@ -79,15 +79,18 @@ export function declarePipelines(files: readonly string[], config: LoadedConfig)
 }
 
 /**
- * The schedules the plan must consider: every schedule this tool made (from the schedule list),
- * and whatever exists under the ids the declared pipelines want (described directly, so a
- * schedule created a moment ago counts even before the list shows it).
+ * The schedules the plan must consider: whatever exists under the ids the declared pipelines want
+ * (described directly, so a schedule created a moment ago counts even before the list shows it),
+ * and the other schedules this tool made that start runs on `taskQueue`, so deployments sharing a
+ * namespace on different task queues (MLOPS_TASK_QUEUE) never prune each other's schedules.
  */
 export async function readExistingSchedules(
   client: Client,
   declared: readonly DeclaredPipeline[],
+  taskQueue: string,
 ): Promise<Map<string, ExistingSchedule>> {
-  const ids = new Set(declared.flatMap((d) => (d.desired ? [d.desired.scheduleId] : [])));
+  const wanted = new Set(declared.flatMap((d) => (d.desired ? [d.desired.scheduleId] : [])));
+  const ids = new Set(wanted);
   for await (const summary of client.schedule.list()) {
     if (summary.scheduleId.startsWith(SCHEDULE_ID_PREFIX) && isManaged(summary.memo)) ids.add(summary.scheduleId);
   }
@@ -97,6 +100,7 @@ export async function readExistingSchedules(
       try {
         const description = await client.schedule.getHandle(scheduleId).describe();
         const managed = isManaged(description.memo);
+        if (!wanted.has(scheduleId) && description.action.taskQueue !== taskQueue) return;
         existing.set(scheduleId, {
           scheduleId,
           pipeline: pipelineOfSchedule(scheduleId, description.memo),
