@@ -17,7 +17,7 @@ import { positiveInt } from '../options';
 import { renderScheduleDescription, renderScheduleList } from '../render/schedules';
 import { settingsOf, temporalOverlap, type Overlap } from '../schedules/settings';
 import { describeManaged, iso, managedScheduleIds, viewOf } from '../schedules/view';
-import { parseTimeFlag } from '../schedules/times';
+import { parseTimeRange } from '../schedules/times';
 
 const OVERLAPS = scheduleSectionSchema.shape.overlap.unwrap().options;
 
@@ -131,9 +131,7 @@ export function registerSchedule(program: Command, ctx: () => CommandContext): v
     )
     .option('--max <n>', 'refuse when more than this many runs would start', positiveInt('--max'), 100)
     .action(async (pipeline: string, opts: { from: string; to: string; overlap?: Overlap; max: number }) => {
-      const from = parseTimeFlag('--from', opts.from);
-      const to = parseTimeFlag('--to', opts.to);
-      if (to.getTime() <= from.getTime()) throw new UserError(`--to: must be after --from (${iso(from)})`, 2);
+      const { from, to } = parseTimeRange(opts.from, opts.to);
       const config = ctx().config();
       await withClient(config, async (client) => {
         const d = await describeManaged(client, pipeline);

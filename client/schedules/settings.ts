@@ -25,6 +25,9 @@ export const ACTION_MEMO_KEY = 'mlopsSchedule';
 
 export type Overlap = ScheduleSection['overlap'];
 
+/** Temporal raises a shorter catchup window to this, so the desired one is raised the same way. */
+const MIN_CATCHUP_WINDOW_MS = 10_000;
+
 /** The settings `pipeline apply` compares; durations in canonical form (`1h30m`, `0s`). */
 export interface ScheduleSettings {
   cron: string;
@@ -90,11 +93,12 @@ export function desiredSchedule(loaded: LoadedPipelineSpec, config: LoadedConfig
     force: false,
     trainingTaskQueue: config.trainingTaskQueue,
   };
+  const catchupWindow = Math.max(parseDuration(section.catchupWindow), MIN_CATCHUP_WINDOW_MS);
   const settings: ScheduleSettings = {
     cron: section.cron,
     timezone: section.timezone,
     overlap: section.overlap,
-    catchupWindow: formatDuration(parseDuration(section.catchupWindow)),
+    catchupWindow: formatDuration(catchupWindow),
     pauseOnFailure: section.pauseOnFailure,
     jitter: formatDuration(parseDuration(section.jitter)),
     taskQueue: config.taskQueue,
@@ -131,7 +135,7 @@ export function desiredSchedule(loaded: LoadedPipelineSpec, config: LoadedConfig
     },
     policies: {
       overlap: temporalOverlap(section.overlap),
-      catchupWindow: parseDuration(section.catchupWindow),
+      catchupWindow,
       pauseOnFailure: section.pauseOnFailure,
     },
     memo: { managedBy: MANAGED_BY, pipeline },

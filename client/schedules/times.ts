@@ -36,6 +36,14 @@ export function parseTimeFlag(flag: string, value: string): Date {
   return date;
 }
 
+/** `--from` and `--to` as a half-open range [from, to); `--to` must come after `--from`. */
+export function parseTimeRange(from: string, to: string): { from: Date; to: Date } {
+  const range = { from: parseTimeFlag('--from', from), to: parseTimeFlag('--to', to) };
+  if (range.to.getTime() <= range.from.getTime())
+    throw new UserError(`--to: must be after --from (${range.from.toISOString()})`, 2);
+  return range;
+}
+
 function daysIn(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }

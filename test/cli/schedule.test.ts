@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ScheduleNotFoundError, type Client } from '@temporalio/client';
-import { parseTimeFlag } from '../../client/schedules/times';
+import { settingsOf } from '../../client/schedules/settings';
+import { parseTimeFlag, parseTimeRange } from '../../client/schedules/times';
 import { UserError } from '../../common/errors';
 import { cliEnv, runCli, type CliResult } from '../support/cli';
 import { testStack } from '../support/stack';
@@ -42,6 +43,16 @@ describe('backfill times', () => {
     refused('2026-02-30', /^--to: "2026-02-30" is not a real date/);
     refused('2026-01-01T24:00:00Z', /^--to: .* is not a real date/);
     refused('last tuesday', /^--to: expected an ISO 8601 time/);
+  });
+
+  it('takes --from up to --to, which must come after it', () => {
+    const range = parseTimeRange('2026-01-01', '2026-01-01T03:00:00Z');
+    assert.equal(range.to.getTime() - range.from.getTime(), 3 * 3_600_000);
+    assert.throws(
+      () => parseTimeRange('2026-01-02', '2026-01-01'),
+      (err: unknown) =>
+        err instanceof UserError && err.exitCode === 2 && /^--to: must be after --from/.test(err.message),
+    );
   });
 });
 
@@ -208,13 +219,10 @@ describe('mlops pipeline apply and mlops schedule', function () {
     assert.deepEqual(seen.sort(), expected);
   });
 
-  it('refuses bad backfill times and unknown pipelines', async () => {
+  it('refuses a bad backfill time and an unknown pipeline', async () => {
     const badFrom = await mlops('schedule', 'backfill', hourly, '--from', 'yesterday', '--to', '2026-01-02');
     assert.equal(badFrom.code, 2);
     assert.match(badFrom.stderr, /--from: expected an ISO 8601 time .*got "yesterday"/);
-    const backwards = await mlops('schedule', 'backfill', hourly, '--from', '2026-01-02', '--to', '2026-01-01');
-    assert.equal(backwards.code, 2);
-    assert.match(backwards.stderr, /--to: must be after --from/);
     const unknown = await mlops('schedule', 'pause', `nope-${id}`);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, new RegExp(`no schedule for pipeline nope-${id}.*scheduled pipelines: .*${nightly}`));
@@ -234,10 +242,48 @@ describe('mlops pipeline apply and mlops schedule', function () {
     );
     assert.match(result.stderr, /1 of 4 pipeline specs are invalid; nothing was changed/);
     assert.equal(result.stdout, '');
-    const described = await mlops('--json', 'schedule', 'describe', nightly);
-    assert.equal(JSON.parse(described.stdout).cron, '0 4 * * *');
+    assert.equal(settingsOf(await describeSchedule(nightly)).cron, '0 4 * * *');
     fs.rmSync(path.join(dir, 'broken.yaml'));
     write('nightly.yaml', spec(nightly, "  cron: '0 4 * * *'\n"));
+  });
+
+  it('leaves alone a retrain/ schedule it did not create, and changes nothing', async () => {
+    const foreign = `foreign-${id}`;
+    await client.schedule.create({
+      scheduleId: `retrain/${foreign}`,
+      spec: { cronExpressions: ['0 1 * * *'] },
+      action: { type: 'startWorkflow', workflowType: 'retrainPipeline', taskQueue: 'elsewhere', args: [] },
+      state: { paused: true },
+    });
+    try {
+      write('foreign.yaml', spec(foreign, "  cron: '0 2 * * *'\n  catchupWindow: 1s\n"));
+      write('nightly.yaml', spec(nightly, "  cron: '0 5 * * *'\n"));
+      const result = await mlops('pipeline', 'apply', dir);
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(
+        result.stdout,
+        new RegExp(
+          `^! conflict +retrain/${foreign} +schedule retrain/${foreign} exists but was not created by mlops`,
+          'm',
+        ),
+      );
+      assert.match(result.stderr, /1 schedule in the way; nothing was changed/);
+      assert.deepEqual((await describeSchedule(foreign)).action.args, []);
+      assert.equal(settingsOf(await describeSchedule(nightly)).cron, '0 4 * * *');
+    } finally {
+      await client.schedule.getHandle(`retrain/${foreign}`).delete();
+      write('nightly.yaml', spec(nightly, "  cron: '0 4 * * *'\n"));
+    }
+    // once it is gone the spec's schedule is created; a catchup window under Temporal's 10 s minimum stays stable
+    const created = await mlops('pipeline', 'apply', dir);
+    assert.match(
+      created.stdout,
+      new RegExp(`^\\+ create +retrain/${foreign} +cron '0 2 \\* \\* \\*' UTC, overlap skip, catchup 10s$`, 'm'),
+    );
+    const again = await mlops('pipeline', 'apply', dir);
+    assert.match(again.stdout, new RegExp(`^= unchanged retrain/${foreign}$`, 'm'));
+    fs.rmSync(path.join(dir, 'foreign.yaml'));
+    await client.schedule.getHandle(`retrain/${foreign}`).delete();
   });
 
   it('keeps a schedule whose pipeline is gone, and deletes it with --prune', async () => {
