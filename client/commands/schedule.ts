@@ -21,6 +21,16 @@ import { parseTimeRange } from '../schedules/times';
 
 const OVERLAPS = scheduleSectionSchema.shape.overlap.unwrap().options;
 
+/** What a backfill's overlap policy means for its runs, when they outlast the gap between them. */
+const OVERLAP_HINT: Record<Overlap, string> = {
+  skip: ' (a time is skipped while an earlier run still runs)',
+  'buffer-one': ' (while a run runs, one more waits and later times are skipped)',
+  'buffer-all': ' (one after another)',
+  'cancel-other': ' (each cancels the run before it)',
+  'terminate-other': ' (each terminates the run before it)',
+  'allow-all': '',
+};
+
 /** How long `trigger` waits to see the run it started. */
 const TRIGGER_WAIT_MS = 5000;
 
@@ -170,7 +180,7 @@ export function registerSchedule(program: Command, ctx: () => CommandContext): v
             [
               `${r.scheduleId}: backfill ${r.from} → ${r.to} (overlap ${r.overlap}): ${r.expectedRuns} run${
                 r.expectedRuns === 1 ? '' : 's'
-              } expected${r.overlap === 'allow-all' || r.expectedRuns < 2 ? '' : ' (fewer if one is still running when the next is due)'}`,
+              } expected${r.expectedRuns < 2 ? '' : OVERLAP_HINT[r.overlap]}`,
               ...r.workflowIds.map((id) => `  ${id}`),
             ].join('\n'),
         );
