@@ -14,6 +14,7 @@ import { registerPipeline } from './pipeline';
 import { registerRetrain } from './retrain';
 import { registerRollout } from './rollout';
 import { registerRuns } from './runs';
+import { registerSchedule } from './schedule';
 import { registerSweep } from './sweep';
 import { registerTrain } from './train';
 import { registerWorker } from './worker';
@@ -31,6 +32,7 @@ export const commands: RegisterCommand[] = [
   registerSweep,
   registerRuns,
   registerPipeline,
+  registerSchedule,
   registerRetrain,
   registerRollout,
   registerAbTest,

@@ -1,10 +1,15 @@
-/** `mlops pipeline validate <file...>`: checks pipeline spec files without running anything. */
+/**
+ * `mlops pipeline validate <file...>`: checks pipeline spec files without running anything.
+ * `mlops pipeline apply [file|dir...] [--dry-run] [--prune]`: makes the cluster's retrain schedules
+ * match the specs' `schedule` sections; prints the plan, then applies it.
+ */
 import type { Command } from 'commander';
 import { UserError } from '../../common/errors';
 import { configuredGates } from '../../common/gates';
 import type { PipelineSpec } from '../../common/spec';
 import type { CommandContext } from '../context';
 import { checkPipelineSpec, formatSpecIssues, type SpecIssue } from '../pipeline-spec';
+import { registerPipelineApply } from './pipeline-apply';
 
 /** What `validate` reports about a valid spec. */
 export interface PipelineSpecSummary {
@@ -61,6 +66,8 @@ export function registerPipeline(program: Command, ctx: () => CommandContext): v
         );
       }
     });
+
+  registerPipelineApply(pipeline, ctx);
 }
 
 function summarize(spec: PipelineSpec): PipelineSpecSummary {
