@@ -264,6 +264,12 @@ export const monitoringSectionSchema = strictObject({
   sampleSize: z.number().int().min(1).default(5000).describe('Captured requests per window, at most'),
   minSamples: z.number().int().min(1).default(200).describe('A window with fewer requests is not judged'),
   consecutiveWindows: z.number().int().min(1).default(2).describe('Drifting windows in a row before alerting'),
+  driftShare: fraction
+    .default(0.3)
+    .describe('A window drifts when at least this share of the features drift, or the predictions do (0..1)'),
+  maxAccuracyDrop: fraction
+    .optional()
+    .describe('Where labels arrived: a window also drifts when live accuracy is this far below the evaluation’s'),
   thresholds: strictObject({
     psi: z.number().min(0).default(0.2).describe('Population stability index above this drifts'),
     ks_pvalue: pValue.default(0.01).describe('Kolmogorov-Smirnov p-value below this drifts (numeric features)'),
@@ -292,6 +298,7 @@ export const NOTIFICATION_EVENTS = [
   'unchanged',
   'rejected',
   'failed',
+  'drift-detected',
 ] as const;
 
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];

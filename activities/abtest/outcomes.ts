@@ -8,8 +8,8 @@
  * - `accuracy`: the prediction (first value of the first output) equals the label;
  * - `conversion`: the label says the outcome happened (a non-zero number, or true/yes/1/converted).
  */
-import readline from 'node:readline';
 import type { AbTestMetric } from '../../common/abtest';
+import { firstPrediction, forEachCaptured } from '../serving/captures';
 import type { BlobStore } from '../storage/types';
 
 export type { AbTestMetric } from '../../common/abtest';
@@ -55,7 +55,7 @@ export async function countAbTestOutcomes(store: BlobStore, input: CountAbTestOu
   const treatment: ArmCounts = { captured: 0, trials: 0, successes: 0 };
   let objects = 0;
 
-  await forEachRecord(store, `endpoints/${input.endpoint}/capture/`, since, (record) => {
+  await forEachCaptured(store, input.endpoint, 'capture', since, (record) => {
     const arm =
       record.variant === input.controlVariant
         ? 'control'
@@ -68,7 +68,7 @@ export async function countAbTestOutcomes(store: BlobStore, input: CountAbTestOu
     served.set(record.requestId, { arm, prediction: firstPrediction(record.outputs) });
     (arm === 'control' ? control : treatment).captured += 1;
   }).then((n) => (objects += n));
-  await forEachRecord(store, `endpoints/${input.endpoint}/feedback/`, since, (record) => {
+  await forEachCaptured(store, input.endpoint, 'feedback', since, (record) => {
     if (typeof record.requestId === 'string' && 'label' in record) labels.set(record.requestId, record.label);
   }).then((n) => (objects += n));
 
@@ -101,47 +101,6 @@ export function isSuccess(metric: AbTestMetric, prediction: unknown, label: unkn
   return String(prediction) === String(label);
 }
 
-/** The first value of the first OIP v2 output, e.g. the predicted class of a one-row request. */
-function firstPrediction(outputs: unknown): unknown {
-  if (!Array.isArray(outputs) || outputs.length === 0) return undefined;
-  const data = (outputs[0] as { data?: unknown }).data;
-  if (!Array.isArray(data)) return undefined;
-  const first: unknown = data[0];
-  return Array.isArray(first) ? (first as unknown[])[0] : first;
-}
-
 function isAfter(time: unknown, since: Date): boolean {
   return typeof time === 'string' && new Date(time).getTime() >= since.getTime();
-}
-
-/**
- * Calls `visit` with every record of the NDJSON batches under `prefix` in the hour folders from
- * `since` on; returns how many objects were read. Lines that are not JSON objects are skipped.
- */
-async function forEachRecord(
-  store: BlobStore,
-  prefix: string,
-  since: Date,
-  visit: (record: Record<string, unknown>) => void,
-): Promise<number> {
-  const fromFolder = since.toISOString().slice(0, 13).replace('T', '/'); // yyyy-mm-dd/hh
-  let objects = 0;
-  for await (const info of store.list(prefix)) {
-    const folder = info.key.slice(prefix.length, prefix.length + 13); // yyyy-mm-dd/hh
-    if (folder < fromFolder || !info.key.endsWith('.ndjson')) continue;
-    objects += 1;
-    const lines = readline.createInterface({ input: await store.get(info.key), crlfDelay: Infinity });
-    for await (const line of lines) {
-      if (line.trim() === '') continue;
-      let record: unknown;
-      try {
-        record = JSON.parse(line);
-      } catch {
-        continue;
-      }
-      if (record !== null && typeof record === 'object' && !Array.isArray(record))
-        visit(record as Record<string, unknown>);
-    }
-  }
-  return objects;
 }
