@@ -45,24 +45,73 @@ export function ksTwoSampleSorted(a: Float64Array, b: Float64Array): KsResult {
   return { statistic: d, pvalue: clip(kolmogorovSurvival(d, en)), method: 'asymptotic' };
 }
 
-/** D of two sorted samples: the largest gap between their empirical CDFs over every value of either. */
+/**
+ * D of two sorted samples: the largest gap between their empirical CDFs over every value of either.
+ * Walks the shorter sample and gallops through the longer: between two values of the shorter one
+ * the gap moves monotonically, so only the ends of each run need evaluating (the same (i, j) pairs,
+ * hence the same floating-point gaps, as evaluating at every value).
+ */
 export function ksStatisticSorted(a: Float64Array, b: Float64Array): number {
+  if (a.length < b.length) return ksStatisticSorted(b, a);
   const n1 = a.length;
   const n2 = b.length;
+  if (n1 === 0 || n2 === 0) return 0;
   let i = 0;
   let j = 0;
   let max = 0;
   let min = 0;
-  while (i < n1 && j < n2) {
-    const x = a[i]! <= b[j]! ? a[i]! : b[j]!;
-    while (i < n1 && a[i]! <= x) i++;
-    while (j < n2 && b[j]! <= x) j++;
-    const diff = i / n1 - j / n2;
+  while (j < n2) {
+    const x = b[j]!;
+    // the run of a-values below x ends at (lt, j)
+    const lt = gallopBelow(a, x, i);
+    if (lt > i) {
+      const diff = lt / n1 - j / n2;
+      if (diff > max) max = diff;
+      else if (diff < min) min = diff;
+    }
+    const le = gallopAtMost(a, x, lt);
+    let jj = j + 1;
+    while (jj < n2 && b[jj]! <= x) jj++;
+    const diff = le / n1 - jj / n2;
     if (diff > max) max = diff;
     else if (diff < min) min = diff;
+    i = le;
+    j = jj;
   }
-  // once one sample is used up the gap only shrinks towards 0
+  // after the shorter sample's last value the gap only shrinks towards 0
   return Math.min(1, Math.max(max, -min));
+}
+
+/** First index ≥ `from` whose value is not below x, by exponential then binary search. */
+function gallopBelow(a: Float64Array, x: number, from: number): number {
+  const n = a.length;
+  if (from >= n || !(a[from]! < x)) return from;
+  let step = 1;
+  while (from + step < n && a[from + step]! < x) step *= 2;
+  let lo = from + (step >> 1) + 1;
+  let hi = Math.min(from + step, n);
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index ≥ `from` whose value is above x, by exponential then binary search. */
+function gallopAtMost(a: Float64Array, x: number, from: number): number {
+  const n = a.length;
+  if (from >= n || !(a[from]! <= x)) return from;
+  let step = 1;
+  while (from + step < n && a[from + step]! <= x) step *= 2;
+  let lo = from + (step >> 1) + 1;
+  let hi = Math.min(from + step, n);
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function exactPValue(n1: number, n2: number, d: number): { statistic: number; pvalue: number } | undefined {
