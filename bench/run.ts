@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as prettier from 'prettier';
+import { DRIFT_BENCH_NOTES, runDriftBench } from './drift.bench';
 import { GATEWAY_BENCH_NOTES, runGatewayBench } from './gateway.bench';
 import { rate, type Measurement } from './measure';
 import { ROLLBACK_BENCH_NOTES, runRollbackBench } from './rollback.bench';
@@ -56,6 +57,13 @@ const SECTIONS: SectionSpec[] = [
     run: runRollbackBench,
   },
   {
+    name: 'drift',
+    title: 'Drift statistics',
+    source: 'bench/drift.bench.ts',
+    notes: DRIFT_BENCH_NOTES,
+    run: runDriftBench,
+  },
+  {
     name: 'store',
     title: 'Object store',
     source: 'bench/store.bench.ts',
@@ -100,7 +108,7 @@ function render(sections: Section[]): string {
     'repetitions after a warm-up. Reproduce with:',
     '',
     '```sh',
-    'npm run setup && npm run bench   # bench also installs its anchors (bench/requirements.txt: dvc)',
+    'npm run setup && npm run bench   # bench also installs its anchors (bench/requirements.txt: dvc, evidently)',
     '```',
     '',
     `Last run: ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} × ${cpu}, ` +

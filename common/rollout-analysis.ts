@@ -1,8 +1,8 @@
 /**
  * Canary analysis, the pure part: given one analysis window's metrics of the candidate variant
  * (and of the baseline it replaces), a verdict — `pass`, `fail` or `inconclusive` (too few
- * requests) — with every check and its numbers. Also the population stability index (PSI) used
- * for the prediction-distribution check.
+ * requests) — with every check and its numbers. The prediction PSI it judges is computed by the
+ * rollout activity (activities/monitoring/psi.ts).
  */
 
 export interface VariantWindow {
@@ -108,47 +108,6 @@ function limit(check: string, actual: number, max: number, message: (a: number, 
   // a window with no data (NaN) never passes a limit
   const passed = Number.isFinite(actual) && actual <= max + 1e-12;
   return { check, passed, message: message(actual, max), actual, limit: max };
-}
-
-/**
- * Population stability index of `actual` against `expected`: bins at the quantiles of `expected`
- * (at most `bins`; ties merge bins), each bin's share floored at `epsilon` so empty bins stay finite:
- * Σ (a − e) · ln(a / e). Undefined when either sample is empty.
- */
-export function populationStabilityIndex(
-  expected: readonly number[],
-  actual: readonly number[],
-  bins = 10,
-  epsilon = 1e-4,
-): number | undefined {
-  const e = expected.filter(Number.isFinite).sort((x, y) => x - y);
-  const a = actual.filter(Number.isFinite);
-  if (e.length === 0 || a.length === 0) return undefined;
-  const edges: number[] = [];
-  for (let i = 1; i < bins; i++) {
-    const q = e[Math.min(e.length - 1, Math.floor((i * e.length) / bins))]!;
-    if (edges.length === 0 || q > edges.at(-1)!) edges.push(q);
-  }
-  const share = (values: readonly number[]) => {
-    const counts = new Array<number>(edges.length + 1).fill(0);
-    for (const v of values) {
-      let lo = 0;
-      let hi = edges.length;
-      // first edge greater than v: bins are [edge_{i-1}, edge_i)
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (v < edges[mid]!) hi = mid;
-        else lo = mid + 1;
-      }
-      counts[lo]! += 1;
-    }
-    return counts.map((c) => Math.max(c / values.length, epsilon));
-  };
-  const pe = share(e);
-  const pa = share(a);
-  let psi = 0;
-  for (let i = 0; i < pe.length; i++) psi += (pa[i]! - pe[i]!) * Math.log(pa[i]! / pe[i]!);
-  return psi;
 }
 
 function pct(x: number): string {

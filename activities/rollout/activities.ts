@@ -5,13 +5,9 @@
  * the predictions never enter the workflow's history: only the verdict and its numbers do.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import {
-  analyzeWindow,
-  populationStabilityIndex,
-  type AnalysisThresholds,
-  type AnalysisVerdict,
-} from '../../common/rollout-analysis';
+import { analyzeWindow, type AnalysisThresholds, type AnalysisVerdict } from '../../common/rollout-analysis';
 import { asActivity } from '../failures';
+import { populationStabilityIndex } from '../monitoring/psi';
 import type { EndpointDescription, ServingBackend } from '../serving/types';
 
 export interface AnalyzeRolloutInput {
