@@ -12,12 +12,14 @@
  * - serving/      variants of OIP v2 endpoints (MLServer behind the gateway), traffic, metrics
  * - rollout/      the endpoint before a rollout, and one analysis window of a candidate
  * - abtest/       online A/B test outcomes: captured requests joined with feedback labels
+ * - monitoring/   drift statistics, drift windows of an endpoint against its champion's data, reports
  * - storage/      the BlobStore everything above persists through
  */
 import { createAbTestActivities } from './abtest';
 import { createDataActivities } from './data';
 import { createEvaluationActivities } from './evaluation';
 import { createHealthActivities } from './health';
+import { createMonitoringActivities } from './monitoring/activities';
 import { createNotificationActivities } from './notifications';
 import { createRegistryActivities } from './registry';
 import { createReportActivities } from './reports';
@@ -54,6 +56,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createServingActivities(deps),
     ...createRolloutActivities(deps),
     ...createAbTestActivities(deps),
+    ...createMonitoringActivities(deps),
   };
 }
 

@@ -6,3 +6,4 @@ export { hyperparameterSweep, sweepTrial } from './hyperparameter-sweep';
 export { retrainPipeline } from './retrain-pipeline';
 export { progressiveRollout } from './progressive-rollout';
 export { abTest } from './ab-test';
+export { modelMonitor } from './model-monitor';

@@ -24,6 +24,7 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -213,6 +214,33 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Retr
       },
     },
   );
+
+  /** Starts `monitor/<endpoint>` (it outlives this run) unless it runs already; returns its id. */
+  const startMonitor = async (endpoint: string): Promise<string> => {
+    const monitorId = `monitor/${endpoint}`;
+    try {
+      await startChild('modelMonitor', {
+        workflowId: monitorId,
+        args: [
+          {
+            endpoint,
+            spec,
+            specFile: input.specFile,
+            trainingTaskQueue: input.trainingTaskQueue,
+            actor: `pipeline:${run}`,
+          },
+        ],
+        parentClosePolicy: 'ABANDON',
+        staticSummary: `monitor ${endpoint} · drift of ${spec.name} every ${spec.monitoring?.interval ?? '—'}`,
+      });
+      return monitorId;
+    } catch (err) {
+      // (WorkflowExecutionAlreadyStartedError, from @temporalio/common)
+      if (err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError')
+        return `${monitorId} (already running)`;
+      throw err;
+    }
+  };
 
   const notify = async (event: NotificationEvent, title: string, text: string, fields: Record<string, string> = {}) => {
     const n = spec.notifications;
@@ -615,6 +643,7 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Retr
         rolledBack ? 'failed' : 'done',
         rolledBack ? `rolled back: ${rolledBack}` : `v${registered.version} serves all of ${spec.rollout.endpoint}`,
       );
+      if (!rolledBack && spec.monitoring) status.links.monitor = await startMonitor(spec.rollout.endpoint);
     }
     stage(decided.decision === 'approved' && !rolledBack ? 'done' : 'rejected');
     await light.finishRun.executeWithOptions({ summary: 'record run result' }, [

@@ -34,6 +34,7 @@ const WORKFLOW_TYPES: Record<string, string> = {
   snapshot: 'datasetSnapshot',
   rollout: 'progressiveRollout',
   abtest: 'abTest',
+  monitor: 'modelMonitor',
 };
 
 export interface RunRow {

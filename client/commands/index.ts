@@ -10,6 +10,7 @@ import { registerGateway } from './gateway';
 import { registerHealth } from './health';
 import { registerHistory } from './history';
 import { registerModels } from './models';
+import { registerMonitor } from './monitor';
 import { registerPipeline } from './pipeline';
 import { registerRetrain } from './retrain';
 import { registerRollout } from './rollout';
@@ -36,6 +37,7 @@ export const commands: RegisterCommand[] = [
   registerRetrain,
   registerRollout,
   registerAbTest,
+  registerMonitor,
   registerHistory,
   registerEndpoints,
   registerGateway,

@@ -1,0 +1,153 @@
+/**
+ * Drift monitors from the CLI:
+ *   mlops monitor start <endpoint> (--pipeline <name> | --spec <file>)
+ *   mlops monitor status <endpoint>
+ *   mlops monitor pause|resume <endpoint> --reason "…" [--as actor]
+ *   mlops monitor stop <endpoint>
+ * A monitor is the `modelMonitor` workflow `monitor/<endpoint>`; a retrain whose spec has a
+ * `monitoring` section starts it after a successful rollout.
+ */
+import type { Command } from 'commander';
+import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { UserError } from '../../common/errors';
+import {
+  modelMonitor,
+  monitorStatusQuery,
+  pauseMonitorUpdate,
+  resumeMonitorUpdate,
+  type MonitorStatus,
+} from '../../workflows/model-monitor';
+import { withClient } from '../connect';
+import type { CommandContext } from '../context';
+import { table } from '../output';
+import { checkPipelineFiles, findPipelineSpec, formatSpecIssues, loadPipelineSpec } from '../pipeline-spec';
+import { uiUrl } from './retrain';
+
+export function registerMonitor(program: Command, ctx: () => CommandContext): void {
+  const monitor = program.command('monitor').description('drift monitors of serving endpoints');
+  monitor
+    .command('start')
+    .argument('<endpoint>')
+    .description("watch an endpoint for drift against its champion's training data; retrain on drift")
+    .option('--pipeline <name>', 'the pipeline serving the endpoint (its spec is found in MLOPS_PIPELINES_DIR)')
+    .option('--spec <file>', 'the pipeline spec file')
+    .action(async (endpoint: string, opts: { pipeline?: string; spec?: string }) => {
+      const { out } = ctx();
+      const config = ctx().config();
+      if (!opts.pipeline && !opts.spec) throw new UserError('give --pipeline <name> or --spec <file>', 2);
+      const loaded = opts.spec ? loadPipelineSpec(opts.spec) : findPipelineSpec(opts.pipeline!, config.pipelinesDir);
+      const { spec } = loaded;
+      if (!spec.monitoring) throw new UserError(`${loaded.file}: monitoring: required to monitor (the policy)`, 2);
+      if (spec.rollout?.endpoint !== endpoint)
+        throw new UserError(
+          `${loaded.file}: rollout.endpoint is ${spec.rollout?.endpoint ?? 'not set'}, not ${endpoint}`,
+          2,
+        );
+      const issues = checkPipelineFiles(loaded);
+      if (issues.length > 0) throw new UserError(formatSpecIssues(loaded.file, issues), 2);
+      const workflowId = `monitor/${endpoint}`;
+      await withClient(config, async (client) => {
+        try {
+          await client.workflow.start(modelMonitor, {
+            workflowId,
+            taskQueue: config.taskQueue,
+            args: [
+              {
+                endpoint,
+                spec,
+                specFile: loaded.file,
+                trainingTaskQueue: config.trainingTaskQueue,
+                actor: config.actor,
+              },
+            ],
+            staticSummary: `monitor ${endpoint} · drift of ${spec.name} every ${spec.monitoring?.interval ?? ''}`,
+            staticDetails: `pipeline **${spec.name}**, spec \`${loaded.file}\`, started by ${config.actor}`,
+          });
+        } catch (err) {
+          if (err instanceof WorkflowExecutionAlreadyStartedError)
+            throw new UserError(`${endpoint} is already monitored: ${workflowId} is running`, 1);
+          throw err;
+        }
+        out.info(`started ${workflowId}\n${uiUrl(config, workflowId)}`);
+        out.result({ workflowId, endpoint, pipeline: spec.name }, (r) => r.workflowId);
+      });
+    });
+
+  monitor
+    .command('status')
+    .argument('<endpoint>')
+    .description('baseline, recent windows with their drift, retrains started, the latest report')
+    .action(async (endpoint: string) => {
+      const config = ctx().config();
+      await withClient(config, async (client) => {
+        const status = await client.workflow
+          .getHandle(`monitor/${endpoint}`)
+          .query(monitorStatusQuery)
+          .catch(() => {
+            throw new UserError(`no monitor on ${endpoint} (start one with mlops monitor start ${endpoint})`, 1);
+          });
+        ctx().out.result(status, renderStatus);
+      });
+    });
+
+  for (const [name, update, what] of [
+    ['pause', pauseMonitorUpdate, 'stop judging windows until resumed'],
+    ['resume', resumeMonitorUpdate, 'judge windows again'],
+  ] as const) {
+    monitor
+      .command(name)
+      .argument('<endpoint>')
+      .description(what)
+      .requiredOption('--reason <text>', 'why (recorded in the history)')
+      .option('--as <actor>', 'who (default: MLOPS_ACTOR, else user@host)')
+      .action(async (endpoint: string, opts: { reason: string; as?: string }) => {
+        const config = ctx().config();
+        await withClient(config, async (client) => {
+          try {
+            const status = await client.workflow
+              .getHandle(`monitor/${endpoint}`)
+              .executeUpdate(update, { args: [{ actor: opts.as ?? config.actor, reason: opts.reason }] });
+            ctx().out.result(status, (s) => `${name}: monitor/${s.endpoint} ${s.phase}`);
+          } catch (err) {
+            if (err instanceof WorkflowUpdateFailedError)
+              throw new UserError(`${name} refused: ${(err.cause as Error | undefined)?.message ?? err.message}`, 1);
+            throw new UserError(`no running monitor on ${endpoint}`, 1);
+          }
+        });
+      });
+  }
+
+  monitor
+    .command('stop')
+    .argument('<endpoint>')
+    .description('stop monitoring (a retrain it started carries on)')
+    .action(async (endpoint: string) => {
+      const config = ctx().config();
+      const workflowId = `monitor/${endpoint}`;
+      await withClient(config, async (client) => {
+        const handle = client.workflow.getHandle(workflowId);
+        const description = await handle.describe().catch(() => undefined);
+        if (description?.status.name !== 'RUNNING') throw new UserError(`no running monitor on ${endpoint}`, 1);
+        await handle.cancel();
+        ctx().out.result({ workflowId, stopped: true }, () => `stopped ${workflowId}`);
+      });
+    });
+}
+
+function renderStatus(s: MonitorStatus): string {
+  const lines = [
+    `monitor/${s.endpoint} (pipeline ${s.pipeline}): ${s.phase}, every ${s.interval}, ${s.windowCount} windows`,
+    `baseline: ${s.baseline ? `${s.baseline.model} v${s.baseline.version}, ${s.baseline.dataset} snapshot ${s.baseline.snapshot.slice(0, 12)}` : 'none (no champion yet)'}`,
+    `drifting windows in a row: ${s.consecutive}/${s.consecutiveWindows}`,
+    `retrains started: ${s.retrains.length === 0 ? 'none' : s.retrains.join(', ')}`,
+  ];
+  if (s.windows.length > 0)
+    lines.push(
+      table(
+        ['WINDOW END', 'ROWS', 'VERDICT', 'ACTION'],
+        s.windows.slice(-10).map((w) => [w.to, String(w.samples), w.summary, w.action ?? '']),
+      ).trimEnd(),
+    );
+  if (s.latestReport) lines.push(`latest report: ${s.latestReport}`);
+  return lines.join('\n');
+}

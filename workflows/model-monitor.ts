@@ -1,0 +1,368 @@
+/**
+ * `modelMonitor` (workflow id `monitor/<endpoint>`): watches a serving endpoint for drift and closes
+ * the loop. Every `interval` it judges the requests captured since the last window against the
+ * training data of the model's current champion (the baseline follows each new champion): feature
+ * drift, prediction drift and, where labels arrived, live accuracy (an activity; only the scores
+ * enter the history), and writes a drift report. After `consecutiveWindows` drifting windows it
+ * notifies and starts the pipeline's retrain (trigger `drift`, a child that outlives the monitor) —
+ * never while a retrain of the pipeline runs, and not within `cooldown` of the last one it started.
+ * Updates `pause`/`resume`; query `monitorStatus`; continues as new when the history grows.
+ */
+import {
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineUpdate,
+  isCancellation,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  startChild,
+  upsertSearchAttributes,
+  allHandlersFinished,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { DriftWindowResult } from '../activities/monitoring/activities';
+import { MlEndpoint, MlModel, MlModelVersion, MlPipeline, MlStage } from '../common/search-attributes';
+import { parseDuration, type PipelineSpec } from '../common/spec';
+import { retrainPipeline } from './retrain-pipeline';
+
+export interface ModelMonitorInput {
+  endpoint: string;
+  /** The pipeline whose model serves the endpoint; its `monitoring` section sets the policy. */
+  spec: PipelineSpec;
+  specFile?: string;
+  trainingTaskQueue: string;
+  /** Who started the monitor (a person, or `pipeline:<run>`). */
+  actor: string;
+  /** Carried over by continue-as-new. */
+  carried?: MonitorCarried;
+}
+
+interface MonitorCarried {
+  startedAt: string;
+  lastEnd?: string;
+  windows: WindowRecord[];
+  windowCount: number;
+  consecutive: number;
+  paused: boolean;
+  baseline?: MonitorBaseline;
+  lastRetrainAt?: string;
+  retrains: string[];
+}
+
+export interface MonitorBaseline {
+  model: string;
+  version: number;
+  dataset: string;
+  snapshot: string;
+}
+
+export type WindowRecord = Pick<
+  DriftWindowResult,
+  'from' | 'to' | 'samples' | 'judged' | 'drifted' | 'share' | 'drifts' | 'summary' | 'report'
+> & {
+  predictionPsi?: number;
+  accuracy?: number;
+  /** What the window led to: a retrain started, or why none was. */
+  action?: string;
+};
+
+export interface MonitorStatus {
+  endpoint: string;
+  pipeline: string;
+  phase: 'waiting-for-champion' | 'watching' | 'paused';
+  startedAt: string;
+  baseline?: MonitorBaseline;
+  interval: string;
+  consecutive: number;
+  consecutiveWindows: number;
+  windowCount: number;
+  /** The most recent windows, oldest first. */
+  windows: WindowRecord[];
+  /** Retrains this monitor started (most recent last). */
+  retrains: string[];
+  lastRetrainAt?: string;
+  latestReport?: string;
+}
+
+export interface MonitorDecisionInput {
+  actor: string;
+  reason: string;
+}
+
+export const monitorStatusQuery = defineQuery<MonitorStatus>('monitorStatus');
+export const pauseMonitorUpdate = defineUpdate<MonitorStatus, [MonitorDecisionInput]>('pause');
+export const resumeMonitorUpdate = defineUpdate<MonitorStatus, [MonitorDecisionInput]>('resume');
+
+const KEEP_WINDOWS = 24;
+/** How long captures may take to reach the store (the gateway's default batch age is 10 s). */
+const MAX_CAPTURE_LAG_MS = 12_000;
+
+const light = proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '1s', maximumInterval: '20s', maximumAttempts: 10 },
+});
+const heavy = proxyActivities<Activities>({
+  startToCloseTimeout: '10m',
+  retry: { initialInterval: '2s', maximumInterval: '1m', maximumAttempts: 5 },
+});
+
+export async function modelMonitor(input: ModelMonitorInput): Promise<MonitorStatus> {
+  const { endpoint, spec } = input;
+  const monitoring = spec.monitoring;
+  if (!monitoring) throw new Error(`pipeline ${spec.name} has no monitoring section`);
+  const intervalMs = parseDuration(monitoring.interval);
+  const lagMs = Math.min(MAX_CAPTURE_LAG_MS, Math.round(intervalMs / 2));
+  const carried = input.carried;
+  const status: MonitorStatus = {
+    endpoint,
+    pipeline: spec.name,
+    phase: 'watching',
+    startedAt: carried?.startedAt ?? new Date().toISOString(),
+    baseline: carried?.baseline,
+    interval: monitoring.interval,
+    consecutive: carried?.consecutive ?? 0,
+    consecutiveWindows: monitoring.consecutiveWindows,
+    windowCount: carried?.windowCount ?? 0,
+    windows: carried?.windows ?? [],
+    retrains: carried?.retrains ?? [],
+    lastRetrainAt: carried?.lastRetrainAt,
+    latestReport: carried?.windows.at(-1)?.report,
+  };
+  let paused = carried?.paused ?? false;
+  let lastEnd = carried?.lastEnd ?? status.startedAt;
+  /** The retrain this run of the monitor started and has not seen end. */
+  let ownRetrainRunning = false;
+
+  const show = () =>
+    setCurrentDetails(
+      [
+        `**Monitoring ${endpoint}** (pipeline ${spec.name}) · ${paused ? 'paused' : status.phase} · every ${monitoring.interval}`,
+        status.baseline
+          ? `baseline: ${status.baseline.model} v${status.baseline.version}, ${status.baseline.dataset} snapshot ${status.baseline.snapshot.slice(0, 12)}`
+          : 'baseline: none yet (no champion)',
+        `drifting windows in a row: ${status.consecutive}/${monitoring.consecutiveWindows} · windows: ${status.windowCount} · retrains started: ${status.retrains.length}`,
+        '',
+        '| window end | rows | verdict | action |',
+        '| --- | ---: | --- | --- |',
+        ...status.windows.slice(-8).map((w) => `| ${w.to} | ${w.samples} | ${w.summary} | ${w.action ?? ''} |`),
+        status.latestReport ? `\nlatest report: ${status.latestReport}` : '',
+      ].join('\n'),
+    );
+  const stage = (value: string) => upsertSearchAttributes([{ key: MlStage, value: `monitor:${value}` }]);
+  const checkDecision = (arg: MonitorDecisionInput | undefined) => {
+    if (typeof arg?.actor !== 'string' || arg.actor.trim() === '') throw new Error('actor: required');
+    if (typeof arg.reason !== 'string' || arg.reason.trim() === '') throw new Error('reason: required');
+  };
+  setHandler(monitorStatusQuery, () => ({ ...status, phase: paused ? 'paused' : status.phase }));
+  setHandler(
+    pauseMonitorUpdate,
+    (arg) => {
+      paused = true;
+      log.info('monitor paused', { actor: arg.actor, reason: arg.reason });
+      stage('paused');
+      show();
+      return { ...status, phase: 'paused' };
+    },
+    { validator: checkDecision },
+  );
+  setHandler(
+    resumeMonitorUpdate,
+    (arg) => {
+      paused = false;
+      log.info('monitor resumed', { actor: arg.actor, reason: arg.reason });
+      stage(status.phase);
+      show();
+      return status;
+    },
+    { validator: checkDecision },
+  );
+
+  upsertSearchAttributes([
+    { key: MlEndpoint, value: endpoint },
+    { key: MlPipeline, value: spec.name },
+    { key: MlModel, value: spec.model },
+  ]);
+  stage(paused ? 'paused' : 'watching');
+  show();
+
+  const notify = async (title: string, text: string, fields: Record<string, string>) => {
+    const n = spec.notifications;
+    if (!n || !n.events.includes('drift-detected')) return;
+    try {
+      await light.notify.executeWithOptions({ summary: 'notify drift-detected' }, [
+        {
+          webhookEnv: n.webhookEnv,
+          event: 'drift-detected',
+          pipeline: spec.name,
+          run: workflowInfo().workflowId,
+          title,
+          text,
+          fields,
+          link: status.latestReport,
+        },
+      ]);
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      log.warn('notification not delivered', { error: String(err) });
+    }
+  };
+
+  for (;;) {
+    await condition(() => false, intervalMs);
+    if (paused) {
+      // windows are not judged while paused; the next one starts where watching resumes
+      await condition(() => !paused);
+      lastEnd = new Date(Date.now() - lagMs).toISOString();
+      continue;
+    }
+    const champion = await light.findChampion.executeWithOptions({ summary: `find the champion of ${spec.model}` }, [
+      { model: spec.model },
+    ]);
+    if (!champion) {
+      status.phase = 'waiting-for-champion';
+      stage(status.phase);
+      show();
+      continue;
+    }
+    const baseline: MonitorBaseline = {
+      model: champion.model,
+      version: champion.version,
+      dataset: champion.trainingSnapshot.dataset,
+      snapshot: champion.trainingSnapshot.id,
+    };
+    if (status.baseline?.version !== baseline.version || status.baseline.model !== baseline.model) {
+      // a new champion: the baseline follows it, and its drift count starts over
+      status.baseline = baseline;
+      status.consecutive = 0;
+      upsertSearchAttributes([{ key: MlModelVersion, value: `${baseline.model}:${baseline.version}` }]);
+    }
+    if (status.phase !== 'watching') {
+      status.phase = 'watching';
+      stage('watching');
+    }
+    const to = new Date(Date.now() - lagMs).toISOString();
+    const window = await heavy.computeDriftWindow.executeWithOptions(
+      { summary: `drift of ${endpoint} in ${lastEnd.slice(11, 19)}–${to.slice(11, 19)} against v${baseline.version}` },
+      [
+        {
+          endpoint,
+          model: baseline.model,
+          version: baseline.version,
+          baseline: {
+            dataset: baseline.dataset,
+            snapshot: baseline.snapshot,
+            file: spec.dataset.expectations?.file ?? 'train.csv',
+            exclude: spec.dataset.expectations?.labelColumn ? [spec.dataset.expectations.labelColumn] : [],
+          },
+          from: lastEnd,
+          to,
+          settings: monitoring,
+          expectedAccuracy: champion.metrics.accuracy,
+          seed: status.windowCount + 1,
+        },
+      ],
+    );
+    lastEnd = to;
+    status.windowCount += 1;
+    status.latestReport = window.report;
+    const record: WindowRecord = {
+      from: window.from,
+      to: window.to,
+      samples: window.samples,
+      judged: window.judged,
+      drifted: window.drifted,
+      share: window.share,
+      drifts: window.drifts,
+      summary: window.summary,
+      report: window.report,
+      predictionPsi: window.prediction && 'psi' in window.prediction ? window.prediction.psi : undefined,
+      accuracy: window.performance?.accuracy,
+    };
+    if (window.judged) status.consecutive = window.drifts ? status.consecutive + 1 : 0;
+
+    if (status.consecutive >= monitoring.consecutiveWindows) {
+      status.consecutive = 0;
+      record.action = await onDrift(record);
+    }
+    status.windows = [...status.windows, record].slice(-KEEP_WINDOWS);
+    show();
+
+    if (workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof modelMonitor>({
+        ...input,
+        carried: {
+          startedAt: status.startedAt,
+          lastEnd,
+          windows: status.windows,
+          windowCount: status.windowCount,
+          consecutive: status.consecutive,
+          paused,
+          baseline: status.baseline,
+          lastRetrainAt: status.lastRetrainAt,
+          retrains: status.retrains.slice(-KEEP_WINDOWS),
+        },
+      });
+    }
+  }
+
+  /** Drift persisted: notify, and start a retrain unless one runs or the cooldown holds; returns what was done. */
+  async function onDrift(window: WindowRecord): Promise<string> {
+    const retrain = monitoring!.retrain;
+    let action: string;
+    const running = ownRetrainRunning
+      ? [status.retrains.at(-1)!]
+      : await light.runningRetrains.executeWithOptions({ summary: `running retrains of ${spec.name}` }, [
+          { pipeline: spec.name },
+        ]);
+    const cooldownMs = parseDuration(retrain.cooldown);
+    const sinceLast = status.lastRetrainAt ? Date.now() - new Date(status.lastRetrainAt).getTime() : Infinity;
+    if (!retrain.enabled) action = 'drift: retraining on drift is off';
+    else if (running.length > 0) action = `drift: ${running[0]} is already running`;
+    else if (sinceLast < cooldownMs)
+      action = `drift: in cooldown until ${new Date(new Date(status.lastRetrainAt!).getTime() + cooldownMs).toISOString()}`;
+    else {
+      const now = new Date().toISOString();
+      const workflowId = `retrain/${spec.name}/${now}`;
+      const reason = `drift on ${endpoint}: ${window.summary}`;
+      const child = await startChild(retrainPipeline, {
+        workflowId,
+        args: [
+          {
+            spec,
+            specFile: input.specFile,
+            trigger: 'drift',
+            actor: `monitor/${endpoint}`,
+            reason,
+            trainingTaskQueue: input.trainingTaskQueue,
+          },
+        ],
+        // the retrain carries on when the monitor is stopped or continues as new
+        parentClosePolicy: 'ABANDON',
+        staticSummary: `retrain ${spec.name} · drift · ${window.drifted.slice(0, 5).join(', ') || 'predictions'}`.slice(
+          0,
+          200,
+        ),
+        staticDetails: `started by **monitor/${endpoint}**: ${reason}\n\nreport: ${window.report}`,
+      });
+      ownRetrainRunning = true;
+      child.result().then(
+        () => (ownRetrainRunning = false),
+        () => (ownRetrainRunning = false),
+      );
+      status.lastRetrainAt = now;
+      status.retrains = [...status.retrains, workflowId];
+      action = `retrain started: ${workflowId}`;
+    }
+    await notify(`Drift on ${endpoint}`, `${window.summary}. ${action}.`, {
+      endpoint,
+      champion: status.baseline ? `${status.baseline.model} v${status.baseline.version}` : '—',
+      window: `${window.from} → ${window.to}`,
+    });
+    return action;
+  }
+}
