@@ -62,12 +62,16 @@ def main(directory, columns, baseline_rows, window_rows, repeat):
     reference = Dataset.from_pandas(pd.DataFrame(dict(zip(names, base))), data_definition=definition)
     current = Dataset.from_pandas(pd.DataFrame(dict(zip(names, window))), data_definition=definition)
 
-    def evidently(**preset):
-        def run():
-            Report([DataDriftPreset(**preset)]).run(current, reference)
+    small = {
+        side: Dataset.from_pandas(pd.DataFrame(dict(zip(names, data[:, :1000]))), data_definition=definition)
+        for side, data in (("reference", base), ("current", window))
+    }
 
+    def evidently(**preset):
+        # one-time costs (lazy imports, registries) paid on a small run first; then one timed run
+        Report([DataDriftPreset(**preset)]).run(small["current"], small["reference"])
         start = time.perf_counter()
-        run()
+        Report([DataDriftPreset(**preset)]).run(current, reference)
         return (time.perf_counter() - start) * 1000 / columns
 
     out = {

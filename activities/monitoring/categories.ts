@@ -16,22 +16,22 @@ export function categoryCounts(
   current: readonly (string | null | undefined)[],
 ): CategoryCounts {
   const index = new Map<string, number>();
-  const tally = (values: readonly (string | null | undefined)[], side: number[][]): void => {
+  const counts: number[][] = [[], []];
+  const tally = (values: readonly (string | null | undefined)[], side: 0 | 1): void => {
     for (const raw of values) {
       const v = raw ?? '';
       let k = index.get(v);
       if (k === undefined) {
         k = index.size;
         index.set(v, k);
-        side[0]!.push(0);
-        side[1]!.push(0);
+        counts[0]!.push(0);
+        counts[1]!.push(0);
       }
-      side[values === baseline ? 0 : 1]![k]!++;
+      counts[side]![k]!++;
     }
   };
-  const counts: number[][] = [[], []];
-  tally(baseline, counts);
-  tally(current, counts);
+  tally(baseline, 0);
+  tally(current, 1);
   return {
     categories: [...index.keys()],
     baseline: Float64Array.from(counts[0]!),

@@ -24,8 +24,9 @@ export {
 } from './drift';
 export { chiSquareSurvival, gammaQ, logGamma } from './gamma';
 export { jensenShannonDistance, jensenShannonNumeric, jensenShannonSorted } from './jensen-shannon';
-export { kolmogorovSurvival, smirnovSurvival } from './kolmogorov';
+export { kolmogorovSurvival } from './kolmogorov';
 export { ksStatisticSorted, ksTwoSample, ksTwoSampleSorted, KS_EXACT_MAX_N, type KsResult } from './ks';
 export { populationStabilityIndex, populationStabilityIndexSorted, psiFromCounts, type PsiOptions } from './psi';
+export { smirnovSurvival } from './smirnov';
 export { sortedFinite } from './sorted';
 export { wassersteinDistance, wassersteinSorted } from './wasserstein';

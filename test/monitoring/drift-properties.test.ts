@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import {
+  categoryCounts,
   columnDrift,
   datasetDrift,
   jensenShannonNumeric,
@@ -149,6 +150,11 @@ describe('drift statistics properties', () => {
       inUnit(drift.scores.js_distance, 'JS');
       assert.ok(drift.scores.psi >= 0);
     }
+    const same = ['a', 'b', 'a', null];
+    const counts = categoryCounts(same, same);
+    assert.deepEqual(counts.categories, ['a', 'b', '']);
+    assert.deepEqual([...counts.baseline], [2, 1, 1]);
+    assert.deepEqual([...counts.current], [2, 1, 1]);
     const result = datasetDrift(
       { age: Float64Array.of(1, 2, 3), plan: ['a', 'b', 'a'], gone: [1] },
       { age: Float64Array.of(30, 40, 50), plan: ['b', 'a', 'a'], added: ['x'] },
