@@ -19,13 +19,16 @@ interface UpOptions {
   bucket?: string;
   gatewayPort?: number;
   gatewayAdminPort?: number;
+  worker?: boolean;
 }
 
 type UpReport = StackUpResult & { exports: Record<string, string> };
 type StatusReport = StackStatus & { store: string; temporalAddress: string };
 
 export function registerDev(program: Command, ctx: () => CommandContext): void {
-  const dev = program.command('dev').description('the local stack: Temporal dev server and, for an S3 store, MinIO');
+  const dev = program
+    .command('dev')
+    .description('the local stack: Temporal dev server, the inference gateway, MinIO for an S3 store, a worker');
 
   dev
     .command('up')
@@ -56,6 +59,7 @@ export function registerDev(program: Command, ctx: () => CommandContext): void {
     )
     .addOption(new Option('--namespace <name>', `Temporal namespace to create (default: ${STACK_DEFAULTS.namespace})`))
     .addOption(new Option('--bucket <name>', `MinIO bucket to create (default: ${STACK_DEFAULTS.bucket})`))
+    .option('--worker', 'also start a worker on the mlops and mlops-training task queues (log in <home>/logs)')
     .action(async (opts: UpOptions) => {
       const { out } = ctx();
       const config = ctx().config();
@@ -130,6 +134,7 @@ function renderUp(r: UpReport): string {
   }
   const g = r.gateway;
   rows.push(['gateway', state(g.outcome), hostOf(g.url), '-', `admin ${hostOf(g.adminUrl)}`]);
+  if (r.worker) rows.push(['worker', state(r.worker.outcome), '-', '-', `log ${r.worker.logFile}`]);
   const lines = [table(['PIECE', 'STATE', 'ADDRESS', 'UI', 'DETAIL'], rows).trimEnd()];
   lines.push('', `Temporal UI: ${r.temporal.uiUrl ?? '-'}`);
   lines.push(`inference gateway: ${g.url}/v2/models/<endpoint>/infer (admin token in ${g.tokenFile})`);
@@ -150,6 +155,7 @@ function renderStatus(s: StatusReport): string {
   rows.push(m ? ['minio', m.state, m.address, m.consoleUrl, String(m.pid)] : ['minio', 'down', '-', '-', '-']);
   const g = s.gateway;
   rows.push(g ? ['gateway', g.state, hostOf(g.url), '-', String(g.pid)] : ['gateway', 'down', '-', '-', '-']);
+  if (s.worker) rows.push(['worker', s.worker.state, '-', '-', String(s.worker.pid)]);
   const lines = [table(['PIECE', 'STATE', 'ADDRESS', 'UI', 'PID'], rows).trimEnd(), ''];
   lines.push(`store: ${s.store}`);
   lines.push(`temporal address in use: ${s.temporalAddress}`);

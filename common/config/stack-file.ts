@@ -40,6 +40,8 @@ export const stackFileSchema = z.object({
       tokenFile: z.string(),
     })
     .optional(),
+  /** A worker polling the project's task queues (`mlops dev up --worker`). */
+  worker: pieceSchema.optional(),
 });
 
 export type StackFile = z.infer<typeof stackFileSchema>;

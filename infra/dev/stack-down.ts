@@ -14,7 +14,7 @@ import { gatewayPaths } from '../gateway/token';
 import type { StopOutcome } from './processes';
 import { stopProcessGroup } from './processes';
 import type { PieceName } from './stack-status';
-import { gatewayRunning, minioRunning, saveStack, stackPaths, temporalRunning } from './stack-status';
+import { gatewayRunning, minioRunning, saveStack, stackPaths, temporalRunning, workerRunning } from './stack-status';
 
 export interface StoppedPiece {
   piece: PieceName;
@@ -38,6 +38,7 @@ export async function stackDown(
   opts: { purge?: boolean; graceMs?: number } = {},
 ): Promise<StackDownResult> {
   const stack = readStackFile(home);
+  let stoppedWorker: StoppedPiece | undefined;
   const targets: { piece: PieceName; pid: number; running: boolean }[] = [];
   if (stack.temporal)
     targets.push({ piece: 'temporal', pid: stack.temporal.pid, running: temporalRunning(stack.temporal) });
@@ -48,6 +49,13 @@ export async function stackDown(
     forget(home, t.piece);
     return { piece: t.piece, pid: t.pid, outcome };
   };
+  // the worker before the servers it talks to
+  if (stack.worker) {
+    const running = workerRunning(stack.worker);
+    const outcome = running ? await stopProcessGroup(stack.worker.pid, opts.graceMs) : 'not-running';
+    forget(home, 'worker');
+    stoppedWorker = { piece: 'worker', pid: stack.worker.pid, outcome };
+  }
   // the gateway first, so its last capture batches still reach the store (MinIO) on the way down
   const gateway = stack.gateway && {
     piece: 'gateway' as const,
@@ -61,7 +69,10 @@ export async function stackDown(
     s.status === 'rejected' ? [`${targets[i]?.piece}: ${(s.reason as Error).message}`] : [],
   );
   if (errors.length > 0) throw new UserError(`could not stop the stack:\n${errors.join('\n')}`, 1);
-  const pieces = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const pieces = [
+    ...(stoppedWorker ? [stoppedWorker] : []),
+    ...settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : [])),
+  ];
 
   const servers = await stopModelServers(path.join(home, 'serving'), opts.graceMs ?? 10_000);
   const purged = opts.purge ? purge(home, stack) : [];

@@ -157,3 +157,29 @@ export function gatewayLaunch(opts: LaunchSettings): Launch {
     },
   };
 }
+
+/**
+ * How to start a worker (`mlops worker`, this same CLI) on the project's task queues, and tell when
+ * it polls. Like the gateway it runs in the caller's working directory and environment, so it
+ * loads the same configuration, and finds the stack's Temporal and gateway through stack.json.
+ */
+export function workerLaunch(opts: LaunchSettings): Launch {
+  const { logDir } = stackPaths(opts.home);
+  const command = [process.execPath, path.join(REPO_ROOT, 'bin', 'mlops.js'), 'worker'];
+  const logFile = path.join(logDir, 'worker.log');
+  return {
+    piece: 'worker',
+    ports: [],
+    command,
+    env: { ...process.env, MLOPS_HOME: path.resolve(opts.home) },
+    cwd: process.cwd(),
+    logFile,
+    record: (pid, startedAt) => ({ worker: { pid, startedAt, logFile, command } }),
+    probe: () => {
+      // the log of this start: after the last line spawnDetached wrote before it
+      const text = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '';
+      const current = text.slice(text.lastIndexOf('\n--- ') + 1);
+      return Promise.resolve(/worker polling/.test(current) ? undefined : 'worker not polling yet');
+    },
+  };
+}

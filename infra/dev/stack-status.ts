@@ -8,7 +8,7 @@ import type { StackFile } from '../../common/config/stack-file';
 import { readStackFile, stackFilePath, writeStackFile } from '../../common/config/stack-file';
 import { processCommandLine, isProcessRunning } from './processes';
 
-export type PieceName = 'temporal' | 'minio' | 'gateway';
+export type PieceName = 'temporal' | 'minio' | 'gateway' | 'worker';
 export type PieceState = 'up' | 'down';
 
 export interface TemporalStatus {
@@ -50,6 +50,13 @@ export interface GatewayStatus {
   logFile: string;
 }
 
+export interface WorkerStatus {
+  state: PieceState;
+  pid: number;
+  startedAt: string;
+  logFile: string;
+}
+
 export interface StackStatus {
   home: string;
   temporal: TemporalStatus;
@@ -57,6 +64,8 @@ export interface StackStatus {
   minio: MinioStatus | null;
   /** null when no gateway is recorded. */
   gateway: GatewayStatus | null;
+  /** null when no worker is recorded (`mlops dev up --worker` starts one). */
+  worker: WorkerStatus | null;
 }
 
 /** Where the stack keeps its data and logs under the home folder. */
@@ -71,6 +80,7 @@ export function stackPaths(home: string): { dbFile: string; minioDir: string; lo
 type TemporalRecord = NonNullable<StackFile['temporal']>;
 type MinioRecord = NonNullable<StackFile['minio']>;
 type GatewayRecord = NonNullable<StackFile['gateway']>;
+type WorkerRecord = NonNullable<StackFile['worker']>;
 
 /** Whether the recorded Temporal process is alive and still ours. */
 export function temporalRunning(record: TemporalRecord): boolean {
@@ -87,6 +97,22 @@ export function gatewayRunning(record: GatewayRecord): boolean {
   return !!record.command && isProcessRunning(record.pid, record.command);
 }
 
+/** Whether the recorded worker process is alive and still ours. */
+export function workerRunning(record: WorkerRecord): boolean {
+  return !!record.command && isProcessRunning(record.pid, record.command);
+}
+
+/** The status of a worker record, or null when there is none. */
+export function workerStatus(record: WorkerRecord | undefined): WorkerStatus | null {
+  if (!record) return null;
+  return {
+    state: workerRunning(record) ? 'up' : 'down',
+    pid: record.pid,
+    startedAt: record.startedAt,
+    logFile: record.logFile,
+  };
+}
+
 /** Reads the stack file and checks each recorded process; changes nothing. */
 export function stackStatus(home: string): StackStatus {
   const stack = readStackFile(home);
@@ -95,6 +121,7 @@ export function stackStatus(home: string): StackStatus {
     temporal: temporalStatus(home, stack.temporal),
     minio: minioStatus(stack.minio),
     gateway: gatewayStatus(stack.gateway),
+    worker: workerStatus(stack.worker),
   };
 }
 
@@ -153,7 +180,9 @@ export function saveStack(home: string, stack: StackFile): void {
   if (stack.temporal) pruned.temporal = stack.temporal;
   if (stack.minio) pruned.minio = stack.minio;
   if (stack.gateway) pruned.gateway = stack.gateway;
-  if (!pruned.temporal && !pruned.minio && !pruned.gateway) fs.rmSync(stackFilePath(home), { force: true });
+  if (stack.worker) pruned.worker = stack.worker;
+  if (!pruned.temporal && !pruned.minio && !pruned.gateway && !pruned.worker)
+    fs.rmSync(stackFilePath(home), { force: true });
   else writeStackFile(home, pruned);
 }
 

@@ -10,9 +10,9 @@ import { parseStoreUri } from '../../common/config/schema';
 import { UserError } from '../../common/errors';
 import { canBind, freePort, isListening } from './ports';
 import { isProcessRunning, logTail, spawnDetached, stopProcessGroup } from './processes';
-import type { GatewayStatus, MinioStatus, PieceName, TemporalStatus } from './stack-status';
+import type { GatewayStatus, MinioStatus, PieceName, TemporalStatus, WorkerStatus } from './stack-status';
 import type { Launch, PortUse } from './stack-launch';
-import { gatewayLaunch, minioLaunch, temporalLaunch } from './stack-launch';
+import { gatewayLaunch, minioLaunch, temporalLaunch, workerLaunch } from './stack-launch';
 import {
   gatewayRunning,
   gatewayStatus,
@@ -21,6 +21,8 @@ import {
   saveStack,
   temporalRunning,
   temporalStatus,
+  workerRunning,
+  workerStatus,
 } from './stack-status';
 
 export interface StackUpOptions {
@@ -44,6 +46,8 @@ export interface StackUpOptions {
   gatewayPort?: number;
   /** The gateway's admin port (loopback); when not given and 8181 is taken, a free one. @default 8181 */
   gatewayAdminPort?: number;
+  /** Also start a worker on the project's task queues (after the rest is healthy). @default false */
+  worker?: boolean;
   /** How long each piece may take to become healthy. @default 60_000 */
   timeoutMs?: number;
   /** Called when a piece is about to be started (for progress output). */
@@ -61,6 +65,7 @@ export const STACK_DEFAULTS = {
   bucket: 'mlops',
   gatewayPort: 8180,
   gatewayAdminPort: 8181,
+  worker: false,
   timeoutMs: 60_000,
 } as const;
 
@@ -73,6 +78,8 @@ export interface StackUpResult {
   temporal: TemporalStatus & { outcome: UpOutcome };
   minio: (MinioStatus & { outcome: UpOutcome }) | null;
   gateway: GatewayStatus & { outcome: UpOutcome };
+  /** null unless a worker was asked for (or is recorded from an earlier `--worker`). */
+  worker: (WorkerStatus & { outcome: UpOutcome }) | null;
   /** Things the user should know, e.g. options ignored because a piece was already running. */
   notes: string[];
 }
@@ -85,6 +92,7 @@ export async function stackUp(options: StackUpOptions): Promise<StackUpResult> {
   const temporalUp = !!before.temporal && temporalRunning(before.temporal);
   const minioUp = !!before.minio && minioRunning(before.minio);
   const gatewayUp = !!before.gateway && gatewayRunning(before.gateway);
+  const workerUp = !!before.worker && workerRunning(before.worker);
   if (!gatewayUp) await pickGatewayPorts(options, opts);
   validate(opts);
   const launches: Launch[] = [];
@@ -99,11 +107,19 @@ export async function stackUp(options: StackUpOptions): Promise<StackUpResult> {
     temporal: temporalUp ? s.temporal : undefined,
     minio: minioUp ? s.minio : undefined,
     gateway: gatewayUp ? s.gateway : undefined,
+    worker: workerUp ? s.worker : undefined,
   }));
 
   const failures = await Promise.all(launches.map((launch) => startAndWait(opts, launch)));
   const failed = failures.filter((f): f is string => f !== undefined);
   if (failed.length > 0) throw new UserError(failed.join('\n\n'), 1);
+  // the worker last: it connects to the Temporal and gateway just recorded
+  if (opts.worker && !workerUp) {
+    const launch = workerLaunch(opts);
+    launches.push(launch);
+    const problem = await startAndWait(opts, launch);
+    if (problem) throw new UserError(problem, 1);
+  }
 
   const after = readStackFile(opts.home);
   const outcome = (piece: PieceName): UpOutcome =>
@@ -116,6 +132,7 @@ export async function stackUp(options: StackUpOptions): Promise<StackUpResult> {
     temporal: { ...temporalStatus(opts.home, after.temporal), outcome: outcome('temporal') },
     minio: minio && { ...minio, outcome: outcome('minio') },
     gateway: { ...gateway, outcome: outcome('gateway') },
+    worker: after.worker ? { ...workerStatus(after.worker)!, outcome: outcome('worker') } : null,
     notes: ignoredOptionNotes(options, after, temporalUp, minioUp, gatewayUp),
   };
 }
