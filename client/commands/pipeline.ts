@@ -20,7 +20,7 @@ export interface PipelineSpecSummary {
   gates: string[];
   approval: { required: boolean; approvers?: string[]; timeout?: string };
   rollout?: { endpoint: string; strategy: string };
-  monitoring: boolean;
+  monitoring?: { interval: string; endpoint: string };
   notifications?: { webhookEnv: string; events: string[] };
   schedule?: { cron: string; timezone: string; overlap: string };
 }
@@ -82,7 +82,10 @@ function summarize(spec: PipelineSpec): PipelineSpecSummary {
       ? { required: true, approvers: approval.approvers, timeout: approval.timeout }
       : { required: false },
     rollout: spec.rollout ? { endpoint: spec.rollout.endpoint, strategy: spec.rollout.strategy } : undefined,
-    monitoring: spec.monitoring !== undefined,
+    monitoring:
+      spec.monitoring && spec.rollout
+        ? { interval: spec.monitoring.interval, endpoint: spec.rollout.endpoint }
+        : undefined,
     notifications: spec.notifications
       ? { webhookEnv: spec.notifications.webhookEnv, events: spec.notifications.events }
       : undefined,
@@ -102,5 +105,6 @@ function renderOk(r: ValidatedFile): string {
     s.schedule ? `schedule "${s.schedule.cron}" ${s.schedule.timezone}, overlap ${s.schedule.overlap}` : 'no schedule',
   ];
   if (s.rollout) parts.push(`rollout ${s.rollout.strategy} to ${s.rollout.endpoint}`);
+  if (s.monitoring) parts.push(`drift monitoring every ${s.monitoring.interval}`);
   return `${r.file}: ok (${parts.join(', ')})`;
 }

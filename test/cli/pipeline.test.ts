@@ -44,7 +44,7 @@ describe('pipeline spec files', function () {
       assert.equal(result.code, 0, result.stderr);
       assert.equal(
         result.stdout.trim(),
-        `${EXAMPLE}: ok (pipeline churn, model churn, 4 gates, approval not required, schedule "0 3 * * *" UTC, overlap skip, rollout canary to churn)`,
+        `${EXAMPLE}: ok (pipeline churn, model churn, 4 gates, approval not required, schedule "0 3 * * *" UTC, overlap skip, rollout canary to churn, drift monitoring every 10s)`,
       );
     });
 

@@ -61,6 +61,8 @@ describe('the churn pipeline with its rollout section, end to end', function () 
     spec.setIn(['training', 'codeDir'], EXAMPLE);
     spec.setIn(['evaluation', 'codeDir'], EXAMPLE);
     spec.delete('notifications');
+    // drift monitoring has its own tests (test/e2e/monitor.test.ts, the demo's)
+    spec.delete('monitoring');
     specFile = path.join(tmpDir, `${prefix}-pipeline.yaml`);
     fs.writeFileSync(specFile, spec.toString());
     const header = fs.readFileSync(path.join(data, 'holdout.csv'), 'utf8').split('\n');
