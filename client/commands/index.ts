@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { CommandContext } from '../context';
 import { registerAbTest } from './abtest';
 import { registerData } from './data';
+import { registerDemo } from './demo';
 import { registerDev } from './dev';
 import { registerEndpoints } from './endpoints';
 import { registerExperiments } from './experiments';
@@ -23,6 +24,7 @@ import { registerWorker } from './worker';
 export type RegisterCommand = (program: Command, ctx: () => CommandContext) => void;
 
 export const commands: RegisterCommand[] = [
+  registerDemo,
   registerDev,
   registerWorker,
   registerHealth,
