@@ -82,7 +82,8 @@ export function registerDemo(program: Command, ctx: () => CommandContext): void 
         throw new UserError(`--timeout: minutes > 0, got ${opts.timeout}`, 2);
       const deadline = Date.now() + minutes * 60_000;
       const startedAt = new Date().toISOString();
-      const say = (line: string) => out.info(line);
+      // progress on stderr even with --json: the demo is for watching (stdout keeps the summary)
+      const say = (line: string) => void process.stderr.write(line + '\n');
       const step = (title: string) => say(`\n==> ${title}`);
 
       step('tools');
