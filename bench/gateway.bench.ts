@@ -2,10 +2,11 @@
  * Gateway overhead: the latency of one-row churn predictions through the inference gateway against
  * the same requests sent to the variant's MLServer directly, at a fixed rate, in one run.
  * A small churn model is trained and deployed as one variant with `LocalServingBackend` behind an
- * in-process gateway (filesystem store in a temp folder, capture on at its default sample rate, as
+ * `mlops gateway` process of its own (filesystem store in a temp folder, capture on at its default sample rate, as
  * users run it). Target: at most 1 ms added at p50.
  * Run alone with `npx tsx bench/run.ts gateway`.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,9 +14,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { toInferenceRequest } from '../activities/serving/inference-request';
 import { createBlobStore } from '../activities/storage';
-import { CAPTURE_DEFAULTS } from '../infra/gateway';
+import { LocalServingBackend } from '../activities/serving';
+import { REPO_ROOT } from '../infra/dev/tools';
+import { CAPTURE_DEFAULTS, GatewayAdminClient } from '../infra/gateway';
+import { freePort } from '../infra/dev/ports';
 import { trainChurnModel } from '../test/support/churn-model';
-import { startTestServing, type TestServing } from '../test/support/serving';
 import type { Measurement } from './measure';
 
 const ENDPOINT = 'churn';
@@ -47,7 +50,7 @@ export interface GatewayBenchRow {
 export const GATEWAY_BENCH_NOTES =
   'A small churn model (examples/churn, 400 rows, 10 boosting iterations) deployed as one variant with ' +
   '`LocalServingBackend`: one MLServer from the venv (one process, no parallel workers) behind the gateway ' +
-  'started in-process, capture on at its default sample rate into a filesystem store. The same OIP v2 body ' +
+  'running as its own process (`mlops gateway`), capture on at its default sample rate into a filesystem store. The same OIP v2 body ' +
   '(one row of churn features, `predict_proba`) is sent by autocannon at ' +
   `${RATE} requests/s for ${DURATION_SECONDS} s to the variant's MLServer directly (the anchor) and ` +
   `${DURATION_SECONDS} s through the gateway, in ${SLICES} alternating slices each, after a ${WARMUP_SECONDS} s ` +
@@ -58,21 +61,33 @@ export const GATEWAY_BENCH_NOTES =
   `about 5 ms a request here, so ${RATE} requests/s keep it about 90% busy. A connection waits for each answer ` +
   'before its next request, so time the gateway adds lengthens the bursts until they overlap and queue: the ' +
   'difference includes that queueing, not only the gateway’s own time. Latencies are taken from every ' +
-  'answer, to the microsecond (autocannon’s own histogram keeps whole milliseconds). The gateway runs in the ' +
-  'bench’s Node process, sharing its event loop with the load generator, and everything shares the machine’s ' +
+  'answer, to the microsecond (autocannon’s own histogram keeps whole milliseconds). The gateway runs in its ' +
+  'own Node process, as `mlops dev up` starts it; everything shares the machine’s ' +
   `${os.cpus().length} cores. Target: at most ${TARGET_ADDED_P50_MS} ms added at p50, with ` +
   `no errors and at least ${MIN_RATE_SHARE * 100}% of the requests answered.`;
 
 /** Deploys the model, runs the direct and the gateway load, and returns a p50 and a p99 row. */
 export async function runGatewayBench(): Promise<GatewayBenchRow[]> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-bench-gateway-'));
-  let serving: TestServing | undefined;
+  let gatewayProcess: GatewayProcess | undefined;
+  let cleanup: (() => Promise<void>) | undefined;
   try {
     const root = path.join(work, 'store');
     const store = createBlobStore({ kind: 'file', root, uri: `file://${root}` });
     const model = await trainChurnModel(store, 'models/churn/versions/1/artifact', path.join(work, 'train'));
-    serving = await startTestServing(store, work);
-    const backend = serving.backend();
+    // the gateway as users run it: its own process (`mlops gateway`), not sharing this event loop
+    const proc = await startGatewayProcess(work, root);
+    gatewayProcess = proc;
+    const backend = new LocalServingBackend({
+      store,
+      gateway: proc.admin,
+      servingRoot: path.join(work, 'serving'),
+      mlserver: path.join(REPO_ROOT, '.venv', 'bin', 'mlserver'),
+    });
+    cleanup = async () => {
+      await proc.admin.deleteEndpoint(ENDPOINT).catch(() => undefined);
+      await backend.undeployVariant(ENDPOINT, variant.name).catch(() => undefined);
+    };
     const variant = await backend.deployVariant(ENDPOINT, {
       name: 'churn',
       version: 1,
@@ -81,7 +96,7 @@ export async function runGatewayBench(): Promise<GatewayBenchRow[]> {
     await backend.waitReady(ENDPOINT, variant.name, 120_000);
     const body = JSON.stringify(toInferenceRequest(model.rows.slice(0, 1), ['predict_proba']));
     const directUrl = `${variant.upstream}/v2/models/${variant.name}/infer`;
-    const gatewayUrl = `${serving.gateway.url}/v2/models/${ENDPOINT}/infer`;
+    const gatewayUrl = `${proc.url}/v2/models/${ENDPOINT}/infer`;
 
     await load(directUrl, body, WARMUP_SECONDS);
     await load(gatewayUrl, body, WARMUP_SECONDS);
@@ -95,7 +110,7 @@ export async function runGatewayBench(): Promise<GatewayBenchRow[]> {
     const direct = summarize(slices.direct);
     const gateway = summarize(slices.gateway);
 
-    const prometheus = serving.gateway.context.metrics.prometheus();
+    const prometheus = await (await fetch(`${proc.url}/metrics`)).text();
     const added = (q: 'p50' | 'p99') => gateway[q] - direct[q];
     const errors = direct.errors + gateway.errors;
     const rateReached = Math.min(direct.ok, gateway.ok) >= MIN_RATE_SHARE * RATE * DURATION_SECONDS;
@@ -129,7 +144,8 @@ export async function runGatewayBench(): Promise<GatewayBenchRow[]> {
     ];
   } finally {
     try {
-      await serving?.stop();
+      await cleanup?.();
+      await gatewayProcess?.stop();
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
     }
@@ -205,4 +221,45 @@ function counter(text: string, name: string): number {
 
 function signed(ms: number): string {
   return `${ms >= 0 ? '+' : '−'}${Math.abs(ms).toFixed(2)}`;
+}
+
+interface GatewayProcess {
+  url: string;
+  admin: GatewayAdminClient;
+  stop(): Promise<void>;
+}
+
+/** Starts `mlops gateway` on free loopback ports with its state under `home`, captures to the store at `storeRoot`. */
+async function startGatewayProcess(home: string, storeRoot: string): Promise<GatewayProcess> {
+  const [port, adminPort] = [await freePort(), await freePort()];
+  const token = 'bench-gateway-token';
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [path.join(REPO_ROOT, 'bin', 'mlops.js'), 'gateway', '--port', String(port), '--admin-port', String(adminPort)],
+    {
+      env: { ...process.env, MLOPS_HOME: home, MLOPS_STORE: `file://${storeRoot}`, MLOPS_GATEWAY_TOKEN: token },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  let log = '';
+  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`the gateway exited:\n${log}`);
+    const ready = await fetch(`${url}/v2/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) break;
+    if (i > 300) throw new Error(`the gateway did not start:\n${log}`);
+    await sleep(100);
+  }
+  return {
+    url,
+    admin: new GatewayAdminClient({ adminUrl: `http://127.0.0.1:${adminPort}`, token }),
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    },
+  };
 }
