@@ -2,6 +2,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { LoadedConfig } from '../common/config';
 import { UserError } from '../common/errors';
+import { clientDataConverter } from '../infra/codec/aes-gcm';
 
 /** Runs `fn` with a connected client and closes the connection after. */
 export async function withClient<T>(config: LoadedConfig, fn: (client: Client) => Promise<T>): Promise<T> {
@@ -16,7 +17,10 @@ export async function withClient<T>(config: LoadedConfig, fn: (client: Client) =
     );
   }
   try {
-    return await fn(new Client({ connection, namespace: config.temporal.namespace }));
+    const dataConverter = clientDataConverter();
+    return await fn(
+      new Client({ connection, namespace: config.temporal.namespace, ...(dataConverter && { dataConverter }) }),
+    );
   } finally {
     await connection.close();
   }

@@ -20,6 +20,7 @@ interface UpOptions {
   gatewayPort?: number;
   gatewayAdminPort?: number;
   worker?: boolean;
+  uiCodecEndpoint?: string;
 }
 
 type UpReport = StackUpResult & { exports: Record<string, string> };
@@ -59,6 +60,7 @@ export function registerDev(program: Command, ctx: () => CommandContext): void {
     )
     .addOption(new Option('--namespace <name>', `Temporal namespace to create (default: ${STACK_DEFAULTS.namespace})`))
     .addOption(new Option('--bucket <name>', `MinIO bucket to create (default: ${STACK_DEFAULTS.bucket})`))
+    .option('--ui-codec-endpoint <url>', 'the codec server the UI calls for encrypted payloads (mlops codec-server)')
     .option('--worker', 'also start a worker on the mlops and mlops-training task queues (log in <home>/logs)')
     .action(async (opts: UpOptions) => {
       const { out } = ctx();

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context';
 import { registerAbTest } from './abtest';
+import { registerCodecServer } from './codec-server';
 import { registerData } from './data';
 import { registerDemo } from './demo';
 import { registerDev } from './dev';
@@ -43,4 +44,5 @@ export const commands: RegisterCommand[] = [
   registerHistory,
   registerEndpoints,
   registerGateway,
+  registerCodecServer,
 ];

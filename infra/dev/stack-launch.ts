@@ -24,6 +24,7 @@ export interface LaunchSettings {
   credentials: { accessKeyId: string; secretAccessKey: string };
   gatewayPort: number;
   gatewayAdminPort: number;
+  uiCodecEndpoint?: string;
 }
 
 export interface PortUse {
@@ -61,6 +62,7 @@ export function temporalLaunch(opts: LaunchSettings): Launch {
     port: opts.temporalPort,
     uiPort: opts.uiPort,
     namespace: opts.namespace,
+    uiCodecEndpoint: opts.uiCodecEndpoint,
   });
   const logFile = path.join(logDir, 'temporal.log');
   return {

@@ -12,6 +12,8 @@ export interface TemporalSettings {
   port: number;
   uiPort: number;
   namespace: string;
+  /** The codec server the UI calls to show encrypted payloads (`mlops codec-server`). */
+  uiCodecEndpoint?: string;
 }
 
 /** The argv that starts the dev server (loopback only, quiet logs). */
@@ -31,6 +33,7 @@ export function temporalCommand(s: TemporalSettings): string[] {
     '--namespace',
     s.namespace,
     ...searchAttributeCliArgs(),
+    ...(s.uiCodecEndpoint ? ['--ui-codec-endpoint', s.uiCodecEndpoint] : []),
     '--log-level',
     'warn',
   ];

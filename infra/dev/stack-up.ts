@@ -46,6 +46,8 @@ export interface StackUpOptions {
   gatewayPort?: number;
   /** The gateway's admin port (loopback); when not given and 8181 is taken, a free one. @default 8181 */
   gatewayAdminPort?: number;
+  /** The codec server the Temporal UI calls for encrypted payloads, e.g. http://127.0.0.1:8888. */
+  uiCodecEndpoint?: string;
   /** Also start a worker on the project's task queues (after the rest is healthy). @default false */
   worker?: boolean;
   /** How long each piece may take to become healthy. @default 60_000 */
@@ -69,7 +71,8 @@ export const STACK_DEFAULTS = {
   timeoutMs: 60_000,
 } as const;
 
-type Settings = Required<Omit<StackUpOptions, 'onStart'>> & Pick<StackUpOptions, 'onStart'>;
+type Settings = Required<Omit<StackUpOptions, 'onStart' | 'uiCodecEndpoint'>> &
+  Pick<StackUpOptions, 'onStart' | 'uiCodecEndpoint'>;
 
 export type UpOutcome = 'started' | 'already-running';
 
@@ -168,6 +171,12 @@ function validate(opts: Settings): void {
   for (const [i, [port, flag]] of ports.entries()) {
     const clash = ports.slice(i + 1).find(([other]) => other === port);
     if (clash) throw new UserError(`${flag} and ${clash[1]} are both ${port}: each needs its own port`, 2);
+  }
+  if (opts.uiCodecEndpoint !== undefined && !/^https?:\/\/[^\s]+$/.test(opts.uiCodecEndpoint)) {
+    throw new UserError(
+      `--ui-codec-endpoint: an http(s) URL, e.g. http://127.0.0.1:8888, got ${opts.uiCodecEndpoint}`,
+      2,
+    );
   }
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,253}$/.test(opts.namespace)) {
     throw new UserError(`--namespace: ${JSON.stringify(opts.namespace)} is not a valid namespace name`, 2);
