@@ -74,6 +74,11 @@ export interface DriftWindowDetails extends DriftWindowSummary {
 }
 
 const PREDICTION_REFERENCE_MAX = 5_000;
+/**
+ * A batch is filed under the hour its first record arrived and stays open up to the endpoint's
+ * `flushSeconds` (at most an hour): records of the window may sit in the folder of the hour before.
+ */
+const BATCH_OPEN_MAX_MS = 3_600_000;
 const HISTOGRAM_BINS = 20;
 
 export const monitoringKeys = {
@@ -106,7 +111,8 @@ export async function computeDriftWindow(store: BlobStore, input: DriftWindowInp
   // 1. the captured rows in (from, to], reservoir-sampled
   const sample: Row[] = [];
   let captured = 0;
-  await forEachCaptured(store, input.endpoint, 'capture', new Date(from), (record) => {
+  const since = new Date(from - BATCH_OPEN_MAX_MS);
+  await forEachCaptured(store, input.endpoint, 'capture', since, (record) => {
     const time = typeof record.time === 'string' ? new Date(record.time).getTime() : NaN;
     if (!(time > from && time <= to) || typeof record.status !== 'number' || record.status >= 400) return;
     for (const row of rowsOf(record)) {
@@ -123,7 +129,7 @@ export async function computeDriftWindow(store: BlobStore, input: DriftWindowInp
   const labels = new Map<string, unknown>();
   const wanted = new Set(sample.filter((r) => r.batch === 1).map((r) => r.requestId));
   if (wanted.size > 0)
-    await forEachCaptured(store, input.endpoint, 'feedback', new Date(from), (record) => {
+    await forEachCaptured(store, input.endpoint, 'feedback', since, (record) => {
       if (typeof record.requestId === 'string' && wanted.has(record.requestId))
         labels.set(record.requestId, record.label);
     });
