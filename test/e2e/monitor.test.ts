@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { ActivityDeps } from '../../activities';
@@ -34,6 +36,7 @@ const PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
 const MODEL = 'churn-mon';
 const PIPELINE = 'churn-mon';
 const ENDPOINT = 'mon';
+const WEBHOOK_ENV = 'MLOPS_E2E_MONITOR_WEBHOOK';
 
 type Row = Record<string, string | number>;
 
@@ -73,6 +76,9 @@ describe('the drift monitor, end to end with MLServer behind the gateway', funct
   let stable: Row[];
   let drifted: Row[];
   let traffic: { stop: () => Promise<number> } | undefined;
+  /** What the monitor posted to its webhook (the in-process worker reads the URL from WEBHOOK_ENV). */
+  const posts: { text: string }[] = [];
+  let webhook: http.Server | undefined;
 
   const cli = (...args: string[]) => runCli(args, env, 60_000);
   const json = async (...args: string[]) => {
@@ -169,7 +175,7 @@ describe('the drift monitor, end to end with MLServer behind the gateway', funct
     spec.setIn(['training', 'entrypoint'], ['sh', '-c', 'sleep 120']);
     spec.setIn(['evaluation', 'codeDir'], EXAMPLE);
     spec.setIn(['rollout', 'endpoint'], ENDPOINT);
-    spec.delete('notifications');
+    spec.set('notifications', { webhookEnv: WEBHOOK_ENV, events: ['drift-detected'] });
     spec.delete('schedule');
     spec.set('monitoring', {
       interval: '3s',
@@ -182,6 +188,18 @@ describe('the drift monitor, end to end with MLServer behind the gateway', funct
     });
     specFile = path.join(tmpDir, `${prefix}-pipeline.yaml`);
     fs.writeFileSync(specFile, spec.toString());
+
+    const server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        posts.push(JSON.parse(body) as { text: string });
+        res.end('ok');
+      });
+    });
+    webhook = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    process.env[WEBHOOK_ENV] = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/${prefix}`;
   });
 
   after(async function () {
@@ -197,6 +215,8 @@ describe('the drift monitor, end to end with MLServer behind the gateway', funct
         .terminate('test cleanup')
         .catch(() => undefined);
     await serving?.stop();
+    delete process.env[WEBHOOK_ENV];
+    webhook?.close();
   });
 
   it('judges windows without drift, starts exactly one drift retrain when drift persists, and can be paused and stopped', async () => {
@@ -211,6 +231,13 @@ describe('the drift monitor, end to end with MLServer behind the gateway', funct
         weights: current.weights,
         capture: { sampleRate: 1, maxBatch: 500, flushSeconds: 1 },
       });
+
+      const none = await cli('monitor', 'status', ENDPOINT);
+      assert.equal(none.code, 1);
+      assert.match(none.stderr, /no monitor on mon \(start one with mlops monitor start mon\)/);
+      const elsewhere = await cli('monitor', 'start', 'other', '--spec', specFile);
+      assert.equal(elsewhere.code, 2);
+      assert.match(elsewhere.stderr, /rollout\.endpoint is mon, not other/);
 
       let rows = stable;
       traffic = startTraffic(() => rows);
@@ -256,6 +283,11 @@ describe('the drift monitor, end to end with MLServer behind the gateway', funct
         }
       };
       assert.deepEqual(await listed(), [retrainId], 'visibility: one retrain of the pipeline with MlTrigger drift');
+      // one drift-detected post, with the window's verdict, what was done and the report
+      const alert = posts.find((p) => p.text.includes(`retrain started: ${retrainId}`));
+      assert.ok(alert, JSON.stringify(posts));
+      assert.match(alert.text, /^Drift on mon\n.*monthly_charges.*: DRIFT\. retrain started/);
+      assert.match(alert.text, /reports\/monitoring\/mon\/.*\.html/);
       const retrain = testStack().env.client.workflow.getHandle(retrainId);
       assert.equal((await retrain.describe()).status.name, 'RUNNING');
 
@@ -271,6 +303,10 @@ describe('the drift monitor, end to end with MLServer behind the gateway', funct
       const held = later.windows.filter((w) => w.to > trigger.to && w.action);
       assert.ok(held.length >= 1, JSON.stringify(later.windows));
       for (const w of held) assert.equal(w.action, `drift: ${retrainId} is already running`);
+      assert.ok(
+        posts.some((p) => p.text.includes(`drift: ${retrainId} is already running`)),
+        'persisting drift is notified again, naming the running retrain',
+      );
 
       // the drift report of the latest window, in the store
       const report = later.latestReport ?? '';
@@ -278,6 +314,13 @@ describe('the drift monitor, end to end with MLServer behind the gateway', funct
       const html = (await store.getBytes(report.slice(store.uri.length + 1))).toString('utf8');
       assert.match(html, /<svg/);
       assert.match(html, /DRIFT/);
+
+      const shown = await cli('monitor', 'status', ENDPOINT);
+      assert.equal(shown.code, 0, shown.stderr);
+      assert.match(shown.stdout, /^monitor\/mon \(pipeline churn-mon\): watching, every 3s/);
+      assert.match(shown.stdout, /baseline: churn-mon v1, churn snapshot [0-9a-f]{12}/);
+      assert.match(shown.stdout, new RegExp(`retrains started: ${retrainId}`));
+      assert.match(shown.stdout, /latest report: s3:\/\/.*\.html/);
 
       // 3. pause and resume, each with a reason
       const noReason = await cli('monitor', 'pause', ENDPOINT);
@@ -287,7 +330,7 @@ describe('the drift monitor, end to end with MLServer behind the gateway', funct
       assert.equal(paused.code, 0, paused.stderr);
       assert.equal(paused.body.phase, 'paused');
       const atPause = (await status()).windowCount;
-      await new Promise((r) => setTimeout(r, 7_000));
+      await new Promise((r) => setTimeout(r, 5_000));
       const whilePaused = await status();
       assert.equal(whilePaused.phase, 'paused');
       assert.ok(whilePaused.windowCount <= atPause + 1, 'no windows judged while paused (one may have been under way)');
