@@ -287,9 +287,12 @@ export async function modelMonitor(input: ModelMonitorInput): Promise<MonitorSta
       predictionPsi: window.prediction && 'psi' in window.prediction ? window.prediction.psi : undefined,
       accuracy: window.performance?.accuracy,
     };
-    if (window.judged) status.consecutive = window.drifts ? status.consecutive + 1 : 0;
+    if (paused) {
+      // paused while the window was computed: shown, but it neither counts nor acts
+      record.action = 'monitor paused: not counted';
+    } else if (window.judged) status.consecutive = window.drifts ? status.consecutive + 1 : 0;
 
-    if (status.consecutive >= monitoring.consecutiveWindows) {
+    if (!paused && status.consecutive >= monitoring.consecutiveWindows) {
       status.consecutive = 0;
       record.action = await onDrift(record);
     }
