@@ -202,7 +202,9 @@ export async function computeDriftWindow(store: BlobStore, input: DriftWindowInp
     ((features.length > 0 && drift.share >= driftShare) || predictionDrifts || performance?.breached === true);
   const summary = !judged
     ? `${sample.length} rows (< ${minSamples}): not judged`
-    : `${drift.drifted.length}/${features.length} features drift` +
+    : (features.length === 0
+        ? 'no feature compared (no request input is named as a column of the training data)'
+        : `${drift.drifted.length}/${features.length} features drift`) +
       (drift.drifted.length > 0 ? ` (${drift.drifted.join(', ')})` : '') +
       (prediction && 'psi' in prediction ? `, prediction PSI ${prediction.psi.toFixed(3)}` : '') +
       (performance ? `, live accuracy ${performance.accuracy.toFixed(3)} on ${performance.labelled}` : '') +
@@ -242,7 +244,10 @@ function rowsOf(record: Record<string, unknown>): Row[] {
     (i): i is { name: string; data: unknown[] } & Record<string, unknown> =>
       typeof i?.name === 'string' && Array.isArray(i.data),
   );
-  const n = Math.max(0, ...columns.map((c) => c.data.length));
+  // rows by the shape's first dimension: a 2-D tensor input ([n, k]) is n rows, not n·k
+  const rowCount = (c: { shape?: unknown; data: unknown[] }) =>
+    Array.isArray(c.shape) && Number.isInteger(c.shape[0]) ? (c.shape[0] as number) : c.data.length;
+  const n = Math.max(0, ...columns.map(rowCount));
   if (n === 0) return [];
   const outputs = Array.isArray(record.outputs) ? (record.outputs as { data?: unknown }[]) : [];
   const outData = Array.isArray(outputs[0]?.data) ? (outputs[0].data as unknown[]).flat() : [];

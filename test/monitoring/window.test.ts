@@ -214,6 +214,44 @@ describe('computeDriftWindow', function () {
     assert.match(w.summary, /60 rows \(< 100\): not judged/);
   });
 
+  it('reports a window without any request as not judged, on an endpoint that never had traffic', async () => {
+    const acts = createMonitoringActivities({ store });
+    const first = await acts.computeDriftWindow(input('idle', at(0), at(5)));
+    const second = await acts.computeDriftWindow(input('idle', at(5), at(10)));
+    for (const w of [first, second]) {
+      assert.equal(w.captured, 0);
+      assert.equal(w.judged, false);
+      assert.equal(w.drifts, false);
+      assert.match(w.summary, /^0 rows \(< 100\): not judged/);
+    }
+    const html = (await store.getBytes(monitoringKeys.report('idle', at(10).toISOString()))).toString('utf8');
+    assert.match(html, /not judged \(too few rows\)/);
+  });
+
+  it('counts the rows of a 2-D tensor input by its shape, and says that no feature could be compared', async () => {
+    const rows = stable.slice(0, 120);
+    const request = captured('tensor', rows, at(1));
+    await writeBatch(store, 'tensor', 'capture', at(1), [
+      {
+        ...request,
+        inputs: [
+          {
+            name: 'input-0',
+            shape: [rows.length, 4],
+            datatype: 'FP64',
+            data: rows.flatMap((r) => [r.tenure_months, r.monthly_charges, r.total_charges, r.support_calls]),
+          },
+        ],
+      },
+    ]);
+    const w = await computeDriftWindow(store, input('tensor', at(0), at(5)));
+    assert.equal(w.captured, 120);
+    assert.equal(w.samples, 120);
+    assert.deepEqual(w.features, []);
+    assert.equal(w.drifts, false);
+    assert.match(w.summary, /^no feature compared \(no request input is named as a column of the training data\)/);
+  });
+
   it('counts only the requests in (from, to], wherever the batch that holds them starts', async () => {
     const endpoint = 'bounds';
     const from = at(60); // 11:00
