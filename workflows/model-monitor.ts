@@ -172,6 +172,11 @@ export async function modelMonitor(input: ModelMonitorInput): Promise<MonitorSta
   setHandler(
     resumeMonitorUpdate,
     (arg) => {
+      if (paused) {
+        // what was served while paused is never judged: the next window starts here
+        const resumedEnd = new Date(Date.now() - lagMs).toISOString();
+        if (resumedEnd > lastEnd) lastEnd = resumedEnd;
+      }
       paused = false;
       log.info('monitor resumed', { actor: arg.actor, reason: arg.reason });
       stage(status.phase);
@@ -214,9 +219,8 @@ export async function modelMonitor(input: ModelMonitorInput): Promise<MonitorSta
   for (;;) {
     await condition(() => false, intervalMs);
     if (paused) {
-      // windows are not judged while paused; the next one starts where watching resumes
+      // windows are not judged while paused; resuming moves the next one's start (see the handler)
       await condition(() => !paused);
-      lastEnd = new Date(Date.now() - lagMs).toISOString();
       continue;
     }
     const champion = await light.findChampion.executeWithOptions({ summary: `find the champion of ${spec.model}` }, [
@@ -266,7 +270,8 @@ export async function modelMonitor(input: ModelMonitorInput): Promise<MonitorSta
         },
       ],
     );
-    lastEnd = to;
+    // a resume while the window was computed has moved the start past it already
+    if (to > lastEnd) lastEnd = to;
     status.windowCount += 1;
     status.latestReport = window.report;
     const record: WindowRecord = {
@@ -282,9 +287,12 @@ export async function modelMonitor(input: ModelMonitorInput): Promise<MonitorSta
       predictionPsi: window.prediction && 'psi' in window.prediction ? window.prediction.psi : undefined,
       accuracy: window.performance?.accuracy,
     };
-    if (window.judged) status.consecutive = window.drifts ? status.consecutive + 1 : 0;
+    if (paused) {
+      // paused while the window was computed: shown, but it neither counts nor acts
+      record.action = 'monitor paused: not counted';
+    } else if (window.judged) status.consecutive = window.drifts ? status.consecutive + 1 : 0;
 
-    if (status.consecutive >= monitoring.consecutiveWindows) {
+    if (!paused && status.consecutive >= monitoring.consecutiveWindows) {
       status.consecutive = 0;
       record.action = await onDrift(record);
     }

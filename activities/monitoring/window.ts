@@ -74,6 +74,11 @@ export interface DriftWindowDetails extends DriftWindowSummary {
 }
 
 const PREDICTION_REFERENCE_MAX = 5_000;
+/**
+ * A batch is filed under the hour its first record arrived and stays open up to the endpoint's
+ * `flushSeconds` (at most an hour): records of the window may sit in the folder of the hour before.
+ */
+const BATCH_OPEN_MAX_MS = 3_600_000;
 const HISTOGRAM_BINS = 20;
 
 export const monitoringKeys = {
@@ -106,7 +111,8 @@ export async function computeDriftWindow(store: BlobStore, input: DriftWindowInp
   // 1. the captured rows in (from, to], reservoir-sampled
   const sample: Row[] = [];
   let captured = 0;
-  await forEachCaptured(store, input.endpoint, 'capture', new Date(from), (record) => {
+  const since = new Date(from - BATCH_OPEN_MAX_MS);
+  await forEachCaptured(store, input.endpoint, 'capture', since, (record) => {
     const time = typeof record.time === 'string' ? new Date(record.time).getTime() : NaN;
     if (!(time > from && time <= to) || typeof record.status !== 'number' || record.status >= 400) return;
     for (const row of rowsOf(record)) {
@@ -123,7 +129,7 @@ export async function computeDriftWindow(store: BlobStore, input: DriftWindowInp
   const labels = new Map<string, unknown>();
   const wanted = new Set(sample.filter((r) => r.batch === 1).map((r) => r.requestId));
   if (wanted.size > 0)
-    await forEachCaptured(store, input.endpoint, 'feedback', new Date(from), (record) => {
+    await forEachCaptured(store, input.endpoint, 'feedback', since, (record) => {
       if (typeof record.requestId === 'string' && wanted.has(record.requestId))
         labels.set(record.requestId, record.label);
     });
@@ -196,7 +202,9 @@ export async function computeDriftWindow(store: BlobStore, input: DriftWindowInp
     ((features.length > 0 && drift.share >= driftShare) || predictionDrifts || performance?.breached === true);
   const summary = !judged
     ? `${sample.length} rows (< ${minSamples}): not judged`
-    : `${drift.drifted.length}/${features.length} features drift` +
+    : (features.length === 0
+        ? 'no feature compared (no request input is named as a column of the training data)'
+        : `${drift.drifted.length}/${features.length} features drift`) +
       (drift.drifted.length > 0 ? ` (${drift.drifted.join(', ')})` : '') +
       (prediction && 'psi' in prediction ? `, prediction PSI ${prediction.psi.toFixed(3)}` : '') +
       (performance ? `, live accuracy ${performance.accuracy.toFixed(3)} on ${performance.labelled}` : '') +
@@ -236,7 +244,10 @@ function rowsOf(record: Record<string, unknown>): Row[] {
     (i): i is { name: string; data: unknown[] } & Record<string, unknown> =>
       typeof i?.name === 'string' && Array.isArray(i.data),
   );
-  const n = Math.max(0, ...columns.map((c) => c.data.length));
+  // rows by the shape's first dimension: a 2-D tensor input ([n, k]) is n rows, not n·k
+  const rowCount = (c: { shape?: unknown; data: unknown[] }) =>
+    Array.isArray(c.shape) && Number.isInteger(c.shape[0]) ? (c.shape[0] as number) : c.data.length;
+  const n = Math.max(0, ...columns.map(rowCount));
   if (n === 0) return [];
   const outputs = Array.isArray(record.outputs) ? (record.outputs as { data?: unknown }[]) : [];
   const outData = Array.isArray(outputs[0]?.data) ? (outputs[0].data as unknown[]).flat() : [];
