@@ -274,7 +274,11 @@ describe('retrain pipeline, end to end on the churn example', function () {
       assert.match(texts[2]!, /approved/);
       const exported = path.join(testStack().tmpDir, `${prefix}-gated.json`);
       assert.equal((await cli('history', 'export', id, '-o', exported)).code, 0);
-      assert.doesNotMatch(fs.readFileSync(exported, 'utf8'), new RegExp(`hooks/${prefix}`));
+      const history = fs.readFileSync(exported, 'utf8');
+      assert.doesNotMatch(history, new RegExp(`hooks/${prefix}`));
+      // nor the store's credentials, which the worker and its training jobs hold
+      assert.ok(!history.includes(testStack().minio.secretAccessKey), 'the store secret is in no history');
+      assert.ok(!history.includes(Buffer.from(testStack().minio.secretAccessKey).toString('base64')));
       const audit = await new ModelRegistry(store).listAudit('churn-gated', { version: done.body.version });
       assert.ok(
         audit.some((a) => a.actor === 'alice' && a.action === 'status' && /segments hold/.test(a.reason)),
