@@ -11,7 +11,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 export function chromiumPath(): string {
   const fromEnv = process.env.CHROMIUM_PATH;
   if (fromEnv) {
-    if (!fs.existsSync(fromEnv)) throw new Error(`CHROMIUM_PATH=${fromEnv} does not exist`);
+    if (!fs.existsSync(fromEnv))
+      throw new Error(`CHROMIUM_PATH=${fromEnv} does not exist: the Temporal UI suite needs Chromium`);
     return fromEnv;
   }
   for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
@@ -27,7 +28,7 @@ export function chromiumPath(): string {
 }
 
 /** Launches headless Chromium (without its sandbox when running as root, as CI does). */
-export function launchChromium(): Promise<Browser> {
+export async function launchChromium(): Promise<Browser> {
   const asRoot = process.getuid?.() === 0;
   return chromium.launch({ executablePath: chromiumPath(), headless: true, args: asRoot ? ['--no-sandbox'] : [] });
 }

@@ -34,6 +34,7 @@ describe('the Temporal UI', function () {
   let worker: Promise<void>;
 
   before(async () => {
+    browser = await launchChromium();
     const { env, tmpDir } = testStack();
     const codeDir = fs.mkdtempSync(path.join(tmpDir, 'ui-code-'));
     fs.writeFileSync(path.join(codeDir, 'train.sh'), `echo '{"val_auc": 0.91}' > "$MLOPS_OUTPUT_DIR/metrics.json"\n`);
@@ -74,8 +75,7 @@ describe('the Temporal UI', function () {
       }
       await stopped;
     });
-    await done;
-    browser = await launchChromium();
+    await Promise.race([done, worker]);
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.setDefaultTimeout(20_000);
   });
