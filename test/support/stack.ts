@@ -1,6 +1,7 @@
 /**
- * The servers one test run shares: ONE Temporal dev server and ONE MinIO, started by the root
- * hook (test/hooks.ts) and stopped after the last suite. Suites call `testStack()`.
+ * The servers one test run shares: ONE Temporal dev server (with its web UI, for the browser
+ * suite) and ONE MinIO, started by the root hook (test/hooks.ts) and stopped after the last suite.
+ * Suites call `testStack()`.
  * Nothing downloads: the binaries come from TEMPORAL_CLI_PATH / MINIO_PATH / .tools/bin / PATH.
  */
 import fs from 'node:fs';
@@ -10,6 +11,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { ML_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
 import { startAttachedMinio, type AttachedMinio } from '../../infra/dev/minio';
+import { freePort } from '../../infra/dev/ports';
 import { REPO_ROOT, requireTool } from '../../infra/dev/tools';
 
 export type TestMinio = AttachedMinio;
@@ -19,6 +21,8 @@ export interface TestStack {
   /** host:port of the dev server's gRPC endpoint. */
   address: string;
   namespace: string;
+  /** Base URL of the dev server's web UI, e.g. `http://127.0.0.1:43121`. */
+  uiUrl: string;
   minio: TestMinio;
   /** A scratch folder for this run, removed at the end. */
   tmpDir: string;
@@ -40,9 +44,11 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 
 export async function startTestStack(): Promise<TestStack> {
   const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-test-'));
-  const [env, minio] = await Promise.all([startTemporal(), startAttachedMinio(tmpDir, 'mlops-test')]);
+  const uiPort = await freePort();
+  const [env, minio] = await Promise.all([startTemporal(uiPort), startAttachedMinio(tmpDir, 'mlops-test')]);
   const address = env.connection.options.address;
-  current = { env, address, namespace: env.namespace ?? 'default', minio, tmpDir };
+  const uiUrl = `http://127.0.0.1:${uiPort}`;
+  current = { env, address, namespace: env.namespace ?? 'default', uiUrl, minio, tmpDir };
   return current;
 }
 
@@ -55,12 +61,15 @@ export async function stopTestStack(): Promise<void> {
   fs.rmSync(stack.tmpDir, { recursive: true, force: true });
 }
 
-async function startTemporal(): Promise<TestWorkflowEnvironment> {
+async function startTemporal(uiPort: number): Promise<TestWorkflowEnvironment> {
   const temporal = requireTool('temporal');
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: temporal },
       ip: '127.0.0.1',
+      // the SDK starts the server headless by default; the browser suite needs the UI
+      ui: true,
+      uiPort,
       searchAttributes: [...ML_SEARCH_ATTRIBUTES],
       extraArgs: ['--log-level', 'error'],
     },
