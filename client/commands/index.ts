@@ -6,6 +6,7 @@ import { registerCodecServer } from './codec-server';
 import { registerData } from './data';
 import { registerDemo } from './demo';
 import { registerDev } from './dev';
+import { registerDoctor } from './doctor';
 import { registerEndpoints } from './endpoints';
 import { registerExperiments } from './experiments';
 import { registerGateway } from './gateway';
@@ -29,6 +30,7 @@ export const commands: RegisterCommand[] = [
   registerDev,
   registerWorker,
   registerHealth,
+  registerDoctor,
   registerData,
   registerModels,
   registerExperiments,
