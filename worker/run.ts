@@ -8,6 +8,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } 
 import { createActivities } from '../activities';
 import type { LoadedConfig } from '../common/config';
 import { buildActivityDeps } from './dependencies';
+import { startHealthServer } from './health';
 
 export type QueueRole = 'workflows' | 'training';
 
@@ -19,6 +20,10 @@ export interface WorkerRunOptions {
   metricsPort?: number;
   /** A pre-built workflow bundle (from `bundleWorkflowCode`), skipping the bundling at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Serve /healthz and /readyz on this port (./health.ts). */
+  healthPort?: number;
+  /** @default '127.0.0.1' */
+  healthHost?: string;
   log?: (line: string) => void;
 }
 
@@ -82,14 +87,26 @@ export async function runWorker(opts: WorkerRunOptions): Promise<void> {
   installRuntime(opts.metricsPort);
   const connection = await NativeConnection.connect(opts.config.temporal.connectionOptions);
   try {
-    const workers = await createWorkers(opts, connection);
-    const queues = workers.map((w) => w.options.taskQueue).join(', ');
-    log(
-      `worker polling ${queues} on ${opts.config.temporal.address} (namespace ${opts.config.temporal.namespace}), store ${opts.config.store.uri}` +
-        (opts.metricsPort === undefined ? '' : `, metrics on http://127.0.0.1:${opts.metricsPort}/metrics`),
-    );
-    await Promise.all(workers.map((w) => w.run()));
-    log('worker stopped');
+    let workers: Worker[] = [];
+    // up before the workers are created: liveness answers while bundling, readiness once they poll
+    const health =
+      opts.healthPort === undefined
+        ? undefined
+        : await startHealthServer(() => workers, opts.healthHost ?? '127.0.0.1', opts.healthPort);
+    try {
+      workers = await createWorkers(opts, connection);
+      const queues = workers.map((w) => w.options.taskQueue).join(', ');
+      const running = Promise.all(workers.map((w) => w.run()));
+      log(
+        `worker polling ${queues} on ${opts.config.temporal.address} (namespace ${opts.config.temporal.namespace}), store ${opts.config.store.uri}` +
+          (opts.metricsPort === undefined ? '' : `, metrics on http://127.0.0.1:${opts.metricsPort}/metrics`) +
+          (health ? `, health on ${health.url}/healthz and /readyz` : ''),
+      );
+      await running;
+      log('worker stopped');
+    } finally {
+      await health?.close();
+    }
   } finally {
     await connection.close();
   }

@@ -1,5 +1,8 @@
 /** `mlops worker`: runs a worker process polling the mlops and/or mlops-training task queues. */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import { Option } from 'commander';
 import { UserError } from '../../common/errors';
 import { runWorker, type QueueRole } from '../../worker';
@@ -15,10 +18,59 @@ export function registerWorker(program: Command, ctx: () => CommandContext): voi
         .default('all'),
     )
     .option('--metrics-port <port>', 'serve Prometheus metrics on 127.0.0.1:<port>/metrics', parsePort)
-    .action(async (opts: { queues: 'all' | QueueRole; metricsPort?: number }) => {
-      const config = ctx().config();
-      const roles: QueueRole[] = opts.queues === 'all' ? ['workflows', 'training'] : [opts.queues];
-      await runWorker({ config, roles, metricsPort: opts.metricsPort });
+    .option('--health-port <port>', 'serve GET /healthz (liveness) and /readyz (readiness) on this port', parsePort)
+    .option('--health-host <address>', 'address of the health endpoint (0.0.0.0 in a container)', '127.0.0.1')
+    .option('--bundle <file>', 'a pre-built workflow bundle (`mlops bundle`): no bundling at start')
+    .action(
+      async (opts: {
+        queues: 'all' | QueueRole;
+        metricsPort?: number;
+        healthPort?: number;
+        healthHost: string;
+        bundle?: string;
+      }) => {
+        const config = ctx().config();
+        const roles: QueueRole[] = opts.queues === 'all' ? ['workflows', 'training'] : [opts.queues];
+        if (opts.bundle !== undefined && !fs.existsSync(opts.bundle))
+          throw new UserError(
+            `--bundle: ${opts.bundle} does not exist (build it with mlops bundle -o ${opts.bundle})`,
+            2,
+          );
+        await runWorker({
+          config,
+          roles,
+          metricsPort: opts.metricsPort,
+          healthPort: opts.healthPort,
+          healthHost: opts.healthHost,
+          workflowBundle: opts.bundle === undefined ? undefined : { codePath: path.resolve(opts.bundle) },
+        });
+      },
+    );
+
+  program
+    .command('bundle')
+    .description('build the workflow bundle once (a worker started with --bundle skips bundling)')
+    .requiredOption('-o, --output <file>', 'where to write it, e.g. dist/workflow-bundle.js')
+    .action(async (opts: { output: string }) => {
+      const started = Date.now();
+      const { code } = await bundleWorkflowCode({
+        workflowsPath: require.resolve('../../workflows'),
+        logger: {
+          log() {},
+          trace() {},
+          debug() {},
+          info() {},
+          warn: (m: string) => process.stderr.write(`${m}\n`),
+          error: (m: string) => process.stderr.write(`${m}\n`),
+        },
+      });
+      const file = path.resolve(opts.output);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, code);
+      ctx().out.result(
+        { file, bytes: Buffer.byteLength(code), ms: Date.now() - started },
+        (r) => `wrote ${r.file} (${(r.bytes / 1024).toFixed(0)} KiB) in ${r.ms} ms`,
+      );
     });
 }
 
