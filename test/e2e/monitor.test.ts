@@ -28,6 +28,7 @@ import {
 import { trainChurnModel } from '../support/churn-model';
 import { cliEnv, runCli } from '../support/cli';
 import { testStack } from '../support/stack';
+import { startTraffic, type Traffic } from '../support/traffic';
 import { startTestServing, type TestServing } from '../support/serving';
 import { testDeps, testS3Store, withWorker } from '../support/worker';
 
@@ -75,7 +76,7 @@ describe('the drift monitor, end to end with MLServer behind the gateway', funct
   let specFile: string;
   let stable: Row[];
   let drifted: Row[];
-  let traffic: { stop: () => Promise<number> } | undefined;
+  let traffic: Traffic | undefined;
   /** What the monitor posted to its webhook (the in-process worker reads the URL from WEBHOOK_ENV). */
   const posts: { text: string }[] = [];
   let webhook: http.Server | undefined;
@@ -110,33 +111,17 @@ describe('the drift monitor, end to end with MLServer behind the gateway', funct
   };
 
   /** Requests of 10 rows through the gateway (about 15 a second), the rows taken in turn from `rows()`. */
-  const startTraffic = (rows: () => Row[]) => {
-    let running = true;
-    let sent = 0;
-    const loop = (async () => {
-      for (let i = 0; running; i += 10) {
+  const sendRows = (rows: () => Row[]) =>
+    startTraffic(
+      serving.gateway.url,
+      ENDPOINT,
+      (i) => {
         const all = rows();
-        const start = i % (all.length - 10);
-        await fetch(`${serving.gateway.url}/v2/models/${ENDPOINT}/infer`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(toInferenceRequest(all.slice(start, start + 10))),
-        }).then(
-          (r) => r.arrayBuffer(),
-          () => undefined,
-        );
-        sent += 1;
-        await new Promise((r) => setTimeout(r, 60));
-      }
-    })();
-    return {
-      async stop() {
-        running = false;
-        await loop;
-        return sent;
+        const start = (i * 10) % (all.length - 10);
+        return JSON.stringify(toInferenceRequest(all.slice(start, start + 10)));
       },
-    };
-  };
+      60,
+    );
 
   before(async function () {
     store = testS3Store(prefix);
@@ -240,7 +225,7 @@ describe('the drift monitor, end to end with MLServer behind the gateway', funct
       assert.match(elsewhere.stderr, /rollout\.endpoint is mon, not other/);
 
       let rows = stable;
-      traffic = startTraffic(() => rows);
+      traffic = sendRows(() => rows);
       const started = await json('monitor', 'start', ENDPOINT, '--spec', specFile);
       assert.equal(started.code, 0, started.stderr);
       assert.equal(started.body.workflowId, `monitor/${ENDPOINT}`);

@@ -17,6 +17,7 @@ import type { BlobStore } from '../../activities/storage/types';
 import { REPO_ROOT } from '../../infra/dev/tools';
 import { cliEnv, runCli } from '../support/cli';
 import { testStack } from '../support/stack';
+import { startTraffic } from '../support/traffic';
 import { startTestServing, type TestServing } from '../support/serving';
 import { testS3Store } from '../support/worker';
 import { startWorkerProcess } from '../training/helpers';
@@ -104,23 +105,7 @@ describe('the churn pipeline with its rollout section, end to end', function () 
 
   it('canaries v2 under traffic across a worker SIGKILL mid-bake, without a second variant, and retires v1', async () => {
     const body = JSON.stringify(toInferenceRequest(JSON.parse(fs.readFileSync(rowsFile, 'utf8'))));
-    let sending = true;
-    const traffic = (async () => {
-      let sent = 0;
-      while (sending) {
-        await fetch(`${serving.gateway.url}/v2/models/churn/infer`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body,
-        }).then(
-          (r) => r.arrayBuffer(),
-          () => undefined,
-        );
-        sent += 1;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      return sent;
-    })();
+    const traffic = startTraffic(serving.gateway.url, 'churn', () => body, 20);
     try {
       const started = await json('run', 'churn', '--spec', specFile, '--force', '--reason', 'canary drill');
       assert.equal(started.code, 0, started.stderr);
@@ -162,8 +147,7 @@ describe('the churn pipeline with its rollout section, end to end', function () 
       assert.equal((await registry.describeVersion('churn', 'champion')).version.version, 2);
       assert.equal((await registry.describeVersion('churn', 1)).status, 'archived');
     } finally {
-      sending = false;
-      assert.ok((await traffic) > 20);
+      assert.ok((await traffic.stop()) > 20);
     }
   });
 });

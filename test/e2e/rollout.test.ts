@@ -14,6 +14,7 @@ import type { BlobStore } from '../../activities/storage/types';
 import { trainChurnModel, type TrainedChurnModel } from '../support/churn-model';
 import { cliEnv, runCli } from '../support/cli';
 import { testStack } from '../support/stack';
+import { startTraffic, type Traffic } from '../support/traffic';
 import { startTestServing, type TestServing } from '../support/serving';
 import { testDeps, testS3Store, withWorker } from '../support/worker';
 
@@ -28,7 +29,7 @@ describe('progressive rollout, end to end with MLServer behind the gateway', fun
   let deps: ActivityDeps;
   let env: NodeJS.ProcessEnv;
   let trained: TrainedChurnModel;
-  let traffic: { stop: () => Promise<number> } | undefined;
+  let traffic: Traffic | undefined;
 
   const cli = (...args: string[]) => runCli(args, env, 200_000);
   const json = async (...args: string[]) => {
@@ -40,32 +41,10 @@ describe('progressive rollout, end to end with MLServer behind the gateway', fun
       withWorker(env.MLOPS_TRAINING_TASK_QUEUE!, deps, fn, { workflows: false }),
     );
 
-  /** Sends requests through the gateway (about 40/s) until stopped; resolves to how many were sent. */
-  const startTraffic = () => {
-    let running = true;
-    let sent = 0;
+  /** Sends requests through the gateway (about 40/s) until stopped. */
+  const sendTraffic = () => {
     const body = JSON.stringify(toInferenceRequest(trained.rows));
-    const loop = (async () => {
-      while (running) {
-        await fetch(`${serving.gateway.url}/v2/models/${ENDPOINT}/infer`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body,
-        }).then(
-          (r) => r.arrayBuffer(),
-          () => undefined,
-        );
-        sent += 1;
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    })();
-    return {
-      async stop() {
-        running = false;
-        await loop;
-        return sent;
-      },
-    };
+    return startTraffic(serving.gateway.url, ENDPOINT, () => body, 25);
   };
 
   before(async function () {
@@ -116,7 +95,7 @@ describe('progressive rollout, end to end with MLServer behind the gateway', fun
       assert.equal(predicted.code, 0, predicted.stderr);
       assert.match(predicted.stdout, /predict/);
 
-      traffic = startTraffic();
+      traffic = sendTraffic();
       const canary = await json(
         'deploy',
         MODEL,
@@ -156,7 +135,7 @@ describe('progressive rollout, end to end with MLServer behind the gateway', fun
 
   it('rolls a failing candidate back within two analysis intervals, and refuses a second rollout meanwhile', async () => {
     await withWorkers(async () => {
-      traffic ??= startTraffic();
+      traffic ??= sendTraffic();
       const started = await json(
         'deploy',
         MODEL,
