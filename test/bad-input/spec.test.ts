@@ -121,6 +121,12 @@ const CASES: SpecCase[] = [
     message: /e\.g\. 30s/,
   },
   {
+    what: 'a duration too long to be meant',
+    spec: (s) => (s.monitoring.interval = '99999999999999d'),
+    path: 'monitoring.interval',
+    message: /too long: at most 3650d/,
+  },
+  {
     what: 'an approval reminder not shorter than its timeout',
     spec: (s) => (s.approval.remindEvery = '24h'),
     path: 'approval.remindEvery',
