@@ -173,6 +173,92 @@ const CASES: SpecCase[] = [
   { what: 'a file that is a list, not a mapping', spec: '- name: churn\n', path: '', message: /expected object/ },
 ];
 
+/** The smallest valid spec, for the schema cases below. */
+function minimal(): Spec {
+  return {
+    name: 'churn',
+    model: 'churn',
+    dataset: { name: 'churn', source: 'data' },
+    training: { entrypoint: ['python', 'train.py'] },
+    evaluation: { entrypoint: ['python', 'evaluate.py'], primaryMetric: 'auc' },
+  };
+}
+
+function withSection(section: string, value: unknown): Spec {
+  return { ...minimal(), [section]: value };
+}
+
+/** More schema cases, each a spec and the `path: message` it must be refused with. */
+const SCHEMA_CASES: [what: string, spec: Spec, expected: RegExp][] = [
+  [
+    'a wrong type',
+    withSection('training', { entrypoint: 'python train.py' }),
+    /^training\.entrypoint: .*expected array/,
+  ],
+  ['a missing entrypoint', withSection('training', { codeDir: '.' }), /^training\.entrypoint: required/],
+  ['an empty entrypoint', withSection('training', { entrypoint: [] }), /^training\.entrypoint: needs at least/],
+  ['a bad pipeline name', { ...minimal(), name: 'Churn Model' }, /^name: lowercase letters/],
+  [
+    'a holdout that is neither a file nor a dataset',
+    { ...minimal(), evaluation: { entrypoint: ['x'], primaryMetric: 'auc', holdout: { file: 'a', dataset: 'b' } } },
+    /^evaluation\.holdout: either \{ file/,
+  ],
+  [
+    'a threshold without bounds',
+    { ...minimal(), evaluation: { entrypoint: ['x'], primaryMetric: 'auc', gates: { thresholds: { auc: {} } } } },
+    /^evaluation\.gates\.thresholds\.auc: needs min, max or both/,
+  ],
+  [
+    'a minute out of range',
+    withSection('schedule', { cron: '61 * * * *' }),
+    /^schedule\.cron: minute field "61": 61 is out of range 0-59/,
+  ],
+  ['four cron fields', withSection('schedule', { cron: '* * * *' }), /^schedule\.cron: needs 5 fields .*got 4/],
+  ['a bad month name', withSection('schedule', { cron: '0 3 * FOO *' }), /^schedule\.cron: month field "FOO"/],
+  ['a bad step', withSection('schedule', { cron: '*/0 * * * *' }), /^schedule\.cron: minute field "\*\/0": step/],
+  [
+    'a backwards range',
+    withSection('schedule', { cron: '0 5-2 * * *' }),
+    /^schedule\.cron: hour field "5-2": range 5-2 runs backwards/,
+  ],
+  ['an unknown shorthand', withSection('schedule', { cron: '@fortnightly' }), /^schedule\.cron: unknown shorthand/],
+  ['a bad overlap policy', withSection('schedule', { cron: '@daily', overlap: 'queue' }), /^schedule\.overlap: /],
+  ['a bad duration', withSection('approval', { timeout: '1 day' }), /^approval\.timeout: not a duration/],
+  ['a zero timeout', withSection('approval', { timeout: '0s' }), /^approval\.timeout: must be longer than zero/],
+  ['a bad onTimeout', withSection('approval', { onTimeout: 'escalate' }), /^approval\.onTimeout: /],
+  ['a step above 100', withSection('rollout', { endpoint: 'churn', steps: [50, 150] }), /^rollout\.steps\.1: /],
+  [
+    'a linear rollout without a step size',
+    withSection('rollout', { endpoint: 'churn', strategy: 'linear' }),
+    /^rollout\.stepSize: required for strategy linear/,
+  ],
+  [
+    'a step size on a canary',
+    withSection('rollout', { endpoint: 'churn', stepSize: 10 }),
+    /^rollout\.stepSize: only for strategy linear \(this is canary\)/,
+  ],
+  [
+    'a lowercase environment variable name',
+    withSection('notifications', { webhookEnv: 'slack_hook' }),
+    /^notifications\.webhookEnv: an environment variable name/,
+  ],
+  [
+    'an unknown event',
+    withSection('notifications', { webhookEnv: 'HOOK', events: ['deployed'] }),
+    /^notifications\.events\.0: /,
+  ],
+  [
+    'an expectation that is not one',
+    withSection('dataset', { name: 'churn', source: 'x', expectations: { minRows: 10, maxRows: 20 } }),
+    /^dataset\.expectations: unknown key "maxRows"/,
+  ],
+  [
+    'a source of an unsupported scheme',
+    withSection('dataset', { name: 'churn', source: 'gs://bucket/churn' }),
+    /^dataset\.source: use a folder, s3:\/\/ or file:\/\//,
+  ],
+];
+
 /** A folder with the training and evaluation scripts a valid spec points at. */
 function codeFolder(): string {
   const dir = fs.mkdtempSync(path.join(testStack().tmpDir, 'bad-spec-'));
@@ -216,6 +302,22 @@ describe('bad input: pipeline spec files', function () {
       const formatted = formatSpecIssues(file, [issue]);
       const prefix = `${file}${issue.line ? `:${issue.line}` : ''}: ${c.path ? `${c.path}: ` : ''}`;
       assert.ok(formatted.startsWith(prefix), formatted);
+    });
+  });
+
+  SCHEMA_CASES.forEach(([what, spec, expected], i) => {
+    it(`refuses ${what}, naming the field and its line`, () => {
+      const file = path.join(dir, `schema-${i}.yaml`);
+      fs.writeFileSync(file, stringify(spec));
+      const check = checkPipelineSpec(file);
+      assert.equal(check.ok, false, `accepted ${JSON.stringify(spec)}`);
+      const found = check.ok ? [] : check.errors;
+      const issue = found.find((e) => expected.test(`${e.path}: ${e.message}`));
+      assert.ok(
+        issue,
+        `expected ${String(expected)} among:\n${found.map((e) => `${e.path}: ${e.message}`).join('\n')}`,
+      );
+      assert.ok(issue.line && issue.line >= 1, `no line for ${JSON.stringify(issue)}`);
     });
   });
 
