@@ -138,6 +138,21 @@ describe('bad input: CLI arguments', function () {
       args: ['models', 'show', 'Churn Model', '1'],
       error: /model: "Churn Model" is not a valid name/,
     },
+    {
+      what: 'a port that is not a number',
+      args: ['gateway', '--port', 'http'],
+      error: /option '--port <port>' argument 'http' is invalid\. expected a port from 1 to 65535/,
+    },
+    {
+      what: 'a metrics port of 0',
+      args: ['worker', '--metrics-port', '0'],
+      error: /option '--metrics-port <port>' argument '0' is invalid/,
+    },
+    {
+      what: 'a health check timeout in words',
+      args: ['health', '--queue-timeout', 'a while'],
+      error: /--queue-timeout: a duration such as 20s or 1m, got "a while"/,
+    },
     { what: 'a dataset name with a slash', args: ['data', 'list', 'a/b'], error: /dataset: must be .*\(got "a\/b"\)/ },
     {
       what: 'a snapshot id that is not one',
