@@ -29,6 +29,7 @@ describe('bad input: CLI arguments', function () {
     fs.mkdirSync(dir, { recursive: true });
     env = cliEnv(prefix, { MLOPS_STORE: `file://${storeDir}` });
     fs.writeFileSync(file('job.yaml'), 'name: j\npipeline: churn\ncommand: [python, train.py]\n');
+    fs.writeFileSync(file('alias-job.yaml'), 'name: j\npipeline: churn\ncommand: *cmd\n');
     fs.writeFileSync(file('train.py'), '# script\n');
     fs.writeFileSync(file('evaluate.py'), '# script\n');
     fs.writeFileSync(
@@ -60,6 +61,11 @@ describe('bad input: CLI arguments', function () {
       what: 'an unknown training backend',
       args: ['train', file('job.yaml'), '--backend', 'nope'],
       error: /--backend: must be local or ray \(got "nope"\)/,
+    },
+    {
+      what: 'a job file with an alias without its anchor',
+      args: ['train', file('alias-job.yaml')],
+      error: /alias-job\.yaml:3: Unresolved alias .*: cmd/,
     },
     {
       what: '--set without =',

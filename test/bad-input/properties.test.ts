@@ -106,7 +106,7 @@ describe('bad input: properties over arbitrary input', function () {
             }
           },
         ),
-        { numRuns: 100 },
+        { numRuns: Number(process.env.PROP_RUNS ?? 100) },
       );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
