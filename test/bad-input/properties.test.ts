@@ -106,7 +106,7 @@ describe('bad input: properties over arbitrary input', function () {
             }
           },
         ),
-        { numRuns: Number(process.env.PROP_RUNS ?? 100) },
+        { numRuns: 100 },
       );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
