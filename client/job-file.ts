@@ -1,7 +1,7 @@
 /** Reads a YAML job file and validates it; errors name the file, the field path and the line. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { isMap, isSeq, parseDocument, type Document } from 'yaml';
+import { isMap, isSeq, parseDocument, visit, type Document } from 'yaml';
 import type { ZodType } from 'zod';
 import type { TrainingJob } from '../activities/training/types';
 import { UserError } from '../common/errors';
@@ -19,7 +19,9 @@ export function readYamlFile<T>(file: string, schema: ZodType<T>): { value: T; d
   if (doc.errors.length > 0) {
     throw new UserError(doc.errors.map((e) => `${file}:${e.linePos?.[0]?.line ?? '?'}: ${e.message}`).join('\n'), 2);
   }
-  const parsed = schema.safeParse(doc.toJS());
+  const data = yamlData(doc, text);
+  if (!data.ok) throw new UserError(`${file}${data.line ? `:${data.line}` : ''}: ${data.message}`, 2);
+  const parsed = schema.safeParse(data.value);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const at = issue.path.map(String);
@@ -29,6 +31,32 @@ export function readYamlFile<T>(file: string, schema: ZodType<T>): { value: T; d
     throw new UserError(lines.join('\n'), 2);
   }
   return { value: parsed.data, dir: path.dirname(path.resolve(file)) };
+}
+
+/**
+ * A parsed document as plain data. An alias without its anchor (`*x` before `&x`) or aliases that
+ * expand too much (the `yaml` library's limit) cannot be turned into data: that is a problem with
+ * its line (the first unresolved alias), not an exception.
+ */
+export function yamlData(
+  doc: Document,
+  text: string,
+): { ok: true; value: unknown } | { ok: false; line?: number; message: string } {
+  try {
+    return { ok: true, value: doc.toJS() };
+  } catch (err) {
+    let offset: number | undefined;
+    visit(doc, {
+      Alias(_, node) {
+        if (node.range && node.resolve(doc) === undefined) {
+          offset = node.range[0];
+          return visit.BREAK;
+        }
+      },
+    });
+    const line = offset === undefined ? undefined : text.slice(0, offset).split('\n').length;
+    return { ok: false, line, message: (err as Error).message.split('\n')[0]! };
+  }
 }
 
 function lineOf(doc: Document, text: string, at: string[]): number | undefined {

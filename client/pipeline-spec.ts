@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parseDocument, type Document } from 'yaml';
 import { UserError } from '../common/errors';
 import { pipelineSpecSchema, type PipelineSpec } from '../common/spec';
-import { readYamlFile } from './job-file';
+import { readYamlFile, yamlData } from './job-file';
 
 export interface LoadedPipelineSpec {
   /** The spec file, absolute. */
@@ -88,7 +88,9 @@ export function checkPipelineSpec(file: string): PipelineSpecCheck {
       errors: doc.errors.map((e) => ({ path: '', line: e.linePos?.[0]?.line, message: e.message.split('\n')[0]! })),
     };
   }
-  const parsed = pipelineSpecSchema.safeParse(doc.toJS());
+  const data = yamlData(doc, text);
+  if (!data.ok) return { ok: false, errors: [{ path: '', line: data.line, message: data.message }] };
+  const parsed = pipelineSpecSchema.safeParse(data.value);
   if (!parsed.success) {
     return {
       ok: false,

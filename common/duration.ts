@@ -8,6 +8,9 @@ const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as co
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
 const WHOLE = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/;
 
+/** The longest duration accepted, 3650d (about 10 years): anything longer is a typo, and overflows timers. */
+export const MAX_DURATION_MS = 3650 * UNIT_MS.d;
+
 /** Milliseconds in a duration such as `30s`, `5m`, `24h`, `7d` or `1h30m`; throws on anything else. */
 export function parseDuration(text: string): number {
   const trimmed = text.trim();
@@ -16,21 +19,29 @@ export function parseDuration(text: string): number {
       `${JSON.stringify(text)} is not a duration: use a number and a unit (ms, s, m, h, d), e.g. 30s, 5m, 24h, 7d`,
     );
   }
+  const total = sumParts(trimmed);
+  if (!(total <= MAX_DURATION_MS)) throw new Error(`${JSON.stringify(text)} is too long: at most 3650d`);
+  return total;
+}
+
+/** Whether `text` parses as a duration (of at most 3650d). */
+export function isDuration(text: string): boolean {
+  const trimmed = text.trim();
+  return WHOLE.test(trimmed) && sumParts(trimmed) <= MAX_DURATION_MS;
+}
+
+function sumParts(trimmed: string): number {
   let total = 0;
   for (const [, amount, unit] of trimmed.matchAll(PART))
     total += Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
   return Math.round(total);
 }
 
-/** Whether `text` parses as a duration. */
-export function isDuration(text: string): boolean {
-  return WHOLE.test(text.trim());
-}
-
 /** A duration string (zero allowed). */
 export const durationSchema = z
   .string()
-  .regex(WHOLE, 'not a duration: use a number and a unit (ms, s, m, h, d), e.g. 30s, 5m, 24h, 7d');
+  .regex(WHOLE, 'not a duration: use a number and a unit (ms, s, m, h, d), e.g. 30s, 5m, 24h, 7d')
+  .refine((text) => !WHOLE.test(text) || isDuration(text), 'too long: at most 3650d');
 
 /** A duration string greater than zero. */
 export const positiveDurationSchema = durationSchema.refine(

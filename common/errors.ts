@@ -27,7 +27,7 @@ export abstract class PermanentError extends UserError {
   readonly details?: unknown;
 }
 
-/** Thrown when a name (model, alias, pipeline, metric…) breaks its naming rule. */
+/** Thrown when a name (model, alias, pipeline, metric…) breaks its naming rule. Exit code 2, as for any bad input. */
 export class InvalidNameError extends PermanentError {
   override readonly name = 'InvalidNameError';
   readonly type = 'InvalidName';
@@ -36,11 +36,11 @@ export class InvalidNameError extends PermanentError {
     readonly value: unknown,
     rule: string,
   ) {
-    super(`${field}: ${JSON.stringify(value)} is not a valid name: ${rule}`);
+    super(`${field}: ${JSON.stringify(value)} is not a valid name: ${rule}`, 2);
   }
 }
 
-/** Thrown when an argument is missing or malformed; the message starts with the field's path. */
+/** Thrown when an argument is missing or malformed; the message starts with the field's path. Exit code 2. */
 export class InvalidArgumentError extends PermanentError {
   override readonly name = 'InvalidArgumentError';
   readonly type = 'InvalidArgument';
@@ -48,7 +48,7 @@ export class InvalidArgumentError extends PermanentError {
     readonly field: string,
     problem: string,
   ) {
-    super(`${field}: ${problem}`);
+    super(`${field}: ${problem}`, 2);
   }
 }
 

@@ -20,7 +20,7 @@ export type DataErrorType =
   /** The snapshot did not meet its expectations; details carry the report key and the failed results. */
   | 'DatasetValidationFailed';
 
-/** Thrown when a data operation cannot succeed as asked; retrying will not help. */
+/** Thrown when a data operation cannot succeed as asked; retrying will not help. A malformed input field exits 2. */
 export class DataError extends PermanentError {
   override readonly name = 'DataError';
   constructor(
@@ -29,7 +29,7 @@ export class DataError extends PermanentError {
     override readonly details?: unknown,
     options?: { cause?: unknown },
   ) {
-    super(message, 1, options);
+    super(message, type === 'InvalidInput' ? 2 : 1, options);
   }
 }
 

@@ -72,6 +72,8 @@ export function registerAbTest(program: Command, ctx: () => CommandContext): voi
           throw new UserError(`--${flag}: expected a number, got ${String(value)}`, 2);
         return n;
       };
+      if (opts.duration === undefined && opts.samplesPerArm === undefined)
+        throw new UserError('--duration or --samples-per-arm: give the horizon of the test (either, or both)', 2);
       const parsed = abTestSettingsSchema.safeParse({
         split: number('split', opts.split),
         metric: opts.metric,

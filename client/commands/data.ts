@@ -16,6 +16,7 @@ import type { DatasetExpectations } from '../../activities/data/types';
 import { createBlobStore } from '../../activities/storage';
 import { UserError } from '../../common/errors';
 import { formatBytes } from '../../common/format';
+import { datasetExpectationsSchema } from '../../common/spec';
 import { datasetSnapshot } from '../../workflows/dataset-snapshot';
 import { followProgress, pendingHeartbeat } from '../activity-progress';
 import { withClient } from '../connect';
@@ -149,13 +150,20 @@ function readExpectations(file: string): DatasetExpectations {
   } catch {
     throw new UserError(`--expectations: cannot read ${file}`, 2);
   }
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
-    return value as DatasetExpectations;
+    value = JSON.parse(text);
   } catch (err) {
-    throw new UserError(`--expectations: ${file} is not a JSON object (${(err as Error).message})`, 2);
+    throw new UserError(`--expectations: ${file} is not JSON (${(err as Error).message})`, 2);
   }
+  const parsed = datasetExpectationsSchema.safeParse(value);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map(
+      (i) => `--expectations: ${file}: ${i.path.join('.') || '(top)'}: ${i.message}`,
+    );
+    throw new UserError(issues.join('\n'), 2);
+  }
+  return parsed.data;
 }
 
 /** A local path becomes an absolute path the worker can read; URIs pass through. */

@@ -1,5 +1,6 @@
 /** `mlops health`: runs the healthCheck workflow (worker + server + store round-trip on each queue). */
 import type { Command } from 'commander';
+import { isDuration, parseDuration } from '../../common/duration';
 import { UserError } from '../../common/errors';
 import { healthCheck, type HealthCheckResult } from '../../workflows/health-check';
 import { withClient } from '../connect';
@@ -12,6 +13,11 @@ export function registerHealth(program: Command, ctx: () => CommandContext): voi
     .description('check that workers, the Temporal server and the object store work together')
     .option('--queue-timeout <duration>', 'how long a task queue may go without a worker', '20s')
     .action(async (opts: { queueTimeout: string }) => {
+      if (!isDuration(opts.queueTimeout) || parseDuration(opts.queueTimeout) === 0)
+        throw new UserError(
+          `--queue-timeout: a duration such as 20s or 1m, got ${JSON.stringify(opts.queueTimeout)}`,
+          2,
+        );
       const { out, config } = { out: ctx().out, config: ctx().config() };
       const result = await withClient(config, async (client) => {
         const workflowId = `health/${new Date().toISOString()}`;

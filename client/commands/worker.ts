@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { Option } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { UserError } from '../../common/errors';
 import { runWorker, type QueueRole } from '../../worker';
 import type { CommandContext } from '../context';
@@ -74,10 +74,10 @@ export function registerWorker(program: Command, ctx: () => CommandContext): voi
     });
 }
 
-/** Parses a TCP port argument. */
+/** Parses a TCP port argument; commander names the option in its usage error (exit 2). */
 export function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 1 || port > 65535)
-    throw new UserError(`port must be 1-65535, got ${JSON.stringify(value)}`, 2);
+  if (value.trim() === '' || !Number.isInteger(port) || port < 1 || port > 65535)
+    throw new InvalidArgumentError('expected a port from 1 to 65535.');
   return port;
 }

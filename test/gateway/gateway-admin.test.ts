@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { GatewayAdminClient, type GatewayAdminError } from '../../infra/gateway';
+import type { GatewayAdminError } from '../../infra/gateway';
 import { inferBody, startHarness, type Harness } from './harness';
 
 describe('inference gateway: admin API', function () {
@@ -13,18 +13,6 @@ describe('inference gateway: admin API', function () {
   });
   after(async () => {
     await h?.close();
-  });
-
-  it('refuses requests without the bearer token or with a wrong one (401)', async () => {
-    const none = await fetch(`${h.gateway.adminUrl}/admin/endpoints`);
-    assert.equal(none.status, 401);
-    const bad = new GatewayAdminClient({ adminUrl: h.gateway.adminUrl, token: 'wrong' });
-    await assert.rejects(bad.listEndpoints(), (err: GatewayAdminError) => err.status === 401);
-    await assert.rejects(
-      bad.setWeights('churn', { blue: 0, green: 100 }),
-      (err: GatewayAdminError) => err.status === 401,
-    );
-    assert.equal((await h.admin.getEndpoint('churn'))?.weights.blue, 80);
   });
 
   it('lists and reads endpoints; an unknown one is 404', async () => {
@@ -66,32 +54,6 @@ describe('inference gateway: admin API', function () {
     assert.equal(await h.admin.deleteEndpoint('fresh'), true);
     assert.equal(await h.admin.deleteEndpoint('fresh'), false);
     await h.admin.setWeights('churn', { blue: 80, green: 20 });
-  });
-
-  it('refuses weights that do not sum to 100 and bad variants with 400 naming the field', async () => {
-    await assert.rejects(
-      h.admin.setWeights('churn', { blue: 50, green: 40 }),
-      (err: GatewayAdminError) => err.status === 400 && /weights: must sum to 100, got 90/.test(err.message),
-    );
-    await assert.rejects(
-      h.admin.setWeights('churn', { blue: 50.5, green: 49.5 }),
-      (err: GatewayAdminError) => err.status === 400 && /weights/.test(err.message),
-    );
-    await assert.rejects(
-      h.admin.setWeights('churn', { blue: 50, purple: 50 }),
-      (err: GatewayAdminError) => err.status === 400 && /weights: "purple" is not a variant/.test(err.message),
-    );
-    const bad = [
-      [{ name: 'Blue!', upstream: h.blue.url, modelName: 'm' }, /variants\.0\.name/],
-      [{ name: 'a', upstream: 'ftp://x', modelName: 'm' }, /variants\.0\.upstream/],
-    ] as const;
-    for (const [variant, error] of bad) {
-      await assert.rejects(
-        h.admin.putEndpoint('churn', { variants: [variant], weights: { [variant.name]: 100 } }),
-        (err: GatewayAdminError) => err.status === 400 && error.test(err.message),
-      );
-    }
-    assert.deepEqual((await h.admin.getEndpoint('churn'))?.weights, { blue: 80, green: 20 });
   });
 
   it('reports per-variant requests, latency percentiles and predictions over a window', async () => {

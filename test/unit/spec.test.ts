@@ -18,16 +18,7 @@ function minimal(): PipelineSpecInput {
   };
 }
 
-/** The `path: message` lines zod reports for `spec`, or [] when it is valid. */
-function problems(spec: unknown): string[] {
-  const result = pipelineSpecSchema.safeParse(spec);
-  return result.success ? [] : result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-}
-
-function withSection(section: string, value: unknown): unknown {
-  return { ...minimal(), [section]: value };
-}
-
+// Specs the schema refuses are listed in the bad-input corpus, test/bad-input/spec.test.ts.
 describe('pipeline spec schema', () => {
   it('parses the churn example and fills in the defaults', () => {
     const spec = pipelineSpecSchema.parse(parse(fs.readFileSync(EXAMPLE, 'utf8')));
@@ -47,7 +38,7 @@ describe('pipeline spec schema', () => {
     });
     assert.equal(spec.approval?.required, false);
     assert.equal(spec.notifications?.webhookEnv, 'MLOPS_SLACK_WEBHOOK');
-    assert.equal(spec.notifications?.events.length, 7);
+    assert.equal(spec.notifications?.events.length, 8);
     assert.deepEqual(spec.schedule, {
       cron: '0 3 * * *',
       timezone: 'UTC',
@@ -121,135 +112,6 @@ describe('pipeline spec schema', () => {
     const all = pipelineSpecSchema.parse({ ...minimal(), rollout: { endpoint: 'churn', strategy: 'all-at-once' } });
     assert.deepEqual(rolloutWeights(all.rollout!), [100]);
   });
-
-  for (const [what, spec, expected] of [
-    ['an unknown top-level key', { ...minimal(), owner: 'ml-team' }, /^: unknown key "owner" \(allowed: name, /],
-    [
-      'an unknown nested key',
-      withSection('training', { entrypoint: ['python', 'train.py'], entrypiont: ['x'] }),
-      /^training: unknown key "entrypiont"/,
-    ],
-    [
-      'a wrong type',
-      withSection('training', { entrypoint: 'python train.py' }),
-      /^training\.entrypoint: .*expected array/,
-    ],
-    ['a missing entrypoint', withSection('training', { codeDir: '.' }), /^training\.entrypoint: required/],
-    ['an empty entrypoint', withSection('training', { entrypoint: [] }), /^training\.entrypoint: needs at least/],
-    ['a missing section', { ...minimal(), evaluation: undefined }, /^evaluation: required/],
-    ['a bad pipeline name', { ...minimal(), name: 'Churn Model' }, /^name: lowercase letters/],
-    ['an unknown backend', withSection('training', { entrypoint: ['x'], backend: 'k8s' }), /^training\.backend: /],
-    [
-      'a holdout that is neither a file nor a dataset',
-      { ...minimal(), evaluation: { entrypoint: ['x'], primaryMetric: 'auc', holdout: { file: 'a', dataset: 'b' } } },
-      /^evaluation\.holdout: either \{ file/,
-    ],
-    [
-      'a threshold without bounds',
-      { ...minimal(), evaluation: { entrypoint: ['x'], primaryMetric: 'auc', gates: { thresholds: { auc: {} } } } },
-      /^evaluation\.gates\.thresholds\.auc: needs min, max or both/,
-    ],
-    [
-      'a threshold with min above max',
-      {
-        ...minimal(),
-        evaluation: { entrypoint: ['x'], primaryMetric: 'auc', gates: { thresholds: { auc: { min: 0.9, max: 0.8 } } } },
-      },
-      /^evaluation\.gates\.thresholds\.auc\.max: must be >= min/,
-    ],
-    [
-      'a minute out of range',
-      withSection('schedule', { cron: '61 * * * *' }),
-      /^schedule\.cron: minute field "61": 61 is out of range 0-59/,
-    ],
-    ['four cron fields', withSection('schedule', { cron: '* * * *' }), /^schedule\.cron: needs 5 fields .*got 4/],
-    ['a bad month name', withSection('schedule', { cron: '0 3 * FOO *' }), /^schedule\.cron: month field "FOO"/],
-    ['a bad step', withSection('schedule', { cron: '*/0 * * * *' }), /^schedule\.cron: minute field "\*\/0": step/],
-    [
-      'a backwards range',
-      withSection('schedule', { cron: '0 5-2 * * *' }),
-      /^schedule\.cron: hour field "5-2": range 5-2 runs backwards/,
-    ],
-    ['an unknown shorthand', withSection('schedule', { cron: '@fortnightly' }), /^schedule\.cron: unknown shorthand/],
-    [
-      'a bad time zone',
-      withSection('schedule', { cron: '@daily', timezone: 'Mars/Olympus' }),
-      /^schedule\.timezone: not an IANA time zone/,
-    ],
-    ['a bad overlap policy', withSection('schedule', { cron: '@daily', overlap: 'queue' }), /^schedule\.overlap: /],
-    ['a bad duration', withSection('approval', { timeout: '1 day' }), /^approval\.timeout: not a duration/],
-    ['a zero timeout', withSection('approval', { timeout: '0s' }), /^approval\.timeout: must be longer than zero/],
-    [
-      'a reminder as long as the timeout',
-      withSection('approval', { timeout: '4h', remindEvery: '240m' }),
-      /^approval\.remindEvery: must be shorter than timeout \(4h\)/,
-    ],
-    ['a bad onTimeout', withSection('approval', { onTimeout: 'escalate' }), /^approval\.onTimeout: /],
-    [
-      'canary steps that do not increase',
-      withSection('rollout', { endpoint: 'churn', steps: [10, 50, 50, 100] }),
-      /^rollout\.steps\.2: must be greater than 50/,
-    ],
-    [
-      'canary steps that do not end at 100',
-      withSection('rollout', { endpoint: 'churn', steps: [10, 50] }),
-      /^rollout\.steps: the last step must be 100/,
-    ],
-    ['a step above 100', withSection('rollout', { endpoint: 'churn', steps: [50, 150] }), /^rollout\.steps\.1: /],
-    [
-      'a linear rollout without a step size',
-      withSection('rollout', { endpoint: 'churn', strategy: 'linear' }),
-      /^rollout\.stepSize: required for strategy linear/,
-    ],
-    [
-      'a step size on a canary',
-      withSection('rollout', { endpoint: 'churn', stepSize: 10 }),
-      /^rollout\.stepSize: only for strategy linear \(this is canary\)/,
-    ],
-    [
-      'an error rate above 1',
-      withSection('rollout', { endpoint: 'churn', maxErrorRate: 5 }),
-      /^rollout\.maxErrorRate: /,
-    ],
-    [
-      'monitoring without a rollout',
-      withSection('monitoring', { interval: '5m' }),
-      /^monitoring: needs a rollout section/,
-    ],
-    [
-      'a webhook URL instead of an environment variable name',
-      withSection('notifications', { webhookEnv: 'https://hooks.slack.com/services/T000/B000/XXX' }),
-      /^notifications\.webhookEnv: looks like a URL: .*environment variable/,
-    ],
-    [
-      'a lowercase environment variable name',
-      withSection('notifications', { webhookEnv: 'slack_hook' }),
-      /^notifications\.webhookEnv: an environment variable name/,
-    ],
-    [
-      'an unknown event',
-      withSection('notifications', { webhookEnv: 'HOOK', events: ['deployed'] }),
-      /^notifications\.events\.0: /,
-    ],
-    [
-      'an expectation that is not one',
-      withSection('dataset', { name: 'churn', source: 'x', expectations: { minRows: 10, maxRows: 20 } }),
-      /^dataset\.expectations: unknown key "maxRows"/,
-    ],
-    [
-      'a source of an unsupported scheme',
-      withSection('dataset', { name: 'churn', source: 'gs://bucket/churn' }),
-      /^dataset\.source: use a folder, s3:\/\/ or file:\/\//,
-    ],
-  ] as const) {
-    it(`refuses ${what}, naming the field`, () => {
-      const found = problems(spec);
-      assert.ok(
-        found.some((p) => expected.test(p)),
-        `expected ${expected} among:\n${found.join('\n') || '(no problems)'}`,
-      );
-    });
-  }
 });
 
 describe('cron expressions', () => {

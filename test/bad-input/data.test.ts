@@ -1,13 +1,20 @@
-/** Bad input to `snapshotDataset`: each a clear error naming the file or folder, and nothing written that names a snapshot. */
+/**
+ * Bad dataset files and folders: `snapshotDataset` refuses what it can parse wrong (a ragged or
+ * unterminated CSV, invalid UTF-8) with the file and line, and writes no manifest, profile or ref;
+ * what parses but holds no data (an empty or header-only CSV) is snapshotted and caught by
+ * `validateDataset`, naming the file. `mlops data snapshot` of a missing folder starts no workflow.
+ */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { datasetKeys, snapshotDataset } from '../../activities/data';
+import { datasetKeys, snapshotDataset, validateDataset } from '../../activities/data';
 import type { BlobStore } from '../../activities/storage/types';
-import { backends, datasetFolder, keysUnder, rejectsWithType, tempDir } from './helpers';
+import { backends, datasetFolder, keysUnder, rejectsWithType, tempDir } from '../data/helpers';
+import { cliEnv } from '../support/cli';
+import { assertUsageError, runMain, workflowsOn } from './support';
 
 for (const backend of backends) {
   describe(`snapshotDataset refusing bad input on ${backend.name}`, function () {
@@ -52,6 +59,50 @@ for (const backend of backends) {
         /data\/bad\.csv line 3: 1 field, but the header has 2/,
       );
       await assertNoSnapshot('churn');
+    });
+
+    it('names the file of invalid UTF-8 in a CSV', async function () {
+      const bad = Buffer.concat([Buffer.from('a,b\n1,'), Buffer.from([0xff, 0xfe]), Buffer.from('\n')]);
+      const source = datasetFolder({ 'data/latin1.csv': bad });
+      await rejectsWithType(
+        snapshotDataset(store, { dataset: 'churn', source }),
+        'DatasetInvalid',
+        /data\/latin1\.csv: not valid UTF-8/,
+      );
+      await assertNoSnapshot('churn');
+    });
+
+    it('names the line of an unterminated quoted field', async function () {
+      const source = datasetFolder({ 'd.csv': 'a,b\n1,2\n"3,4\n' });
+      await rejectsWithType(
+        snapshotDataset(store, { dataset: 'churn', source }),
+        'DatasetInvalid',
+        /d\.csv: line 3: a quoted field is never closed/,
+      );
+      await assertNoSnapshot('churn');
+    });
+
+    it('names the line of a ragged 10 MB single-line record, in bounded time', async function () {
+      const source = datasetFolder({ 'wide.csv': `a,b\n${'x'.repeat(10 * 1024 * 1024)}\n` });
+      const started = Date.now();
+      await rejectsWithType(
+        snapshotDataset(store, { dataset: 'churn', source }),
+        'DatasetInvalid',
+        /wide\.csv line 2: 1 field, but the header has 2/,
+      );
+      assert.ok(Date.now() - started < 20_000, `took ${Date.now() - started} ms`);
+      await assertNoSnapshot('churn');
+    });
+
+    it('snapshots an empty and a header-only CSV, and validation names each file as holding no rows', async function () {
+      const source = datasetFolder({ 'empty.csv': '', 'header.csv': 'a,b\n', 'one-line.csv': 'x'.repeat(1024 * 1024) });
+      const snapshot = await snapshotDataset(store, { dataset: 'churn', source });
+      assert.equal(snapshot.fileCount, 3);
+      const report = await validateDataset(store, { dataset: 'churn', id: snapshot.id, expectations: { minRows: 1 } });
+      assert.equal(report.passed, false);
+      const failed = report.results.filter((r) => !r.passed).map((r) => r.message);
+      for (const file of ['empty.csv', 'header.csv', 'one-line.csv'])
+        assert.ok(failed.includes(`${file}: 0 rows, at least 1 expected`), JSON.stringify(failed));
     });
 
     it('refuses a symlink that points outside the root, naming it', async function () {
@@ -128,7 +179,7 @@ for (const backend of backends) {
 
 /** Runs fixtures/snapshot-as-user.ts as uid/gid 65534 (nobody) and returns what it printed. */
 function runAsNobody(source: string, storeRoot: string): { ok: boolean; type?: string; message?: string } {
-  const script = path.join(__dirname, 'fixtures', 'snapshot-as-user.ts');
+  const script = path.join(__dirname, '..', 'data', 'fixtures', 'snapshot-as-user.ts');
   const out = execFileSync(process.execPath, ['--require', require.resolve('tsx/cjs'), script, source, storeRoot], {
     uid: 65534,
     gid: 65534,
@@ -137,3 +188,22 @@ function runAsNobody(source: string, storeRoot: string): { ok: boolean; type?: s
   });
   return JSON.parse(out) as { ok: boolean; type?: string; message?: string };
 }
+
+describe('bad input: `mlops data snapshot` of a missing folder', function () {
+  it('exits 2 naming the folder and starts no workflow', async function () {
+    const env = cliEnv(`bad-data-${process.pid}`);
+    const missing = path.join(tempDir(), 'nope');
+    assertUsageError(
+      await runMain(['data', 'snapshot', 'churn', missing], env),
+      /source: folder .*nope does not exist/,
+    );
+    assertUsageError(
+      await runMain(['data', 'snapshot', 'churn', path.join(missing, '..')], {
+        ...env,
+        MLOPS_STORE: 'ftp://elsewhere',
+      }),
+      /MLOPS_STORE: unsupported store/,
+    );
+    assert.deepEqual(await workflowsOn(env.MLOPS_TASK_QUEUE!), []);
+  });
+});
