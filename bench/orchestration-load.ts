@@ -37,6 +37,8 @@ export interface LoadResult {
   wallMs: number;
   perMinute: number;
   peakRssMb: number;
+  /** The worker's resident set once it polls (the workflow bundle built), before any run. */
+  readyRssMb: number;
   /** One run alone on the warm worker, before the load. */
   singleMs: number;
   /** Distinct failure messages with their counts. */
@@ -54,6 +56,7 @@ export async function runLoad(env: TestWorkflowEnvironment, work: string): Promi
   fs.writeFileSync(path.join(codeDir, 'README'), 'the training and evaluation commands are in the spec\n');
 
   const worker = await startWorker(env, work);
+  const readyRssMb = memoryMb(worker.pid!, 'VmRSS');
   try {
     const singleMs = await timeRuns(env, ['load-warm'], dataDir, codeDir, LOAD_TIME_LIMIT_MS).then((r) => {
       if (r.approved !== 1) throw new Error(`the warm-up run did not succeed: ${r.failures.join('; ')}`);
@@ -61,12 +64,13 @@ export async function runLoad(env: TestWorkflowEnvironment, work: string): Promi
     });
     const names = Array.from({ length: LOAD_RUNS }, (_, i) => `load-${String(i + 1).padStart(3, '0')}`);
     const result = await timeRuns(env, names, dataDir, codeDir, LOAD_TIME_LIMIT_MS);
-    const peakRssMb = peakRss(worker.pid!);
+    const peakRssMb = memoryMb(worker.pid!, 'VmHWM');
     return {
       runs: LOAD_RUNS,
       ...result,
       perMinute: (result.approved / result.wallMs) * 60_000,
       peakRssMb,
+      readyRssMb,
       singleMs,
     };
   } finally {
@@ -201,9 +205,9 @@ async function stopWorker(child: ChildProcess): Promise<void> {
   }
 }
 
-/** The process's peak resident set (VmHWM), in MB. */
-function peakRss(pid: number): number {
+/** A memory figure of /proc/<pid>/status (VmRSS: resident now, VmHWM: peak resident), in MB. */
+function memoryMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = /^VmHWM:\s+(\d+) kB/m.exec(status)?.[1];
+  const kb = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1];
   return kb === undefined ? NaN : Number(kb) / 1024;
 }
