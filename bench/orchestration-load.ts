@@ -36,7 +36,10 @@ export interface LoadResult {
   /** From the first start to the last run's end (or the time limit). */
   wallMs: number;
   perMinute: number;
+  /** The worker's peak resident set over its life (VmHWM), start-up included. */
   peakRssMb: number;
+  /** The largest resident set sampled (every 250 ms) while the runs went on. */
+  loadRssMb: number;
   /** The worker's resident set once it polls (the workflow bundle built), before any run. */
   readyRssMb: number;
   /** One run alone on the warm worker, before the load. */
@@ -63,13 +66,21 @@ export async function runLoad(env: TestWorkflowEnvironment, work: string): Promi
       return r.wallMs;
     });
     const names = Array.from({ length: LOAD_RUNS }, (_, i) => `load-${String(i + 1).padStart(3, '0')}`);
-    const result = await timeRuns(env, names, dataDir, codeDir, LOAD_TIME_LIMIT_MS);
+    // VmHWM also holds the start-up peak (building the workflow bundle), so the load's own peak is sampled
+    let loadRssMb = 0;
+    const sampler = setInterval(() => {
+      if (worker.exitCode === null) loadRssMb = Math.max(loadRssMb, memoryMb(worker.pid!, 'VmRSS'));
+    }, 250);
+    const result = await timeRuns(env, names, dataDir, codeDir, LOAD_TIME_LIMIT_MS).finally(() =>
+      clearInterval(sampler),
+    );
     const peakRssMb = memoryMb(worker.pid!, 'VmHWM');
     return {
       runs: LOAD_RUNS,
       ...result,
       perMinute: (result.approved / result.wallMs) * 60_000,
       peakRssMb,
+      loadRssMb,
       readyRssMb,
       singleMs,
     };

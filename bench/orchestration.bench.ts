@@ -53,9 +53,10 @@ export const ORCHESTRATION_BENCH_NOTES =
   '(a three-row CSV folder), a shell one-liner as training and as evaluation command, no approval, no ' +
   'rollout, on one `mlops worker` process (both task queues, default worker limits) with a filesystem store. ' +
   'There is no external anchor for throughput, so the anchor is the target itself: all runs approved, none ' +
-  `lost or failed, within ${LOAD_TIME_LIMIT_MS / 60_000} minutes. Memory is the worker process’s resident set ` +
-  'once it polls (most of it the workflow bundle it builds at start) and its peak (VmHWM) after the runs; ' +
-  'the training commands are processes of their own and not counted.';
+  `lost or failed, within ${LOAD_TIME_LIMIT_MS / 60_000} minutes. Memory is the worker process’s resident set: ` +
+  'once it polls, the most sampled (every 250 ms) while the runs went on, and its lifetime peak (VmHWM, which ' +
+  'includes building the workflow bundle at start); the training commands are processes of their own and not ' +
+  'counted.';
 
 /** The notes, with the last load run's result when there is one. */
 export function orchestrationNotes(): string {
@@ -64,7 +65,7 @@ export function orchestrationNotes(): string {
   return (
     `${ORCHESTRATION_BENCH_NOTES} Last load run: ${l.approved}/${l.runs} approved, ${l.failed} failed, ` +
     `${l.unfinished} unfinished, in ${(l.wallMs / 1000).toFixed(1)} s (${l.perMinute.toFixed(0)} pipelines/min), ` +
-    `worker RSS ${l.readyRssMb.toFixed(0)} MB when ready, peak ${l.peakRssMb.toFixed(0)} MB.`
+    `worker RSS ${rss(l)}.`
   );
 }
 
@@ -168,9 +169,16 @@ function loadRow(l: LoadResult): OrchestrationBenchRow {
     met: l.approved === l.runs && l.wallMs <= LOAD_TIME_LIMIT_MS,
     detail:
       `${l.approved} approved, ${l.failed} failed, ${l.unfinished} unfinished; ${l.perMinute.toFixed(0)} pipelines/min; ` +
-      `worker RSS ${l.readyRssMb.toFixed(0)} MB when ready, peak ${l.peakRssMb.toFixed(0)} MB; one run alone before: ${(l.singleMs / 1000).toFixed(1)} s` +
+      `worker RSS ${rss(l)}; one run alone before: ${(l.singleMs / 1000).toFixed(1)} s` +
       (l.failures.length > 0 ? `; failures: ${l.failures.join('; ')}` : ''),
   };
+}
+
+function rss(l: LoadResult): string {
+  return (
+    `${l.readyRssMb.toFixed(0)} MB when ready, at most ${l.loadRssMb.toFixed(0)} MB under the load ` +
+    `(lifetime peak ${l.peakRssMb.toFixed(0)} MB)`
+  );
 }
 
 function median(values: number[]): number {
