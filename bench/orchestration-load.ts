@@ -59,8 +59,8 @@ export async function runLoad(env: TestWorkflowEnvironment, work: string): Promi
   fs.writeFileSync(path.join(codeDir, 'README'), 'the training and evaluation commands are in the spec\n');
 
   const worker = await startWorker(env, work);
-  const readyRssMb = memoryMb(worker.pid!, 'VmRSS');
   try {
+    const readyRssMb = memoryMb(worker.pid!, 'VmRSS');
     const singleMs = await timeRuns(env, ['load-warm'], dataDir, codeDir, LOAD_TIME_LIMIT_MS).then((r) => {
       if (r.approved !== 1) throw new Error(`the warm-up run did not succeed: ${r.failures.join('; ')}`);
       return r.wallMs;
@@ -125,7 +125,8 @@ async function timeRuns(
   let failed = 0;
   let lastEnd = started;
   const failures = new Map<string, number>();
-  const deadline = sleep(limitMs).then(() => 'timeout' as const);
+  // unref'd: once every run has ended, this timer must not keep the bench process alive
+  const deadline = sleep(limitMs, undefined, { ref: false }).then(() => 'timeout' as const);
   const ended = await Promise.race([
     Promise.all(
       handles.map(async (h) => {
@@ -209,7 +210,10 @@ async function stopWorker(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
-  const killed = await Promise.race([exited.then(() => true), sleep(30_000).then(() => false)]);
+  const killed = await Promise.race([
+    exited.then(() => true),
+    sleep(30_000, undefined, { ref: false }).then(() => false),
+  ]);
   if (!killed) {
     child.kill('SIGKILL');
     await exited;
