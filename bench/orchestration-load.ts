@@ -10,6 +10,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { MlStage } from '../common/search-attributes';
 import { pipelineSpecSchema } from '../common/spec';
 import { REPO_ROOT } from '../infra/dev/tools';
 import { retrainPipeline } from '../workflows/retrain-pipeline';
@@ -125,11 +126,12 @@ async function timeRuns(
   let failed = 0;
   let lastEnd = started;
   const failures = new Map<string, number>();
+  const settled = new Set<number>();
   // unref'd: once every run has ended, this timer must not keep the bench process alive
   const deadline = sleep(limitMs, undefined, { ref: false }).then(() => 'timeout' as const);
   const ended = await Promise.race([
     Promise.all(
-      handles.map(async (h) => {
+      handles.map(async (h, i) => {
         try {
           const out = await h.result();
           if (out.outcome === 'approved') approved++;
@@ -142,22 +144,45 @@ async function timeRuns(
           const message = innermost(err);
           failures.set(message, (failures.get(message) ?? 0) + 1);
         }
+        settled.add(i);
         lastEnd = performance.now();
       }),
     ),
     deadline,
   ]);
-  const unfinished = names.length - approved - failed;
+  const counts = { approved, failed, unfinished: names.length - approved - failed };
+  const report = [...failures].map(([message, count]) => `${count}× ${message}`);
   if (ended === 'timeout') {
-    await Promise.allSettled(handles.map((h) => h.terminate('load bench time limit')));
+    const open = handles.filter((_, i) => !settled.has(i));
+    report.push(...(await Promise.all(open.map(whereStuck))));
+    await Promise.allSettled(open.map((h) => h.terminate('load bench time limit')));
   }
   return {
-    approved,
-    failed,
-    unfinished,
-    wallMs: (unfinished > 0 ? started + limitMs : lastEnd) - started,
-    failures: [...failures].map(([message, count]) => `${count}× ${message}`),
+    ...counts,
+    wallMs: counts.unfinished > 0 ? limitMs : lastEnd - started,
+    failures: report,
   };
+}
+
+/** temporal.api.enums.v1.PendingActivityState */
+const ACTIVITY_STATES: Record<number, string> = { 1: 'scheduled', 2: 'started', 3: 'cancel requested', 4: 'paused' };
+
+/** What an unfinished run waits on: its stage and pending activities (type, attempt, state). */
+async function whereStuck(handle: WorkflowHandle): Promise<string> {
+  try {
+    const d = await handle.describe();
+    const pending = (d.raw.pendingActivities ?? []).map(
+      (a) =>
+        `${a.activityType?.name ?? '?'} (attempt ${a.attempt ?? '?'}, ${ACTIVITY_STATES[a.state ?? 0] ?? a.state}` +
+        `${a.lastFailure?.message ? `, last failure: ${a.lastFailure.message.slice(0, 80)}` : ''})`,
+    );
+    return (
+      `unfinished ${handle.workflowId}: stage ${d.typedSearchAttributes.get(MlStage) ?? '?'}, ` +
+      `${d.historyLength} events, pending ${pending.length > 0 ? pending.join(', ') : 'no activity'}`
+    );
+  } catch (err) {
+    return `unfinished ${handle.workflowId}: not described (${innermost(err)})`;
+  }
 }
 
 function innermost(err: unknown): string {

@@ -163,7 +163,12 @@ async function timeChain(env: TestWorkflowEnvironment, workflow: typeof plainCha
 function loadRow(l: LoadResult): OrchestrationBenchRow {
   return {
     scenario: `${l.runs} concurrent retrain pipelines, trivial train and evaluate, one worker process`,
-    ours: { name: 'all runs ended', ms: l.wallMs, units: l.runs, unitName: 'pipeline' },
+    ours: {
+      name: l.unfinished > 0 ? 'time limit reached' : 'all runs ended',
+      ms: l.wallMs,
+      units: l.runs,
+      unitName: 'pipeline',
+    },
     anchor: { name: 'target', ms: LOAD_TIME_LIMIT_MS, units: l.runs, unitName: 'pipeline' },
     target: `all ${l.runs} approved within ${LOAD_TIME_LIMIT_MS / 60_000} min`,
     met: l.approved === l.runs && l.wallMs <= LOAD_TIME_LIMIT_MS,
