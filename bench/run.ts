@@ -11,6 +11,7 @@ import * as prettier from 'prettier';
 import { DRIFT_BENCH_NOTES, runDriftBench } from './drift.bench';
 import { GATEWAY_BENCH_NOTES, runGatewayBench } from './gateway.bench';
 import { rate, type Measurement } from './measure';
+import { orchestrationNotes, runOrchestrationBench } from './orchestration.bench';
 import { ROLLBACK_BENCH_NOTES, runRollbackBench } from './rollback.bench';
 import { runSnapshotBench, SNAPSHOT_BENCH_NOTES } from './snapshot.bench';
 import { runStoreBench, type Comparison } from './store.bench';
@@ -23,7 +24,8 @@ interface SectionSpec {
   name: string;
   title: string;
   source: string;
-  notes: string;
+  /** Static, or rendered after the run (to show what it measured). */
+  notes: string | (() => string);
   run: () => Promise<Row[]>;
 }
 
@@ -64,6 +66,13 @@ const SECTIONS: SectionSpec[] = [
     run: runDriftBench,
   },
   {
+    name: 'orchestration',
+    title: 'Orchestration overhead and load',
+    source: 'bench/orchestration.bench.ts',
+    notes: orchestrationNotes,
+    run: runOrchestrationBench,
+  },
+  {
     name: 'store',
     title: 'Object store',
     source: 'bench/store.bench.ts',
@@ -83,7 +92,10 @@ async function main(): Promise<void> {
   }
   const chosen = names.length === 0 ? SECTIONS : SECTIONS.filter((s) => names.includes(s.name));
   const sections: Section[] = [];
-  for (const spec of chosen) sections.push({ ...spec, rows: await spec.run() });
+  for (const spec of chosen) {
+    const rows = await spec.run();
+    sections.push({ ...spec, rows, notes: typeof spec.notes === 'function' ? spec.notes() : spec.notes });
+  }
   const doc = render(sections);
   if (names.length === 0) {
     const file = path.join(__dirname, '..', 'docs', 'benchmarks.md');

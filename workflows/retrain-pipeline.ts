@@ -712,7 +712,8 @@ function trainingActivities(input: RetrainPipelineInput, timeoutSeconds: number 
   });
 }
 
-function renderDetails(s: RetrainStatus): string {
+/** The details markdown of a run: header, the step table, links and rejection reasons. */
+export function renderDetails(s: RetrainStatus): string {
   const icon: Record<StepState, string> = {
     pending: '·',
     running: '▶',
