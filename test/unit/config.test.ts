@@ -159,6 +159,50 @@ describe('configuration', () => {
       assert.equal(cloud.temporal.connectionOptions.tls, true);
     });
 
+    it('reads Temporal Cloud profiles from an envconfig file: API key, or mTLS with client certificates', () => {
+      const cert = path.join(home, 'client.pem');
+      const key = path.join(home, 'client.key');
+      fs.writeFileSync(cert, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+      fs.writeFileSync(key, '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n');
+      const file = path.join(home, 'temporal.toml');
+      fs.writeFileSync(
+        file,
+        [
+          '[profile.cloud]',
+          'address = "ml-prod.a1b2c.tmprl.cloud:7233"',
+          'namespace = "ml-prod.a1b2c"',
+          'api_key = "cloud-api-key"',
+          '',
+          '[profile.mtls]',
+          'address = "ml-prod.a1b2c.tmprl.cloud:7233"',
+          'namespace = "ml-prod.a1b2c"',
+          '[profile.mtls.tls]',
+          `client_cert_path = "${cert}"`,
+          `client_key_path = "${key}"`,
+          '',
+        ].join('\n'),
+      );
+      const cloud = loadConfig({ MLOPS_HOME: home, TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'cloud' }, home);
+      assert.equal(cloud.temporal.address, 'ml-prod.a1b2c.tmprl.cloud:7233');
+      assert.equal(cloud.temporal.namespace, 'ml-prod.a1b2c');
+      assert.equal(cloud.temporal.connectionOptions.apiKey, 'cloud-api-key');
+      assert.ok(cloud.temporal.connectionOptions.tls);
+      const mtls = loadConfig({ MLOPS_HOME: home, TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'mtls' }, home);
+      const tls = mtls.temporal.connectionOptions.tls as { clientCertPair?: { crt: Uint8Array; key: Uint8Array } };
+      assert.match(Buffer.from(tls.clientCertPair!.crt).toString(), /BEGIN CERTIFICATE/);
+      assert.match(Buffer.from(tls.clientCertPair!.key).toString(), /BEGIN PRIVATE KEY/);
+      // the environment overrides the profile
+      const overridden = loadConfig(
+        { MLOPS_HOME: home, TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'cloud', TEMPORAL_NAMESPACE: 'other.a1b2c' },
+        home,
+      );
+      assert.equal(overridden.temporal.namespace, 'other.a1b2c');
+      assert.throws(
+        () => loadConfig({ MLOPS_HOME: home, TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'nope' }, home),
+        /TEMPORAL_CONFIG: .*nope/,
+      );
+    });
+
     it('falls back to the running dev stack for the Temporal address and the MinIO store', () => {
       writeStackFile(home, {
         temporal: {
