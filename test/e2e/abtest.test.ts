@@ -258,7 +258,7 @@ describe('A/B tests, end to end with MLServer behind the gateway', function () {
       `${MODEL}:3`,
     );
     assert.equal(noHorizon.code, 2);
-    assert.match(noHorizon.stderr, /--duration: give a duration, samplesPerArm, or both/);
+    assert.match(noHorizon.stderr, /--duration or --samples-per-arm: give the horizon of the test/);
     const badRef = await cli(
       'abtest',
       'start',
