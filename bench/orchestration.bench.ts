@@ -13,10 +13,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
-import { ML_SEARCH_ATTRIBUTES } from '../common/search-attributes';
-import { requireTool } from '../infra/dev/tools';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { startBenchServer } from './dev-server';
 import type { Measurement } from './measure';
 import { LOAD_RUNS, LOAD_TIME_LIMIT_MS, runLoad, type LoadResult } from './orchestration-load';
 import { plainChain, stepMachineryChain, type StepActivities } from './workflows/steps';
@@ -71,14 +70,7 @@ export function orchestrationNotes(): string {
 
 export async function runOrchestrationBench(): Promise<OrchestrationBenchRow[]> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-bench-orchestration-'));
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: requireTool('temporal') },
-      ip: '127.0.0.1',
-      searchAttributes: [...ML_SEARCH_ATTRIBUTES],
-      extraArgs: ['--log-level', 'error'],
-    },
-  });
+  const env = await startBenchServer();
   try {
     const steps = await stepOverhead(env);
     const load = await runLoad(env, work);

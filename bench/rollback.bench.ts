@@ -9,19 +9,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { ModelRegistry } from '../activities/registry';
 import { toInferenceRequest } from '../activities/serving/inference-request';
 import { createBlobStore } from '../activities/storage';
 import { createTrainingBackend } from '../activities/training';
-import { ML_SEARCH_ATTRIBUTES } from '../common/search-attributes';
 import { rolloutSectionSchema } from '../common/spec';
-import { REPO_ROOT, requireTool } from '../infra/dev/tools';
+import { REPO_ROOT } from '../infra/dev/tools';
 import { trainChurnModel } from '../test/support/churn-model';
 import { startTestServing, type TestServing } from '../test/support/serving';
 import { progressiveRollout } from '../workflows/progressive-rollout';
+import { startBenchServer } from './dev-server';
 import type { Measurement } from './measure';
 
 const ENDPOINT = 'bench-rollback';
@@ -50,14 +49,7 @@ export const ROLLBACK_BENCH_NOTES =
 
 export async function runRollbackBench(): Promise<RollbackBenchRow[]> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-bench-rollback-'));
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: requireTool('temporal') },
-      ip: '127.0.0.1',
-      searchAttributes: [...ML_SEARCH_ATTRIBUTES],
-      extraArgs: ['--log-level', 'error'],
-    },
-  });
+  const env = await startBenchServer();
   let serving: TestServing | undefined;
   let sending = false;
   let traffic: Promise<void> | undefined;

@@ -10,15 +10,14 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createBlobStore } from '../activities/storage';
 import { createTrainingBackend } from '../activities/training';
-import { ML_SEARCH_ATTRIBUTES } from '../common/search-attributes';
 import { sweepSectionSchema } from '../common/sweep';
-import { REPO_ROOT, requireTool } from '../infra/dev/tools';
+import { REPO_ROOT } from '../infra/dev/tools';
 import { hyperparameterSweep } from '../workflows/hyperparameter-sweep';
+import { startBenchServer } from './dev-server';
 import { pool, type Measurement } from './measure';
 
 const TRIALS = 40;
@@ -57,14 +56,7 @@ export async function runSweepBench(): Promise<SweepBenchRow[]> {
   const codeDir = path.join(work, 'code');
   fs.mkdirSync(codeDir);
   fs.writeFileSync(path.join(codeDir, 'trial.py'), TRIAL_SCRIPT);
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: requireTool('temporal') },
-      ip: '127.0.0.1',
-      searchAttributes: [...ML_SEARCH_ATTRIBUTES],
-      extraArgs: ['--log-level', 'error'],
-    },
-  });
+  const env = await startBenchServer();
   try {
     const store = createBlobStore({ kind: 'file', uri: `file://${work}/store`, root: path.join(work, 'store') });
     const deps = {
