@@ -25,6 +25,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { deploying, serving } from './serving-activities';
 import type { EndpointDescription } from '../activities/serving/types';
 import type { AbTestSettings } from '../common/abtest';
 import { decideAbTest, type AbTestDecision, type SequentialState } from '../common/abtest-stats';
@@ -117,15 +118,6 @@ export const stopAbTestUpdate = defineUpdate<AbTestStatus, [AbTestStopInput]>('s
 
 const KEEP_LOOKS = 50;
 
-const serving = proxyActivities<Activities>({
-  startToCloseTimeout: '2m',
-  retry: { initialInterval: '1s', maximumInterval: '20s', maximumAttempts: 10 },
-});
-const deploying = proxyActivities<Activities>({
-  startToCloseTimeout: '10m',
-  heartbeatTimeout: '30s',
-  retry: { initialInterval: '2s', maximumInterval: '30s', maximumAttempts: 5 },
-});
 const counting = proxyActivities<Activities>({
   startToCloseTimeout: '10m',
   retry: { initialInterval: '2s', maximumInterval: '30s', maximumAttempts: 10 },

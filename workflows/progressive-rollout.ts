@@ -15,13 +15,12 @@ import {
   defineQuery,
   defineUpdate,
   isCancellation,
-  proxyActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { deploying, serving } from './serving-activities';
 import type { AnalysisVerdict } from '../common/rollout-analysis';
 import { MlEndpoint, MlModel, MlModelVersion, MlStage } from '../common/search-attributes';
 import { parseDuration, rolloutWeights, type RolloutSection } from '../common/spec';
@@ -87,16 +86,6 @@ export const abortUpdate = defineUpdate<RolloutStatus, [RolloutDecisionInput]>('
 
 /** Analyses kept in the status (the history keeps every one). */
 const KEEP_ANALYSES = 20;
-
-const serving = proxyActivities<Activities>({
-  startToCloseTimeout: '2m',
-  retry: { initialInterval: '1s', maximumInterval: '20s', maximumAttempts: 10 },
-});
-const deploying = proxyActivities<Activities>({
-  startToCloseTimeout: '10m',
-  heartbeatTimeout: '30s',
-  retry: { initialInterval: '2s', maximumInterval: '30s', maximumAttempts: 5 },
-});
 
 export async function progressiveRollout(input: ProgressiveRolloutInput): Promise<RolloutOutput> {
   const { endpoint, model, rollout } = input;
