@@ -8,7 +8,7 @@
  * `monitoring` section starts it after a successful rollout.
  */
 import type { Command } from 'commander';
-import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { UserError } from '../../common/errors';
 import {
   modelMonitor,
@@ -18,6 +18,7 @@ import {
   type MonitorStatus,
 } from '../../workflows/model-monitor';
 import { withClient } from '../connect';
+import { registerDecisionUpdates } from '../decision-commands';
 import type { CommandContext } from '../context';
 import { table } from '../output';
 import { checkPipelineFiles, findPipelineSpec, formatSpecIssues, loadPipelineSpec } from '../pipeline-spec';
@@ -90,32 +91,16 @@ export function registerMonitor(program: Command, ctx: () => CommandContext): vo
       });
     });
 
-  for (const [name, update, what] of [
-    ['pause', pauseMonitorUpdate, 'stop judging windows until resumed'],
-    ['resume', resumeMonitorUpdate, 'judge windows again'],
-  ] as const) {
-    monitor
-      .command(name)
-      .argument('<endpoint>')
-      .description(what)
-      .requiredOption('--reason <text>', 'why (recorded in the history)')
-      .option('--as <actor>', 'who (default: MLOPS_ACTOR, else user@host)')
-      .action(async (endpoint: string, opts: { reason: string; as?: string }) => {
-        const config = ctx().config();
-        await withClient(config, async (client) => {
-          try {
-            const status = await client.workflow
-              .getHandle(`monitor/${endpoint}`)
-              .executeUpdate(update, { args: [{ actor: opts.as ?? config.actor, reason: opts.reason }] });
-            ctx().out.result(status, (s) => `${name}: monitor/${s.endpoint} ${s.phase}`);
-          } catch (err) {
-            if (err instanceof WorkflowUpdateFailedError)
-              throw new UserError(`${name} refused: ${(err.cause as Error | undefined)?.message ?? err.message}`, 1);
-            throw new UserError(`no running monitor on ${endpoint}`, 1);
-          }
-        });
-      });
-  }
+  registerDecisionUpdates(
+    monitor,
+    ctx,
+    'monitor',
+    [
+      ['pause', pauseMonitorUpdate, 'stop judging windows until resumed'],
+      ['resume', resumeMonitorUpdate, 'judge windows again'],
+    ],
+    (s) => `monitor/${s.endpoint}`,
+  );
 
   monitor
     .command('stop')

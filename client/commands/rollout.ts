@@ -6,11 +6,7 @@
  * A rollout is the `progressiveRollout` workflow `rollout/<endpoint>`: one at a time per endpoint.
  */
 import type { Command } from 'commander';
-import {
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowUpdateFailedError,
-  type WorkflowHandleWithFirstExecutionRunId,
-} from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { createBlobStore } from '../../activities/storage';
 import { ModelRegistry } from '../../activities/registry';
 import { UserError } from '../../common/errors';
@@ -27,6 +23,7 @@ import {
   type RolloutStatus,
 } from '../../workflows/progressive-rollout';
 import { withClient } from '../connect';
+import { registerDecisionUpdates } from '../decision-commands';
 import { runningAbTest } from './abtest';
 import type { CommandContext } from '../context';
 import { table } from '../output';
@@ -150,35 +147,18 @@ export function registerRollout(program: Command, ctx: () => CommandContext): vo
         ctx().out.result(status, renderRollout);
       });
     });
-  for (const [name, update, what] of [
-    ['pause', pauseUpdate, 'hold the rollout at its step (analysis goes on)'],
-    ['resume', resumeUpdate, 'continue a paused rollout'],
-    ['promote', promoteUpdate, 'skip the remaining steps: the candidate takes all traffic'],
-    ['abort', abortUpdate, 'roll back now'],
-  ] as const) {
-    rollout
-      .command(name)
-      .argument('<endpoint>')
-      .description(what)
-      .requiredOption('--reason <text>', 'why (recorded in the history)')
-      .option('--as <actor>', 'who (default: MLOPS_ACTOR, else user@host)')
-      .action(async (endpoint: string, opts: { reason: string; as?: string }) => {
-        const config = ctx().config();
-        await withClient(config, async (client) => {
-          const handle = client.workflow.getHandle(`rollout/${endpoint}`);
-          try {
-            const status = await handle.executeUpdate(update, {
-              args: [{ actor: opts.as ?? config.actor, reason: opts.reason }],
-            });
-            ctx().out.result(status, (s) => `${name}: ${s.endpoint} ${s.phase}`);
-          } catch (err) {
-            if (err instanceof WorkflowUpdateFailedError)
-              throw new UserError(`${name} refused: ${(err.cause as Error | undefined)?.message ?? err.message}`, 1);
-            throw new UserError(`no running rollout on ${endpoint}`, 1);
-          }
-        });
-      });
-  }
+  registerDecisionUpdates(
+    rollout,
+    ctx,
+    'rollout',
+    [
+      ['pause', pauseUpdate, 'hold the rollout at its step (analysis goes on)'],
+      ['resume', resumeUpdate, 'continue a paused rollout'],
+      ['promote', promoteUpdate, 'skip the remaining steps: the candidate takes all traffic'],
+      ['abort', abortUpdate, 'roll back now'],
+    ],
+    (s) => s.endpoint,
+  );
 }
 
 function renderRollout(s: RolloutStatus & { outcome?: string }): string {
