@@ -5,7 +5,8 @@
  * to the wrapper as positional arguments (`"$@"`), so no argument is ever re-parsed by the shell.
  */
 import type { JobPaths } from './job-files';
-import { spawnDetached } from './process-group';
+import fs from 'node:fs/promises';
+import { processStartTime, spawnDetached } from './process-group';
 
 /**
  * `$1` is the job folder, the rest is the command. `exec` is not used: the shell must outlive the
@@ -20,6 +21,9 @@ const WRAPPER = [
   'echo "$s" > "$d/exit-status.tmp" && mv "$d/exit-status.tmp" "$d/exit-status"',
 ].join('\n');
 
+/** The wrapper's `$0`: with the job folder after it, it marks a job's process in /proc. */
+const WRAPPER_NAME = 'mlops-job';
+
 export interface LaunchOptions {
   paths: JobPaths;
   command: string[];
@@ -29,9 +33,26 @@ export interface LaunchOptions {
 
 /** Spawns the wrapped command detached; returns the wrapper's pid (also its process group id). */
 export async function launchDetached({ paths, command, cwd, env }: LaunchOptions): Promise<number> {
-  return spawnDetached('/bin/sh', ['-c', WRAPPER, 'mlops-job', paths.dir, ...command], {
+  return spawnDetached('/bin/sh', ['-c', WRAPPER, WRAPPER_NAME, paths.dir, ...command], {
     cwd,
     env,
     logFile: paths.log,
   });
+}
+
+/**
+ * The pid of a live wrapper launched for `paths` (found by its command line: `… mlops-job <dir> …`),
+ * for a submitter that died before recording it; undefined when none runs (or without /proc).
+ */
+export async function findLaunched(paths: JobPaths): Promise<number | undefined> {
+  const marker = `\0${WRAPPER_NAME}\0${paths.dir}\0`;
+  const names = await fs.readdir('/proc').catch(() => [] as string[]);
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    const cmdline = await fs.readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '');
+    if (!cmdline.includes(marker)) continue;
+    const pid = Number(name);
+    if ((await processStartTime(pid)) !== undefined) return pid;
+  }
+  return undefined;
 }

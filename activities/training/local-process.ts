@@ -17,6 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { constants } from 'node:os';
 import { materializeSnapshot } from '../data';
 import type { BlobStore } from '../storage/types';
@@ -35,7 +36,7 @@ import {
   type Outcome,
   type PidRecord,
 } from './job-files';
-import { launchDetached } from './launch';
+import { findLaunched, launchDetached } from './launch';
 import { downloadModel } from './model-files';
 import { groupExists, isSameProcess, killGroup, processStartTime } from './process-group';
 import { uploadOutputs } from './outputs';
@@ -66,17 +67,16 @@ export class LocalProcessBackend implements TrainingBackend {
     const jobId = jobIdOf(idempotencyKey);
     const paths = jobPaths(this.deps.workRoot, jobId);
     await fs.mkdir(this.deps.workRoot, { recursive: true });
-    try {
-      await fs.mkdir(paths.dir);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const submitter = { pid: process.pid, startTime: (await processStartTime(process.pid)) ?? null };
+    const record: JobRecord = { jobId, idempotencyKey, job, createdAt: new Date().toISOString(), submitter };
+    if (!(await this.claim(paths, record))) {
       if (!(await this.launchAbandoned(paths))) return { jobId, attached: true };
       await this.takeOver(paths);
       return this.submit(job, idempotencyKey);
     }
     let env: Record<string, string>;
     try {
-      env = await this.prepare(job, idempotencyKey, jobId, paths);
+      env = await this.prepare(job, jobId, paths);
     } catch (error) {
       // nothing started: clear the folder so a retry submits afresh
       await fs.rm(paths.dir, { recursive: true, force: true });
@@ -137,16 +137,29 @@ export class LocalProcessBackend implements TrainingBackend {
     return uploadOutputs(this.deps.store, paths, rec.job.outputPrefix.replace(/\/+$/, ''));
   }
 
-  /** Writes job.json, the data (input snapshot), model and output folders; returns the job's environment. */
-  private async prepare(
-    job: TrainingJob,
-    idempotencyKey: string,
-    jobId: string,
-    paths: JobPaths,
-  ): Promise<Record<string, string>> {
-    const submitter = { pid: process.pid, startTime: (await processStartTime(process.pid)) ?? null };
-    const record: JobRecord = { jobId, idempotencyKey, job, createdAt: new Date().toISOString(), submitter };
-    await writeJsonAtomic(paths.job, record);
+  /**
+   * Creates the job folder holding job.json (with the submitter's identity), atomically: the folder is
+   * filled under a private name and renamed into place, so no one ever sees a job folder without
+   * its record (a submitter killed in between would leave one that nobody could judge). False when
+   * the folder already exists.
+   */
+  private async claim(paths: JobPaths, record: JobRecord): Promise<boolean> {
+    const staging = `${paths.dir}.claim-${randomUUID().slice(0, 8)}`;
+    await fs.mkdir(staging);
+    try {
+      await writeJsonAtomic(path.join(staging, path.basename(paths.job)), record);
+      await fs.rename(staging, paths.dir);
+      return true;
+    } catch (error) {
+      await fs.rm(staging, { recursive: true, force: true });
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') return false;
+      throw error;
+    }
+  }
+
+  /** Makes the data (input snapshot), model and output folders; returns the job's environment. */
+  private async prepare(job: TrainingJob, jobId: string, paths: JobPaths): Promise<Record<string, string>> {
     await fs.mkdir(paths.data);
     await fs.mkdir(paths.output);
     if (job.input) {
@@ -192,11 +205,21 @@ export class LocalProcessBackend implements TrainingBackend {
     if (await readJson<Outcome>(paths.outcome)) await killGroup(pid, this.grace);
   }
 
-  /** Whether the job folder's launch was abandoned: no pid, and its submitter is gone. */
+  /**
+   * Whether the job folder's launch was abandoned: no pid, and its submitter is gone. A submitter
+   * killed after starting the process but before recording its pid left the job running: that
+   * process is found by its command line and adopted (its pid recorded), so no second one starts.
+   */
   private async launchAbandoned(paths: JobPaths): Promise<boolean> {
     if (await readJson<PidRecord>(paths.pid)) return false;
     const rec = await readJson<JobRecord>(paths.job);
     if (!rec || (await isSameProcess(rec.submitter.pid, rec.submitter.startTime))) return false;
+    const orphan = await findLaunched(paths);
+    if (orphan) {
+      const startTime = (await processStartTime(orphan)) ?? null;
+      await writeJsonExclusive(paths.pid, { pid: orphan, pgid: orphan, startTime, startedAt: rec.createdAt });
+      return false;
+    }
     return (await readJson<PidRecord>(paths.pid)) === undefined;
   }
 

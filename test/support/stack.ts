@@ -61,7 +61,12 @@ export async function stopTestStack(): Promise<void> {
   fs.rmSync(stack.tmpDir, { recursive: true, force: true });
 }
 
-async function startTemporal(uiPort: number): Promise<TestWorkflowEnvironment> {
+/**
+ * A Temporal dev server with its UI on `uiPort` (headless otherwise) and the project's search
+ * attributes. The run's shared one comes from `testStack()`; a suite needing the server started
+ * differently (e.g. `--ui-codec-endpoint`) starts its own and tears it down.
+ */
+export async function startTemporal(uiPort: number, extraArgs: string[] = []): Promise<TestWorkflowEnvironment> {
   const temporal = requireTool('temporal');
   return TestWorkflowEnvironment.createLocal({
     server: {
@@ -71,7 +76,7 @@ async function startTemporal(uiPort: number): Promise<TestWorkflowEnvironment> {
       ui: true,
       uiPort,
       searchAttributes: [...ML_SEARCH_ATTRIBUTES],
-      extraArgs: ['--log-level', 'error'],
+      extraArgs: ['--log-level', 'error', ...extraArgs],
     },
   });
 }

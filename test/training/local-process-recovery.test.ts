@@ -62,6 +62,41 @@ describe('local process training backend recovery', function () {
     );
   });
 
+  it('adopts a job whose submitter died after starting it but before recording its pid: no second process', async function () {
+    const job = shellJob(codeDir, `echo ran >> counter; ${untilFile('go')}`);
+    const first = await backend.submit(job, 'k-orphan');
+    const running = await waitFor(backend, first.jobId, ['running']);
+    assert.ok(running.state === 'running');
+    // rewrite the folder as a submitter killed between launching the process and writing its pid
+    const dir = path.join(workRoot, first.jobId);
+    const dead = spawnSync('/bin/sh', ['-c', 'echo $$']).stdout.toString().trim();
+    const record = JSON.parse(fs.readFileSync(path.join(dir, 'job.json'), 'utf8')) as Record<string, unknown>;
+    record.submitter = { pid: Number(dead), startTime: '1' };
+    fs.writeFileSync(path.join(dir, 'job.json'), JSON.stringify(record));
+    fs.rmSync(path.join(dir, 'pid'));
+
+    assert.deepEqual(await backend.submit(job, 'k-orphan'), { jobId: first.jobId, attached: true });
+    const adopted = await backend.status(first.jobId);
+    assert.ok(adopted.state === 'running' && adopted.pid === running.pid, JSON.stringify(adopted));
+    fs.writeFileSync(path.join(codeDir, 'go'), '');
+    await waitFor(backend, first.jobId, ['succeeded']);
+    assert.equal(fs.readFileSync(path.join(codeDir, 'counter'), 'utf8'), 'ran\n', 'one process ran');
+  });
+
+  it('leaves no half-made job folder: the folder appears with its record in it', async function () {
+    const job = shellJob(codeDir, 'true');
+    const submits = await Promise.all(Array.from({ length: 8 }, () => backend.submit(job, 'k-claim')));
+    assert.equal(submits.filter((s) => !s.attached).length, 1, 'one submit launched, the others attached');
+    const { jobId } = submits[0]!;
+    assert.ok(fs.existsSync(path.join(workRoot, jobId, 'job.json')));
+    assert.deepEqual(
+      fs.readdirSync(workRoot).filter((name) => name !== jobId),
+      [],
+      'no claim folders left behind',
+    );
+    await waitFor(backend, jobId, ['succeeded']);
+  });
+
   it('runs a leading `python` with the configured interpreter', async function () {
     const withPython = new LocalProcessBackend({
       store: new FilesystemBlobStore(tempDir('store')),
