@@ -18,6 +18,7 @@ import { cliEnv, runCli } from '../support/cli';
 import { testStack } from '../support/stack';
 import { startTestServing, type TestServing } from '../support/serving';
 import { testDeps, testS3Store, withWorker } from '../support/worker';
+import { recordHistory } from '../support/histories';
 
 const MODEL = 'churn-ab';
 const ENDPOINT = 'ab';
@@ -191,6 +192,7 @@ describe('A/B tests, end to end with MLServer behind the gateway', function () {
       const text = await cli('abtest', 'status', ENDPOINT);
       assert.match(text.stdout, /decided, winner treatment/);
       assert.match(text.stdout, /The treatment wins after \d+ looks?/);
+      await recordHistory('abtest-decided-promoted', workflowId);
     });
   });
 
@@ -241,6 +243,7 @@ describe('A/B tests, end to end with MLServer behind the gateway', function () {
         (shown.body.variants as { version: number; weight: number }[]).map((v) => [v.version, v.weight]),
         [[2, 100]],
       );
+      await recordHistory('abtest-stopped', started.body.workflowId as string);
       const again = await cli('abtest', 'stop', ENDPOINT, '--reason', 'twice');
       assert.equal(again.code, 1);
     });

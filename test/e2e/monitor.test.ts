@@ -31,6 +31,7 @@ import { testStack } from '../support/stack';
 import { startTraffic, type Traffic } from '../support/traffic';
 import { startTestServing, type TestServing } from '../support/serving';
 import { testDeps, testS3Store, withWorker } from '../support/worker';
+import { recordHistory } from '../support/histories';
 
 const EXAMPLE = path.join(REPO_ROOT, 'examples', 'churn');
 const PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
@@ -354,6 +355,7 @@ describe('the drift monitor, end to end with MLServer behind the gateway', funct
       while ((await monitor.describe()).status.name === 'RUNNING' && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 200));
       assert.equal((await monitor.describe()).status.name, 'CANCELLED');
+      await recordHistory('monitor-drift-paused-stopped', `monitor/${ENDPOINT}`);
       assert.equal((await retrain.describe()).status.name, 'RUNNING');
       const gone = await cli('monitor', 'stop', ENDPOINT);
       assert.equal(gone.code, 1);

@@ -17,6 +17,7 @@ import { testStack } from '../support/stack';
 import { startTraffic, type Traffic } from '../support/traffic';
 import { startTestServing, type TestServing } from '../support/serving';
 import { testDeps, testS3Store, withWorker } from '../support/worker';
+import { recordHistory } from '../support/histories';
 
 const MODEL = 'churn-ro';
 const ENDPOINT = 'ro';
@@ -130,6 +131,7 @@ describe('progressive rollout, end to end with MLServer behind the gateway', fun
         [[2, 100]],
         'the old variant is gone',
       );
+      await recordHistory('rollout-canary-promoted', `rollout/${ENDPOINT}`);
     });
   });
 
@@ -189,6 +191,7 @@ describe('progressive rollout, end to end with MLServer behind the gateway', fun
       const sent = await traffic.stop();
       traffic = undefined;
       assert.ok(sent > 50, `${sent} requests sent`);
+      await recordHistory('rollout-rolled-back', `rollout/${ENDPOINT}`);
     });
   });
 
@@ -222,6 +225,7 @@ describe('progressive rollout, end to end with MLServer behind the gateway', fun
       assert.match(done.reason, /promoted early by alice: looks good/);
       const registry = new ModelRegistry(store);
       assert.equal((await registry.describeVersion(MODEL, 'champion')).version.version, 3);
+      await recordHistory('rollout-paused-promoted-early', `rollout/${ENDPOINT}`);
 
       assert.equal((await cli('deploy', MODEL, '4', '--endpoint', ENDPOINT, ...slow)).code, 0);
       await waitForBaking();
@@ -230,6 +234,7 @@ describe('progressive rollout, end to end with MLServer behind the gateway', fun
       const rolled = await testStack().env.client.workflow.getHandle(`rollout/${ENDPOINT}`).result();
       assert.equal(rolled.outcome, 'rolled-back');
       assert.match(rolled.reason, /bob: rollback drill/);
+      await recordHistory('rollout-aborted', `rollout/${ENDPOINT}`);
       assert.deepEqual(rolled.weights, { [`${MODEL}-v3`]: 100 });
       assert.equal((await registry.describeVersion(MODEL, 4)).status, 'rolled-back');
       assert.equal((await registry.describeVersion(MODEL, 'champion')).version.version, 3);

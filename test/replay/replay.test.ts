@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
+import * as workflows from '../../workflows';
 import { workflowBundle } from '../support/stack';
 
 const DIR = path.join(__dirname, 'histories');
@@ -15,7 +16,7 @@ const DIR = path.join(__dirname, 'histories');
 describe('recorded histories replay against the current workflow code', function () {
   this.timeout(120_000);
 
-  it('replays every history in test/replay/histories without nondeterminism', async () => {
+  it('replays every history in test/replay/histories, one or more of each workflow type, without nondeterminism', async () => {
     const files = fs.existsSync(DIR)
       ? fs
           .readdirSync(DIR)
@@ -23,10 +24,18 @@ describe('recorded histories replay against the current workflow code', function
           .sort()
       : [];
     assert.ok(files.length > 0, `no recorded histories in ${DIR}`);
-    const histories = files.map((file) => ({
-      workflowId: file.replace(/\.json$/, ''),
-      history: historyFromJSON(JSON.parse(fs.readFileSync(path.join(DIR, file), 'utf8'))),
-    }));
+    const histories = files.map((file) => {
+      const history = historyFromJSON(JSON.parse(fs.readFileSync(path.join(DIR, file), 'utf8')));
+      // the run's own id where the history has it: workflows derive child ids from it
+      const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+      return { workflowId: started?.workflowId || file.replace(/\.json$/, ''), history };
+    });
+    // every workflow the worker registers has at least one recorded history
+    const recorded = new Set(
+      histories.map(({ history }) => history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name),
+    );
+    const missing = Object.keys(workflows).filter((name) => !recorded.has(name));
+    assert.deepEqual(missing, [], `no recorded history of ${missing.join(', ')}: run npm run record-histories`);
     const failures: string[] = [];
     for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {
       if (result.error) failures.push(`${result.workflowId}: ${String(result.error)}`);

@@ -7,6 +7,7 @@ import type { TrainingHeartbeat } from '../../activities/training/activity';
 import { pendingHeartbeat } from '../../client/activity-progress';
 import { trainModel } from '../../workflows';
 import { cliEnv } from '../support/cli';
+import { recordHistory } from '../support/histories';
 import { testStack } from '../support/stack';
 import { startWorkerProcess as startWorker } from './helpers';
 
@@ -59,5 +60,6 @@ describe('a training job across a worker crash', function () {
     assert.deepEqual(result.metrics, { auc: 0.9 });
     assert.equal(result.jobId, beat.jobId, 'the retried activity re-attached to the same job');
     assert.equal(fs.readFileSync(counter, 'utf8'), 'ran\n', 'exactly one training process ran');
+    await recordHistory('train-model-worker-restart', handle.workflowId);
   });
 });

@@ -7,6 +7,7 @@ import { MlDatasetVersion } from '../../common/search-attributes';
 import { datasetSnapshot } from '../../workflows';
 import { testStack } from '../support/stack';
 import { testDeps, uniqueQueue, withWorker } from '../support/worker';
+import { recordHistory } from '../support/histories';
 
 describe('datasetSnapshot workflow', function () {
   this.timeout(60_000);
@@ -32,6 +33,7 @@ describe('datasetSnapshot workflow', function () {
       assert.equal(result.validation?.passed, true);
       const description = await handle.describe();
       assert.deepEqual(description.typedSearchAttributes.get(MlDatasetVersion), result.snapshot.id);
+      await recordHistory('dataset-snapshot', handle.workflowId);
     });
   });
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { healthCheck } from '../../workflows';
 import { testStack } from '../support/stack';
 import { testDeps, testS3Store, uniqueQueue, withWorker } from '../support/worker';
+import { recordHistory } from '../support/histories';
 
 describe('healthCheck workflow', function () {
   this.timeout(60_000);
@@ -10,19 +11,21 @@ describe('healthCheck workflow', function () {
     const store = testS3Store();
     const main = uniqueQueue('health');
     const training = uniqueQueue('health-training');
+    const workflowId = uniqueQueue('health/test');
     const result = await withWorker(main, testDeps(store), () =>
       withWorker(
         training,
         testDeps(store),
         () =>
           testStack().env.client.workflow.execute(healthCheck, {
-            workflowId: uniqueQueue('health/test'),
+            workflowId,
             taskQueue: main,
             args: [{ nonce: 'test', taskQueues: [main, training] }],
           }),
         { workflows: false },
       ),
     );
+    await recordHistory('health-check', workflowId);
     assert.equal(result.ok, true, JSON.stringify(result));
     assert.deepEqual(
       result.queues.map((q) => q.taskQueue),

@@ -13,6 +13,7 @@ import { REPO_ROOT } from '../../infra/dev/tools';
 import { hyperparameterSweep, sweepProgressQuery } from '../../workflows/hyperparameter-sweep';
 import { testStack } from '../support/stack';
 import { testDeps, testS3Store, uniqueQueue, withWorker } from '../support/worker';
+import { recordHistory } from '../support/histories';
 
 const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'training');
 
@@ -145,6 +146,16 @@ describe('hyperparameterSweep', function () {
       const html = (await store.getBytes(key)).toString('utf8');
       assert.match(html, /<svg/);
       assert.ok(html.includes(`${expected[0]!.score}`.slice(0, 6)), 'the report shows the best score');
+      await recordHistory('hyperparameter-sweep', handle.workflowId);
+      await recordHistory(
+        `sweep-trial-${failing.includes(1) ? 'failed' : 'succeeded'}`,
+        `trial/${handle.workflowId}/1`,
+      );
+      const other = planned.findIndex((p) => p.fail !== planned[0]!.fail) + 1;
+      await recordHistory(
+        `sweep-trial-${failing.includes(other) ? 'failed' : 'succeeded'}`,
+        `trial/${handle.workflowId}/${other}`,
+      );
     });
   });
 
