@@ -13,7 +13,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { loadConfig } from '../../common/config';
-import { REPO_ROOT, requireTool } from '../../infra/dev/tools';
+import { findTool, REPO_ROOT, requireTool } from '../../infra/dev/tools';
 import { execForm, flagValue, instructions, readDockerfile } from './dockerfile';
 import type { Container, Deployment, HorizontalPodAutoscaler, K8sObject, PodDisruptionBudget } from './k8s-objects';
 import { configMapRefs, containerPort, secretRefs } from './k8s-objects';
@@ -86,6 +86,17 @@ describe('Kubernetes manifests (infra/k8s)', function () {
     [overlays.dev, overlays.prod] = await Promise.all([render('dev'), render('prod')]);
     const help = await execFileAsync(process.execPath, [path.join(REPO_ROOT, 'bin', 'mlops.js'), 'worker', '--help']);
     workerHelp = help.stdout.replace(/\s+/g, ' ');
+  });
+
+  it('renders with the kustomize v5 that setup installs, or the one KUSTOMIZE_PATH names', async () => {
+    const kustomize = requireTool('kustomize');
+    assert.match((await execFileAsync(kustomize, ['version'])).stdout, /^v5\./);
+    assert.equal(findTool('kustomize', { ...process.env, KUSTOMIZE_PATH: kustomize }), kustomize);
+    assert.equal(findTool('kustomize', { KUSTOMIZE_PATH: path.join(REPO_ROOT, 'no-such-kustomize') }), undefined);
+    assert.throws(() => requireTool('kustomize', { KUSTOMIZE_PATH: '/nonexistent' }), /KUSTOMIZE_PATH: \/nonexistent/);
+    const setup = fs.readFileSync(path.join(REPO_ROOT, 'infra', 'dev', 'install-tools'), 'utf8');
+    assert.match(setup, /^KUSTOMIZE_MODULE="sigs\.k8s\.io\/kustomize\/kustomize\/v5@v5\.\d+\.\d+"$/m);
+    assert.match(setup, /^install_kustomize$/m);
   });
 
   for (const name of ['dev', 'prod']) {
