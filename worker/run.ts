@@ -16,8 +16,10 @@ export interface WorkerRunOptions {
   config: LoadedConfig;
   /** Which queues to poll. @default both */
   roles?: QueueRole[];
-  /** Serve Prometheus metrics on 127.0.0.1:<port>. */
+  /** Serve Prometheus metrics on <metricsHost>:<port>/metrics. */
   metricsPort?: number;
+  /** Address of the metrics endpoint (0.0.0.0 in a container, for scraping). @default '127.0.0.1' */
+  metricsHost?: string;
   /** A pre-built workflow bundle (from `bundleWorkflowCode`), skipping the bundling at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Serve /healthz and /readyz on this port (./health.ts). */
@@ -39,12 +41,19 @@ export const workerLogger = new DefaultLogger('WARN', (entry) => {
 });
 
 /** Installs the SDK runtime once per process (logging, optional Prometheus metrics). */
-export function installRuntime(metricsPort?: number): void {
+export function installRuntime(metricsPort?: number, metricsHost = '127.0.0.1'): void {
   Runtime.install({
     logger: workerLogger,
     telemetryOptions:
-      metricsPort === undefined ? undefined : { metrics: { prometheus: { bindAddress: `127.0.0.1:${metricsPort}` } } },
+      metricsPort === undefined
+        ? undefined
+        : { metrics: { prometheus: { bindAddress: hostPort(metricsHost, metricsPort) } } },
   });
+}
+
+/** `host:port`, with an IPv6 host in brackets. */
+function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /** Creates the workers for the chosen queues on one connection. */
@@ -84,7 +93,7 @@ export async function createWorkers(opts: WorkerRunOptions, connection: NativeCo
 /** Runs until a shutdown signal; resolves once every worker has drained. */
 export async function runWorker(opts: WorkerRunOptions): Promise<void> {
   const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
-  installRuntime(opts.metricsPort);
+  installRuntime(opts.metricsPort, opts.metricsHost);
   const connection = await NativeConnection.connect(opts.config.temporal.connectionOptions);
   try {
     let workers: Worker[] = [];
@@ -99,7 +108,9 @@ export async function runWorker(opts: WorkerRunOptions): Promise<void> {
       const running = Promise.all(workers.map((w) => w.run()));
       log(
         `worker polling ${queues} on ${opts.config.temporal.address} (namespace ${opts.config.temporal.namespace}), store ${opts.config.store.uri}` +
-          (opts.metricsPort === undefined ? '' : `, metrics on http://127.0.0.1:${opts.metricsPort}/metrics`) +
+          (opts.metricsPort === undefined
+            ? ''
+            : `, metrics on http://${hostPort(opts.metricsHost ?? '127.0.0.1', opts.metricsPort)}/metrics`) +
           (health ? `, health on ${health.url}/healthz and /readyz` : ''),
       );
       await running;

@@ -17,7 +17,8 @@ export function registerWorker(program: Command, ctx: () => CommandContext): voi
         .choices(['all', 'workflows', 'training'])
         .default('all'),
     )
-    .option('--metrics-port <port>', 'serve Prometheus metrics on 127.0.0.1:<port>/metrics', parsePort)
+    .option('--metrics-port <port>', 'serve Prometheus metrics on <metrics-host>:<port>/metrics', parsePort)
+    .option('--metrics-host <address>', 'address of the metrics endpoint (0.0.0.0 in a container)', '127.0.0.1')
     .option('--health-port <port>', 'serve GET /healthz (liveness) and /readyz (readiness) on this port', parsePort)
     .option('--health-host <address>', 'address of the health endpoint (0.0.0.0 in a container)', '127.0.0.1')
     .option('--bundle <file>', 'a pre-built workflow bundle (`mlops bundle`): no bundling at start')
@@ -25,6 +26,7 @@ export function registerWorker(program: Command, ctx: () => CommandContext): voi
       async (opts: {
         queues: 'all' | QueueRole;
         metricsPort?: number;
+        metricsHost: string;
         healthPort?: number;
         healthHost: string;
         bundle?: string;
@@ -40,6 +42,7 @@ export function registerWorker(program: Command, ctx: () => CommandContext): voi
           config,
           roles,
           metricsPort: opts.metricsPort,
+          metricsHost: opts.metricsHost,
           healthPort: opts.healthPort,
           healthHost: opts.healthHost,
           workflowBundle: opts.bundle === undefined ? undefined : { codePath: path.resolve(opts.bundle) },

@@ -1,6 +1,7 @@
 /**
- * Finds the binaries the local stack and the tests run: the `temporal` CLI and MinIO.
- * Order: the environment variable (TEMPORAL_CLI_PATH, MINIO_PATH), the repo's `.tools/bin`
+ * Finds the binaries the local stack and the tests run: the `temporal` CLI, MinIO, and kustomize
+ * (which renders infra/k8s in the tests).
+ * Order: the environment variable (TEMPORAL_CLI_PATH, MINIO_PATH, KUSTOMIZE_PATH), the repo's `.tools/bin`
  * (where `npm run setup` builds them), then PATH. Nothing is downloaded here.
  */
 import fs from 'node:fs';
@@ -11,9 +12,13 @@ import { UserError } from '../../common/errors';
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const TOOLS_BIN = path.join(REPO_ROOT, '.tools', 'bin');
 
-export type ToolName = 'temporal' | 'minio';
+export type ToolName = 'temporal' | 'minio' | 'kustomize';
 
-const ENV_VAR: Record<ToolName, string> = { temporal: 'TEMPORAL_CLI_PATH', minio: 'MINIO_PATH' };
+const ENV_VAR: Record<ToolName, string> = {
+  temporal: 'TEMPORAL_CLI_PATH',
+  minio: 'MINIO_PATH',
+  kustomize: 'KUSTOMIZE_PATH',
+};
 
 /** Where a tool is, or `undefined` when it is nowhere to be found. */
 export function findTool(name: ToolName, env: NodeJS.ProcessEnv = process.env): string | undefined {

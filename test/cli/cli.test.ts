@@ -55,7 +55,8 @@ describe('mlops CLI', function () {
     before(async () => {
       env = cliEnv(`cli-${randomUUID().slice(0, 8)}`);
       metricsPort = await freePort();
-      worker = startCli(['worker', '--metrics-port', String(metricsPort)], env);
+      // bound to every interface, as in a container where Prometheus scrapes the pod's address
+      worker = startCli(['worker', '--metrics-port', String(metricsPort), '--metrics-host', '0.0.0.0'], env);
       worker.stderr?.on('data', (d: Buffer) => (workerLog += d.toString()));
       worker.stdout?.on('data', (d: Buffer) => (workerLog += d.toString()));
       const deadline = Date.now() + 45_000;
@@ -85,7 +86,8 @@ describe('mlops CLI', function () {
       assert.equal(report.queues[0].probe.storeUri, env.MLOPS_STORE);
     });
 
-    it('serves Prometheus metrics of the worker when asked to', async () => {
+    it('serves Prometheus metrics of the worker when asked to, on the address asked for', async () => {
+      assert.match(workerLog, new RegExp(`metrics on http://0\\.0\\.0\\.0:${metricsPort}/metrics`));
       const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
       assert.equal(res.status, 200);
       assert.match(await res.text(), /^temporal_\w+/m);

@@ -1,0 +1,68 @@
+# The worker image: `mlops worker` from a workflow bundle built at image build time, with the pinned
+# Python venv that training jobs (`python …`) and MLServer run from. One image serves both kinds of
+# worker; infra/k8s picks the task queues with `--queues`.
+#
+#   docker build -t temporal-mlops-worker .
+#   docker run --rm -e TEMPORAL_ADDRESS=host.docker.internal:7233 temporal-mlops-worker --queues all
+#
+# The code runs through tsx as in a checkout (bin/mlops.js), so the runtime needs the sources and the
+# production node_modules; `npm run build` in the build stage only checks that they compile.
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# Production dependencies only.
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
+# Full install, compile check, and the workflow bundle the worker starts from (`--bundle`).
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build && node bin/mlops.js bundle -o /app/workflow-bundle.js
+
+# The pinned Python packages (requirements.txt), in a venv at the path the worker looks for it
+# (<repo>/.venv, worker/dependencies.ts); built on the runtime's base so its interpreter matches.
+FROM ${NODE_IMAGE} AS python
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends python3 python3-venv \
+  && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY requirements.txt ./
+RUN python3 -m venv /app/.venv \
+  && /app/.venv/bin/pip install --no-cache-dir --disable-pip-version-check -r requirements.txt
+
+FROM ${NODE_IMAGE} AS runtime
+# python3 for the venv; tini as PID 1 reaps the job and model-server processes the worker starts
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends python3 tini ca-certificates \
+  && rm -rf /var/lib/apt/lists/* \
+  && mkdir -p /var/lib/mlops \
+  && chown 1000:1000 /var/lib/mlops
+ENV NODE_ENV=production \
+  MLOPS_HOME=/var/lib/mlops \
+  PYTHONDONTWRITEBYTECODE=1
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=python /app/.venv ./.venv
+COPY package.json tsconfig.json ./
+COPY bin ./bin
+COPY activities ./activities
+COPY client ./client
+COPY common ./common
+COPY infra ./infra
+COPY worker ./worker
+COPY workflows ./workflows
+COPY examples ./examples
+COPY --from=build /app/workflow-bundle.js ./workflow-bundle.js
+# the base image's `node` user; the code and the venv stay owned by root, read-only to the worker
+USER 1000:1000
+# 8081: /healthz and /readyz; 9464: Prometheus /metrics
+EXPOSE 8081 9464
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:8081/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+ENTRYPOINT ["tini", "--", "node", "bin/mlops.js", "worker", "--bundle", "/app/workflow-bundle.js", "--health-host", "0.0.0.0", "--metrics-host", "0.0.0.0"]
+CMD ["--queues", "all", "--health-port", "8081", "--metrics-port", "9464"]
