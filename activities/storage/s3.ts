@@ -214,7 +214,15 @@ export class S3BlobStore implements BlobStore {
 
   /** Writes `body` to `Key` (full object key) and returns the new etag. */
   private async upload(Key: string, body: Body, options?: PutOptions, condition?: Condition): Promise<string> {
-    const target = { client: this.client, Bucket: this.bucket, Key, ContentType: options?.contentType, ...condition };
+    const Tagging = options?.tags ? new URLSearchParams(options.tags).toString() : undefined;
+    const target = {
+      client: this.client,
+      Bucket: this.bucket,
+      Key,
+      ContentType: options?.contentType,
+      ...(Tagging && { Tagging }),
+      ...condition,
+    };
     const { client, ...params } = target;
     const upload = new Upload({
       client,

@@ -21,6 +21,11 @@ export type Body = Readable | Buffer | Uint8Array | string;
 
 export interface PutOptions {
   contentType?: string;
+  /**
+   * Object tags, e.g. for lifecycle rules (S3 object tagging, sent with the write itself). The
+   * filesystem store keeps none.
+   */
+  tags?: Readonly<Record<string, string>>;
 }
 
 /** Result of `putIfAbsent`: whether this call created the object. */

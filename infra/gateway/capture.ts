@@ -127,7 +127,10 @@ export class CaptureWriter {
     const body = batch.lines.join('\n') + '\n';
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.opts.store.put(key, body, { contentType: 'application/x-ndjson' });
+        await this.opts.store.put(key, body, {
+          contentType: 'application/x-ndjson',
+          ...(batch.kind === 'capture' && { tags: CAPTURE_TAGS }),
+        });
         this.opts.metrics.count(
           'mlops_gateway_capture_records_total',
           { endpoint: batch.endpoint, kind: batch.kind },
@@ -149,6 +152,12 @@ export class CaptureWriter {
     }
   }
 }
+
+/**
+ * Tags on captured request batches (not on feedback labels): the bucket's lifecycle rule expires
+ * objects with them (infra/terraform/storage.tf), one rule for every endpoint.
+ */
+export const CAPTURE_TAGS: Readonly<Record<string, string>> = { 'mlops-data': 'capture' };
 
 /** `endpoints/<endpoint>/<kind>/<yyyy-mm-dd>/<hh>/<time>-<rand>.ndjson` for a batch started at `at` (UTC). */
 export function captureKey(endpoint: string, kind: CaptureKind, at: Date): string {

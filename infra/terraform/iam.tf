@@ -82,6 +82,7 @@ data "aws_iam_policy_document" "worker_store" {
     actions = [
       "s3:GetObject",
       "s3:PutObject",
+      "s3:PutObjectTagging", # captured batches are written with their tags
       "s3:DeleteObject",
       "s3:AbortMultipartUpload",
     ]

@@ -81,25 +81,28 @@ data "aws_iam_policy_document" "store_tls_only" {
 resource "aws_s3_bucket_lifecycle_configuration" "store" {
   bucket = aws_s3_bucket.store.id
 
-  # the gateway writes endpoints/<endpoint>/capture/<yyyy-mm-dd>/<hh>/… (infra/gateway/capture.ts)
-  dynamic "rule" {
-    for_each = toset(var.capture_endpoints)
+  # the gateway writes captured requests to endpoints/<endpoint>/capture/… and tags each batch
+  # mlops-data=capture (CAPTURE_TAGS in infra/gateway/capture.ts): one rule covers every endpoint,
+  # and feedback labels (untagged) are kept
+  rule {
+    id     = "expire-captured-requests"
+    status = "Enabled"
 
-    content {
-      id     = "expire-capture-${rule.value}"
-      status = "Enabled"
-
-      filter {
-        prefix = "${local.key_prefix}endpoints/${rule.value}/capture/"
+    filter {
+      and {
+        prefix = local.key_prefix
+        tags = {
+          "mlops-data" = "capture"
+        }
       }
+    }
 
-      expiration {
-        days = var.capture_retention_days
-      }
+    expiration {
+      days = var.capture_retention_days
+    }
 
-      noncurrent_version_expiration {
-        noncurrent_days = 1
-      }
+    noncurrent_version_expiration {
+      noncurrent_days = 1
     }
   }
 

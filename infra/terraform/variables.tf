@@ -91,16 +91,6 @@ variable "kms_key_arn" {
   default     = null
 }
 
-variable "capture_endpoints" {
-  description = "Serving endpoints whose captured requests and predictions (endpoints/<name>/capture/) expire. S3 lifecycle filters match literal prefixes only, so each endpoint gets its own rule."
-  type        = list(string)
-
-  validation {
-    condition     = alltrue([for e in var.capture_endpoints : can(regex("^[A-Za-z0-9][A-Za-z0-9._-]*$", e))])
-    error_message = "capture_endpoints: endpoint names, without slashes."
-  }
-}
-
 variable "capture_retention_days" {
   description = "Days captured requests and predictions are kept before they expire; drift monitors read only recent windows."
   type        = number

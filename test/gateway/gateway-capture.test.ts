@@ -1,19 +1,37 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { GetObjectTaggingCommand, S3Client } from '@aws-sdk/client-s3';
 import type { BlobStore } from '../../activities/storage/types';
 import { GatewayAdminClient, startGateway } from '../../infra/gateway';
+import { CAPTURE_TAGS } from '../../infra/gateway/capture';
+import { testStack } from '../support/stack';
 import { inferBody, readNdjson, TOKEN, startHarness, type Harness } from './harness';
 
 describe('inference gateway: capture and feedback', function () {
   this.timeout(60_000);
 
   let h: Harness;
+  let s3: S3Client;
   before(async () => {
     h = await startHarness();
+    const { minio } = testStack();
+    s3 = new S3Client({
+      endpoint: minio.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: minio.accessKeyId, secretAccessKey: minio.secretAccessKey },
+    });
   });
   after(async () => {
+    s3?.destroy();
     await h?.close();
   });
+  /** The S3 tags of a key of the harness's store. */
+  const tagsOf = async (key: string) => {
+    const [, bucket, prefix] = /^s3:\/\/([^/]+)\/(.*)$/.exec(h.store.uri)!;
+    const out = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: `${prefix}/${key}` }));
+    return Object.fromEntries((out.TagSet ?? []).map((t) => [t.Key, t.Value]));
+  };
 
   it('writes sampled requests with variant and request id to the store as NDJSON', async () => {
     const ids = ['cap-1', 'cap-2', 'cap-3'];
@@ -33,6 +51,8 @@ describe('inference gateway: capture and feedback', function () {
       assert.equal(typeof record.latencyMs, 'number');
       assert.ok(!Number.isNaN(Date.parse(record.time as string)));
     }
+    // captured batches carry the tags the bucket's lifecycle rule expires them by
+    for await (const o of h.store.list('endpoints/churn/capture/')) assert.deepEqual(await tagsOf(o.key), CAPTURE_TAGS);
   });
 
   it('flushes a batch once it is old enough, without being asked', async () => {
@@ -86,6 +106,8 @@ describe('inference gateway: capture and feedback', function () {
       ['cap-2', 0],
       ['cap-3', 'churned'],
     ]);
+    // labels are kept: no capture tags on them
+    for await (const o of h.store.list('endpoints/churn/feedback/')) assert.deepEqual(await tagsOf(o.key), {});
   });
 
   it('drops and counts captures when the store cannot keep up, instead of growing', async () => {

@@ -11,7 +11,7 @@ import { parse } from '@cdktf/hcl2json';
 import { SearchAttributeType } from '@temporalio/common';
 import { ML_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
 import { REPO_ROOT } from '../../infra/dev/tools';
-import { captureKey } from '../../infra/gateway/capture';
+import { CAPTURE_TAGS } from '../../infra/gateway/capture';
 
 const TF_DIR = path.join(REPO_ROOT, 'infra', 'terraform');
 
@@ -165,24 +165,19 @@ describe('Terraform module (infra/terraform)', () => {
     assert.equal(block(ownership, 'rule').object_ownership, 'BucketOwnerEnforced');
   });
 
-  it('expires captured traffic under the prefix the gateway really writes, after capture_retention_days', () => {
+  it('expires captured requests by the tag the gateway writes, under the store prefix, after capture_retention_days', () => {
     const lifecycle = tf.resource('aws_s3_bucket_lifecycle_configuration', 'store');
     assert.equal(lifecycle.bucket, '${aws_s3_bucket.store.id}');
-    const [capture] = dynamicBlocks(lifecycle, 'rule') as [Block];
-    assert.equal(capture.for_each, '${toset(var.capture_endpoints)}');
-    const rule = block(capture, 'content');
+    const rule = blocks(lifecycle, 'rule').find((r) => r.id === 'expire-captured-requests');
+    assert.ok(rule, 'a rule expire-captured-requests');
     assert.equal(rule.status, 'Enabled');
     assert.equal(block(rule, 'expiration').days, '${var.capture_retention_days}');
-    const prefix = String(block(rule, 'filter').prefix);
-    assert.equal(prefix, '${local.key_prefix}endpoints/${rule.value}/capture/');
-
+    const filter = block(block(rule, 'filter'), 'and');
+    // the tags the gateway puts on captured batches (and not on feedback labels)
+    assert.deepEqual(filter.tags, CAPTURE_TAGS);
+    assert.equal(filter.prefix, '${local.key_prefix}');
     // the store puts its prefix and a slash before every key (activities/storage/s3.ts)
     assert.equal(tf.locals.key_prefix, '${var.store_prefix == "" ? "" : "${var.store_prefix}/"}');
-    const key = `mlops/${captureKey('churn', 'capture', new Date('2026-03-04T05:06:07Z'))}`;
-    const concrete = prefix.replace('${local.key_prefix}', 'mlops/').replace('${rule.value}', 'churn');
-    assert.ok(key.startsWith(concrete), `${key} starts with ${concrete}`);
-    const feedback = `mlops/${captureKey('churn', 'feedback', new Date())}`;
-    assert.ok(!feedback.startsWith(concrete), 'labels (feedback) are kept');
     assert.equal(tf.variables.capture_retention_days?.type, '${number}');
     assert.ok(Number(tf.variables.capture_retention_days?.default) > 0);
   });
@@ -201,6 +196,7 @@ describe('Terraform module (infra/terraform)', () => {
       's3:GetObject',
       's3:ListBucket',
       's3:PutObject',
+      's3:PutObjectTagging',
     ]);
     for (const s of statements) {
       assert.notEqual(s.effect, 'Deny');

@@ -1,6 +1,6 @@
 /** What only the S3 store has to get right, against the run's MinIO: multipart hygiene and key prefixes. */
 import assert from 'node:assert/strict';
-import { ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectTaggingCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { S3BlobStore } from '../../activities/storage/s3';
@@ -41,6 +41,25 @@ describe('S3BlobStore', function () {
     const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: `${prefix}/big.bin` }));
     assert.deepEqual(uploads.Uploads ?? [], []);
     assert.equal(await store.head('big.bin'), undefined);
+  });
+
+  it('writes object tags with the object, single-part and multipart (for lifecycle rules)', async function () {
+    this.timeout(30_000);
+    const prefix = `s3-store/${randomUUID()}`;
+    const store = new S3BlobStore({ client, bucket, prefix, partSize: 5 * MiB });
+    const tags = { 'mlops-data': 'capture', note: 'a b+c/d:e' };
+    await store.put('small.ndjson', '{}\n', { tags });
+    await store.put('big.bin', Buffer.alloc(11 * MiB, 1), { tags });
+    await store.put('plain.txt', 'x');
+    const tagsOf = async (key: string) =>
+      Object.fromEntries(
+        (
+          (await client.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: `${prefix}/${key}` }))).TagSet ?? []
+        ).map((t) => [t.Key, t.Value]),
+      );
+    assert.deepEqual(await tagsOf('small.ndjson'), tags);
+    assert.deepEqual(await tagsOf('big.bin'), tags);
+    assert.deepEqual(await tagsOf('plain.txt'), {});
   });
 
   it('keeps keys relative to its prefix and never lists a sibling prefix', async function () {
