@@ -14,7 +14,7 @@ import { medianStoppingDecision, type Direction, type MedianStoppingDecision } f
 import { asActivity } from '../failures';
 import type { BlobStore } from '../storage/types';
 import { ExperimentTracker, TrialNotFoundError } from '../tracking';
-import type { MetricPoint, TrainingBackend, TrainingJob } from './types';
+import type { JobStatus, MetricPoint, TrainingBackend, TrainingJob } from './types';
 
 export interface RunTrainingJobInput {
   job: TrainingJob;
@@ -90,8 +90,14 @@ async function runJob(
   let generation = previous?.generation ?? 0;
   // a job lost to the infrastructure in an earlier attempt is replaced by a fresh one
   if (previous?.state === 'lost') generation += 1;
-  const key = `${info.workflowExecution?.workflowId ?? info.activityId}/${input.step}#${generation}`;
-  const { jobId } = await backend.submit(input.job, key);
+  const keyOf = (g: number) => `${info.workflowExecution?.workflowId ?? info.activityId}/${input.step}#${g}`;
+  let { jobId, attached } = await backend.submit(input.job, keyOf(generation));
+  // The 'lost' heartbeat above may never have reached the server (the worker died right after the
+  // job did): a job found already lost when attaching is never resumed, its successor is started.
+  while (attached && lostJob(await backend.status(jobId))) {
+    generation += 1;
+    ({ jobId, attached } = await backend.submit(input.job, keyOf(generation)));
+  }
   const latestMetrics: Record<string, { step: number; value: number }> = { ...(previous?.latestMetrics ?? {}) };
   let logOffset = 0;
   let logTail = '';
@@ -180,10 +186,17 @@ async function runJob(
       return { jobId, ...result, latestMetrics, logTail };
     }
     if (status.state === 'failed') {
-      const lost = status.exitCode === null && !/timeout/.test(status.reason);
-      beat(lost || status.signal !== undefined ? 'lost' : 'failed');
-      if (lost || status.signal !== undefined) {
-        throw ApplicationFailure.retryable(`training job ${jobId} was lost: ${status.reason}`, 'TrainingJobLost');
+      const lost = lostJob(status);
+      beat(lost ? 'lost' : 'failed');
+      if (lost) {
+        // retryable: the next attempt starts a fresh job (next generation), bounded by the retry policy
+        throw ApplicationFailure.create({
+          type: 'TrainingJobLost',
+          message: `training job ${input.job.name} (${jobId}) was lost in attempt ${info.attempt}: ${status.reason}`,
+          details: [
+            { jobId, attempt: info.attempt, generation, exitCode: status.exitCode, signal: status.signal ?? null },
+          ],
+        });
       }
       throw ApplicationFailure.create({
         type: 'TrainingJobFailed',
@@ -254,6 +267,15 @@ async function judge(
       .map((t) => tracker.readMetrics(track.pipeline, track.run, t.trial, rule.metric)),
   );
   return medianStoppingDecision(own, peers, rule);
+}
+
+/**
+ * Whether a failed job was lost to the infrastructure rather than failing on its own: killed by a
+ * signal (the OOM killer, a node going away) or gone without an exit status; a timeout is not lost.
+ */
+function lostJob(status: JobStatus): boolean {
+  if (status.state !== 'failed') return false;
+  return status.signal !== undefined || (status.exitCode === null && !/timeout/.test(status.reason));
 }
 
 function fold(latest: Record<string, { step: number; value: number }>, points: MetricPoint[]): void {

@@ -6,108 +6,58 @@
  * same model server (no second variant), promotes v2 and retires v1.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
 import { ModelRegistry } from '../../activities/registry';
-import { toInferenceRequest } from '../../activities/serving/inference-request';
-import type { BlobStore } from '../../activities/storage/types';
-import { REPO_ROOT } from '../../infra/dev/tools';
-import { cliEnv, runCli } from '../support/cli';
+import { setUpChurnPipeline, type ChurnPipeline } from '../support/churn-pipeline';
 import { testStack } from '../support/stack';
 import { startTraffic } from '../support/traffic';
-import { startTestServing, type TestServing } from '../support/serving';
-import { testS3Store } from '../support/worker';
 import { startWorkerProcess } from '../training/helpers';
-
-const EXAMPLE = path.join(REPO_ROOT, 'examples', 'churn');
-const PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
 
 describe('the churn pipeline with its rollout section, end to end', function () {
   this.timeout(420_000);
   const prefix = `e2e-pipe-ro-${randomUUID().slice(0, 8)}`;
-  let store: BlobStore;
-  let serving: TestServing;
-  let env: NodeJS.ProcessEnv;
-  let specFile: string;
-  let rowsFile: string;
+  let pipeline: ChurnPipeline;
   const workers: ChildProcess[] = [];
 
-  const cli = (...args: string[]) => runCli(args, env, 300_000);
-  const json = async (...args: string[]) => {
-    const r = await cli('--json', ...args);
-    return { ...r, body: r.stdout.trim() ? JSON.parse(r.stdout) : undefined };
-  };
-  const variantsOf = async () => {
-    const shown = await json('endpoints', 'show', 'churn');
-    assert.equal(shown.code, 0, shown.stderr);
-    return (shown.body.variants as { version: number; weight: number }[]).map((v) => [v.version, v.weight]);
-  };
+  const json = (...args: string[]) => pipeline.json(...args);
+  const variantsOf = () => pipeline.variantsOf('churn');
 
   before(async () => {
-    store = testS3Store(prefix);
-    const { tmpDir } = testStack();
-    const home = fs.mkdtempSync(path.join(tmpDir, 'pipe-ro-home-'));
-    serving = await startTestServing(store, home);
-    env = cliEnv(prefix, { ...serving.env, MLOPS_HOME: home });
-    const data = path.join(tmpDir, `${prefix}-data`);
-    execFileSync(PYTHON, ['examples/churn/generate_data.py', '--rows', '3000', '--seed', '1', '--out', data], {
-      cwd: REPO_ROOT,
-    });
-    // the example as it is, its relative paths made absolute for this run
-    const spec = parseDocument(fs.readFileSync(path.join(EXAMPLE, 'pipeline.yaml'), 'utf8'));
-    spec.setIn(['dataset', 'source'], data);
-    spec.setIn(['training', 'codeDir'], EXAMPLE);
-    spec.setIn(['evaluation', 'codeDir'], EXAMPLE);
-    spec.delete('notifications');
-    // drift monitoring has its own tests (test/e2e/monitor.test.ts, the demo's)
-    spec.delete('monitoring');
-    specFile = path.join(tmpDir, `${prefix}-pipeline.yaml`);
-    fs.writeFileSync(specFile, spec.toString());
-    const header = fs.readFileSync(path.join(data, 'holdout.csv'), 'utf8').split('\n');
-    const names = header[0]!.split(',');
-    const rows = header
-      .slice(1, 4)
-      .map((line) =>
-        Object.fromEntries(
-          line.split(',').map((cell, i) => [names[i]!, /^-?\d+(\.\d+)?$/.test(cell) ? Number(cell) : cell] as const),
-        ),
-      );
-    rowsFile = path.join(tmpDir, `${prefix}-rows.json`);
-    fs.writeFileSync(rowsFile, JSON.stringify(rows));
-    workers.push(await startWorkerProcess(env));
+    pipeline = await setUpChurnPipeline(prefix);
+    workers.push(await startWorkerProcess(pipeline.env));
   });
 
   after(async () => {
     for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
-    await serving?.stop();
+    await pipeline?.serving.stop();
   });
 
   it('serves v1 at 100% after the first run, and predict answers through the gateway', async () => {
-    const run = await json('run', 'churn', '--spec', specFile, '--wait');
+    const run = await json('run', 'churn', '--spec', pipeline.specFile, '--wait');
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.body.outcome, 'approved');
     assert.equal(run.body.version, 1);
     assert.equal(run.body.links.rollout, 'rollout/churn');
     assert.deepEqual(await variantsOf(), [[1, 100]]);
-    const predicted = await json('predict', 'churn', '--data', rowsFile);
+    const predicted = await json('predict', 'churn', '--data', pipeline.rowsFile);
     assert.equal(predicted.code, 0, predicted.stderr);
     assert.match(predicted.body.model, /churn-v1/, 'served by v1');
     const outputs = predicted.body.outputs as { name: string; data: number[] }[];
     assert.equal(outputs[0]!.data.length, 3, 'one prediction per row');
-    const registry = new ModelRegistry(store);
+    const registry = new ModelRegistry(pipeline.store);
     const champion = await registry.describeVersion('churn', 'champion');
     assert.equal(champion.version.version, 1);
     assert.equal(champion.status, 'production');
   });
 
   it('canaries v2 under traffic across a worker SIGKILL mid-bake, without a second variant, and retires v1', async () => {
-    const body = JSON.stringify(toInferenceRequest(JSON.parse(fs.readFileSync(rowsFile, 'utf8'))));
-    const traffic = startTraffic(serving.gateway.url, 'churn', () => body, 20);
+    const { serving, inferenceBody, env } = pipeline;
+    const traffic = startTraffic(serving.gateway.url, 'churn', () => inferenceBody, 20);
     try {
-      const started = await json('run', 'churn', '--spec', specFile, '--force', '--reason', 'canary drill');
+      const started = await json('run', 'churn', '--spec', pipeline.specFile, '--force', '--reason', 'canary drill');
       assert.equal(started.code, 0, started.stderr);
       const handle = testStack().env.client.workflow.getHandle(started.body.workflowId);
 
@@ -143,7 +93,7 @@ describe('the churn pipeline with its rollout section, end to end', function () 
       assert.equal(fs.readFileSync(path.join(variantDir, 'pid'), 'utf8'), pid);
       assert.deepEqual(fs.readdirSync(path.join(serving.servingRoot, 'churn')).sort(), ['churn-v2']);
       assert.deepEqual(await variantsOf(), [[2, 100]]);
-      const registry = new ModelRegistry(store);
+      const registry = new ModelRegistry(pipeline.store);
       assert.equal((await registry.describeVersion('churn', 'champion')).version.version, 2);
       assert.equal((await registry.describeVersion('churn', 1)).status, 'archived');
     } finally {

@@ -73,9 +73,9 @@ export function isAlive(pid: number): boolean {
 /** A shell loop that blocks until `file` (relative to the code folder) exists. */
 export const untilFile = (file: string) => `while [ ! -f ${file} ]; do sleep 0.05; done`;
 
-/** Starts `mlops worker` as its own process and resolves once it polls. */
-export async function startWorkerProcess(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const worker = startCli(['worker'], env);
+/** Starts `mlops worker [args]` as its own process and resolves once it polls. */
+export async function startWorkerProcess(env: NodeJS.ProcessEnv, args: string[] = []): Promise<ChildProcess> {
+  const worker = startCli(['worker', ...args], env);
   let log = '';
   worker.stderr?.on('data', (d: Buffer) => (log += d.toString()));
   const deadline = Date.now() + 45_000;
