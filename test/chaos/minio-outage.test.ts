@@ -12,19 +12,17 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { ModelRegistry } from '../../activities/registry';
 import { modelKeys } from '../../activities/registry/keys';
 import { S3BlobStore } from '../../activities/storage';
-import { RestartableMinio, collectOutput } from '../support/chaos-servers';
+import { RestartableMinio, collectOutput, startedAttempts } from '../support/chaos-servers';
 import type { registerVersions } from '../support/chaos-workflows';
 import { cliEnv, runCli, startCli } from '../support/cli';
 import { testStack } from '../support/stack';
 import { testDeps, uniqueQueue } from '../support/worker';
 
-const EventType = temporal.api.enums.v1.EventType;
 const OUTAGE_MS = 20_000;
 const FILES = 1200;
 
@@ -126,7 +124,7 @@ describe('MinIO stopped for 20 s under a snapshot and under registry writes', fu
     const result = (await handle.result()) as { snapshot: { id: string; fileCount: number; totalBytes: number } };
     assert.equal(result.snapshot.fileCount, FILES);
     assert.equal(result.snapshot.totalBytes, FILES * 4096);
-    const attempts = await startedAttempts(workflowId, 'snapshotDataset');
+    const attempts = await startedAttempts(handle, 'snapshotDataset');
     assert.ok(attempts.at(-1)! > 1, `the snapshot activity was retried: attempts ${attempts.join(', ')}`);
 
     const restored = path.join(dir, 'restored');
@@ -230,22 +228,6 @@ describe('MinIO stopped for 20 s under a snapshot and under registry writes', fu
     assert.deepEqual((await registry.describeVersion(model, 3)).aliases, []);
   });
 });
-
-/** The attempt of each ActivityTaskStarted event of `activityType` in a run's history. */
-async function startedAttempts(workflowId: string, activityType: string): Promise<number[]> {
-  const events = (await testStack().env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
-  const scheduled = new Map<string, string>();
-  const attempts: number[] = [];
-  for (const e of events) {
-    if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
-      scheduled.set(String(e.eventId), e.activityTaskScheduledEventAttributes?.activityType?.name ?? '');
-    if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED) {
-      const attrs = e.activityTaskStartedEventAttributes;
-      if (scheduled.get(String(attrs?.scheduledEventId)) === activityType) attempts.push(attrs?.attempt ?? 1);
-    }
-  }
-  return attempts;
-}
 
 /** Files under `dir`, recursively (0 when it does not exist). */
 function countFiles(dir: string): number {

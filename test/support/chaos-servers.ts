@@ -8,7 +8,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
+import { Connection, type WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { ML_SEARCH_ATTRIBUTES, searchAttributeCliArgs } from '../../common/search-attributes';
 import { minioArgs, minioEnv, waitForMinioAndCreateBucket, type MinioSettings } from '../../infra/dev/minio';
 import { canBind, freePort, waitFor } from '../../infra/dev/ports';
@@ -201,4 +202,21 @@ export function collectOutput(child: ChildProcess): { text: () => string } {
   child.stdout?.on('data', (d: Buffer) => (text += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (text += d.toString()));
   return { text: () => text };
+}
+
+/** The attempt of each ActivityTaskStarted event of `activityType` in a run's history (attempt > 1: retried). */
+export async function startedAttempts(handle: WorkflowHandle, activityType: string): Promise<number[]> {
+  const EventType = temporal.api.enums.v1.EventType;
+  const events = (await handle.fetchHistory()).events ?? [];
+  const scheduled = new Map<string, string>();
+  const attempts: number[] = [];
+  for (const e of events) {
+    if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+      scheduled.set(String(e.eventId), e.activityTaskScheduledEventAttributes?.activityType?.name ?? '');
+    if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED) {
+      const attrs = e.activityTaskStartedEventAttributes;
+      if (scheduled.get(String(attrs?.scheduledEventId)) === activityType) attempts.push(attrs?.attempt ?? 1);
+    }
+  }
+  return attempts;
 }
