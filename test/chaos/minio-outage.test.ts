@@ -12,8 +12,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import { ModelRegistry } from '../../activities/registry';
 import { modelKeys } from '../../activities/registry/keys';
 import { S3BlobStore } from '../../activities/storage';
@@ -21,7 +20,6 @@ import { RestartableMinio, collectOutput, startedAttempts } from '../support/cha
 import type { registerVersions } from '../support/chaos-workflows';
 import { cliEnv, runCli, startCli } from '../support/cli';
 import { testStack } from '../support/stack';
-import { testDeps, uniqueQueue } from '../support/worker';
 
 const OUTAGE_MS = 20_000;
 const FILES = 1200;
@@ -78,6 +76,16 @@ describe('MinIO stopped for 20 s under a snapshot and under registry writes', fu
       },
     });
     env = cliEnv(prefix, minio.storeEnv(prefix));
+    // a real `mlops worker`, its bundle the project's workflows plus the registry workload
+    const bundle = path.join(dir, 'workflow-bundle.js');
+    fs.writeFileSync(
+      bundle,
+      (await bundleWorkflowCode({ workflowsPath: require.resolve('../support/chaos-workflows'), logger: quiet })).code,
+    );
+    worker = startCli(['worker', '--bundle', bundle], env);
+    workerOutput = collectOutput(worker);
+    for (const deadline = Date.now() + 45_000; !/worker polling/.test(workerOutput.text()); await sleep(200))
+      assert.ok(Date.now() < deadline && worker.exitCode === null, `worker did not start:\n${workerOutput.text()}`);
   });
 
   after(async function () {
@@ -96,11 +104,6 @@ describe('MinIO stopped for 20 s under a snapshot and under registry writes', fu
       fs.writeFileSync(path.join(source, name), body);
       digests.set(name, createHash('sha256').update(body).digest('hex'));
     }
-    worker = startCli(['worker'], env);
-    workerOutput = collectOutput(worker);
-    for (const deadline = Date.now() + 45_000; !/worker polling/.test(workerOutput.text()); await sleep(200))
-      assert.ok(Date.now() < deadline && worker.exitCode === null, `worker did not start:\n${workerOutput.text()}`);
-
     const started = await runCli(['--json', 'data', 'snapshot', 'many', source, '--no-wait'], env);
     assert.equal(started.code, 0, started.stderr);
     const { workflowId } = JSON.parse(started.stdout) as { workflowId: string };
@@ -143,7 +146,7 @@ describe('MinIO stopped for 20 s under a snapshot and under registry writes', fu
       [result.snapshot.id],
       'one snapshot, the one the run reported',
     );
-    assert.equal(worker.exitCode, null, 'the worker kept running');
+    assert.equal(worker?.exitCode, null, 'the worker kept running');
   });
 
   it('finishes registrations interrupted by the outage: consecutive versions, no duplicates, the champion moved', async () => {
@@ -151,55 +154,33 @@ describe('MinIO stopped for 20 s under a snapshot and under registry writes', fu
     const registry = new ModelRegistry(store);
     const artifactUri = `${store.uri}/artifacts/m`;
     await store.put('artifacts/m/model.joblib', 'model');
-    const deps = { ...testDeps(store), store };
-    const bundle = await bundleWorkflowCode({
-      workflowsPath: require.resolve('../support/chaos-workflows'),
-      logger: {
-        log: () => undefined,
-        trace: () => undefined,
-        debug: () => undefined,
-        info: () => undefined,
-        warn: () => undefined,
-        error: console.error,
-      },
-    });
-    const taskQueue = uniqueQueue('chaos-registry');
-    const inProcess = await Worker.create({
-      connection: testStack().env.nativeConnection,
-      namespace: testStack().namespace,
-      taskQueue,
-      activities: createActivities(deps),
-      workflowBundle: bundle,
-    });
     const client = testStack().env.client;
     const register = (id: string, runs: string[]) =>
       client.workflow.start<typeof registerVersions>('registerVersions', {
         workflowId: `${prefix}-${id}`,
-        taskQueue,
+        taskQueue: env.MLOPS_TASK_QUEUE!,
         args: [{ model, artifactUri, runs }],
       });
 
-    await inProcess.runUntil(async () => {
-      const before = await (await register('before', ['run-1', 'run-2', 'run-3'])).result();
-      assert.deepEqual([...before.versions].sort(), [1, 2, 3]);
+    const before = await (await register('before', ['run-1', 'run-2', 'run-3'])).result();
+    assert.deepEqual([...before.versions].sort(), [1, 2, 3]);
 
-      const runs = ['run-4', 'run-5', 'run-6', 'run-7', 'run-8', 'run-9'];
-      const during = await register('during', runs);
-      // the outage begins once the first of these records is written: the others are in flight
-      for (const deadline = Date.now() + 30_000; !(await store.head(modelKeys.version(model, 4))); await sleep(20))
-        assert.ok(Date.now() < deadline, 'version 4 never appeared');
-      await outage(async () => {
-        const failing = await failingOnTheStore(during.workflowId, ['registerModel', 'setModelStatus']);
-        assert.match(failing.lastFailure?.message ?? '', /ECONNREFUSED|connect|socket|network/i);
-      });
-      const result = await during.result();
-      assert.deepEqual([...result.versions].sort(), [4, 5, 6, 7, 8, 9]);
-      assert.equal(result.champion, 9);
-
-      // the same registrations again (a pipeline retried from the start): the same versions, none added
-      const again = await (await register('again', runs)).result();
-      assert.deepEqual(again.versions, result.versions);
+    const runs = ['run-4', 'run-5', 'run-6', 'run-7', 'run-8', 'run-9'];
+    const during = await register('during', runs);
+    // the outage begins once the first of these records is written: the others are in flight
+    for (const deadline = Date.now() + 30_000; !(await store.head(modelKeys.version(model, 4))); await sleep(20))
+      assert.ok(Date.now() < deadline, 'version 4 never appeared');
+    await outage(async () => {
+      const failing = await failingOnTheStore(during.workflowId, ['registerModel', 'setModelStatus', 'setModelAlias']);
+      assert.match(failing.lastFailure?.message ?? '', /ECONNREFUSED|connect|socket|network/i);
     });
+    const result = await during.result();
+    assert.deepEqual([...result.versions].sort(), [4, 5, 6, 7, 8, 9]);
+    assert.equal(result.champion, 9);
+
+    // the same registrations again (a pipeline retried from the start): the same versions, none added
+    const again = await (await register('again', runs)).result();
+    assert.deepEqual(again.versions, result.versions);
 
     const versions = await registry.listVersions(model);
     assert.deepEqual(
@@ -226,6 +207,7 @@ describe('MinIO stopped for 20 s under a snapshot and under registry writes', fu
     assert.equal(champion.version.version, 9);
     assert.deepEqual(champion.aliases, ['champion']);
     assert.deepEqual((await registry.describeVersion(model, 3)).aliases, []);
+    assert.equal(worker?.exitCode, null, 'the worker kept running');
   });
 });
 
@@ -241,3 +223,12 @@ async function countKeys(store: S3BlobStore, prefix: string): Promise<number> {
   for await (const info of store.list(prefix)) if (info.key) n++;
   return n;
 }
+
+const quiet = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: (message: string) => console.error(message),
+};

@@ -1,10 +1,13 @@
 /**
- * Workflow code for the fault tests (bundled by them, never by the worker): registry writes as the
- * retrain pipeline makes them — the same activities, with the same options as its `light` profile
- * (workflows/retrain-pipeline.ts) — but many at once, so a store outage lands in the middle of them.
+ * Workflow code for the fault tests: the project's workflows plus `registerVersions`, registry writes
+ * as the retrain pipeline makes them — the same activities, with the same options as its `light`
+ * profile (workflows/retrain-pipeline.ts) — but many at once, so a store outage lands in the middle
+ * of them. A test bundles this file and runs it with `mlops worker --bundle <file>`.
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
+
+export * from '../../workflows';
 
 /** As the retrain pipeline's `light` activities: a store outage is retried for about 2.5 minutes. */
 const light = proxyActivities<Activities>({
