@@ -19,6 +19,7 @@ import { createAbTestActivities } from './abtest';
 import { createDataActivities } from './data';
 import { createEvaluationActivities } from './evaluation';
 import { createHealthActivities } from './health';
+import { withKeepalive } from './keepalive';
 import { createMonitoringActivities } from './monitoring/activities';
 import { createNotificationActivities } from './notifications';
 import { createRegistryActivities } from './registry';
@@ -45,18 +46,22 @@ export interface ActivityDeps {
 
 export function createActivities(deps: ActivityDeps) {
   return {
-    ...createHealthActivities(deps),
+    // these heartbeat their own details (resume points, job ids, progress)
     ...createDataActivities(deps),
-    ...createRegistryActivities(deps),
-    ...createTrackingActivities(deps),
     ...createTrainingActivities(deps),
-    ...createReportActivities(deps),
-    ...createEvaluationActivities(deps),
-    ...createNotificationActivities(),
     ...createServingActivities(deps),
-    ...createRolloutActivities(deps),
-    ...createAbTestActivities(deps),
-    ...createMonitoringActivities(deps),
+    // these report nothing while they run: keepalive heartbeats let workflows notice a dead worker early
+    ...withKeepalive({
+      ...createHealthActivities(deps),
+      ...createRegistryActivities(deps),
+      ...createTrackingActivities(deps),
+      ...createReportActivities(deps),
+      ...createEvaluationActivities(deps),
+      ...createNotificationActivities(),
+      ...createRolloutActivities(deps),
+      ...createAbTestActivities(deps),
+      ...createMonitoringActivities(deps),
+    }),
   };
 }
 

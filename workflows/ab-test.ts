@@ -32,6 +32,7 @@ import { decideAbTest, type AbTestDecision, type SequentialState } from '../comm
 import { MlEndpoint, MlModel, MlModelVersion, MlStage } from '../common/search-attributes';
 import { parseDuration, type RolloutSection } from '../common/spec';
 import { progressiveRollout, type RolloutOutput } from './progressive-rollout';
+import { KEEPALIVE_TIMEOUT } from './keepalive';
 
 export interface AbTestArm {
   name: string;
@@ -120,6 +121,7 @@ const KEEP_LOOKS = 50;
 
 const counting = proxyActivities<Activities>({
   startToCloseTimeout: '10m',
+  heartbeatTimeout: KEEPALIVE_TIMEOUT,
   retry: { initialInterval: '2s', maximumInterval: '30s', maximumAttempts: 10 },
 });
 

@@ -9,6 +9,7 @@ import type { Activities } from '../activities';
 import type { DatasetExpectations, SnapshotResult, ValidationReport } from '../activities/data/types';
 import { formatBytes, markdownKeyValues, shortId } from '../common/format';
 import { MlDatasetVersion } from '../common/search-attributes';
+import { KEEPALIVE_TIMEOUT } from './keepalive';
 
 export interface DatasetSnapshotInput {
   dataset: string;
@@ -34,6 +35,7 @@ const snapshotActivities = proxyActivities<Activities>({
 /** Validation reads the stored profile: short. */
 const lightActivities = proxyActivities<Activities>({
   startToCloseTimeout: '5m',
+  heartbeatTimeout: KEEPALIVE_TIMEOUT,
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
 

@@ -31,6 +31,7 @@ import { describeParams, formatMetric, innermostMessage, markdownKeyValues } fro
 import { MlPipeline, MlPrimaryMetric, MlTrigger } from '../common/search-attributes';
 import { trialRootOf } from '../common/experiment-keys';
 import { isBetter, sweepTrials, type SweepSection } from '../common/sweep';
+import { KEEPALIVE_TIMEOUT } from './keepalive';
 
 export interface HyperparameterSweepInput {
   pipeline: string;
@@ -102,6 +103,7 @@ export interface SweepTrialOutput extends TrainingJobOutcome {
 
 const tracking = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
+  heartbeatTimeout: KEEPALIVE_TIMEOUT,
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
 /** Recording a trial's result is a short store write: a local activity, with no task-queue round trip. */
@@ -111,6 +113,7 @@ const trialTracking = proxyLocalActivities<Activities>({
 });
 const reports = proxyActivities<Activities>({
   startToCloseTimeout: '5m',
+  heartbeatTimeout: KEEPALIVE_TIMEOUT,
   retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 5 },
 });
 

@@ -28,6 +28,7 @@ import type { DriftWindowResult } from '../activities/monitoring/activities';
 import { MlEndpoint, MlModel, MlModelVersion, MlPipeline, MlStage } from '../common/search-attributes';
 import { parseDuration, type PipelineSpec } from '../common/spec';
 import { retrainPipeline } from './retrain-pipeline';
+import { KEEPALIVE_TIMEOUT } from './keepalive';
 
 export interface ModelMonitorInput {
   endpoint: string;
@@ -103,10 +104,12 @@ const MAX_CAPTURE_LAG_MS = 12_000;
 
 const light = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
+  heartbeatTimeout: KEEPALIVE_TIMEOUT,
   retry: { initialInterval: '1s', maximumInterval: '20s', maximumAttempts: 10 },
 });
 const heavy = proxyActivities<Activities>({
   startToCloseTimeout: '10m',
+  heartbeatTimeout: KEEPALIVE_TIMEOUT,
   retry: { initialInterval: '2s', maximumInterval: '1m', maximumAttempts: 5 },
 });
 

@@ -44,6 +44,7 @@ import {
 import { parseDuration, type NotificationEvent, type PipelineSpec } from '../common/spec';
 import { hyperparameterSweep } from './hyperparameter-sweep';
 import { progressiveRollout } from './progressive-rollout';
+import { KEEPALIVE_TIMEOUT } from './keepalive';
 
 export type Stage =
   'snapshot' | 'train' | 'evaluate' | 'awaiting-approval' | 'rollout' | 'done' | 'unchanged' | 'rejected' | 'failed';
@@ -131,6 +132,7 @@ type StepName = (typeof STEP_NAMES)[number] | 'rollout';
 
 const light = proxyActivities<Activities>({
   startToCloseTimeout: '5m',
+  heartbeatTimeout: KEEPALIVE_TIMEOUT,
   retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 10 },
 });
 const snapshots = proxyActivities<Activities>({

@@ -16,6 +16,7 @@ import type { TrainingJobOutcome } from '../activities/training/activity';
 import type { TrainingJob } from '../activities/training/types';
 import { describeParams, formatMetric, markdownKeyValues } from '../common/format';
 import { MlPipeline, MlPrimaryMetric, MlTrigger } from '../common/search-attributes';
+import { KEEPALIVE_TIMEOUT } from './keepalive';
 
 export interface TrainModelInput {
   pipeline: string;
@@ -34,6 +35,7 @@ export interface TrainModelOutput extends TrainingJobOutcome {
 
 const tracking = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
+  heartbeatTimeout: KEEPALIVE_TIMEOUT,
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
 

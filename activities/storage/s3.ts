@@ -45,6 +45,13 @@ export interface S3BlobStoreOptions {
   partSize?: number;
   /** Parts uploaded at once; memory stays near a few `partSize`s. @default 2 */
   queueSize?: number;
+  /**
+   * For a client made here: how long a connection may take to open, and a socket may stay silent
+   * mid-request, before the request fails (and is retried). Without them a store that stops
+   * answering without closing connections would hang an activity that keeps heartbeating.
+   * @default { connectMs: 10_000, idleMs: 120_000 }
+   */
+  timeouts?: { connectMs?: number; idleMs?: number };
 }
 
 type Condition = { IfNoneMatch: '*' } | { IfMatch: string };
@@ -74,7 +81,15 @@ export class S3BlobStore implements BlobStore {
     this.base = this.prefix === '' ? '' : `${this.prefix}/`;
     this.uri = options.uri ?? `s3://${this.bucket}${this.prefix === '' ? '' : `/${this.prefix}`}`;
     this.ownsClient = options.client === undefined;
-    this.client = options.client ?? new S3Client(options.clientConfig ?? {});
+    this.client =
+      options.client ??
+      new S3Client({
+        requestHandler: {
+          connectionTimeout: options.timeouts?.connectMs ?? 10_000,
+          socketTimeout: options.timeouts?.idleMs ?? 120_000,
+        },
+        ...options.clientConfig,
+      });
     this.pageSize = Math.min(1000, Math.max(1, options.pageSize ?? 1000));
     this.partSize = Math.max(MIN_PART_SIZE, options.partSize ?? DEFAULT_PART_SIZE);
     this.queueSize = options.queueSize ?? 2;

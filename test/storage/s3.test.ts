@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { GetObjectTaggingCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
 import { Readable } from 'node:stream';
 import { S3BlobStore } from '../../activities/storage/s3';
 import { testStack } from '../support/stack';
@@ -60,6 +61,35 @@ describe('S3BlobStore', function () {
     assert.deepEqual(await tagsOf('small.ndjson'), tags);
     assert.deepEqual(await tagsOf('big.bin'), tags);
     assert.deepEqual(await tagsOf('plain.txt'), {});
+  });
+
+  it('fails a request to a store that accepts connections and never answers, instead of hanging', async function () {
+    this.timeout(20_000);
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    const store = new S3BlobStore({
+      bucket: 'b',
+      clientConfig: {
+        endpoint: `http://127.0.0.1:${port}`,
+        region: 'us-east-1',
+        forcePathStyle: true,
+        maxAttempts: 2,
+        credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      },
+      timeouts: { idleMs: 300 },
+    });
+    try {
+      const started = Date.now();
+      await assert.rejects(store.head('k'), /timed out|timeout|socket hang up|ECONNRESET/i);
+      assert.ok(Date.now() - started < 10_000, `failed after ${Date.now() - started} ms`);
+      assert.equal(sockets.length, 2, 'the SDK retried once on a new connection');
+    } finally {
+      store.destroy();
+      sockets.forEach((s) => s.destroy());
+      silent.close();
+    }
   });
 
   it('keeps keys relative to its prefix and never lists a sibling prefix', async function () {
