@@ -7,6 +7,7 @@ import { clientDataConverter } from '../infra/codec/aes-gcm';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { LoadedConfig } from '../common/config';
+import { UserError } from '../common/errors';
 import { buildActivityDeps } from './dependencies';
 import { startHealthServer } from './health';
 
@@ -26,6 +27,8 @@ export interface WorkerRunOptions {
   healthPort?: number;
   /** @default '127.0.0.1' */
   healthHost?: string;
+  /** How long to keep trying to reach Temporal at start before giving up (ms). @default 120_000 */
+  connectTimeoutMs?: number;
   log?: (line: string) => void;
 }
 
@@ -90,11 +93,33 @@ export async function createWorkers(opts: WorkerRunOptions, connection: NativeCo
   return workers;
 }
 
+/**
+ * Connects to Temporal, retrying (with a line on stderr each time) while the server is not there
+ * yet — it may start after the worker, as in a cluster — for up to `connectTimeoutMs`; then fails
+ * with the last error.
+ */
+export async function connectPatiently(opts: WorkerRunOptions, log: (line: string) => void): Promise<NativeConnection> {
+  const { address, connectionOptions } = opts.config.temporal;
+  const deadline = Date.now() + (opts.connectTimeoutMs ?? 120_000);
+  for (let attempt = 1, waitMs = 500; ; attempt++, waitMs = Math.min(waitMs * 2, 10_000)) {
+    try {
+      return await NativeConnection.connect(connectionOptions);
+    } catch (error) {
+      const left = deadline - Date.now();
+      const reason = (error as Error).message.split('\n')[0];
+      if (left <= 0) throw new UserError(`cannot reach Temporal at ${address}: ${reason}`, 1);
+      const wait = Math.min(waitMs, left);
+      log(`cannot reach Temporal at ${address} (attempt ${attempt}: ${reason}); retrying in ${wait / 1000} s`);
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+}
+
 /** Runs until a shutdown signal; resolves once every worker has drained. */
 export async function runWorker(opts: WorkerRunOptions): Promise<void> {
   const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
   installRuntime(opts.metricsPort, opts.metricsHost);
-  const connection = await NativeConnection.connect(opts.config.temporal.connectionOptions);
+  const connection = await connectPatiently(opts, log);
   try {
     let workers: Worker[] = [];
     // up before the workers are created: liveness answers while bundling, readiness once they poll

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { InvalidArgumentError, Option } from 'commander';
+import { isDuration, parseDuration } from '../../common/duration';
 import { UserError } from '../../common/errors';
 import { runWorker, type QueueRole } from '../../worker';
 import type { CommandContext } from '../context';
@@ -22,6 +23,12 @@ export function registerWorker(program: Command, ctx: () => CommandContext): voi
     .option('--health-port <port>', 'serve GET /healthz (liveness) and /readyz (readiness) on this port', parsePort)
     .option('--health-host <address>', 'address of the health endpoint (0.0.0.0 in a container)', '127.0.0.1')
     .option('--bundle <file>', 'a pre-built workflow bundle (`mlops bundle`): no bundling at start')
+    .option(
+      '--connect-timeout <duration>',
+      'how long to keep trying to reach Temporal at start, e.g. 30s, 5m (0s: try once)',
+      parseConnectTimeout,
+      120_000,
+    )
     .action(
       async (opts: {
         queues: 'all' | QueueRole;
@@ -30,6 +37,7 @@ export function registerWorker(program: Command, ctx: () => CommandContext): voi
         healthPort?: number;
         healthHost: string;
         bundle?: string;
+        connectTimeout: number;
       }) => {
         const config = ctx().config();
         const roles: QueueRole[] = opts.queues === 'all' ? ['workflows', 'training'] : [opts.queues];
@@ -46,6 +54,7 @@ export function registerWorker(program: Command, ctx: () => CommandContext): voi
           healthPort: opts.healthPort,
           healthHost: opts.healthHost,
           workflowBundle: opts.bundle === undefined ? undefined : { codePath: path.resolve(opts.bundle) },
+          connectTimeoutMs: opts.connectTimeout,
         });
       },
     );
@@ -75,6 +84,12 @@ export function registerWorker(program: Command, ctx: () => CommandContext): voi
         (r) => `wrote ${r.file} (${(r.bytes / 1024).toFixed(0)} KiB) in ${r.ms} ms`,
       );
     });
+}
+
+/** Parses `--connect-timeout` (a duration such as 30s or 5m) into milliseconds. */
+function parseConnectTimeout(value: string): number {
+  if (!isDuration(value)) throw new InvalidArgumentError('expected a duration such as 30s, 5m or 0s.');
+  return parseDuration(value);
 }
 
 /** Parses a TCP port argument; commander names the option in its usage error (exit 2). */
