@@ -20,7 +20,7 @@ import { canBind, freePort, waitFor } from '../../infra/dev/ports';
 import { REPO_ROOT } from '../../infra/dev/tools';
 import { GatewayAdminClient } from '../../infra/gateway';
 import { collectOutput, startedAttempts } from '../support/chaos-servers';
-import { trainChurnModel, type TrainedChurnModel } from '../support/churn-model';
+import { registerApprovedVersions, trainChurnModel, type TrainedChurnModel } from '../support/churn-model';
 import { cliEnv, runCli, startCli } from '../support/cli';
 import { testStack } from '../support/stack';
 import { startTraffic, type Traffic } from '../support/traffic';
@@ -73,20 +73,7 @@ describe('the gateway restarted during a canary with traffic', function () {
     admin = new GatewayAdminClient({ adminUrl: `http://127.0.0.1:${adminPort}`, token: TOKEN });
     await startGatewayProcess();
     trained = await trainChurnModel(store, `${prefix}-model`, fs.mkdtempSync(path.join(testStack().tmpDir, 'gwr-')));
-    const registry = new ModelRegistry(store);
-    for (const k of [1, 2]) {
-      const { version } = await registry.registerModel({
-        model: MODEL,
-        artifactUri: trained.artifactUri,
-        metrics: { auc: 0.8 },
-        params: { k },
-        trainingSnapshot: { dataset: 'churn', id: 'a'.repeat(64) },
-        codeVersion: 'sha256:test',
-        pipelineRun: `retrain/${MODEL}/${k}`,
-        trigger: 'manual',
-      });
-      await registry.setStatus(MODEL, version, 'approved', { actor: 'alice', reason: 'for the restart test' });
-    }
+    await registerApprovedVersions(store, MODEL, trained, 2, 'for the restart test');
     worker = await startWorkerProcess(env);
   });
 

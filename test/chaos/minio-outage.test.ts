@@ -20,6 +20,7 @@ import { RestartableMinio, collectOutput, startedAttempts } from '../support/cha
 import type { registerVersions } from '../support/chaos-workflows';
 import { cliEnv, runCli, startCli } from '../support/cli';
 import { testStack } from '../support/stack';
+import { quietLogger as quiet } from '../support/loggers';
 
 const OUTAGE_MS = 20_000;
 const FILES = 1200;
@@ -223,12 +224,3 @@ async function countKeys(store: S3BlobStore, prefix: string): Promise<number> {
   for await (const info of store.list(prefix)) if (info.key) n++;
   return n;
 }
-
-const quiet = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: (message: string) => console.error(message),
-};

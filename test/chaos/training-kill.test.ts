@@ -11,7 +11,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowFailedError } from '@temporalio/client';
-import type { Logger } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createRoutingBackend, createTrainingActivities, type RunTrainingJobInput } from '../../activities/training';
 import type { TrainingHeartbeat } from '../../activities/training/activity';
@@ -19,6 +18,7 @@ import { REPO_ROOT } from '../../infra/dev/tools';
 import { trainModel } from '../../workflows';
 import { testStack } from '../support/stack';
 import { testDeps, testS3Store, uniqueQueue, withWorker } from '../support/worker';
+import { silentLogger as quiet } from '../support/loggers';
 
 /**
  * A job that appends `<job id> <pid>` to `$STARTS` when it starts; the first one then waits (as
@@ -170,5 +170,3 @@ describe('a training process killed with SIGKILL while the worker stays up', fun
     assert.equal(jobFolders().length, 2);
   });
 });
-
-const quiet: Logger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };

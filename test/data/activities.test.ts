@@ -1,16 +1,15 @@
 /** The data activities in a mock activity context: heartbeats, resume from heartbeat details, failures, cancellation. */
 import assert from 'node:assert/strict';
 import type { Info } from '@temporalio/activity';
-import { ApplicationFailure, CancelledFailure, type Logger } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createDataActivities, datasetKeys, type SnapshotHeartbeat } from '../../activities/data';
 import type { BlobStore } from '../../activities/storage/types';
 import { testDeps } from '../support/worker';
 import { bytesOf, datasetFolder, keysUnder, tempDir } from './helpers';
+import { silentLogger as quiet } from '../support/loggers';
 
 const FILES = 24;
-
-const quiet: Logger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 /** A mock activity context (quiet: expected failures are not logged). */
 function mockEnv(info?: Partial<Info>): MockActivityEnvironment {

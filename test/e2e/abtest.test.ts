@@ -13,7 +13,7 @@ import { ModelRegistry } from '../../activities/registry';
 import { toInferenceRequest } from '../../activities/serving/inference-request';
 import type { BlobStore } from '../../activities/storage/types';
 import { seededRandom } from '../../common/sweep';
-import { trainChurnModel, type TrainedChurnModel } from '../support/churn-model';
+import { registerApprovedVersions, trainChurnModel, type TrainedChurnModel } from '../support/churn-model';
 import { cliEnv, runCli } from '../support/cli';
 import { testStack } from '../support/stack';
 import { startTestServing, type TestServing } from '../support/serving';
@@ -90,20 +90,7 @@ describe('A/B tests, end to end with MLServer behind the gateway', function () {
     deps = { ...testDeps(store), servingBackend: serving.backend() };
     env = cliEnv(prefix, { ...serving.env, MLOPS_HOME: home });
     trained = await trainChurnModel(store, `${prefix}-model`, fs.mkdtempSync(path.join(testStack().tmpDir, 'ab-')));
-    const registry = new ModelRegistry(store);
-    for (const k of [1, 2, 3]) {
-      const { version } = await registry.registerModel({
-        model: MODEL,
-        artifactUri: trained.artifactUri,
-        metrics: { auc: 0.8 },
-        params: { k },
-        trainingSnapshot: { dataset: 'churn', id: 'b'.repeat(64) },
-        codeVersion: 'sha256:test',
-        pipelineRun: `retrain/${MODEL}/${k}`,
-        trigger: 'manual',
-      });
-      await registry.setStatus(MODEL, version, 'approved', { actor: 'alice', reason: 'for the A/B test' });
-    }
+    await registerApprovedVersions(store, MODEL, trained, 3, 'for the A/B test');
   });
 
   after(async function () {

@@ -11,7 +11,7 @@ import type { ActivityDeps } from '../../activities';
 import { ModelRegistry } from '../../activities/registry';
 import { toInferenceRequest } from '../../activities/serving/inference-request';
 import type { BlobStore } from '../../activities/storage/types';
-import { trainChurnModel, type TrainedChurnModel } from '../support/churn-model';
+import { registerApprovedVersions, trainChurnModel, type TrainedChurnModel } from '../support/churn-model';
 import { cliEnv, runCli } from '../support/cli';
 import { testStack } from '../support/stack';
 import { startTraffic, type Traffic } from '../support/traffic';
@@ -55,20 +55,7 @@ describe('progressive rollout, end to end with MLServer behind the gateway', fun
     deps = { ...testDeps(store), servingBackend: serving.backend() };
     env = cliEnv(prefix, { ...serving.env, MLOPS_HOME: home });
     trained = await trainChurnModel(store, `${prefix}-model`, fs.mkdtempSync(path.join(testStack().tmpDir, 'ro-')));
-    const registry = new ModelRegistry(store);
-    for (const k of [1, 2, 3, 4]) {
-      const { version } = await registry.registerModel({
-        model: MODEL,
-        artifactUri: trained.artifactUri,
-        metrics: { auc: 0.8 },
-        params: { k },
-        trainingSnapshot: { dataset: 'churn', id: 'a'.repeat(64) },
-        codeVersion: 'sha256:test',
-        pipelineRun: `retrain/${MODEL}/${k}`,
-        trigger: 'manual',
-      });
-      await registry.setStatus(MODEL, version, 'approved', { actor: 'alice', reason: 'for the rollout test' });
-    }
+    await registerApprovedVersions(store, MODEL, trained, 4, 'for the rollout test');
   });
 
   after(async function () {

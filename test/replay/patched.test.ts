@@ -8,9 +8,9 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { testStack } from '../support/stack';
+import { silentLogger as quiet } from '../support/loggers';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'patching');
-const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 describe('changing workflow code with patched()', function () {
   this.timeout(120_000);

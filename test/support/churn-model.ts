@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { ModelRegistry } from '../../activities/registry';
 import type { BlobStore } from '../../activities/storage/types';
 import { REPO_ROOT } from '../../infra/dev/tools';
 
@@ -51,4 +52,31 @@ function parseCsv(text: string): Record<string, string | number>[] {
       }),
     );
   });
+}
+
+/**
+ * Registers `count` approved versions of `model` (1, 2, …) with the trained artifact, as retrains
+ * would have, so serving tests can deploy them; `reason` goes in each approval's audit entry.
+ */
+export async function registerApprovedVersions(
+  store: BlobStore,
+  model: string,
+  trained: TrainedChurnModel,
+  count: number,
+  reason: string,
+): Promise<void> {
+  const registry = new ModelRegistry(store);
+  for (let k = 1; k <= count; k++) {
+    const { version } = await registry.registerModel({
+      model,
+      artifactUri: trained.artifactUri,
+      metrics: { auc: 0.8 },
+      params: { k },
+      trainingSnapshot: { dataset: 'churn', id: 'a'.repeat(64) },
+      codeVersion: 'sha256:test',
+      pipelineRun: `retrain/${model}/${k}`,
+      trigger: 'manual',
+    });
+    await registry.setStatus(model, version, 'approved', { actor: 'alice', reason });
+  }
 }

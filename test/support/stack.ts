@@ -13,6 +13,7 @@ import { ML_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
 import { startAttachedMinio, type AttachedMinio } from '../../infra/dev/minio';
 import { freePort } from '../../infra/dev/ports';
 import { REPO_ROOT, requireTool } from '../../infra/dev/tools';
+import { quietLogger } from './loggers';
 
 export type TestMinio = AttachedMinio;
 
@@ -80,15 +81,6 @@ export async function startTemporal(uiPort: number, extraArgs: string[] = []): P
     },
   });
 }
-
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-};
 
 /** The repository root, for tests that run the CLI. */
 export const repoRoot = REPO_ROOT;

@@ -4,17 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
 import { isKeptAlive, withKeepalive } from '../../activities/keepalive';
+import { silentLogger as quiet } from '../support/loggers';
 
 const EVERY_MS = 300;
-
-const quiet = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
 
 describe('activity keepalive heartbeats', function () {
   this.timeout(10_000);
