@@ -4,7 +4,8 @@
  * the CLI can name the flag of a bad value. Pure: workflows may import it.
  */
 import { z } from 'zod';
-import { isDuration, parseDuration, positiveDurationSchema } from './duration';
+import { isDuration, parseDuration } from './duration';
+import { positiveDurationSchema } from './duration-schema';
 
 export const AB_TEST_METRICS = ['accuracy', 'conversion'] as const;
 export type AbTestMetric = (typeof AB_TEST_METRICS)[number];

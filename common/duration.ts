@@ -1,12 +1,12 @@
 /**
  * Durations as people write them in pipeline specs, Temporal style: `30s`, `5m`, `24h`, `7d`, or
- * several parts at once (`1h30m`). Pure: safe in workflow code.
+ * several parts at once (`1h30m`). Pure and free of zod: safe and cheap in workflow code (the schemas
+ * are in ./duration-schema.ts).
  */
-import { z } from 'zod';
-
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
-const WHOLE = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/;
+/** A whole duration: one or more number-unit parts. */
+export const WHOLE = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/;
 
 /** The longest duration accepted, 3650d (about 10 years): anything longer is a typo, and overflows timers. */
 export const MAX_DURATION_MS = 3650 * UNIT_MS.d;
@@ -36,15 +36,3 @@ function sumParts(trimmed: string): number {
     total += Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
   return Math.round(total);
 }
-
-/** A duration string (zero allowed). */
-export const durationSchema = z
-  .string()
-  .regex(WHOLE, 'not a duration: use a number and a unit (ms, s, m, h, d), e.g. 30s, 5m, 24h, 7d')
-  .refine((text) => !WHOLE.test(text) || isDuration(text), 'too long: at most 3650d');
-
-/** A duration string greater than zero. */
-export const positiveDurationSchema = durationSchema.refine(
-  (text) => !isDuration(text) || parseDuration(text) > 0,
-  'must be longer than zero',
-);

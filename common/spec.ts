@@ -9,10 +9,13 @@
 import { z } from 'zod';
 import type { DatasetExpectations } from '../activities/data/types';
 import { cronProblem } from './cron';
-import { durationSchema, isDuration, parseDuration, positiveDurationSchema } from './duration';
+import { DEFAULT_CANARY_STEPS } from './rollout-steps';
+import { isDuration, parseDuration } from './duration';
+import { durationSchema, positiveDurationSchema } from './duration-schema';
 import { sweepSectionSchema } from './sweep';
 
 export { parseDuration } from './duration';
+export { DEFAULT_CANARY_STEPS, rolloutWeights } from './rollout-steps';
 
 /** Says `required` for an absent field, instead of zod's "expected string, received undefined". */
 const missing = { error: (issue: { input?: unknown }) => (issue.input === undefined ? 'required' : undefined) };
@@ -178,8 +181,6 @@ export const approvalSectionSchema = strictObject({
   }
 });
 
-export const DEFAULT_CANARY_STEPS = [10, 50, 100];
-
 const weight = z.number().int().min(1).max(100);
 
 export const rolloutSectionSchema = strictObject({
@@ -240,22 +241,6 @@ export const rolloutSectionSchema = strictObject({
 });
 
 export type RolloutSection = z.infer<typeof rolloutSectionSchema>;
-
-/** The traffic weights (%) a rollout goes through, ending at 100. */
-export function rolloutWeights(rollout: RolloutSection): number[] {
-  switch (rollout.strategy) {
-    case 'canary':
-      return rollout.steps ?? DEFAULT_CANARY_STEPS;
-    case 'linear': {
-      const size = rollout.stepSize ?? 100;
-      const out: number[] = [];
-      for (let w = size; w < 100; w += size) out.push(w);
-      return [...out, 100];
-    }
-    case 'all-at-once':
-      return [100];
-  }
-}
 
 const pValue = z.number().gt(0).lt(1);
 

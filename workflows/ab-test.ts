@@ -30,7 +30,8 @@ import type { EndpointDescription } from '../activities/serving/types';
 import type { AbTestSettings } from '../common/abtest';
 import { decideAbTest, type AbTestDecision, type SequentialState } from '../common/abtest-stats';
 import { MlEndpoint, MlModel, MlModelVersion, MlStage } from '../common/search-attributes';
-import { parseDuration, type RolloutSection } from '../common/spec';
+import { parseDuration } from '../common/duration';
+import type { RolloutSection } from '../common/spec';
 import { progressiveRollout, type RolloutOutput } from './progressive-rollout';
 import { KEEPALIVE_TIMEOUT } from './keepalive';
 

@@ -30,7 +30,8 @@ import type { TrainingJob } from '../activities/training/types';
 import { describeParams, formatMetric, innermostMessage, markdownKeyValues } from '../common/format';
 import { MlPipeline, MlPrimaryMetric, MlTrigger } from '../common/search-attributes';
 import { trialRootOf } from '../common/experiment-keys';
-import { isBetter, sweepTrials, type SweepSection } from '../common/sweep';
+import type { SweepSection } from '../common/sweep';
+import { isBetter, sweepTrials } from '../common/sweep-plan';
 import { KEEPALIVE_TIMEOUT } from './keepalive';
 
 export interface HyperparameterSweepInput {

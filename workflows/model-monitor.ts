@@ -26,7 +26,8 @@ import {
 import type { Activities } from '../activities';
 import type { DriftWindowResult } from '../activities/monitoring/activities';
 import { MlEndpoint, MlModel, MlModelVersion, MlPipeline, MlStage } from '../common/search-attributes';
-import { parseDuration, type PipelineSpec } from '../common/spec';
+import { parseDuration } from '../common/duration';
+import type { PipelineSpec } from '../common/spec';
 import { retrainPipeline } from './retrain-pipeline';
 import { KEEPALIVE_TIMEOUT } from './keepalive';
 

@@ -23,7 +23,9 @@ import {
 import { deploying, serving } from './serving-activities';
 import type { AnalysisVerdict } from '../common/rollout-analysis';
 import { MlEndpoint, MlModel, MlModelVersion, MlStage } from '../common/search-attributes';
-import { parseDuration, rolloutWeights, type RolloutSection } from '../common/spec';
+import { parseDuration } from '../common/duration';
+import { rolloutWeights } from '../common/rollout-steps';
+import type { RolloutSection } from '../common/spec';
 
 export interface ProgressiveRolloutInput {
   endpoint: string;

@@ -41,7 +41,8 @@ import {
   MlStage,
   MlTrigger,
 } from '../common/search-attributes';
-import { parseDuration, type NotificationEvent, type PipelineSpec } from '../common/spec';
+import { parseDuration } from '../common/duration';
+import type { NotificationEvent, PipelineSpec } from '../common/spec';
 import { hyperparameterSweep } from './hyperparameter-sweep';
 import { progressiveRollout } from './progressive-rollout';
 import { KEEPALIVE_TIMEOUT } from './keepalive';

@@ -8,24 +8,31 @@ import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { NotFoundError } from '../../common/errors';
+import { mapLimit } from '../storage/json';
 import type { BlobStore } from '../storage/types';
 import { readJson, type JobPaths } from './job-files';
 import type { JobResult } from './types';
+
+/** Files uploaded at once. */
+const UPLOAD_CONCURRENCY = 4;
 
 /** Uploads the job's outputs (unless already done) and returns the result recorded in the marker. */
 export async function uploadOutputs(store: BlobStore, paths: JobPaths, prefix: string): Promise<JobResult> {
   const existing = await readResultMarker(store, prefix);
   if (existing) return existing;
 
-  for (const rel of await filesUnder(paths.output)) {
-    await store.put(`${prefix}/output/${rel}`, createReadStream(path.join(paths.output, ...rel.split('/'))));
-  }
+  const uploads: [file: string, key: string][] = (await filesUnder(paths.output)).map((rel) => [
+    path.join(paths.output, ...rel.split('/')),
+    `${prefix}/output/${rel}`,
+  ]);
   for (const [file, key] of [
     [paths.log, `${prefix}/logs/job.log`],
     [paths.metrics, `${prefix}/metrics.ndjson`],
   ] as const) {
-    if (await exists(file)) await store.put(key, createReadStream(file));
+    if (await exists(file)) uploads.push([file, key]);
   }
+  // a few at a time: each write is durable (fsync'd, or an S3 request), so waiting on them in turn adds up
+  await mapLimit(uploads, UPLOAD_CONCURRENCY, ([file, key]) => store.put(key, createReadStream(file)));
   const result: JobResult = {
     outputUri: `${store.uri.replace(/\/$/, '')}/${prefix}/output`,
     metrics: finalMetrics(await readJson<unknown>(path.join(paths.output, 'metrics.json'))),
@@ -41,7 +48,8 @@ export async function readResultMarker(store: BlobStore, prefix: string): Promis
 /** Writes `<prefix>/result.json` unless present (the first writer wins) and returns what it holds. */
 export async function writeResultMarker(store: BlobStore, prefix: string, result: JobResult): Promise<JobResult> {
   const key = `${prefix}/result.json`;
-  await store.putIfAbsent(key, JSON.stringify(result, null, 2), { contentType: 'application/json' });
+  const written = await store.putIfAbsent(key, JSON.stringify(result, null, 2), { contentType: 'application/json' });
+  if (written.created) return result;
   return (await readMarker(store, key)) ?? result;
 }
 

@@ -17,6 +17,16 @@ describe('workflow bundle', function () {
     assert.ok(bundle.code.includes('healthCheck'));
   });
 
+  it('keeps schema libraries out: every new workflow run evaluates the modules the bundle holds', async () => {
+    const { code } = await workflowBundle();
+    // zod's schemas (the spec's, the sweep's) took about 15 ms to build per new run: a sweep's trials
+    // and a pipeline's children waited on it. Workflow code imports the zod-free modules instead.
+    assert.doesNotMatch(code, /node_modules\/zod\//, 'zod is in the workflow bundle');
+    const modules = [...new Set(code.match(/"\.\/common\/[\w./-]+"/g) ?? [])];
+    for (const schemaModule of ['spec', 'sweep', 'duration-schema', 'abtest', 'training-job-spec'])
+      assert.ok(!modules.includes(`"./common/${schemaModule}.ts"`), `common/${schemaModule}.ts is in the bundle`);
+  });
+
   it('refuses workflow code that imports a Node built-in', async () => {
     const logger = recordingLogger();
     await assert.rejects(
