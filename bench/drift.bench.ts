@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ksTwoSampleSorted, populationStabilityIndexSorted, sortedFinite } from '../activities/monitoring';
-import { seededRandom } from '../common/sweep';
+import { seededRandom } from '../common/random';
 import { REPO_ROOT } from '../infra/dev/tools';
 import { measure, type Measurement } from './measure';
 

@@ -4,6 +4,7 @@
  * the `hyperparameterSweep` workflow computes the same trials on every replay; free of zod (the
  * schemas are in ./sweep.ts), because every new workflow run evaluates the modules its bundle imports.
  */
+import { seededRandom } from './random';
 import type { Direction, ParamSpace, SearchSpace, SweepSection } from './sweep';
 
 /** The values a param takes in a grid. */
@@ -84,18 +85,6 @@ function sample(p: ParamSpace, random: () => number): unknown {
 /** Six significant digits: readable params, still far finer than any sensible search needs. */
 function tidy(v: number): number {
   return Number(v.toPrecision(6));
-}
-
-/** mulberry32: a small, well-mixed 32-bit generator; the same seed gives the same sequence everywhere. */
-export function seededRandom(seed: number): () => number {
-  let state = (seed ^ 0x9e3779b9) >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export interface CurvePoint {

@@ -107,7 +107,6 @@ export {
   gridValues,
   isBetter,
   medianStoppingDecision,
-  seededRandom,
   sweepTrials,
   type CurvePoint,
   type MedianStoppingDecision,

@@ -11,6 +11,7 @@
  *   remainders so the counts still sum to it.
  */
 import type { NumericStats } from './types';
+import { mulberry32 } from '../../common/random';
 
 export const SAMPLE_SIZE = 32_768;
 export const QUANTILES = [0, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1] as const;
@@ -101,16 +102,4 @@ function scale(counts: number[], from: number, to: number): number[] {
     out[i]!++;
   }
   return out;
-}
-
-/** A small, fast, seeded PRNG (mulberry32) returning numbers in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -8,7 +8,7 @@ import { CsvParser } from '../data/csv-parser';
 import { datasetKeys } from '../data/keys';
 import { readManifest } from '../data/read';
 import type { BlobStore } from '../storage/types';
-import { seededRandom } from '../../common/sweep';
+import { seededRandom } from '../../common/random';
 
 export type BaselineColumn = Float64Array | string[];
 

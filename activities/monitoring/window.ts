@@ -7,7 +7,7 @@
  * histograms for the report) are kept in the store; what the workflow gets back is small.
  */
 import type { MonitoringSection } from '../../common/spec';
-import { seededRandom } from '../../common/sweep';
+import { seededRandom } from '../../common/random';
 import { forEachCaptured } from '../serving/captures';
 import type { BlobStore } from '../storage/types';
 import { loadBaseline, type BaselineColumn, type BaselineRef } from './baseline';

@@ -12,7 +12,7 @@ import type { ActivityDeps } from '../../activities';
 import { ModelRegistry } from '../../activities/registry';
 import { toInferenceRequest } from '../../activities/serving/inference-request';
 import type { BlobStore } from '../../activities/storage/types';
-import { seededRandom } from '../../common/sweep';
+import { seededRandom } from '../../common/random';
 import { registerApprovedVersions, trainChurnModel, type TrainedChurnModel } from '../support/churn-model';
 import { cliEnv, runCli } from '../support/cli';
 import { testStack } from '../support/stack';

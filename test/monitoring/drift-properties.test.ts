@@ -16,7 +16,7 @@ import {
   wassersteinDistance,
   type DriftThresholds,
 } from '../../activities/monitoring';
-import { seededRandom } from '../../common/sweep';
+import { seededRandom } from '../../common/random';
 
 const THRESHOLDS: DriftThresholds = { psi: 0.2, ks_pvalue: 0.01, js_distance: 0.1, chi2_pvalue: 0.01, wasserstein: 1 };
 

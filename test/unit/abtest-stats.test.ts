@@ -10,7 +10,7 @@ import {
   type Proportion,
 } from '../../common/abtest-stats';
 import { InvalidArgumentError } from '../../common/errors';
-import { seededRandom } from '../../common/sweep';
+import { seededRandom } from '../../common/random';
 
 const close = (actual: number, expected: number, tolerance: number) =>
   assert.ok(Math.abs(actual - expected) <= tolerance, `${actual} vs ${expected} (±${tolerance})`);
