@@ -256,9 +256,18 @@ export const monitoringSectionSchema = strictObject({
     .optional()
     .describe('Where labels arrived: a window also drifts when live accuracy is this far below the evaluation’s'),
   thresholds: strictObject({
-    psi: z.number().min(0).default(0.2).describe('Population stability index above this drifts'),
+    psi: z
+      .number()
+      .min(0)
+      .default(0.2)
+      .describe('Population stability index above this (and above its noise floor at the window size) drifts'),
     ks_pvalue: pValue.default(0.01).describe('Kolmogorov-Smirnov p-value below this drifts (numeric features)'),
-    js_distance: z.number().min(0).max(1).default(0.1).describe('Jensen-Shannon distance above this drifts'),
+    js_distance: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.1)
+      .describe('Jensen-Shannon distance above this (and above its noise floor at the window size) drifts'),
     chi2_pvalue: pValue.default(0.01).describe('Chi-square p-value below this drifts (categorical features)'),
     wasserstein: z.number().min(0).optional().describe('Wasserstein distance above this drifts (off when absent)'),
   })

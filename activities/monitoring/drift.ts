@@ -7,9 +7,17 @@
  * Wasserstein-1 (judged only when its threshold is set). Categorical columns: PSI over categories,
  * chi-square test of the 2 × k table (p-value), Jensen-Shannon over category frequencies.
  * A column with an empty side is reported with neutral values (PSI 0, D 0, p 1, JS 0) and never drifts.
+ *
+ * PSI and Jensen-Shannon measure size, not significance: two samples of one distribution score
+ * above 0 by chance, the more so the smaller they are (with 10 bins and 100 requests against a
+ * large baseline, JS distance alone reaches 0.1 most of the time). So these two breach only past
+ * their threshold and past their noise floor: what sampling alone stays under 99% of the time at
+ * these sample sizes. Both statistics are then about χ²(k − 1)·(1/n₁ + 1/n₂) (PSI) and
+ * √(χ²(k − 1)·(1/n₁ + 1/n₂) / (8 ln 2)) (JS distance in bits), k being the bins or categories.
  */
 import type { MonitoringSection } from '../../common/spec';
 import { categoryCounts, chiSquareContingency } from './categories';
+import { chiSquareQuantile } from './gamma';
 import { jensenShannonDistance, jensenShannonSorted } from './jensen-shannon';
 import { ksTwoSampleSorted } from './ks';
 import { populationStabilityIndexSorted, psiFromCounts } from './psi';
@@ -37,6 +45,8 @@ export interface ColumnDrift {
     chi2_statistic?: number;
     chi2_pvalue?: number;
   };
+  /** What PSI and JS distance reach by sampling alone (99%) at these sample sizes: they breach only above it. */
+  noiseFloor: { psi: number; js_distance: number };
   /** The statistics past their threshold. */
   breached: DriftStatistic[];
   drifts: boolean;
@@ -71,7 +81,7 @@ export function columnDrift(
       chi2_pvalue: chi2.pvalue,
     };
     const samples = { baseline: baseline.length, current: current.length };
-    return judge(column, 'categorical', samples, scores, thresholds);
+    return judge(column, 'categorical', samples, scores, thresholds, counts.baseline.length);
   }
   const a = sortedFinite(baseline as ArrayLike<number>);
   const b = sortedFinite(current as ArrayLike<number>);
@@ -83,7 +93,7 @@ export function columnDrift(
     ks_pvalue: ks.pvalue,
     wasserstein: wassersteinSorted(a, b),
   };
-  return judge(column, 'numeric', { baseline: a.length, current: b.length }, scores, thresholds);
+  return judge(column, 'numeric', { baseline: a.length, current: b.length }, scores, thresholds, bins);
 }
 
 export interface DatasetDrift {
@@ -122,17 +132,26 @@ function judge(
   samples: ColumnDrift['samples'],
   scores: ColumnDrift['scores'],
   t: DriftThresholds,
+  cells: number,
 ): ColumnDrift {
   const breached: DriftStatistic[] = [];
+  const noiseFloor = noiseFloorOf(cells, samples.baseline, samples.current);
   if (samples.baseline > 0 && samples.current > 0) {
-    if (scores.psi > t.psi) breached.push('psi');
+    if (scores.psi > t.psi && scores.psi > noiseFloor.psi) breached.push('psi');
     if (scores.ks_pvalue !== undefined && scores.ks_pvalue < t.ks_pvalue) breached.push('ks_pvalue');
-    if (scores.js_distance > t.js_distance) breached.push('js_distance');
+    if (scores.js_distance > t.js_distance && scores.js_distance > noiseFloor.js_distance) breached.push('js_distance');
     if (scores.chi2_pvalue !== undefined && scores.chi2_pvalue < t.chi2_pvalue) breached.push('chi2_pvalue');
     if (t.wasserstein !== undefined && scores.wasserstein !== undefined && scores.wasserstein > t.wasserstein)
       breached.push('wasserstein');
   }
-  return { column, kind, samples, scores, breached, drifts: breached.length > 0 };
+  return { column, kind, samples, scores, noiseFloor, breached, drifts: breached.length > 0 };
+}
+
+/** The 99% noise floors of PSI and JS distance for `cells` bins or categories (see the module comment). */
+export function noiseFloorOf(cells: number, n1: number, n2: number): { psi: number; js_distance: number } {
+  if (cells < 2 || !(n1 > 0) || !(n2 > 0)) return { psi: 0, js_distance: 0 };
+  const chi2 = chiSquareQuantile(0.99, cells - 1) * (1 / n1 + 1 / n2);
+  return { psi: chi2, js_distance: Math.min(1, Math.sqrt(chi2 / (8 * Math.LN2))) };
 }
 
 function isCategorical(values: ColumnValues): boolean {

@@ -68,3 +68,16 @@ export function chiSquareSurvival(x: number, dof: number): number {
   if (dof <= 0) return Number.NaN;
   return gammaQ(dof / 2, x / 2);
 }
+
+/** The `p` quantile of the chi-square distribution with `dof` degrees of freedom (bisection on the survival function). */
+export function chiSquareQuantile(p: number, dof: number): number {
+  if (!(p > 0 && p < 1) || !(dof > 0)) return Number.NaN;
+  let lo = 0;
+  let hi = dof + 20 * Math.sqrt(2 * dof) + 50;
+  for (let i = 0; i < 200 && hi - lo > 1e-10 * hi; i++) {
+    const mid = (lo + hi) / 2;
+    if (1 - chiSquareSurvival(mid, dof) < p) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}

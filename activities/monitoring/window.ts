@@ -35,6 +35,9 @@ export interface FeatureScore {
   kind: ColumnDrift['kind'];
   psi: number;
   js: number;
+  /** PSI and JS breach only above these too: what sampling alone reaches (99%) at the window's size. */
+  psiFloor: number;
+  jsFloor: number;
   ksPvalue?: number;
   chi2Pvalue?: number;
   wasserstein?: number;
@@ -190,6 +193,8 @@ export async function computeDriftWindow(store: BlobStore, input: DriftWindowInp
     kind: c.kind,
     psi: c.scores.psi,
     js: c.scores.js_distance,
+    psiFloor: c.noiseFloor.psi,
+    jsFloor: c.noiseFloor.js_distance,
     ksPvalue: c.scores.ks_pvalue,
     chi2Pvalue: c.scores.chi2_pvalue,
     wasserstein: c.scores.wasserstein,

@@ -169,7 +169,12 @@ describe('drift statistics properties', () => {
     );
     assert.deepEqual(result.unmatched, ['gone', 'added']);
     assert.deepEqual(result.drifted, ['age']);
-    assert.deepEqual(result.columns[0]!.breached, ['psi', 'js_distance', 'wasserstein']);
+    // three values a side: PSI and JS are past their thresholds but not past what three values can
+    // show by chance (their noise floors), and KS's exact p is 0.1; Wasserstein has an absolute threshold
+    assert.ok(
+      result.columns[0]!.scores.psi > THRESHOLDS.psi && result.columns[0]!.scores.js_distance > THRESHOLDS.js_distance,
+    );
+    assert.deepEqual(result.columns[0]!.breached, ['wasserstein']);
     assert.equal(result.share, 0.5);
   });
 });
