@@ -16,7 +16,7 @@ import path from 'node:path';
 import { ksTwoSampleSorted, populationStabilityIndexSorted, sortedFinite } from '../activities/monitoring';
 import { seededRandom } from '../common/random';
 import { REPO_ROOT } from '../infra/dev/tools';
-import { measure, type Measurement } from './measure';
+import { measure, type Measurement, type BenchRow } from './measure';
 
 const COLUMNS = 20;
 const BASELINE_ROWS = 1_000_000;
@@ -35,14 +35,7 @@ export const DRIFT_BENCH_NOTES =
   '`DataDriftPreset` (one run after a small warm-up run: its default picks the normed Wasserstein distance at this size; the `ks` row ' +
   'forces the KS test). Targets: at most 2× NumPy/SciPy’s time, at least 10× faster than Evidently.';
 
-export interface DriftBenchRow {
-  scenario: string;
-  ours: Measurement;
-  anchor: Measurement;
-  target: string;
-  met: boolean;
-  detail: string;
-}
+export type DriftBenchRow = BenchRow & { met: boolean };
 
 interface AnchorOutput {
   scipy_ms_per_column: number;

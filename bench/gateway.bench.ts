@@ -19,7 +19,7 @@ import { REPO_ROOT } from '../infra/dev/tools';
 import { CAPTURE_DEFAULTS, GatewayAdminClient } from '../infra/gateway';
 import { freePort } from '../infra/dev/ports';
 import { trainChurnModel } from '../test/support/churn-model';
-import type { Measurement } from './measure';
+import type { Measurement, BenchRow } from './measure';
 
 const ENDPOINT = 'churn';
 const RATE = 200;
@@ -38,14 +38,7 @@ const STAGGER = 4;
 const MIN_RATE_SHARE = 0.95;
 const TARGET_ADDED_P50_MS = 1;
 
-export interface GatewayBenchRow {
-  scenario: string;
-  ours: Measurement;
-  anchor: Measurement;
-  target: string;
-  met?: boolean;
-  detail: string;
-}
+export type GatewayBenchRow = BenchRow;
 
 export const GATEWAY_BENCH_NOTES =
   'A small churn model (examples/churn, 400 rows, 10 boosting iterations) deployed as one variant with ' +

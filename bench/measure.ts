@@ -45,3 +45,17 @@ export function rate(m: Measurement): string {
   if (m.unitName === 'MB') return `${perSecond.toFixed(1)} MB/s`;
   return `${Math.round(perSecond).toLocaleString('en-US')} ${m.unitName}/s`;
 }
+
+/** One row of a benchmark table in docs/benchmarks.md: ours beside its anchor, against the target. */
+export interface BenchRow {
+  scenario: string;
+  ours: Measurement;
+  anchor: Measurement;
+  target: string;
+  /** Undefined for a row that only informs (no target of its own). */
+  met?: boolean;
+  detail: string;
+}
+
+/** The workflow bundler's logger in benches: errors only. */
+export const bundlerLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error };

@@ -16,7 +16,7 @@ import { tsToMs } from '@temporalio/common/lib/time';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startBenchServer } from './dev-server';
-import type { Measurement } from './measure';
+import { type BenchRow, bundlerLogger } from './measure';
 import { LOAD_RUNS, LOAD_TIME_LIMIT_MS, runLoad, type LoadResult } from './orchestration-load';
 import { plainChain, stepMachineryChain, type StepActivities } from './workflows/steps';
 
@@ -25,14 +25,7 @@ const REPEAT = 5;
 const TARGET = 1.15;
 const QUEUE = 'bench-steps';
 
-export interface OrchestrationBenchRow {
-  scenario: string;
-  ours: Measurement;
-  anchor: Measurement;
-  target: string;
-  met: boolean;
-  detail: string;
-}
+export type OrchestrationBenchRow = BenchRow & { met: boolean };
 
 /** The last load result, for the notes the page shows (filled in by `runOrchestrationBench`). */
 let lastLoad: LoadResult | undefined;
@@ -86,7 +79,7 @@ async function stepOverhead(env: TestWorkflowEnvironment): Promise<Orchestration
   const activities: StepActivities = { async noop() {} };
   const workflowBundle = await bundleWorkflowCode({
     workflowsPath: require.resolve('./workflows/steps'),
-    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error },
+    logger: bundlerLogger,
   });
   const worker = await Worker.create({
     connection: env.nativeConnection,

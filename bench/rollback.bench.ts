@@ -21,21 +21,14 @@ import { trainChurnModel } from '../test/support/churn-model';
 import { startTestServing, type TestServing } from '../test/support/serving';
 import { progressiveRollout } from '../workflows/progressive-rollout';
 import { startBenchServer } from './dev-server';
-import type { Measurement } from './measure';
+import { type Measurement, type BenchRow, bundlerLogger } from './measure';
 
 const ENDPOINT = 'bench-rollback';
 const INTERVAL_SECONDS = 5;
 const TRIALS = 5;
 const TARGET_SLACK_MS = 2000;
 
-export interface RollbackBenchRow {
-  scenario: string;
-  ours: Measurement;
-  anchor: Measurement;
-  target: string;
-  met: boolean;
-  detail: string;
-}
+export type RollbackBenchRow = BenchRow & { met: boolean };
 
 export const ROLLBACK_BENCH_NOTES =
   'A churn model deployed as the baseline variant, then another version canaried at 50% with a ' +
@@ -82,7 +75,7 @@ export async function runRollbackBench(): Promise<RollbackBenchRow[]> {
     });
     const workflowBundle = await bundleWorkflowCode({
       workflowsPath: require.resolve('../workflows'),
-      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error },
+      logger: bundlerLogger,
     });
     const worker = await Worker.create({
       connection: env.nativeConnection,

@@ -18,7 +18,7 @@ import { sweepSectionSchema } from '../common/sweep';
 import { REPO_ROOT } from '../infra/dev/tools';
 import { hyperparameterSweep } from '../workflows/hyperparameter-sweep';
 import { startBenchServer } from './dev-server';
-import { pool, type Measurement } from './measure';
+import { pool, type BenchRow, bundlerLogger } from './measure';
 
 const TRIALS = 40;
 const TRIAL_SECONDS = 1;
@@ -32,14 +32,7 @@ const TRIAL_SCRIPT =
   'p = json.loads(os.environ["MLOPS_PARAMS"])\n' +
   'json.dump({"score": 1 - (p["x"] - 0.3) ** 2}, open(os.path.join(os.environ["MLOPS_OUTPUT_DIR"], "metrics.json"), "w"))\n';
 
-export interface SweepBenchRow {
-  scenario: string;
-  ours: Measurement;
-  anchor: Measurement;
-  target: string;
-  met: boolean;
-  detail: string;
-}
+export type SweepBenchRow = BenchRow & { met: boolean };
 
 export const SWEEP_BENCH_NOTES =
   `A random sweep of ${TRIALS} trials that each sleep ${TRIAL_SECONDS} s in a Python process, ${PARALLELISM} at a time, ` +
@@ -68,7 +61,7 @@ export async function runSweepBench(): Promise<SweepBenchRow[]> {
     const activities = createActivities(deps);
     const workflowBundle = await bundleWorkflowCode({
       workflowsPath: require.resolve('../workflows'),
-      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error },
+      logger: bundlerLogger,
     });
     const common = { connection: env.nativeConnection, namespace: env.namespace ?? 'default' };
     const orchestration = await Worker.create({ ...common, taskQueue: 'bench-mlops', workflowBundle, activities });
