@@ -144,6 +144,71 @@ describe('mlops pipeline apply and mlops schedule', function () {
     ]);
   });
 
+  it('round-trips non-default settings through the server, then updates a changed jitter alone', async () => {
+    const tuned = `tuned-${id}`;
+    const settings = (jitter: string) =>
+      "  cron: '30 2 * * 1-5'\n  timezone: America/New_York\n  overlap: buffer-one\n" +
+      `  catchupWindow: 2h30m\n  pauseOnFailure: true\n  jitter: ${jitter}\n`;
+    write('tuned.yaml', spec(tuned, settings('5m')));
+    try {
+      const created = await mlops('pipeline', 'apply', dir);
+      assert.equal(created.code, 0, created.stderr);
+      assert.match(
+        created.stdout,
+        new RegExp(
+          `^\\+ create +retrain/${tuned} +cron '30 2 \\* \\* 1-5' America/New_York, overlap buffer-one, ` +
+            'catchup 2h30m, pause on failure, jitter 5m$',
+          'm',
+        ),
+      );
+
+      const described = await mlops('--json', 'schedule', 'describe', tuned);
+      assert.equal(described.code, 0, described.stderr);
+      const view = JSON.parse(described.stdout);
+      assert.deepEqual(
+        {
+          cron: view.cron,
+          timezone: view.timezone,
+          overlap: view.overlap,
+          catchupWindow: view.catchupWindow,
+          pauseOnFailure: view.pauseOnFailure,
+          jitter: view.jitter,
+        },
+        {
+          cron: '30 2 * * 1-5',
+          timezone: 'America/New_York',
+          overlap: 'buffer-one',
+          catchupWindow: '2h30m',
+          pauseOnFailure: true,
+          jitter: '5m',
+        },
+      );
+      const d = await describeSchedule(tuned);
+      assert.equal(d.spec.jitter, 300_000);
+      assert.equal(d.policies.catchupWindow, 9_000_000);
+      assert.equal(d.policies.overlap, 'BUFFER_ONE');
+      assert.equal(d.policies.pauseOnFailure, true);
+
+      const again = await mlops('pipeline', 'apply', dir);
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stdout, new RegExp(`^= unchanged retrain/${tuned}$`, 'm'));
+      assert.match(again.stdout, /^no changes$/m);
+
+      write('tuned.yaml', spec(tuned, settings('90s')));
+      const updated = await mlops('pipeline', 'apply', dir);
+      assert.equal(updated.code, 0, updated.stderr);
+      assert.match(updated.stdout, new RegExp(`^~ update +retrain/${tuned}\\n    jitter: '5m' → '1m30s'\\n(?! )`, 'm'));
+      assert.match(updated.stdout, /^applied: 0 created, 1 updated, 0 deleted$/m);
+      assert.equal((await describeSchedule(tuned)).spec.jitter, 90_000);
+    } finally {
+      fs.rmSync(path.join(dir, 'tuned.yaml'), { force: true });
+      await client.schedule
+        .getHandle(`retrain/${tuned}`)
+        .delete()
+        .catch(() => undefined);
+    }
+  });
+
   it('updates a changed cron, lists only that field, and keeps the schedule paused', async () => {
     const paused = await mlops('schedule', 'pause', nightly, '--reason', 'data late');
     assert.equal(paused.code, 0, paused.stderr);
