@@ -4,8 +4,8 @@
  */
 
 const EPS = 2.220446049250313e-16;
-/** exp() of anything below this underflows (cephes MINLOG). */
-const CEPHES_MINLOG = -708.3964185322641;
+/** exp() of anything below this underflows even to a subnormal: ln 2^-1075, SciPy's cephes MINLOG. */
+const CEPHES_MINLOG = -745.1332191019412;
 /** Above this n the tail uses its asymptotic form (as SciPy). */
 const SMIRNOV_MAX_COMPUTE_N = 1_000_000;
 

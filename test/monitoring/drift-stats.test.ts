@@ -3,7 +3,7 @@
  * the repository's .venv on every test run and writes samples with SciPy's results on them.
  * Tolerances: statistics (D, PSI, JS, W1, χ²) within 1e-12 absolute, or relative to the reference
  * when it exceeds 1; p-values and distribution tails within 1e-6 relative to the reference, however
- * small (down to 1e-200 here), and below 1e-300 where SciPy gives 0.
+ * small (down to subnormal tails near 4e-314 here), and below 1e-300 where SciPy gives 0.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
