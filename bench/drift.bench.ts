@@ -4,7 +4,8 @@
  * and written as raw float64 for the anchors (bench/drift_anchor.py, timed inside Python, loading
  * excluded):
  *   - NumPy/SciPy on the same data (`ks_2samp` and a NumPy PSI with the same bins): target at
- *     most 2× its time per column, with D, p and PSI compared (max abs diff in the notes);
+ *     most 2× its time per column, with D, p and PSI compared (max abs diff in the notes); every
+ *     row's target counts as met only when D and PSI agree within 1e-12 and p within 1e-6 (relative);
  *   - Evidently's data drift preset (default methods, and with `num_method='ks'`): target at least
  *     10× faster per column.
  * Run alone with `npx tsx bench/run.ts drift`.
@@ -24,6 +25,10 @@ const WINDOW_ROWS = 100_000;
 const REPEAT = 5;
 const SCIPY_TARGET = 2;
 const EVIDENTLY_TARGET = 10;
+/** Largest absolute difference from SciPy/NumPy allowed for the statistics (D, PSI). */
+const STATISTIC_BOUND = 1e-12;
+/** Largest relative difference from SciPy allowed for the p-values. */
+const PVALUE_BOUND = 1e-6;
 
 export const DRIFT_BENCH_NOTES =
   `PSI (10 quantile bins of the baseline) and the two-sample KS test (D and its p-value, asymptotic at this size, ` +
@@ -33,16 +38,46 @@ export const DRIFT_BENCH_NOTES =
   'the .venv on the same data read from files, timed inside Python without the loading: NumPy/SciPy (`ks_2samp` ' +
   'and PSI with `np.partition` and `np.searchsorted`, median of 5 after a warm-up) and Evidently’s ' +
   '`DataDriftPreset` (one run after a small warm-up run: its default picks the normed Wasserstein distance at this size; the `ks` row ' +
-  'forces the KS test). Targets: at most 2× NumPy/SciPy’s time, at least 10× faster than Evidently.';
+  'forces the KS test). Targets: at most 2× NumPy/SciPy’s time, at least 10× faster than Evidently, each met only ' +
+  'when our D and PSI are within 1e-12 of NumPy/SciPy’s and our p-values within 1e-6 of SciPy’s (relative).';
 
 export type DriftBenchRow = BenchRow & { met: boolean };
+
+/** One column's D, p-value and PSI. */
+export interface DriftStatistics {
+  d: number;
+  p: number;
+  psi: number;
+}
 
 interface AnchorOutput {
   scipy_ms_per_column: number;
   evidently_default_ms_per_column: number;
   evidently_ks_ms_per_column: number;
-  results: { d: number; p: number; psi: number }[];
+  results: DriftStatistics[];
   versions: Record<string, string>;
+}
+
+/**
+ * The correctness bounds ours break against SciPy's results, one line each (`p rel diff 3.0e-5 > 1e-6`);
+ * empty when D and PSI are within 1e-12 and every p-value within 1e-6 relative.
+ */
+export function boundsBroken(ours: readonly DriftStatistics[], scipy: readonly DriftStatistics[]): string[] {
+  if (ours.length !== scipy.length) return [`${ours.length} columns computed, SciPy has ${scipy.length}`];
+  const worst = (diff: (a: DriftStatistics, b: DriftStatistics) => number) =>
+    Math.max(0, ...ours.map((r, k) => diff(r, scipy[k]!)));
+  const abs = (key: 'd' | 'psi') => (a: DriftStatistics, b: DriftStatistics) => Math.abs(a[key] - b[key]);
+  const rel = (a: DriftStatistics, b: DriftStatistics) =>
+    a.p === b.p ? 0 : Math.abs(a.p - b.p) / Math.max(Math.abs(a.p), Math.abs(b.p));
+  const checks: [string, number, number][] = [
+    ['D abs diff', worst(abs('d')), STATISTIC_BOUND],
+    ['PSI abs diff', worst(abs('psi')), STATISTIC_BOUND],
+    ['p rel diff', worst(rel), PVALUE_BOUND],
+  ];
+  // a NaN difference is a broken bound too
+  return checks
+    .filter(([, diff, bound]) => !(diff <= bound))
+    .map(([what, diff, bound]) => `${what} ${fmt(diff)} > ${fmt(bound)}`);
 }
 
 /** The bench data: column k of the baseline and of the window, each a Float64Array. */
@@ -75,7 +110,7 @@ export async function runDriftBench(): Promise<DriftBenchRow[]> {
     writeColumns(path.join(dir, 'baseline.f64'), baseline);
     writeColumns(path.join(dir, 'window.f64'), window);
 
-    const ours: { d: number; p: number; psi: number }[] = [];
+    const ours: DriftStatistics[] = [];
     const oursTime = await measure(
       'TypeScript',
       1,
@@ -103,7 +138,10 @@ export async function runDriftBench(): Promise<DriftBenchRow[]> {
     const anchor = JSON.parse(stdout.trim().split('\n').at(-1)!) as AnchorOutput;
     const maxDiff = (key: 'd' | 'p' | 'psi') =>
       Math.max(...anchor.results.map((r, k) => Math.abs(r[key] - ours[k]![key])));
-    const diffs = `max abs diff vs SciPy: D ${fmt(maxDiff('d'))}, p ${fmt(maxDiff('p'))}, PSI ${fmt(maxDiff('psi'))}`;
+    const broken = boundsBroken(ours, anchor.results);
+    const correct = broken.length === 0;
+    const outOfBounds = correct ? '' : `; correctness bound failed: ${broken.join(', ')}`;
+    const diffs = `max abs diff vs SciPy: D ${fmt(maxDiff('d'))}, p ${fmt(maxDiff('p'))}, PSI ${fmt(maxDiff('psi'))}${outOfBounds}`;
     const drifting = ours.filter((r) => r.p < 0.01).length;
 
     const perColumnTime = (name: string, ms: number): Measurement => ({
@@ -124,7 +162,7 @@ export async function runDriftBench(): Promise<DriftBenchRow[]> {
         ours: oursPerColumn,
         anchor: scipy,
         target: `≤ ${SCIPY_TARGET}× SciPy`,
-        met: oursPerColumn.ms <= SCIPY_TARGET * scipy.ms,
+        met: correct && oursPerColumn.ms <= SCIPY_TARGET * scipy.ms,
         detail: `${diffs}; ${drifting}/${COLUMNS} columns with p < 0.01 (NumPy ${v.numpy}, SciPy ${v.scipy})`,
       },
       ...[evDefault, evKs].map((ev) => ({
@@ -132,8 +170,8 @@ export async function runDriftBench(): Promise<DriftBenchRow[]> {
         ours: oursPerColumn,
         anchor: ev,
         target: `≥ ${EVIDENTLY_TARGET}× faster`,
-        met: ev.ms >= EVIDENTLY_TARGET * oursPerColumn.ms,
-        detail: `${(ev.ms / oursPerColumn.ms).toFixed(0)}× faster (Evidently ${v.evidently}, whole preset / ${COLUMNS})`,
+        met: correct && ev.ms >= EVIDENTLY_TARGET * oursPerColumn.ms,
+        detail: `${(ev.ms / oursPerColumn.ms).toFixed(0)}× faster (Evidently ${v.evidently}, whole preset / ${COLUMNS})${outOfBounds}`,
       })),
     ];
   } finally {
