@@ -11,6 +11,7 @@
  *   PUT    /admin/endpoints/<name>/variants/<variant>/fault   → EndpointState
  */
 import { timingSafeEqual } from 'node:crypto';
+import { isIPv4 } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkFault, checkPutEndpoint, checkPutWeights, ENDPOINT_NAME } from './admin-validation';
 import type { GatewayContext } from './context';
@@ -167,6 +168,10 @@ function authorized(req: IncomingMessage, token: string): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-function isLoopback(address: string | undefined): boolean {
-  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
+/** Whether a socket's remote address is loopback: 127.0.0.0/8, `::1`, or 127.0.0.0/8 as `::ffff:127.x.y.z`. */
+export function isLoopback(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  if (address === '::1') return true;
+  const v4 = address.toLowerCase().startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
+  return isIPv4(v4) && v4.startsWith('127.');
 }
