@@ -16,6 +16,16 @@ export function positiveInt(flag: string) {
   };
 }
 
+/** An option parser for a number from 0 to 1 (a share or rate); anything else is a usage error naming the flag. */
+export function unitInterval(flag: string) {
+  return (value: string): number => {
+    const n = value.trim() === '' ? Number.NaN : Number(value);
+    if (!(n >= 0 && n <= 1))
+      throw new UserError(`${flag}: expected a number from 0 to 1, got ${JSON.stringify(value)}`, 2);
+    return n;
+  };
+}
+
 /** `params` with the `--set key=value` overrides applied; a malformed one is a usage error. */
 export function withOverrides(params: Record<string, unknown>, sets: string[]): Record<string, unknown> {
   try {

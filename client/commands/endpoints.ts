@@ -1,6 +1,7 @@
 /**
- * `mlops endpoints list|show` and `mlops predict`: serving endpoints (their variants, weights,
- * versions, readiness and last-minute traffic) and one inference request through the gateway.
+ * `mlops endpoints list|show|capture` and `mlops predict`: serving endpoints (their variants, weights,
+ * versions, readiness and last-minute traffic), the share of their requests the gateway captures,
+ * and one inference request through the gateway.
  */
 import fs from 'node:fs/promises';
 import type { Command } from 'commander';
@@ -13,13 +14,17 @@ import {
 import type { EndpointDescription, ServingBackend, VariantMetrics } from '../../activities/serving/types';
 import type { GatewayConfig, LoadedConfig } from '../../common/config';
 import { UserError } from '../../common/errors';
-import { GatewayAdminError } from '../../infra/gateway/admin-client';
+import { GatewayAdminClient, GatewayAdminError } from '../../infra/gateway/admin-client';
+import type { CaptureSettings } from '../../infra/gateway/types';
 import { createServing } from '../../worker/dependencies';
 import type { CommandContext } from '../context';
+import { unitInterval } from '../options';
 import { table } from '../output';
 
 /** The window `endpoints show` reports traffic over. */
 const METRICS_WINDOW_SECONDS = 60;
+/** Attempts of `endpoints capture` when a rollout changes the endpoint between its read and its write. */
+const CAPTURE_ATTEMPTS = 5;
 
 export function registerEndpoints(program: Command, ctx: () => CommandContext): void {
   const endpoints = program.command('endpoints').description('serving endpoints: variants, traffic weights, readiness');
@@ -54,6 +59,23 @@ export function registerEndpoints(program: Command, ctx: () => CommandContext): 
         })),
       );
       out.result({ ...description, windowSeconds: METRICS_WINDOW_SECONDS, variants }, renderShow);
+    });
+
+  endpoints
+    .command('capture')
+    .description("set the share of an endpoint's requests the gateway captures for monitoring")
+    .argument('<endpoint>')
+    .requiredOption(
+      '--sample-rate <rate>',
+      'share of requests captured, 0 to 1 (0 stops capture)',
+      unitInterval('--sample-rate'),
+    )
+    .action(async (endpoint: string, opts: { sampleRate: number }) => {
+      const { out } = ctx();
+      const { adminUrl, token } = gatewayOf(ctx().config());
+      const admin = new GatewayAdminClient({ adminUrl, token });
+      const result = await gatewayErrorsAsUserErrors(() => setCaptureSampleRate(admin, endpoint, opts.sampleRate));
+      out.result(result, renderCapture);
     });
 
   program
@@ -108,6 +130,71 @@ async function gatewayErrorsAsUserErrors<T>(work: () => Promise<T>): Promise<T> 
       error.status === 0 ? ': is `mlops dev up` running?' : error.status === 401 ? ': check MLOPS_GATEWAY_TOKEN' : '';
     throw new UserError(`${error.message}${hint}`);
   }
+}
+
+interface CaptureChange {
+  endpoint: string;
+  previousSampleRate: number;
+  sampleRate: number;
+  changed: boolean;
+  /** The endpoint's revision after the change. */
+  revision: number;
+  capture: CaptureSettings;
+}
+
+/**
+ * Sets the endpoint's capture sample rate, keeping its variants, weights and other capture settings;
+ * compare-and-set on the revision, re-read when a rollout changed the endpoint in between.
+ */
+async function setCaptureSampleRate(
+  admin: GatewayAdminClient,
+  endpoint: string,
+  sampleRate: number,
+): Promise<CaptureChange> {
+  for (let attempt = 1; ; attempt++) {
+    const current = await admin.getEndpoint(endpoint);
+    if (!current) {
+      const known = (await admin.listEndpoints()).map((e) => e.name);
+      throw new UserError(
+        `no endpoint ${endpoint} on the gateway; ${known.length > 0 ? `endpoints: ${known.join(', ')}` : 'there are none'}`,
+      );
+    }
+    const previousSampleRate = current.capture.sampleRate;
+    if (previousSampleRate === sampleRate) {
+      return {
+        endpoint,
+        previousSampleRate,
+        sampleRate,
+        changed: false,
+        revision: current.revision,
+        capture: current.capture,
+      };
+    }
+    try {
+      const next = await admin.putEndpoint(endpoint, {
+        variants: current.variants,
+        weights: current.weights,
+        capture: { ...current.capture, sampleRate },
+        expectedRevision: current.revision,
+      });
+      return {
+        endpoint,
+        previousSampleRate,
+        sampleRate,
+        changed: true,
+        revision: next.revision,
+        capture: next.capture,
+      };
+    } catch (error) {
+      if (!(error instanceof GatewayAdminError && error.status === 409) || attempt >= CAPTURE_ATTEMPTS) throw error;
+    }
+  }
+}
+
+function renderCapture(c: CaptureChange): string {
+  return c.changed
+    ? `${c.endpoint}: capture sample rate ${c.previousSampleRate} → ${c.sampleRate} (revision ${c.revision})`
+    : `${c.endpoint}: capture sample rate already ${c.sampleRate}; nothing changed`;
 }
 
 function servingOf(config: LoadedConfig): ServingBackend {

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { GatewayAdminClient, GatewayAdminError } from '../../infra/gateway';
 import { freePort, waitFor } from '../../infra/dev/ports';
-import { cliEnv, startCli } from '../support/cli';
+import { cliEnv, runCli, startCli } from '../support/cli';
 import { testS3Store } from '../support/worker';
 import { startFakeUpstream, type FakeUpstream } from './fake-upstream';
 
@@ -127,5 +127,59 @@ describe('mlops gateway (the CLI process)', function () {
     assert.equal(code, 1);
     assert.match(err, /--port/);
     await stop();
+  });
+
+  it("sets an endpoint's capture sample rate with mlops endpoints capture, keeping the rest of the endpoint", async () => {
+    await start();
+    const token = fs.readFileSync(path.join(home, 'gateway', 'admin-token'), 'utf8').trim();
+    const admin = new GatewayAdminClient({ adminUrl: `http://127.0.0.1:${adminPort}`, token });
+    const withGateway = {
+      ...env,
+      MLOPS_GATEWAY_URL: `http://127.0.0.1:${port}`,
+      MLOPS_GATEWAY_ADMIN_URL: `http://127.0.0.1:${adminPort}`,
+      MLOPS_GATEWAY_TOKEN: token,
+    };
+    const mlops = (...args: string[]) => runCli(args, withGateway);
+    try {
+      const before = await admin.getEndpoint('churn');
+      assert.equal(before?.capture.sampleRate, 1);
+
+      const set = await mlops('--json', 'endpoints', 'capture', 'churn', '--sample-rate', '0.25');
+      assert.equal(set.code, 0, set.stderr);
+      assert.deepEqual(JSON.parse(set.stdout), {
+        endpoint: 'churn',
+        previousSampleRate: 1,
+        sampleRate: 0.25,
+        changed: true,
+        revision: before.revision + 1,
+        capture: { sampleRate: 0.25, maxBatch: 1000, flushSeconds: 3600 },
+      });
+      const after = await admin.getEndpoint('churn');
+      assert.deepEqual(after?.weights, before.weights);
+      assert.deepEqual(after?.variants, before.variants);
+      assert.deepEqual(after?.capture, { sampleRate: 0.25, maxBatch: 1000, flushSeconds: 3600 });
+
+      const same = await mlops('endpoints', 'capture', 'churn', '--sample-rate', '.25');
+      assert.equal(same.code, 0, same.stderr);
+      assert.equal(same.stdout, 'churn: capture sample rate already 0.25; nothing changed\n');
+      const off = await mlops('endpoints', 'capture', 'churn', '--sample-rate', '0');
+      assert.equal(off.code, 0, off.stderr);
+      assert.equal(off.stdout, `churn: capture sample rate 0.25 → 0 (revision ${before.revision + 2})\n`);
+
+      for (const bad of ['1.5', '-0.1', 'half', '']) {
+        const refused = await mlops('endpoints', 'capture', 'churn', '--sample-rate', bad);
+        assert.equal(refused.code, 2, `${bad}: ${refused.stderr}`);
+        assert.match(refused.stderr, /--sample-rate: expected a number from 0 to 1, got "/);
+      }
+      const missing = await mlops('endpoints', 'capture', 'churn');
+      assert.equal(missing.code, 2);
+      assert.match(missing.stderr, /--sample-rate/);
+      const unknown = await mlops('endpoints', 'capture', 'nope', '--sample-rate', '0.5');
+      assert.equal(unknown.code, 1);
+      assert.match(unknown.stderr, /no endpoint nope on the gateway; endpoints: churn/);
+      assert.equal((await admin.getEndpoint('churn'))?.revision, before.revision + 2);
+    } finally {
+      await stop();
+    }
   });
 });
