@@ -242,6 +242,7 @@ export async function progressiveRollout(input: ProgressiveRolloutInput): Promis
                 windowSeconds: Math.round(intervalMs / 1000),
                 thresholds: {
                   maxErrorRate: rollout.maxErrorRate,
+                  maxErrorRateIncrease: rollout.maxErrorRateIncrease,
                   maxLatencyP95Ms: rollout.maxLatencyP95Ms,
                   maxLatencyIncrease: rollout.maxLatencyIncrease,
                   maxPredictionPsi: rollout.maxPredictionPsi,
