@@ -1,7 +1,8 @@
 /**
  * Rollouts from the CLI:
  *   mlops deploy <model> <version> --endpoint <e> [--strategy canary|linear|all-at-once] [--steps 10,50,100]
- *                [--bake 10m] [--analysis-interval 1m] [--max-error-rate 0.01] [--wait]
+ *                [--bake 10m] [--analysis-interval 1m] [--max-error-rate 0.01] [--max-error-rate-increase 0.02]
+ *                [--max-latency-p95-ms 250] [--max-latency-increase 0.2] [--wait]
  *   mlops rollout status|pause|resume|promote|abort <endpoint> [--reason "…"] [--as actor]
  * A rollout is the `progressiveRollout` workflow `rollout/<endpoint>`: one at a time per endpoint.
  */
@@ -43,7 +44,9 @@ export function registerRollout(program: Command, ctx: () => CommandContext): vo
     .option('--bake <duration>', 'how long each step bakes', '10m')
     .option('--analysis-interval <duration>', 'how often the candidate is analysed', '1m')
     .option('--max-error-rate <x>', 'error rate limit (0..1)', '0.01')
+    .option('--max-error-rate-increase <x>', "error rate limit over the baseline's, in points as a fraction (0.02)")
     .option('--max-latency-p95-ms <ms>', 'p95 latency limit')
+    .option('--max-latency-increase <x>', "p95 latency limit over the baseline's, as a fraction (0.2 = +20%)")
     .option('--min-requests <n>', 'requests an analysis needs', '50')
     .option('--failure-limit <n>', 'failed analyses in a row before rolling back', '2')
     .option('--termination-wait <duration>', 'how long the old variant keeps serving after the switch', '30s')
@@ -60,7 +63,9 @@ export function registerRollout(program: Command, ctx: () => CommandContext): vo
         bake: opts.bake,
         analysisInterval: opts.analysisInterval,
         maxErrorRate: Number(opts.maxErrorRate),
+        ...(opts.maxErrorRateIncrease ? { maxErrorRateIncrease: Number(opts.maxErrorRateIncrease) } : {}),
         ...(opts.maxLatencyP95Ms ? { maxLatencyP95Ms: Number(opts.maxLatencyP95Ms) } : {}),
+        ...(opts.maxLatencyIncrease ? { maxLatencyIncrease: Number(opts.maxLatencyIncrease) } : {}),
         minRequests: Number(opts.minRequests),
         failureLimit: Number(opts.failureLimit),
       });
