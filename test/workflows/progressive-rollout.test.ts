@@ -3,7 +3,8 @@
  * (`FakeServing`: scripted per-variant metrics) behind the real serving and rollout activities, so
  * the real canary analysis judges every window; the registry and the webhook are fakes that record
  * what they were asked. Each test asserts the traffic splits the rollout set, in order, and how it
- * ended.
+ * ended. The last runs a whole `retrainPipeline` on fake tracking, data and training activities, to
+ * show that a rollback its rollout posts is not posted a second time by the run.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -19,8 +20,9 @@ import type {
   Variant,
   VariantMetrics,
 } from '../../activities/serving/types';
-import { rolloutSectionSchema } from '../../common/spec';
+import { pipelineSpecSchema, rolloutSectionSchema } from '../../common/spec';
 import { progressiveRollout, type ProgressiveRolloutInput } from '../../workflows/progressive-rollout';
+import { retrainPipeline } from '../../workflows/retrain-pipeline';
 import { testStack, workflowBundle } from '../support/stack';
 import { uniqueQueue } from '../support/worker';
 
@@ -106,13 +108,13 @@ interface VariantDescriptionLike {
   version: number;
 }
 
-/** A registry that records status and alias changes; `champion` starts at `champion`. */
+/** A registry that records status and alias changes; `champion` starts at `champion` (null: none yet). */
 class FakeRegistry {
   readonly statuses: [number, string][] = [];
-  constructor(public champion: number) {}
+  constructor(public champion: number | null) {}
   activities() {
     return {
-      findChampion: () => Promise.resolve({ model: MODEL, version: this.champion }),
+      findChampion: () => Promise.resolve(this.champion === null ? null : { model: MODEL, version: this.champion }),
       setModelAlias: (input: SetModelAliasInput) => {
         this.champion = Number(input.version);
         return Promise.resolve({ changed: true, alias: input.alias, current: this.champion });
@@ -296,5 +298,81 @@ describe('progressiveRollout decisions', function () {
       traffic: 'churn-wf-v1 100%',
       by: 'test',
     });
+  });
+
+  it("posts a retrain's rollout rollback once: the rollout's notice, not a second one from the run", async () => {
+    const { env } = testStack();
+    const endpoint = `wf-${randomUUID().slice(0, 8)}`;
+    const serving = new FakeServing((variant) =>
+      variant === 'churn-wf-v2' ? { ...healthy(), errorRate: 0.5 } : healthy(),
+    ).withServing(endpoint, 1);
+    const registry = new FakeRegistry(null);
+    const notifier = new FakeNotifier();
+    /** Tracking, data, training and evaluation as the run needs them: a first version that passes its gate. */
+    const FakePipelineSteps = {
+      startRun: () => Promise.resolve({}),
+      finishRun: () => Promise.resolve({}),
+      startTrial: () => Promise.resolve({ root: 'experiments/churn-wf/run/trials/1' }),
+      finishTrial: () => Promise.resolve({}),
+      snapshotDataset: () => Promise.resolve({ id: 'a'.repeat(64), fileCount: 2, created: true }),
+      codeVersion: () => Promise.resolve({ version: 'code-1' }),
+      runTrainingJob: () => Promise.resolve({ jobId: 'job-1', outputUri: 'file:///fake/v2', metrics: { auc: 0.9 } }),
+      readEvaluation: () => Promise.resolve({ key: 'evaluation.json', summary: { metrics: { auc: 0.9 } } }),
+      writeEvaluationReport: () => Promise.resolve({ uri: 'file:///fake/report.html' }),
+      registerModel: () => Promise.resolve({ version: 2 }),
+    };
+    const spec = pipelineSpecSchema.parse({
+      name: 'churn-wf',
+      model: MODEL,
+      dataset: { name: 'churn', source: '/data/churn' },
+      training: { entrypoint: ['python', 'train.py'], codeDir: '/code' },
+      evaluation: {
+        entrypoint: ['python', 'evaluate.py'],
+        codeDir: '/code',
+        holdout: { file: 'holdout.csv' },
+        primaryMetric: 'auc',
+        gates: { thresholds: { auc: { min: 0.75 } } },
+      },
+      rollout: { endpoint, steps: [50, 100], bake: '10s', analysisInterval: '1s', minRequests: 5 },
+      notifications: { webhookEnv: 'MLOPS_TEST_WEBHOOK' },
+    });
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      namespace: env.namespace,
+      taskQueue: queue,
+      workflowBundle: await workflowBundle(),
+      activities: {
+        ...createServingActivities({ servingBackend: serving }),
+        ...createRolloutActivities({ servingBackend: serving }),
+        ...registry.activities(),
+        ...notifier.activities(),
+        ...FakePipelineSteps,
+      },
+    });
+    const run = `retrain/churn-wf/${randomUUID().slice(0, 8)}`;
+    const result = await worker.runUntil(
+      env.client.workflow.execute(retrainPipeline, {
+        workflowId: run,
+        taskQueue: queue,
+        args: [{ spec, trigger: 'manual', actor: 'test', trainingTaskQueue: queue }],
+      }),
+    );
+    assert.equal(result.outcome, 'rolled-back');
+    assert.deepEqual(serving.trafficSet, [{ 'churn-wf-v2': 50, 'churn-wf-v1': 50 }, { 'churn-wf-v1': 100 }]);
+    assert.deepEqual(registry.statuses, [
+      [2, 'approved'],
+      [2, 'rolled-back'],
+    ]);
+    assert.deepEqual(
+      notifier.sent.map((n) => [n.event, n.run, n.title]),
+      [
+        ['started', run, 'Retrain of churn-wf started'],
+        ['rejected', `rollout/${endpoint}`, `churn-wf v2 rolled back on ${endpoint}`],
+      ],
+    );
+    const [, notice] = notifier.sent;
+    assert.equal(notice!.pipeline, 'churn-wf');
+    assert.equal(notice!.fields?.by, `pipeline:${run}`);
+    assert.match(notice!.text, /2 failed analyses in a row: error rate 50\.00% > 1\.00%/);
   });
 });
