@@ -14,6 +14,8 @@ export interface VariantWindow {
 export interface AnalysisThresholds {
   /** Absolute error rate limit (0..1). */
   maxErrorRate: number;
+  /** Error rate may exceed the baseline's by at most this many percentage points, as a fraction (0.02 = 2 points). */
+  maxErrorRateIncrease?: number;
   /** Absolute p95 latency limit (ms). */
   maxLatencyP95Ms?: number;
   /** p95 latency may exceed the baseline's by at most this fraction (0.2 = 20%). */
@@ -71,6 +73,18 @@ export function analyzeWindow(input: AnalysisInput): AnalysisVerdict {
       (a, l) => `error rate ${pct(a)} ${a <= l ? '≤' : '>'} ${pct(l)}`,
     ),
   );
+  if (t.maxErrorRateIncrease !== undefined && baseline && baseline.requests > 0) {
+    const allowed = baseline.errorRate + t.maxErrorRateIncrease;
+    checks.push(
+      limit(
+        'errorRateIncrease',
+        candidate.errorRate,
+        allowed,
+        (a) =>
+          `error rate ${pct(a)} vs baseline ${pct(baseline.errorRate)}: ${a <= allowed ? 'within' : 'more than'} +${points(t.maxErrorRateIncrease!)}`,
+      ),
+    );
+  }
   if (t.maxLatencyP95Ms !== undefined)
     checks.push(
       limit(
@@ -112,6 +126,11 @@ function limit(check: string, actual: number, max: number, message: (a: number, 
 
 function pct(x: number): string {
   return Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : 'n/a';
+}
+
+/** A difference of two rates, in percentage points. */
+function points(x: number): string {
+  return `${(x * 100).toFixed(2)} points`;
 }
 
 function ms(x: number): string {

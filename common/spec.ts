@@ -199,6 +199,11 @@ export const rolloutSectionSchema = strictObject({
   bake: durationSchema.default('10m').describe('How long each step runs under analysis before the next'),
   analysisInterval: positiveDurationSchema.default('1m').describe('How often the metrics are analysed while baking'),
   maxErrorRate: fraction.default(0.01).describe("The new variant's error rate may not exceed this (0..1)"),
+  maxErrorRateIncrease: fraction
+    .optional()
+    .describe(
+      "Its error rate may exceed the baseline's by at most this many percentage points, as a fraction (0.02: baseline 1% allows 3%)",
+    ),
   maxLatencyP95Ms: z.number().positive().optional().describe('Its p95 latency may not exceed this (ms)'),
   maxLatencyIncrease: z
     .number()

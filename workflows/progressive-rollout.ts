@@ -7,7 +7,9 @@
  * candidate undeployed, its registry status `rolled-back`. Success moves the `champion` alias
  * (compare-and-swap), marks the version `production` and the previous champion `archived`, and
  * retires the old variant after a termination wait. A first deployment (no baseline) goes to 100%
- * once the variant is healthy.
+ * once the variant is healthy. A rollback (event `rejected`) and a promotion (event `succeeded`)
+ * are posted to the input's notification targets: names of the worker's webhook variables, never
+ * URLs, so no URL enters the history.
  */
 import {
   CancellationScope,
@@ -15,17 +17,26 @@ import {
   defineQuery,
   defineUpdate,
   isCancellation,
+  log,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { deploying, serving } from './serving-activities';
+import { deploying, notifying, serving } from './serving-activities';
 import type { AnalysisVerdict } from '../common/rollout-analysis';
 import { MlEndpoint, MlModel, MlModelVersion, MlStage } from '../common/search-attributes';
 import { parseDuration } from '../common/duration';
 import { rolloutWeights } from '../common/rollout-steps';
-import type { RolloutSection } from '../common/spec';
+import type { NotificationEvent, RolloutSection } from '../common/spec';
+
+/** Where a rollout posts its outcome: like a spec's `notifications` section. */
+export interface RolloutNotificationTarget {
+  /** Name of the worker's environment variable holding the webhook URL (never the URL). */
+  webhookEnv: string;
+  /** Which events are posted. @default all */
+  events?: readonly NotificationEvent[];
+}
 
 export interface ProgressiveRolloutInput {
   endpoint: string;
@@ -36,6 +47,10 @@ export interface ProgressiveRolloutInput {
   reason?: string;
   /** How long the old variant keeps running after the switch, for requests in flight. @default rollout.terminationWait */
   terminationWait?: string;
+  /** Posted to on rollback (`rejected`) and promotion (`succeeded`). @default none */
+  notifications?: RolloutNotificationTarget[];
+  /** The pipeline named in notifications. @default the model's name */
+  pipeline?: string;
 }
 
 export type RolloutPhase =
@@ -176,6 +191,34 @@ export async function progressiveRollout(input: ProgressiveRolloutInput): Promis
     { validator: actorRequired },
   );
 
+  const notify = async (
+    event: NotificationEvent,
+    title: string,
+    text: string,
+    fields: Record<string, string>,
+  ): Promise<void> => {
+    for (const target of input.notifications ?? []) {
+      if (target.events && !target.events.includes(event)) continue;
+      try {
+        await notifying.notify.executeWithOptions({ summary: `notify ${event}` }, [
+          {
+            webhookEnv: target.webhookEnv,
+            event,
+            pipeline: input.pipeline ?? model.name,
+            run: workflowInfo().workflowId,
+            title,
+            text,
+            fields,
+          },
+        ]);
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        // a notification that cannot be delivered never changes the rollout's outcome
+        log.warn('notification not delivered', { event, error: String(err) });
+      }
+    }
+  };
+
   upsertSearchAttributes([
     { key: MlEndpoint, value: endpoint },
     { key: MlModel, value: model.name },
@@ -242,6 +285,7 @@ export async function progressiveRollout(input: ProgressiveRolloutInput): Promis
                 windowSeconds: Math.round(intervalMs / 1000),
                 thresholds: {
                   maxErrorRate: rollout.maxErrorRate,
+                  maxErrorRateIncrease: rollout.maxErrorRateIncrease,
                   maxLatencyP95Ms: rollout.maxLatencyP95Ms,
                   maxLatencyIncrease: rollout.maxLatencyIncrease,
                   maxPredictionPsi: rollout.maxPredictionPsi,
@@ -310,6 +354,12 @@ export async function progressiveRollout(input: ProgressiveRolloutInput): Promis
         { model: model.name, version: previous.version, status: 'archived', actor: input.actor, reason },
       ]);
     promotedOk = true;
+    await notify('succeeded', `${model.name} v${model.version} promoted on ${endpoint}`, status.reason ?? reason, {
+      endpoint,
+      candidate: `${model.name} v${model.version} (${variant})`,
+      ...(baselineVariant ? { replaces: baselineVariant.name } : {}),
+      by: input.actor,
+    });
     if (baselineVariant) {
       await condition(() => false, input.terminationWait ?? rollout.terminationWait ?? '30s');
       await serving.undeployVariant.executeWithOptions({ summary: `retire ${baselineVariant.name}` }, [
@@ -341,6 +391,12 @@ export async function progressiveRollout(input: ProgressiveRolloutInput): Promis
         { model: model.name, version: model.version, status: 'rolled-back', actor: input.actor, reason: why },
       ]);
       phase('rolled-back');
+      await notify('rejected', `${model.name} v${model.version} rolled back on ${endpoint}`, why, {
+        endpoint,
+        candidate: `${model.name} v${model.version} (${variant})`,
+        traffic: baselineVariant ? `${baselineVariant.name} 100%` : 'none (no baseline)',
+        by: input.actor,
+      });
     });
     if (isCancellation(err)) throw err;
     return { ...status, outcome: 'rolled-back' };

@@ -21,6 +21,7 @@ import {
   executeChild,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -617,11 +618,14 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Retr
     );
     // 7. rollout to the spec's endpoint (child `rollout/<endpoint>`: one at a time per endpoint)
     let rolledBack: string | undefined;
+    // whether the rollout posts its own rollback (then this run does not post it a second time)
+    let rolloutNotifies = false;
     if (decided.decision === 'approved' && spec.rollout) {
       const rolloutId = `rollout/${spec.rollout.endpoint}`;
       status.links.rollout = rolloutId;
       stage('rollout');
       begin('rollout', `${spec.rollout.strategy} to ${spec.rollout.endpoint}`);
+      rolloutNotifies = patched('rollout-notifies') && spec.notifications !== undefined;
       const rolled = await executeChild(progressiveRollout, {
         workflowId: rolloutId,
         args: [
@@ -631,6 +635,7 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Retr
             rollout: spec.rollout,
             actor: `pipeline:${run}`,
             reason: input.reason ?? `retrain ${run}`,
+            ...(rolloutNotifies ? { notifications: [spec.notifications!], pipeline: spec.name } : {}),
           },
         ],
         // a terminated retrain still lets its rollout roll back cleanly
@@ -672,7 +677,7 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Retr
         : `${spec.model} v${promoted.current ?? '—'} (not moved: another run promoted meanwhile)`;
     }
     if (rolledBack) {
-      await notify('rejected', `${spec.model} v${registered.version} rolled back`, rolledBack);
+      if (!rolloutNotifies) await notify('rejected', `${spec.model} v${registered.version} rolled back`, rolledBack);
       return { ...status, outcome: 'rolled-back', candidateMetrics, championMetrics };
     }
     if (decided.decision === 'approved') {

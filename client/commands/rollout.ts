@@ -1,7 +1,8 @@
 /**
  * Rollouts from the CLI:
  *   mlops deploy <model> <version> --endpoint <e> [--strategy canary|linear|all-at-once] [--steps 10,50,100]
- *                [--bake 10m] [--analysis-interval 1m] [--max-error-rate 0.01] [--wait]
+ *                [--bake 10m] [--analysis-interval 1m] [--max-error-rate 0.01] [--max-error-rate-increase 0.02]
+ *                [--max-latency-p95-ms 250] [--max-latency-increase 0.2] [--notify ENV_VAR]… [--wait]
  *   mlops rollout status|pause|resume|promote|abort <endpoint> [--reason "…"] [--as actor]
  * A rollout is the `progressiveRollout` workflow `rollout/<endpoint>`: one at a time per endpoint.
  */
@@ -11,7 +12,7 @@ import { createBlobStore } from '../../activities/storage';
 import { ModelRegistry } from '../../activities/registry';
 import { UserError } from '../../common/errors';
 import { isDuration } from '../../common/duration';
-import { rolloutSectionSchema } from '../../common/spec';
+import { notificationsSectionSchema, rolloutSectionSchema } from '../../common/spec';
 import {
   abortUpdate,
   pauseUpdate,
@@ -43,13 +44,21 @@ export function registerRollout(program: Command, ctx: () => CommandContext): vo
     .option('--bake <duration>', 'how long each step bakes', '10m')
     .option('--analysis-interval <duration>', 'how often the candidate is analysed', '1m')
     .option('--max-error-rate <x>', 'error rate limit (0..1)', '0.01')
+    .option('--max-error-rate-increase <x>', "error rate limit over the baseline's, in points as a fraction (0.02)")
     .option('--max-latency-p95-ms <ms>', 'p95 latency limit')
+    .option('--max-latency-increase <x>', "p95 latency limit over the baseline's, as a fraction (0.2 = +20%)")
     .option('--min-requests <n>', 'requests an analysis needs', '50')
     .option('--failure-limit <n>', 'failed analyses in a row before rolling back', '2')
     .option('--termination-wait <duration>', 'how long the old variant keeps serving after the switch', '30s')
     .option('--reason <text>', 'why (recorded in the registry audit)')
+    .option(
+      '--notify <env-var>',
+      "post the rollback or promotion to the webhook whose URL is in this variable of the worker's environment (repeatable)",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .option('--wait', 'follow the rollout until it ends; exit 1 if it rolled back')
-    .action(async (model: string, version: string, opts: Record<string, string | boolean | undefined>) => {
+    .action(async (model: string, version: string, opts: Record<string, string | string[] | boolean | undefined>) => {
       const { out } = ctx();
       const config = ctx().config();
       const parsed = rolloutSectionSchema.safeParse({
@@ -60,7 +69,9 @@ export function registerRollout(program: Command, ctx: () => CommandContext): vo
         bake: opts.bake,
         analysisInterval: opts.analysisInterval,
         maxErrorRate: Number(opts.maxErrorRate),
+        ...(opts.maxErrorRateIncrease ? { maxErrorRateIncrease: Number(opts.maxErrorRateIncrease) } : {}),
         ...(opts.maxLatencyP95Ms ? { maxLatencyP95Ms: Number(opts.maxLatencyP95Ms) } : {}),
+        ...(opts.maxLatencyIncrease ? { maxLatencyIncrease: Number(opts.maxLatencyIncrease) } : {}),
         minRequests: Number(opts.minRequests),
         failureLimit: Number(opts.failureLimit),
       });
@@ -72,6 +83,12 @@ export function registerRollout(program: Command, ctx: () => CommandContext): vo
           2,
         );
       const rollout = parsed.data;
+      const notifications = ((opts.notify as string[] | undefined) ?? []).map((webhookEnv) => {
+        const target = notificationsSectionSchema.safeParse({ webhookEnv });
+        if (!target.success)
+          throw new UserError(`--notify: ${target.error.issues.map((i) => i.message).join('; ')}`, 2);
+        return { webhookEnv: target.data.webhookEnv };
+      });
       const registry = new ModelRegistry(createBlobStore(config.store));
       const found = await registry
         .describeVersion(model, /^\d+$/.test(version) ? Number(version) : version)
@@ -100,6 +117,7 @@ export function registerRollout(program: Command, ctx: () => CommandContext): vo
                 actor: config.actor,
                 reason: typeof opts.reason === 'string' ? opts.reason : undefined,
                 terminationWait: String(opts.terminationWait),
+                ...(notifications.length > 0 ? { notifications } : {}),
               },
             ],
             staticSummary: `rollout ${model} v${found.version.version} → ${rollout.endpoint} · ${rollout.strategy}`,

@@ -120,6 +120,26 @@ describe('bad input: CLI arguments', function () {
       error: /--steps: must be greater than 50\n--steps: the last step must be 100/,
     },
     {
+      what: 'relative rollout thresholds out of range',
+      args: [
+        'deploy',
+        'churn',
+        '1',
+        '--endpoint',
+        'churn',
+        '--max-error-rate-increase',
+        '2',
+        '--max-latency-increase',
+        '-0.5',
+      ],
+      error: /--max-error-rate-increase: .*1\n--max-latency-increase: .*0/,
+    },
+    {
+      what: 'a webhook URL given to --notify instead of the name of its variable',
+      args: ['deploy', 'churn', '1', '--endpoint', 'churn', '--notify', 'https://hooks.slack.com/services/T0/B0/x'],
+      error: /--notify: looks like a URL: keep the webhook URL in an environment variable/,
+    },
+    {
       what: 'a backfill from a time that is not one',
       args: ['schedule', 'backfill', 'churn', '--from', 'yesterday', '--to', '2026-01-02'],
       error: /--from: expected an ISO 8601 time .*got "yesterday"/,

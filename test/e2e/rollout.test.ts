@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ActivityDeps } from '../../activities';
@@ -18,9 +19,38 @@ import { startTraffic, type Traffic } from '../support/traffic';
 import { startTestServing, type TestServing } from '../support/serving';
 import { testDeps, testS3Store, withWorker } from '../support/worker';
 import { recordHistory } from '../support/histories';
+import { withWebhook } from '../support/webhook';
 
 const MODEL = 'churn-ro';
 const ENDPOINT = 'ro';
+/** The analysis interval of the rollouts that roll back (`--analysis-interval 2s`). */
+const INTERVAL_MS = 2000;
+
+interface Analysis {
+  at: string;
+  verdict: string;
+}
+
+/**
+ * Asserts the fault was caught within two analysis intervals: the two failures that decided came
+ * after the fault, and at most two analyses judged a window that began after it (an analysis is
+ * recorded at its window's end; one window may mix traffic from before and after the fault).
+ */
+function assertCaughtWithinTwoIntervals(analyses: Analysis[], faultAt: number): void {
+  const shown = JSON.stringify(analyses.map((a) => [Date.parse(a.at) - faultAt, a.verdict]));
+  const fullyAfter = analyses.filter((a) => Date.parse(a.at) - INTERVAL_MS >= faultAt);
+  assert.ok(fullyAfter.length <= 2, `${fullyAfter.length} analyses after the fault: ${shown}`);
+  const deciding = analyses.slice(-2);
+  assert.deepEqual(
+    deciding.map((a) => a.verdict),
+    ['fail', 'fail'],
+    shown,
+  );
+  assert.ok(
+    deciding.every((a) => Date.parse(a.at) > faultAt),
+    `the deciding failures came after the fault: ${shown}`,
+  );
+}
 
 describe('progressive rollout, end to end with MLServer behind the gateway', function () {
   this.timeout(240_000);
@@ -122,7 +152,11 @@ describe('progressive rollout, end to end with MLServer behind the gateway', fun
     });
   });
 
-  it('rolls a failing candidate back within two analysis intervals, and refuses a second rollout meanwhile', async () => {
+  it('rolls a failing candidate back within two analysis intervals, notifies once, and refuses a second rollout meanwhile', async () => {
+    await withWebhook('MLOPS_E2E_ROLLOUT_WEBHOOK', prefix, (posts, url) => failingRollout(posts, url));
+  });
+
+  async function failingRollout(posts: { text: string }[], webhookUrl: string) {
     await withWorkers(async () => {
       traffic ??= sendTraffic();
       const started = await json(
@@ -139,6 +173,8 @@ describe('progressive rollout, end to end with MLServer behind the gateway', fun
         '2s',
         '--min-requests',
         '5',
+        '--notify',
+        'MLOPS_E2E_ROLLOUT_WEBHOOK',
       );
       assert.equal(started.code, 0, started.stderr);
       const deadline = Date.now() + 60_000;
@@ -157,15 +193,25 @@ describe('progressive rollout, end to end with MLServer behind the gateway', fun
       const result = await testStack().env.client.workflow.getHandle(`rollout/${ENDPOINT}`).result();
       assert.equal(result.outcome, 'rolled-back');
       assert.match(result.reason, /2 failed analyses in a row: error rate 100\.00% > 1\.00%/);
-      // within two analysis intervals: at most one mixed window, then the two failures that decided
-      const sinceFault = (result.analyses as { at: string; verdict: string }[]).filter(
-        (a) => Date.parse(a.at) >= faultAt,
+      assertCaughtWithinTwoIntervals(result.analyses as Analysis[], faultAt);
+      // one rollback notice, naming the endpoint, the candidate and the reason; the URL in no history
+      assert.equal(posts.length, 1, JSON.stringify(posts));
+      assert.match(posts[0]!.text, /churn-ro v3 rolled back on ro/);
+      assert.match(posts[0]!.text, /endpoint: ro/);
+      assert.match(posts[0]!.text, /candidate: churn-ro v3 \(churn-ro-v3\)/);
+      assert.match(posts[0]!.text, /2 failed analyses in a row: error rate 100\.00% > 1\.00%/);
+      const history = historyToJSON(
+        await testStack().env.client.workflow.getHandle(`rollout/${ENDPOINT}`).fetchHistory(),
       );
-      assert.ok(sinceFault.length <= 3, JSON.stringify(sinceFault));
-      assert.deepEqual(
-        sinceFault.slice(-2).map((a) => a.verdict),
-        ['fail', 'fail'],
+      const payloads = [...history.matchAll(/"data":\s*"([A-Za-z0-9+/=]+)"/g)].map((m) =>
+        Buffer.from(m[1]!, 'base64').toString('utf8'),
       );
+      assert.ok(
+        payloads.some((p) => p.includes('MLOPS_E2E_ROLLOUT_WEBHOOK')),
+        'the variable is named',
+      );
+      for (const text of [history, ...payloads])
+        assert.ok(!text.includes(webhookUrl), 'the webhook URL is in no history');
       assert.deepEqual(result.weights, { [`${MODEL}-v2`]: 100 });
       const registry = new ModelRegistry(store);
       assert.equal((await registry.describeVersion(MODEL, 3)).status, 'rolled-back');
@@ -180,7 +226,7 @@ describe('progressive rollout, end to end with MLServer behind the gateway', fun
       assert.ok(sent > 50, `${sent} requests sent`);
       await recordHistory('rollout-rolled-back', `rollout/${ENDPOINT}`);
     });
-  });
+  }
 
   it('pauses, resumes and promotes early on request, and aborts on request, each with actor and reason', async () => {
     await withWorkers(async () => {
@@ -223,11 +269,72 @@ describe('progressive rollout, end to end with MLServer behind the gateway', fun
       assert.match(rolled.reason, /bob: rollback drill/);
       await recordHistory('rollout-aborted', `rollout/${ENDPOINT}`);
       assert.deepEqual(rolled.weights, { [`${MODEL}-v3`]: 100 });
+      const shown = await json('endpoints', 'show', ENDPOINT);
+      assert.equal(shown.code, 0, shown.stderr);
+      assert.deepEqual(
+        (shown.body.variants as { name: string; weight: number }[]).map((v) => [v.name, v.weight]),
+        [[`${MODEL}-v3`, 100]],
+        'the aborted variant is gone, the baseline serves everything',
+      );
       assert.equal((await registry.describeVersion(MODEL, 4)).status, 'rolled-back');
       assert.equal((await registry.describeVersion(MODEL, 'champion')).version.version, 3);
       const late = await cli('rollout', 'abort', ENDPOINT, '--reason', 'again');
       assert.equal(late.code, 1);
       assert.match(late.stderr, /abort refused: the rollout is rolled-back|no running rollout/);
+    });
+  });
+  it('rolls a slow candidate back on its p95 latency relative to the baseline within two analysis intervals', async () => {
+    await withWorkers(async () => {
+      // sequential senders wait for the slow variant: a few in parallel keep both sides above --min-requests
+      const senders = [sendTraffic(), sendTraffic(), sendTraffic(), sendTraffic()];
+      try {
+        // v4 was aborted above: it may roll out again; v3 serves everything
+        const started = await json(
+          'deploy',
+          MODEL,
+          '4',
+          '--endpoint',
+          ENDPOINT,
+          '--steps',
+          '50,100',
+          '--bake',
+          '60s',
+          '--analysis-interval',
+          '2s',
+          '--min-requests',
+          '5',
+          '--max-latency-increase',
+          '1',
+        );
+        assert.equal(started.code, 0, started.stderr);
+        const deadline = Date.now() + 60_000;
+        for (;;) {
+          const status = await json('rollout', 'status', ENDPOINT);
+          if (status.body?.phase === 'baking') break;
+          assert.ok(Date.now() < deadline, `never baked: ${status.stdout}${status.stderr}`);
+          await new Promise((r) => setTimeout(r, 300));
+        }
+        const faultAt = Date.now();
+        await serving.admin.setFault(ENDPOINT, `${MODEL}-v4`, { latencyMs: 400 });
+        const result = await testStack().env.client.workflow.getHandle(`rollout/${ENDPOINT}`).result();
+        assert.equal(result.outcome, 'rolled-back');
+        assert.match(
+          result.reason,
+          /2 failed analyses in a row: p95 \d+\.\d ms vs baseline \d+\.\d ms: more than \+100\.00%/,
+        );
+        assertCaughtWithinTwoIntervals(result.analyses as Analysis[], faultAt);
+        assert.deepEqual(result.weights, { [`${MODEL}-v3`]: 100 });
+        const registry = new ModelRegistry(store);
+        assert.equal((await registry.describeVersion(MODEL, 4)).status, 'rolled-back');
+        assert.equal((await registry.describeVersion(MODEL, 'champion')).version.version, 3);
+        const shown = await json('endpoints', 'show', ENDPOINT);
+        assert.deepEqual(
+          (shown.body.variants as { version: number; weight: number }[]).map((v) => [v.version, v.weight]),
+          [[3, 100]],
+        );
+      } finally {
+        await Promise.all(senders.map((t) => t.stop()));
+      }
     });
   });
 });

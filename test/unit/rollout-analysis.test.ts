@@ -40,6 +40,57 @@ describe('canary analysis', () => {
     assert.equal(shifted.verdict, 'fail');
   });
 
+  it('judges the error rate relative to the baseline in percentage points (maxErrorRateIncrease)', () => {
+    const relative = { ...thresholds, maxErrorRate: 1, maxErrorRateIncrease: 0.02 };
+    const noisyBaseline = { ...healthy, errorRate: 0.05 };
+    // 6% against a baseline's 5%: within +2 points, though over an absolute 1% it would fail
+    const within = analyzeWindow({
+      candidate: { ...healthy, errorRate: 0.06 },
+      baseline: noisyBaseline,
+      thresholds: relative,
+    });
+    assert.equal(within.verdict, 'pass');
+    const check = within.checks.find((c) => c.check === 'errorRateIncrease')!;
+    assert.deepEqual([check.actual, check.limit], [0.06, 0.07]);
+    assert.match(check.message, /error rate 6\.00% vs baseline 5\.00%: within \+2\.00 points/);
+    // exactly at the limit passes (no floating-point surprise at 0.05 + 0.02)
+    assert.equal(
+      analyzeWindow({ candidate: { ...healthy, errorRate: 0.07 }, baseline: noisyBaseline, thresholds: relative })
+        .verdict,
+      'pass',
+    );
+    const over = analyzeWindow({
+      candidate: { ...healthy, errorRate: 0.08 },
+      baseline: noisyBaseline,
+      thresholds: relative,
+    });
+    assert.deepEqual(
+      over.checks.filter((c) => !c.passed).map((c) => c.check),
+      ['errorRateIncrease'],
+    );
+    assert.match(over.checks.find((c) => !c.passed)!.message, /8\.00% vs baseline 5\.00%: more than \+2\.00 points/);
+    // no baseline traffic (or none at all): only the absolute limit applies
+    const alone = analyzeWindow({ candidate: { ...healthy, errorRate: 0.08 }, thresholds: relative });
+    assert.equal(alone.verdict, 'pass');
+    assert.ok(!alone.checks.some((c) => c.check === 'errorRateIncrease'));
+    const idle = analyzeWindow({
+      candidate: { ...healthy, errorRate: 0.08 },
+      baseline: { ...noisyBaseline, requests: 0 },
+      thresholds: relative,
+    });
+    assert.ok(!idle.checks.some((c) => c.check === 'errorRateIncrease'));
+    // both limits apply when both are set
+    const both = analyzeWindow({
+      candidate: { ...healthy, errorRate: 0.03 },
+      baseline: healthy,
+      thresholds: { ...thresholds, maxErrorRateIncrease: 0.02 },
+    });
+    assert.deepEqual(
+      both.checks.filter((c) => !c.passed).map((c) => c.check),
+      ['errorRate', 'errorRateIncrease'],
+    );
+  });
+
   it('is inconclusive with too few requests, and never passes a window without data', () => {
     assert.equal(analyzeWindow({ candidate: { ...healthy, requests: 10 }, thresholds }).verdict, 'inconclusive');
     const nan = analyzeWindow({ candidate: { ...healthy, errorRate: Number.NaN }, thresholds });

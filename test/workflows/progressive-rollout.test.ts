@@ -1,0 +1,378 @@
+/**
+ * `progressiveRollout`'s decisions on the shared dev server, against an in-memory serving backend
+ * (`FakeServing`: scripted per-variant metrics) behind the real serving and rollout activities, so
+ * the real canary analysis judges every window; the registry and the webhook are fakes that record
+ * what they were asked. Each test asserts the traffic splits the rollout set, in order, and how it
+ * ended. The last runs a whole `retrainPipeline` on fake tracking, data and training activities, to
+ * show that a rollback its rollout posts is not posted a second time by the run.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { Worker } from '@temporalio/worker';
+import type { NotifyInput } from '../../activities/notifications';
+import type { SetModelAliasInput, SetModelStatusInput } from '../../activities/registry/activities';
+import { createRolloutActivities } from '../../activities/rollout/activities';
+import { createServingActivities } from '../../activities/serving';
+import type {
+  EndpointDescription,
+  ModelRef,
+  ServingBackend,
+  Variant,
+  VariantMetrics,
+} from '../../activities/serving/types';
+import { pipelineSpecSchema, rolloutSectionSchema } from '../../common/spec';
+import { progressiveRollout, type ProgressiveRolloutInput } from '../../workflows/progressive-rollout';
+import { retrainPipeline } from '../../workflows/retrain-pipeline';
+import { testStack, workflowBundle } from '../support/stack';
+import { uniqueQueue } from '../support/worker';
+
+const MODEL = 'churn-wf';
+
+/** An in-memory serving backend: variants ready at once, metrics from `metricsOf(variant)`. */
+class FakeServing implements ServingBackend {
+  readonly weights = new Map<string, Record<string, number>>();
+  readonly trafficSet: Record<string, number>[] = [];
+  readonly undeployed: string[] = [];
+  private readonly variants = new Map<string, Map<string, VariantDescriptionLike>>();
+
+  constructor(private readonly metricsOf: (variant: string) => VariantMetrics) {}
+
+  /** An endpoint serving `version` of the model at 100%. */
+  withServing(endpoint: string, version: number): this {
+    const name = `${MODEL}-v${version}`;
+    this.variants.set(endpoint, new Map([[name, { name, model: MODEL, version }]]));
+    this.weights.set(endpoint, { [name]: 100 });
+    return this;
+  }
+
+  deployVariant(endpoint: string, model: ModelRef): Promise<Variant> {
+    const name = `${model.name}-v${model.version}`;
+    const known = this.variants.get(endpoint) ?? new Map<string, VariantDescriptionLike>();
+    const attached = known.has(name);
+    known.set(name, { name, model: model.name, version: model.version });
+    this.variants.set(endpoint, known);
+    const { artifactUri, version } = model;
+    return Promise.resolve({
+      endpoint,
+      name,
+      model: model.name,
+      version,
+      artifactUri,
+      upstream: 'http://fake',
+      attached,
+    });
+  }
+
+  waitReady(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  setTraffic(endpoint: string, weights: Record<string, number>): Promise<EndpointDescription> {
+    this.trafficSet.push(weights);
+    this.weights.set(endpoint, weights);
+    return this.describe(endpoint);
+  }
+
+  readMetrics(_endpoint: string, variant: string): Promise<VariantMetrics> {
+    return Promise.resolve(this.metricsOf(variant));
+  }
+
+  undeployVariant(endpoint: string, variant: string): Promise<void> {
+    this.undeployed.push(variant);
+    this.variants.get(endpoint)?.delete(variant);
+    return Promise.resolve();
+  }
+
+  describe(endpoint: string): Promise<EndpointDescription> {
+    const weights = this.weights.get(endpoint) ?? {};
+    return Promise.resolve({
+      endpoint,
+      revision: this.trafficSet.length,
+      variants: [...(this.variants.get(endpoint)?.values() ?? [])].map((v) => ({
+        ...v,
+        weight: weights[v.name] ?? 0,
+        upstream: 'http://fake',
+        ready: true,
+      })),
+    });
+  }
+
+  listEndpoints(): Promise<string[]> {
+    return Promise.resolve([...this.variants.keys()]);
+  }
+}
+
+interface VariantDescriptionLike {
+  name: string;
+  model: string;
+  version: number;
+}
+
+/** A registry that records status and alias changes; `champion` starts at `champion` (null: none yet). */
+class FakeRegistry {
+  readonly statuses: [number, string][] = [];
+  constructor(public champion: number | null) {}
+  activities() {
+    return {
+      findChampion: () => Promise.resolve(this.champion === null ? null : { model: MODEL, version: this.champion }),
+      setModelAlias: (input: SetModelAliasInput) => {
+        this.champion = Number(input.version);
+        return Promise.resolve({ changed: true, alias: input.alias, current: this.champion });
+      },
+      setModelStatus: (input: SetModelStatusInput) => {
+        this.statuses.push([input.version, input.status]);
+        return Promise.resolve({ changed: true, status: input.status });
+      },
+    };
+  }
+}
+
+/** A webhook that records every notification posted. */
+class FakeNotifier {
+  readonly sent: NotifyInput[] = [];
+  activities() {
+    return {
+      notify: (input: NotifyInput) => {
+        this.sent.push(input);
+        return Promise.resolve({ sent: true as const });
+      },
+    };
+  }
+}
+
+const healthy = (requests = 100): VariantMetrics => ({
+  requests,
+  errorRate: 0,
+  latencyMs: { p50: 5, p95: 10 },
+  predictions: Array.from({ length: 60 }, (_, i) => (i + 0.5) / 60),
+});
+
+describe('progressiveRollout decisions', function () {
+  this.timeout(90_000);
+  const queue = uniqueQueue('rollout-wf');
+
+  /** Runs one rollout of v2 on a fresh endpoint whose baseline is v1, with fake serving, registry and webhook. */
+  const rolloutWith = async (
+    serving: FakeServing,
+    rollout: Record<string, unknown>,
+    extra: Partial<ProgressiveRolloutInput> = {},
+  ) => {
+    const { env } = testStack();
+    const endpoint = `wf-${randomUUID().slice(0, 8)}`;
+    serving.withServing(endpoint, 1);
+    const registry = new FakeRegistry(1);
+    const notifier = new FakeNotifier();
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      namespace: env.namespace,
+      taskQueue: queue,
+      workflowBundle: await workflowBundle(),
+      activities: {
+        ...createServingActivities({ servingBackend: serving }),
+        ...createRolloutActivities({ servingBackend: serving }),
+        ...registry.activities(),
+        ...notifier.activities(),
+      },
+    });
+    const result = await worker.runUntil(
+      env.client.workflow.execute(progressiveRollout, {
+        workflowId: `rollout/${endpoint}`,
+        taskQueue: queue,
+        args: [
+          {
+            endpoint,
+            model: { name: MODEL, version: 2, artifactUri: 'file:///fake/v2' },
+            rollout: rolloutSectionSchema.parse({ endpoint, terminationWait: '1s', ...rollout }),
+            actor: 'test',
+            ...extra,
+          },
+        ],
+      }),
+    );
+    return { result, registry, notifier, endpoint };
+  };
+
+  it('steps a linear rollout up by stepSize each interval, then promotes and retires the baseline', async () => {
+    const serving = new FakeServing(() => healthy());
+    const { result, registry, notifier, endpoint } = await rolloutWith(
+      serving,
+      { strategy: 'linear', stepSize: 25, interval: '1s', bake: '1s', analysisInterval: '1s' },
+      { notifications: [{ webhookEnv: 'MLOPS_TEST_WEBHOOK', events: ['succeeded'] }] },
+    );
+    assert.equal(result.outcome, 'promoted');
+    assert.deepEqual(result.steps, [25, 50, 75, 100]);
+    assert.deepEqual(serving.trafficSet, [
+      { 'churn-wf-v2': 25, 'churn-wf-v1': 75 },
+      { 'churn-wf-v2': 50, 'churn-wf-v1': 50 },
+      { 'churn-wf-v2': 75, 'churn-wf-v1': 25 },
+      { 'churn-wf-v2': 100 },
+      // set once more as it promotes
+      { 'churn-wf-v2': 100 },
+    ]);
+    assert.deepEqual(
+      result.analyses.map((a) => [a.weight, a.verdict]),
+      [
+        [25, 'pass'],
+        [50, 'pass'],
+        [75, 'pass'],
+        [100, 'pass'],
+      ],
+    );
+    assert.equal(registry.champion, 2);
+    assert.deepEqual(registry.statuses, [
+      [2, 'production'],
+      [1, 'archived'],
+    ]);
+    assert.deepEqual(serving.undeployed, ['churn-wf-v1']);
+    assert.deepEqual(
+      notifier.sent.map((n) => [n.event, n.webhookEnv, n.title]),
+      [['succeeded', 'MLOPS_TEST_WEBHOOK', `churn-wf v2 promoted on ${endpoint}`]],
+    );
+  });
+
+  it('extends the bake while windows have too few requests, and rolls back after maxBakeExtensions', async () => {
+    const serving = new FakeServing(() => healthy(3));
+    const { result, registry } = await rolloutWith(serving, {
+      steps: [50, 100],
+      bake: '2s',
+      analysisInterval: '1s',
+      minRequests: 50,
+      maxBakeExtensions: 2,
+    });
+    assert.equal(result.outcome, 'rolled-back');
+    assert.equal(result.phase, 'rolled-back');
+    assert.match(result.reason ?? '', /analysis: still inconclusive after 2 bake extensions \(too few requests\)/);
+    assert.equal(result.extensions, 2);
+    // the 2 s bake and two 2 s extensions: six inconclusive windows, all at 50%
+    assert.deepEqual(
+      result.analyses.map((a) => [a.weight, a.verdict]),
+      Array.from({ length: 6 }, () => [50, 'inconclusive']),
+    );
+    assert.match(result.analyses[0]!.checks[0]!.message, /3 requests < 50 needed to judge/);
+    assert.deepEqual(serving.trafficSet, [{ 'churn-wf-v2': 50, 'churn-wf-v1': 50 }, { 'churn-wf-v1': 100 }]);
+    assert.deepEqual(result.weights, { 'churn-wf-v1': 100 });
+    assert.deepEqual(serving.undeployed, ['churn-wf-v2']);
+    assert.deepEqual(registry.statuses, [[2, 'rolled-back']]);
+    assert.equal(registry.champion, 1);
+  });
+
+  it('rolls back when the prediction PSI against the baseline stays over maxPredictionPsi, notifying once', async () => {
+    // the candidate predicts from a distribution shifted by half its range
+    const shifted = (): VariantMetrics => ({
+      ...healthy(),
+      predictions: Array.from({ length: 60 }, (_, i) => 0.5 + (i + 0.5) / 60),
+    });
+    const serving = new FakeServing((variant) => (variant === 'churn-wf-v2' ? shifted() : healthy()));
+    const { result, registry, notifier, endpoint } = await rolloutWith(
+      serving,
+      { steps: [20, 100], bake: '10s', analysisInterval: '1s', maxPredictionPsi: 0.2, failureLimit: 2 },
+      { notifications: [{ webhookEnv: 'MLOPS_TEST_WEBHOOK' }], pipeline: 'churn' },
+    );
+    assert.equal(result.outcome, 'rolled-back');
+    assert.match(result.reason ?? '', /analysis: 2 failed analyses in a row: prediction PSI \d+\.\d{3} > 0\.2/);
+    assert.deepEqual(
+      result.analyses.map((a) => [a.weight, a.verdict]),
+      [
+        [20, 'fail'],
+        [20, 'fail'],
+      ],
+    );
+    assert.deepEqual(
+      result.analyses[0]!.checks.filter((c) => !c.passed).map((c) => c.check),
+      ['predictionPsi'],
+    );
+    assert.deepEqual(serving.trafficSet, [{ 'churn-wf-v2': 20, 'churn-wf-v1': 80 }, { 'churn-wf-v1': 100 }]);
+    assert.deepEqual(serving.undeployed, ['churn-wf-v2']);
+    assert.deepEqual(registry.statuses, [[2, 'rolled-back']]);
+    assert.equal(registry.champion, 1);
+    assert.equal(notifier.sent.length, 1, JSON.stringify(notifier.sent));
+    const [notice] = notifier.sent;
+    assert.equal(notice!.event, 'rejected');
+    assert.equal(notice!.pipeline, 'churn');
+    assert.equal(notice!.run, `rollout/${endpoint}`);
+    assert.equal(notice!.title, `churn-wf v2 rolled back on ${endpoint}`);
+    assert.equal(notice!.text, result.reason);
+    assert.deepEqual(notice!.fields, {
+      endpoint,
+      candidate: 'churn-wf v2 (churn-wf-v2)',
+      traffic: 'churn-wf-v1 100%',
+      by: 'test',
+    });
+  });
+
+  it("posts a retrain's rollout rollback once: the rollout's notice, not a second one from the run", async () => {
+    const { env } = testStack();
+    const endpoint = `wf-${randomUUID().slice(0, 8)}`;
+    const serving = new FakeServing((variant) =>
+      variant === 'churn-wf-v2' ? { ...healthy(), errorRate: 0.5 } : healthy(),
+    ).withServing(endpoint, 1);
+    const registry = new FakeRegistry(null);
+    const notifier = new FakeNotifier();
+    /** Tracking, data, training and evaluation as the run needs them: a first version that passes its gate. */
+    const FakePipelineSteps = {
+      startRun: () => Promise.resolve({}),
+      finishRun: () => Promise.resolve({}),
+      startTrial: () => Promise.resolve({ root: 'experiments/churn-wf/run/trials/1' }),
+      finishTrial: () => Promise.resolve({}),
+      snapshotDataset: () => Promise.resolve({ id: 'a'.repeat(64), fileCount: 2, created: true }),
+      codeVersion: () => Promise.resolve({ version: 'code-1' }),
+      runTrainingJob: () => Promise.resolve({ jobId: 'job-1', outputUri: 'file:///fake/v2', metrics: { auc: 0.9 } }),
+      readEvaluation: () => Promise.resolve({ key: 'evaluation.json', summary: { metrics: { auc: 0.9 } } }),
+      writeEvaluationReport: () => Promise.resolve({ uri: 'file:///fake/report.html' }),
+      registerModel: () => Promise.resolve({ version: 2 }),
+    };
+    const spec = pipelineSpecSchema.parse({
+      name: 'churn-wf',
+      model: MODEL,
+      dataset: { name: 'churn', source: '/data/churn' },
+      training: { entrypoint: ['python', 'train.py'], codeDir: '/code' },
+      evaluation: {
+        entrypoint: ['python', 'evaluate.py'],
+        codeDir: '/code',
+        holdout: { file: 'holdout.csv' },
+        primaryMetric: 'auc',
+        gates: { thresholds: { auc: { min: 0.75 } } },
+      },
+      rollout: { endpoint, steps: [50, 100], bake: '10s', analysisInterval: '1s', minRequests: 5 },
+      notifications: { webhookEnv: 'MLOPS_TEST_WEBHOOK' },
+    });
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      namespace: env.namespace,
+      taskQueue: queue,
+      workflowBundle: await workflowBundle(),
+      activities: {
+        ...createServingActivities({ servingBackend: serving }),
+        ...createRolloutActivities({ servingBackend: serving }),
+        ...registry.activities(),
+        ...notifier.activities(),
+        ...FakePipelineSteps,
+      },
+    });
+    const run = `retrain/churn-wf/${randomUUID().slice(0, 8)}`;
+    const result = await worker.runUntil(
+      env.client.workflow.execute(retrainPipeline, {
+        workflowId: run,
+        taskQueue: queue,
+        args: [{ spec, trigger: 'manual', actor: 'test', trainingTaskQueue: queue }],
+      }),
+    );
+    assert.equal(result.outcome, 'rolled-back');
+    assert.deepEqual(serving.trafficSet, [{ 'churn-wf-v2': 50, 'churn-wf-v1': 50 }, { 'churn-wf-v1': 100 }]);
+    assert.deepEqual(registry.statuses, [
+      [2, 'approved'],
+      [2, 'rolled-back'],
+    ]);
+    assert.deepEqual(
+      notifier.sent.map((n) => [n.event, n.run, n.title]),
+      [
+        ['started', run, 'Retrain of churn-wf started'],
+        ['rejected', `rollout/${endpoint}`, `churn-wf v2 rolled back on ${endpoint}`],
+      ],
+    );
+    const [, notice] = notifier.sent;
+    assert.equal(notice!.pipeline, 'churn-wf');
+    assert.equal(notice!.fields?.by, `pipeline:${run}`);
+    assert.match(notice!.text, /2 failed analyses in a row: error rate 50\.00% > 1\.00%/);
+  });
+});
