@@ -8,8 +8,6 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
@@ -21,6 +19,7 @@ import { REPO_ROOT } from '../../infra/dev/tools';
 import { cliEnv, runCli } from '../support/cli';
 import { testStack, workflowBundle } from '../support/stack';
 import { testDeps, testS3Store, withWorker } from '../support/worker';
+import { withWebhook, type WebhookPost } from '../support/webhook';
 
 const PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
 const EXAMPLE = path.join(REPO_ROOT, 'examples', 'churn');
@@ -177,7 +176,7 @@ describe('retrain pipeline, end to end on the churn example', function () {
       s.model = 'churn-hasty';
       s.approval = { required: true, timeout: '2s', onTimeout: 'reject' };
     });
-    await withWebhook('MLOPS_E2E_WEBHOOK', (posts) => gatedRuns(posts));
+    await withWebhook('MLOPS_E2E_WEBHOOK', prefix, (posts) => gatedRuns(posts));
   });
 
   it('trains by a sweep, reminds while awaiting approval, and approves on timeout when told to', async () => {
@@ -194,7 +193,7 @@ describe('retrain pipeline, end to end on the churn example', function () {
       s.approval = { required: true, timeout: '3s', remindEvery: '1s', onTimeout: 'approve' };
       s.notifications = { webhookEnv: 'MLOPS_E2E_WEBHOOK', events: ['approval-reminder', 'succeeded'] };
     });
-    await withWebhook('MLOPS_E2E_WEBHOOK', async (posts) => {
+    await withWebhook('MLOPS_E2E_WEBHOOK', prefix, async (posts) => {
       await withWorkers(async () => {
         const run = await json('run', 'churn-swept', '--wait');
         assert.equal(run.code, 0, run.stderr);
@@ -218,28 +217,7 @@ describe('retrain pipeline, end to end on the churn example', function () {
     });
   });
 
-  /** Runs `fn` with a Slack-compatible webhook on loopback whose URL is in `envName` (read by the in-process worker). */
-  async function withWebhook(envName: string, fn: (posts: { text: string }[]) => Promise<void>) {
-    const posts: { text: string }[] = [];
-    const server = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (d: Buffer) => (body += d.toString()));
-      req.on('end', () => {
-        posts.push(JSON.parse(body) as { text: string });
-        res.end('ok');
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    process.env[envName] = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/${prefix}`;
-    try {
-      await fn(posts);
-    } finally {
-      delete process.env[envName];
-      server.close();
-    }
-  }
-
-  async function gatedRuns(posts: { text: string }[]) {
+  async function gatedRuns(posts: WebhookPost[]) {
     await withWorkers(async () => {
       const started = await json('run', 'churn-gated');
       assert.equal(started.code, 0, started.stderr);
