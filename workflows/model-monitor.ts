@@ -383,16 +383,24 @@ export async function modelMonitor(input: ModelMonitorInput): Promise<MonitorSta
       const last = status.retrains.at(-1);
       if (last && status.lastRetrainAt && !status.lastRetrainEndedAt && !ownRetrainRunning && running.length === 0) {
         // started by an earlier run of this monitor, before it continued as new
-        const closed = await light.retrainClosedAt.executeWithOptions({ summary: `when ${last} closed` }, [
-          { workflowId: last },
-        ]);
-        if (closed === 'running') running.push(last);
-        // not found (history deleted): the cooldown runs from its start
-        else status.lastRetrainEndedAt = closed?.closedAt ?? status.lastRetrainAt;
+        try {
+          const closed = await light.retrainClosedAt.executeWithOptions({ summary: `when ${last} closed` }, [
+            { workflowId: last },
+          ]);
+          if (closed === 'running') running.push(last);
+          // not found (history deleted): the cooldown runs from its start
+          else status.lastRetrainEndedAt = closed?.closedAt ?? status.lastRetrainAt;
+        } catch (err) {
+          if (isCancellation(err)) throw err;
+          // the server did not say: this time the cooldown runs from its start, and the next drift asks again
+          log.warn('could not tell when the last retrain closed', { workflowId: last, error: String(err) });
+          const fromStart = new Date(new Date(status.lastRetrainAt).getTime() + cooldownMs).toISOString();
+          if (fromStart > new Date().toISOString()) inCooldownUntil = fromStart;
+        }
       }
       const until = cooldownUntil();
       if (until && until > new Date().toISOString()) inCooldownUntil = until;
-      cooldownFrom = 'ended';
+      cooldownFrom = status.lastRetrainEndedAt ? 'ended' : 'started';
     } else {
       // runs started before the change: the cooldown ran from the start of the last retrain
       const sinceLast = status.lastRetrainAt ? Date.now() - new Date(status.lastRetrainAt).getTime() : Infinity;
