@@ -280,7 +280,9 @@ export const monitoringSectionSchema = strictObject({
     .describe('When a feature (or the prediction) counts as drifting'),
   retrain: strictObject({
     enabled: z.boolean().default(true).describe('Start this pipeline when drift persists'),
-    cooldown: durationSchema.default('6h').describe('No drift-triggered retrain sooner than this after the last'),
+    cooldown: durationSchema
+      .default('6h')
+      .describe('No drift-triggered retrain sooner than this after the end of the last one the monitor started'),
   })
     .default({ enabled: true, cooldown: '6h' })
     .describe('Retraining on drift'),

@@ -5,8 +5,10 @@
  * drift, prediction drift and, where labels arrived, live accuracy (an activity; only the scores
  * enter the history), and writes a drift report. After `consecutiveWindows` drifting windows it
  * notifies and starts the pipeline's retrain (trigger `drift`, a child that outlives the monitor) —
- * never while a retrain of the pipeline runs, and not within `cooldown` of the last one it started.
- * Updates `pause`/`resume`; query `monitorStatus`; continues as new when the history grows.
+ * never while a retrain of the pipeline runs, and not within `cooldown` of the END of the last one it
+ * started (completed, failed or cancelled: the child's result says when; after a continue-as-new an
+ * activity asks the server). Updates `pause`/`resume`; query `monitorStatus`; continues as new when
+ * the history grows or after `maxWindowsPerRun` windows, carrying its state.
  */
 import {
   condition,
@@ -15,6 +17,7 @@ import {
   defineUpdate,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -25,6 +28,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { DriftWindowResult } from '../activities/monitoring/activities';
+import type { FeatureScore } from '../activities/monitoring/window';
 import { MlEndpoint, MlModel, MlModelVersion, MlPipeline, MlStage } from '../common/search-attributes';
 import { parseDuration } from '../common/duration';
 import type { PipelineSpec } from '../common/spec';
@@ -39,6 +43,11 @@ export interface ModelMonitorInput {
   trainingTaskQueue: string;
   /** Who started the monitor (a person, or `pipeline:<run>`). */
   actor: string;
+  /**
+   * Windows one run judges before it continues as new (it also does when the server suggests it): a
+   * bound on the history's size. @default 500
+   */
+  maxWindowsPerRun?: number;
   /** Carried over by continue-as-new. */
   carried?: MonitorCarried;
 }
@@ -52,6 +61,7 @@ interface MonitorCarried {
   paused: boolean;
   baseline?: MonitorBaseline;
   lastRetrainAt?: string;
+  lastRetrainEndedAt?: string;
   retrains: string[];
 }
 
@@ -68,9 +78,13 @@ export type WindowRecord = Pick<
 > & {
   predictionPsi?: number;
   accuracy?: number;
+  /** The scores of each drifting feature: PSI, Jensen-Shannon distance, and the KS or chi-square p-value. */
+  scores?: Record<string, DriftingFeatureScore>;
   /** What the window led to: a retrain started, or why none was. */
   action?: string;
 };
+
+export type DriftingFeatureScore = Pick<FeatureScore, 'psi' | 'js' | 'ksPvalue' | 'chi2Pvalue'>;
 
 export interface MonitorStatus {
   endpoint: string;
@@ -86,7 +100,11 @@ export interface MonitorStatus {
   windows: WindowRecord[];
   /** Retrains this monitor started (most recent last). */
   retrains: string[];
+  /** When the monitor started the last of them, and when it closed (unset while it runs or is not known yet). */
   lastRetrainAt?: string;
+  lastRetrainEndedAt?: string;
+  /** No drift retrain before this: `retrain.cooldown` after the end of the last one the monitor started. */
+  cooldownUntil?: string;
   latestReport?: string;
 }
 
@@ -100,6 +118,7 @@ export const pauseMonitorUpdate = defineUpdate<MonitorStatus, [MonitorDecisionIn
 export const resumeMonitorUpdate = defineUpdate<MonitorStatus, [MonitorDecisionInput]>('resume');
 
 const KEEP_WINDOWS = 24;
+const MAX_WINDOWS_PER_RUN = 500;
 /** How long captures may take to reach the store (the gateway's default batch age is 10 s). */
 const MAX_CAPTURE_LAG_MS = 12_000;
 
@@ -134,12 +153,21 @@ export async function modelMonitor(input: ModelMonitorInput): Promise<MonitorSta
     windows: carried?.windows ?? [],
     retrains: carried?.retrains ?? [],
     lastRetrainAt: carried?.lastRetrainAt,
+    lastRetrainEndedAt: carried?.lastRetrainEndedAt,
     latestReport: carried?.windows.at(-1)?.report,
   };
   let paused = carried?.paused ?? false;
   let lastEnd = carried?.lastEnd ?? status.startedAt;
   /** The retrain this run of the monitor started and has not seen end. */
   let ownRetrainRunning = false;
+  let windowsThisRun = 0;
+  const maxWindowsPerRun = input.maxWindowsPerRun ?? MAX_WINDOWS_PER_RUN;
+  const cooldownMs = parseDuration(monitoring.retrain.cooldown);
+  /** When the cooldown after the last retrain the monitor started ends; undefined while it runs or never ran. */
+  const cooldownUntil = () =>
+    status.lastRetrainEndedAt
+      ? new Date(new Date(status.lastRetrainEndedAt).getTime() + cooldownMs).toISOString()
+      : undefined;
 
   const show = () =>
     setCurrentDetails(
@@ -149,6 +177,7 @@ export async function modelMonitor(input: ModelMonitorInput): Promise<MonitorSta
           ? `baseline: ${status.baseline.model} v${status.baseline.version}, ${status.baseline.dataset} snapshot ${status.baseline.snapshot.slice(0, 12)}`
           : 'baseline: none yet (no champion)',
         `drifting windows in a row: ${status.consecutive}/${monitoring.consecutiveWindows} · windows: ${status.windowCount} · retrains started: ${status.retrains.length}`,
+        retrainLine(),
         '',
         '| window end | rows | verdict | action |',
         '| --- | ---: | --- | --- |',
@@ -161,7 +190,19 @@ export async function modelMonitor(input: ModelMonitorInput): Promise<MonitorSta
     if (typeof arg?.actor !== 'string' || arg.actor.trim() === '') throw new Error('actor: required');
     if (typeof arg.reason !== 'string' || arg.reason.trim() === '') throw new Error('reason: required');
   };
-  setHandler(monitorStatusQuery, () => ({ ...status, phase: paused ? 'paused' : status.phase }));
+  function retrainLine(): string {
+    const last = status.retrains.at(-1);
+    if (!last || !status.lastRetrainAt) return '';
+    if (ownRetrainRunning) return `last retrain: ${last}, running`;
+    if (!status.lastRetrainEndedAt) return `last retrain: ${last}`;
+    const until = cooldownUntil()!;
+    return `last retrain: ${last}, ended ${status.lastRetrainEndedAt}${until > new Date().toISOString() ? ` · in cooldown until ${until}` : ''}`;
+  }
+  setHandler(monitorStatusQuery, () => ({
+    ...status,
+    phase: paused ? 'paused' : status.phase,
+    cooldownUntil: cooldownUntil(),
+  }));
   setHandler(
     pauseMonitorUpdate,
     (arg) => {
@@ -277,6 +318,7 @@ export async function modelMonitor(input: ModelMonitorInput): Promise<MonitorSta
     // a resume while the window was computed has moved the start past it already
     if (to > lastEnd) lastEnd = to;
     status.windowCount += 1;
+    windowsThisRun += 1;
     status.latestReport = window.report;
     const record: WindowRecord = {
       from: window.from,
@@ -290,6 +332,7 @@ export async function modelMonitor(input: ModelMonitorInput): Promise<MonitorSta
       report: window.report,
       predictionPsi: window.prediction && 'psi' in window.prediction ? window.prediction.psi : undefined,
       accuracy: window.performance?.accuracy,
+      scores: driftingScores(window.features),
     };
     if (paused) {
       // paused while the window was computed: shown, but it neither counts nor acts
@@ -303,7 +346,7 @@ export async function modelMonitor(input: ModelMonitorInput): Promise<MonitorSta
     status.windows = [...status.windows, record].slice(-KEEP_WINDOWS);
     show();
 
-    if (workflowInfo().continueAsNewSuggested) {
+    if (workflowInfo().continueAsNewSuggested || windowsThisRun >= maxWindowsPerRun) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof modelMonitor>({
         ...input,
@@ -316,6 +359,8 @@ export async function modelMonitor(input: ModelMonitorInput): Promise<MonitorSta
           paused,
           baseline: status.baseline,
           lastRetrainAt: status.lastRetrainAt,
+          // unset while the retrain runs: the next run asks the server when it closed
+          lastRetrainEndedAt: status.lastRetrainEndedAt,
           retrains: status.retrains.slice(-KEEP_WINDOWS),
         },
       });
@@ -331,12 +376,41 @@ export async function modelMonitor(input: ModelMonitorInput): Promise<MonitorSta
       : await light.runningRetrains.executeWithOptions({ summary: `running retrains of ${spec.name}` }, [
           { pipeline: spec.name },
         ]);
-    const cooldownMs = parseDuration(retrain.cooldown);
-    const sinceLast = status.lastRetrainAt ? Date.now() - new Date(status.lastRetrainAt).getTime() : Infinity;
+    let inCooldownUntil: string | undefined;
+    let cooldownFrom = 'started';
+    if (patched('cooldown-from-retrain-end')) {
+      // the cooldown runs from the end of the last retrain the monitor started
+      const last = status.retrains.at(-1);
+      if (last && status.lastRetrainAt && !status.lastRetrainEndedAt && !ownRetrainRunning && running.length === 0) {
+        // started by an earlier run of this monitor, before it continued as new
+        try {
+          const closed = await light.retrainClosedAt.executeWithOptions({ summary: `when ${last} closed` }, [
+            { workflowId: last },
+          ]);
+          if (closed === 'running') running.push(last);
+          // not found (history deleted): the cooldown runs from its start
+          else status.lastRetrainEndedAt = closed?.closedAt ?? status.lastRetrainAt;
+        } catch (err) {
+          if (isCancellation(err)) throw err;
+          // the server did not say: this time the cooldown runs from its start, and the next drift asks again
+          log.warn('could not tell when the last retrain closed', { workflowId: last, error: String(err) });
+          const fromStart = new Date(new Date(status.lastRetrainAt).getTime() + cooldownMs).toISOString();
+          if (fromStart > new Date().toISOString()) inCooldownUntil = fromStart;
+        }
+      }
+      const until = cooldownUntil();
+      if (until && until > new Date().toISOString()) inCooldownUntil = until;
+      cooldownFrom = status.lastRetrainEndedAt ? 'ended' : 'started';
+    } else {
+      // runs started before the change: the cooldown ran from the start of the last retrain
+      const sinceLast = status.lastRetrainAt ? Date.now() - new Date(status.lastRetrainAt).getTime() : Infinity;
+      if (sinceLast < cooldownMs)
+        inCooldownUntil = new Date(new Date(status.lastRetrainAt!).getTime() + cooldownMs).toISOString();
+    }
     if (!retrain.enabled) action = 'drift: retraining on drift is off';
     else if (running.length > 0) action = `drift: ${running[0]} is already running`;
-    else if (sinceLast < cooldownMs)
-      action = `drift: in cooldown until ${new Date(new Date(status.lastRetrainAt!).getTime() + cooldownMs).toISOString()}`;
+    else if (inCooldownUntil)
+      action = `drift: in cooldown until ${inCooldownUntil} (${retrain.cooldown} after ${status.retrains.at(-1)} ${cooldownFrom})`;
     else {
       const now = new Date().toISOString();
       const workflowId = `retrain/${spec.name}/${now}`;
@@ -362,11 +436,15 @@ export async function modelMonitor(input: ModelMonitorInput): Promise<MonitorSta
         staticDetails: `started by **monitor/${endpoint}**: ${reason}\n\nreport: ${window.report}`,
       });
       ownRetrainRunning = true;
-      child.result().then(
-        () => (ownRetrainRunning = false),
-        () => (ownRetrainRunning = false),
-      );
+      // completed, failed, cancelled or terminated: its cooldown starts now
+      const ended = () => {
+        ownRetrainRunning = false;
+        if (status.retrains.at(-1) === workflowId) status.lastRetrainEndedAt = new Date().toISOString();
+        show();
+      };
+      child.result().then(ended, ended);
       status.lastRetrainAt = now;
+      status.lastRetrainEndedAt = undefined;
       status.retrains = [...status.retrains, workflowId];
       action = `retrain started: ${workflowId}`;
     }
@@ -377,4 +455,13 @@ export async function modelMonitor(input: ModelMonitorInput): Promise<MonitorSta
     });
     return action;
   }
+}
+
+/** The scores of the features that drift, for the status and the demo's summary; undefined when none does. */
+function driftingScores(features: FeatureScore[]): Record<string, DriftingFeatureScore> | undefined {
+  const drifting = features.filter((f) => f.drifts);
+  if (drifting.length === 0) return undefined;
+  return Object.fromEntries(
+    drifting.map((f) => [f.column, { psi: f.psi, js: f.js, ksPvalue: f.ksPvalue, chi2Pvalue: f.chi2Pvalue }]),
+  );
 }

@@ -1,9 +1,11 @@
 /**
  * Monitoring activities for the `modelMonitor` workflow: one drift window (./window.ts) with its
- * HTML report (./report.ts) written to the store, and which retrains of a pipeline are running (a
- * visibility query, so a drift never starts a second one).
+ * HTML report (./report.ts) written to the store, which retrains of a pipeline are running (a
+ * visibility query, so a drift never starts a second one), and when a retrain closed (its cooldown
+ * runs from there).
  */
 import { getClient } from '@temporalio/activity';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { MlPipeline } from '../../common/search-attributes';
 import { asActivity } from '../failures';
 import type { BlobStore } from '../storage/types';
@@ -54,6 +56,18 @@ export function createMonitoringActivities(deps: { store: BlobStore }) {
       }))
         ids.push(wf.workflowId);
       return ids;
+    },
+
+    /** When the retrain `workflowId` closed (ISO time); `running` while it runs; undefined when not found. */
+    async retrainClosedAt(input: { workflowId: string }): Promise<{ closedAt: string } | 'running' | undefined> {
+      try {
+        const d = await getClient().workflow.getHandle(input.workflowId).describe();
+        if (d.status.name === 'RUNNING') return 'running';
+        return d.closeTime ? { closedAt: d.closeTime.toISOString() } : undefined;
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return undefined;
+        throw err;
+      }
     },
   };
 }

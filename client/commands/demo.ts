@@ -7,8 +7,10 @@
  *   5. sends labelled synthetic traffic through the gateway, then shifts the customers (new data
  *      arrives, traffic changes); the monitor sees the drift and starts a retrain on the new data,
  *      whose v2 is evaluated, canaried under the traffic and promoted;
- *   6. prints a summary: versions and metrics, drift scores, reports, and the Temporal UI URL of every
- *      workflow it ran. Without `--keep` it stops what it started.
+ *   6. waits for the monitor's baseline to follow v2;
+ *   7. prints a summary: versions and metrics, the drifting window's scores per feature, the monitor's
+ *      baseline, reports, the Temporal UI URL of every workflow it ran, and how long it took. Without
+ *      `--keep` it stops what it started.
  * Each step prints the `mlops` command that does it by hand.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -30,7 +32,12 @@ import { REPO_ROOT, TOOLS_BIN } from '../../infra/dev/tools';
 import { readStackFile } from '../../common/config/stack-file';
 import { GatewayAdminClient } from '../../infra/gateway';
 import { createServing } from '../../worker/dependencies';
-import { monitorStatusQuery, type MonitorStatus } from '../../workflows/model-monitor';
+import {
+  monitorStatusQuery,
+  type DriftingFeatureScore,
+  type MonitorBaseline,
+  type MonitorStatus,
+} from '../../workflows/model-monitor';
 import { statusQuery, type RetrainPipelineOutput, type RetrainStatus } from '../../workflows/retrain-pipeline';
 import { withClient } from '../connect';
 import type { CommandContext } from '../context';
@@ -46,6 +53,8 @@ const MLOPS = path.join(REPO_ROOT, 'bin', 'mlops.js');
 /** The customers after the shift (examples/churn/generate_data.py --drift). */
 const DRIFT = 0.8;
 const TRAFFIC_PER_SECOND = 40;
+/** How long the monitor may take to judge against a new champion: a few of the example's 10 s windows. */
+const BASELINE_FOLLOWS_MS = 90_000;
 
 interface DemoOptions {
   store: 'file' | 's3';
@@ -58,7 +67,10 @@ export interface DemoSummary {
   champion?: number;
   versions: { version: number; status: string; aliases: string[]; trigger: string; auc?: number; accuracy?: number }[];
   driftRetrain?: { workflowId: string; trigger?: string; outcome?: string; version?: number };
-  drift?: { window: string; drifted: string[]; summary: string };
+  /** The last drifting window: its verdict, and the scores of each feature that drifted. */
+  drift?: { window: string; drifted: string[]; summary: string; scores: Record<string, DriftingFeatureScore> };
+  /** What the monitor judges against at the end (v2's training data when all went well). */
+  monitorBaseline?: MonitorBaseline;
   reports: Record<string, string>;
   workflows: { workflowId: string; url: string }[];
   traffic: { requests: number; labels: number };
@@ -66,6 +78,8 @@ export interface DemoSummary {
   kept: boolean;
   /** The demo started the stack and stopped it at the end. */
   stackStopped: boolean;
+  /** Wall time of the whole demo, clean-up included. */
+  durationMs: number;
 }
 
 export function registerDemo(program: Command, ctx: () => CommandContext): void {
@@ -80,7 +94,8 @@ export function registerDemo(program: Command, ctx: () => CommandContext): void 
       const minutes = Number(opts.timeout);
       if (!Number.isFinite(minutes) || minutes <= 0)
         throw new UserError(`--timeout: minutes > 0, got ${opts.timeout}`, 2);
-      const deadline = Date.now() + minutes * 60_000;
+      const began = Date.now();
+      const deadline = began + minutes * 60_000;
       const startedAt = new Date().toISOString();
       // progress on stderr even with --json: the demo is for watching (stdout keeps the summary)
       const say = (line: string) => void process.stderr.write(line + '\n');
@@ -201,11 +216,29 @@ export function registerDemo(program: Command, ctx: () => CommandContext): void 
             if (d.status.name === 'RUNNING') return undefined;
             return (await retrain.result()) as RetrainPipelineOutput;
           });
-          await waitFor(deadline, 'the monitor to take v2 as its baseline', async () => {
-            const s = await monitor.query(monitorStatusQuery).catch(() => undefined);
-            if (s) showWindows(s);
-            return s?.baseline && s.baseline.version === result.version ? s : undefined;
-          }).catch(() => undefined);
+          // a promoted v2 becomes the champion; the monitor's next window is judged against its training data
+          if (result.outcome === 'approved') {
+            step(
+              `the monitor's baseline follows v${result.version}: later windows are judged against its training data`,
+            );
+            let judgedAgainst = 'no baseline';
+            const baseline = await waitFor(
+              Math.min(deadline, Date.now() + BASELINE_FOLLOWS_MS),
+              `the monitor to take v${result.version} as its baseline`,
+              async () => {
+                const s = await monitor.query(monitorStatusQuery).catch(() => undefined);
+                if (s) showWindows(s);
+                if (s?.baseline) judgedAgainst = `v${s.baseline.version}`;
+                return s?.baseline && s.baseline.version === result.version ? s.baseline : undefined;
+              },
+              () =>
+                `monitor/${ENDPOINT} did not take v${result.version ?? '?'} as its baseline within ${BASELINE_FOLLOWS_MS / 1000} s ` +
+                `(it judges against ${judgedAgainst}; see \`mlops monitor status ${ENDPOINT}\`)`,
+            );
+            say(
+              `   baseline: ${baseline.model} v${baseline.version}, ${baseline.dataset} snapshot ${baseline.snapshot.slice(0, 12)}`,
+            );
+          }
           return await summarize(client, store, config, retrainId, result, traffic, opts.keep === true, startedAt);
         } finally {
           await traffic.stop();
@@ -218,6 +251,7 @@ export function registerDemo(program: Command, ctx: () => CommandContext): void 
         if (startedStack) await mlops(['dev', 'down'], say, true);
         summary.stackStopped = startedStack;
       }
+      summary.durationMs = Date.now() - began;
       out.result(summary, renderSummary);
       if (!summary.ok) process.exitCode = 1;
     });
@@ -397,12 +431,17 @@ class Traffic {
   }
 }
 
-/** Polls `probe` every second until it returns a value; throws naming `what` at the deadline. */
-async function waitFor<T>(deadline: number, what: string, probe: () => Promise<T | undefined>): Promise<T> {
+/** Polls `probe` every second until it returns a value; throws naming `what` (or saying `failure()`) at the deadline. */
+async function waitFor<T>(
+  deadline: number,
+  what: string,
+  probe: () => Promise<T | undefined>,
+  failure?: () => string,
+): Promise<T> {
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new UserError(`gave up waiting for ${what} (--timeout)`, 1);
+    if (Date.now() > deadline) throw new UserError(failure?.() ?? `gave up waiting for ${what} (--timeout)`, 1);
     await new Promise((r) => setTimeout(r, 1000));
   }
 }
@@ -455,7 +494,11 @@ async function summarize(
   if (driftWindow?.report) reports['drift (the last drifting window)'] = driftWindow.report;
   if (monitor?.latestReport && monitor.latestReport !== driftWindow?.report)
     reports['latest monitoring window'] = monitor.latestReport;
-  const ok = result.outcome === 'approved' && champion === result.version && trigger === 'drift';
+  const ok =
+    result.outcome === 'approved' &&
+    champion === result.version &&
+    trigger === 'drift' &&
+    monitor?.baseline?.version === result.version;
   return {
     ok,
     champion,
@@ -465,13 +508,16 @@ async function summarize(
       window: `${driftWindow.from} → ${driftWindow.to}`,
       drifted: driftWindow.drifted,
       summary: driftWindow.summary,
+      scores: driftWindow.scores ?? {},
     },
+    monitorBaseline: monitor?.baseline,
     reports,
     workflows,
     traffic: { requests: traffic.requests, labels: traffic.labels },
     ui: uiUrl(config, '').replace(/\/workflows\/$/, '/workflows'),
     kept,
     stackStopped: false,
+    durationMs: 0,
   };
 }
 
@@ -494,7 +540,28 @@ function renderSummary(s: DemoSummary): string {
       ]),
     ).trimEnd(),
   ];
-  if (s.drift) lines.push('', `drift: ${s.drift.summary} (window ${s.drift.window})`);
+  if (s.drift) {
+    lines.push('', `drift: ${s.drift.summary} (window ${s.drift.window})`);
+    const scores = Object.entries(s.drift.scores);
+    if (scores.length > 0)
+      lines.push(
+        table(
+          ['FEATURE', 'PSI', 'JS DISTANCE', 'KS P', 'CHI2 P'],
+          scores.map(([feature, score]) => [
+            feature,
+            score.psi.toFixed(3),
+            score.js.toFixed(3),
+            pvalue(score.ksPvalue),
+            pvalue(score.chi2Pvalue),
+          ]),
+        ).trimEnd(),
+      );
+  }
+  if (s.monitorBaseline)
+    lines.push(
+      '',
+      `monitor baseline: ${s.monitorBaseline.model} v${s.monitorBaseline.version} (${s.monitorBaseline.dataset} snapshot ${s.monitorBaseline.snapshot.slice(0, 12)})`,
+    );
   lines.push('', `traffic: ${s.traffic.requests} requests, ${s.traffic.labels} labels`);
   if (Object.keys(s.reports).length > 0) {
     lines.push('', 'reports:');
@@ -509,6 +576,19 @@ function renderSummary(s: DemoSummary): string {
       : s.stackStopped
         ? `The stack is stopped (run with --keep to browse ${s.ui} afterwards).`
         : `The stack was already running before the demo and is left up: browse ${s.ui}.`,
+    `Finished in ${duration(s.durationMs)}.`,
   );
   return lines.join('\n');
+}
+
+function pvalue(p: number | undefined): string {
+  if (p === undefined) return '-';
+  return p < 0.001 ? p.toExponential(1) : p.toFixed(3);
+}
+
+/** `3m12s`, `45s`. */
+function duration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  const minutes = Math.floor(seconds / 60);
+  return minutes > 0 ? `${minutes}m${String(seconds % 60).padStart(2, '0')}s` : `${seconds}s`;
 }

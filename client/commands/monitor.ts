@@ -126,6 +126,10 @@ function renderStatus(s: MonitorStatus): string {
     `drifting windows in a row: ${s.consecutive}/${s.consecutiveWindows}`,
     `retrains started: ${s.retrains.length === 0 ? 'none' : s.retrains.join(', ')}`,
   ];
+  if (s.lastRetrainEndedAt)
+    lines.push(
+      `last retrain ended ${s.lastRetrainEndedAt}${s.cooldownUntil && s.cooldownUntil > new Date().toISOString() ? `; in cooldown until ${s.cooldownUntil}` : ''}`,
+    );
   if (s.windows.length > 0)
     lines.push(
       table(

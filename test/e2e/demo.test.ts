@@ -36,6 +36,16 @@ describe('mlops demo, end to end', function () {
     );
     assert.ok(summary.versions[1].auc > summary.versions[0].auc - 0.05, JSON.stringify(summary.versions));
     assert.ok(summary.drift.drifted.length >= 2, JSON.stringify(summary.drift));
+    // the drifting window's scores, per drifted feature
+    const scored = summary.drift.drifted.filter((f: string) => {
+      const score = summary.drift.scores[f];
+      return score && Number.isFinite(score.psi) && Number.isFinite(score.js);
+    });
+    assert.ok(scored.length >= 1, JSON.stringify(summary.drift));
+    // the monitor judges against the new champion's training data
+    assert.equal(summary.monitorBaseline?.version, 2, JSON.stringify(summary.monitorBaseline));
+    assert.ok(summary.durationMs > 0);
+    console.log(`      the demo finished in ${(summary.durationMs / 1000).toFixed(0)} s`);
     assert.ok(summary.traffic.labels > 500, JSON.stringify(summary.traffic));
     const ids = summary.workflows.map((w: { workflowId: string }) => w.workflowId);
     for (const expected of [/^retrain\/churn\//, /^rollout\/churn$/, /^monitor\/churn$/])
@@ -55,6 +65,7 @@ describe('mlops demo, end to end', function () {
     // progress went to stderr: each step and the commands behind it
     assert.match(demo.stderr, /\$ mlops run churn --spec examples\/churn\/pipeline.yaml --wait/);
     assert.match(demo.stderr, /DRIFT → retrain started: retrain\/churn\//);
+    assert.match(demo.stderr, /==> the monitor's baseline follows v2/);
     // it started the stack, so it stopped it
     assert.equal(summary.stackStopped, true);
     const status = await runCli(['--json', 'dev', 'status'], env);
