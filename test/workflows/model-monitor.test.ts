@@ -21,6 +21,7 @@ import {
   resumeMonitorUpdate,
   type MonitorStatus,
 } from '../../workflows/model-monitor';
+import { recordHistory } from '../support/histories';
 import { testStack, workflowBundle } from '../support/stack';
 import { uniqueQueue } from '../support/worker';
 
@@ -266,6 +267,7 @@ describe('modelMonitor', function () {
         const secondStarted = Date.parse(second.split('/').at(-1)!);
         assert.ok(secondStarted >= ended + 3_000, 'the second retrain started after the cooldown');
         assert.ok(s.windows.some((w) => w.action === `retrain started: ${second}`));
+        await recordHistory('monitor-cooldown-from-retrain-end', `monitor/cooldown-${id}`);
       },
       { spec: cooldownSpec },
     );
@@ -381,6 +383,7 @@ describe('modelMonitor', function () {
         assert.equal(last.cooldownUntil, until);
         assert.equal(last.windows.at(-1)!.action, `drift: in cooldown until ${until} (1h after ${retrain} ended)`);
         assert.deepEqual(last.retrains, [retrain]);
+        await recordHistory('monitor-continued-as-new', handle.workflowId);
       },
       { spec: twice, maxWindowsPerRun: 2 },
     );

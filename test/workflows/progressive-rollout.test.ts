@@ -23,6 +23,7 @@ import type {
 import { pipelineSpecSchema, rolloutSectionSchema } from '../../common/spec';
 import { progressiveRollout, type ProgressiveRolloutInput } from '../../workflows/progressive-rollout';
 import { retrainPipeline } from '../../workflows/retrain-pipeline';
+import { recordHistory } from '../support/histories';
 import { testStack, workflowBundle } from '../support/stack';
 import { uniqueQueue } from '../support/worker';
 
@@ -298,6 +299,7 @@ describe('progressiveRollout decisions', function () {
       traffic: 'churn-wf-v1 100%',
       by: 'test',
     });
+    await recordHistory('rollout-psi-rolled-back-notified', `rollout/${endpoint}`);
   });
 
   it("posts a retrain's rollout rollback once: the rollout's notice, not a second one from the run", async () => {
@@ -374,5 +376,6 @@ describe('progressiveRollout decisions', function () {
     assert.equal(notice!.pipeline, 'churn-wf');
     assert.equal(notice!.fields?.by, `pipeline:${run}`);
     assert.match(notice!.text, /2 failed analyses in a row: error rate 50\.00% > 1\.00%/);
+    await recordHistory('retrain-rollout-rolled-back-notified', run);
   });
 });
