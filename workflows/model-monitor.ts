@@ -5,7 +5,7 @@
  * drift, prediction drift and, where labels arrived, live accuracy (an activity; only the scores
  * enter the history), and writes a drift report. After `consecutiveWindows` drifting windows it
  * notifies and starts the pipeline's retrain (trigger `drift`, a child that outlives the monitor) —
- * never while a retrain of the pipeline runs, and not within `cooldown` of the END of the last one it
+ * never while a retrain of the pipeline runs, and not within `cooldown` of the end of the last one it
  * started (completed, failed or cancelled: the child's result says when; after a continue-as-new an
  * activity asks the server). Updates `pause`/`resume`; query `monitorStatus`; continues as new when
  * the history grows or after `maxWindowsPerRun` windows, carrying its state.
