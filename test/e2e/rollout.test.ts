@@ -156,34 +156,38 @@ describe('progressive rollout, end to end with MLServer behind the gateway', fun
     await withWebhook('MLOPS_E2E_ROLLOUT_WEBHOOK', prefix, (posts, url) => failingRollout(posts, url));
   });
 
+  /** Canaries `version` at 50% (analysis every 2 s, a long bake) and waits until it bakes. */
+  async function deployBaking(version: string, ...flags: string[]) {
+    const started = await json(
+      'deploy',
+      MODEL,
+      version,
+      '--endpoint',
+      ENDPOINT,
+      '--steps',
+      '50,100',
+      '--bake',
+      '60s',
+      '--analysis-interval',
+      '2s',
+      '--min-requests',
+      '5',
+      ...flags,
+    );
+    assert.equal(started.code, 0, started.stderr);
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const status = await json('rollout', 'status', ENDPOINT);
+      if (status.body?.phase === 'baking') return;
+      assert.ok(Date.now() < deadline, `never baked: ${status.stdout}${status.stderr}`);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+
   async function failingRollout(posts: { text: string }[], webhookUrl: string) {
     await withWorkers(async () => {
       traffic ??= sendTraffic();
-      const started = await json(
-        'deploy',
-        MODEL,
-        '3',
-        '--endpoint',
-        ENDPOINT,
-        '--steps',
-        '50,100',
-        '--bake',
-        '60s',
-        '--analysis-interval',
-        '2s',
-        '--min-requests',
-        '5',
-        '--notify',
-        'MLOPS_E2E_ROLLOUT_WEBHOOK',
-      );
-      assert.equal(started.code, 0, started.stderr);
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        const status = await json('rollout', 'status', ENDPOINT);
-        if (status.body?.phase === 'baking') break;
-        assert.ok(Date.now() < deadline, `never baked: ${status.stdout}${status.stderr}`);
-        await new Promise((r) => setTimeout(r, 300));
-      }
+      await deployBaking('3', '--notify', 'MLOPS_E2E_ROLLOUT_WEBHOOK');
       const second = await cli('deploy', MODEL, '2', '--endpoint', ENDPOINT);
       assert.equal(second.code, 1);
       assert.match(second.stderr, /a rollout is already running on ro: rollout\/ro \(churn-ro v3/);
@@ -289,31 +293,7 @@ describe('progressive rollout, end to end with MLServer behind the gateway', fun
       const senders = [sendTraffic(), sendTraffic(), sendTraffic(), sendTraffic()];
       try {
         // v4 was aborted above: it may roll out again; v3 serves everything
-        const started = await json(
-          'deploy',
-          MODEL,
-          '4',
-          '--endpoint',
-          ENDPOINT,
-          '--steps',
-          '50,100',
-          '--bake',
-          '60s',
-          '--analysis-interval',
-          '2s',
-          '--min-requests',
-          '5',
-          '--max-latency-increase',
-          '1',
-        );
-        assert.equal(started.code, 0, started.stderr);
-        const deadline = Date.now() + 60_000;
-        for (;;) {
-          const status = await json('rollout', 'status', ENDPOINT);
-          if (status.body?.phase === 'baking') break;
-          assert.ok(Date.now() < deadline, `never baked: ${status.stdout}${status.stderr}`);
-          await new Promise((r) => setTimeout(r, 300));
-        }
+        await deployBaking('4', '--max-latency-increase', '1');
         const faultAt = Date.now();
         await serving.admin.setFault(ENDPOINT, `${MODEL}-v4`, { latencyMs: 400 });
         const result = await testStack().env.client.workflow.getHandle(`rollout/${ENDPOINT}`).result();

@@ -152,6 +152,29 @@ describe('progressiveRollout decisions', function () {
   this.timeout(90_000);
   const queue = uniqueQueue('rollout-wf');
 
+  /** A worker on `queue` with the real serving and rollout activities over fakes of the backend, registry and webhook. */
+  const fakeServingWorker = async (
+    serving: FakeServing,
+    registry: FakeRegistry,
+    notifier: FakeNotifier,
+    more: Record<string, (...args: never[]) => Promise<unknown>> = {},
+  ) => {
+    const { env } = testStack();
+    return Worker.create({
+      connection: env.nativeConnection,
+      namespace: env.namespace,
+      taskQueue: queue,
+      workflowBundle: await workflowBundle(),
+      activities: {
+        ...createServingActivities({ servingBackend: serving }),
+        ...createRolloutActivities({ servingBackend: serving }),
+        ...registry.activities(),
+        ...notifier.activities(),
+        ...more,
+      },
+    });
+  };
+
   /** Runs one rollout of v2 on a fresh endpoint whose baseline is v1, with fake serving, registry and webhook. */
   const rolloutWith = async (
     serving: FakeServing,
@@ -163,18 +186,7 @@ describe('progressiveRollout decisions', function () {
     serving.withServing(endpoint, 1);
     const registry = new FakeRegistry(1);
     const notifier = new FakeNotifier();
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      namespace: env.namespace,
-      taskQueue: queue,
-      workflowBundle: await workflowBundle(),
-      activities: {
-        ...createServingActivities({ servingBackend: serving }),
-        ...createRolloutActivities({ servingBackend: serving }),
-        ...registry.activities(),
-        ...notifier.activities(),
-      },
-    });
+    const worker = await fakeServingWorker(serving, registry, notifier);
     const result = await worker.runUntil(
       env.client.workflow.execute(progressiveRollout, {
         workflowId: `rollout/${endpoint}`,
@@ -338,19 +350,7 @@ describe('progressiveRollout decisions', function () {
       rollout: { endpoint, steps: [50, 100], bake: '10s', analysisInterval: '1s', minRequests: 5 },
       notifications: { webhookEnv: 'MLOPS_TEST_WEBHOOK' },
     });
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      namespace: env.namespace,
-      taskQueue: queue,
-      workflowBundle: await workflowBundle(),
-      activities: {
-        ...createServingActivities({ servingBackend: serving }),
-        ...createRolloutActivities({ servingBackend: serving }),
-        ...registry.activities(),
-        ...notifier.activities(),
-        ...FakePipelineSteps,
-      },
-    });
+    const worker = await fakeServingWorker(serving, registry, notifier, FakePipelineSteps);
     const run = `retrain/churn-wf/${randomUUID().slice(0, 8)}`;
     const result = await worker.runUntil(
       env.client.workflow.execute(retrainPipeline, {
