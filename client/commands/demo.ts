@@ -67,8 +67,15 @@ export interface DemoSummary {
   champion?: number;
   versions: { version: number; status: string; aliases: string[]; trigger: string; auc?: number; accuracy?: number }[];
   driftRetrain?: { workflowId: string; trigger?: string; outcome?: string; version?: number };
-  /** The last drifting window: its verdict, and the scores of each feature that drifted. */
-  drift?: { window: string; drifted: string[]; summary: string; scores: Record<string, DriftingFeatureScore> };
+  /** The drifting window that started the retrain (else the last one): its verdict and each drifting feature's scores. */
+  drift?: {
+    window: string;
+    drifted: string[];
+    summary: string;
+    scores: Record<string, DriftingFeatureScore>;
+    /** What the window led to (`retrain started: <id>`). */
+    action?: string;
+  };
   /** What the monitor judges against at the end (v2's training data when all went well). */
   monitorBaseline?: MonitorBaseline;
   reports: Record<string, string>;
@@ -479,7 +486,10 @@ async function summarize(
     .getHandle(`monitor/${ENDPOINT}`)
     .query(monitorStatusQuery)
     .catch(() => undefined);
-  const driftWindow = monitor?.windows.filter((w) => w.drifts).at(-1);
+  // the window that started the retrain; the last drifting one if it has left the monitor's recent windows
+  const driftWindow =
+    monitor?.windows.find((w) => w.action === `retrain started: ${retrainId}`) ??
+    monitor?.windows.filter((w) => w.drifts).at(-1);
   const reports: Record<string, string> = {};
   for (const w of [...workflows].reverse()) {
     if (!w.workflowId.startsWith(`retrain/${PIPELINE}/`)) continue;
@@ -491,7 +501,12 @@ async function summarize(
       reports[`evaluation of v${done.version ?? '?'}${done.champion ? ` against v${done.champion}` : ''}`] =
         done.links.report;
   }
-  if (driftWindow?.report) reports['drift (the last drifting window)'] = driftWindow.report;
+  if (driftWindow?.report)
+    reports[
+      driftWindow.action?.startsWith('retrain started')
+        ? 'drift (the window that started the retrain)'
+        : 'drift (the last drifting window)'
+    ] = driftWindow.report;
   if (monitor?.latestReport && monitor.latestReport !== driftWindow?.report)
     reports['latest monitoring window'] = monitor.latestReport;
   const ok =
@@ -509,6 +524,7 @@ async function summarize(
       drifted: driftWindow.drifted,
       summary: driftWindow.summary,
       scores: driftWindow.scores ?? {},
+      action: driftWindow.action,
     },
     monitorBaseline: monitor?.baseline,
     reports,

@@ -36,6 +36,8 @@ describe('mlops demo, end to end', function () {
     );
     assert.ok(summary.versions[1].auc > summary.versions[0].auc - 0.05, JSON.stringify(summary.versions));
     assert.ok(summary.drift.drifted.length >= 2, JSON.stringify(summary.drift));
+    // the window shown is the one that started the retrain
+    assert.equal(summary.drift.action, `retrain started: ${summary.driftRetrain.workflowId}`);
     // the drifting window's scores, per drifted feature
     const scored = summary.drift.drifted.filter((f: string) => {
       const score = summary.drift.scores[f];
