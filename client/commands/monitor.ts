@@ -1,6 +1,6 @@
 /**
  * Drift monitors from the CLI:
- *   mlops monitor start <endpoint> (--pipeline <name> | --spec <file>)
+ *   mlops monitor start <endpoint> (--pipeline <name> | --spec <file>) [--max-windows-per-run <n>]
  *   mlops monitor status <endpoint>
  *   mlops monitor pause|resume <endpoint> --reason "…" [--as actor]
  *   mlops monitor stop <endpoint>
@@ -20,6 +20,7 @@ import {
 import { withClient } from '../connect';
 import { registerDecisionUpdates } from '../decision-commands';
 import type { CommandContext } from '../context';
+import { positiveInt } from '../options';
 import { table } from '../output';
 import { checkPipelineFiles, findPipelineSpec, formatSpecIssues, loadPipelineSpec } from '../pipeline-spec';
 import { uiUrl } from './retrain';
@@ -32,7 +33,12 @@ export function registerMonitor(program: Command, ctx: () => CommandContext): vo
     .description("watch an endpoint for drift against its champion's training data; retrain on drift")
     .option('--pipeline <name>', 'the pipeline serving the endpoint (its spec is found in MLOPS_PIPELINES_DIR)')
     .option('--spec <file>', 'the pipeline spec file')
-    .action(async (endpoint: string, opts: { pipeline?: string; spec?: string }) => {
+    .option(
+      '--max-windows-per-run <n>',
+      'windows one run judges before it continues as new (bounds its history; default 500)',
+      positiveInt('--max-windows-per-run'),
+    )
+    .action(async (endpoint: string, opts: { pipeline?: string; spec?: string; maxWindowsPerRun?: number }) => {
       const { out } = ctx();
       const config = ctx().config();
       if (!opts.pipeline && !opts.spec) throw new UserError('give --pipeline <name> or --spec <file>', 2);
@@ -59,6 +65,7 @@ export function registerMonitor(program: Command, ctx: () => CommandContext): vo
                 specFile: loaded.file,
                 trainingTaskQueue: config.trainingTaskQueue,
                 actor: config.actor,
+                ...(opts.maxWindowsPerRun ? { maxWindowsPerRun: opts.maxWindowsPerRun } : {}),
               },
             ],
             staticSummary: `monitor ${endpoint} · drift of ${spec.name} every ${spec.monitoring?.interval ?? ''}`,

@@ -150,6 +150,11 @@ describe('bad input: CLI arguments', function () {
       error: /--to: must be after --from/,
     },
     {
+      what: '--max-windows-per-run 0 for a monitor',
+      args: ['monitor', 'start', 'churn', '--spec', file('churn.yaml'), '--max-windows-per-run', '0'],
+      error: /--max-windows-per-run: expected a positive integer, got 0/,
+    },
+    {
       what: 'monitor start without --spec or --pipeline',
       args: ['monitor', 'start', 'churn'],
       error: /give --pipeline <name> or --spec <file>/,
