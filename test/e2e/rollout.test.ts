@@ -156,6 +156,20 @@ describe('progressive rollout, end to end with MLServer behind the gateway', fun
     await withWebhook('MLOPS_E2E_ROLLOUT_WEBHOOK', prefix, (posts, url) => failingRollout(posts, url));
   });
 
+  /** After a rollback: the candidate `rolled-back`, the baseline still champion, its variant alone serving 100%. */
+  async function assertBackOnBaseline(candidate: number, baseline: number) {
+    const registry = new ModelRegistry(store);
+    assert.equal((await registry.describeVersion(MODEL, candidate)).status, 'rolled-back');
+    assert.equal((await registry.describeVersion(MODEL, 'champion')).version.version, baseline);
+    const shown = await json('endpoints', 'show', ENDPOINT);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.deepEqual(
+      (shown.body.variants as { name: string; weight: number }[]).map((v) => [v.name, v.weight]),
+      [[`${MODEL}-v${baseline}`, 100]],
+      'the candidate is gone, the baseline serves everything',
+    );
+  }
+
   /** Canaries `version` at 50% (analysis every 2 s, a long bake) and waits until it bakes. */
   async function deployBaking(version: string, ...flags: string[]) {
     const started = await json(
@@ -217,14 +231,7 @@ describe('progressive rollout, end to end with MLServer behind the gateway', fun
       for (const text of [history, ...payloads])
         assert.ok(!text.includes(webhookUrl), 'the webhook URL is in no history');
       assert.deepEqual(result.weights, { [`${MODEL}-v2`]: 100 });
-      const registry = new ModelRegistry(store);
-      assert.equal((await registry.describeVersion(MODEL, 3)).status, 'rolled-back');
-      assert.equal((await registry.describeVersion(MODEL, 'champion')).version.version, 2);
-      const shown = await json('endpoints', 'show', ENDPOINT);
-      assert.deepEqual(
-        (shown.body.variants as { version: number; weight: number }[]).map((v) => [v.version, v.weight]),
-        [[2, 100]],
-      );
+      await assertBackOnBaseline(3, 2);
       const sent = await traffic.stop();
       traffic = undefined;
       assert.ok(sent > 50, `${sent} requests sent`);
@@ -273,15 +280,7 @@ describe('progressive rollout, end to end with MLServer behind the gateway', fun
       assert.match(rolled.reason, /bob: rollback drill/);
       await recordHistory('rollout-aborted', `rollout/${ENDPOINT}`);
       assert.deepEqual(rolled.weights, { [`${MODEL}-v3`]: 100 });
-      const shown = await json('endpoints', 'show', ENDPOINT);
-      assert.equal(shown.code, 0, shown.stderr);
-      assert.deepEqual(
-        (shown.body.variants as { name: string; weight: number }[]).map((v) => [v.name, v.weight]),
-        [[`${MODEL}-v3`, 100]],
-        'the aborted variant is gone, the baseline serves everything',
-      );
-      assert.equal((await registry.describeVersion(MODEL, 4)).status, 'rolled-back');
-      assert.equal((await registry.describeVersion(MODEL, 'champion')).version.version, 3);
+      await assertBackOnBaseline(4, 3);
       const late = await cli('rollout', 'abort', ENDPOINT, '--reason', 'again');
       assert.equal(late.code, 1);
       assert.match(late.stderr, /abort refused: the rollout is rolled-back|no running rollout/);
@@ -304,14 +303,7 @@ describe('progressive rollout, end to end with MLServer behind the gateway', fun
         );
         assertCaughtWithinTwoIntervals(result.analyses as Analysis[], faultAt);
         assert.deepEqual(result.weights, { [`${MODEL}-v3`]: 100 });
-        const registry = new ModelRegistry(store);
-        assert.equal((await registry.describeVersion(MODEL, 4)).status, 'rolled-back');
-        assert.equal((await registry.describeVersion(MODEL, 'champion')).version.version, 3);
-        const shown = await json('endpoints', 'show', ENDPOINT);
-        assert.deepEqual(
-          (shown.body.variants as { version: number; weight: number }[]).map((v) => [v.version, v.weight]),
-          [[3, 100]],
-        );
+        await assertBackOnBaseline(4, 3);
       } finally {
         await Promise.all(senders.map((t) => t.stop()));
       }
