@@ -53,7 +53,9 @@ COPY bin ./bin
 COPY activities ./activities
 COPY client ./client
 COPY common ./common
-COPY infra ./infra
+COPY lib ./lib
+COPY gateway ./gateway
+COPY codec-server ./codec-server
 COPY worker ./worker
 COPY workflows ./workflows
 COPY examples ./examples

@@ -1,7 +1,7 @@
 /** The Temporal dev server a benchmark starts for itself: the project's binary, loopback, its search attributes. */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ML_SEARCH_ATTRIBUTES } from '../common/search-attributes';
-import { requireTool } from '../infra/dev/tools';
+import { requireTool } from '../lib/tools';
 
 export function startBenchServer(): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({

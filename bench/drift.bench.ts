@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ksTwoSampleSorted, populationStabilityIndexSorted, sortedFinite } from '../activities/monitoring';
 import { seededRandom } from '../common/random';
-import { REPO_ROOT } from '../infra/dev/tools';
+import { REPO_ROOT } from '../lib/tools';
 import { measure, type Measurement, type BenchRow } from './measure';
 
 const COLUMNS = 20;

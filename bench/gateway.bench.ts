@@ -15,9 +15,9 @@ import autocannon from 'autocannon';
 import { toInferenceRequest } from '../activities/serving/inference-request';
 import { createBlobStore } from '../activities/storage';
 import { LocalServingBackend } from '../activities/serving';
-import { REPO_ROOT } from '../infra/dev/tools';
-import { CAPTURE_DEFAULTS, GatewayAdminClient } from '../infra/gateway';
-import { freePort } from '../infra/dev/ports';
+import { REPO_ROOT } from '../lib/tools';
+import { CAPTURE_DEFAULTS, GatewayAdminClient } from '../gateway';
+import { freePort } from '../lib/ports';
 import { trainChurnModel } from '../test/support/churn-model';
 import type { Measurement, BenchRow } from './measure';
 

@@ -11,8 +11,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { MlStage } from '../common/search-attributes';
-import { pipelineSpecSchema } from '../common/spec';
-import { REPO_ROOT } from '../infra/dev/tools';
+import { pipelineSpecSchema } from '../common/schemas/spec';
+import { REPO_ROOT } from '../lib/tools';
 import { retrainPipeline } from '../workflows/retrain-pipeline';
 
 /** Concurrent pipeline runs. */

@@ -11,7 +11,7 @@ import { Readable } from 'node:stream';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createBlobStore } from '../activities/storage';
 import type { BlobStore } from '../activities/storage/types';
-import { startAttachedMinio } from '../infra/dev/minio';
+import { startAttachedMinio } from '../client/dev/minio';
 import { measure, pool, type Measurement } from './measure';
 
 const SMALL_COUNT = 200;

@@ -1,8 +1,8 @@
 /** Opens a Temporal client from config, with a clear error when the server is not reachable. */
 import { Client, Connection } from '@temporalio/client';
-import type { LoadedConfig } from '../common/config';
+import type { LoadedConfig } from '../lib/config';
 import { UserError } from '../common/errors';
-import { clientDataConverter } from '../infra/codec/aes-gcm';
+import { clientDataConverter } from '../lib/codec/aes-gcm';
 
 /** Runs `fn` with a connected client and closes the connection after. */
 export async function withClient<T>(config: LoadedConfig, fn: (client: Client) => Promise<T>): Promise<T> {

@@ -1,6 +1,6 @@
 /** What every command gets: output, and configuration loaded on first use (so `--help` needs none). */
-import type { LoadedConfig } from '../common/config';
-import { loadConfig } from '../common/config';
+import type { LoadedConfig } from '../lib/config';
+import { loadConfig } from '../lib/config';
 import type { Output } from './output';
 
 export interface CommandContext {

@@ -5,7 +5,7 @@ import { isMap, isSeq, parseDocument, visit, type Document } from 'yaml';
 import type { ZodType } from 'zod';
 import type { TrainingJob } from '../activities/training/types';
 import { UserError } from '../common/errors';
-import type { TrainingJobSpec } from '../common/training-job-spec';
+import type { TrainingJobSpec } from '../common/schemas/training-job';
 
 /** Parses `file` with `schema`; a `UserError` (exit 2) lists every problem as `file:line: path: message`. */
 export function readYamlFile<T>(file: string, schema: ZodType<T>): { value: T; dir: string } {

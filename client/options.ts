@@ -1,6 +1,6 @@
 /** Option parsing shared by commands: repeatable flags, numbers, and `--set key=value` param overrides. */
 import { UserError } from '../common/errors';
-import { applyParamOverrides } from '../common/training-job-spec';
+import { applyParamOverrides } from '../common/schemas/training-job';
 
 /** For a repeatable option: collects every value given. */
 export function collect(value: string, previous: string[]): string[] {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseDocument, type Document } from 'yaml';
 import { UserError } from '../common/errors';
-import { pipelineSpecSchema, type PipelineSpec } from '../common/spec';
+import { pipelineSpecSchema, type PipelineSpec } from '../common/schemas/spec';
 import { readYamlFile, yamlData } from './job-file';
 
 export interface LoadedPipelineSpec {

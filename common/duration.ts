@@ -1,7 +1,7 @@
 /**
  * Durations as people write them in pipeline specs, Temporal style: `30s`, `5m`, `24h`, `7d`, or
  * several parts at once (`1h30m`). Pure and free of zod: safe and cheap in workflow code (the schemas
- * are in ./duration-schema.ts).
+ * are in ./schemas/duration.ts).
  */
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;

@@ -3,7 +3,7 @@
  * evaluation, a decision that lists every gate with its numbers, passed or not, so a rejection
  * explains itself. Pure and deterministic: the retrain workflow calls it directly.
  */
-import type { GatesSpec } from './spec';
+import type { GatesSpec } from './schemas/spec';
 
 /** The part of an evaluation.json the gates read. Metrics may be null (e.g. AUC of a one-class set). */
 export interface EvaluationSummary {

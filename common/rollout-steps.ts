@@ -1,11 +1,9 @@
 /**
  * The traffic weights a rollout steps through. Free of zod (the rollout section's schema is in
- * ./spec.ts), so workflow code imports it cheaply.
+ * ./schemas/spec.ts), so workflow code imports it cheaply.
  */
-import type { RolloutSection } from './spec';
-
-/** Canary steps when the spec gives none. */
-export const DEFAULT_CANARY_STEPS = [10, 50, 100];
+import { DEFAULT_CANARY_STEPS } from './rollout-defaults';
+import type { RolloutSection } from './schemas/spec';
 
 /** The traffic weights (%) a rollout goes through, ending at 100. */
 export function rolloutWeights(rollout: RolloutSection): number[] {

@@ -2,10 +2,10 @@
  * Hyperparameter sweeps, the plan: the trials a search space expands to (grid, or random with
  * seeded sampling), the median stopping rule and objective comparison. Pure and deterministic, so
  * the `hyperparameterSweep` workflow computes the same trials on every replay; free of zod (the
- * schemas are in ./sweep.ts), because every new workflow run evaluates the modules its bundle imports.
+ * schemas are in ./schemas/sweep.ts), because every new workflow run evaluates the modules its bundle imports.
  */
 import { seededRandom } from './random';
-import type { Direction, ParamSpace, SearchSpace, SweepSection } from './sweep';
+import type { Direction, ParamSpace, SweepSection } from './schemas/sweep';
 
 /** The values a param takes in a grid. */
 export function gridValues(p: ParamSpace): unknown[] {
@@ -30,20 +30,6 @@ export function gridValues(p: ParamSpace): unknown[] {
       });
     }
   }
-}
-
-/** Points in the full grid of `space`. */
-export function gridSize(space: SearchSpace): number {
-  return Object.values(space).reduce(
-    (n, p) =>
-      n *
-      (p.type === 'int'
-        ? Math.floor((p.max - p.min) / (p.step ?? 1)) + 1
-        : p.type === 'choice'
-          ? p.values.length
-          : (p.gridPoints ?? 2)),
-    1,
-  );
 }
 
 /**

@@ -1,13 +1,13 @@
 /**
  * Writes docs/pipeline-spec.schema.json, the JSON Schema of pipeline spec files generated from the
- * zod schema (common/spec.ts), for editor completion and checks (`npm run spec:schema`). A unit test
+ * zod schema (common/schemas/spec.ts), for editor completion and checks (`npm run spec:schema`). A unit test
  * regenerates it in memory and compares, so the committed file cannot go stale.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import prettier from 'prettier';
 import { z } from 'zod';
-import { pipelineSpecSchema } from '../common/spec';
+import { pipelineSpecSchema } from '../common/schemas/spec';
 
 export const PIPELINE_SPEC_SCHEMA_FILE = path.join(__dirname, '..', 'docs', 'pipeline-spec.schema.json');
 

@@ -5,13 +5,13 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityDeps } from '../activities';
 import { createBlobStore } from '../activities/storage';
 import type { BlobStore } from '../activities/storage/types';
-import type { Config } from '../common/config';
-import { parseStoreUri } from '../common/config';
+import type { Config } from '../lib/config';
+import { parseStoreUri } from '../lib/config';
 import { createServingBackend } from '../activities/serving';
 import type { ServingBackend } from '../activities/serving/types';
 import { createRoutingBackend, rayStoreEnv } from '../activities/training';
-import { REPO_ROOT } from '../infra/dev/tools';
-import { GatewayAdminClient } from '../infra/gateway/admin-client';
+import { REPO_ROOT } from '../lib/tools';
+import { GatewayAdminClient } from '../activities/serving/gateway-client';
 
 /** The project's pinned Python (`npm run setup`): training jobs that start with `python` run it. */
 const VENV_PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');

@@ -3,10 +3,10 @@
  * `createActivities(deps)`, polls the chosen task queues, and shuts down gracefully on
  * SIGINT/SIGTERM (the SDK runtime's shutdown signals drain in-flight tasks first).
  */
-import { clientDataConverter } from '../infra/codec/aes-gcm';
+import { clientDataConverter } from '../lib/codec/aes-gcm';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import type { LoadedConfig } from '../common/config';
+import type { LoadedConfig } from '../lib/config';
 import { UserError } from '../common/errors';
 import { buildActivityDeps } from './dependencies';
 import { startHealthServer } from './health';
@@ -65,7 +65,7 @@ export async function createWorkers(opts: WorkerRunOptions, connection: NativeCo
   const roles = opts.roles ?? ['workflows', 'training'];
   const activities = createActivities(buildActivityDeps(config));
   const workers: Worker[] = [];
-  // the payload codec when MLOPS_CODEC_KEYS or MLOPS_CODEC_KEY_FILE is set (infra/codec)
+  // the payload codec when MLOPS_CODEC_KEYS or MLOPS_CODEC_KEY_FILE is set (lib/codec)
   const dataConverter = clientDataConverter();
   for (const role of roles) {
     // heartbeats reach the server at least every 2 s: progress shows promptly and a cancel reaches a job fast

@@ -27,11 +27,11 @@ import {
 import type { Activities } from '../activities';
 import { deploying, serving } from './serving-activities';
 import type { EndpointDescription } from '../activities/serving/types';
-import type { AbTestSettings } from '../common/abtest';
+import type { AbTestSettings } from '../common/schemas/abtest';
 import { decideAbTest, type AbTestDecision, type SequentialState } from '../common/abtest-stats';
 import { MlEndpoint, MlModel, MlModelVersion, MlStage } from '../common/search-attributes';
 import { parseDuration } from '../common/duration';
-import type { RolloutSection } from '../common/spec';
+import type { RolloutSection } from '../common/schemas/spec';
 import { progressiveRollout, type RolloutOutput } from './progressive-rollout';
 import { KEEPALIVE_TIMEOUT } from './keepalive';
 

@@ -1,6 +1,6 @@
 /**
  * `hyperparameterSweep` (workflow id `sweep/<pipeline>/<time>`, or `sweep/<parent id>` as a child):
- * expands the search space into trials (grid, or seeded random samples; ../common/sweep.ts), runs
+ * expands the search space into trials (grid, or seeded random samples; ../common/sweep-plan.ts), runs
  * each as a `sweepTrial` child workflow `trial/<sweep id>/<k>` with at most `parallelism` at once,
  * ranks them by the objective, and writes an HTML sweep report. Every trial is tracked under the
  * sweep's run. With early stopping, each trial's training activity applies the median stopping rule
@@ -30,7 +30,7 @@ import type { TrainingJob } from '../activities/training/types';
 import { describeParams, formatMetric, innermostMessage, markdownKeyValues } from '../common/format';
 import { MlPipeline, MlPrimaryMetric, MlTrigger } from '../common/search-attributes';
 import { trialRootOf } from '../common/experiment-keys';
-import type { SweepSection } from '../common/sweep';
+import type { SweepSection } from '../common/schemas/sweep';
 import { isBetter, sweepTrials } from '../common/sweep-plan';
 import { KEEPALIVE_TIMEOUT } from './keepalive';
 

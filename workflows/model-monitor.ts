@@ -31,7 +31,7 @@ import type { DriftWindowResult } from '../activities/monitoring/activities';
 import type { FeatureScore } from '../activities/monitoring/window';
 import { MlEndpoint, MlModel, MlModelVersion, MlPipeline, MlStage } from '../common/search-attributes';
 import { parseDuration } from '../common/duration';
-import type { PipelineSpec } from '../common/spec';
+import type { PipelineSpec } from '../common/schemas/spec';
 import { retrainPipeline } from './retrain-pipeline';
 import { KEEPALIVE_TIMEOUT } from './keepalive';
 

@@ -28,7 +28,7 @@ import type { AnalysisVerdict } from '../common/rollout-analysis';
 import { MlEndpoint, MlModel, MlModelVersion, MlStage } from '../common/search-attributes';
 import { parseDuration } from '../common/duration';
 import { rolloutWeights } from '../common/rollout-steps';
-import type { NotificationEvent, RolloutSection } from '../common/spec';
+import type { NotificationEvent, RolloutSection } from '../common/schemas/spec';
 
 /** Where a rollout posts its outcome: like a spec's `notifications` section. */
 export interface RolloutNotificationTarget {

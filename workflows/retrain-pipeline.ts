@@ -43,7 +43,7 @@ import {
   MlTrigger,
 } from '../common/search-attributes';
 import { parseDuration } from '../common/duration';
-import type { NotificationEvent, PipelineSpec } from '../common/spec';
+import type { NotificationEvent, PipelineSpec } from '../common/schemas/spec';
 import { hyperparameterSweep } from './hyperparameter-sweep';
 import { progressiveRollout } from './progressive-rollout';
 import { KEEPALIVE_TIMEOUT } from './keepalive';

@@ -8,11 +8,11 @@
  * - `accuracy`: the prediction (first value of the first output) equals the label;
  * - `conversion`: the label says the outcome happened (a non-zero number, or true/yes/1/converted).
  */
-import type { AbTestMetric } from '../../common/abtest';
+import type { AbTestMetric } from '../../common/schemas/abtest';
 import { firstPrediction, forEachCaptured } from '../serving/captures';
 import type { BlobStore } from '../storage/types';
 
-export type { AbTestMetric } from '../../common/abtest';
+export type { AbTestMetric } from '../../common/schemas/abtest';
 
 export interface ArmCounts {
   /** Captured requests served by this arm since the start. */

@@ -9,6 +9,9 @@
  *   datasets/<name>/refs/latest.json               the newest snapshot id (compare-and-swap)
  *   datasets/<name>/validations/<id>/<hash>.json   validation reports
  */
+import type { DatasetExpectations } from '../../common/schemas/spec';
+
+export type { DatasetExpectations };
 
 /** One file of a snapshot. */
 export interface ManifestEntry {
@@ -168,21 +171,6 @@ export interface SnapshotProfile {
   dataset: string;
   snapshot: string;
   files: FileProfile[];
-}
-
-/** What `validateDataset` checks. Columns are looked up in every CSV file of the snapshot. */
-export interface DatasetExpectations {
-  /** Restrict the checks to one file (path inside the snapshot); default: every CSV file. */
-  file?: string;
-  requiredColumns?: { name: string; type?: ColumnType }[];
-  minRows?: number;
-  /** Column → maximum null rate (0..1). */
-  maxNullRate?: Record<string, number>;
-  /** Column → the only values allowed. */
-  allowedCategories?: Record<string, string[]>;
-  /** Column → inclusive range. */
-  ranges?: Record<string, { min?: number; max?: number }>;
-  labelColumn?: string;
 }
 
 export interface ExpectationResult {

@@ -15,7 +15,7 @@
  * these sample sizes. Both statistics are then about χ²(k − 1)·(1/n₁ + 1/n₂) (PSI) and
  * √(χ²(k − 1)·(1/n₁ + 1/n₂) / (8 ln 2)) (JS distance in bits), k being the bins or categories.
  */
-import type { MonitoringSection } from '../../common/spec';
+import type { MonitoringSection } from '../../common/schemas/spec';
 import { categoryCounts, chiSquareContingency } from './categories';
 import { chiSquareQuantile } from './gamma';
 import { jensenShannonDistance, jensenShannonSorted } from './jensen-shannon';

@@ -6,7 +6,7 @@
  * live accuracy against the accuracy the champion was evaluated at. The window's details (scores,
  * histograms for the report) are kept in the store; what the workflow gets back is small.
  */
-import type { MonitoringSection } from '../../common/spec';
+import type { MonitoringSection } from '../../common/schemas/spec';
 import { seededRandom } from '../../common/random';
 import { forEachCaptured } from '../serving/captures';
 import type { BlobStore } from '../storage/types';

@@ -1,6 +1,6 @@
 /**
  * Reading what the gateway captured: its NDJSON batches under
- * `endpoints/<endpoint>/capture|feedback/<yyyy-mm-dd>/<hh>/<time>-<rand>.ndjson` (infra/gateway/capture.ts
+ * `endpoints/<endpoint>/capture|feedback/<yyyy-mm-dd>/<hh>/<time>-<rand>.ndjson` (gateway/capture.ts
  * writes them). Used by the A/B test outcomes and the drift monitor.
  */
 import readline from 'node:readline';

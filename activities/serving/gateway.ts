@@ -1,5 +1,5 @@
 /**
- * What the serving backend needs of the inference gateway's admin API (infra/gateway): the subset
+ * What the serving backend needs of the inference gateway's admin API (gateway/): the subset
  * of `GatewayAdminClient` it calls, typed structurally so tests can pass an in-memory stand-in.
  * Every change goes through `putEndpoint` / `setWeights` with the revision it read (`expectedRevision`);
  * a 409 means someone changed the endpoint meanwhile: read again and retry (`withRevisionRetry`).

@@ -15,13 +15,13 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from '../../infra/dev/ports';
+import { freePort } from '../../lib/ports';
 import { validVersion } from '../registry/validate';
 import type { BlobStore } from '../storage/types';
 import { InvalidTrainingJobError } from '../training/errors';
 import { tailLines } from '../training/job-files';
-import { downloadModel } from '../training/model-files';
-import { groupExists, isSameProcess, killGroup, processStartTime } from '../training/process-group';
+import { downloadModel } from '../models/model-files';
+import { groupExists, isSameProcess, killGroup, processStartTime } from '../../lib/processes/process-group';
 import { modelKeyPrefix } from '../training/validate-job';
 import {
   EndpointNotFoundError,

@@ -3,7 +3,7 @@
  * MLServer serves every `model-settings.json` below the folder it is started in; the model's name
  * there is the variant's, so the gateway forwards `/v2/models/<variant>/infer` to it.
  */
-import { spawnDetached } from '../training/process-group';
+import { spawnDetached } from '../../lib/processes/process-group';
 import { readJson, writeJsonAtomic, type VariantPaths } from './variant-files';
 
 /** MLServer's server settings: loopback only, no parallel workers (one process), no metrics server. */

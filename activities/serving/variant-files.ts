@@ -8,7 +8,7 @@
  * A restarted worker finds a running variant from these files alone.
  */
 import path from 'node:path';
-import { VARIANT_NAME } from '../../infra/gateway/admin-validation';
+import { VARIANT_NAME } from '../../common/schemas/gateway-api';
 import { NAME_PATTERN } from '../registry/validate';
 import { InvalidServingArgumentError } from './errors';
 

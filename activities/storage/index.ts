@@ -15,7 +15,7 @@
  * than the etag only makes the swap fail. Both backends pass one contract suite
  * (test/storage/contract.test.ts).
  */
-import type { StoreConfig } from '../../common/config/schema';
+import type { StoreConfig } from '../../lib/config/schema';
 import { FilesystemBlobStore } from './filesystem';
 import { S3BlobStore } from './s3';
 import type { BlobStore } from './types';

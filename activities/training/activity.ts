@@ -10,7 +10,8 @@
  */
 import { activityInfo, cancellationSignal, heartbeat, sleep } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { medianStoppingDecision, type Direction, type MedianStoppingDecision } from '../../common/sweep';
+import type { Direction } from '../../common/schemas/sweep';
+import { medianStoppingDecision, type MedianStoppingDecision } from '../../common/sweep-plan';
 import { asActivity } from '../failures';
 import type { BlobStore } from '../storage/types';
 import { ExperimentTracker, TrialNotFoundError } from '../tracking';

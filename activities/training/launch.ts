@@ -6,7 +6,7 @@
  */
 import type { JobPaths } from './job-files';
 import fs from 'node:fs/promises';
-import { processStartTime, spawnDetached } from './process-group';
+import { processStartTime, spawnDetached } from '../../lib/processes/process-group';
 
 /**
  * `$1` is the job folder, the rest is the command. `exec` is not used: the shell must outlive the

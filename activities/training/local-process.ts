@@ -37,8 +37,8 @@ import {
   type PidRecord,
 } from './job-files';
 import { findLaunched, launchDetached } from './launch';
-import { downloadModel } from './model-files';
-import { groupExists, isSameProcess, killGroup, processStartTime } from './process-group';
+import { downloadModel } from '../models/model-files';
+import { groupExists, isSameProcess, killGroup, processStartTime } from '../../lib/processes/process-group';
 import { uploadOutputs } from './outputs';
 import { readLogText, readMetricPoints } from './stream-reads';
 import { modelKeyPrefix, validateJob, validateKey } from './validate-job';

@@ -2,7 +2,7 @@
  * The environment of a Ray job: the store settings the runner needs to reach the object store,
  * and the variables of the job contract (./ray_runner.py turns them into the local backend's).
  */
-import type { StoreConfig } from '../../common/config';
+import type { StoreConfig } from '../../lib/config';
 import type { TrainingJob } from './types';
 
 /**

@@ -13,10 +13,10 @@ import type { Command } from 'commander';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ModelRegistry } from '../../activities/registry';
 import { createBlobStore } from '../../activities/storage';
-import { abTestSettingsSchema } from '../../common/abtest';
+import { abTestSettingsSchema } from '../../common/schemas/abtest';
 import { isDuration, parseDuration } from '../../common/duration';
 import { UserError } from '../../common/errors';
-import { rolloutSectionSchema, type RolloutSection } from '../../common/spec';
+import { rolloutSectionSchema, type RolloutSection } from '../../common/schemas/spec';
 import { MlEndpoint } from '../../common/search-attributes';
 import {
   abTest,

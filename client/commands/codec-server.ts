@@ -1,12 +1,12 @@
 /**
- * `mlops codec-server`: serves `/encode` and `/decode` with the payload codec's keys (infra/codec),
+ * `mlops codec-server`: serves `/encode` and `/decode` with the payload codec's keys (lib/codec),
  * so the Temporal UI shows encrypted payloads readably: start the dev server with
  * `mlops dev up --ui-codec-endpoint http://127.0.0.1:8888`, or set the endpoint in the UI's settings.
  */
 import type { Command } from 'commander';
 import { UserError } from '../../common/errors';
-import { AesGcmCodec, codecKeysFromEnv } from '../../infra/codec/aes-gcm';
-import { startCodecServer } from '../../infra/codec/server';
+import { AesGcmCodec, codecKeysFromEnv } from '../../lib/codec/aes-gcm';
+import { startCodecServer } from '../../codec-server/server';
 import type { CommandContext } from '../context';
 import { collect } from '../options';
 import { parsePort } from './worker';

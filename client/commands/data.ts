@@ -16,7 +16,7 @@ import type { DatasetExpectations } from '../../activities/data/types';
 import { createBlobStore } from '../../activities/storage';
 import { UserError } from '../../common/errors';
 import { formatBytes } from '../../common/format';
-import { datasetExpectationsSchema } from '../../common/spec';
+import { datasetExpectationsSchema } from '../../common/schemas/spec';
 import { datasetSnapshot } from '../../workflows/dataset-snapshot';
 import { followProgress, pendingHeartbeat } from '../activity-progress';
 import { withClient } from '../connect';

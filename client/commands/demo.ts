@@ -23,14 +23,14 @@ import { ModelRegistry } from '../../activities/registry';
 import { toInferenceRequest } from '../../activities/serving/inference-request';
 import { createBlobStore } from '../../activities/storage';
 import type { BlobStore } from '../../activities/storage/types';
-import { loadConfig, type LoadedConfig } from '../../common/config';
+import { loadConfig, type LoadedConfig } from '../../lib/config';
 import { UserError } from '../../common/errors';
 import { MlEndpoint, MlPipeline, MlTrigger } from '../../common/search-attributes';
-import { stopProcessGroup } from '../../infra/dev/processes';
-import { saveStack, workerRunning } from '../../infra/dev/stack-status';
-import { REPO_ROOT, TOOLS_BIN } from '../../infra/dev/tools';
-import { readStackFile } from '../../common/config/stack-file';
-import { GatewayAdminClient } from '../../infra/gateway';
+import { stopProcessGroup } from '../dev/processes';
+import { saveStack, workerRunning } from '../dev/stack-status';
+import { REPO_ROOT, TOOLS_BIN } from '../../lib/tools';
+import { readStackFile } from '../../lib/config/stack-file';
+import { GatewayAdminClient } from '../../gateway';
 import { createServing } from '../../worker/dependencies';
 import {
   monitorStatusQuery,

@@ -2,9 +2,9 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { devS3Credentials } from '../../common/config';
-import type { StackDownResult, StackStatus, StackUpResult } from '../../infra/dev/stack';
-import { STACK_DEFAULTS, stackDown, stackStatus, stackUp } from '../../infra/dev/stack';
+import { devS3Credentials } from '../../lib/config';
+import type { StackDownResult, StackStatus, StackUpResult } from '../dev/stack';
+import { STACK_DEFAULTS, stackDown, stackStatus, stackUp } from '../dev/stack';
 import type { CommandContext } from '../context';
 import { table } from '../output';
 import { parsePort } from './worker';

@@ -11,10 +11,10 @@ import type { Command } from 'commander';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { createBlobStore } from '../../activities/storage';
-import { loadConfig, type LoadedConfig } from '../../common/config';
+import { loadConfig, type LoadedConfig } from '../../lib/config';
 import { ML_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
-import { codecKeysFromEnv } from '../../infra/codec/aes-gcm';
-import { REPO_ROOT } from '../../infra/dev/tools';
+import { codecKeysFromEnv } from '../../lib/codec/aes-gcm';
+import { REPO_ROOT } from '../../lib/tools';
 import type { CommandContext } from '../context';
 import { table } from '../output';
 

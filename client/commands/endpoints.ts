@@ -12,10 +12,10 @@ import {
   type InferenceResponse,
 } from '../../activities/serving/inference-request';
 import type { EndpointDescription, ServingBackend, VariantMetrics } from '../../activities/serving/types';
-import type { GatewayConfig, LoadedConfig } from '../../common/config';
+import type { GatewayConfig, LoadedConfig } from '../../lib/config';
 import { UserError } from '../../common/errors';
-import { GatewayAdminClient, GatewayAdminError } from '../../infra/gateway/admin-client';
-import type { CaptureSettings } from '../../infra/gateway/types';
+import { GatewayAdminClient, GatewayAdminError } from '../../activities/serving/gateway-client';
+import type { CaptureSettings } from '../../common/gateway-api';
 import { createServing } from '../../worker/dependencies';
 import type { CommandContext } from '../context';
 import { unitInterval } from '../options';

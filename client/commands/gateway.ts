@@ -1,9 +1,9 @@
 /** `mlops gateway`: runs the inference gateway in the foreground until SIGINT/SIGTERM. */
 import type { Command } from 'commander';
 import { createBlobStore } from '../../activities/storage';
-import { loadConfig } from '../../common/config';
+import { loadConfig } from '../../lib/config';
 import { UserError } from '../../common/errors';
-import { ensureAdminToken, GATEWAY_DEFAULTS, gatewayPaths, startGateway } from '../../infra/gateway';
+import { ensureAdminToken, GATEWAY_DEFAULTS, gatewayPaths, startGateway } from '../../gateway';
 import type { CommandContext } from '../context';
 import { parsePort } from './worker';
 

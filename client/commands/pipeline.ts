@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { UserError } from '../../common/errors';
 import { configuredGates } from '../../common/gates';
-import type { PipelineSpec } from '../../common/spec';
+import type { PipelineSpec } from '../../common/schemas/spec';
 import type { CommandContext } from '../context';
 import { checkPipelineSpec, formatSpecIssues, type SpecIssue } from '../pipeline-spec';
 import { registerPipelineApply } from './pipeline-apply';

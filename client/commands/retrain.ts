@@ -11,8 +11,8 @@
 import os from 'node:os';
 import type { Command } from 'commander';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { readStackFile } from '../../common/config/stack-file';
-import type { LoadedConfig } from '../../common/config';
+import { readStackFile } from '../../lib/config/stack-file';
+import type { LoadedConfig } from '../../lib/config';
 import { UserError } from '../../common/errors';
 import {
   approveUpdate,

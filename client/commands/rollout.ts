@@ -12,7 +12,7 @@ import { createBlobStore } from '../../activities/storage';
 import { ModelRegistry } from '../../activities/registry';
 import { UserError } from '../../common/errors';
 import { isDuration } from '../../common/duration';
-import { notificationsSectionSchema, rolloutSectionSchema } from '../../common/spec';
+import { notificationsSectionSchema, rolloutSectionSchema } from '../../common/schemas/spec';
 import {
   abortUpdate,
   pauseUpdate,

@@ -10,7 +10,7 @@
 import type { Command } from 'commander';
 import { msNumberToTs, tsToMs } from '@temporalio/common/lib/time';
 import { UserError } from '../../common/errors';
-import { scheduleSectionSchema } from '../../common/spec';
+import { scheduleSectionSchema } from '../../common/schemas/spec';
 import { withClient } from '../connect';
 import type { CommandContext } from '../context';
 import { positiveInt } from '../options';

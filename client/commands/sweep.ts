@@ -4,7 +4,8 @@
  * the leaderboard and the report's location.
  */
 import type { Command } from 'commander';
-import { sweepSpecSchema, sweepTrials } from '../../common/sweep';
+import { sweepSpecSchema } from '../../common/schemas/sweep';
+import { sweepTrials } from '../../common/sweep-plan';
 import {
   hyperparameterSweep,
   sweepProgressQuery,

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { TrainingHeartbeat } from '../../activities/training/activity';
 import { UserError } from '../../common/errors';
-import { trainingJobSpecSchema } from '../../common/training-job-spec';
+import { trainingJobSpecSchema } from '../../common/schemas/training-job';
 import { trainModel, type TrainModelOutput } from '../../workflows/train-model';
 import { followProgress, pendingHeartbeat } from '../activity-progress';
 import { withClient } from '../connect';

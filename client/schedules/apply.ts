@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ScheduleNotFoundError, type Client } from '@temporalio/client';
-import type { LoadedConfig } from '../../common/config';
+import type { LoadedConfig } from '../../lib/config';
 import { UserError } from '../../common/errors';
 import { checkPipelineSpec, type SpecIssue } from '../pipeline-spec';
 import type { DeclaredPipeline, ExistingSchedule, PlanEntry } from './plan';

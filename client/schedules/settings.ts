@@ -10,10 +10,10 @@
  */
 import crypto from 'node:crypto';
 import type { ScheduleDescription, ScheduleOptions, ScheduleOverlapPolicy } from '@temporalio/client';
-import type { LoadedConfig } from '../../common/config';
+import type { LoadedConfig } from '../../lib/config';
 import { parseDuration } from '../../common/duration';
 import { MlPipeline, MlTrigger } from '../../common/search-attributes';
-import type { PipelineSpec, ScheduleSection } from '../../common/spec';
+import type { PipelineSpec, ScheduleSection } from '../../common/schemas/spec';
 import { retrainPipeline, type RetrainPipelineInput } from '../../workflows/retrain-pipeline';
 import type { LoadedPipelineSpec } from '../pipeline-spec';
 

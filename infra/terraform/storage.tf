@@ -82,7 +82,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "store" {
   bucket = aws_s3_bucket.store.id
 
   # the gateway writes captured requests to endpoints/<endpoint>/capture/… and tags each batch
-  # mlops-data=capture (CAPTURE_TAGS in infra/gateway/capture.ts): one rule covers every endpoint,
+  # mlops-data=capture (CAPTURE_TAGS in gateway/capture.ts): one rule covers every endpoint,
   # and feedback labels (untagged) are kept
   rule {
     id     = "expire-captured-requests"

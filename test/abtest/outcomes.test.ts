@@ -9,8 +9,8 @@ import path from 'node:path';
 import { countAbTestOutcomes, isSuccess } from '../../activities/abtest';
 import { createBlobStore } from '../../activities/storage';
 import type { BlobStore } from '../../activities/storage/types';
-import { abTestSettingsSchema } from '../../common/abtest';
-import { captureKey } from '../../infra/gateway/capture';
+import { abTestSettingsSchema } from '../../common/schemas/abtest';
+import { captureKey } from '../../gateway/capture';
 
 describe('A/B test outcomes', () => {
   let root: string;

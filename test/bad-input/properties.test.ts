@@ -13,7 +13,7 @@ import { checkPipelineSpec } from '../../client/pipeline-spec';
 import { decideAbTest, twoProportionZTest, type Proportion } from '../../common/abtest-stats';
 import { cronProblem } from '../../common/cron';
 import { isDuration, MAX_DURATION_MS, parseDuration } from '../../common/duration';
-import { pipelineSpecSchema } from '../../common/spec';
+import { pipelineSpecSchema } from '../../common/schemas/spec';
 
 const RUNS = { numRuns: 200 };
 

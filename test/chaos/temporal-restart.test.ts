@@ -15,7 +15,7 @@ import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { parseDocument } from 'yaml';
 import { ModelRegistry } from '../../activities/registry';
-import { REPO_ROOT } from '../../infra/dev/tools';
+import { REPO_ROOT } from '../../lib/tools';
 import { RestartableTemporal, collectOutput } from '../support/chaos-servers';
 import { cliEnv, runCli, startCli } from '../support/cli';
 import { testStack } from '../support/stack';

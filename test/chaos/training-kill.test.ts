@@ -14,7 +14,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createRoutingBackend, createTrainingActivities, type RunTrainingJobInput } from '../../activities/training';
 import type { TrainingHeartbeat } from '../../activities/training/activity';
-import { REPO_ROOT } from '../../infra/dev/tools';
+import { REPO_ROOT } from '../../lib/tools';
 import { trainModel } from '../../workflows';
 import { testStack } from '../support/stack';
 import { testDeps, testS3Store, uniqueQueue, withWorker } from '../support/worker';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { freePort } from '../../infra/dev/ports';
+import { freePort } from '../../lib/ports';
 import { cliEnv, runCli, startCli } from '../support/cli';
 
 describe('mlops CLI', function () {

@@ -1,7 +1,7 @@
 /** `mlops doctor` against this run's dev server and MinIO, and against things that are wrong. */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { freePort } from '../../infra/dev/ports';
+import { freePort } from '../../lib/ports';
 import { cliEnv, runCli } from '../support/cli';
 
 describe('mlops doctor', function () {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../../common/errors';
 import { checkPipelineSpec, findPipelineSpec, loadPipelineSpec } from '../../client/pipeline-spec';
-import { REPO_ROOT } from '../../infra/dev/tools';
+import { REPO_ROOT } from '../../lib/tools';
 import { runCli } from '../support/cli';
 
 const EXAMPLE = 'examples/churn/pipeline.yaml';

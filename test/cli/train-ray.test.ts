@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRoutingBackend, rayStoreEnv } from '../../activities/training';
-import { REPO_ROOT } from '../../infra/dev/tools';
+import { REPO_ROOT } from '../../lib/tools';
 import { cliEnv, runCli } from '../support/cli';
 import { testRay } from '../support/ray';
 import { testStack } from '../support/stack';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePort } from '../../infra/dev/ports';
+import { freePort } from '../../lib/ports';
 import { cliEnv, runCli, startCli } from '../support/cli';
 import { testStack } from '../support/stack';
 

@@ -5,11 +5,11 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { processStartTime } from '../../activities/training/process-group';
-import { readStackFile } from '../../common/config/stack-file';
-import { freePort } from '../../infra/dev/ports';
-import { isProcessRunning, pidExists, stopProcessGroup } from '../../infra/dev/processes';
-import { requireTool } from '../../infra/dev/tools';
+import { processStartTime } from '../../lib/processes/process-group';
+import { readStackFile } from '../../lib/config/stack-file';
+import { freePort } from '../../lib/ports';
+import { isProcessRunning, pidExists, stopProcessGroup } from '../../client/dev/processes';
+import { requireTool } from '../../lib/tools';
 import { runCli, type CliResult } from '../support/cli';
 
 const execFileAsync = promisify(execFile);

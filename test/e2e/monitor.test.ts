@@ -18,7 +18,7 @@ import { snapshotDataset } from '../../activities/data';
 import { ModelRegistry } from '../../activities/registry';
 import { toInferenceRequest } from '../../activities/serving/inference-request';
 import type { BlobStore } from '../../activities/storage/types';
-import { REPO_ROOT } from '../../infra/dev/tools';
+import { REPO_ROOT } from '../../lib/tools';
 import {
   monitorStatusQuery,
   pauseMonitorUpdate,

@@ -15,7 +15,7 @@ import { parseDocument } from 'yaml';
 import { ExperimentTracker } from '../../activities/tracking';
 import { ModelRegistry } from '../../activities/registry';
 import type { BlobStore } from '../../activities/storage/types';
-import { REPO_ROOT } from '../../infra/dev/tools';
+import { REPO_ROOT } from '../../lib/tools';
 import { cliEnv, runCli } from '../support/cli';
 import { testStack, workflowBundle } from '../support/stack';
 import { testDeps, testS3Store, withWorker } from '../support/worker';

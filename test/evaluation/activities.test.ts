@@ -13,7 +13,7 @@ import { createEvaluationActivities, type EvaluationActivities } from '../../act
 import type { BlobStore } from '../../activities/storage/types';
 import { runKeyOf } from '../../activities/tracking';
 import { LocalProcessBackend } from '../../activities/training';
-import { REPO_ROOT } from '../../infra/dev/tools';
+import { REPO_ROOT } from '../../lib/tools';
 import { activityEnv } from '../registry/activity-env';
 import { testS3Store } from '../support/worker';
 import { waitFor } from '../training/helpers';

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT } from '../../infra/dev/tools';
+import { REPO_ROOT } from '../../lib/tools';
 
 const EXAMPLE = path.join(REPO_ROOT, 'examples', 'churn');
 const PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { handleAdmin, isLoopback } from '../../infra/gateway/admin-api';
-import type { GatewayContext } from '../../infra/gateway/context';
+import { handleAdmin, isLoopback } from '../../gateway/admin-api';
+import type { GatewayContext } from '../../gateway/context';
 
 describe('inference gateway: admin API on loopback only', () => {
   it('takes IPv4 127.0.0.0/8, IPv6 ::1 and IPv4-mapped 127.x as loopback', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { GatewayAdminError } from '../../infra/gateway';
+import type { GatewayAdminError } from '../../gateway';
 import { inferBody, startHarness, type Harness } from './harness';
 
 describe('inference gateway: admin API', function () {

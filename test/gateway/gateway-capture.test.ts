@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { GetObjectTaggingCommand, S3Client } from '@aws-sdk/client-s3';
 import type { BlobStore } from '../../activities/storage/types';
-import { GatewayAdminClient, startGateway } from '../../infra/gateway';
-import { CAPTURE_TAGS } from '../../infra/gateway/capture';
+import { GatewayAdminClient, startGateway } from '../../gateway';
+import { CAPTURE_TAGS } from '../../gateway/capture';
 import { testStack } from '../support/stack';
 import { inferBody, readNdjson, TOKEN, startHarness, type Harness } from './harness';
 

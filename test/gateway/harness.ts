@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BlobStore } from '../../activities/storage/types';
-import { GatewayAdminClient, startGateway, type CaptureSettings, type RunningGateway } from '../../infra/gateway';
+import { GatewayAdminClient, startGateway, type CaptureSettings, type RunningGateway } from '../../gateway';
 import { testStack } from '../support/stack';
 import { testS3Store } from '../support/worker';
 import { startFakeUpstream, type FakeUpstream } from './fake-upstream';

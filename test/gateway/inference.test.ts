@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { checkPutEndpoint } from '../../infra/gateway/admin-validation';
-import { captureKey } from '../../infra/gateway/capture';
-import { checkInferRequest, chooseVariant, firstNumericOutput } from '../../infra/gateway/inference';
-import type { EndpointState } from '../../infra/gateway/types';
+import { checkPutEndpoint } from '../../common/schemas/gateway-api';
+import { captureKey } from '../../gateway/capture';
+import { checkInferRequest, chooseVariant, firstNumericOutput } from '../../gateway/inference';
+import type { EndpointState } from '../../common/gateway-api';
 
 const endpoint: EndpointState = {
   name: 'churn',

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from '../../infra/dev/tools';
+import { REPO_ROOT } from '../../lib/tools';
 import { execForm, flagValue, instructions, readDockerfile, type Stage } from './dockerfile';
 
 describe('worker image (Dockerfile)', () => {
@@ -90,12 +90,13 @@ describe('worker image (Dockerfile)', () => {
     const build = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'tsconfig.build.json'), 'utf8')) as {
       include: string[];
     };
-    for (const dir of [...build.include, 'bin', 'infra', 'package.json'])
+    for (const dir of [...build.include, 'bin', 'package.json'])
       assert.ok(copied.has(dir), `${dir} is copied into the runtime image`);
     const ignored = fs.readFileSync(path.join(REPO_ROOT, '.dockerignore'), 'utf8').split('\n');
     for (const local of ['node_modules', '.venv', '.tools', '.mlops', '.git'])
       assert.ok(ignored.includes(local), `.dockerignore leaves out ${local}`);
     for (const dir of copied) assert.ok(!ignored.includes(dir), `${dir} is copied but .dockerignore leaves it out`);
+    assert.ok(!copied.has('infra'), 'infra/ deploys things: nothing the worker runs needs it');
   });
 
   it('checks its health on the port it serves health on, and exposes the health and metrics ports', () => {

@@ -1,7 +1,7 @@
 /** A small reader of the repository's Dockerfile for the infra tests: stages and their instructions. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from '../../infra/dev/tools';
+import { REPO_ROOT } from '../../lib/tools';
 
 export interface Instruction {
   keyword: string;

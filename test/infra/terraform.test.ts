@@ -10,8 +10,8 @@ import path from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import { SearchAttributeType } from '@temporalio/common';
 import { ML_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
-import { REPO_ROOT } from '../../infra/dev/tools';
-import { CAPTURE_TAGS } from '../../infra/gateway/capture';
+import { REPO_ROOT } from '../../lib/tools';
+import { CAPTURE_TAGS } from '../../gateway/capture';
 
 const TF_DIR = path.join(REPO_ROOT, 'infra', 'terraform');
 

@@ -20,7 +20,7 @@ import {
   wassersteinDistance,
   type DriftThresholds,
 } from '../../activities/monitoring';
-import { REPO_ROOT } from '../../infra/dev/tools';
+import { REPO_ROOT } from '../../lib/tools';
 
 interface NumericCase {
   name: string;

@@ -19,8 +19,8 @@ import {
 import { CHURN_FEATURES } from '../../activities/serving/inference-request';
 import { FilesystemBlobStore } from '../../activities/storage';
 import type { BlobStore } from '../../activities/storage/types';
-import { captureKey } from '../../infra/gateway/capture';
-import { REPO_ROOT } from '../../infra/dev/tools';
+import { captureKey } from '../../gateway/capture';
+import { REPO_ROOT } from '../../lib/tools';
 
 const PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
 const INTEGER_COLUMNS = new Set(['tenure_months', 'support_calls']);

@@ -16,7 +16,7 @@ import {
 } from '../../activities/serving';
 import { CHURN_FEATURES, predictionsByOutput, toInferenceRequest } from '../../activities/serving/inference-request';
 import { createBlobStore } from '../../activities/storage';
-import { loadConfig, validateConfig, writeStackFile } from '../../common/config';
+import { loadConfig, validateConfig, writeStackFile } from '../../lib/config';
 
 const cwd = '/srv/project';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseStoreUri } from '../../common/config/schema';
+import { parseStoreUri } from '../../lib/config/schema';
 import { createBlobStore, FilesystemBlobStore, S3BlobStore } from '../../activities/storage';
 import { testStack } from '../support/stack';
 

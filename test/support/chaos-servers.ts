@@ -11,9 +11,9 @@ import path from 'node:path';
 import { Connection, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { ML_SEARCH_ATTRIBUTES, searchAttributeCliArgs } from '../../common/search-attributes';
-import { minioArgs, minioEnv, waitForMinioAndCreateBucket, type MinioSettings } from '../../infra/dev/minio';
-import { canBind, freePort, waitFor } from '../../infra/dev/ports';
-import { requireTool } from '../../infra/dev/tools';
+import { minioArgs, minioEnv, waitForMinioAndCreateBucket, type MinioSettings } from '../../client/dev/minio';
+import { canBind, freePort, waitFor } from '../../lib/ports';
+import { requireTool } from '../../lib/tools';
 
 /** A child process that can be killed and started again with the same command line. */
 abstract class RestartableProcess {

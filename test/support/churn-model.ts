@@ -9,7 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { ModelRegistry } from '../../activities/registry';
 import type { BlobStore } from '../../activities/storage/types';
-import { REPO_ROOT } from '../../infra/dev/tools';
+import { REPO_ROOT } from '../../lib/tools';
 
 const run = promisify(execFile);
 const CHURN_DIR = path.join(REPO_ROOT, 'examples', 'churn');

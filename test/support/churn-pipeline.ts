@@ -11,7 +11,7 @@ import path from 'node:path';
 import { parseDocument, type Document } from 'yaml';
 import { toInferenceRequest } from '../../activities/serving/inference-request';
 import type { BlobStore } from '../../activities/storage/types';
-import { REPO_ROOT } from '../../infra/dev/tools';
+import { REPO_ROOT } from '../../lib/tools';
 import { cliEnv, runCli, type CliResult } from './cli';
 import { startTestServing, type TestServing } from './serving';
 import { testStack } from './stack';

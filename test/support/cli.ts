@@ -1,7 +1,7 @@
 /** Runs the real `mlops` CLI (bin/mlops.js) as a child process. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { REPO_ROOT } from '../../infra/dev/tools';
+import { REPO_ROOT } from '../../lib/tools';
 import { testStack } from './stack';
 
 export const MLOPS_BIN = path.join(REPO_ROOT, 'bin', 'mlops.js');

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { REPO_ROOT } from '../../infra/dev/tools';
+import { REPO_ROOT } from '../../lib/tools';
 import { testStack } from './stack';
 
 export const HISTORIES_DIR = path.join(REPO_ROOT, 'test', 'replay', 'histories');

@@ -11,8 +11,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePort } from '../../infra/dev/ports';
-import { REPO_ROOT } from '../../infra/dev/tools';
+import { freePort } from '../../lib/ports';
+import { REPO_ROOT } from '../../lib/tools';
 import { testStack } from './stack';
 
 export interface TestRay {

@@ -7,8 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LocalServingBackend } from '../../activities/serving';
 import type { BlobStore } from '../../activities/storage/types';
-import { REPO_ROOT } from '../../infra/dev/tools';
-import { GatewayAdminClient, startGateway, type RunningGateway } from '../../infra/gateway';
+import { REPO_ROOT } from '../../lib/tools';
+import { GatewayAdminClient, startGateway, type RunningGateway } from '../../gateway';
 
 export const TEST_GATEWAY_TOKEN = 'serving-test-token';
 const MLSERVER = path.join(REPO_ROOT, '.venv', 'bin', 'mlserver');

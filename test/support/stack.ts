@@ -10,9 +10,9 @@ import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { ML_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
-import { startAttachedMinio, type AttachedMinio } from '../../infra/dev/minio';
-import { freePort } from '../../infra/dev/ports';
-import { REPO_ROOT, requireTool } from '../../infra/dev/tools';
+import { startAttachedMinio, type AttachedMinio } from '../../client/dev/minio';
+import { freePort } from '../../lib/ports';
+import { REPO_ROOT, requireTool } from '../../lib/tools';
 import { quietLogger } from './loggers';
 
 export type TestMinio = AttachedMinio;

@@ -7,8 +7,8 @@ import { createActivities, type ActivityDeps } from '../../activities';
 import { createBlobStore } from '../../activities/storage';
 import type { BlobStore } from '../../activities/storage/types';
 import { createRoutingBackend } from '../../activities/training';
-import { parseStoreUri, type StoreConfig } from '../../common/config';
-import { REPO_ROOT } from '../../infra/dev/tools';
+import { parseStoreUri, type StoreConfig } from '../../lib/config';
+import { REPO_ROOT } from '../../lib/tools';
 import { testStack, workflowBundle } from './stack';
 
 /** A store on the test run's MinIO under a fresh prefix, so suites never see each other's objects. */

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../../common/errors';
-import { loadConfig, validateConfig, writeStackFile } from '../../common/config';
+import { loadConfig, validateConfig, writeStackFile } from '../../lib/config';
 
 const cwd = '/srv/project';
 

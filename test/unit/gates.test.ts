@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { configuredGates, evaluateGates, type EvaluationSummary, type GateInput } from '../../common/gates';
-import type { GatesSpec } from '../../common/spec';
+import type { GatesSpec } from '../../common/schemas/spec';
 
 function gates(extra: Partial<GatesSpec>): GatesSpec {
   return { thresholds: {}, ...extra };

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { cronProblem } from '../../common/cron';
-import { parseDuration, pipelineSpecSchema, rolloutWeights, type PipelineSpecInput } from '../../common/spec';
+import { parseDuration, pipelineSpecSchema, type PipelineSpecInput } from '../../common/schemas/spec';
+import { rolloutWeights } from '../../common/rollout-steps';
 import { PIPELINE_SPEC_SCHEMA_FILE, pipelineSpecJsonSchema } from '../../scripts/gen-spec-schema';
 
 const EXAMPLE = path.join(__dirname, '..', '..', 'examples', 'churn', 'pipeline.yaml');

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { medianStoppingDecision, sweepSectionSchema, sweepSpecSchema, sweepTrials } from '../../common/sweep';
+import { sweepSectionSchema, sweepSpecSchema } from '../../common/schemas/sweep';
+import { medianStoppingDecision, sweepTrials } from '../../common/sweep-plan';
 
 const base = {
   objective: { metric: 'val_auc', direction: 'maximize' as const },

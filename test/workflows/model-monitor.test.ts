@@ -12,8 +12,8 @@ import { Worker } from '@temporalio/worker';
 import { parse } from 'yaml';
 import { createMonitoringActivities, type DriftWindowResult } from '../../activities/monitoring/activities';
 import type { DriftWindowInput } from '../../activities/monitoring/window';
-import { pipelineSpecSchema, type PipelineSpec } from '../../common/spec';
-import { REPO_ROOT } from '../../infra/dev/tools';
+import { pipelineSpecSchema, type PipelineSpec } from '../../common/schemas/spec';
+import { REPO_ROOT } from '../../lib/tools';
 import {
   modelMonitor,
   monitorStatusQuery,

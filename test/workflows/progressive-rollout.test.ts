@@ -20,7 +20,7 @@ import type {
   Variant,
   VariantMetrics,
 } from '../../activities/serving/types';
-import { pipelineSpecSchema, rolloutSectionSchema } from '../../common/spec';
+import { pipelineSpecSchema, rolloutSectionSchema } from '../../common/schemas/spec';
 import { progressiveRollout, type ProgressiveRolloutInput } from '../../workflows/progressive-rollout';
 import { retrainPipeline } from '../../workflows/retrain-pipeline';
 import { recordHistory } from '../support/histories';

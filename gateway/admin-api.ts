@@ -1,0 +1,177 @@
+/**
+ * The admin API (loopback only, `Authorization: Bearer <token>`): endpoints with their variants
+ * and weights, windowed per-variant metrics, and fault injection. JSON in, JSON out.
+ *
+ *   GET    /admin/endpoints                                   → { endpoints }
+ *   GET    /admin/endpoints/<name>                            → EndpointState
+ *   PUT    /admin/endpoints/<name>                            → EndpointState (revision + 1)
+ *   DELETE /admin/endpoints/<name>                            → 204
+ *   PUT    /admin/endpoints/<name>/weights                    → EndpointState (revision + 1)
+ *   GET    /admin/endpoints/<name>/metrics?window=<seconds>   → EndpointMetrics
+ *   PUT    /admin/endpoints/<name>/variants/<variant>/fault   → EndpointState
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { isIPv4 } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { checkFault, checkPutEndpoint, checkPutWeights, ENDPOINT_NAME } from '../common/schemas/gateway-api';
+import type { GatewayContext } from './context';
+import { HttpError, pathSegments, readJson, sendError, sendJson } from './http-util';
+import type { ChangeResult } from './state';
+
+const ADMIN_BODY_LIMIT = 1024 * 1024;
+const MAX_WINDOW_SECONDS = 24 * 3600;
+
+export async function handleAdmin(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (!isLoopback(req.socket.remoteAddress)) {
+    req.resume();
+    return sendError(res, 403, 'the admin API answers only on loopback');
+  }
+  if (!authorized(req, ctx.adminToken)) {
+    req.resume();
+    return sendError(res, 401, 'authorization: a valid `Bearer <token>` is required', {
+      'www-authenticate': 'Bearer',
+    });
+  }
+  const segments = pathSegments(req.url ?? '/', '/admin/endpoints');
+  if (segments === undefined || !(req.url ?? '').match(/^\/admin\/endpoints(\/|\?|$)/)) {
+    req.resume();
+    return sendError(res, 404, `no such path: ${req.url ?? ''}`);
+  }
+  const method = req.method ?? 'GET';
+  const [name, sub, variant, leaf, ...extra] = segments;
+  try {
+    if (name === undefined) return method === 'GET' ? listEndpoints(ctx, req, res) : notAllowed(req, res, 'GET');
+    if (!ENDPOINT_NAME.test(name)) {
+      req.resume();
+      return sendError(
+        res,
+        400,
+        `endpoint: ${JSON.stringify(name)} must match [a-z0-9][a-z0-9._-]* (at most 63 characters)`,
+      );
+    }
+    if (sub === undefined) {
+      if (method === 'GET') return getEndpoint(ctx, name, req, res);
+      if (method === 'PUT') return await putEndpoint(ctx, name, req, res);
+      if (method === 'DELETE') return deleteEndpoint(ctx, name, req, res);
+      return notAllowed(req, res, 'GET, PUT, DELETE');
+    }
+    if (sub === 'weights' && variant === undefined) {
+      return method === 'PUT' ? await putWeights(ctx, name, req, res) : notAllowed(req, res, 'PUT');
+    }
+    if (sub === 'metrics' && variant === undefined) {
+      return method === 'GET' ? endpointMetrics(ctx, name, req, res) : notAllowed(req, res, 'GET');
+    }
+    if (sub === 'variants' && variant !== undefined && leaf === 'fault' && extra.length === 0) {
+      return method === 'PUT' ? await putFault(ctx, name, variant, req, res) : notAllowed(req, res, 'PUT');
+    }
+    req.resume();
+    sendError(res, 404, `no such path: ${req.url ?? ''}`);
+  } catch (err) {
+    if (err instanceof HttpError) return sendError(res, err.status, err.message);
+    throw err;
+  }
+}
+
+function listEndpoints(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): void {
+  req.resume();
+  sendJson(res, 200, { endpoints: ctx.state.list() });
+}
+
+function getEndpoint(ctx: GatewayContext, name: string, req: IncomingMessage, res: ServerResponse): void {
+  req.resume();
+  const endpoint = ctx.state.get(name);
+  if (!endpoint) return sendError(res, 404, `endpoint ${JSON.stringify(name)} not found`);
+  sendJson(res, 200, endpoint);
+}
+
+async function putEndpoint(ctx: GatewayContext, name: string, req: IncomingMessage, res: ServerResponse) {
+  const checked = checkPutEndpoint(await readJson(req, ADMIN_BODY_LIMIT));
+  if (!checked.ok) return sendError(res, 400, checked.error);
+  const { expectedRevision, ...change } = checked.value;
+  const result = ctx.state.put(name, change, expectedRevision);
+  if (result.ok) {
+    ctx.metrics.forget(
+      name,
+      change.variants.map((v) => v.name),
+    );
+    ctx.log(
+      `endpoint ${name} revision ${result.endpoint.revision}: weights ${JSON.stringify(result.endpoint.weights)}`,
+    );
+  }
+  answerChange(res, result);
+}
+
+async function putWeights(ctx: GatewayContext, name: string, req: IncomingMessage, res: ServerResponse) {
+  const body = await readJson(req, ADMIN_BODY_LIMIT);
+  const endpoint = ctx.state.get(name);
+  if (!endpoint) return sendError(res, 404, `endpoint ${JSON.stringify(name)} not found`);
+  const checked = checkPutWeights(body, endpoint);
+  if (!checked.ok) return sendError(res, 400, checked.error);
+  const result = ctx.state.setWeights(name, checked.value.weights, checked.value.expectedRevision);
+  if (result.ok) {
+    ctx.log(
+      `endpoint ${name} revision ${result.endpoint.revision}: weights ${JSON.stringify(result.endpoint.weights)}`,
+    );
+  }
+  answerChange(res, result);
+}
+
+function deleteEndpoint(ctx: GatewayContext, name: string, req: IncomingMessage, res: ServerResponse): void {
+  req.resume();
+  if (!ctx.state.delete(name)) return sendError(res, 404, `endpoint ${JSON.stringify(name)} not found`);
+  ctx.metrics.forget(name);
+  ctx.log(`endpoint ${name} deleted`);
+  sendJson(res, 204, undefined);
+}
+
+function endpointMetrics(ctx: GatewayContext, name: string, req: IncomingMessage, res: ServerResponse): void {
+  req.resume();
+  const endpoint = ctx.state.get(name);
+  if (!endpoint) return sendError(res, 404, `endpoint ${JSON.stringify(name)} not found`);
+  const raw = new URL(req.url ?? '/', 'http://admin').searchParams.get('window') ?? '60';
+  const window = Number(raw);
+  if (!Number.isFinite(window) || window <= 0 || window > MAX_WINDOW_SECONDS) {
+    return sendError(
+      res,
+      400,
+      `window: must be a number of seconds in (0, ${MAX_WINDOW_SECONDS}], got ${JSON.stringify(raw)}`,
+    );
+  }
+  const names = endpoint.variants.map((v) => v.name);
+  sendJson(res, 200, ctx.metrics.endpointMetrics(name, names, window));
+}
+
+async function putFault(ctx: GatewayContext, name: string, variant: string, req: IncomingMessage, res: ServerResponse) {
+  const checked = checkFault(await readJson(req, ADMIN_BODY_LIMIT));
+  if (!checked.ok) return sendError(res, 400, checked.error);
+  const result = ctx.state.setFault(name, variant, checked.value);
+  if (result.ok) ctx.log(`endpoint ${name} variant ${variant}: fault ${JSON.stringify(checked.value)}`);
+  answerChange(res, result);
+}
+
+function answerChange(res: ServerResponse, result: ChangeResult): void {
+  if (result.ok) sendJson(res, 200, result.endpoint);
+  else sendError(res, result.status, result.error);
+}
+
+function notAllowed(req: IncomingMessage, res: ServerResponse, allowed: string): void {
+  req.resume();
+  sendError(res, 405, `method ${req.method ?? ''} not allowed here; use ${allowed}`, { allow: allowed });
+}
+
+function authorized(req: IncomingMessage, token: string): boolean {
+  const header = req.headers.authorization ?? '';
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match?.[1]) return false;
+  const given = Buffer.from(match[1]);
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** Whether a socket's remote address is loopback: 127.0.0.0/8, `::1`, or 127.0.0.0/8 as `::ffff:127.x.y.z`. */
+export function isLoopback(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  if (address === '::1') return true;
+  const v4 = address.toLowerCase().startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
+  return isIPv4(v4) && v4.startsWith('127.');
+}

@@ -1,0 +1,26 @@
+/**
+ * The inference gateway: Open Inference Protocol v2 in front of model servers, with weighted
+ * traffic between variants, request and prediction capture, feedback labels, per-variant
+ * metrics, and a loopback-only admin API. Run it with `mlops gateway` (or `mlops dev up`).
+ *
+ * - server.ts          `startGateway`: both HTTP servers, graceful close
+ * - public-api.ts      /v2/health/*, /v2/models/<endpoint>/infer|feedback, /metrics
+ * - admin-api.ts       /admin/endpoints…: variants, weights, metrics, faults (bearer token)
+ * - inference.ts       OIP v2 request checks and the weighted variant choice (pure)
+ * - admin-validation.ts admin body checks naming the bad field (pure)
+ * - state.ts           endpoints in memory, persisted atomically to state.json
+ * - metrics.ts         Prometheus counters/histogram and per-variant ring buffers
+ * - capture.ts         NDJSON batches of captures and feedback into the store
+ * - upstream.ts        forwarding to a variant over keep-alive connections
+ * - token.ts           the admin token and the gateway's file paths
+ * - admin-client.ts    `GatewayAdminClient`, the typed client of the admin API
+ */
+export * from '../common/gateway-api';
+export { GATEWAY_DEFAULTS, startGateway, type GatewayOptions, type RunningGateway } from './server';
+export {
+  GatewayAdminClient,
+  GatewayAdminError,
+  type GatewayAdminClientOptions,
+} from '../activities/serving/gateway-client';
+export { ensureAdminToken, gatewayPaths, readAdminToken } from './token';
+export { captureKey, type CaptureKind } from './capture';

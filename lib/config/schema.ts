@@ -1,0 +1,240 @@
+/**
+ * The configuration schema: the one definition of every setting, its default and its meaning.
+ * `validateConfig(raw)` is pure; `loadConfig()` in ./load.ts reads the environment.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_TASK_QUEUE, DEFAULT_TRAINING_TASK_QUEUE } from '../../common/task-queues';
+
+/** Where objects live: a local folder, or a bucket and prefix on an S3 API. */
+export type StoreConfig =
+  | { kind: 'file'; root: string; uri: string }
+  | {
+      kind: 's3';
+      uri: string;
+      bucket: string;
+      prefix: string;
+      endpoint?: string;
+      region: string;
+      forcePathStyle: boolean;
+      credentials?: { accessKeyId: string; secretAccessKey: string };
+    };
+
+export interface Config {
+  /** Folder for local state: the dev stack's files, the default store. */
+  home: string;
+  /** Local caches (e.g. the dataset stat cache), under `home`. */
+  cacheDir: string;
+  store: StoreConfig;
+  /** S3 settings for any s3:// URI (the store, dataset sources). */
+  s3: S3Settings;
+  /** Who this CLI or worker acts as in audit entries and approvals (`MLOPS_ACTOR`). */
+  actor: string;
+  taskQueue: string;
+  trainingTaskQueue: string;
+  /** The Ray head for jobs with `backend: ray` (MLOPS_RAY_ADDRESS); absent: only the local backend. */
+  ray?: { address: string };
+  /** Folder of pipeline spec files, absolute (`MLOPS_PIPELINES_DIR`, default ./pipelines). */
+  pipelinesDir: string;
+  /** The inference gateway (MLOPS_GATEWAY_*, else the dev stack's); absent: no serving. */
+  gateway?: GatewayConfig;
+}
+
+/** Where the inference gateway serves (`url`) and is administered (`adminUrl`, with `token`). */
+export interface GatewayConfig {
+  url: string;
+  adminUrl: string;
+  token: string;
+}
+
+const nonEmpty = z.string().trim().min(1, 'must not be empty');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' });
+const truthy = (v: string | undefined) => (v === undefined ? undefined : ['true', '1', 'yes'].includes(v));
+
+/** Raw environment variables the configuration reads, with their meaning. */
+export const envSchema = z.object({
+  MLOPS_HOME: nonEmpty.optional().describe('Folder for local state (dev stack, default store). Default: ./.mlops'),
+  MLOPS_STORE: nonEmpty
+    .optional()
+    .describe(
+      'Object store: file:///abs/path, file://relative/path or s3://bucket/prefix. Default: file://$MLOPS_HOME/store',
+    ),
+  MLOPS_S3_ENDPOINT: z
+    .url({ protocol: /^https?$/, message: 'must be an http(s) URL, e.g. http://127.0.0.1:9000' })
+    .optional()
+    .describe('S3 API endpoint for MinIO, R2 and friends; unset for AWS S3'),
+  MLOPS_S3_FORCE_PATH_STYLE: bool
+    .optional()
+    .describe('Path-style S3 addressing. Default: true when MLOPS_S3_ENDPOINT is set'),
+  AWS_REGION: nonEmpty.optional().describe('S3 region. Default: us-east-1'),
+  AWS_ACCESS_KEY_ID: nonEmpty.optional(),
+  AWS_SECRET_ACCESS_KEY: nonEmpty.optional(),
+  MLOPS_TASK_QUEUE: nonEmpty
+    .optional()
+    .describe(`Workflow and light-activity task queue. Default: ${DEFAULT_TASK_QUEUE}`),
+  MLOPS_ACTOR: nonEmpty.optional().describe('Identity recorded on alias changes and approvals. Default: <user>@<host>'),
+  MLOPS_TRAINING_TASK_QUEUE: nonEmpty
+    .optional()
+    .describe(`Training and evaluation task queue. Default: ${DEFAULT_TRAINING_TASK_QUEUE}`),
+  MLOPS_RAY_ADDRESS: z
+    .url({
+      protocol: /^https?$/,
+      message: 'must be the http(s) URL of a Ray head dashboard, e.g. http://127.0.0.1:8265',
+    })
+    .optional()
+    .describe('Ray head (dashboard / Jobs API) for training jobs with backend ray. Default: none (ray jobs refused)'),
+  MLOPS_PIPELINES_DIR: nonEmpty
+    .optional()
+    .describe('Folder of pipeline spec files (<name>.yaml), relative to the working directory. Default: ./pipelines'),
+  MLOPS_GATEWAY_URL: httpUrl('the inference gateway, e.g. http://127.0.0.1:8180')
+    .optional()
+    .describe('Public URL of the inference gateway (OIP v2). Default: the one `mlops dev up` started, else none'),
+  MLOPS_GATEWAY_ADMIN_URL: httpUrl("the gateway's admin API, e.g. http://127.0.0.1:8181")
+    .optional()
+    .describe("The gateway's admin API (variants, weights, metrics). Default: the dev stack's, else none"),
+  MLOPS_GATEWAY_TOKEN: nonEmpty
+    .optional()
+    .describe("Bearer token of the gateway's admin API. Default: the dev stack's token file"),
+});
+
+function httpUrl(example: string) {
+  return z.url({ protocol: /^https?$/, message: `must be the http(s) URL of ${example}` });
+}
+
+export type RawEnv = Record<string, string | undefined>;
+
+/** Defaults that the running dev stack (`.mlops/stack.json`) contributes when the environment is silent. */
+export interface StackDefaults {
+  store?: { uri: string; endpoint: string; accessKeyId: string; secretAccessKey: string };
+  gateway?: Partial<GatewayConfig>;
+}
+
+/** Facts about the machine that defaults depend on (kept out of the pure validation). */
+export interface Host {
+  user: string;
+  hostname: string;
+}
+
+export type ValidationResult = { ok: true; config: Config } | { ok: false; issues: string[] };
+
+/** Validates the environment; returns the config or a list of `NAME: message` issues. */
+export function validateConfig(
+  raw: RawEnv,
+  cwd: string,
+  stack: StackDefaults = {},
+  host: Host = { user: 'unknown', hostname: 'localhost' },
+): ValidationResult {
+  const parsed = envSchema.safeParse(pick(raw));
+  if (!parsed.success) {
+    return { ok: false, issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) };
+  }
+  const env = parsed.data;
+  const home = path.resolve(cwd, env.MLOPS_HOME ?? '.mlops');
+  const fromStack = env.MLOPS_STORE === undefined ? stack.store : undefined;
+  const storeUri = env.MLOPS_STORE ?? fromStack?.uri ?? `file://${path.join(home, 'store')}`;
+  const s3: S3Settings = {
+    endpoint: env.MLOPS_S3_ENDPOINT ?? fromStack?.endpoint,
+    region: env.AWS_REGION ?? 'us-east-1',
+    forcePathStyle: truthy(env.MLOPS_S3_FORCE_PATH_STYLE),
+    accessKeyId: env.AWS_ACCESS_KEY_ID ?? fromStack?.accessKeyId,
+    secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? fromStack?.secretAccessKey,
+  };
+  const store = parseStoreUri(storeUri, cwd, s3);
+  if (typeof store === 'string') return { ok: false, issues: [`MLOPS_STORE: ${store}`] };
+  const gateway = gatewayOf(env, stack.gateway);
+  if (typeof gateway === 'string') return { ok: false, issues: [gateway] };
+  return {
+    ok: true,
+    config: {
+      home,
+      cacheDir: path.join(home, 'cache'),
+      store,
+      s3,
+      actor: env.MLOPS_ACTOR ?? `${host.user}@${host.hostname}`,
+      taskQueue: env.MLOPS_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
+      trainingTaskQueue: env.MLOPS_TRAINING_TASK_QUEUE ?? DEFAULT_TRAINING_TASK_QUEUE,
+      ...(env.MLOPS_RAY_ADDRESS ? { ray: { address: env.MLOPS_RAY_ADDRESS.replace(/\/+$/, '') } } : {}),
+      pipelinesDir: path.resolve(cwd, env.MLOPS_PIPELINES_DIR ?? 'pipelines'),
+      ...(gateway ? { gateway } : {}),
+    },
+  };
+}
+
+/**
+ * The gateway from MLOPS_GATEWAY_* with the dev stack's values filling gaps: none when the environment
+ * sets none and the stack's entry is absent or incomplete; an issue naming the missing variables
+ * when the environment sets some and the rest are not to be had.
+ */
+function gatewayOf(
+  env: z.infer<typeof envSchema>,
+  stack: Partial<GatewayConfig> = {},
+): GatewayConfig | undefined | string {
+  const given = {
+    MLOPS_GATEWAY_URL: env.MLOPS_GATEWAY_URL ?? stack.url,
+    MLOPS_GATEWAY_ADMIN_URL: env.MLOPS_GATEWAY_ADMIN_URL ?? stack.adminUrl,
+    MLOPS_GATEWAY_TOKEN: env.MLOPS_GATEWAY_TOKEN ?? stack.token,
+  };
+  const missing = Object.entries(given).filter(([, v]) => v === undefined);
+  const fromEnv = [env.MLOPS_GATEWAY_URL, env.MLOPS_GATEWAY_ADMIN_URL, env.MLOPS_GATEWAY_TOKEN].some((v) => v);
+  // an incomplete stack entry (e.g. its token file is gone) on its own means no gateway, not a config error
+  if (missing.length > 0 && !fromEnv) return undefined;
+  const [url, adminUrl, token] = Object.values(given);
+  if (url === undefined || adminUrl === undefined || token === undefined) {
+    const names = missing.map(([k]) => k).join(', ');
+    return `${names}: must be set too (the gateway needs MLOPS_GATEWAY_URL, MLOPS_GATEWAY_ADMIN_URL and MLOPS_GATEWAY_TOKEN)`;
+  }
+  return { url: url.replace(/\/+$/, ''), adminUrl: adminUrl.replace(/\/+$/, ''), token };
+}
+
+/** How to reach any s3:// location: endpoint, region, addressing and credentials. */
+export interface S3Settings {
+  endpoint?: string;
+  region: string;
+  forcePathStyle?: boolean;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+}
+
+/** Parses a store URI; returns a message (not a config) when it is not one we support. */
+export function parseStoreUri(uri: string, cwd: string, s3: S3Settings): StoreConfig | string {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(uri)?.[1]?.toLowerCase();
+  if (scheme === 'file') {
+    const rest = uri.slice('file://'.length);
+    if (rest === '') return 'file:// needs a path, e.g. file://.mlops/store';
+    const root = path.resolve(cwd, rest);
+    return { kind: 'file', root, uri: `file://${root}` };
+  }
+  if (scheme === 's3') {
+    const rest = uri.slice('s3://'.length);
+    const [bucket = '', ...prefixParts] = rest.split('/');
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+      return `bucket name ${JSON.stringify(bucket)} is not valid (3-63 lowercase letters, digits, dots, hyphens)`;
+    }
+    const prefix = prefixParts.filter((p) => p !== '').join('/');
+    if (prefix.split('/').some((p) => p === '..' || p === '.')) return 'the prefix may not contain . or .. segments';
+    const credentials =
+      s3.accessKeyId !== undefined && s3.secretAccessKey !== undefined
+        ? { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey }
+        : undefined;
+    return {
+      kind: 's3',
+      uri: `s3://${bucket}${prefix ? `/${prefix}` : ''}`,
+      bucket,
+      prefix,
+      endpoint: s3.endpoint,
+      region: s3.region,
+      forcePathStyle: s3.forcePathStyle ?? s3.endpoint !== undefined,
+      credentials,
+    };
+  }
+  return `unsupported store ${JSON.stringify(uri)}: use file://<path> or s3://<bucket>/<prefix>`;
+}
+
+function pick(raw: RawEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const value = raw[key];
+    if (value !== undefined && value !== '') out[key] = value;
+  }
+  return out;
+}

@@ -1,0 +1,56 @@
+/**
+ * Finds the binaries the local stack and the tests run: the `temporal` CLI, MinIO, and kustomize
+ * (which renders infra/k8s in the tests).
+ * Order: the environment variable (TEMPORAL_CLI_PATH, MINIO_PATH, KUSTOMIZE_PATH), the repo's `.tools/bin`
+ * (where `npm run setup` builds them), then PATH. Nothing is downloaded here.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../common/errors';
+
+/** The repository root (this file lives in lib/). */
+export const REPO_ROOT = path.resolve(__dirname, '..');
+export const TOOLS_BIN = path.join(REPO_ROOT, '.tools', 'bin');
+
+export type ToolName = 'temporal' | 'minio' | 'kustomize';
+
+const ENV_VAR: Record<ToolName, string> = {
+  temporal: 'TEMPORAL_CLI_PATH',
+  minio: 'MINIO_PATH',
+  kustomize: 'KUSTOMIZE_PATH',
+};
+
+/** Where a tool is, or `undefined` when it is nowhere to be found. */
+export function findTool(name: ToolName, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const fromEnv = env[ENV_VAR[name]];
+  if (fromEnv) return isExecutable(fromEnv) ? path.resolve(fromEnv) : undefined;
+  const local = path.join(TOOLS_BIN, name);
+  if (isExecutable(local)) return local;
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, name);
+    if (isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** Like `findTool`, but a missing tool is a `UserError` telling how to install it. */
+export function requireTool(name: ToolName, env: NodeJS.ProcessEnv = process.env): string {
+  const found = findTool(name, env);
+  if (found) return found;
+  const fromEnv = env[ENV_VAR[name]];
+  if (fromEnv) throw new UserError(`${ENV_VAR[name]}: ${fromEnv} is not an executable file`, 2);
+  throw new UserError(
+    `${name} not found (looked at ${ENV_VAR[name]}, ${TOOLS_BIN}, PATH): run \`npm run setup\` to build it`,
+    2,
+  );
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
