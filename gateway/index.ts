@@ -7,20 +7,17 @@
  * - public-api.ts      /v2/health/*, /v2/models/<endpoint>/infer|feedback, /metrics
  * - admin-api.ts       /admin/endpoints…: variants, weights, metrics, faults (bearer token)
  * - inference.ts       OIP v2 request checks and the weighted variant choice (pure)
- * - admin-validation.ts admin body checks naming the bad field (pure)
  * - state.ts           endpoints in memory, persisted atomically to state.json
  * - metrics.ts         Prometheus counters/histogram and per-variant ring buffers
  * - capture.ts         NDJSON batches of captures and feedback into the store
  * - upstream.ts        forwarding to a variant over keep-alive connections
  * - token.ts           the admin token and the gateway's file paths
- * - admin-client.ts    `GatewayAdminClient`, the typed client of the admin API
+ *
+ * The API's shapes and the checks of admin bodies are in common/gateway-api.ts and
+ * common/schemas/gateway-api.ts; its typed client, `GatewayAdminClient`, is in
+ * activities/serving/gateway-client.ts.
  */
 export * from '../common/gateway-api';
 export { GATEWAY_DEFAULTS, startGateway, type GatewayOptions, type RunningGateway } from './server';
-export {
-  GatewayAdminClient,
-  GatewayAdminError,
-  type GatewayAdminClientOptions,
-} from '../activities/serving/gateway-client';
 export { ensureAdminToken, gatewayPaths, readAdminToken } from './token';
 export { captureKey, type CaptureKind } from './capture';

@@ -30,7 +30,7 @@ import { stopProcessGroup } from '../dev/processes';
 import { saveStack, workerRunning } from '../dev/stack-status';
 import { REPO_ROOT, TOOLS_BIN } from '../../lib/tools';
 import { readStackFile } from '../../lib/config/stack-file';
-import { GatewayAdminClient } from '../../gateway';
+import { GatewayAdminClient } from '../../activities/serving/gateway-client';
 import { createServing } from '../../worker/dependencies';
 import {
   monitorStatusQuery,

@@ -18,7 +18,7 @@ import { toInferenceRequest } from '../../activities/serving/inference-request';
 import type { BlobStore } from '../../activities/storage/types';
 import { canBind, freePort, waitFor } from '../../lib/ports';
 import { REPO_ROOT } from '../../lib/tools';
-import { GatewayAdminClient } from '../../gateway';
+import { GatewayAdminClient } from '../../activities/serving/gateway-client';
 import { collectOutput, startedAttempts } from '../support/chaos-servers';
 import { registerApprovedVersions, trainChurnModel, type TrainedChurnModel } from '../support/churn-model';
 import { cliEnv, runCli, startCli } from '../support/cli';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { GatewayAdminError } from '../../gateway';
+import type { GatewayAdminError } from '../../activities/serving/gateway-client';
 import { inferBody, startHarness, type Harness } from './harness';
 
 describe('inference gateway: admin API', function () {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { GatewayAdminClient, GatewayAdminError } from '../../gateway';
+import { GatewayAdminClient, GatewayAdminError } from '../../activities/serving/gateway-client';
 import { freePort, waitFor } from '../../lib/ports';
 import { cliEnv, runCli, startCli } from '../support/cli';
 import { testS3Store } from '../support/worker';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { InvalidServingArgumentError, VariantFailedError, VariantNotFoundError } from '../../activities/serving';
 import { toInferenceRequest, type InferenceResponse } from '../../activities/serving/inference-request';
 import type { BlobStore } from '../../activities/storage/types';
-import type { GatewayAdminClient } from '../../gateway';
+import type { GatewayAdminClient } from '../../activities/serving/gateway-client';
 import { trainChurnModel, type TrainedChurnModel } from '../support/churn-model';
 import { cliEnv, runCli } from '../support/cli';
 import { testStack } from '../support/stack';

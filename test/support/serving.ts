@@ -8,7 +8,8 @@ import path from 'node:path';
 import { LocalServingBackend } from '../../activities/serving';
 import type { BlobStore } from '../../activities/storage/types';
 import { REPO_ROOT } from '../../lib/tools';
-import { GatewayAdminClient, startGateway, type RunningGateway } from '../../gateway';
+import { startGateway, type RunningGateway } from '../../gateway';
+import { GatewayAdminClient } from '../../activities/serving/gateway-client';
 
 export const TEST_GATEWAY_TOKEN = 'serving-test-token';
 const MLSERVER = path.join(REPO_ROOT, '.venv', 'bin', 'mlserver');
