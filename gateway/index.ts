@@ -17,7 +17,7 @@
  * common/schemas/gateway-api.ts; its typed client, `GatewayAdminClient`, is in
  * activities/serving/gateway-client.ts.
  */
-export * from '../common/gateway-api';
+export * from '../common/schemas/gateway-api';
 export { GATEWAY_DEFAULTS, startGateway, type GatewayOptions, type RunningGateway } from './server';
 export { ensureAdminToken, gatewayPaths, readAdminToken } from './token';
 export { captureKey, type CaptureKind } from './capture';

@@ -2,7 +2,7 @@
  * Open Inference Protocol v2 request checks and the routing decision: pure functions, so the
  * server stays thin and the rules are testable without sockets.
  */
-import type { EndpointState, VariantSpec } from '../common/gateway-api';
+import type { EndpointState, VariantSpec } from '../common/schemas/gateway-api';
 
 /** An OIP v2 inference request that passed `checkInferRequest`. */
 export interface InferRequest {

@@ -3,7 +3,7 @@
  * variant, fixed-size ring buffers of recent requests and predictions that the admin API reads
  * over a time window (what a rollout's analysis asks for). Memory is bounded by construction.
  */
-import type { EndpointMetrics, VariantMetrics } from '../common/gateway-api';
+import type { EndpointMetrics, VariantMetrics } from '../common/schemas/gateway-api';
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const COUNTER_HELP: Record<string, string> = {

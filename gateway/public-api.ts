@@ -10,7 +10,7 @@ import type { GatewayContext } from './context';
 import { HttpError, pathSegments, readJson, sendError, sendJson } from './http-util';
 import { checkInferRequest, chooseVariant, firstNumericOutput, isObject } from './inference';
 import { esc } from './metrics';
-import type { EndpointState, VariantSpec } from '../common/gateway-api';
+import type { EndpointState, VariantSpec } from '../common/schemas/gateway-api';
 
 /** At most this many labels in one feedback request. */
 const MAX_FEEDBACK = 10_000;

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../common/errors';
-import type { CaptureSettings, EndpointState, Fault, VariantSpec } from '../common/gateway-api';
+import type { CaptureSettings, EndpointState, Fault, VariantSpec } from '../common/schemas/gateway-api';
 
 interface StateFile {
   version: 1;

@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { VariantSpec } from '../common/gateway-api';
+import type { VariantSpec } from '../common/schemas/gateway-api';
 
 export type UpstreamResult =
   | { kind: 'reply'; status: number; body: Buffer; contentType: string | undefined }

@@ -1,7 +1,8 @@
 /**
- * Downloading a model folder (every object under a store prefix) into a job's `model/` folder,
- * relative paths kept. Each object is streamed to a temp file, its size checked against what the
- * listing said, then renamed into place, so a job never sees a partial file.
+ * Model folders in the store, as training jobs (a job's `modelUri`) and model servers (a version's
+ * `artifactUri`) read them: the store prefix a folder URI names, and downloading every object under
+ * it, relative paths kept. Each object is streamed to a temp file, its size checked against what the
+ * listing said, then renamed into place, so a job or a server never sees a partial file.
  */
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -10,7 +11,33 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { mapLimit } from '../storage/json';
 import type { BlobStore, ObjectInfo } from '../storage/types';
-import { InvalidTrainingJobError } from '../training/errors';
+import { validateKey } from '../storage/keys';
+
+/**
+ * Thrown when a model folder's URI is not a folder inside the store, or the folder holds nothing;
+ * callers re-raise it naming their own field (a job's `modelUri`, a variant's `model.artifactUri`).
+ */
+export class InvalidModelFolderError extends Error {
+  override readonly name = 'InvalidModelFolderError';
+  constructor(readonly problem: string) {
+    super(problem);
+  }
+}
+
+/** The store key prefix (no trailing slash) of `uri`, which must name a folder inside the store at `storeUri`. */
+export function modelKeyPrefix(uri: string, storeUri: string): string {
+  const root = `${storeUri.replace(/\/+$/, '')}/`;
+  if (typeof uri !== 'string' || !uri.startsWith(root)) {
+    throw new InvalidModelFolderError(`must be a folder inside the store ${root} (got ${JSON.stringify(uri)})`);
+  }
+  const prefix = uri.slice(root.length).replace(/\/+$/, '');
+  try {
+    validateKey(prefix);
+  } catch (error) {
+    throw new InvalidModelFolderError((error as Error).message);
+  }
+  return prefix;
+}
 
 /** Objects downloaded at once. */
 const DOWNLOAD_CONCURRENCY = 8;
@@ -25,7 +52,7 @@ export async function downloadModel(
   const objects: ObjectInfo[] = [];
   for await (const info of store.list(root)) objects.push(info);
   if (objects.length === 0) {
-    throw new InvalidTrainingJobError('modelUri', `no objects under ${store.uri.replace(/\/+$/, '')}/${root}`);
+    throw new InvalidModelFolderError(`no objects under ${store.uri.replace(/\/+$/, '')}/${root}`);
   }
   await fs.mkdir(dir, { recursive: true });
   await mapLimit(objects, DOWNLOAD_CONCURRENCY, async (info) => {

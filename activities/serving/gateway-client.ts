@@ -1,5 +1,5 @@
 /** `GatewayAdminClient`: a typed client of the gateway's admin API (what the serving backend uses). */
-import type { EndpointMetrics, EndpointState, Fault, PutEndpointBody } from '../../common/gateway-api';
+import type { EndpointMetrics, EndpointState, Fault, PutEndpointBody } from '../../common/schemas/gateway-api';
 
 /** Thrown when the admin API answers with an error (`status` is the HTTP status, 0 when unreachable). */
 export class GatewayAdminError extends Error {

@@ -4,34 +4,16 @@
  * Every change goes through `putEndpoint` / `setWeights` with the revision it read (`expectedRevision`);
  * a 409 means someone changed the endpoint meanwhile: read again and retry (`withRevisionRetry`).
  */
+import type { CaptureSettings, EndpointMetrics, EndpointState, VariantSpec } from '../../common/schemas/gateway-api';
 
 /** One variant as the gateway routes to it. */
-export interface GatewayVariant {
-  name: string;
-  /** `http://127.0.0.1:<port>` */
-  upstream: string;
-  modelName: string;
-  modelVersion?: string;
-}
+export type GatewayVariant = VariantSpec;
 
-/** An endpoint's state in the gateway. */
-export interface GatewayEndpoint {
-  name: string;
-  revision: number;
-  variants: GatewayVariant[];
-  weights: Record<string, number>;
+/** An endpoint's state in the gateway, as far as serving reads it. */
+export type GatewayEndpoint = Pick<EndpointState, 'name' | 'revision' | 'variants' | 'weights'> & {
   /** Which requests are captured and how they are batched (kept as is when variants change). */
-  capture?: { sampleRate: number; maxBatch: number; flushSeconds: number };
-}
-
-/** Per-variant counters over a window, as the gateway's metrics call returns them. */
-export interface GatewayVariantMetrics {
-  requests: number;
-  errors: number;
-  errorRate: number;
-  latencyMs: { p50: number; p95: number; p99: number };
-  predictions: number[];
-}
+  capture?: CaptureSettings;
+};
 
 export interface GatewayAdmin {
   listEndpoints(): Promise<GatewayEndpoint[]>;
@@ -50,10 +32,7 @@ export interface GatewayAdmin {
   setWeights(name: string, weights: Record<string, number>, expectedRevision?: number): Promise<GatewayEndpoint>;
   /** Resolves `false` when there was no such endpoint. */
   deleteEndpoint(name: string): Promise<unknown>;
-  metrics(
-    name: string,
-    windowSeconds: number,
-  ): Promise<{ window: number; variants: Record<string, GatewayVariantMetrics> }>;
+  metrics(name: string, windowSeconds: number): Promise<EndpointMetrics>;
 }
 
 /** Attempts of a read-modify-write before giving up (each lost race is someone else's change). */

@@ -18,11 +18,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../lib/ports';
 import { validVersion } from '../registry/validate';
 import type { BlobStore } from '../storage/types';
-import { InvalidTrainingJobError } from '../training/errors';
-import { tailLines } from '../training/job-files';
-import { downloadModel } from '../models/model-files';
+import { readJson, tailLines, writeJsonAtomic, writeJsonExclusive } from '../../lib/files';
+import { recordLaunchedPid, type PidRecord } from '../../lib/processes/pid-file';
+import { downloadModel, InvalidModelFolderError, modelKeyPrefix } from '../models/model-files';
 import { groupExists, isSameProcess, killGroup, processStartTime } from '../../lib/processes/process-group';
-import { modelKeyPrefix } from '../training/validate-job';
 import {
   EndpointNotFoundError,
   InvalidServingArgumentError,
@@ -42,14 +41,10 @@ import type {
   VariantMetrics,
 } from './types';
 import {
-  readJson,
   validServingName,
   validVariantName,
   variantName,
   variantPaths,
-  writeJsonAtomic,
-  writeJsonExclusive,
-  type PidRecord,
   type VariantPaths,
   type VariantRecord,
 } from './variant-files';
@@ -252,13 +247,7 @@ export class LocalServingBackend implements ServingBackend {
       await fs.rmdir(path.dirname(paths.dir)).catch(() => undefined);
       throw error;
     }
-    try {
-      const startTime = (await processStartTime(pid)) ?? null;
-      await writeJsonAtomic(paths.pid, { pid, pgid: pid, startTime, startedAt: new Date().toISOString() });
-    } catch (error) {
-      await killGroup(pid, 0);
-      throw error;
-    }
+    await recordLaunchedPid(paths.pid, pid);
     return toVariant(record, false);
   }
 
@@ -273,9 +262,8 @@ export class LocalServingBackend implements ServingBackend {
       try {
         await downloadModel(this.deps.store, prefix, paths.model);
       } catch (error) {
-        if (error instanceof InvalidTrainingJobError) {
-          throw new InvalidServingArgumentError('model.artifactUri', error.message.replace(/^modelUri: /, ''));
-        }
+        if (error instanceof InvalidModelFolderError)
+          throw new InvalidServingArgumentError('model.artifactUri', error.problem);
         throw error;
       }
       await fs.writeFile(paths.modelComplete, '');
@@ -315,7 +303,9 @@ export class LocalServingBackend implements ServingBackend {
     try {
       return modelKeyPrefix(artifactUri as string, this.deps.store.uri);
     } catch (error) {
-      throw new InvalidServingArgumentError('model.artifactUri', (error as Error).message.replace(/^modelUri: /, ''));
+      if (error instanceof InvalidModelFolderError)
+        throw new InvalidServingArgumentError('model.artifactUri', error.problem);
+      throw error;
     }
   }
 

@@ -4,7 +4,8 @@
  * there is the variant's, so the gateway forwards `/v2/models/<variant>/infer` to it.
  */
 import { spawnDetached } from '../../lib/processes/process-group';
-import { readJson, writeJsonAtomic, type VariantPaths } from './variant-files';
+import { readJson, writeJsonAtomic } from '../../lib/files';
+import type { VariantPaths } from './variant-files';
 
 /** MLServer's server settings: loopback only, no parallel workers (one process), no metrics server. */
 export async function writeServerSettings(paths: VariantPaths, ports: { http: number; grpc: number }): Promise<void> {

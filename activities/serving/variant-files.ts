@@ -12,8 +12,6 @@ import { VARIANT_NAME } from '../../common/schemas/gateway-api';
 import { NAME_PATTERN } from '../registry/validate';
 import { InvalidServingArgumentError } from './errors';
 
-export { readJson, writeJsonAtomic, writeJsonExclusive, type PidRecord } from '../training/job-files';
-
 /** What `variant.json` holds. */
 export interface VariantRecord {
   endpoint: string;

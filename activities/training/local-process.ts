@@ -21,27 +21,16 @@ import path from 'node:path';
 import { constants } from 'node:os';
 import { materializeSnapshot } from '../data';
 import type { BlobStore } from '../storage/types';
-import { TrainingJobNotFoundError, TrainingJobNotSucceededError } from './errors';
-import {
-  isJobId,
-  jobIdOf,
-  jobPaths,
-  readJson,
-  readText,
-  tailLines,
-  writeJsonAtomic,
-  writeJsonExclusive,
-  type JobPaths,
-  type JobRecord,
-  type Outcome,
-  type PidRecord,
-} from './job-files';
+import { InvalidTrainingJobError, TrainingJobNotFoundError, TrainingJobNotSucceededError } from './errors';
+import { isJobId, jobIdOf, jobPaths, type JobPaths, type JobRecord, type Outcome } from './job-files';
+import { readJson, readText, tailLines, writeJsonAtomic, writeJsonExclusive } from '../../lib/files';
+import { recordLaunchedPid, type PidRecord } from '../../lib/processes/pid-file';
 import { findLaunched, launchDetached } from './launch';
-import { downloadModel } from '../models/model-files';
+import { downloadModel, InvalidModelFolderError } from '../models/model-files';
 import { groupExists, isSameProcess, killGroup, processStartTime } from '../../lib/processes/process-group';
 import { uploadOutputs } from './outputs';
 import { readLogText, readMetricPoints } from './stream-reads';
-import { modelKeyPrefix, validateJob, validateKey } from './validate-job';
+import { jobModelPrefix, validateJob, validateKey } from './validate-job';
 import type { JobStatus, MetricPoint, TrainingBackend, TrainingJob } from './types';
 
 export interface LocalProcessDeps {
@@ -170,7 +159,12 @@ export class LocalProcessBackend implements TrainingBackend {
       });
     }
     if (job.modelUri !== undefined) {
-      await downloadModel(this.deps.store, modelKeyPrefix(job.modelUri, this.deps.store.uri), paths.model);
+      await downloadModel(this.deps.store, jobModelPrefix(job.modelUri, this.deps.store.uri), paths.model).catch(
+        (error: unknown) => {
+          if (error instanceof InvalidModelFolderError) throw new InvalidTrainingJobError('modelUri', error.problem);
+          throw error;
+        },
+      );
     }
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
@@ -193,14 +187,10 @@ export class LocalProcessBackend implements TrainingBackend {
       await fs.rm(paths.dir, { recursive: true, force: true });
       throw error;
     });
-    try {
-      const startTime = (await processStartTime(pid)) ?? null;
-      await writeJsonAtomic(paths.pid, { pid, pgid: pid, startTime, startedAt: new Date().toISOString() });
-    } catch (error) {
-      await killGroup(pid, 0);
+    await recordLaunchedPid(paths.pid, pid).catch(async (error: unknown) => {
       await fs.rm(paths.dir, { recursive: true, force: true });
       throw error;
-    }
+    });
     // cancelled while launching: the canceller found no pid to kill
     if (await readJson<Outcome>(paths.outcome)) await killGroup(pid, this.grace);
   }

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { NotFoundError } from '../../common/errors';
 import { mapLimit } from '../storage/json';
 import type { BlobStore } from '../storage/types';
-import { readJson, type JobPaths } from './job-files';
+import { readJson } from '../../lib/files';
+import type { JobPaths } from './job-files';
 import type { JobResult } from './types';
 
 /** Files uploaded at once. */

@@ -30,7 +30,7 @@ import { RayHeadError, RayJobsClient, type RayJobInfo, type RaySubmitRequest } f
 import { rayJobEnv } from './ray-env';
 import { logTextFrom, metricPointsFrom, metricStream, tailOf, withoutMetricLines } from './ray-log';
 import { buildPackage, RUNNER_FILE } from './ray-package';
-import { modelKeyPrefix, validateJob, validateKey } from './validate-job';
+import { jobModelPrefix, validateJob, validateKey } from './validate-job';
 import type { JobResult, JobStatus, MetricPoint, TrainingBackend, TrainingJob } from './types';
 import { NotFoundError } from '../../common/errors';
 
@@ -154,7 +154,7 @@ export class RayJobsBackend implements TrainingBackend {
       dataUri = `${this.storeRoot}/${datasetKeys.manifest(job.input.dataset, id)}`;
     }
     const modelUri =
-      job.modelUri === undefined ? undefined : `${this.storeRoot}/${modelKeyPrefix(job.modelUri, this.storeRoot)}`;
+      job.modelUri === undefined ? undefined : `${this.storeRoot}/${jobModelPrefix(job.modelUri, this.storeRoot)}`;
     const pkg = await buildPackage(job.codeDir);
     if (!(await this.client.hasPackage(pkg.name))) await this.client.uploadPackage(pkg.name, pkg.zip);
     const storeEnv = this.deps.storeEnv ?? {};

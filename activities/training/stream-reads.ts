@@ -1,5 +1,5 @@
 /** Incremental reads of a job's log and metric stream by byte offset, safe while the job is still writing. */
-import { readFrom } from './job-files';
+import { readFrom } from '../../lib/files';
 import type { MetricPoint } from './types';
 
 /** Most bytes one read returns. */

@@ -1,6 +1,7 @@
 /** Checks a `TrainingJob` and an idempotency key before anything is created; errors name the field. */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { InvalidModelFolderError, modelKeyPrefix } from '../models/model-files';
 import { validateKey as validateStoreKey } from '../storage/keys';
 import { InvalidTrainingJobError } from './errors';
 import type { TrainingJob } from './types';
@@ -42,7 +43,7 @@ export async function validateJob(job: TrainingJob, { storeUri }: { storeUri: st
     if (typeof job.input.dataset !== 'string' || job.input.dataset === '') throw fail('input.dataset', 'required');
     if (typeof job.input.snapshot !== 'string' || job.input.snapshot === '') throw fail('input.snapshot', 'required');
   }
-  if (job.modelUri !== undefined) modelKeyPrefix(job.modelUri, storeUri);
+  if (job.modelUri !== undefined) jobModelPrefix(job.modelUri, storeUri);
   try {
     validateStoreKey(job.outputPrefix, { allowTrailingSlash: true });
   } catch (error) {
@@ -55,23 +56,12 @@ export async function validateJob(job: TrainingJob, { storeUri }: { storeUri: st
   if (t !== undefined && (typeof t !== 'number' || !(t > 0))) throw fail('timeoutSeconds', 'must be a positive number');
 }
 
-/**
- * The store key prefix of a job's `modelUri` (no trailing slash); throws `InvalidTrainingJobError`
- * naming `modelUri` unless it is a folder inside the store at `storeUri`.
- */
-export function modelKeyPrefix(modelUri: string, storeUri: string): string {
-  const root = `${storeUri.replace(/\/+$/, '')}/`;
-  if (typeof modelUri !== 'string' || !modelUri.startsWith(root)) {
-    throw new InvalidTrainingJobError(
-      'modelUri',
-      `must be a folder inside the store ${root} (got ${JSON.stringify(modelUri)})`,
-    );
-  }
-  const prefix = modelUri.slice(root.length).replace(/\/+$/, '');
+/** The store key prefix of a job's `modelUri`; throws `InvalidTrainingJobError` naming `modelUri` unless it is a store folder. */
+export function jobModelPrefix(modelUri: string, storeUri: string): string {
   try {
-    validateStoreKey(prefix);
+    return modelKeyPrefix(modelUri, storeUri);
   } catch (error) {
-    throw new InvalidTrainingJobError('modelUri', (error as Error).message);
+    if (error instanceof InvalidModelFolderError) throw new InvalidTrainingJobError('modelUri', error.problem);
+    throw error;
   }
-  return prefix;
 }

@@ -15,7 +15,7 @@ import type { EndpointDescription, ServingBackend, VariantMetrics } from '../../
 import type { GatewayConfig, LoadedConfig } from '../../lib/config';
 import { UserError } from '../../common/errors';
 import { GatewayAdminClient, GatewayAdminError } from '../../activities/serving/gateway-client';
-import type { CaptureSettings } from '../../common/gateway-api';
+import type { CaptureSettings } from '../../common/schemas/gateway-api';
 import { createServing } from '../../worker/dependencies';
 import type { CommandContext } from '../context';
 import { unitInterval } from '../options';

@@ -5,7 +5,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { readJson, variantPaths, type PidRecord } from '../../activities/serving/variant-files';
+import { variantPaths } from '../../activities/serving/variant-files';
+import { readJson } from '../../lib/files';
+import type { PidRecord } from '../../lib/processes/pid-file';
 import { isSameProcess, killGroup } from '../../lib/processes/process-group';
 import type { StackFile } from '../../lib/config/stack-file';
 import { readStackFile } from '../../lib/config/stack-file';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { checkPutEndpoint } from '../../common/schemas/gateway-api';
 import { captureKey } from '../../gateway/capture';
 import { checkInferRequest, chooseVariant, firstNumericOutput } from '../../gateway/inference';
-import type { EndpointState } from '../../common/gateway-api';
+import type { EndpointState } from '../../common/schemas/gateway-api';
 
 const endpoint: EndpointState = {
   name: 'churn',
