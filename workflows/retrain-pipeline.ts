@@ -1,6 +1,6 @@
 /**
  * `retrainPipeline` (workflow id `retrain/<pipeline>/<utc time>`): one durable run from new data to
- * an approved, registered model (DESIGN.md, "Data flow of one retrain"):
+ * an approved, registered model (docs/architecture.md, "Data flow of one retrain"):
  *
  *   snapshot ─► validate ─► unchanged? (same data, code and training config as the champion: end)
  *   ─► train (one job, or a `hyperparameterSweep` child `sweep/<run id>`)

@@ -2,7 +2,7 @@
  * Data versioning types: snapshot manifests, profiles, validation reports and diffs. Workflows and
  * the CLI import these as types; the activities in this folder produce them.
  *
- * Store layout (DESIGN.md):
+ * Store layout (docs/architecture.md):
  *   datasets/<name>/blobs/sha256/<aa>/<digest>     content-addressed file bodies (deduplicated)
  *   datasets/<name>/snapshots/<id>.json            the manifest (immutable)
  *   datasets/<name>/profiles/<id>.json             the tabular profile of the snapshot's CSV files

@@ -1,5 +1,5 @@
 /**
- * Model registry types. Store layout (DESIGN.md):
+ * Model registry types. Store layout (docs/architecture.md):
  *   models/<name>/versions/<n>/version.json   the immutable version record (lineage, metrics, params)
  *   models/<name>/versions/<n>/model-card.md  the model card
  *   models/<name>/state.json                  aliases and statuses (compare-and-swap only)

@@ -1,4 +1,4 @@
-/** Where reports live in the store (DESIGN.md: `reports/…`). */
+/** Where reports live in the store (docs/architecture.md, "Store layout": `reports/…`). */
 import { runKeyOf } from '../tracking/run-keys';
 
 export const reportKeys = {

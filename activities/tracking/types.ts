@@ -1,5 +1,5 @@
 /**
- * Experiment tracking types. Store layout (DESIGN.md):
+ * Experiment tracking types. Store layout (docs/architecture.md):
  *   experiments/<pipeline>/<run>/run.json                       the run (params, tags, status)
  *   experiments/<pipeline>/<run>/trials/<k>/trial.json           a trial (params, final metrics, tags, status)
  *   experiments/<pipeline>/<run>/trials/<k>/metrics/<seq>.ndjson metric stream chunks ({step, name, value, at})
