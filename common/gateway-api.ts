@@ -12,6 +12,12 @@ export interface VariantSpec {
   modelName: string;
   /** Recorded in captures (e.g. the registry version). */
   modelVersion?: string;
+  /**
+   * The model's input columns in the order it takes them (what its training job recorded): a
+   * pandas request (`parameters.content_type: "pd"`) that has them all is forwarded with these
+   * columns in this order, its other columns left out. Absent: requests are forwarded as sent.
+   */
+  inputs?: string[];
 }
 
 /** Which share of requests is captured and how captures are batched into the store. */

@@ -12,6 +12,8 @@ export interface GatewayVariant {
   upstream: string;
   modelName: string;
   modelVersion?: string;
+  /** The model's input columns in its order (its `model-settings.json` `inputs`), which the gateway sends it. */
+  inputs?: string[];
 }
 
 /** An endpoint's state in the gateway. */

@@ -17,6 +17,12 @@ const variantSchema = z.object({
     .transform((u) => u.replace(/\/+$/, '')),
   modelName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be a model name ([A-Za-z0-9._-])'),
   modelVersion: z.string().min(1).max(128).optional(),
+  inputs: z
+    .array(z.string().min(1).max(256))
+    .min(1)
+    .max(4096)
+    .refine((names) => new Set(names).size === names.length, 'must not name a column twice')
+    .optional(),
 });
 
 const weightsSchema = z.record(z.string(), z.number().int('must be an integer').min(0, 'must be ≥ 0'));
@@ -109,9 +115,13 @@ function fullWeights(weights: Record<string, number>, variantNames: string[]): R
 }
 
 function compactVariant(v: VariantSpec): VariantSpec {
-  return v.modelVersion === undefined
-    ? { name: v.name, upstream: v.upstream, modelName: v.modelName }
-    : { name: v.name, upstream: v.upstream, modelName: v.modelName, modelVersion: v.modelVersion };
+  return {
+    name: v.name,
+    upstream: v.upstream,
+    modelName: v.modelName,
+    ...(v.modelVersion === undefined ? {} : { modelVersion: v.modelVersion }),
+    ...(v.inputs === undefined ? {} : { inputs: v.inputs }),
+  };
 }
 
 function fail(error: z.ZodError): { ok: false; error: string } {
