@@ -5,6 +5,7 @@
 //   activities/ -> common/, lib/
 //   worker/, gateway/, codec-server/ (processes) -> activities/, common/, lib/
 //   client/     -> all of the above, and the processes `mlops` starts (worker, gateway, codec server)
+//   examples/   -> what the client may import: an example's code (e.g. churn's demo) runs from the CLI
 // Nothing that runs in production imports infra/ (it deploys or installs things) or test/.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -130,4 +131,6 @@ export default tseslint.config(
   ),
   // client/: the CLI, which starts the other processes
   layer(['client/**/*.ts'], { patterns: [] }),
+  // examples/: an example's own code (churn's demo scenario), which the CLI runs
+  layer(['examples/**/*.ts'], { patterns: [] }),
 );

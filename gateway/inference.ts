@@ -112,6 +112,22 @@ function flatten(data: unknown[], depth = 0): unknown[] | undefined {
   return out;
 }
 
+/**
+ * The request as `variant`'s model takes it: a pandas request (`parameters.content_type: "pd"`, its
+ * inputs named columns) that has every input column the model recorded is sent with those columns
+ * in the model's order and its other columns (an id, the label) left out. Any other request, or one
+ * to a variant that recorded no inputs, is sent as it came (the model says what it lacks).
+ */
+export function requestForModel(request: InferRequest, variant: VariantSpec): InferRequest {
+  const order = variant.inputs;
+  if (!order || order.length === 0 || request.parameters?.content_type !== 'pd') return request;
+  const byName = new Map(request.inputs.map((input) => [input.name, input]));
+  if (!order.every((name) => byName.has(name))) return request;
+  const inputs = order.map((name) => byName.get(name)!);
+  const unchanged = inputs.length === request.inputs.length && inputs.every((input, i) => input === request.inputs[i]);
+  return unchanged ? request : { ...request, inputs };
+}
+
 export type VariantChoice = { ok: true; variant: VariantSpec } | { ok: false; status: 404 | 503; error: string };
 
 /**

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ENDPOINT_NAME } from '../common/schemas/gateway-api';
 import type { GatewayContext } from './context';
 import { HttpError, pathSegments, readJson, sendError, sendJson } from './http-util';
-import { checkInferRequest, chooseVariant, firstNumericOutput, isObject } from './inference';
+import { checkInferRequest, chooseVariant, firstNumericOutput, isObject, requestForModel } from './inference';
 import { esc } from './metrics';
 import type { EndpointState, VariantSpec } from '../common/schemas/gateway-api';
 
@@ -65,7 +65,9 @@ async function infer(ctx: GatewayContext, endpointName: string, req: IncomingMes
   const choice = chooseVariant(endpoint, forced, ctx.random());
   if (!choice.ok) return reject(choice.status, choice.error);
   const variant = choice.variant;
-  const requestId = checked.request.id ?? randomUUID();
+  // the columns in the order the variant's model takes them; captured as sent to it
+  const request = requestForModel(checked.request, variant);
+  const requestId = request.id ?? randomUUID();
   const headers = { 'x-mlops-variant': variant.name, 'x-request-id': requestId };
 
   const fault = endpoint.faults[variant.name];
@@ -77,7 +79,7 @@ async function infer(ctx: GatewayContext, endpointName: string, req: IncomingMes
     status = 500;
     sendError(res, status, `injected fault on variant ${variant.name}`, headers);
   } else {
-    const result = await ctx.upstream.infer(variant, JSON.stringify({ ...checked.request, id: requestId }));
+    const result = await ctx.upstream.infer(variant, JSON.stringify({ ...request, id: requestId }));
     if (result.kind === 'timeout') {
       status = 504;
       sendError(res, status, `variant ${variant.name}: upstream ${variant.upstream} did not answer in time`, headers);
@@ -124,7 +126,7 @@ async function infer(ctx: GatewayContext, endpointName: string, req: IncomingMes
   });
   captureRequest(ctx, endpoint, variant, {
     requestId,
-    inputs: checked.request.inputs,
+    inputs: request.inputs,
     outputs,
     latencyMs: Math.round(elapsed * 100_000) / 100,
     status,

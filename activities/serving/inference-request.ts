@@ -1,23 +1,12 @@
 /**
  * Turning what a user has at hand into an Open Inference Protocol v2 request: a v2 request body as
  * is, or rows (`[{column: value}, …]`) or columns (`{column: [values]}`) of features. Rows and columns
- * become one input per column and `parameters.content_type: "pd"`, which MLServer's sklearn runtime
- * decodes into a pandas DataFrame with those columns in that order (what a scikit-learn Pipeline
- * over a DataFrame takes). Churn's model picks columns by position, so when every churn feature is
- * present they are sent in the model's order and other columns (an id, the label) are left out.
+ * become one input per column, in the order given, and `parameters.content_type: "pd"`, which
+ * MLServer's sklearn runtime decodes into a pandas DataFrame with those columns. Which of them the
+ * model takes, and in which order, is the model's: the gateway sends each variant's model the
+ * columns its training job recorded (`VariantSpec.inputs`), leaving others (an id, the label) out.
  */
 import { InvalidServingArgumentError } from './errors';
-
-/** The churn model's feature columns in the order it takes them (examples/churn/features.py). */
-export const CHURN_FEATURES = [
-  'tenure_months',
-  'monthly_charges',
-  'total_charges',
-  'support_calls',
-  'plan',
-  'region',
-  'contract',
-] as const;
 
 export interface InferenceInput {
   name: string;
@@ -67,10 +56,9 @@ export function toInferenceRequest(body: unknown, outputs: string[] = []): Infer
   }
   const names = Object.keys(columns);
   if (names.length === 0) throw new InvalidServingArgumentError('data', 'has no columns');
-  const ordered = CHURN_FEATURES.every((c) => c in columns) ? [...CHURN_FEATURES] : names;
   const length = columns[names[0]!]!.length;
   if (length === 0) throw new InvalidServingArgumentError('data', 'has no rows');
-  const inputs = ordered.map((name) => {
+  const inputs = names.map((name) => {
     const values = columns[name]!;
     if (values.length !== length) {
       throw new InvalidServingArgumentError(`data.${name}`, `has ${values.length} values, other columns ${length}`);

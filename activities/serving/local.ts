@@ -8,7 +8,8 @@
  *   `servingRoot`) re-attaches instead of starting a second server. A recorded server that is gone
  *   is started again (on fresh ports).
  * - waitReady: polls MLServer's readiness, then registers the variant with the gateway: weight 0
- *   next to the existing variants, or 100 as the endpoint's first (compare-and-swap on the revision).
+ *   next to the existing variants, or 100 as the endpoint's first (compare-and-swap on the revision),
+ *   with the model's input columns in its order (its `model-settings.json` `inputs`).
  * - undeploy: removes the variant from the gateway (refused while it still takes traffic), stops
  *   its process group and deletes its folder.
  */
@@ -31,7 +32,7 @@ import {
 } from './errors';
 import { withRevisionRetry, type GatewayAdmin } from './gateway';
 import { registerVariant, unregisterVariant } from './registration';
-import { isModelReady, launchMlserver, writeModelSettings, writeServerSettings } from './mlserver';
+import { isModelReady, launchMlserver, readModelInputs, writeModelSettings, writeServerSettings } from './mlserver';
 import type {
   EndpointDescription,
   ModelRef,
@@ -90,11 +91,14 @@ export class LocalServingBackend implements ServingBackend {
       const record = await readJson<VariantRecord>(paths.record);
       if (!record) throw new VariantNotFoundError(endpoint, variant);
       if (await isModelReady(upstreamOf(record), variant)) {
+        // the gateway sends the model its columns in the order its training job recorded
+        const inputs = await readModelInputs(paths);
         await registerVariant(this.deps.gateway, record.endpoint, {
           name: variant,
           upstream: upstreamOf(record),
           modelName: variant,
           modelVersion: String(record.version),
+          ...(inputs ? { inputs } : {}),
         });
         return;
       }

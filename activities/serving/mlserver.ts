@@ -25,6 +25,7 @@ export async function writeServerSettings(paths: VariantPaths, ports: { http: nu
 /**
  * Rewrites the model folder's `model-settings.json` for serving as `variant`: its name, the sklearn
  * runtime and the model file; a `parameters.version` is dropped so the unversioned paths serve it.
+ * Everything else the training job wrote (its `inputs`, say) is kept.
  */
 export async function writeModelSettings(paths: VariantPaths, variant: string): Promise<void> {
   const given = (await readJson<Record<string, unknown>>(paths.modelSettings)) ?? {};
@@ -37,6 +38,20 @@ export async function writeModelSettings(paths: VariantPaths, variant: string): 
     implementation: given.implementation ?? 'mlserver_sklearn.SKLearnModel',
     parameters,
   });
+}
+
+/**
+ * The model's input columns in the order it takes them: the names of the model folder's
+ * `model-settings.json` `inputs` (MLServer's model metadata, which the training job writes), or
+ * `undefined` when it lists none.
+ */
+export async function readModelInputs(paths: VariantPaths): Promise<string[] | undefined> {
+  const settings = await readJson<{ inputs?: unknown }>(paths.modelSettings);
+  if (!Array.isArray(settings?.inputs)) return undefined;
+  const names = settings.inputs.map((i: unknown) =>
+    typeof i === 'object' && i !== null ? (i as { name?: unknown }).name : undefined,
+  );
+  return names.length > 0 && names.every((n): n is string => typeof n === 'string' && n.length > 0) ? names : undefined;
 }
 
 /** Starts `mlserver start <variant dir>` detached in its own process group, output appended to the log; returns its pid. */

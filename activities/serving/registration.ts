@@ -6,7 +6,7 @@
 import { InvalidServingArgumentError } from './errors';
 import { withRevisionRetry, type GatewayAdmin, type GatewayVariant } from './gateway';
 
-/** Adds `spec` to the endpoint (creating it), or points the known variant at `spec.upstream`; its weight is kept. */
+/** Adds `spec` to the endpoint (creating it), or updates the known variant to `spec` (upstream, inputs); its weight is kept. */
 export async function registerVariant(gateway: GatewayAdmin, endpoint: string, spec: GatewayVariant): Promise<void> {
   await withRevisionRetry(async () => {
     const current = await gateway.getEndpoint(endpoint);
@@ -16,7 +16,7 @@ export async function registerVariant(gateway: GatewayAdmin, endpoint: string, s
       return;
     }
     const known = current.variants.find((v) => v.name === spec.name);
-    if (known?.upstream === spec.upstream && known.modelName === spec.modelName) return;
+    if (known?.upstream === spec.upstream && known.modelName === spec.modelName && sameInputs(known, spec)) return;
     const variants = known
       ? current.variants.map((v) => (v.name === spec.name ? spec : v))
       : [...current.variants, spec];
@@ -57,4 +57,8 @@ export async function unregisterVariant(gateway: GatewayAdmin, endpoint: string,
       expectedRevision: current.revision,
     });
   });
+}
+
+function sameInputs(a: GatewayVariant, b: GatewayVariant): boolean {
+  return (a.inputs ?? []).join('\0') === (b.inputs ?? []).join('\0');
 }

@@ -22,6 +22,17 @@ const variantSchema = z.object({
   modelName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be a model name ([A-Za-z0-9._-])'),
   /** Recorded in captures (e.g. the registry version). */
   modelVersion: z.string().min(1).max(128).optional(),
+  /**
+   * The model's input columns in the order it takes them (what its training job recorded): a
+   * pandas request (`parameters.content_type: "pd"`) that has them all is forwarded with these
+   * columns in this order, its other columns left out. Absent: requests are forwarded as sent.
+   */
+  inputs: z
+    .array(z.string().min(1).max(256))
+    .min(1)
+    .max(4096)
+    .refine((names) => new Set(names).size === names.length, 'must not name a column twice')
+    .optional(),
 });
 export type VariantSpec = z.infer<typeof variantSchema>;
 
@@ -162,9 +173,13 @@ function fullWeights(weights: Record<string, number>, variantNames: string[]): R
 }
 
 function compactVariant(v: VariantSpec): VariantSpec {
-  return v.modelVersion === undefined
-    ? { name: v.name, upstream: v.upstream, modelName: v.modelName }
-    : { name: v.name, upstream: v.upstream, modelName: v.modelName, modelVersion: v.modelVersion };
+  return {
+    name: v.name,
+    upstream: v.upstream,
+    modelName: v.modelName,
+    ...(v.modelVersion === undefined ? {} : { modelVersion: v.modelVersion }),
+    ...(v.inputs === undefined ? {} : { inputs: v.inputs }),
+  };
 }
 
 function fail(error: z.ZodError): { ok: false; error: string } {

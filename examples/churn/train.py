@@ -4,7 +4,8 @@
 Environment:
   MLOPS_PARAMS        JSON object of hyperparameters (see DEFAULTS); unset or empty = defaults
   MLOPS_DATA_DIR      folder with train.csv (and optionally holdout.csv, scored into metrics.json)
-  MLOPS_OUTPUT_DIR    gets model.joblib, model-settings.json (MLServer), metrics.json, params.json
+  MLOPS_OUTPUT_DIR    gets model.joblib, model-settings.json (MLServer; its `inputs` are the feature
+                      columns in the order the model takes them), metrics.json, params.json
   MLOPS_METRICS_FILE  optional: one JSON line per iteration and metric, {"step", "name", "value"}
   MLOPS_MODEL_NAME    model name in model-settings.json (default "churn")
   MLOPS_MODEL_VERSION optional version in model-settings.json
@@ -223,6 +224,7 @@ def main():
         "name": model_name,
         "implementation": "mlserver_sklearn.SKLearnModel",
         "parameters": {"uri": "./model.joblib"},
+        "inputs": input_metadata(model, X),
     }
     if model_version:
         settings["parameters"]["version"] = model_version
@@ -232,6 +234,25 @@ def main():
     summary = ", ".join(f"{k}={metrics[k]:.4f}" for k in ("val_auc", "val_logloss", "val_accuracy") if k in metrics)
     print(f"trained {metrics['n_iter']} iterations in {train_seconds:.2f}s: {summary}", flush=True)
     return 0
+
+
+def input_metadata(model, frame):
+    """MLServer's `inputs` metadata: the columns the fitted model takes, in its order (`feature_names_in_`).
+
+    The platform serves a request's columns in this order and leaves other columns (an id, the
+    label) out, so the model folder, not the caller, says what the model takes.
+    """
+
+    def datatype(dtype):
+        if dtype.kind == "b":
+            return "BOOL"
+        if dtype.kind in "iu":
+            return "INT64"
+        if dtype.kind == "f":
+            return "FP64"
+        return "BYTES"
+
+    return [{"name": name, "datatype": datatype(frame[name].dtype), "shape": [-1]} for name in model.feature_names_in_]
 
 
 def write_json(path, value):

@@ -149,15 +149,26 @@ describe('examples/churn', function () {
   });
 
   describe('train.py', function () {
-    it('trains with the default params and writes the model, MLServer settings and metrics', function () {
+    it('trains with the default params and writes the model, MLServer settings with its inputs, and metrics', function () {
       assertExit(trained, 0);
       for (const name of ['model.joblib', 'model-settings.json', 'metrics.json']) {
         assert.ok(fs.existsSync(path.join(model, name)), `${name} written`);
       }
+      // the inputs: the feature columns in the order the model takes them (features.py), with their types
+      const column = (name: string, datatype: string) => ({ name, datatype, shape: [-1] });
       assert.deepEqual(readJson(path.join(model, 'model-settings.json')), {
         name: 'churn',
         implementation: 'mlserver_sklearn.SKLearnModel',
         parameters: { uri: './model.joblib' },
+        inputs: [
+          column('tenure_months', 'INT64'),
+          column('monthly_charges', 'FP64'),
+          column('total_charges', 'FP64'),
+          column('support_calls', 'INT64'),
+          column('plan', 'BYTES'),
+          column('region', 'BYTES'),
+          column('contract', 'BYTES'),
+        ],
       });
       const metrics = readJson<Record<string, number>>(path.join(model, 'metrics.json'));
       assert.ok(metrics.val_auc !== undefined && metrics.val_auc > 0.7, `val_auc ${metrics.val_auc}`);

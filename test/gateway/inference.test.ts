@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { checkPutEndpoint } from '../../common/schemas/gateway-api';
 import { captureKey } from '../../gateway/capture';
-import { checkInferRequest, chooseVariant, firstNumericOutput } from '../../gateway/inference';
-import type { EndpointState } from '../../common/schemas/gateway-api';
+import { checkInferRequest, chooseVariant, firstNumericOutput, requestForModel } from '../../gateway/inference';
+import type { EndpointState, VariantSpec } from '../../common/schemas/gateway-api';
 
 const endpoint: EndpointState = {
   name: 'churn',
@@ -75,6 +75,49 @@ describe('gateway request rules (pure)', () => {
     assert.deepEqual(checked.value.weights, { a: 100, b: 0 });
     assert.deepEqual(checked.value.capture, { sampleRate: 0.1, maxBatch: 100, flushSeconds: 10 });
     assert.equal(checked.value.variants[0]?.upstream, 'http://127.0.0.1:1');
+  });
+
+  it("sends a pandas request's columns in the order the variant's model recorded, leaving the others out", () => {
+    const column = (name: string, data: unknown[]) => ({ name, shape: [data.length], datatype: 'INT64', data });
+    const request = {
+      parameters: { content_type: 'pd' },
+      inputs: [column('id', [7]), column('a', [1]), column('b', [2]), column('label', [0])],
+    };
+    const variant: VariantSpec = {
+      name: 'm-v1',
+      upstream: 'http://127.0.0.1:1',
+      modelName: 'm-v1',
+      inputs: ['b', 'a'],
+    };
+    assert.deepEqual(requestForModel(request, variant), {
+      parameters: { content_type: 'pd' },
+      inputs: [column('b', [2]), column('a', [1])],
+    });
+    // another model, trained with the other order, gets its own
+    assert.deepEqual(
+      requestForModel(request, { ...variant, inputs: ['a', 'b'] }).inputs.map((i) => i.name),
+      ['a', 'b'],
+    );
+    // as sent: a variant that recorded no inputs, a request lacking one of them, or one that is not a DataFrame
+    assert.equal(requestForModel(request, { ...variant, inputs: undefined }), request);
+    assert.equal(requestForModel(request, { ...variant, inputs: ['b', 'c'] }), request);
+    const tensors = { ...request, parameters: {} };
+    assert.equal(requestForModel(tensors, variant), tensors);
+  });
+
+  it("keeps a variant's recorded inputs, and refuses a column named twice", () => {
+    const body = (inputs: unknown) => ({
+      variants: [{ name: 'a', upstream: 'http://127.0.0.1:1', modelName: 'm', inputs }],
+      weights: { a: 100 },
+    });
+    const checked = checkPutEndpoint(body(['y', 'x']));
+    assert.ok(checked.ok);
+    assert.deepEqual(checked.value.variants[0]?.inputs, ['y', 'x']);
+    const twice = checkPutEndpoint(body(['x', 'x']));
+    assert.ok(
+      !twice.ok && /variants\.0\.inputs: must not name a column twice/.test(twice.error),
+      JSON.stringify(twice),
+    );
   });
 
   it('names capture objects by endpoint, kind, UTC day and hour', () => {

@@ -16,17 +16,21 @@ import {
   type DriftWindowDetails,
   type DriftWindowInput,
 } from '../../activities/monitoring/window';
-import { CHURN_FEATURES } from '../../activities/serving/inference-request';
+import { toInferenceRequest } from '../../activities/serving/inference-request';
 import { FilesystemBlobStore } from '../../activities/storage';
 import type { BlobStore } from '../../activities/storage/types';
 import { captureKey } from '../../gateway/capture';
 import { REPO_ROOT } from '../../lib/tools';
 
 const PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
-const INTEGER_COLUMNS = new Set(['tenure_months', 'support_calls']);
 const SHIFTED = ['monthly_charges', 'support_calls', 'plan', 'contract'];
 
 type Row = Record<string, string | number>;
+
+/** The data's columns other than the id and the label: what the model takes, and the gateway captures. */
+function featuresOf(row: Row): string[] {
+  return Object.keys(row).filter((c) => c !== 'customer_id' && c !== 'churned');
+}
 
 function generate(dir: string, drift: number, seed: number): string {
   const out = path.join(dir, `drift-${drift}`);
@@ -76,12 +80,7 @@ function captured(endpoint: string, rows: Row[], time: Date, outputShape: 'colum
     endpoint,
     variant: `${endpoint}-v1`,
     modelVersion: '1',
-    inputs: CHURN_FEATURES.map((name) => ({
-      name,
-      shape: [n],
-      datatype: typeof rows[0]![name] === 'string' ? 'BYTES' : INTEGER_COLUMNS.has(name) ? 'INT64' : 'FP64',
-      data: rows.map((r) => r[name]!),
-    })),
+    inputs: toInferenceRequest(rows.map((r) => Object.fromEntries(featuresOf(r).map((c) => [c, r[c]!])))).inputs,
     outputs: [
       {
         name: 'predict',
@@ -182,7 +181,7 @@ describe('computeDriftWindow', function () {
     assert.equal(w.judged, true);
     assert.deepEqual(
       w.features.map((f) => f.column).sort(),
-      [...CHURN_FEATURES].sort(),
+      featuresOf(stable[0]!).sort(),
       'every feature compared, the id and the label not',
     );
     assert.deepEqual(w.drifted, [], JSON.stringify(w.features));
@@ -361,7 +360,7 @@ describe('computeDriftWindow', function () {
     const details = JSON.parse((await store.getBytes(w.detailsKey)).toString('utf8')) as DriftWindowDetails;
     assert.equal(details.endpoint, endpoint);
     assert.equal(details.baseline.snapshot, snapshot);
-    assert.deepEqual(Object.keys(details.histograms).sort(), [...CHURN_FEATURES].sort());
+    assert.deepEqual(Object.keys(details.histograms).sort(), featuresOf(stable[0]!).sort());
     const plan = details.histograms.plan!;
     assert.deepEqual(plan.bins, ['basic', 'premium', 'standard']);
     assert.ok(Math.abs(plan.baseline.reduce((a, b) => a + b, 0) - 1) < 1e-9);

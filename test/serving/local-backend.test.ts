@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { InvalidServingArgumentError, VariantFailedError, VariantNotFoundError } from '../../activities/serving';
 import { toInferenceRequest, type InferenceResponse } from '../../activities/serving/inference-request';
 import type { BlobStore } from '../../activities/storage/types';
@@ -10,8 +12,11 @@ import { cliEnv, runCli } from '../support/cli';
 import { testStack } from '../support/stack';
 import { startTestServing, type TestServing } from '../support/serving';
 import { testS3Store } from '../support/worker';
+import { REPO_ROOT } from '../../lib/tools';
 
 const ENDPOINT = 'churn';
+const PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
+const execFileAsync = promisify(execFile);
 
 /** Pids of live `mlserver start <dir>` processes (zombies excluded). */
 function mlserverPids(dir: string): number[] {
@@ -49,6 +54,28 @@ async function inferDirect(upstream: string, model: string, body: unknown): Prom
   });
   assert.equal(res.status, 200, await res.clone().text());
   return (await res.json()) as InferenceResponse;
+}
+
+/**
+ * Trains a scikit-learn tree on numpy columns `columns` (so it takes them by position, knowing no
+ * names) whose class is the sign of the first, and uploads it with MLServer settings listing
+ * `columns` as its inputs; returns its store URI.
+ */
+async function trainPositionalModel(store: BlobStore, prefix: string, columns: string[]): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(testStack().tmpDir, 'positional-'));
+  const script = [
+    'import json, sys, joblib, numpy as np',
+    'from sklearn.tree import DecisionTreeClassifier',
+    'out, columns = sys.argv[1], json.loads(sys.argv[2])',
+    'X = np.array([[1.0, -1.0], [2.0, -2.0], [-1.0, 1.0], [-2.0, 2.0]])',
+    'joblib.dump(DecisionTreeClassifier().fit(X, (X[:, 0] > 0).astype(int)), f"{out}/model.joblib")',
+    'inputs = [{"name": c, "datatype": "FP64", "shape": [-1]} for c in columns]',
+    'settings = {"name": "m", "implementation": "mlserver_sklearn.SKLearnModel", "inputs": inputs}',
+    'json.dump(settings, open(f"{out}/model-settings.json", "w"))',
+  ].join('\n');
+  await execFileAsync(PYTHON, ['-c', script, dir, JSON.stringify(columns)]);
+  for (const name of fs.readdirSync(dir)) await store.put(`${prefix}/${name}`, fs.readFileSync(path.join(dir, name)));
+  return `${store.uri}/${prefix}`;
 }
 
 describe('local serving backend (real MLServer behind the real gateway)', function () {
@@ -98,12 +125,15 @@ describe('local serving backend (real MLServer behind the real gateway)', functi
     await backend.waitReady(ENDPOINT, 'churn-v1', 60_000);
     const state = await admin.getEndpoint(ENDPOINT);
     assert.deepEqual(state?.weights, { 'churn-v1': 100 });
-    assert.deepEqual(state?.variants, [
-      { name: 'churn-v1', upstream: variant.upstream, modelName: 'churn-v1', modelVersion: '1' },
-    ]);
     const settings = JSON.parse(fs.readFileSync(path.join(v1Dir, 'model', 'model-settings.json'), 'utf8'));
     assert.equal(settings.name, 'churn-v1');
     assert.equal(settings.implementation, 'mlserver_sklearn.SKLearnModel');
+    // the model's input columns, as its training job recorded them, go to the gateway with the variant
+    const inputs = (settings.inputs as { name: string }[]).map((i) => i.name);
+    assert.ok(inputs.length > 0, JSON.stringify(settings));
+    assert.deepEqual(state?.variants, [
+      { name: 'churn-v1', upstream: variant.upstream, modelName: 'churn-v1', modelVersion: '1', inputs },
+    ]);
   });
 
   it('serves predictions for rows of churn features (one input per column, content_type pd)', async () => {
@@ -241,6 +271,28 @@ describe('local serving backend (real MLServer behind the real gateway)', functi
     const bad = await runCli(['predict', ENDPOINT, '--data', path.join(home, 'missing.json')], env);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--data: cannot read/);
+  });
+
+  it('serves a model trained with another column order its own order, through the gateway', async () => {
+    // a model that takes its columns by position, trained on (b, a): its class is the sign of b
+    const artifactUri = await trainPositionalModel(store, 'models/ordered/versions/1/artifact', ['b', 'a']);
+    await backend.deployVariant('ordered', { name: 'ordered', version: 1, artifactUri });
+    await backend.waitReady('ordered', 'ordered-v1', 60_000);
+    assert.deepEqual((await admin.getEndpoint('ordered'))?.variants[0]?.inputs, ['b', 'a']);
+    // rows in another order, with an id the model does not take
+    const rows = [
+      { id: 'x', a: 1, b: -1 },
+      { id: 'y', a: -1, b: 1 },
+    ];
+    const res = await fetch(`${serving.gateway.url}/v2/models/ordered/infer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(toInferenceRequest(rows)),
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    const response = (await res.json()) as InferenceResponse;
+    assert.deepEqual(response.outputs[0]?.data, [0, 1], 'b, then a, as the model was trained');
+    await backend.undeployVariant('ordered', 'ordered-v1');
   });
 
   it('adds a second version at weight 0, shifts traffic, and refuses to undeploy a variant that takes traffic', async () => {

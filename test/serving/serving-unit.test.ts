@@ -14,7 +14,7 @@ import {
   type EndpointDescription,
   type GatewayEndpoint,
 } from '../../activities/serving';
-import { CHURN_FEATURES, predictionsByOutput, toInferenceRequest } from '../../activities/serving/inference-request';
+import { predictionsByOutput, toInferenceRequest } from '../../activities/serving/inference-request';
 import { createBlobStore } from '../../activities/storage';
 import { loadConfig, validateConfig, writeStackFile } from '../../lib/config';
 
@@ -91,24 +91,25 @@ describe('inference requests from rows or columns', () => {
     churned: 1,
   };
 
-  it('sends the churn features in the model order, one pandas column each, leaving out id and label', () => {
+  it('sends every column in the order of the rows, one pandas column each, for the gateway to fit to the model', () => {
     const request = toInferenceRequest([row, { ...row, monthly_charges: 30 }]);
     assert.deepEqual(request.parameters, { content_type: 'pd' });
     assert.deepEqual(
       request.inputs.map((i) => (i as { name: string }).name),
-      [...CHURN_FEATURES],
+      Object.keys(row),
     );
-    assert.deepEqual(request.inputs[1], {
+    assert.deepEqual(request.inputs[0], { name: 'customer_id', shape: [2], datatype: 'BYTES', data: ['C1', 'C1'] });
+    assert.deepEqual(request.inputs[5], {
       name: 'monthly_charges',
       shape: [2],
       datatype: 'FP64',
       data: [32.97, 30],
     });
-    assert.deepEqual(request.inputs[0], { name: 'tenure_months', shape: [2], datatype: 'INT64', data: [2, 2] });
-    assert.deepEqual(request.inputs[4], { name: 'plan', shape: [2], datatype: 'BYTES', data: ['basic', 'basic'] });
+    assert.deepEqual(request.inputs[4], { name: 'tenure_months', shape: [2], datatype: 'INT64', data: [2, 2] });
+    assert.deepEqual(request.inputs[2], { name: 'plan', shape: [2], datatype: 'BYTES', data: ['basic', 'basic'] });
   });
 
-  it('takes an object of columns, keeps other column sets in their order, and asks for named outputs', () => {
+  it('takes an object of columns, in its order, and asks for named outputs', () => {
     const request = toInferenceRequest({ b: [1, 2], a: [true, false] }, ['predict_proba']);
     assert.deepEqual(request.inputs, [
       { name: 'b', shape: [2], datatype: 'INT64', data: [1, 2] },

@@ -8,7 +8,17 @@ import path from 'node:path';
 import madge from 'madge';
 import { REPO_ROOT } from '../../lib/tools';
 
-const PRODUCTION = ['workflows', 'activities', 'common', 'lib', 'worker', 'client', 'gateway', 'codec-server'];
+const PRODUCTION = [
+  'workflows',
+  'activities',
+  'common',
+  'lib',
+  'worker',
+  'client',
+  'gateway',
+  'codec-server',
+  'examples',
+];
 
 describe('the module graph', () => {
   it('has no import cycle, type imports included', async function () {
