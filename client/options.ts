@@ -1,4 +1,5 @@
-/** Option parsing shared by commands: repeatable flags, numbers, and `--set key=value` param overrides. */
+/** Option parsing shared by commands: repeatable flags, numbers, ports, and `--set key=value` param overrides. */
+import { InvalidArgumentError } from 'commander';
 import { UserError } from '../common/errors';
 import { applyParamOverrides } from '../common/schemas/training-job';
 
@@ -24,6 +25,14 @@ export function unitInterval(flag: string) {
       throw new UserError(`${flag}: expected a number from 0 to 1, got ${JSON.stringify(value)}`, 2);
     return n;
   };
+}
+
+/** Parses a TCP port argument; commander names the option in its usage error (exit 2). */
+export function parsePort(value: string): number {
+  const port = Number(value);
+  if (value.trim() === '' || !Number.isInteger(port) || port < 1 || port > 65535)
+    throw new InvalidArgumentError('expected a port from 1 to 65535.');
+  return port;
 }
 
 /** `params` with the `--set key=value` overrides applied; a malformed one is a usage error. */

@@ -29,8 +29,9 @@ import {
 import { withClient } from '../connect';
 import type { CommandContext } from '../context';
 import { table } from '../output';
+import { runningAbTest } from '../running-abtest';
+import { uiUrl } from '../ui-url';
 import { explainWorkflowFailure } from '../workflow-errors';
-import { uiUrl } from './retrain';
 
 const ENDPOINT_RULE = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
@@ -225,15 +226,6 @@ async function busyWith(client: Client, endpoint: string): Promise<string | unde
     .catch(() => undefined);
   if (rollout?.status.name === 'RUNNING') return `rollout/${endpoint}`;
   return runningAbTest(client, endpoint);
-}
-
-/** The workflow id of the A/B test running on the endpoint, if any. */
-export async function runningAbTest(client: Client, endpoint: string): Promise<string | undefined> {
-  for await (const wf of client.workflow.list({
-    query: `WorkflowType = 'abTest' AND ExecutionStatus = 'Running' AND ${MlEndpoint.name} = '${endpoint}'`,
-  }))
-    return wf.workflowId;
-  return undefined;
 }
 
 /** A workflow id as given, or the newest A/B test of an endpoint. */

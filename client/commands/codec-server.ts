@@ -8,8 +8,7 @@ import { UserError } from '../../common/errors';
 import { AesGcmCodec, codecKeysFromEnv } from '../../lib/codec/aes-gcm';
 import { startCodecServer } from '../../codec-server/server';
 import type { CommandContext } from '../context';
-import { collect } from '../options';
-import { parsePort } from './worker';
+import { collect, parsePort } from '../options';
 
 export function registerCodecServer(program: Command, _ctx: () => CommandContext): void {
   program

@@ -6,8 +6,8 @@ import { devS3Credentials } from '../../lib/config';
 import type { StackDownResult, StackStatus, StackUpResult } from '../dev/stack';
 import { STACK_DEFAULTS, stackDown, stackStatus, stackUp } from '../dev/stack';
 import type { CommandContext } from '../context';
+import { parsePort } from '../options';
 import { table } from '../output';
-import { parsePort } from './worker';
 
 interface UpOptions {
   store?: 'file' | 's3';

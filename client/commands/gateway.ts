@@ -5,7 +5,7 @@ import { loadConfig } from '../../lib/config';
 import { UserError } from '../../common/errors';
 import { ensureAdminToken, GATEWAY_DEFAULTS, gatewayPaths, startGateway } from '../../gateway';
 import type { CommandContext } from '../context';
-import { parsePort } from './worker';
+import { parsePort } from '../options';
 
 interface GatewayCommandOptions {
   host: string;

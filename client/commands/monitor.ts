@@ -23,7 +23,7 @@ import type { CommandContext } from '../context';
 import { positiveInt } from '../options';
 import { table } from '../output';
 import { checkPipelineFiles, findPipelineSpec, formatSpecIssues, loadPipelineSpec } from '../pipeline-spec';
-import { uiUrl } from './retrain';
+import { uiUrl } from '../ui-url';
 
 export function registerMonitor(program: Command, ctx: () => CommandContext): void {
   const monitor = program.command('monitor').description('drift monitors of serving endpoints');

@@ -11,8 +11,6 @@
 import os from 'node:os';
 import type { Command } from 'commander';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { readStackFile } from '../../lib/config/stack-file';
-import type { LoadedConfig } from '../../lib/config';
 import { UserError } from '../../common/errors';
 import {
   approveUpdate,
@@ -28,7 +26,11 @@ import type { CommandContext } from '../context';
 import { collect, withOverrides } from '../options';
 import { table } from '../output';
 import { checkPipelineFiles, findPipelineSpec, formatSpecIssues, loadPipelineSpec } from '../pipeline-spec';
+import { uiUrl } from '../ui-url';
 import { explainWorkflowFailure } from '../workflow-errors';
+
+// demo.ts still imports uiUrl from this file
+export { uiUrl } from '../ui-url';
 
 /** Exit code of `run --wait` for a run whose candidate was rejected (by the gates or a person) or rolled back. */
 export const EXIT_REJECTED = 4;
@@ -249,16 +251,6 @@ async function describeOrExplain(handle: WorkflowHandle, workflowId: string) {
   } catch {
     throw new UserError(`no run ${workflowId}`, 1);
   }
-}
-
-/** The Temporal UI page of a run: MLOPS_UI_URL, else the local stack's UI, else localhost:8233. */
-export function uiUrl(config: LoadedConfig, workflowId: string): string {
-  const base = (
-    process.env.MLOPS_UI_URL ??
-    readStackFile(config.home).temporal?.uiUrl ??
-    'http://localhost:8233'
-  ).replace(/\/+$/, '');
-  return `${base}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 }
 
 function renderStatus(s: RetrainStatus & { workflowId: string }): string {

@@ -25,11 +25,11 @@ import {
 } from '../../workflows/progressive-rollout';
 import { withClient } from '../connect';
 import { registerDecisionUpdates } from '../decision-commands';
-import { runningAbTest } from './abtest';
 import type { CommandContext } from '../context';
 import { table } from '../output';
+import { runningAbTest } from '../running-abtest';
+import { uiUrl } from '../ui-url';
 import { explainWorkflowFailure } from '../workflow-errors';
-import { uiUrl } from './retrain';
 
 export function registerRollout(program: Command, ctx: () => CommandContext): void {
   program

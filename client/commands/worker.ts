@@ -8,6 +8,7 @@ import { isDuration, parseDuration } from '../../common/duration';
 import { UserError } from '../../common/errors';
 import { runWorker, type QueueRole } from '../../worker';
 import type { CommandContext } from '../context';
+import { parsePort } from '../options';
 
 export function registerWorker(program: Command, ctx: () => CommandContext): void {
   program
@@ -90,12 +91,4 @@ export function registerWorker(program: Command, ctx: () => CommandContext): voi
 function parseConnectTimeout(value: string): number {
   if (!isDuration(value)) throw new InvalidArgumentError('expected a duration such as 30s, 5m or 0s.');
   return parseDuration(value);
-}
-
-/** Parses a TCP port argument; commander names the option in its usage error (exit 2). */
-export function parsePort(value: string): number {
-  const port = Number(value);
-  if (value.trim() === '' || !Number.isInteger(port) || port < 1 || port > 65535)
-    throw new InvalidArgumentError('expected a port from 1 to 65535.');
-  return port;
 }
