@@ -15,7 +15,7 @@ import { registerHistory } from './history';
 import { registerModels } from './models';
 import { registerMonitor } from './monitor';
 import { registerPipeline } from './pipeline';
-import { registerRetrain } from './retrain';
+import { registerRetrain } from './run';
 import { registerRollout } from './rollout';
 import { registerRuns } from './runs';
 import { registerSchedule } from './schedule';
