@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context';
 import { registerAbTest } from './abtest';
+import { registerApprove } from './approve';
+import { registerCancel } from './cancel';
 import { registerCodecServer } from './codec-server';
 import { registerData } from './data';
 import { registerDemo } from './demo';
@@ -14,11 +16,14 @@ import { registerHealth } from './health';
 import { registerHistory } from './history';
 import { registerModels } from './models';
 import { registerMonitor } from './monitor';
+import { registerOpen } from './open';
 import { registerPipeline } from './pipeline';
-import { registerRetrain } from './run';
+import { registerReject } from './reject';
 import { registerRollout } from './rollout';
+import { registerRun } from './run';
 import { registerRuns } from './runs';
 import { registerSchedule } from './schedule';
+import { registerStatus } from './status';
 import { registerSweep } from './sweep';
 import { registerTrain } from './train';
 import { registerWorker } from './worker';
@@ -39,7 +44,12 @@ export const commands: RegisterCommand[] = [
   registerRuns,
   registerPipeline,
   registerSchedule,
-  registerRetrain,
+  registerRun,
+  registerStatus,
+  registerApprove,
+  registerReject,
+  registerCancel,
+  registerOpen,
   registerRollout,
   registerAbTest,
   registerMonitor,

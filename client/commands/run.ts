@@ -1,38 +1,22 @@
 /**
- * The retrain pipeline from the CLI:
- *   mlops run <pipeline> [--spec file] [--set k=v] [--force] [--reason "…"] [--wait]
- *   mlops status <workflowId> [--watch]
- *   mlops approve <workflowId> --comment "…" [--as actor]   /   mlops reject <workflowId> --reason "…"
- *   mlops cancel <workflowId>
- *   mlops open <workflowId>
- * `run --wait` and `status --watch` print each step as it changes; `run --wait` exits 1 when the
- * run failed and 4 when it was rejected.
+ * `mlops run <pipeline> [--spec file] [--set k=v] [--force] [--reason "…"] [--wait]`: starts the retrain
+ * pipeline. `--wait` prints each step as it changes and exits 1 when the run failed, 4 when it was rejected.
  */
-import os from 'node:os';
 import type { Command } from 'commander';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { UserError } from '../../common/errors';
-import {
-  approveUpdate,
-  rejectUpdate,
-  retrainPipeline,
-  statusQuery,
-  type ApprovalDecision,
-  type RetrainPipelineOutput,
-  type RetrainStatus,
-} from '../../workflows/retrain-pipeline';
+import { retrainPipeline } from '../../workflows/retrain-pipeline';
 import { withClient } from '../connect';
 import type { CommandContext } from '../context';
 import { collect, withOverrides } from '../options';
-import { table } from '../output';
 import { checkPipelineFiles, findPipelineSpec, formatSpecIssues, loadPipelineSpec } from '../pipeline-spec';
+import { renderOutcome } from '../render/retrain';
+import { followRetrain } from '../retrain-run';
 import { uiUrl } from '../ui-url';
-import { explainWorkflowFailure } from '../workflow-errors';
 
 /** Exit code of `run --wait` for a run whose candidate was rejected (by the gates or a person) or rolled back. */
 export const EXIT_REJECTED = 4;
 
-export function registerRetrain(program: Command, ctx: () => CommandContext): void {
+export function registerRun(program: Command, ctx: () => CommandContext): void {
   program
     .command('run')
     .description('run the retrain pipeline: snapshot, train, evaluate against the champion, register, approve')
@@ -87,195 +71,10 @@ export function registerRetrain(program: Command, ctx: () => CommandContext): vo
             out.result({ workflowId, runId: handle.firstExecutionRunId, url }, (r) => r.workflowId);
             return;
           }
-          const result = await follow(ctx, handle);
+          const result = await followRetrain(ctx, handle);
           out.result({ workflowId, url, ...result }, renderOutcome);
           if (result.outcome === 'rejected' || result.outcome === 'rolled-back') process.exitCode = EXIT_REJECTED;
         });
       },
     );
-
-  program
-    .command('status')
-    .description('the steps of a retrain run, their state and summaries, and its links')
-    .argument('<workflowId>')
-    .option('--watch', 'keep printing changes until the run ends')
-    .action(async (workflowId: string, opts: { watch?: boolean }) => {
-      const { out } = ctx();
-      const config = ctx().config();
-      await withClient(config, async (client) => {
-        const handle = client.workflow.getHandle(workflowId);
-        await describeOrExplain(handle, workflowId);
-        if (opts.watch) {
-          const result = await follow(ctx, handle);
-          out.result({ workflowId, ...result }, renderOutcome);
-          return;
-        }
-        const status = await readStatus(handle);
-        out.result({ workflowId, ...status }, (s) => renderStatus(s));
-      });
-    });
-
-  program
-    .command('approve')
-    .description('approve the candidate of a run that awaits approval')
-    .argument('<workflowId>')
-    .requiredOption('--comment <text>', 'why (recorded in the history and the registry audit)')
-    .option('--as <actor>', 'who approves (default: MLOPS_ACTOR, else user@host)')
-    .action(async (workflowId: string, opts: { comment: string; as?: string }) => {
-      await decide(ctx, workflowId, 'approve', opts.as, opts.comment);
-    });
-
-  program
-    .command('reject')
-    .description('reject the candidate of a run that awaits approval')
-    .argument('<workflowId>')
-    .requiredOption('--reason <text>', 'why (recorded in the history and the registry audit)')
-    .option('--as <actor>', 'who rejects (default: MLOPS_ACTOR, else user@host)')
-    .action(async (workflowId: string, opts: { reason: string; as?: string }) => {
-      await decide(ctx, workflowId, 'reject', opts.as, opts.reason);
-    });
-
-  program
-    .command('cancel')
-    .description('cancel a run: its training jobs stop, partial results are marked, it ends cancelled')
-    .argument('<workflowId>')
-    .action(async (workflowId: string) => {
-      const { out } = ctx();
-      const config = ctx().config();
-      await withClient(config, async (client) => {
-        const handle = client.workflow.getHandle(workflowId);
-        const description = await describeOrExplain(handle, workflowId);
-        if (description.status.name !== 'RUNNING')
-          throw new UserError(`${workflowId} is not running (${description.status.name.toLowerCase()})`, 1);
-        await handle.cancel();
-        out.result({ workflowId, cancelled: true }, () => `cancellation requested: ${workflowId}`);
-      });
-    });
-
-  program
-    .command('open')
-    .description('print the Temporal UI URL of a run')
-    .argument('<workflowId>')
-    .action((workflowId: string) => {
-      const url = uiUrl(ctx().config(), workflowId);
-      ctx().out.result({ workflowId, url }, (r) => r.url);
-    });
-}
-
-async function decide(
-  ctx: () => CommandContext,
-  workflowId: string,
-  kind: 'approve' | 'reject',
-  as: string | undefined,
-  text: string,
-): Promise<void> {
-  const { out } = ctx();
-  const config = ctx().config();
-  const actor = as ?? config.actor ?? os.userInfo().username;
-  if (text.trim() === '') throw new UserError(`--${kind === 'approve' ? 'comment' : 'reason'}: must not be empty`, 2);
-  await withClient(config, async (client) => {
-    const handle = client.workflow.getHandle(workflowId);
-    await describeOrExplain(handle, workflowId);
-    let decision: ApprovalDecision;
-    try {
-      decision =
-        kind === 'approve'
-          ? await handle.executeUpdate(approveUpdate, { args: [{ actor, comment: text }] })
-          : await handle.executeUpdate(rejectUpdate, { args: [{ actor, reason: text }] });
-    } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) {
-        throw new UserError(`${kind} refused: ${(err.cause as Error | undefined)?.message ?? err.message}`, 1);
-      }
-      if (err instanceof WorkflowNotFoundError) {
-        // the run ended between the describe and the update: say how it ended
-        const status = await readStatus(handle).catch(() => undefined);
-        const ended = status?.approval
-          ? `already ${status.approval.decision} by ${status.approval.actor} at ${status.approval.at}`
-          : `the run has ended${status ? ` (stage ${status.stage})` : ''}`;
-        throw new UserError(`${kind} refused: ${ended}`, 1);
-      }
-      throw err;
-    }
-    out.result({ workflowId, ...decision }, (d) => `${d.decision} by ${d.actor}: ${d.comment}`);
-  });
-}
-
-/** Prints step changes while the run goes on; returns its result (throws `WorkflowRunFailed` if it failed). */
-async function follow(ctx: () => CommandContext, handle: WorkflowHandle): Promise<RetrainPipelineOutput> {
-  const { out } = ctx();
-  const seen = new Map<string, string>();
-  let done = false;
-  const result = handle.result().finally(() => {
-    done = true;
-  }) as Promise<RetrainPipelineOutput>;
-  const poll = async () => {
-    while (!done) {
-      const status = await readStatus(handle).catch(() => undefined);
-      if (status) {
-        for (const step of status.steps) {
-          const line = `${step.name}: ${step.state}${step.summary ? ` — ${step.summary}` : ''}`;
-          if (seen.get(step.name) !== line && step.state !== 'pending') {
-            seen.set(step.name, line);
-            out.info(line);
-          }
-        }
-        if (status.stage === 'awaiting-approval' && !seen.has('awaiting')) {
-          seen.set('awaiting', '');
-          out.info(
-            `awaiting approval: mlops approve ${handle.workflowId} --comment "…"  (or mlops reject … --reason "…")`,
-          );
-        }
-      }
-      await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
-    }
-  };
-  const [output] = await Promise.all([
-    result.catch((err: unknown) => {
-      throw explainWorkflowFailure(err, handle.workflowId);
-    }),
-    poll(),
-  ]);
-  return output;
-}
-
-async function readStatus(handle: WorkflowHandle): Promise<RetrainStatus> {
-  return handle.query(statusQuery);
-}
-
-async function describeOrExplain(handle: WorkflowHandle, workflowId: string) {
-  try {
-    return await handle.describe();
-  } catch {
-    throw new UserError(`no run ${workflowId}`, 1);
-  }
-}
-
-function renderStatus(s: RetrainStatus & { workflowId: string }): string {
-  const lines = [
-    `${s.workflowId}: ${s.stage}${s.outcome ? ` (${s.outcome})` : ''} · pipeline ${s.pipeline} → ${s.model}${s.version ? ` v${s.version}` : ''}`,
-    table(
-      ['STEP', 'STATE', 'SUMMARY'],
-      s.steps.map((st) => [st.name, st.state, st.summary ?? '']),
-    ).trimEnd(),
-  ];
-  if (s.decision && !s.decision.passed)
-    lines.push('rejected by:', ...s.decision.reasons.filter((r) => !r.passed).map((r) => `  ${r.gate}: ${r.message}`));
-  if (s.approval)
-    lines.push(
-      `approval: ${s.approval.decision} by ${s.approval.actor}${s.approval.comment ? ` — ${s.approval.comment}` : ''}`,
-    );
-  for (const [k, v] of Object.entries(s.links)) lines.push(`${k}: ${v}`);
-  return lines.join('\n');
-}
-
-function renderOutcome(r: RetrainPipelineOutput & { workflowId: string }): string {
-  const head =
-    r.outcome === 'unchanged'
-      ? `unchanged: the champion${r.champion ? ` v${r.champion}` : ''} was trained on the same data, code and config`
-      : r.outcome === 'approved'
-        ? `approved: ${r.model} v${r.version}`
-        : r.outcome === 'rolled-back'
-          ? `rolled back: ${r.model} v${r.version}`
-          : `rejected: ${r.model} v${r.version}`;
-  return `${head}\n${renderStatus(r)}`;
 }

@@ -1,0 +1,30 @@
+/** `mlops status <workflowId> [--watch]`: the steps of a retrain run; `--watch` prints each change until it ends. */
+import type { Command } from 'commander';
+import { withClient } from '../connect';
+import type { CommandContext } from '../context';
+import { renderOutcome, renderStatus } from '../render/retrain';
+import { followRetrain, readRetrainStatus } from '../retrain-run';
+import { describeRun } from '../run-lookup';
+
+export function registerStatus(program: Command, ctx: () => CommandContext): void {
+  program
+    .command('status')
+    .description('the steps of a retrain run, their state and summaries, and its links')
+    .argument('<workflowId>')
+    .option('--watch', 'keep printing changes until the run ends')
+    .action(async (workflowId: string, opts: { watch?: boolean }) => {
+      const { out } = ctx();
+      const config = ctx().config();
+      await withClient(config, async (client) => {
+        const handle = client.workflow.getHandle(workflowId);
+        await describeRun(handle, workflowId);
+        if (opts.watch) {
+          const result = await followRetrain(ctx, handle);
+          out.result({ workflowId, ...result }, renderOutcome);
+          return;
+        }
+        const status = await readRetrainStatus(handle);
+        out.result({ workflowId, ...status }, (s) => renderStatus(s));
+      });
+    });
+}
