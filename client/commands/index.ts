@@ -14,6 +14,7 @@ import { registerExperiments } from './experiments';
 import { registerGateway } from './gateway';
 import { registerHealth } from './health';
 import { registerHistory } from './history';
+import { registerLogs } from './logs';
 import { registerModels } from './models';
 import { registerMonitor } from './monitor';
 import { registerOpen } from './open';
@@ -21,11 +22,11 @@ import { registerPipeline } from './pipeline';
 import { registerReject } from './reject';
 import { registerRollout } from './rollout';
 import { registerRun } from './run';
-import { registerRuns } from './runs';
 import { registerSchedule } from './schedule';
 import { registerStatus } from './status';
 import { registerSweep } from './sweep';
 import { registerTrain } from './train';
+import { registerTrials } from './trials';
 import { registerWorker } from './worker';
 
 export type RegisterCommand = (program: Command, ctx: () => CommandContext) => void;
@@ -41,7 +42,8 @@ export const commands: RegisterCommand[] = [
   registerExperiments,
   registerTrain,
   registerSweep,
-  registerRuns,
+  registerTrials,
+  registerLogs,
   registerPipeline,
   registerSchedule,
   registerRun,

@@ -1,39 +1,20 @@
 /**
- * `mlops trials <workflowId>` and `mlops logs <workflowId>`: the trials and the training logs of a
- * run, found from the run itself (its `MlPipeline` search attribute names the pipeline).
+ * `mlops logs <workflowId> [--follow]`: the training log of a run or sweep trial, found from the run
+ * itself (its `MlPipeline` search attribute names the pipeline): the stored log when the job ended,
+ * the live tail while it runs.
  */
 import type { Command } from 'commander';
-import type { Client } from '@temporalio/client';
 import type { TrainingHeartbeat } from '../../activities/training/activity';
 import { createBlobStore } from '../../activities/storage';
-import { ExperimentTracker, runKeyOf } from '../../activities/tracking';
-import { NotFoundError, UserError } from '../../common/errors';
-import { MlPipeline } from '../../common/search-attributes';
+import { runKeyOf } from '../../activities/tracking';
+import { NotFoundError } from '../../common/errors';
 import { pendingHeartbeat } from '../activity-progress';
 import { withClient } from '../connect';
 import type { CommandContext } from '../context';
-import { renderTrials } from '../render/experiments';
+import { pipelineOf } from '../run-lookup';
 import { explainWorkflowFailure, WorkflowRunFailed } from '../workflow-errors';
 
-export function registerRuns(program: Command, ctx: () => CommandContext): void {
-  program
-    .command('trials')
-    .description('the trials of a training or sweep run, best first by --sort')
-    .argument('<workflowId>')
-    .option('--sort <metric>', 'a final metric, trial or startedAt', 'trial')
-    .option('--asc', 'ascending order (default: descending for metrics)')
-    .action(async (workflowId: string, opts: { sort: string; asc?: boolean }) => {
-      const config = ctx().config();
-      const pipeline = await withClient(config, (client) => pipelineOf(client, workflowId));
-      const tracker = new ExperimentTracker(createBlobStore(config.store));
-      const order = opts.asc || ['trial', 'startedAt'].includes(opts.sort) ? 'asc' : 'desc';
-      const [run, trials] = await Promise.all([
-        tracker.getRun(pipeline, workflowId),
-        tracker.listTrials(pipeline, workflowId, { sortBy: opts.sort, order }),
-      ]);
-      ctx().out.result({ run, trials }, renderTrials);
-    });
-
+export function registerLogs(program: Command, ctx: () => CommandContext): void {
   program
     .command('logs')
     .description(
@@ -93,19 +74,6 @@ async function failedJobLogTail(result: Promise<unknown>, workflowId: string): P
 function trackedTrialOf(workflowId: string): { run: string; trial: number } {
   const m = /^trial\/(.+)\/(\d+)$/.exec(workflowId);
   return m ? { run: m[1]!, trial: Number(m[2]) } : { run: workflowId, trial: 1 };
-}
-
-/** The MlPipeline search attribute of a run; a clear error when the run does not exist or has none. */
-async function pipelineOf(client: Client, workflowId: string): Promise<string> {
-  let description;
-  try {
-    description = await client.workflow.getHandle(workflowId).describe();
-  } catch {
-    throw new UserError(`no run ${workflowId}`, 1);
-  }
-  const pipeline = description.typedSearchAttributes.get(MlPipeline);
-  if (!pipeline) throw new UserError(`${workflowId} is not a training run (it has no MlPipeline)`, 1);
-  return pipeline;
 }
 
 /** What `next` adds after the part of it already printed (all of it when the tail moved on). */
