@@ -22,6 +22,7 @@ import { registerPipeline } from './pipeline';
 import { registerReject } from './reject';
 import { registerRollout } from './rollout';
 import { registerRun } from './run';
+import { registerRuns } from './runs';
 import { registerSchedule } from './schedule';
 import { registerStatus } from './status';
 import { registerSweep } from './sweep';
@@ -55,6 +56,7 @@ export const commands: RegisterCommand[] = [
   registerRollout,
   registerAbTest,
   registerMonitor,
+  registerRuns,
   registerHistory,
   registerEndpoints,
   registerGateway,
