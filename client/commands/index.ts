@@ -7,6 +7,7 @@ import { registerCancel } from './cancel';
 import { registerCodecServer } from './codec-server';
 import { registerData } from './data';
 import { registerDemo } from './demo';
+import { registerDeploy } from './deploy';
 import { registerDev } from './dev';
 import { registerDoctor } from './doctor';
 import { registerEndpoints } from './endpoints';
@@ -53,6 +54,7 @@ export const commands: RegisterCommand[] = [
   registerReject,
   registerCancel,
   registerOpen,
+  registerDeploy,
   registerRollout,
   registerAbTest,
   registerMonitor,
