@@ -1,23 +1,17 @@
 /**
- * `mlops endpoints list|show|capture` and `mlops predict`: serving endpoints (their variants, weights,
- * versions, readiness and last-minute traffic), the share of their requests the gateway captures,
- * and one inference request through the gateway.
+ * `mlops endpoints list|show|capture`: serving endpoints (their variants, weights, versions, readiness
+ * and last-minute traffic) and the share of their requests the gateway captures.
  */
-import fs from 'node:fs/promises';
 import type { Command } from 'commander';
 import { createBlobStore } from '../../activities/storage';
-import {
-  predictionsByOutput,
-  toInferenceRequest,
-  type InferenceResponse,
-} from '../../activities/serving/inference-request';
 import type { EndpointDescription, ServingBackend, VariantMetrics } from '../../activities/serving/types';
-import type { GatewayConfig, LoadedConfig } from '../../lib/config';
+import type { LoadedConfig } from '../../lib/config';
 import { UserError } from '../../common/errors';
 import { GatewayAdminClient, GatewayAdminError } from '../../activities/serving/gateway-client';
 import type { CaptureSettings } from '../../common/schemas/gateway-api';
 import { createServing } from '../../worker/dependencies';
 import type { CommandContext } from '../context';
+import { gatewayOf } from '../gateway-config';
 import { unitInterval } from '../options';
 import { table } from '../output';
 
@@ -77,47 +71,6 @@ export function registerEndpoints(program: Command, ctx: () => CommandContext): 
       const result = await gatewayErrorsAsUserErrors(() => setCaptureSampleRate(admin, endpoint, opts.sampleRate));
       out.result(result, renderCapture);
     });
-
-  program
-    .command('predict')
-    .description('send one inference request to an endpoint through the gateway and print the predictions')
-    .argument('<endpoint>')
-    .requiredOption(
-      '--data <file>',
-      'JSON: an OIP v2 request body, an array of rows ({column: value}) or an object of columns ({column: [values]})',
-    )
-    .option('--outputs <names>', 'comma-separated model outputs to ask for, e.g. predict,predict_proba')
-    .action(async (endpoint: string, opts: { data: string; outputs?: string }) => {
-      const { out } = ctx();
-      const gateway = gatewayOf(ctx().config());
-      const body = await readJsonFile(opts.data);
-      const outputs = (opts.outputs ?? '')
-        .split(',')
-        .map((s) => s.trim())
-        .filter((s) => s !== '');
-      const request = toInferenceRequest(body, outputs);
-      const response = await infer(gateway.url, endpoint, request);
-      out.result(
-        {
-          endpoint,
-          model: response.model_name,
-          id: response.id,
-          predictions: predictionsByOutput(response),
-          outputs: response.outputs,
-        },
-        renderPredictions,
-      );
-    });
-}
-
-function gatewayOf(config: LoadedConfig): GatewayConfig {
-  if (!config.gateway) {
-    throw new UserError(
-      'no inference gateway configured: run `mlops dev up`, or set MLOPS_GATEWAY_URL, MLOPS_GATEWAY_ADMIN_URL and MLOPS_GATEWAY_TOKEN',
-      2,
-    );
-  }
-  return config.gateway;
 }
 
 /** Runs `work`, turning the gateway admin API's errors (unreachable, bad token…) into user errors. */
@@ -202,51 +155,6 @@ function servingOf(config: LoadedConfig): ServingBackend {
   return createServing(config, createBlobStore(config.store))!;
 }
 
-async function readJsonFile(file: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (error) {
-    throw new UserError(`--data: cannot read ${file}: ${(error as Error).message}`, 2);
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new UserError(`--data: ${file} is not JSON: ${(error as Error).message}`, 2);
-  }
-}
-
-async function infer(url: string, endpoint: string, request: unknown): Promise<InferenceResponse> {
-  const target = `${url}/v2/models/${encodeURIComponent(endpoint)}/infer`;
-  let res: Response;
-  try {
-    res = await fetch(target, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(request),
-      signal: AbortSignal.timeout(30_000),
-    });
-  } catch (error) {
-    throw new UserError(
-      `the gateway at ${url} is unreachable (${(error as Error).message}): is \`mlops dev up\` running?`,
-    );
-  }
-  const text = await res.text();
-  if (!res.ok) throw new UserError(`${endpoint}: the gateway answered ${res.status}: ${errorText(text)}`);
-  return JSON.parse(text) as InferenceResponse;
-}
-
-function errorText(text: string): string {
-  try {
-    const body = JSON.parse(text) as { error?: unknown; detail?: unknown };
-    const message = body.error ?? body.detail;
-    if (message !== undefined) return typeof message === 'string' ? message : JSON.stringify(message);
-  } catch {
-    // not JSON: the text itself
-  }
-  return text.trim() || '(no body)';
-}
-
 function renderList(data: { endpoints: EndpointDescription[] }): string {
   if (data.endpoints.length === 0) return 'no endpoints (deploy a model version with a rollout first)';
   return table(
@@ -282,22 +190,6 @@ function renderShow(
     table(
       ['VARIANT', 'MODEL', 'VERSION', 'WEIGHT', 'READY', 'REQUESTS', 'ERRORS', 'P50 MS', 'P95 MS', 'UPSTREAM'],
       rows,
-    )
-  );
-}
-
-function renderPredictions(data: { endpoint: string; model: string; predictions: Record<string, unknown[]> }): string {
-  const names = Object.keys(data.predictions);
-  const rows = Math.max(0, ...names.map((n) => data.predictions[n]!.length));
-  const cell = (value: unknown) =>
-    Array.isArray(value)
-      ? value.map((x) => (typeof x === 'number' ? Number(x.toFixed(4)) : x)).join(' ')
-      : String(value);
-  return (
-    `${data.endpoint} → ${data.model}\n` +
-    table(
-      ['ROW', ...names.map((n) => n.toUpperCase())],
-      Array.from({ length: rows }, (_, i) => [String(i), ...names.map((n) => cell(data.predictions[n]![i]))]),
     )
   );
 }

@@ -20,6 +20,7 @@ import { registerModels } from './models';
 import { registerMonitor } from './monitor';
 import { registerOpen } from './open';
 import { registerPipeline } from './pipeline';
+import { registerPredict } from './predict';
 import { registerReject } from './reject';
 import { registerRollout } from './rollout';
 import { registerRun } from './run';
@@ -61,6 +62,7 @@ export const commands: RegisterCommand[] = [
   registerRuns,
   registerHistory,
   registerEndpoints,
+  registerPredict,
   registerGateway,
   registerCodecServer,
 ];
