@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { CommandContext } from '../context';
 import { registerAbTest } from './abtest';
 import { registerApprove } from './approve';
+import { registerBundle } from './bundle';
 import { registerCancel } from './cancel';
 import { registerCodecServer } from './codec-server';
 import { registerData } from './data';
@@ -38,6 +39,7 @@ export const commands: RegisterCommand[] = [
   registerDemo,
   registerDev,
   registerWorker,
+  registerBundle,
   registerHealth,
   registerDoctor,
   registerData,

@@ -2,7 +2,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { InvalidArgumentError, Option } from 'commander';
 import { isDuration, parseDuration } from '../../common/duration';
 import { UserError } from '../../common/errors';
@@ -59,32 +58,6 @@ export function registerWorker(program: Command, ctx: () => CommandContext): voi
         });
       },
     );
-
-  program
-    .command('bundle')
-    .description('build the workflow bundle once (a worker started with --bundle skips bundling)')
-    .requiredOption('-o, --output <file>', 'where to write it, e.g. dist/workflow-bundle.js')
-    .action(async (opts: { output: string }) => {
-      const started = Date.now();
-      const { code } = await bundleWorkflowCode({
-        workflowsPath: require.resolve('../../workflows'),
-        logger: {
-          log() {},
-          trace() {},
-          debug() {},
-          info() {},
-          warn: (m: string) => process.stderr.write(`${m}\n`),
-          error: (m: string) => process.stderr.write(`${m}\n`),
-        },
-      });
-      const file = path.resolve(opts.output);
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, code);
-      ctx().out.result(
-        { file, bytes: Buffer.byteLength(code), ms: Date.now() - started },
-        (r) => `wrote ${r.file} (${(r.bytes / 1024).toFixed(0)} KiB) in ${r.ms} ms`,
-      );
-    });
 }
 
 /** Parses `--connect-timeout` (a duration such as 30s or 5m) into milliseconds. */
