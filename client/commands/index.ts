@@ -1,4 +1,9 @@
-/** Every top-level command, one file each. A command registers itself on the program. */
+/**
+ * Every command, in a file named for it (`mlops deploy` in deploy.ts, `mlops runs …` in runs.ts);
+ * each registers itself on the program. A subcommand big enough for a file of its own is named for
+ * its whole command (`pipeline-apply.ts`) and registered by its group. Helpers several commands share
+ * live in client/, named for what they hold. `mlops --help` lists the commands in this order.
+ */
 import type { Command } from 'commander';
 import type { CommandContext } from '../context';
 import { registerAbTest } from './abtest';
