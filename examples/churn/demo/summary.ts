@@ -6,7 +6,7 @@
 import type { Client } from '@temporalio/client';
 import { ModelRegistry } from '../../../activities/registry';
 import type { BlobStore } from '../../../activities/storage/types';
-import { uiUrl } from '../../../client/commands/retrain';
+import { uiUrl } from '../../../client/ui-url';
 import { table } from '../../../client/output';
 import { MlEndpoint, MlPipeline, MlTrigger } from '../../../common/search-attributes';
 import type { LoadedConfig } from '../../../lib/config';
