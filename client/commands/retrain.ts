@@ -29,9 +29,7 @@ import { collect, withOverrides } from '../options';
 import { table } from '../output';
 import { checkPipelineFiles, findPipelineSpec, formatSpecIssues, loadPipelineSpec } from '../pipeline-spec';
 import { explainWorkflowFailure } from '../workflow-errors';
-
-/** Exit code of `run --wait` for a run whose candidate was rejected (by the gates or a person) or rolled back. */
-export const EXIT_REJECTED = 4;
+import { EXIT } from '../exit-codes';
 
 export function registerRetrain(program: Command, ctx: () => CommandContext): void {
   program
@@ -90,7 +88,7 @@ export function registerRetrain(program: Command, ctx: () => CommandContext): vo
           }
           const result = await follow(ctx, handle);
           out.result({ workflowId, url, ...result }, renderOutcome);
-          if (result.outcome === 'rejected' || result.outcome === 'rolled-back') process.exitCode = EXIT_REJECTED;
+          if (result.outcome === 'rejected' || result.outcome === 'rolled-back') process.exitCode = EXIT.rejected;
         });
       },
     );

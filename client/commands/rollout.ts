@@ -29,6 +29,7 @@ import { runningAbTest } from './abtest';
 import type { CommandContext } from '../context';
 import { table } from '../output';
 import { explainWorkflowFailure } from '../workflow-errors';
+import { EXIT } from '../exit-codes';
 import { uiUrl } from './retrain';
 
 export function registerRollout(program: Command, ctx: () => CommandContext): void {
@@ -144,7 +145,7 @@ export function registerRollout(program: Command, ctx: () => CommandContext): vo
           throw explainWorkflowFailure(err, workflowId);
         })) as RolloutOutput;
         out.result({ workflowId, ...result }, renderRollout);
-        if (result.outcome === 'rolled-back') process.exitCode = 1;
+        if (result.outcome === 'rolled-back') process.exitCode = EXIT.failed;
       });
     });
 
