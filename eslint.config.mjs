@@ -106,7 +106,7 @@ export default tseslint.config(
     ],
     patterns: [notActivities('common/'), notLib('common/'), notWorkflows, notClient, ...processes.map(notProcess)],
   }),
-  layer(['common/*.ts'], {
+  layer(['common/*.ts', 'common/failures/**/*.ts'], {
     paths: [
       ...noBuiltins(builtinModules, 'common/ is pure and sandbox-safe: Node-only code goes to lib/.'),
       zodOnlyInSchemas,

@@ -1,24 +1,17 @@
 /**
- * How activities report permanent errors: a `PermanentError` (common/errors.ts) leaves an activity
- * as a non-retryable `ApplicationFailure` of the same `type`, with its details; anything else is
- * rethrown unchanged, so Temporal retries it (network, store outage, a crashed process).
+ * How activities report failures: a catalogued `Failure` (common/failures/) leaves an activity as
+ * the `ApplicationFailure` of its type, non-retryable unless the catalogue says it is retried,
+ * with its details; anything else is rethrown unchanged, so Temporal retries it (network, a
+ * crashed process).
  */
-import { ApplicationFailure } from '@temporalio/common';
-import { PermanentError } from '../common/errors';
+import { Failure, toApplicationFailure } from '../common/failures';
 
-/** A `PermanentError` as a non-retryable `ApplicationFailure`; any other error unchanged. */
+/** A `Failure` as the `ApplicationFailure` Temporal records; any other error unchanged. */
 export function toActivityFailure(error: unknown): unknown {
-  if (!(error instanceof PermanentError)) return error;
-  return ApplicationFailure.create({
-    type: error.type,
-    message: error.message,
-    nonRetryable: true,
-    details: error.details === undefined ? undefined : [error.details],
-    cause: error,
-  });
+  return error instanceof Failure ? toApplicationFailure(error) : error;
 }
 
-/** Runs an activity's work, turning permanent errors into non-retryable failures. */
+/** Runs an activity's work, turning catalogued failures into `ApplicationFailure`s. */
 export async function asActivity<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();

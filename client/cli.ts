@@ -1,12 +1,12 @@
 /**
  * The `mlops` CLI entry point: builds the command tree (one file per command in ./commands),
- * parses arguments, and maps errors to exit codes in one place:
- *   a `UserError` → its message, its exit code (2 for config and usage); unexpected → the stack, 1.
+ * parses arguments, and reports errors in one place: an expected one (a `UserError`, a catalogued
+ * failure) → its message; an unexpected one → its stack; the exit code as ./exit-codes.ts says.
  */
 import { Command, CommanderError } from 'commander';
-import { UserError } from '../common/errors';
 import { commands } from './commands';
 import { createContext, type CommandContext } from './context';
+import { EXIT, exitFor } from './exit-codes';
 import { createOutput } from './output';
 
 /** Builds the program; `ctx` is resolved when a command runs (after --json is known). */
@@ -30,22 +30,21 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv);
     // a command may end with a non-zero code without an error (e.g. `run --wait` of a rejected run)
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (err) {
     return reportError(err, json);
   }
 }
 
 function reportError(err: unknown, json: boolean): number {
-  if (err instanceof CommanderError) {
-    // help and version exit 0; usage mistakes were already printed by commander
-    return err.exitCode === 0 ? 0 : 2;
-  }
-  if (err instanceof UserError) {
+  const { code, expected } = exitFor(err);
+  // commander has printed its own message (or the help)
+  if (err instanceof CommanderError) return code;
+  if (expected && err instanceof Error) {
     if (json) process.stderr.write(JSON.stringify({ error: { type: err.name, message: err.message } }) + '\n');
     else process.stderr.write(`mlops: ${err.message}\n`);
-    return err.exitCode;
+    return code;
   }
   process.stderr.write(`mlops: unexpected error\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  return 1;
+  return code;
 }

@@ -2,8 +2,9 @@
 import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
 import { UserError } from '../common/errors';
+import { EXIT } from './exit-codes';
 
-/** Thrown by CLI commands when the workflow they ran failed; exit code 1. */
+/** Thrown by CLI commands when the workflow they ran failed; exits `EXIT.failed` (1). */
 export class WorkflowRunFailed extends UserError {
   override readonly name = 'WorkflowRunFailed';
   constructor(
@@ -12,7 +13,7 @@ export class WorkflowRunFailed extends UserError {
     message: string,
     readonly details: unknown[],
   ) {
-    super(`${workflowId} failed: ${message}`, 1);
+    super(`${workflowId} failed: ${message}`, EXIT.failed);
   }
 }
 

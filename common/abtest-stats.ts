@@ -9,7 +9,7 @@
  * The standard normal CDF and quantile are implemented here. Pure and deterministic (no I/O, no
  * Node built-ins), so workflow code may import it.
  */
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from './failures';
 
 /** One arm's counts so far (cumulative). */
 export interface Proportion {

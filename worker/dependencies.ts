@@ -1,9 +1,9 @@
 /** Builds the real dependencies of activities from config: the one place backends are picked. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityDeps } from '../activities';
 import { createBlobStore } from '../activities/storage';
+import { InvalidSourceError } from '../common/failures';
 import type { BlobStore } from '../activities/storage/types';
 import type { Config } from '../lib/config';
 import { parseStoreUri } from '../lib/config';
@@ -34,7 +34,7 @@ export function buildActivityDeps(config: Config): ActivityDeps {
     cacheDir: config.cacheDir,
     openStore: (uri) => {
       const parsed = parseStoreUri(uri, process.cwd(), config.s3);
-      if (typeof parsed === 'string') throw ApplicationFailure.nonRetryable(`${uri}: ${parsed}`, 'InvalidSource');
+      if (typeof parsed === 'string') throw new InvalidSourceError(uri, parsed);
       return createBlobStore(parsed);
     },
   };

@@ -10,7 +10,6 @@
  */
 import {
   ActivityCancellationType,
-  ApplicationFailure,
   CancellationScope,
   ChildWorkflowCancellationType,
   condition,
@@ -27,6 +26,7 @@ import {
 import type { Activities } from '../activities';
 import type { TrainingJobOutcome } from '../activities/training/activity';
 import type { TrainingJob } from '../activities/training/types';
+import { SweepFailedError, toApplicationFailure } from '../common/failures';
 import { describeParams, formatMetric, innermostMessage, markdownKeyValues } from '../common/format';
 import { MlPipeline, MlPrimaryMetric, MlTrigger } from '../common/search-attributes';
 import { trialRootOf } from '../common/experiment-keys';
@@ -296,12 +296,10 @@ export async function hyperparameterSweep(input: HyperparameterSweepInput): Prom
   showProgress(succeeded ? 'succeeded' : 'failed: no trial succeeded');
   setCurrentDetails(`[sweep report](${report.uri})\n\n` + lastDetails(results, total, best, sweep, counts));
   if (!succeeded) {
-    throw ApplicationFailure.create({
-      type: 'SweepFailed',
-      message: `no trial of ${total} succeeded; first failure: ${leaderboard.find((r) => r.note)?.note ?? 'unknown'}`,
-      nonRetryable: true,
-      details: [{ reportUri: report.uri }],
-    });
+    const firstFailure = leaderboard.find((r) => r.note)?.note ?? 'unknown';
+    throw toApplicationFailure(
+      new SweepFailedError(`no trial of ${total} succeeded; first failure: ${firstFailure}`, { reportUri: report.uri }),
+    );
   }
   return { run, objective: sweep.objective, bestTrial: best, leaderboard, counts, reportUri: report.uri };
 }

@@ -13,7 +13,6 @@
  */
 import {
   ActivityCancellationType,
-  ApplicationFailure,
   CancellationScope,
   condition,
   defineQuery,
@@ -31,6 +30,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { TrainingJob } from '../activities/training/types';
+import { EvaluationMissingError, SweepFailedError, toApplicationFailure } from '../common/failures';
 import { describeParams, formatMetric, innermostMessage, shortId } from '../common/format';
 import { evaluateGates, type EvaluationSummary, type GateDecision } from '../common/gates';
 import {
@@ -377,7 +377,7 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Retr
       });
       if (swept.reportUri) status.links.sweepReport = swept.reportUri;
       const best = swept.bestTrial;
-      if (!best?.outputUri) throw ApplicationFailure.nonRetryable('the sweep produced no model', 'SweepFailed');
+      if (!best?.outputUri) throw toApplicationFailure(new SweepFailedError('the sweep produced no model'));
       trained = {
         outputUri: best.outputUri,
         metrics: best.metrics,
@@ -452,11 +452,7 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Retr
       const read = await light.readEvaluation.executeWithOptions({ summary: `read the evaluation of ${label}` }, [
         { outputPrefix: prefix },
       ]);
-      if (!read)
-        throw ApplicationFailure.nonRetryable(
-          `the evaluation of ${label} wrote no evaluation.json`,
-          'EvaluationMissing',
-        );
+      if (!read) throw toApplicationFailure(new EvaluationMissingError(label));
       return { ...read, cached: false };
     };
     const [candidateEval, championEval] = await Promise.all([

@@ -11,8 +11,9 @@
  * - ./activities.ts     `createDataActivities(deps)`: the same as activities (heartbeats, resume,
  *                       cancellation, `ApplicationFailure`s)
  *
- * The plain functions take the `BlobStore` first and throw `DataError` (a `UserError` with a
- * stable `type`); the activities throw non-retryable `ApplicationFailure`s of the same types.
+ * The plain functions take the `BlobStore` first and throw `DataError` (a catalogued failure with
+ * a stable `type`, common/failures/data.ts); the activities throw non-retryable
+ * `ApplicationFailure`s of the same types.
  * The snapshot id is the sha256 of a canonical file list, defined in ./canonical.ts.
  */
 export { createDataActivities, MAX_DIFF_ENTRIES, type DataActivityDeps } from './activities';

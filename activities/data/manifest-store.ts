@@ -4,7 +4,7 @@
  * object: `{ id, parent, profileKey?, updatedAt }`, moved by compare-and-swap. It repeats the
  * parent and profile key of the manifest it names, so an unchanged re-snapshot reads no manifest.
  */
-import { NotFoundError } from '../../common/errors';
+import { NotFoundError } from '../../common/failures';
 import type { BlobStore } from '../storage/types';
 import { snapshotIdOf } from './canonical';
 import { DataError } from './errors';

@@ -17,7 +17,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { NotFoundError } from '../../common/errors';
+import { NotFoundError } from '../../common/failures';
 import type { BlobStore } from '../storage/types';
 import { DataError, errorCode } from './errors';
 import { datasetKeys, validateDatasetName } from './keys';

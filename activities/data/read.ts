@@ -1,5 +1,5 @@
 /** Read helpers for the CLI and the other data functions: snapshot lists, id resolution, profiles. */
-import { NotFoundError } from '../../common/errors';
+import { NotFoundError } from '../../common/failures';
 import type { BlobStore } from '../storage/types';
 import { DataError } from './errors';
 import { datasetKeys, isDigest, validateDatasetName } from './keys';

@@ -4,7 +4,7 @@
  * Malformed files fail non-retryably (`EvaluationInvalid`), as do bad arguments (`InvalidArgument`);
  * store errors stay retryable.
  */
-import { InvalidArgumentError, NotFoundError } from '../../common/errors';
+import { InvalidArgumentError, NotFoundError } from '../../common/failures';
 import type { EvaluationRef } from '../../common/evaluation';
 import type { GateDecision } from '../../common/gates';
 import { asActivity } from '../failures';

@@ -7,7 +7,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { InvalidArgumentError } from '../../common/errors';
+import { InvalidArgumentError } from '../../common/failures';
 
 const SKIPPED_DIRS = new Set(['__pycache__', '.git', '.ipynb_checkpoints']);
 

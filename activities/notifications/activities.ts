@@ -8,10 +8,9 @@
  * and timeouts are retryable errors.
  */
 import { cancellationSignal } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
-import { InvalidArgumentError } from '../../common/errors';
+import { InvalidArgumentError } from '../../common/failures';
 import { asActivity } from '../failures';
-import { NotificationRejectedError } from './errors';
+import { NotificationFailedError, NotificationRejectedError } from './errors';
 import { slackBody, type NotificationMessage } from './message';
 import { redact, redactDeep, secretValues } from './redact';
 
@@ -66,19 +65,15 @@ async function post(url: string, body: string, timeoutMs: number, secrets: reado
     if (cancelled.aborted) throw cancelled.reason instanceof Error ? cancelled.reason : error;
     const what = signal.aborted ? `no answer within ${timeoutMs} ms` : errorText(error);
     // never the URL: it is a credential
-    throw ApplicationFailure.retryable(
-      `the webhook could not be reached: ${redact(what, secrets)}`,
-      'NotificationFailed',
-    );
+    throw new NotificationFailedError(`the webhook could not be reached: ${redact(what, secrets)}`);
   }
   const answer = redact((await response.text().catch(() => '')).trim().slice(0, ANSWER_MAX), secrets);
   if (response.ok) return;
   if (response.status >= 400 && response.status < 500 && response.status !== 429) {
     throw new NotificationRejectedError(response.status, answer);
   }
-  throw ApplicationFailure.retryable(
+  throw new NotificationFailedError(
     `the webhook answered with status ${response.status}${answer ? `: ${answer}` : ''}`,
-    'NotificationFailed',
   );
 }
 

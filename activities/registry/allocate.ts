@@ -12,10 +12,11 @@
  * that reads the state and then the index either finds the index, or finds its record among the
  * not-yet-folded slots it walks through (two attempts with one key converge on one slot).
  */
+import { ContentionError } from '../../common/failures';
 import type { BlobStore } from '../storage/types';
 import { modelKeys } from './keys';
 import { updateState, nextTime } from './state';
-import { ContentionError, jsonBody, mapLimit, MAX_CAS_ATTEMPTS, readJson } from '../storage/json';
+import { jsonBody, mapLimit, MAX_CAS_ATTEMPTS, readJson } from '../storage/json';
 import type { ModelVersion } from './types';
 
 /** `runs/<registration key>.json`: which version a registration key produced. */
@@ -87,7 +88,7 @@ export async function claimVersion(
     }
     lost++; // a concurrent registration took the slot: the next turn reads its record (it may be ours)
   }
-  throw new ContentionError(modelKeys.versionsPrefix(model));
+  throw new ContentionError(modelKeys.versionsPrefix(model), MAX_CAS_ATTEMPTS);
 }
 
 /** Writes the idempotency index entry of a record unless its key has one. */

@@ -7,17 +7,10 @@
  * the swap and the audit write delays an entry but never loses it; readers merge pending entries.
  */
 import { randomBytes } from 'node:crypto';
+import { ContentionError } from '../../common/failures';
 import type { BlobStore } from '../storage/types';
 import { modelKeys } from './keys';
-import {
-  backoff,
-  ContentionError,
-  jsonBody,
-  mapLimit,
-  MAX_CAS_ATTEMPTS,
-  readJson,
-  readVersioned,
-} from '../storage/json';
+import { backoff, jsonBody, mapLimit, MAX_CAS_ATTEMPTS, readJson, readVersioned } from '../storage/json';
 import type { AuditEntry, ModelState } from './types';
 
 /** The stored form: the public state plus the audit outbox. */
@@ -141,5 +134,5 @@ export async function updateState<T>(
     }
     await backoff(attempt);
   }
-  throw new ContentionError(key);
+  throw new ContentionError(key, MAX_CAS_ATTEMPTS);
 }

@@ -3,7 +3,7 @@
  * `reports/…` (replacing an earlier rendering, so a retried attempt is harmless). Unknown runs and
  * malformed input fail non-retryably (`RunNotFound`, `InvalidArgument`, `InvalidName`).
  */
-import { InvalidArgumentError } from '../../common/errors';
+import { InvalidArgumentError } from '../../common/failures';
 import { asActivity } from '../failures';
 import { mapLimit } from '../storage/json';
 import type { BlobStore } from '../storage/types';

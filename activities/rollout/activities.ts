@@ -4,10 +4,10 @@
  * window of the candidate against the baseline (../../common/rollout-analysis.ts), computed here so
  * the predictions never enter the workflow's history: only the verdict and its numbers do.
  */
-import { ApplicationFailure } from '@temporalio/common';
 import { analyzeWindow, type AnalysisThresholds, type AnalysisVerdict } from '../../common/rollout-analysis';
 import { asActivity } from '../failures';
 import { populationStabilityIndex } from '../monitoring/psi';
+import { ServingUnavailableError } from '../serving/errors';
 import type { EndpointDescription, ServingBackend } from '../serving/types';
 
 export interface AnalyzeRolloutInput {
@@ -29,11 +29,7 @@ const MIN_PREDICTIONS_FOR_PSI = 30;
 
 export function createRolloutActivities(deps: { servingBackend?: ServingBackend }) {
   const backend = (): ServingBackend => {
-    if (!deps.servingBackend)
-      throw ApplicationFailure.nonRetryable(
-        'this worker has no serving gateway: run `mlops dev up`, or set MLOPS_GATEWAY_URL, MLOPS_GATEWAY_ADMIN_URL and MLOPS_GATEWAY_TOKEN',
-        'ServingUnavailable',
-      );
+    if (!deps.servingBackend) throw new ServingUnavailableError();
     return deps.servingBackend;
   };
   return {

@@ -4,9 +4,8 @@
  * a gateway are non-retryable failures (`ServingFailureType`); gateway and store hiccups are retried.
  */
 import { cancellationSignal, heartbeat } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
-import { asActivity as asPermanentAware } from '../failures';
-import { ServingUnavailableError } from './errors';
+import { asActivity as asCatalogued } from '../failures';
+import { GatewayRejectedError, ServingUnavailableError } from './errors';
 import type { EndpointDescription, ModelRef, ServingBackend, Variant, VariantMetrics } from './types';
 
 export interface DeployVariantInput {
@@ -35,23 +34,18 @@ export interface ReadVariantMetricsInput extends VariantInput {
 }
 
 /**
- * Runs the work as an activity: `ServingError`s become non-retryable failures of their type, and so
- * does a gateway answer in 4xx (a refused token or body: retrying sends the same), except 409 and
- * 429, which a retry may get past.
+ * Runs the work as an activity: serving failures leave as their type (../failures.ts), and a
+ * gateway answer in 4xx (a refused token or body: retrying sends the same) as `GatewayRejected`,
+ * except 409 and 429, which a retry may get past.
  */
 async function asActivity<T>(work: () => Promise<T>): Promise<T> {
-  return asPermanentAware(async () => {
+  return asCatalogued(async () => {
     try {
       return await work();
     } catch (error) {
       const status = (error as { status?: unknown }).status;
       if (typeof status === 'number' && status >= 400 && status < 500 && status !== 409 && status !== 429) {
-        throw ApplicationFailure.create({
-          type: 'GatewayRejected',
-          message: (error as Error).message,
-          nonRetryable: true,
-          cause: error as Error,
-        });
+        throw new GatewayRejectedError(error as Error & { status: number });
       }
       throw error;
     }

@@ -1,17 +1,8 @@
 /** `GatewayAdminClient`: a typed client of the gateway's admin API (what the serving backend uses). */
+import { GatewayAdminError } from '../../common/failures';
 import type { EndpointMetrics, EndpointState, Fault, PutEndpointBody } from '../../common/schemas/gateway-api';
 
-/** Thrown when the admin API answers with an error (`status` is the HTTP status, 0 when unreachable). */
-export class GatewayAdminError extends Error {
-  override readonly name = 'GatewayAdminError';
-  constructor(
-    readonly status: number,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export { GatewayAdminError };
 
 export interface GatewayAdminClientOptions {
   /** e.g. `http://127.0.0.1:8181` */

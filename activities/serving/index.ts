@@ -8,7 +8,7 @@
  * - ./registration.ts   the variant's entry in the gateway (add at 0 or 100, remove once without traffic)
  * - ./weights.ts        traffic split validation
  * - ./inference-request.ts  rows or columns of features → an OIP v2 request (`mlops predict`)
- * - ./errors.ts         `ServingError`s with stable types (non-retryable as activity failures)
+ * - ./errors.ts         the serving failures of common/failures/serving.ts, for this folder
  * - ./activities.ts     `deployVariant`, `waitVariantReady`, `setTraffic`, `readVariantMetrics`,
  *                       `undeployVariant`, `describeEndpoint`
  *

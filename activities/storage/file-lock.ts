@@ -17,6 +17,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { LockTimeoutError } from '../../common/failures';
 import { errorCode } from './filesystem-files';
 
 export interface FileLockOptions {
@@ -24,18 +25,6 @@ export interface FileLockOptions {
   staleMs?: number;
   /** Give up waiting for a lock after this long (throws `LockTimeoutError`). @default 30_000 */
   timeoutMs?: number;
-}
-
-/** Thrown when a lock could not be taken in time; transient, so an activity retries it. */
-export class LockTimeoutError extends Error {
-  override readonly name = 'LockTimeoutError';
-  constructor(
-    readonly lockFile: string,
-    readonly waitedMs: number,
-    readonly holder: string,
-  ) {
-    super(`timed out after ${waitedMs} ms waiting for lock ${lockFile} (held by ${holder})`);
-  }
 }
 
 interface LockContent {

@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { InvalidKeyError } from '../../common/errors';
+import { InvalidKeyError } from '../../common/failures';
 import { validateKey } from './keys';
 
 /** The folder under the root that holds everything that is not an object body. */

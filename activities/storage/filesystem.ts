@@ -22,7 +22,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Readable } from 'node:stream';
-import { InvalidKeyError, NotFoundError } from '../../common/errors';
+import { InvalidKeyError, NotFoundError } from '../../common/failures';
 import { discardBody } from './body';
 import { FileLocks, type FileLockOptions } from './file-lock';
 import {

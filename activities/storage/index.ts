@@ -24,7 +24,7 @@ export type { BlobStore, Body, CompareAndSwapResult, ObjectInfo, PutIfAbsentResu
 export { validateKey, validatePrefix } from './keys';
 export { FilesystemBlobStore, type FilesystemBlobStoreOptions } from './filesystem';
 export { S3BlobStore, type S3BlobStoreOptions } from './s3';
-export { LockTimeoutError } from './file-lock';
+export { ContentionError, InvalidKeyError, LockTimeoutError, NotFoundError, StoreError } from '../../common/failures';
 
 /** Builds the store that `config` names: a folder (`kind: 'file'`) or a bucket and prefix (`kind: 's3'`). */
 export function createBlobStore(config: StoreConfig): BlobStore {

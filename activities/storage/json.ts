@@ -4,7 +4,7 @@
  * Shared by the registry and experiment tracking.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { NotFoundError } from '../../common/errors';
+import { NotFoundError } from '../../common/failures';
 import type { BlobStore } from './types';
 
 /** How many lost compare-and-swap races an update survives before it gives up (a retryable error). */
@@ -44,14 +44,6 @@ export async function readVersioned<T>(store: BlobStore, key: string): Promise<V
 /** Waits a random time below a cap that doubles with each attempt ("full jitter"), at most `maxMs`. */
 export async function backoff(attempt: number, maxMs = 250): Promise<void> {
   await sleep(Math.random() * Math.min(maxMs, 4 * 2 ** Math.min(attempt, 16)));
-}
-
-/** Thrown when an update lost `MAX_CAS_ATTEMPTS` races in a row; transient, so activities retry it. */
-export class ContentionError extends Error {
-  override readonly name = 'ContentionError';
-  constructor(readonly key: string) {
-    super(`gave up updating ${key} after ${MAX_CAS_ATTEMPTS} concurrent changes; retry`);
-  }
 }
 
 /** Maps `items` with at most `limit` calls in flight; results keep the input order. */

@@ -1,5 +1,5 @@
 /** Store keys are relative slash-separated paths; anything that could escape the store is refused. */
-import { InvalidKeyError } from '../../common/errors';
+import { InvalidKeyError } from '../../common/failures';
 
 /** Validates a key (or a list prefix when `allowTrailingSlash`); returns it unchanged or throws `InvalidKeyError`. */
 export function validateKey(key: string, { allowEmpty = false, allowTrailingSlash = false } = {}): string {

@@ -23,7 +23,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { NotFoundError } from '../../common/errors';
+import { NotFoundError } from '../../common/failures';
 import { isReplayable, readAll, toBuffer, toReadable } from './body';
 import { validateKey, validatePrefix } from './keys';
 import { isConditionalConflict, isNotFound, isPreconditionFailed } from './s3-errors';

@@ -6,7 +6,8 @@
  * remembers the next number per stream, so a steady writer lists once and then writes in one request.
  */
 import type { BlobStore, PutOptions } from '../storage/types';
-import { backoff, ContentionError, listKeys, mapLimit, MAX_CAS_ATTEMPTS } from '../storage/json';
+import { ContentionError } from '../../common/failures';
+import { backoff, listKeys, mapLimit, MAX_CAS_ATTEMPTS } from '../storage/json';
 import { seqName } from './keys';
 
 const HINT_LIMIT = 1_000;
@@ -37,7 +38,7 @@ export class ChunkStreams {
       if (attempt > 1) await backoff(attempt, 50);
       seq = Math.max(seq + 1, (await this.lastSeq(prefix, ext)) + 1);
     }
-    throw new ContentionError(prefix);
+    throw new ContentionError(prefix, MAX_CAS_ATTEMPTS);
   }
 
   /** Every chunk of the stream, in sequence order. */

@@ -1,6 +1,7 @@
 /** Read-modify-write of the tracker's JSON records (run.json, trial.json) by compare-and-swap. */
 import type { BlobStore } from '../storage/types';
-import { backoff, ContentionError, jsonBody, MAX_CAS_ATTEMPTS, readVersioned } from '../storage/json';
+import { ContentionError } from '../../common/failures';
+import { backoff, jsonBody, MAX_CAS_ATTEMPTS, readVersioned } from '../storage/json';
 
 /**
  * Applies `change` to the record at `key` and swaps the result in, retrying lost races with
@@ -22,5 +23,5 @@ export async function updateRecord<T>(
     if (swap.swapped) return next;
     await backoff(attempt);
   }
-  throw new ContentionError(key);
+  throw new ContentionError(key, MAX_CAS_ATTEMPTS);
 }

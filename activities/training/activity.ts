@@ -9,12 +9,13 @@
  *     interrupted) → a retryable failure; the retry submits a fresh job (next generation).
  */
 import { activityInfo, cancellationSignal, heartbeat, sleep } from '@temporalio/activity';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { CancelledFailure } from '@temporalio/common';
 import type { Direction } from '../../common/schemas/sweep';
 import { medianStoppingDecision, type MedianStoppingDecision } from '../../common/sweep-plan';
 import { asActivity } from '../failures';
 import type { BlobStore } from '../storage/types';
 import { ExperimentTracker, TrialNotFoundError } from '../tracking';
+import { TrainingJobCancelledError, TrainingJobFailedError, TrainingJobLostError } from './errors';
 import type { JobStatus, MetricPoint, TrainingBackend, TrainingJob } from './types';
 
 export interface RunTrainingJobInput {
@@ -191,27 +192,11 @@ async function runJob(
       beat(lost ? 'lost' : 'failed');
       if (lost) {
         // retryable: the next attempt starts a fresh job (next generation), bounded by the retry policy
-        throw ApplicationFailure.create({
-          type: 'TrainingJobLost',
-          message: `training job ${input.job.name} (${jobId}) was lost in attempt ${info.attempt}: ${status.reason}`,
-          details: [
-            { jobId, attempt: info.attempt, generation, exitCode: status.exitCode, signal: status.signal ?? null },
-          ],
-        });
+        throw new TrainingJobLostError(input.job.name, jobId, info.attempt, generation, status);
       }
-      throw ApplicationFailure.create({
-        type: 'TrainingJobFailed',
-        message: `training job ${input.job.name} (${jobId}) failed${status.exitCode === null ? '' : ` with exit code ${status.exitCode}`}: ${status.reason}`,
-        nonRetryable: true,
-        details: [{ jobId, exitCode: status.exitCode, logTail }],
-      });
+      throw new TrainingJobFailedError(input.job.name, jobId, status, logTail);
     }
-    if (status.state === 'cancelled') {
-      throw ApplicationFailure.nonRetryable(
-        `training job ${jobId} was cancelled outside this run`,
-        'TrainingJobCancelled',
-      );
-    }
+    if (status.state === 'cancelled') throw new TrainingJobCancelledError(jobId);
     beat(status.state);
     try {
       const interval = input.pollIntervalMs ?? 1000;

@@ -11,7 +11,7 @@
  *                        which reads and writes the store itself (./ray-env.ts), metrics read from the log
  *                        (./ray-log.ts)
  * - ./routing.ts         `RoutingBackend`: submits to the job's `backend`, routes the rest by job id
- * - ./errors.ts          `TrainingError`s with stable types (non-retryable as activity failures)
+ * - ./errors.ts          the training failures of common/failures/training.ts, for this folder
  * - ./activity.ts        `runTrainingJob`: submit, poll, heartbeat, re-attach, cancel, classify failures
  *
  * `createTrainingBackend(kind, deps)` builds one backend; `createRoutingBackend(deps)` builds the one

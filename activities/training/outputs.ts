@@ -7,7 +7,7 @@
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { NotFoundError } from '../../common/errors';
+import { NotFoundError } from '../../common/failures';
 import { mapLimit } from '../storage/json';
 import type { BlobStore } from '../storage/types';
 import { readJson } from '../../lib/files';

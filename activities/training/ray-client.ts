@@ -1,14 +1,17 @@
 /**
  * A thin client of a Ray head's Jobs REST API (the dashboard, e.g. http://127.0.0.1:8265): submit,
  * job info, list, logs, stop, and the package upload the job SDK uses for `runtime_env.working_dir`.
- * A missing job or package is `undefined`; any other non-2xx answer and every network error is
- * thrown as a plain `Error` (transient: the activity retries it).
+ * A missing job or package is `undefined`; any other non-2xx answer is a `RayHeadError` and a
+ * network error a plain `Error` (both transient: the activity retries them).
  *
  * Requests go through node:http, not fetch: the dashboard refuses every method but GET from what
  * looks like a browser, and fetch always sends `Sec-Fetch-Mode`, one of the headers it checks.
  */
 import http from 'node:http';
 import https from 'node:https';
+import { RayHeadError } from '../../common/failures';
+
+export { RayHeadError };
 
 /** What the head reports about one job (the fields this project reads). */
 export interface RayJobInfo {
@@ -33,18 +36,6 @@ export interface RaySubmitRequest {
   entrypoint_num_gpus?: number;
   /** Bytes. */
   entrypoint_memory?: number;
-}
-
-/** Thrown when the head answers a request with an unexpected status. */
-export class RayHeadError extends Error {
-  override readonly name = 'RayHeadError';
-  constructor(
-    readonly status: number,
-    readonly body: string,
-    what: string,
-  ) {
-    super(`Ray head: ${what} answered ${status}: ${lastLine(body)}`);
-  }
 }
 
 export class RayJobsClient {
@@ -161,9 +152,4 @@ class Reply {
   json(): unknown {
     return JSON.parse(this.text()) as unknown;
   }
-}
-
-function lastLine(text: string): string {
-  const lines = text.split('\n').filter((line) => /\w/.test(line));
-  return (lines[lines.length - 1] ?? '').trim().slice(0, 500);
 }

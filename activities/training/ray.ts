@@ -32,7 +32,7 @@ import { logTextFrom, metricPointsFrom, metricStream, tailOf, withoutMetricLines
 import { buildPackage, RUNNER_FILE } from './ray-package';
 import { jobModelPrefix, validateJob, validateKey } from './validate-job';
 import type { JobResult, JobStatus, MetricPoint, TrainingBackend, TrainingJob } from './types';
-import { NotFoundError } from '../../common/errors';
+import { NotFoundError } from '../../common/failures';
 
 export interface RayJobsDeps {
   /** The Ray head's dashboard address, e.g. `http://127.0.0.1:8265` (MLOPS_RAY_ADDRESS). */

@@ -3,6 +3,7 @@
  * The scenario is the churn example's (examples/churn/demo/scenario.ts); this file is its command:
  * the flags, the summary on stdout (text or `--json`) and the exit code (1 when it did not end as expected).
  */
+import { EXIT } from '../exit-codes';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { UserError } from '../../common/errors';
@@ -30,6 +31,6 @@ export function registerDemo(program: Command, ctx: () => CommandContext): void 
         throw new UserError(`--timeout: minutes > 0, got ${flags.timeout}`, 2);
       const summary = await runDemo({ store: flags.store, keep: flags.keep === true, minutes });
       out.result(summary, renderSummary);
-      if (!summary.ok) process.exitCode = 1;
+      if (!summary.ok) process.exitCode = EXIT.failed;
     });
 }

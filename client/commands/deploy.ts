@@ -18,6 +18,7 @@ import type { CommandContext } from '../context';
 import { renderRollout } from '../render/rollout';
 import { runningAbTest } from '../running-abtest';
 import { uiUrl } from '../ui-url';
+import { EXIT } from '../exit-codes';
 import { explainWorkflowFailure } from '../workflow-errors';
 
 export function registerDeploy(program: Command, ctx: () => CommandContext): void {
@@ -133,7 +134,7 @@ export function registerDeploy(program: Command, ctx: () => CommandContext): voi
           throw explainWorkflowFailure(err, workflowId);
         })) as RolloutOutput;
         out.result({ workflowId, ...result }, renderRollout);
-        if (result.outcome === 'rolled-back') process.exitCode = 1;
+        if (result.outcome === 'rolled-back') process.exitCode = EXIT.failed;
       });
     });
 }

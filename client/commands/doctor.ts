@@ -16,6 +16,7 @@ import { ML_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
 import { codecKeysFromEnv } from '../../lib/codec/aes-gcm';
 import { REPO_ROOT } from '../../lib/tools';
 import type { CommandContext } from '../context';
+import { EXIT } from '../exit-codes';
 import { table } from '../output';
 
 export interface DoctorCheck {
@@ -45,7 +46,7 @@ export function registerDoctor(program: Command, ctx: () => CommandContext): voi
           r.ok ? 'all good' : 'fix the FAIL lines above (WARN lines are worth a look)',
         ].join('\n'),
       );
-      if (checks.some((c) => c.status === 'fail')) process.exitCode = 1;
+      if (checks.some((c) => c.status === 'fail')) process.exitCode = EXIT.failed;
     });
 }
 

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import type { TrainingHeartbeat } from '../../activities/training/activity';
 import { createBlobStore } from '../../activities/storage';
 import { runKeyOf } from '../../activities/tracking';
-import { NotFoundError } from '../../common/errors';
+import { NotFoundError } from '../../common/failures';
 import { pendingHeartbeat } from '../activity-progress';
 import { withClient } from '../connect';
 import type { CommandContext } from '../context';

@@ -12,9 +12,7 @@ import { checkPipelineFiles, findPipelineSpec, formatSpecIssues, loadPipelineSpe
 import { renderOutcome } from '../render/retrain';
 import { followRetrain } from '../retrain-run';
 import { uiUrl } from '../ui-url';
-
-/** Exit code of `run --wait` for a run whose candidate was rejected (by the gates or a person) or rolled back. */
-export const EXIT_REJECTED = 4;
+import { EXIT } from '../exit-codes';
 
 export function registerRun(program: Command, ctx: () => CommandContext): void {
   program
@@ -73,7 +71,7 @@ export function registerRun(program: Command, ctx: () => CommandContext): void {
           }
           const result = await followRetrain(ctx, handle);
           out.result({ workflowId, url, ...result }, renderOutcome);
-          if (result.outcome === 'rejected' || result.outcome === 'rolled-back') process.exitCode = EXIT_REJECTED;
+          if (result.outcome === 'rejected' || result.outcome === 'rolled-back') process.exitCode = EXIT.rejected;
         });
       },
     );

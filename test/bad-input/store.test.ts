@@ -9,7 +9,8 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { FilesystemBlobStore } from '../../activities/storage';
 import type { BlobStore } from '../../activities/storage/types';
-import { InvalidKeyError } from '../../common/errors';
+import { exitFor } from '../../client/exit-codes';
+import { InvalidKeyError } from '../../common/failures';
 import { testStack } from '../support/stack';
 import { testS3Store } from '../support/worker';
 import { filesUnder } from './support';
@@ -87,7 +88,7 @@ for (const backend of backends) {
         const named = (method: string) => (err: unknown) => {
           assert.ok(err instanceof InvalidKeyError, `${method}: ${String(err)}`);
           assert.ok(err.message.startsWith(`invalid store key ${JSON.stringify(key)}: `), err.message);
-          assert.equal(err.exitCode, 2);
+          assert.equal(exitFor(err).code, 2, 'the CLI exits 2 on it, as on any bad input');
           return true;
         };
         const body = Readable.from(['must not be read']);

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { NotFoundError } from '../../common/errors';
+import { NotFoundError } from '../../common/failures';
 import type { BlobStore } from '../../activities/storage/types';
 import { incrementCounter, listAll, MiB, pseudoRandomBody, RssSampler, sha256Of } from './helpers';
 

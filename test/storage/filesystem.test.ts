@@ -10,7 +10,7 @@ import fs from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InvalidKeyError } from '../../common/errors';
+import { InvalidKeyError } from '../../common/failures';
 import { FilesystemBlobStore, LockTimeoutError } from '../../activities/storage';
 import type { PutIfAbsentResult } from '../../activities/storage/types';
 import { listAll, sha256Of } from './helpers';

@@ -9,7 +9,7 @@ import {
   twoProportionZTest,
   type Proportion,
 } from '../../common/abtest-stats';
-import { InvalidArgumentError } from '../../common/errors';
+import { InvalidArgumentError } from '../../common/failures';
 import { seededRandom } from '../../common/random';
 
 const close = (actual: number, expected: number, tolerance: number) =>

@@ -1,0 +1,55 @@
+/**
+ * Failures of the object store (activities/storage/). All are the system's and retried: in an
+ * activity every key is built by code from checked input, so even an invalid key is a bug a
+ * redeployed worker can get past. Their `type` is the class name, as they have always left
+ * activities.
+ */
+import { Failure } from './failure';
+
+/** Base of the store's failures. */
+export abstract class StoreError<T extends StoreFailureType = StoreFailureType> extends Failure<T> {}
+
+/** The failure types of the store. */
+export type StoreFailureType = 'InvalidKeyError' | 'NotFoundError' | 'LockTimeoutError' | 'ContentionError';
+
+/** Thrown when a store key is not a safe relative path (`..`, absolute, empty segments). */
+export class InvalidKeyError extends StoreError<'InvalidKeyError'> {
+  override readonly name = 'InvalidKeyError';
+  constructor(
+    readonly key: string,
+    reason: string,
+  ) {
+    super('InvalidKeyError', `invalid store key ${JSON.stringify(key)}: ${reason}`);
+  }
+}
+
+/** Thrown when a store object that must exist does not. */
+export class NotFoundError extends StoreError<'NotFoundError'> {
+  override readonly name = 'NotFoundError';
+  constructor(readonly key: string) {
+    super('NotFoundError', `no object at ${key}`);
+  }
+}
+
+/** Thrown when the filesystem store's lock could not be taken in time. */
+export class LockTimeoutError extends StoreError<'LockTimeoutError'> {
+  override readonly name = 'LockTimeoutError';
+  constructor(
+    readonly lockFile: string,
+    readonly waitedMs: number,
+    readonly holder: string,
+  ) {
+    super('LockTimeoutError', `timed out after ${waitedMs} ms waiting for lock ${lockFile} (held by ${holder})`);
+  }
+}
+
+/** Thrown when an update lost `attempts` races in a row to concurrent writers of the same key. */
+export class ContentionError extends StoreError<'ContentionError'> {
+  override readonly name = 'ContentionError';
+  constructor(
+    readonly key: string,
+    readonly attempts: number,
+  ) {
+    super('ContentionError', `gave up updating ${key} after ${attempts} concurrent changes; retry`);
+  }
+}
