@@ -4,7 +4,7 @@
  *
  * | code | meaning                                                                                  |
  * | ---- | ---------------------------------------------------------------------------------------- |
- * | 0    | done; also `--help` and `--version`                                                      |
+ * | 0    | done; also `--help`                                                                      |
  * | 1    | failed: a workflow run failed (`WorkflowRunFailed`), a failure such as `ModelNotFound`   |
  * |      | or `DatasetValidationFailed` raised in the CLI itself, a check failed (`doctor`,         |
  * |      | `data validate`, `demo`), `rollout --wait` rolled back, or an unexpected error (printed  |
