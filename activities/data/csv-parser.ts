@@ -6,7 +6,7 @@
  * quote and an unterminated quoted field are errors. Records are handed to a callback with the
  * line they start on (1-based), so callers can name the line of a bad record.
  */
-import { DataError } from './errors';
+import { DataError } from '../../common/failures';
 
 const COMMA = 0x2c;
 const QUOTE = 0x22;

@@ -1,5 +1,5 @@
 /** The individual expectation checks of ./validate.ts, each against one file's profile. */
-import { DataError } from './errors';
+import { DataError } from '../../common/failures';
 import type { ColumnProfile, ColumnType, DatasetExpectations, ExpectationResult, FileProfile } from './types';
 
 type Check = Omit<ExpectationResult, 'file'>;

@@ -19,7 +19,6 @@
 export { createDataActivities, MAX_DIFF_ENTRIES, type DataActivityDeps } from './activities';
 export { canonicalManifest, snapshotIdOf } from './canonical';
 export { diffSnapshots } from './diff';
-export { DataError, isDataError, type DataErrorType } from './errors';
 export { datasetKeys, validateDatasetName } from './keys';
 export { materializeSnapshot, type MaterializeOptions } from './materialize';
 export { profileCsv } from './profile';

@@ -1,5 +1,5 @@
 /** Dataset names, snapshot ids and the store keys of a dataset (layout in ./types.ts). */
-import { DataError } from './errors';
+import { DataError } from '../../common/failures';
 
 const DATASET_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 const DIGEST = /^[0-9a-f]{64}$/;

@@ -7,7 +7,7 @@
 import { NotFoundError } from '../../common/failures';
 import type { BlobStore } from '../storage/types';
 import { snapshotIdOf } from './canonical';
-import { DataError } from './errors';
+import { DataError } from '../../common/failures';
 import { datasetKeys, isDigest } from './keys';
 import type { ManifestEntry, SnapshotManifest } from './types';
 

@@ -7,7 +7,7 @@
 import type { Readable } from 'node:stream';
 import { ColumnAccumulator, columnSeed } from './column-profile';
 import { CsvParser } from './csv-parser';
-import { DataError } from './errors';
+import { DataError } from '../../common/failures';
 import type { DatasetSource, ExpectedContent, SourceEntry } from './source-types';
 import type { FileProfile, ManifestEntry, SnapshotManifest, SnapshotProfile } from './types';
 

@@ -1,7 +1,7 @@
 /** Read helpers for the CLI and the other data functions: snapshot lists, id resolution, profiles. */
 import { NotFoundError } from '../../common/failures';
 import type { BlobStore } from '../storage/types';
-import { DataError } from './errors';
+import { DataError } from '../../common/failures';
 import { datasetKeys, isDigest, validateDatasetName } from './keys';
 import { readLatest, readManifest } from './manifest-store';
 import type { SnapshotManifest, SnapshotProfile, SnapshotSummary } from './types';

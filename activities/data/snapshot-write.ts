@@ -1,6 +1,6 @@
 /** The steps of a snapshot after its files are stored: profile, manifest, and the pieces of its result. */
 import type { BlobStore } from '../storage/types';
-import { DataError } from './errors';
+import { DataError } from '../../common/failures';
 import { datasetKeys } from './keys';
 import { parseManifest, readManifest, type LatestRef } from './manifest-store';
 import { profileSnapshot } from './profile';

@@ -17,7 +17,7 @@
  */
 import type { BlobStore } from '../storage/types';
 import { snapshotIdOf } from './canonical';
-import { DataError } from './errors';
+import { DataError } from '../../common/failures';
 import { isDigest, validateDatasetName } from './keys';
 import { moveLatest, readLatest, type LatestRef } from './manifest-store';
 import { ProgressReporter, type ProgressListener } from './progress';

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BlobStore } from '../storage/types';
-import { DataError } from './errors';
+import { DataError } from '../../common/failures';
 import { LocalSource } from './local-source';
 import type { DatasetSource } from './source-types';
 import { StoreSource } from './store-source';

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { BlobStore } from '../storage/types';
-import { DataError } from './errors';
+import { DataError } from '../../common/failures';
 import type { DatasetSource, ExpectedContent, HashedEntry, HashOptions, SourceEntry } from './source-types';
 import { verifyStream } from './verify-stream';
 

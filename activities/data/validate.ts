@@ -7,7 +7,7 @@
  */
 import type { BlobStore } from '../storage/types';
 import { canonicalJson, sha256Hex } from './canonical';
-import { DataError } from './errors';
+import { DataError } from '../../common/failures';
 import { checkFile } from './expectations';
 import { datasetKeys, validateDatasetName } from './keys';
 import { readManifest } from './manifest-store';

@@ -4,7 +4,7 @@
  * an `EvaluationInvalidError` naming the key; unknown extra fields are ignored.
  */
 import type { EvaluationSummary, SegmentSummary } from '../../common/evaluation';
-import { EvaluationInvalidError } from './errors';
+import { EvaluationInvalidError } from '../../common/failures';
 
 export interface RocCurve {
   fpr: number[];

@@ -5,7 +5,6 @@
  * - ./evaluation-file.ts  `parseEvaluation`: evaluation.json → summary, ROC points, calibration bins
  * - ./code-version.ts     `codeVersionOf`: a content hash of code folders (caches and hidden files left out)
  * - ./activities.ts       `createEvaluationActivities`: `readEvaluation`, `writeEvaluationReport`, `codeVersion`
- * - ./errors.ts           `EvaluationInvalidError` (type `EvaluationInvalid`)
  *
  * The summary types workflows use are in common/evaluation.ts.
  */
@@ -18,6 +17,5 @@ export {
   type WriteEvaluationReportInput,
 } from './activities';
 export { codeVersionOf } from './code-version';
-export { EvaluationInvalidError } from './errors';
 export { parseEvaluation, type CalibrationBin, type EvaluationFile, type RocCurve } from './evaluation-file';
 export type { EvaluationRef, EvaluationSummary, SegmentSummary } from '../../common/evaluation';

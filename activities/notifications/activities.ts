@@ -10,7 +10,7 @@
 import { cancellationSignal } from '@temporalio/activity';
 import { InvalidArgumentError } from '../../common/failures';
 import { asActivity } from '../failures';
-import { NotificationFailedError, NotificationRejectedError } from './errors';
+import { NotificationFailedError, NotificationRejectedError } from '../../common/failures';
 import { slackBody, type NotificationMessage } from './message';
 import { redact, redactDeep, secretValues } from './redact';
 

@@ -5,7 +5,6 @@
  * - ./message.ts     `slackBody`: the JSON body (text fallback and blocks)
  * - ./redact.ts      secret-looking environment values replaced by `[redacted]` in everything sent
  * - ./activities.ts  `createNotificationActivities`: `notify`
- * - ./errors.ts      `NotificationRejectedError` (type `NotificationRejected`, a 4xx answer)
  */
 export {
   createNotificationActivities,
@@ -14,6 +13,5 @@ export {
   type NotifyInput,
   type NotifyResult,
 } from './activities';
-export { NotificationRejectedError } from './errors';
 export { slackBody, type NotificationMessage } from './message';
 export { redact, REDACTED, secretValues } from './redact';

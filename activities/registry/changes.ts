@@ -4,7 +4,7 @@
  * allowed transition, no alias on a rejected or archived version) hold for the state they change.
  */
 import type { BlobStore } from '../storage/types';
-import { InvalidArgumentError, InvalidTransitionError } from './errors';
+import { InvalidArgumentError, InvalidTransitionError } from '../../common/failures';
 import { updateState } from './state';
 import { ALIAS_FREE_STATUSES, canTransition, transitionRule } from './transitions';
 import type {

@@ -12,7 +12,7 @@
  * - ./audit.ts        reading the audit trail in order
  * - ./model-card.ts   the markdown model card
  * - ./activities.ts   `createRegistryActivities`: Temporal activities with typed non-retryable failures
- * - ./errors.ts, ./validate.ts, ./keys.ts  errors, input checks, keys (JSON-in-store helpers: ../storage/json.ts)
+ * - ./validate.ts, ./keys.ts  input checks, keys (JSON-in-store helpers: ../storage/json.ts)
  */
 export { ModelRegistry } from './registry';
 export {
@@ -23,16 +23,6 @@ export {
   type SetModelAliasInput,
   type SetModelStatusInput,
 } from './activities';
-export {
-  AliasNotFoundError,
-  InvalidArgumentError,
-  InvalidNameError,
-  InvalidTransitionError,
-  ModelNotFoundError,
-  RegistryError,
-  VersionNotFoundError,
-  type RegistryFailureType,
-} from './errors';
 export { renderModelCard } from './model-card';
 export { canTransition, TRANSITIONS } from './transitions';
 export { modelKeys } from './keys';

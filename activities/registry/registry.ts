@@ -2,7 +2,7 @@
 import type { BlobStore } from '../storage/types';
 import { claimVersion, foldVersions, readRunIndex, VersionRecords, writeRunIndex, type RecordDraft } from './allocate';
 import { listAuditEntries } from './audit';
-import { AliasNotFoundError, ModelNotFoundError, VersionNotFoundError } from './errors';
+import { AliasNotFoundError, ModelNotFoundError, VersionNotFoundError } from '../../common/failures';
 import { modelKeys, registrationKeyOf, versionOfKey } from './keys';
 import { renderModelCard } from './model-card';
 import { changeAlias, changeStatus } from './changes';

@@ -1,5 +1,5 @@
 /** Input checks of the registry: names, actors and reasons, and the registration input. */
-import { InvalidArgumentError, InvalidNameError } from './errors';
+import { InvalidArgumentError, InvalidNameError } from '../../common/failures';
 import type { ModelStatus, RegisterModelInput } from './types';
 
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;

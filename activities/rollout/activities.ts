@@ -7,7 +7,7 @@
 import { analyzeWindow, type AnalysisThresholds, type AnalysisVerdict } from '../../common/rollout-analysis';
 import { asActivity } from '../failures';
 import { populationStabilityIndex } from '../monitoring/psi';
-import { ServingUnavailableError } from '../serving/errors';
+import { ServingUnavailableError } from '../../common/failures';
 import type { EndpointDescription, ServingBackend } from '../serving/types';
 
 export interface AnalyzeRolloutInput {

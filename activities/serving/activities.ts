@@ -5,7 +5,7 @@
  */
 import { cancellationSignal, heartbeat } from '@temporalio/activity';
 import { asActivity as asCatalogued } from '../failures';
-import { GatewayRejectedError, ServingUnavailableError } from './errors';
+import { GatewayRejectedError, ServingUnavailableError } from '../../common/failures';
 import type { EndpointDescription, ModelRef, ServingBackend, Variant, VariantMetrics } from './types';
 
 export interface DeployVariantInput {

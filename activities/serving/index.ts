@@ -8,7 +8,6 @@
  * - ./registration.ts   the variant's entry in the gateway (add at 0 or 100, remove once without traffic)
  * - ./weights.ts        traffic split validation
  * - ./inference-request.ts  rows or columns of features → an OIP v2 request (`mlops predict`)
- * - ./errors.ts         the serving failures of common/failures/serving.ts, for this folder
  * - ./activities.ts     `deployVariant`, `waitVariantReady`, `setTraffic`, `readVariantMetrics`,
  *                       `undeployVariant`, `describeEndpoint`
  *
@@ -27,16 +26,6 @@ export {
   type VariantInput,
   type WaitVariantReadyInput,
 } from './activities';
-export {
-  EndpointNotFoundError,
-  InvalidServingArgumentError,
-  ServingError,
-  ServingUnavailableError,
-  VariantFailedError,
-  VariantNotFoundError,
-  VariantNotReadyError,
-  type ServingFailureType,
-} from './errors';
 export { isRevisionConflict, type GatewayAdmin, type GatewayEndpoint, type GatewayVariant } from './gateway';
 export { validateWeights } from './weights';
 export { variantName } from './variant-files';

@@ -6,7 +6,7 @@
  * model takes, and in which order, is the model's: the gateway sends each variant's model the
  * columns its training job recorded (`VariantSpec.inputs`), leaving others (an id, the label) out.
  */
-import { InvalidServingArgumentError } from './errors';
+import { InvalidServingArgumentError } from '../../common/failures';
 
 export interface InferenceInput {
   name: string;

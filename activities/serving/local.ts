@@ -29,7 +29,7 @@ import {
   VariantFailedError,
   VariantNotFoundError,
   VariantNotReadyError,
-} from './errors';
+} from '../../common/failures';
 import { withRevisionRetry, type GatewayAdmin } from './gateway';
 import { registerVariant, unregisterVariant } from './registration';
 import { isModelReady, launchMlserver, readModelInputs, writeModelSettings, writeServerSettings } from './mlserver';

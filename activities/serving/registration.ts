@@ -3,7 +3,7 @@
  * race is read again and retried): added at weight 0 next to the existing variants, or at 100 as
  * the endpoint's first; removed only once it takes no traffic, the endpoint going with its last one.
  */
-import { InvalidServingArgumentError } from './errors';
+import { InvalidServingArgumentError } from '../../common/failures';
 import { withRevisionRetry, type GatewayAdmin, type GatewayVariant } from './gateway';
 
 /** Adds `spec` to the endpoint (creating it), or updates the known variant to `spec` (upstream, inputs); its weight is kept. */

@@ -10,7 +10,7 @@
 import path from 'node:path';
 import { VARIANT_NAME } from '../../common/schemas/gateway-api';
 import { NAME_PATTERN } from '../registry/validate';
-import { InvalidServingArgumentError } from './errors';
+import { InvalidServingArgumentError } from '../../common/failures';
 
 /** What `variant.json` holds. */
 export interface VariantRecord {

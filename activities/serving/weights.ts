@@ -1,5 +1,5 @@
 /** Validating a traffic split: whole percentages, summing to 100, over the endpoint's deployed variants. */
-import { InvalidServingArgumentError } from './errors';
+import { InvalidServingArgumentError } from '../../common/failures';
 
 /**
  * The complete weight map for `deployed` (variants not named get 0); throws

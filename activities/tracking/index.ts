@@ -9,7 +9,7 @@
  * - ./metric-lines.ts   the NDJSON form of metric chunks; de-duplication of retried batches
  * - ./trial-order.ts    `listTrials` ordering (trials lacking the sort metric last)
  * - ./activities.ts     `createTrackingActivities`: Temporal activities with typed non-retryable failures
- * - ./errors.ts, ./validate.ts, ./keys.ts, ./json-records.ts  errors, input checks, keys, record updates
+ * - ./validate.ts, ./keys.ts, ./json-records.ts  input checks, keys, record updates
  */
 export { ExperimentTracker } from './tracker';
 export {
@@ -21,14 +21,6 @@ export {
   type TrackingActivities,
   type TrialRef,
 } from './activities';
-export {
-  InvalidArgumentError,
-  InvalidNameError,
-  RunNotFoundError,
-  TrackingError,
-  TrialNotFoundError,
-  type TrackingFailureType,
-} from './errors';
 export { runIdOf, runKeyOf } from './run-keys';
 export { orderTrials } from './trial-order';
 export type * from './types';

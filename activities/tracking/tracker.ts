@@ -2,7 +2,7 @@
 import type { BlobStore, Body } from '../storage/types';
 import { jsonBody, listKeys, mapLimit, readJson } from '../storage/json';
 import { ChunkStreams } from './chunks';
-import { InvalidArgumentError, RunNotFoundError, TrialNotFoundError } from './errors';
+import { InvalidArgumentError, RunNotFoundError, TrialNotFoundError } from '../../common/failures';
 import { updateRecord } from './json-records';
 import { experimentKeys } from './keys';
 import { decodePoints, encodePoints } from './metric-lines';

@@ -1,5 +1,5 @@
 /** Ordering of trials for `listTrials`: by trial number, start time, or a final metric (trials lacking it last). */
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '../../common/failures';
 import type { ListTrialsOptions, Trial } from './types';
 
 /** Sorts (a copy of) `trials` as `options` say and keeps the first `limit`. */

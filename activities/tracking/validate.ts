@@ -1,5 +1,5 @@
 /** Input checks of the tracker; every error names the field. */
-import { InvalidArgumentError, InvalidNameError } from './errors';
+import { InvalidArgumentError, InvalidNameError } from '../../common/failures';
 import type { RunStatus } from './types';
 
 const PIPELINE_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;

@@ -14,8 +14,9 @@ import type { Direction } from '../../common/schemas/sweep';
 import { medianStoppingDecision, type MedianStoppingDecision } from '../../common/sweep-plan';
 import { asActivity } from '../failures';
 import type { BlobStore } from '../storage/types';
-import { ExperimentTracker, TrialNotFoundError } from '../tracking';
-import { TrainingJobCancelledError, TrainingJobFailedError, TrainingJobLostError } from './errors';
+import { ExperimentTracker } from '../tracking';
+import { TrialNotFoundError } from '../../common/failures';
+import { TrainingJobCancelledError, TrainingJobFailedError, TrainingJobLostError } from '../../common/failures';
 import type { JobStatus, MetricPoint, TrainingBackend, TrainingJob } from './types';
 
 export interface RunTrainingJobInput {

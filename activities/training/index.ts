@@ -11,7 +11,6 @@
  *                        which reads and writes the store itself (./ray-env.ts), metrics read from the log
  *                        (./ray-log.ts)
  * - ./routing.ts         `RoutingBackend`: submits to the job's `backend`, routes the rest by job id
- * - ./errors.ts          the training failures of common/failures/training.ts, for this folder
  * - ./activity.ts        `runTrainingJob`: submit, poll, heartbeat, re-attach, cancel, classify failures
  *
  * `createTrainingBackend(kind, deps)` builds one backend; `createRoutingBackend(deps)` builds the one
@@ -32,14 +31,6 @@ export {
   type TrainingHeartbeat,
   type TrainingJobOutcome,
 } from './activity';
-export {
-  InvalidTrainingJobError,
-  TrainingError,
-  TrainingJobNotFoundError,
-  TrainingJobNotSucceededError,
-  TrainingBackendUnavailableError,
-  type TrainingFailureType,
-} from './errors';
 export type * from './types';
 
 /** The backends by kind, with the dependencies each needs. */

@@ -21,7 +21,7 @@ import path from 'node:path';
 import { constants } from 'node:os';
 import { materializeSnapshot } from '../data';
 import type { BlobStore } from '../storage/types';
-import { InvalidTrainingJobError, TrainingJobNotFoundError, TrainingJobNotSucceededError } from './errors';
+import { InvalidTrainingJobError, TrainingJobNotFoundError, TrainingJobNotSucceededError } from '../../common/failures';
 import { isJobId, jobIdOf, jobPaths, type JobPaths, type JobRecord, type Outcome } from './job-files';
 import { readJson, readText, tailLines, writeJsonAtomic, writeJsonExclusive } from '../../lib/files';
 import { recordLaunchedPid, type PidRecord } from '../../lib/processes/pid-file';

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { zipSync, type Zippable } from 'fflate';
-import { InvalidTrainingJobError } from './errors';
+import { InvalidTrainingJobError } from '../../common/failures';
 
 /** The runner's file name inside the package (the job's entrypoint). */
 export const RUNNER_FILE = '_mlops_ray_runner.py';

@@ -24,7 +24,7 @@ import { createHash } from 'node:crypto';
 import { constants } from 'node:os';
 import { datasetKeys, resolveSnapshotId } from '../data';
 import type { BlobStore } from '../storage/types';
-import { TrainingJobNotFoundError, TrainingJobNotSucceededError } from './errors';
+import { TrainingJobNotFoundError, TrainingJobNotSucceededError } from '../../common/failures';
 import { finalMetrics, readResultMarker, writeResultMarker } from './outputs';
 import { RayHeadError, RayJobsClient, type RayJobInfo, type RaySubmitRequest } from './ray-client';
 import { rayJobEnv } from './ray-env';

@@ -4,7 +4,7 @@
  * has (Ray submission ids start with `ray-`, local ids are hex), so a restarted worker routes an
  * attached job without knowing how it was submitted.
  */
-import { TrainingBackendUnavailableError, TrainingJobNotFoundError } from './errors';
+import { TrainingBackendUnavailableError, TrainingJobNotFoundError } from '../../common/failures';
 import { RAY_JOB_ID_PREFIX } from './ray';
 import type { JobResult, JobStatus, MetricPoint, TrainingBackend, TrainingBackendName, TrainingJob } from './types';
 

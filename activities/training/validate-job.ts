@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidModelFolderError, modelKeyPrefix } from '../models/model-files';
 import { validateKey as validateStoreKey } from '../storage/keys';
-import { InvalidTrainingJobError } from './errors';
+import { InvalidTrainingJobError } from '../../common/failures';
 import type { TrainingJob } from './types';
 
 /** Throws `InvalidTrainingJobError` unless `key` is a non-empty string. */

@@ -1,6 +1,7 @@
 /** Aliases, statuses, the audit trail and model cards of `ModelRegistry`, on the filesystem store and on MinIO. */
 import assert from 'node:assert/strict';
-import { InvalidTransitionError, ModelRegistry } from '../../activities/registry';
+import { ModelRegistry } from '../../activities/registry';
+import { InvalidTransitionError } from '../../common/failures';
 import { modelKeys } from '../../activities/registry/keys';
 import type { BlobStore } from '../../activities/storage/types';
 import { HOLDOUT_SNAPSHOT, registration, runIds, TRAINING_SNAPSHOT } from './fixtures';

@@ -1,6 +1,7 @@
 /** Version allocation and idempotency of `ModelRegistry.registerModel`, on the filesystem store and on MinIO. */
 import assert from 'node:assert/strict';
-import { ModelRegistry, ModelNotFoundError, InvalidNameError, InvalidArgumentError } from '../../activities/registry';
+import { ModelRegistry } from '../../activities/registry';
+import { ModelNotFoundError, InvalidNameError, InvalidArgumentError } from '../../common/failures';
 import { modelKeys, registrationKeyOf } from '../../activities/registry/keys';
 import type { BlobStore } from '../../activities/storage/types';
 import { registration, runIds } from './fixtures';

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { InvalidServingArgumentError, VariantFailedError, VariantNotFoundError } from '../../activities/serving';
+import { InvalidServingArgumentError, VariantFailedError, VariantNotFoundError } from '../../common/failures';
 import { toInferenceRequest, type InferenceResponse } from '../../activities/serving/inference-request';
 import type { BlobStore } from '../../activities/storage/types';
 import type { GatewayAdminClient } from '../../activities/serving/gateway-client';

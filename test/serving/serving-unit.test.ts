@@ -7,13 +7,13 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import {
   createServingActivities,
-  InvalidServingArgumentError,
   LocalServingBackend,
   validateWeights,
   type GatewayAdmin,
   type EndpointDescription,
   type GatewayEndpoint,
 } from '../../activities/serving';
+import { InvalidServingArgumentError } from '../../common/failures';
 import { predictionsByOutput, toInferenceRequest } from '../../activities/serving/inference-request';
 import { createBlobStore } from '../../activities/storage';
 import { loadConfig, validateConfig, writeStackFile } from '../../lib/config';

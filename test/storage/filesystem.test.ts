@@ -11,7 +11,8 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { InvalidKeyError } from '../../common/failures';
-import { FilesystemBlobStore, LockTimeoutError } from '../../activities/storage';
+import { FilesystemBlobStore } from '../../activities/storage';
+import { LockTimeoutError } from '../../common/failures';
 import type { PutIfAbsentResult } from '../../activities/storage/types';
 import { listAll, sha256Of } from './helpers';
 

@@ -1,7 +1,8 @@
 /** `ExperimentTracker` on the filesystem store and on MinIO: runs, trials, metric streams, logs, artifacts. */
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { ExperimentTracker, RunNotFoundError, TrialNotFoundError } from '../../activities/tracking';
+import { ExperimentTracker } from '../../activities/tracking';
+import { RunNotFoundError, TrialNotFoundError } from '../../common/failures';
 import type { BlobStore } from '../../activities/storage/types';
 import { storeBackends } from '../registry/stores';
 

@@ -5,12 +5,8 @@ import path from 'node:path';
 import { snapshotDataset } from '../../activities/data';
 import { FilesystemBlobStore } from '../../activities/storage';
 import type { BlobStore } from '../../activities/storage/types';
-import {
-  createTrainingBackend,
-  LocalProcessBackend,
-  TrainingJobNotFoundError,
-  type TrainingBackend,
-} from '../../activities/training';
+import { createTrainingBackend, LocalProcessBackend, type TrainingBackend } from '../../activities/training';
+import { TrainingJobNotFoundError } from '../../common/failures';
 import { testS3Store } from '../support/worker';
 import { isAlive, shellJob, tempDir, untilFile, waitFor, waitForFile } from './helpers';
 

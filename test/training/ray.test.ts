@@ -5,13 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { snapshotDataset } from '../../activities/data';
 import type { BlobStore } from '../../activities/storage/types';
-import {
-  RayJobsBackend,
-  rayJobIdOf,
-  rayStoreEnv,
-  TrainingJobNotFoundError,
-  type TrainingJob,
-} from '../../activities/training';
+import { RayJobsBackend, rayJobIdOf, rayStoreEnv, type TrainingJob } from '../../activities/training';
+import { TrainingJobNotFoundError } from '../../common/failures';
 import { testRay, type TestRay } from '../support/ray';
 import { testS3Config, testS3Store } from '../support/worker';
 import { isAlive, tempDir, waitFor, waitForFile } from './helpers';

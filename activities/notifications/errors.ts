@@ -1,2 +1,0 @@
-/** Notification failures (common/failures/notifications.ts), for this folder's modules. */
-export { NotificationFailedError, NotificationRejectedError } from '../../common/failures';
