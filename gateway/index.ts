@@ -13,8 +13,7 @@
  * - upstream.ts        forwarding to a variant over keep-alive connections
  * - token.ts           the admin token and the gateway's file paths
  *
- * The API's shapes and the checks of admin bodies are in common/gateway-api.ts and
- * common/schemas/gateway-api.ts; its typed client, `GatewayAdminClient`, is in
+ * The API's shapes and the checks of admin bodies are in common/schemas/gateway-api.ts; its typed client, `GatewayAdminClient`, is in
  * activities/serving/gateway-client.ts.
  */
 export * from '../common/schemas/gateway-api';
