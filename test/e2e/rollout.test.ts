@@ -19,7 +19,7 @@ import { startTraffic, type Traffic } from '../support/traffic';
 import { startTestServing, type TestServing } from '../support/serving';
 import { testDeps, testS3Store, withWorker } from '../support/worker';
 import { recordHistory } from '../support/histories';
-import { withWebhook } from '../support/webhook';
+import { withFakeWebhook } from '../support/fake-webhook';
 
 const MODEL = 'churn-ro';
 const ENDPOINT = 'ro';
@@ -153,7 +153,7 @@ describe('progressive rollout, end to end with MLServer behind the gateway', fun
   });
 
   it('rolls a failing candidate back within two analysis intervals, notifies once, and refuses a second rollout meanwhile', async () => {
-    await withWebhook('MLOPS_E2E_ROLLOUT_WEBHOOK', prefix, (posts, url) => failingRollout(posts, url));
+    await withFakeWebhook('MLOPS_E2E_ROLLOUT_WEBHOOK', prefix, (posts, url) => failingRollout(posts, url));
   });
 
   /** After a rollback: the candidate `rolled-back`, the baseline still champion, its variant alone serving 100%. */

@@ -11,7 +11,7 @@ import { startGateway, type CaptureSettings, type RunningGateway } from '../../g
 import { GatewayAdminClient } from '../../activities/serving/gateway-client';
 import { testStack } from '../support/stack';
 import { testS3Store } from '../support/worker';
-import { startFakeUpstream, type FakeUpstream } from './fake-upstream';
+import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream';
 
 export const TOKEN = 'test-admin-token';
 
