@@ -16,6 +16,7 @@ import { REPO_ROOT } from '../../lib/tools';
 import { trainModel } from '../../workflows';
 import { launchChromium, waitForText } from '../support/browser';
 import { testStack } from '../support/stack';
+import { suiteTeardown } from '../support/teardown';
 import { testDeps, uniqueQueue, withWorker } from '../support/worker';
 
 const SCREENSHOT = 'temporal-ui-train-run.png';
@@ -31,10 +32,10 @@ describe('the Temporal UI', function () {
   let page: Page;
   // the workflow worker keeps polling while the pages load: the UI asks it for the run's current details
   let stopWorker: () => void;
-  let worker: Promise<void>;
+  const teardown = suiteTeardown();
 
   before(async () => {
-    browser = await launchChromium();
+    browser = await teardown.start('Chromium', launchChromium, (b) => b.close());
     const { env, tmpDir } = testStack();
     const codeDir = fs.mkdtempSync(path.join(tmpDir, 'ui-code-'));
     fs.writeFileSync(path.join(codeDir, 'train.sh'), `echo '{"val_auc": 0.91}' > "$MLOPS_OUTPUT_DIR/metrics.json"\n`);
@@ -45,7 +46,7 @@ describe('the Temporal UI', function () {
     const stopped = new Promise<void>((resolve) => (stopWorker = resolve));
     let ready!: (err?: unknown) => void;
     const done = new Promise<void>((resolve, reject) => (ready = (err) => (err ? reject(err) : resolve())));
-    worker = withWorker(queue, deps, async () => {
+    const worker = withWorker(queue, deps, async () => {
       try {
         await withWorker(trainingQueue, deps, async () => {
           const handle = await env.client.workflow.start(trainModel, {
@@ -75,15 +76,13 @@ describe('the Temporal UI', function () {
       }
       await stopped;
     });
+    teardown.add('the workers', () => {
+      stopWorker();
+      return worker;
+    });
     await Promise.race([done, worker]);
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.setDefaultTimeout(20_000);
-  });
-
-  after(async () => {
-    await browser?.close();
-    stopWorker?.();
-    await worker;
   });
 
   const runUrl = (tab = '') => {
