@@ -3,8 +3,8 @@
  * is opened in headless Chromium on the test dev server's UI, and the run's summary, its
  * activities' summaries and the project's search attributes must be on the page as text.
  *
- * Needs Chromium (CHROMIUM_PATH or `chromium` on PATH; .ci/run installs Debian's): without it the
- * suite fails with a message saying so. The screenshot of the run's User Metadata tab goes to the
+ * Needs Chromium (CHROMIUM_PATH or `chromium` on PATH; `npm run setup` installs Debian's): without
+ * it the suite fails with a message saying so. The screenshot of the run's User Metadata tab goes to the
  * OS temp folder; `MLOPS_UPDATE_SCREENSHOTS=1 npx mocha test/ui/temporal-ui.test.ts` writes it to
  * docs/img/temporal-ui-train-run.png (the README's image) instead.
  */
