@@ -23,6 +23,7 @@ import { collectOutput, startedAttempts } from '../support/chaos-servers';
 import { registerApprovedVersions, trainChurnModel, type TrainedChurnModel } from '../support/churn-model';
 import { cliEnv, runCli, startCli } from '../support/cli';
 import { testStack } from '../support/stack';
+import { suiteTeardown } from '../support/teardown';
 import { startTraffic, type Traffic } from '../support/traffic';
 import { testS3Store } from '../support/worker';
 import { startWorkerProcess } from '../training/helpers';
@@ -45,6 +46,7 @@ describe('the gateway restarted during a canary with traffic', function () {
   let worker: ChildProcess | undefined;
   let trained: TrainedChurnModel;
   let traffic: Traffic | undefined;
+  const teardown = suiteTeardown();
 
   const json = async (...args: string[]) => {
     const r = await runCli(['--json', ...args], env, 200_000);
@@ -71,16 +73,20 @@ describe('the gateway restarted during a canary with traffic', function () {
       MLOPS_GATEWAY_TOKEN: TOKEN,
     });
     admin = new GatewayAdminClient({ adminUrl: `http://127.0.0.1:${adminPort}`, token: TOKEN });
+    // the model servers the worker started, then whichever gateway process is up (a test restarts it)
+    teardown.add('the gateway and its model servers', stopServing);
     await startGatewayProcess();
     trained = await trainChurnModel(store, `${prefix}-model`, fs.mkdtempSync(path.join(testStack().tmpDir, 'gwr-')));
     await registerApprovedVersions(store, MODEL, trained, 2, 'for the restart test');
-    worker = await startWorkerProcess(env);
+    worker = await teardown.start(
+      'the worker',
+      () => startWorkerProcess(env),
+      (w) => w.kill('SIGKILL'),
+    );
+    teardown.add('the traffic', () => traffic?.stop());
   });
 
-  after(async function () {
-    await traffic?.stop();
-    worker?.kill('SIGKILL');
-    // the model servers the worker started, then the gateway
+  const stopServing = async () => {
     if (gateway?.exitCode === null) {
       const backend = new LocalServingBackend({
         store,
@@ -96,7 +102,7 @@ describe('the gateway restarted during a canary with traffic', function () {
         await backend.undeployVariant(ENDPOINT, variant).catch(() => undefined);
       gateway.kill('SIGTERM');
     }
-  });
+  };
 
   it('keeps the canary weights, serves and captures again, and promotes the healthy candidate', async () => {
     const first = await json('deploy', MODEL, '1', '--endpoint', ENDPOINT, '--wait');

@@ -20,6 +20,7 @@ import { RestartableMinio, collectOutput, startedAttempts } from '../support/cha
 import type { registerVersions } from '../support/chaos-workflows';
 import { cliEnv, runCli, startCli } from '../support/cli';
 import { testStack } from '../support/stack';
+import { suiteTeardown } from '../support/teardown';
 import { quietLogger as quiet } from '../support/loggers';
 
 const OUTAGE_MS = 20_000;
@@ -32,8 +33,9 @@ describe('MinIO stopped for 20 s under a snapshot and under registry writes', fu
   let store: S3BlobStore;
   let env: NodeJS.ProcessEnv;
   let dir: string;
-  let worker: ChildProcess | undefined;
+  let worker: ChildProcess;
   let workerOutput: { text: () => string };
+  const teardown = suiteTeardown();
 
   /** An outage: MinIO killed, down for 20 s (`during` runs meanwhile), then started on the same port and data. */
   const outage = async (during: () => Promise<void>) => {
@@ -65,6 +67,8 @@ describe('MinIO stopped for 20 s under a snapshot and under registry writes', fu
     const { tmpDir } = testStack();
     dir = fs.mkdtempSync(path.join(tmpDir, 'chaos-minio-'));
     minio = await RestartableMinio.create(dir, 'chaos');
+    // kills whichever MinIO process is up at the end (the tests kill and restart it)
+    teardown.add('MinIO', () => minio.kill('SIGTERM'));
     await minio.start();
     store = new S3BlobStore({
       bucket: minio.bucket,
@@ -76,6 +80,7 @@ describe('MinIO stopped for 20 s under a snapshot and under registry writes', fu
         credentials: { accessKeyId: minio.accessKeyId, secretAccessKey: minio.secretAccessKey },
       },
     });
+    teardown.add('the S3 client', () => store.destroy());
     env = cliEnv(prefix, minio.storeEnv(prefix));
     // a real `mlops worker`, its bundle the project's workflows plus the registry workload
     const bundle = path.join(dir, 'workflow-bundle.js');
@@ -84,15 +89,10 @@ describe('MinIO stopped for 20 s under a snapshot and under registry writes', fu
       (await bundleWorkflowCode({ workflowsPath: require.resolve('../support/chaos-workflows'), logger: quiet })).code,
     );
     worker = startCli(['worker', '--bundle', bundle], env);
+    teardown.add('the worker', () => void (worker.exitCode === null && worker.kill('SIGKILL')));
     workerOutput = collectOutput(worker);
     for (const deadline = Date.now() + 45_000; !/worker polling/.test(workerOutput.text()); await sleep(200))
       assert.ok(Date.now() < deadline && worker.exitCode === null, `worker did not start:\n${workerOutput.text()}`);
-  });
-
-  after(async function () {
-    if (worker?.exitCode === null) worker.kill('SIGKILL');
-    store?.destroy();
-    await minio?.kill('SIGTERM');
   });
 
   it('resumes a snapshot interrupted mid-upload, and the snapshot restores with every digest verified', async () => {

@@ -19,6 +19,7 @@ import { REPO_ROOT } from '../../lib/tools';
 import { RestartableTemporal, collectOutput } from '../support/chaos-servers';
 import { cliEnv, runCli, startCli } from '../support/cli';
 import { testStack } from '../support/stack';
+import { suiteTeardown } from '../support/teardown';
 import { testS3Store } from '../support/worker';
 
 const EXAMPLE = path.join(REPO_ROOT, 'examples', 'churn');
@@ -33,8 +34,9 @@ describe('a Temporal server restarted under a running retrain', function () {
   let client: Client;
   let env: NodeJS.ProcessEnv;
   let specFile: string;
-  let worker: ChildProcess | undefined;
+  let worker: ChildProcess;
   let workerOutput: { text: () => string };
+  const teardown = suiteTeardown();
 
   /** Polls `check` against the server, which may be restarting (errors count as "not yet"). */
   const until = async <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> => {
@@ -50,8 +52,14 @@ describe('a Temporal server restarted under a running retrain', function () {
   before(async function () {
     const { tmpDir } = testStack();
     server = await RestartableTemporal.create(fs.mkdtempSync(path.join(tmpDir, 'chaos-temporal-')));
+    // kills whichever server process is up at the end (the tests kill and restart it)
+    teardown.add('the Temporal server', () => server.kill('SIGTERM'));
     await server.start();
-    connection = await Connection.connect({ address: server.address });
+    connection = await teardown.start(
+      'the connection',
+      () => Connection.connect({ address: server.address }),
+      (c) => c.close().catch(() => undefined),
+    );
     client = new Client({ connection, namespace: server.namespace });
     env = cliEnv(prefix, { TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: server.namespace });
 
@@ -68,14 +76,9 @@ describe('a Temporal server restarted under a running retrain', function () {
     fs.writeFileSync(specFile, spec.toString());
 
     worker = startCli(['worker'], env);
+    teardown.add('the worker', () => void (worker.exitCode === null && worker.kill('SIGKILL')));
     workerOutput = collectOutput(worker);
     await until('the worker polling', async () => (/worker polling/.test(workerOutput.text()) ? true : undefined));
-  });
-
-  after(async function () {
-    if (worker?.exitCode === null) worker.kill('SIGKILL');
-    await connection?.close().catch(() => undefined);
-    await server?.kill('SIGTERM');
   });
 
   it('resumes the run after a SIGKILL mid-training and a SIGTERM mid-timer, with every step once', async () => {

@@ -20,6 +20,7 @@ import { rolloutStatusQuery } from '../../workflows/progressive-rollout';
 import { activityAttempts, isRunning, JobGates, KillableWorker, waitUntil } from '../support/chaos-worker';
 import { setUpChurnPipeline, VENV_PYTHON, type ChurnPipeline } from '../support/churn-pipeline';
 import { testStack } from '../support/stack';
+import { suiteTeardown } from '../support/teardown';
 import { startTraffic } from '../support/traffic';
 
 describe('a retrain with a canary rollout whose worker is SIGKILLed at five points', function () {
@@ -27,7 +28,8 @@ describe('a retrain with a canary rollout whose worker is SIGKILLed at five poin
   const prefix = `chaos-kill-${randomUUID().slice(0, 8)}`;
   let pipeline: ChurnPipeline;
   let gates: JobGates;
-  let worker: KillableWorker | undefined;
+  let worker: KillableWorker;
+  const teardown = suiteTeardown();
   let reference: RetrainPipelineOutput;
   let referenceRun: string;
 
@@ -50,28 +52,35 @@ describe('a retrain with a canary rollout whose worker is SIGKILLed at five poin
   before(async () => {
     const { tmpDir } = testStack();
     gates = new JobGates(path.join(tmpDir, `${prefix}-gates`));
-    pipeline = await setUpChurnPipeline(prefix, {
-      env: gates.env,
-      editSpec: (spec) => {
-        spec.setIn(['training', 'entrypoint'], spec.createNode(gates.entrypoint('train', [VENV_PYTHON, 'train.py'])));
-        spec.setIn(
-          ['evaluation', 'entrypoint'],
-          spec.createNode(gates.entrypoint('evaluate', [VENV_PYTHON, 'evaluate.py'])),
-        );
-        spec.set('approval', spec.createNode({ required: true, approvers: ['alice'], timeout: '1h' }));
-        // a short canary: two analyses per step, a request every 20 ms is plenty
-        spec.setIn(['rollout', 'bake'], '6s');
-        spec.setIn(['rollout', 'analysisInterval'], '3s');
-        spec.setIn(['rollout', 'minRequests'], 10);
-        spec.setIn(['rollout', 'terminationWait'], '1s');
-      },
-    });
-    worker = await KillableWorker.start(pipeline.env, path.join(tmpDir, `${prefix}-bundle.js`));
-  });
-
-  after(async () => {
-    await worker?.stop();
-    await pipeline?.serving.stop();
+    pipeline = await teardown.start(
+      'the churn pipeline',
+      () =>
+        setUpChurnPipeline(prefix, {
+          env: gates.env,
+          editSpec: (spec) => {
+            spec.setIn(
+              ['training', 'entrypoint'],
+              spec.createNode(gates.entrypoint('train', [VENV_PYTHON, 'train.py'])),
+            );
+            spec.setIn(
+              ['evaluation', 'entrypoint'],
+              spec.createNode(gates.entrypoint('evaluate', [VENV_PYTHON, 'evaluate.py'])),
+            );
+            spec.set('approval', spec.createNode({ required: true, approvers: ['alice'], timeout: '1h' }));
+            // a short canary: two analyses per step, a request every 20 ms is plenty
+            spec.setIn(['rollout', 'bake'], '6s');
+            spec.setIn(['rollout', 'analysisInterval'], '3s');
+            spec.setIn(['rollout', 'minRequests'], 10);
+            spec.setIn(['rollout', 'terminationWait'], '1s');
+          },
+        }),
+      (p) => p.serving.stop(),
+    );
+    worker = await teardown.start(
+      'the worker',
+      () => KillableWorker.start(pipeline.env, path.join(tmpDir, `${prefix}-bundle.js`)),
+      (w) => w.stop(),
+    );
   });
 
   it('v1, undisturbed: approved by alice and serving all traffic', async () => {

@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { freePort } from '../../lib/ports';
 import { cliEnv, runCli, startCli } from '../support/cli';
+import { suiteTeardown } from '../support/teardown';
 
 describe('mlops CLI', function () {
   this.timeout(60_000);
@@ -47,16 +48,18 @@ describe('mlops CLI', function () {
   });
 
   describe('mlops worker and mlops health, end to end', () => {
-    let worker: ChildProcess | undefined;
+    let worker: ChildProcess;
     let workerLog = '';
     let env: NodeJS.ProcessEnv;
     let metricsPort: number;
+    const teardown = suiteTeardown();
 
     before(async () => {
       env = cliEnv(`cli-${randomUUID().slice(0, 8)}`);
       metricsPort = await freePort();
       // bound to every interface, as in a container where Prometheus scrapes the pod's address
       worker = startCli(['worker', '--metrics-port', String(metricsPort), '--metrics-host', '0.0.0.0'], env);
+      teardown.add('the worker', () => void (worker.exitCode === null && worker.kill('SIGKILL')));
       worker.stderr?.on('data', (d: Buffer) => (workerLog += d.toString()));
       worker.stdout?.on('data', (d: Buffer) => (workerLog += d.toString()));
       const deadline = Date.now() + 45_000;
@@ -65,10 +68,6 @@ describe('mlops CLI', function () {
         if (Date.now() > deadline) throw new Error(`worker did not start:\n${workerLog}`);
         await new Promise((r) => setTimeout(r, 200));
       }
-    });
-
-    after(() => {
-      if (worker && worker.exitCode === null) worker.kill('SIGKILL');
     });
 
     it('runs the health check through the worker on both task queues and prints JSON', async () => {

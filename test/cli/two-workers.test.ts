@@ -20,7 +20,9 @@ describe('two worker processes on the same task queues', function () {
     const { env: testEnv, tmpDir } = testStack();
     const id = randomUUID().slice(0, 8);
     const env = cliEnv(`two-workers-${id}`);
-    workers.push(await startWorkerProcess(env), await startWorkerProcess(env));
+    // one at a time, so the first is stopped even if the second does not start
+    workers.push(await startWorkerProcess(env));
+    workers.push(await startWorkerProcess(env));
     const handles = await Promise.all(
       Array.from({ length: 8 }, (_, k) =>
         testEnv.client.workflow.start(trainModel, {

@@ -16,6 +16,7 @@ import { seededRandom } from '../../common/random';
 import { registerApprovedVersions, trainChurnModel, type TrainedChurnModel } from '../support/churn-model';
 import { cliEnv, runCli } from '../support/cli';
 import { testStack } from '../support/stack';
+import { suiteTeardown } from '../support/teardown';
 import { startTestServing, type TestServing } from '../support/serving';
 import { testDeps, testS3Store, withWorker } from '../support/worker';
 import { recordHistory } from '../support/histories';
@@ -34,6 +35,7 @@ describe('A/B tests, end to end with MLServer behind the gateway', function () {
   let env: NodeJS.ProcessEnv;
   let trained: TrainedChurnModel;
   let traffic: { stop: () => Promise<Record<string, number>> } | undefined;
+  const teardown = suiteTeardown();
 
   const cli = (...args: string[]) => runCli(args, env, 200_000);
   const json = async (...args: string[]) => {
@@ -86,16 +88,16 @@ describe('A/B tests, end to end with MLServer behind the gateway', function () {
   before(async function () {
     store = testS3Store(prefix);
     const home = fs.mkdtempSync(path.join(testStack().tmpDir, 'abtest-home-'));
-    serving = await startTestServing(store, home);
+    serving = await teardown.start(
+      'the gateway',
+      () => startTestServing(store, home),
+      (s) => s.stop(),
+    );
+    teardown.add('the traffic', () => traffic?.stop());
     deps = { ...testDeps(store), servingBackend: serving.backend() };
     env = cliEnv(prefix, { ...serving.env, MLOPS_HOME: home });
     trained = await trainChurnModel(store, `${prefix}-model`, fs.mkdtempSync(path.join(testStack().tmpDir, 'ab-')));
     await registerApprovedVersions(store, MODEL, trained, 3, 'for the A/B test');
-  });
-
-  after(async function () {
-    await traffic?.stop();
-    await serving?.stop();
   });
 
   it('finds the variant that converts better, stops early, and promotes it through a rollout', async () => {

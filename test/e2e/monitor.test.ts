@@ -9,8 +9,6 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { ActivityDeps } from '../../activities';
@@ -27,7 +25,9 @@ import {
 } from '../../workflows/model-monitor';
 import { trainChurnModel } from '../support/churn-model';
 import { cliEnv, runCli } from '../support/cli';
+import { startFakeWebhook, type WebhookPost } from '../support/fake-webhook';
 import { testStack } from '../support/stack';
+import { suiteTeardown } from '../support/teardown';
 import { startTraffic, type Traffic } from '../support/traffic';
 import { startTestServing, type TestServing } from '../support/serving';
 import { testDeps, testS3Store, withWorker } from '../support/worker';
@@ -79,8 +79,8 @@ describe('the drift monitor, end to end with MLServer behind the gateway', funct
   let drifted: Row[];
   let traffic: Traffic | undefined;
   /** What the monitor posted to its webhook (the in-process worker reads the URL from WEBHOOK_ENV). */
-  const posts: { text: string }[] = [];
-  let webhook: http.Server | undefined;
+  let posts: WebhookPost[];
+  const teardown = suiteTeardown();
 
   const cli = (...args: string[]) => runCli(args, env, 60_000);
   const json = async (...args: string[]) => {
@@ -128,7 +128,13 @@ describe('the drift monitor, end to end with MLServer behind the gateway', funct
     store = testS3Store(prefix);
     const { tmpDir } = testStack();
     const home = fs.mkdtempSync(path.join(tmpDir, 'monitor-home-'));
-    serving = await startTestServing(store, home);
+    serving = await teardown.start(
+      'the gateway',
+      () => startTestServing(store, home),
+      (s) => s.stop(),
+    );
+    teardown.add('the monitor and its retrains', stopWorkflows);
+    teardown.add('the traffic', () => traffic?.stop());
     deps = { ...testDeps(store), servingBackend: serving.backend() };
     env = cliEnv(prefix, { ...serving.env, MLOPS_HOME: home });
 
@@ -175,21 +181,20 @@ describe('the drift monitor, end to end with MLServer behind the gateway', funct
     specFile = path.join(tmpDir, `${prefix}-pipeline.yaml`);
     fs.writeFileSync(specFile, spec.toString());
 
-    const server = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (d: Buffer) => (body += d.toString()));
-      req.on('end', () => {
-        posts.push(JSON.parse(body) as { text: string });
-        res.end('ok');
-      });
-    });
-    webhook = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    process.env[WEBHOOK_ENV] = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/${prefix}`;
+    const webhook = await teardown.start(
+      'the webhook',
+      () => startFakeWebhook(`/hooks/${prefix}`),
+      (w) => {
+        delete process.env[WEBHOOK_ENV];
+        return w.close();
+      },
+    );
+    posts = webhook.posts;
+    process.env[WEBHOOK_ENV] = webhook.url;
   });
 
-  after(async function () {
-    await traffic?.stop();
+  /** Terminates the monitor and the drift retrains it started, if still running. */
+  const stopWorkflows = async () => {
     const client = testStack().env.client;
     await client.workflow
       .getHandle(`monitor/${ENDPOINT}`)
@@ -200,10 +205,7 @@ describe('the drift monitor, end to end with MLServer behind the gateway', funct
         .getHandle(id)
         .terminate('test cleanup')
         .catch(() => undefined);
-    await serving?.stop();
-    delete process.env[WEBHOOK_ENV];
-    webhook?.close();
-  });
+  };
 
   it('judges windows without drift, starts exactly one drift retrain when drift persists, and can be paused and stopped', async () => {
     await withWorker(env.MLOPS_TASK_QUEUE!, deps, async () => {

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { ModelRegistry } from '../../activities/registry';
 import { setUpChurnPipeline, type ChurnPipeline } from '../support/churn-pipeline';
 import { testStack } from '../support/stack';
+import { suiteTeardown } from '../support/teardown';
 import { startTraffic } from '../support/traffic';
 import { startWorkerProcess } from '../training/helpers';
 
@@ -25,14 +26,17 @@ describe('the churn pipeline with its rollout section, end to end', function () 
   const json = (...args: string[]) => pipeline.json(...args);
   const variantsOf = () => pipeline.variantsOf('churn');
 
-  before(async () => {
-    pipeline = await setUpChurnPipeline(prefix);
-    workers.push(await startWorkerProcess(pipeline.env));
-  });
+  const teardown = suiteTeardown();
 
-  after(async () => {
-    for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
-    await pipeline?.serving.stop();
+  before(async () => {
+    pipeline = await teardown.start(
+      'the churn pipeline',
+      () => setUpChurnPipeline(prefix),
+      (p) => p.serving.stop(),
+    );
+    // the workers a test starts later are stopped too
+    teardown.add('the workers', () => workers.forEach((w) => w.exitCode === null && w.kill('SIGKILL')));
+    workers.push(await startWorkerProcess(pipeline.env));
   });
 
   it('serves v1 at 100% after the first run, and predict answers through the gateway', async () => {

@@ -19,7 +19,7 @@ import { REPO_ROOT } from '../../lib/tools';
 import { cliEnv, runCli } from '../support/cli';
 import { testStack, workflowBundle } from '../support/stack';
 import { testDeps, testS3Store, withWorker } from '../support/worker';
-import { withWebhook, type WebhookPost } from '../support/webhook';
+import { withFakeWebhook, type WebhookPost } from '../support/fake-webhook';
 
 const PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
 const EXAMPLE = path.join(REPO_ROOT, 'examples', 'churn');
@@ -176,7 +176,7 @@ describe('retrain pipeline, end to end on the churn example', function () {
       s.model = 'churn-hasty';
       s.approval = { required: true, timeout: '2s', onTimeout: 'reject' };
     });
-    await withWebhook('MLOPS_E2E_WEBHOOK', prefix, (posts) => gatedRuns(posts));
+    await withFakeWebhook('MLOPS_E2E_WEBHOOK', prefix, (posts) => gatedRuns(posts));
   });
 
   it('trains by a sweep, reminds while awaiting approval, and approves on timeout when told to', async () => {
@@ -193,7 +193,7 @@ describe('retrain pipeline, end to end on the churn example', function () {
       s.approval = { required: true, timeout: '3s', remindEvery: '1s', onTimeout: 'approve' };
       s.notifications = { webhookEnv: 'MLOPS_E2E_WEBHOOK', events: ['approval-reminder', 'succeeded'] };
     });
-    await withWebhook('MLOPS_E2E_WEBHOOK', prefix, async (posts) => {
+    await withFakeWebhook('MLOPS_E2E_WEBHOOK', prefix, async (posts) => {
       await withWorkers(async () => {
         const run = await json('run', 'churn-swept', '--wait');
         assert.equal(run.code, 0, run.stderr);

@@ -15,11 +15,12 @@ import type { BlobStore } from '../../activities/storage/types';
 import { registerApprovedVersions, trainChurnModel, type TrainedChurnModel } from '../support/churn-model';
 import { cliEnv, runCli } from '../support/cli';
 import { testStack } from '../support/stack';
+import { suiteTeardown } from '../support/teardown';
 import { startTraffic, type Traffic } from '../support/traffic';
 import { startTestServing, type TestServing } from '../support/serving';
 import { testDeps, testS3Store, withWorker } from '../support/worker';
 import { recordHistory } from '../support/histories';
-import { withWebhook } from '../support/webhook';
+import { withFakeWebhook } from '../support/fake-webhook';
 
 const MODEL = 'churn-ro';
 const ENDPOINT = 'ro';
@@ -61,6 +62,7 @@ describe('progressive rollout, end to end with MLServer behind the gateway', fun
   let env: NodeJS.ProcessEnv;
   let trained: TrainedChurnModel;
   let traffic: Traffic | undefined;
+  const teardown = suiteTeardown();
 
   const cli = (...args: string[]) => runCli(args, env, 200_000);
   const json = async (...args: string[]) => {
@@ -81,16 +83,16 @@ describe('progressive rollout, end to end with MLServer behind the gateway', fun
   before(async function () {
     store = testS3Store(prefix);
     const home = fs.mkdtempSync(path.join(testStack().tmpDir, 'rollout-home-'));
-    serving = await startTestServing(store, home);
+    serving = await teardown.start(
+      'the gateway',
+      () => startTestServing(store, home),
+      (s) => s.stop(),
+    );
+    teardown.add('the traffic', () => traffic?.stop());
     deps = { ...testDeps(store), servingBackend: serving.backend() };
     env = cliEnv(prefix, { ...serving.env, MLOPS_HOME: home });
     trained = await trainChurnModel(store, `${prefix}-model`, fs.mkdtempSync(path.join(testStack().tmpDir, 'ro-')));
     await registerApprovedVersions(store, MODEL, trained, 4, 'for the rollout test');
-  });
-
-  after(async function () {
-    await traffic?.stop();
-    await serving?.stop();
   });
 
   it('deploys a first version at 100%, then canaries the next one to 100% and retires the old variant', async () => {
@@ -153,7 +155,7 @@ describe('progressive rollout, end to end with MLServer behind the gateway', fun
   });
 
   it('rolls a failing candidate back within two analysis intervals, notifies once, and refuses a second rollout meanwhile', async () => {
-    await withWebhook('MLOPS_E2E_ROLLOUT_WEBHOOK', prefix, (posts, url) => failingRollout(posts, url));
+    await withFakeWebhook('MLOPS_E2E_ROLLOUT_WEBHOOK', prefix, (posts, url) => failingRollout(posts, url));
   });
 
   /** After a rollback: the candidate `rolled-back`, the baseline still champion, its variant alone serving 100%. */

@@ -6,7 +6,7 @@ import { GatewayAdminClient, GatewayAdminError } from '../../activities/serving/
 import { freePort, waitFor } from '../../lib/ports';
 import { cliEnv, runCli, startCli } from '../support/cli';
 import { testS3Store } from '../support/worker';
-import { startFakeUpstream, type FakeUpstream } from './fake-upstream';
+import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream';
 
 describe('mlops gateway (the CLI process)', function () {
   this.timeout(90_000);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { startFakeUpstream } from './fake-upstream';
+import { startFakeUpstream } from '../support/fake-upstream';
 import { inferBody, startHarness, type Harness } from './harness';
 
 describe('inference gateway: public API', function () {

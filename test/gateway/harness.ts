@@ -11,7 +11,8 @@ import { startGateway, type CaptureSettings, type RunningGateway } from '../../g
 import { GatewayAdminClient } from '../../activities/serving/gateway-client';
 import { testStack } from '../support/stack';
 import { testS3Store } from '../support/worker';
-import { startFakeUpstream, type FakeUpstream } from './fake-upstream';
+import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream';
+import { Teardown } from '../support/teardown';
 
 export const TOKEN = 'test-admin-token';
 
@@ -51,50 +52,64 @@ export async function readNdjson(store: BlobStore, prefix: string): Promise<Reco
   return records;
 }
 
+/** Starts the gateway and its two upstreams; if one fails to start, stops those that did. */
 export async function startHarness(): Promise<Harness> {
-  const blue = await startFakeUpstream(0.25);
-  const green = await startFakeUpstream(0.75);
-  const store = testS3Store();
-  const stateFile = path.join(fs.mkdtempSync(path.join(testStack().tmpDir, 'gateway-')), 'state.json');
-  const gateway = await startGateway({
-    stateFile,
-    store,
-    adminToken: TOKEN,
-    port: 0,
-    adminPort: 0,
-    maxBodyBytes: 64 * 1024,
-    upstreamTimeoutMs: 1000,
-    log: () => undefined,
+  const pieces = new Teardown();
+  return pieces.stopOnError(async () => {
+    const blue = await pieces.start(
+      'the blue upstream',
+      () => startFakeUpstream(0.25),
+      (u) => u.close(),
+    );
+    const green = await pieces.start(
+      'the green upstream',
+      () => startFakeUpstream(0.75),
+      (u) => u.close(),
+    );
+    const store = testS3Store();
+    const stateFile = path.join(fs.mkdtempSync(path.join(testStack().tmpDir, 'gateway-')), 'state.json');
+    const gateway = await pieces.start(
+      'the gateway',
+      () =>
+        startGateway({
+          stateFile,
+          store,
+          adminToken: TOKEN,
+          port: 0,
+          adminPort: 0,
+          maxBodyBytes: 64 * 1024,
+          upstreamTimeoutMs: 1000,
+          log: () => undefined,
+        }),
+      (g) => g.close(),
+    );
+    const admin = new GatewayAdminClient({ adminUrl: gateway.adminUrl, token: TOKEN });
+    const harness: Harness = {
+      gateway,
+      admin,
+      store,
+      blue,
+      green,
+      stateFile,
+      infer: (endpoint, body, headers = {}) =>
+        fetch(`${gateway.url}/v2/models/${endpoint}/infer`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: typeof body === 'string' ? body : JSON.stringify(body),
+        }),
+      putChurn: (weights, capture = { sampleRate: 1, maxBatch: 1000, flushSeconds: 1 }) =>
+        admin.putEndpoint('churn', {
+          variants: [
+            { name: 'blue', upstream: blue.url, modelName: 'churn', modelVersion: '1' },
+            { name: 'green', upstream: green.url, modelName: 'churn', modelVersion: '2' },
+          ],
+          weights,
+          capture,
+        }),
+      // the gateway first, then the upstreams
+      close: () => pieces.stopAll(),
+    };
+    await harness.putChurn({ blue: 80, green: 20 });
+    return harness;
   });
-  const admin = new GatewayAdminClient({ adminUrl: gateway.adminUrl, token: TOKEN });
-  const harness: Harness = {
-    gateway,
-    admin,
-    store,
-    blue,
-    green,
-    stateFile,
-    infer: (endpoint, body, headers = {}) =>
-      fetch(`${gateway.url}/v2/models/${endpoint}/infer`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        body: typeof body === 'string' ? body : JSON.stringify(body),
-      }),
-    putChurn: (weights, capture = { sampleRate: 1, maxBatch: 1000, flushSeconds: 1 }) =>
-      admin.putEndpoint('churn', {
-        variants: [
-          { name: 'blue', upstream: blue.url, modelName: 'churn', modelVersion: '1' },
-          { name: 'green', upstream: green.url, modelName: 'churn', modelVersion: '2' },
-        ],
-        weights,
-        capture,
-      }),
-    close: async () => {
-      await gateway.close();
-      await blue.close();
-      await green.close();
-    },
-  };
-  await harness.putChurn({ blue: 80, green: 20 });
-  return harness;
 }

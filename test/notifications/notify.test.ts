@@ -1,59 +1,16 @@
 /**
- * The notify activity against a real local HTTP server (127.0.0.1) that records what it receives:
+ * The notify activity against a fake webhook (test/support/fake-webhook.ts: a real HTTP server on
+ * 127.0.0.1 that records what it receives):
  * the Slack-compatible body, redaction of secrets, an unset webhook variable, and how each kind
  * of answer fails (5xx and network errors retryable, 4xx not).
  */
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createNotificationActivities, type NotifyInput } from '../../activities/notifications';
 import { activityEnv } from '../registry/activity-env';
-
-interface Received {
-  method: string;
-  url: string;
-  contentType: string | undefined;
-  body: unknown;
-}
-
-/** A webhook receiver answering with the queued statuses (then 200), recording every request. */
-async function webhookServer() {
-  const received: Received[] = [];
-  const answers: number[] = [];
-  let hang = false;
-  const server = http.createServer((req, res) => {
-    let text = '';
-    req.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    req.on('end', () => {
-      received.push({
-        method: req.method ?? '',
-        url: req.url ?? '',
-        contentType: req.headers['content-type'],
-        body: JSON.parse(text) as unknown,
-      });
-      if (hang) return; // never answers
-      const status = answers.shift() ?? 200;
-      res.writeHead(status, { 'content-type': 'text/plain' });
-      res.end(status === 200 ? 'ok' : status === 404 ? 'no_service' : 'server_error');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/services/T000/B000/XXXXsecretpath`,
-    received,
-    answers,
-    hangForever: () => (hang = true),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
+import { startFakeWebhook, type FakeWebhook } from '../support/fake-webhook';
 
 async function failsWith(promise: Promise<unknown>, type: string, nonRetryable: boolean, message: RegExp) {
   await assert.rejects(promise, (error: unknown) => {
@@ -64,6 +21,9 @@ async function failsWith(promise: Promise<unknown>, type: string, nonRetryable: 
     return true;
   });
 }
+
+/** A path shaped like a Slack webhook's, whose secret part the activity must never log. */
+const SLACK_PATH = '/services/T000/B000/XXXXsecretpath';
 
 const input: NotifyInput = {
   webhookEnv: 'MLOPS_TEST_WEBHOOK_URL',
@@ -78,11 +38,11 @@ const input: NotifyInput = {
 
 describe('notify activity', function () {
   this.timeout(30_000);
-  let server: Awaited<ReturnType<typeof webhookServer>>;
+  let server: FakeWebhook;
   const env = activityEnv();
 
   beforeEach(async function () {
-    server = await webhookServer();
+    server = await startFakeWebhook(SLACK_PATH);
   });
   afterEach(() => server.close());
 
@@ -185,7 +145,7 @@ describe('notify activity', function () {
       assert.ok(!error.message.includes(url));
       return true;
     });
-    server = await webhookServer();
+    server = await startFakeWebhook(SLACK_PATH);
     server.hangForever();
     const slow = createNotificationActivities({ env: { MLOPS_TEST_WEBHOOK_URL: server.url }, timeoutMs: 300 });
     await failsWith(env.run(slow.notify, input), 'NotificationFailed', false, /no answer within 300 ms/);

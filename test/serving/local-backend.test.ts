@@ -10,6 +10,7 @@ import type { GatewayAdminClient } from '../../activities/serving/gateway-client
 import { trainChurnModel, type TrainedChurnModel } from '../support/churn-model';
 import { cliEnv, runCli } from '../support/cli';
 import { testStack } from '../support/stack';
+import { suiteTeardown } from '../support/teardown';
 import { startTestServing, type TestServing } from '../support/serving';
 import { testS3Store } from '../support/worker';
 import { REPO_ROOT } from '../../lib/tools';
@@ -89,28 +90,30 @@ describe('local serving backend (real MLServer behind the real gateway)', functi
   let model: TrainedChurnModel;
   let v1Dir: string;
   const newBackend = () => serving.backend();
+  const teardown = suiteTeardown();
 
   before(async function () {
     const { tmpDir } = testStack();
     home = fs.mkdtempSync(path.join(tmpDir, 'serving-home-'));
     servingRoot = path.join(home, 'serving');
     v1Dir = path.join(servingRoot, ENDPOINT, 'churn-v1');
+    // last: whatever a failed test left running
+    teardown.add('the model servers left running', () => {
+      for (const pid of mlserverPids(v1Dir)) process.kill(-pid, 'SIGKILL');
+    });
     store = testS3Store();
     model = await trainChurnModel(
       store,
       'models/churn/versions/1/artifact',
       fs.mkdtempSync(path.join(tmpDir, 'churn-')),
     );
-    serving = await startTestServing(store, home);
+    serving = await teardown.start(
+      'the gateway',
+      () => startTestServing(store, home),
+      (s) => s.stop(),
+    );
     admin = serving.admin;
     backend = newBackend();
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    await serving?.stop();
-    // whatever a failed test left running
-    for (const pid of mlserverPids(v1Dir)) process.kill(-pid, 'SIGKILL');
   });
 
   it('deploys a version as variant <model>-v<version>, ready and registered at weight 100 as the first', async () => {

@@ -9,52 +9,15 @@ import {
   createServingActivities,
   LocalServingBackend,
   validateWeights,
-  type GatewayAdmin,
   type EndpointDescription,
-  type GatewayEndpoint,
 } from '../../activities/serving';
 import { InvalidServingArgumentError } from '../../common/failures';
 import { predictionsByOutput, toInferenceRequest } from '../../activities/serving/inference-request';
 import { createBlobStore } from '../../activities/storage';
 import { loadConfig, validateConfig, writeStackFile } from '../../lib/config';
+import { FakeGatewayAdmin } from '../support/fake-gateway-admin';
 
 const cwd = '/srv/project';
-
-/** An in-memory stand-in of the gateway's admin API: revisions, 409 on a stale one. */
-class MemoryGateway implements GatewayAdmin {
-  readonly endpoints = new Map<string, GatewayEndpoint>();
-  conflicts = 0;
-  async listEndpoints() {
-    return [...this.endpoints.values()];
-  }
-  async getEndpoint(name: string) {
-    const e = this.endpoints.get(name);
-    return e && structuredClone(e);
-  }
-  async putEndpoint(
-    name: string,
-    body: { variants: GatewayEndpoint['variants']; weights: Record<string, number>; expectedRevision?: number },
-  ) {
-    const revision = this.endpoints.get(name)?.revision ?? 0;
-    if (this.conflicts > 0 || (body.expectedRevision !== undefined && body.expectedRevision !== revision)) {
-      this.conflicts = Math.max(0, this.conflicts - 1);
-      throw Object.assign(new Error('409 stale revision'), { status: 409 });
-    }
-    const next = { name, revision: revision + 1, variants: body.variants, weights: body.weights };
-    this.endpoints.set(name, next);
-    return structuredClone(next);
-  }
-  async setWeights(name: string, weights: Record<string, number>, expectedRevision?: number) {
-    const current = this.endpoints.get(name)!;
-    return this.putEndpoint(name, { variants: current.variants, weights, expectedRevision });
-  }
-  async deleteEndpoint(name: string) {
-    return this.endpoints.delete(name);
-  }
-  async metrics() {
-    return { window: 60, variants: {} };
-  }
-}
 
 describe('traffic weights', () => {
   it('completes the split with 0 for deployed variants not named', () => {
@@ -235,7 +198,7 @@ describe('serving activities', () => {
   });
 
   it('turn a gateway refusal (4xx other than 409) into a non-retryable GatewayRejected', async () => {
-    const refusing = new MemoryGateway();
+    const refusing = new FakeGatewayAdmin();
     refusing.getEndpoint = () =>
       Promise.reject(Object.assign(new Error('GET /admin/endpoints/churn: 401'), { status: 401 }));
     const servingBackend = new LocalServingBackend({
@@ -252,7 +215,7 @@ describe('serving activities', () => {
   });
 
   describe('over a backend and a gateway with no running servers', () => {
-    const gateway = new MemoryGateway();
+    const gateway = new FakeGatewayAdmin();
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-serving-unit-'));
     const backend = new LocalServingBackend({
       store: createBlobStore({ kind: 'file', root: path.join(root, 'store'), uri: `file://${root}/store` }),

@@ -1,7 +1,8 @@
 /**
  * Headless Chromium for the browser suite, driven by playwright-core (which ships no browser).
- * The binary comes from CHROMIUM_PATH, else `chromium` on PATH (Debian's package, installed by
- * .ci/run); without one the suite fails, it is not skipped.
+ * The binary comes from CHROMIUM_PATH, else `chromium` on PATH (Debian's package, which
+ * infra/dev/install-tools installs: `npm run setup`, and `npm test` before it runs); without one the
+ * suite fails, it is not skipped.
  */
 import fs from 'node:fs';
 import path from 'node:path';

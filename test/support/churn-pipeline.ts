@@ -53,6 +53,20 @@ export async function setUpChurnPipeline(prefix: string, options: ChurnPipelineO
   const { tmpDir } = testStack();
   const home = fs.mkdtempSync(path.join(tmpDir, `${prefix}-home-`));
   const serving = await startTestServing(store, home);
+  // the gateway is up: a failure in the rest of the set-up stops it before reaching the suite
+  return churnPipelineOn(prefix, options, { store, home, serving }).catch(async (err: unknown) => {
+    await serving.stop().catch(() => undefined);
+    throw err;
+  });
+}
+
+/** The rest of `setUpChurnPipeline`, once the gateway is up. */
+async function churnPipelineOn(
+  prefix: string,
+  options: ChurnPipelineOptions,
+  { store, home, serving }: Pick<ChurnPipeline, 'store' | 'home' | 'serving'>,
+): Promise<ChurnPipeline> {
+  const { tmpDir } = testStack();
   const env = cliEnv(prefix, { ...serving.env, MLOPS_HOME: home, ...options.env });
   const data = path.join(tmpDir, `${prefix}-data`);
   execFileSync(

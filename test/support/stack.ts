@@ -14,6 +14,7 @@ import { startAttachedMinio, type AttachedMinio } from '../../client/dev/minio';
 import { freePort } from '../../lib/ports';
 import { REPO_ROOT, requireTool } from '../../lib/tools';
 import { quietLogger } from './loggers';
+import { inUnitLane } from './unit-lane';
 
 export type TestMinio = AttachedMinio;
 
@@ -33,8 +34,13 @@ let current: TestStack | undefined;
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 export function testStack(): TestStack {
-  if (!current) throw new Error('the test stack is not started: run tests through mocha with test/hooks.ts');
-  return current;
+  if (current) return current;
+  if (inUnitLane())
+    throw new Error(
+      'the unit lane (npm run test:unit) starts no server, and this test needs the shared stack: ' +
+        'its file belongs in the full run (npm test) only; remove it from .mocharc.unit.js',
+    );
+  throw new Error('the test stack is not started: run tests through mocha with test/hooks.ts');
 }
 
 /** The workflows/ bundle, built once per test run. */

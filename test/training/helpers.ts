@@ -81,7 +81,11 @@ export async function startWorkerProcess(env: NodeJS.ProcessEnv, args: string[] 
   const deadline = Date.now() + 45_000;
   while (!/worker polling/.test(log)) {
     if (worker.exitCode !== null) throw new Error(`worker exited early:\n${log}`);
-    if (Date.now() > deadline) throw new Error(`worker did not start:\n${log}`);
+    if (Date.now() > deadline) {
+      // not the caller's to stop: it never got the process
+      worker.kill('SIGKILL');
+      throw new Error(`worker did not start:\n${log}`);
+    }
     await sleep(200);
   }
   return worker;

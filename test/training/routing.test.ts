@@ -1,27 +1,19 @@
 /** `RoutingBackend`: submit by `job.backend`, everything else by the job id's shape. */
 import assert from 'node:assert/strict';
 import { FilesystemBlobStore } from '../../activities/storage';
-import { createRoutingBackend, RoutingBackend, type TrainingBackend } from '../../activities/training';
+import { createRoutingBackend, RoutingBackend } from '../../activities/training';
 import { toActivityFailure } from '../../activities/failures';
 import { ApplicationFailure } from '@temporalio/common';
+import { fakeTrainingBackend } from '../support/fake-training-backend';
 import { shellJob, tempDir, waitFor } from './helpers';
-
-/** A backend that records which calls reached it. */
-function recorder(name: string, calls: string[]): TrainingBackend {
-  return {
-    submit: async () => (calls.push(`${name}.submit`), { jobId: name === 'ray' ? 'ray-0' : '0', attached: false }),
-    status: async () => (calls.push(`${name}.status`), { state: 'pending' }),
-    logs: async () => (calls.push(`${name}.logs`), { text: '', next: 0 }),
-    metrics: async () => (calls.push(`${name}.metrics`), { points: [], next: 0 }),
-    cancel: async () => void calls.push(`${name}.cancel`),
-    result: async () => (calls.push(`${name}.result`), { outputUri: '', metrics: {} }),
-  };
-}
 
 describe('routing training backend', function () {
   it('submits to the backend the job names (local by default) and routes the rest by job id', async function () {
     const calls: string[] = [];
-    const router = new RoutingBackend({ local: recorder('local', calls), ray: recorder('ray', calls) });
+    const router = new RoutingBackend({
+      local: fakeTrainingBackend('local', calls),
+      ray: fakeTrainingBackend('ray', calls),
+    });
     const codeDir = tempDir('route');
     await router.submit(shellJob(codeDir, 'true'), 'k');
     await router.submit(shellJob(codeDir, 'true', { backend: 'ray' }), 'k');

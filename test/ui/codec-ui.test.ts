@@ -19,6 +19,7 @@ import { freePort } from '../../lib/ports';
 import { trainModel } from '../../workflows';
 import { launchChromium, waitForText } from '../support/browser';
 import { startTemporal, testStack, workflowBundle } from '../support/stack';
+import { suiteTeardown } from '../support/teardown';
 import { testDeps } from '../support/worker';
 
 describe('the Temporal UI through the codec server', function () {
@@ -27,29 +28,34 @@ describe('the Temporal UI through the codec server', function () {
   const id = randomUUID().slice(0, 8);
   const PARAM = `p-${id}-secret-param`;
   const workflowId = `train/codec-ui/${id}`;
-  let codecServer: RunningCodecServer | undefined;
+  let codecServer: RunningCodecServer;
   let temporal: TestWorkflowEnvironment;
   let uiUrl: string;
   let browser: Browser;
+  // each piece's stop is registered as it starts: a browser that fails to launch leaves no dev server
+  const teardown = suiteTeardown();
 
   before(async () => {
     const uiPort = await freePort();
     uiUrl = `http://127.0.0.1:${uiPort}`;
-    codecServer = await startCodecServer({
-      codec: new AesGcmCodec(codecKeysFromEnv(codecEnv)!),
-      port: 0,
-      corsOrigins: [uiUrl, `http://localhost:${uiPort}`],
-    });
+    codecServer = await teardown.start(
+      'the codec server',
+      () =>
+        startCodecServer({
+          codec: new AesGcmCodec(codecKeysFromEnv(codecEnv)!),
+          port: 0,
+          corsOrigins: [uiUrl, `http://localhost:${uiPort}`],
+        }),
+      (server) => server.close(),
+    );
     [temporal, browser] = await Promise.all([
-      startTemporal(uiPort, ['--ui-codec-endpoint', codecServer.url]),
-      launchChromium(),
+      teardown.start(
+        'the dev server',
+        () => startTemporal(uiPort, ['--ui-codec-endpoint', codecServer.url]),
+        (server) => server.teardown(),
+      ),
+      teardown.start('Chromium', launchChromium, (b) => b.close()),
     ]);
-  });
-
-  after(async () => {
-    await browser?.close();
-    await codecServer?.close();
-    await temporal?.teardown();
   });
 
   it("shows the encrypted run's input and summary in clear, and nothing without the codec server", async () => {
@@ -106,8 +112,7 @@ describe('the Temporal UI through the codec server', function () {
     await waitForText(page, /"auc":\s*0\.93/);
 
     // the same page with the codec server gone: the UI cannot decode, and shows no param
-    await codecServer!.close();
-    codecServer = undefined;
+    await teardown.stop(codecServer);
     const blind = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await blind.goto(runUrl);
     await waitForText(blind, workflowId);

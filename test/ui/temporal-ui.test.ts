@@ -3,8 +3,8 @@
  * is opened in headless Chromium on the test dev server's UI, and the run's summary, its
  * activities' summaries and the project's search attributes must be on the page as text.
  *
- * Needs Chromium (CHROMIUM_PATH or `chromium` on PATH; .ci/run installs Debian's): without it the
- * suite fails with a message saying so. The screenshot of the run's User Metadata tab goes to the
+ * Needs Chromium (CHROMIUM_PATH or `chromium` on PATH; `npm run setup` installs Debian's): without
+ * it the suite fails with a message saying so. The screenshot of the run's User Metadata tab goes to the
  * OS temp folder; `MLOPS_UPDATE_SCREENSHOTS=1 npx mocha test/ui/temporal-ui.test.ts` writes it to
  * docs/img/temporal-ui-train-run.png (the README's image) instead.
  */
@@ -16,6 +16,7 @@ import { REPO_ROOT } from '../../lib/tools';
 import { trainModel } from '../../workflows';
 import { launchChromium, waitForText } from '../support/browser';
 import { testStack } from '../support/stack';
+import { suiteTeardown } from '../support/teardown';
 import { testDeps, uniqueQueue, withWorker } from '../support/worker';
 
 const SCREENSHOT = 'temporal-ui-train-run.png';
@@ -31,10 +32,10 @@ describe('the Temporal UI', function () {
   let page: Page;
   // the workflow worker keeps polling while the pages load: the UI asks it for the run's current details
   let stopWorker: () => void;
-  let worker: Promise<void>;
+  const teardown = suiteTeardown();
 
   before(async () => {
-    browser = await launchChromium();
+    browser = await teardown.start('Chromium', launchChromium, (b) => b.close());
     const { env, tmpDir } = testStack();
     const codeDir = fs.mkdtempSync(path.join(tmpDir, 'ui-code-'));
     fs.writeFileSync(path.join(codeDir, 'train.sh'), `echo '{"val_auc": 0.91}' > "$MLOPS_OUTPUT_DIR/metrics.json"\n`);
@@ -45,7 +46,7 @@ describe('the Temporal UI', function () {
     const stopped = new Promise<void>((resolve) => (stopWorker = resolve));
     let ready!: (err?: unknown) => void;
     const done = new Promise<void>((resolve, reject) => (ready = (err) => (err ? reject(err) : resolve())));
-    worker = withWorker(queue, deps, async () => {
+    const worker = withWorker(queue, deps, async () => {
       try {
         await withWorker(trainingQueue, deps, async () => {
           const handle = await env.client.workflow.start(trainModel, {
@@ -75,15 +76,13 @@ describe('the Temporal UI', function () {
       }
       await stopped;
     });
+    teardown.add('the workers', () => {
+      stopWorker();
+      return worker;
+    });
     await Promise.race([done, worker]);
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.setDefaultTimeout(20_000);
-  });
-
-  after(async () => {
-    await browser?.close();
-    stopWorker?.();
-    await worker;
   });
 
   const runUrl = (tab = '') => {

@@ -1,145 +1,28 @@
 /**
  * `progressiveRollout`'s decisions on the shared dev server, against an in-memory serving backend
- * (`FakeServing`: scripted per-variant metrics) behind the real serving and rollout activities, so
- * the real canary analysis judges every window; the registry and the webhook are fakes that record
- * what they were asked. Each test asserts the traffic splits the rollout set, in order, and how it
+ * (test/support/fake-serving.ts: scripted per-variant metrics) behind the real serving and rollout
+ * activities, so the real canary analysis judges every window; the registry and the notifier are
+ * fakes that record what they were asked (test/support/fake-registry.ts, fake-notifier.ts). Each test asserts the traffic splits the rollout set, in order, and how it
  * ended. The last runs a whole `retrainPipeline` on fake tracking, data and training activities, to
  * show that a rollback its rollout posts is not posted a second time by the run.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Worker } from '@temporalio/worker';
-import type { NotifyInput } from '../../activities/notifications';
-import type { SetModelAliasInput, SetModelStatusInput } from '../../activities/registry/activities';
 import { createRolloutActivities } from '../../activities/rollout/activities';
 import { createServingActivities } from '../../activities/serving';
-import type {
-  EndpointDescription,
-  ModelRef,
-  ServingBackend,
-  Variant,
-  VariantMetrics,
-} from '../../activities/serving/types';
+import type { VariantMetrics } from '../../activities/serving/types';
 import { pipelineSpecSchema, rolloutSectionSchema } from '../../common/schemas/spec';
 import { progressiveRollout, type ProgressiveRolloutInput } from '../../workflows/progressive-rollout';
 import { retrainPipeline } from '../../workflows/retrain-pipeline';
+import { FakeNotifier } from '../support/fake-notifier';
+import { FakeRegistry } from '../support/fake-registry';
+import { FakeServing } from '../support/fake-serving';
 import { recordHistory } from '../support/histories';
 import { testStack, workflowBundle } from '../support/stack';
 import { uniqueQueue } from '../support/worker';
 
 const MODEL = 'churn-wf';
-
-/** An in-memory serving backend: variants ready at once, metrics from `metricsOf(variant)`. */
-class FakeServing implements ServingBackend {
-  readonly weights = new Map<string, Record<string, number>>();
-  readonly trafficSet: Record<string, number>[] = [];
-  readonly undeployed: string[] = [];
-  private readonly variants = new Map<string, Map<string, VariantDescriptionLike>>();
-
-  constructor(private readonly metricsOf: (variant: string) => VariantMetrics) {}
-
-  /** An endpoint serving `version` of the model at 100%. */
-  withServing(endpoint: string, version: number): this {
-    const name = `${MODEL}-v${version}`;
-    this.variants.set(endpoint, new Map([[name, { name, model: MODEL, version }]]));
-    this.weights.set(endpoint, { [name]: 100 });
-    return this;
-  }
-
-  deployVariant(endpoint: string, model: ModelRef): Promise<Variant> {
-    const name = `${model.name}-v${model.version}`;
-    const known = this.variants.get(endpoint) ?? new Map<string, VariantDescriptionLike>();
-    const attached = known.has(name);
-    known.set(name, { name, model: model.name, version: model.version });
-    this.variants.set(endpoint, known);
-    const { artifactUri, version } = model;
-    return Promise.resolve({
-      endpoint,
-      name,
-      model: model.name,
-      version,
-      artifactUri,
-      upstream: 'http://fake',
-      attached,
-    });
-  }
-
-  waitReady(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  setTraffic(endpoint: string, weights: Record<string, number>): Promise<EndpointDescription> {
-    this.trafficSet.push(weights);
-    this.weights.set(endpoint, weights);
-    return this.describe(endpoint);
-  }
-
-  readMetrics(_endpoint: string, variant: string): Promise<VariantMetrics> {
-    return Promise.resolve(this.metricsOf(variant));
-  }
-
-  undeployVariant(endpoint: string, variant: string): Promise<void> {
-    this.undeployed.push(variant);
-    this.variants.get(endpoint)?.delete(variant);
-    return Promise.resolve();
-  }
-
-  describe(endpoint: string): Promise<EndpointDescription> {
-    const weights = this.weights.get(endpoint) ?? {};
-    return Promise.resolve({
-      endpoint,
-      revision: this.trafficSet.length,
-      variants: [...(this.variants.get(endpoint)?.values() ?? [])].map((v) => ({
-        ...v,
-        weight: weights[v.name] ?? 0,
-        upstream: 'http://fake',
-        ready: true,
-      })),
-    });
-  }
-
-  listEndpoints(): Promise<string[]> {
-    return Promise.resolve([...this.variants.keys()]);
-  }
-}
-
-interface VariantDescriptionLike {
-  name: string;
-  model: string;
-  version: number;
-}
-
-/** A registry that records status and alias changes; `champion` starts at `champion` (null: none yet). */
-class FakeRegistry {
-  readonly statuses: [number, string][] = [];
-  constructor(public champion: number | null) {}
-  activities() {
-    return {
-      findChampion: () => Promise.resolve(this.champion === null ? null : { model: MODEL, version: this.champion }),
-      setModelAlias: (input: SetModelAliasInput) => {
-        this.champion = Number(input.version);
-        return Promise.resolve({ changed: true, alias: input.alias, current: this.champion });
-      },
-      setModelStatus: (input: SetModelStatusInput) => {
-        this.statuses.push([input.version, input.status]);
-        return Promise.resolve({ changed: true, status: input.status });
-      },
-    };
-  }
-}
-
-/** A webhook that records every notification posted. */
-class FakeNotifier {
-  readonly sent: NotifyInput[] = [];
-  activities() {
-    return {
-      notify: (input: NotifyInput) => {
-        this.sent.push(input);
-        return Promise.resolve({ sent: true as const });
-      },
-    };
-  }
-}
 
 const healthy = (requests = 100): VariantMetrics => ({
   requests,
@@ -183,8 +66,8 @@ describe('progressiveRollout decisions', function () {
   ) => {
     const { env } = testStack();
     const endpoint = `wf-${randomUUID().slice(0, 8)}`;
-    serving.withServing(endpoint, 1);
-    const registry = new FakeRegistry(1);
+    serving.withServing(endpoint, MODEL, 1);
+    const registry = new FakeRegistry(MODEL, 1);
     const notifier = new FakeNotifier();
     const worker = await fakeServingWorker(serving, registry, notifier);
     const result = await worker.runUntil(
@@ -319,8 +202,8 @@ describe('progressiveRollout decisions', function () {
     const endpoint = `wf-${randomUUID().slice(0, 8)}`;
     const serving = new FakeServing((variant) =>
       variant === 'churn-wf-v2' ? { ...healthy(), errorRate: 0.5 } : healthy(),
-    ).withServing(endpoint, 1);
-    const registry = new FakeRegistry(null);
+    ).withServing(endpoint, MODEL, 1);
+    const registry = new FakeRegistry(MODEL, null);
     const notifier = new FakeNotifier();
     /** Tracking, data, training and evaluation as the run needs them: a first version that passes its gate. */
     const FakePipelineSteps = {
