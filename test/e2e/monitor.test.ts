@@ -252,7 +252,11 @@ describe('the drift monitor, end to end with MLServer behind the gateway', funct
 
       // 2. drifted traffic: one retrain after two drifting windows in a row
       rows = drifted;
-      const drifting = await waitForStatus('a drift retrain', (s) => s.retrains.length > 0);
+      // the window that started it is listed once the drift notice is sent, a moment after the retrain
+      const drifting = await waitForStatus(
+        'a drift retrain and the window that started it',
+        (s) => s.retrains.length > 0 && s.windows.some((w) => w.action?.startsWith('retrain started')),
+      );
       assert.equal(drifting.retrains.length, 1);
       const retrainId = drifting.retrains[0]!;
       assert.match(retrainId, /^retrain\/churn-mon\//);
