@@ -43,3 +43,8 @@ export function withOverrides(params: Record<string, unknown>, sets: string[]): 
     throw new UserError((err as Error).message, 2);
   }
 }
+
+/** The CLI flag of a camelCase input field: `maxErrorRate` → `max-error-rate`. */
+export function flagOf(field: string): string {
+  return field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}

@@ -27,6 +27,7 @@ import {
   type AbTestStatus,
 } from '../../workflows/ab-test';
 import { withClient } from '../connect';
+import { flagOf } from '../options';
 import type { CommandContext } from '../context';
 import { table } from '../output';
 import { runningAbTest } from '../running-abtest';
@@ -260,8 +261,4 @@ function renderAbTest(s: (AbTestStatus | AbTestResult) & { workflowId?: string }
       `promotion: ${result.rollout.workflowId} ${result.rollout.outcome}${result.rollout.reason ? ` (${result.rollout.reason})` : ''}`,
     );
   return lines.join('\n');
-}
-
-function flagOf(field: string): string {
-  return field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }

@@ -18,6 +18,7 @@ import type { CommandContext } from '../context';
 import { renderRollout } from '../render/rollout';
 import { runningAbTest } from '../running-abtest';
 import { uiUrl } from '../ui-url';
+import { flagOf } from '../options';
 import { EXIT } from '../exit-codes';
 import { explainWorkflowFailure } from '../workflow-errors';
 
@@ -137,8 +138,4 @@ export function registerDeploy(program: Command, ctx: () => CommandContext): voi
         if (result.outcome === 'rolled-back') process.exitCode = EXIT.failed;
       });
     });
-}
-
-function flagOf(field: string): string {
-  return field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
