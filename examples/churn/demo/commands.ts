@@ -26,9 +26,14 @@ export function ensureTools(say: Say): void {
     say('   all there (.tools/bin, .venv)');
     return;
   }
-  say(`   missing ${missing.map((m) => path.relative(REPO_ROOT, m)).join(', ')}: running npm run setup`);
-  const r = spawnSync(path.join(REPO_ROOT, 'infra', 'dev', 'install-tools'), [], { stdio: 'inherit', cwd: REPO_ROOT });
-  if (r.status !== 0) throw new UserError('npm run setup failed (see above)', 1);
+  say(
+    `   missing ${missing.map((m) => path.relative(REPO_ROOT, m)).join(', ')}: running infra/dev/install-tools --no-browser`,
+  );
+  const r = spawnSync(path.join(REPO_ROOT, 'infra', 'dev', 'install-tools'), ['--no-browser'], {
+    stdio: 'inherit',
+    cwd: REPO_ROOT,
+  });
+  if (r.status !== 0) throw new UserError('infra/dev/install-tools failed (see above)', 1);
 }
 
 /** Runs `mlops <args>` as the user would; prints the command, and its output when `show`. Returns stdout. */
