@@ -18,6 +18,8 @@ export interface RegisterModelInput {
   params: Record<string, unknown>;
   trainingSnapshot: { dataset: string; id: string };
   evaluationSnapshot?: { dataset: string; id: string };
+  /** Outputs of the pipeline's own steps (`runStep`) that led to this version, each a content-addressed snapshot. */
+  steps?: Array<{ step: string; dataset: string; id: string }>;
   codeVersion: string;
   /** Workflow id of the pipeline run that produced it. */
   pipelineRun: string;

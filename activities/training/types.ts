@@ -26,6 +26,11 @@ export interface TrainingJob {
    * into the job's model folder (`MLOPS_MODEL_DIR`): how an evaluation job gets the model it scores.
    */
   modelUri?: string;
+  /**
+   * Named inputs of a pipeline step (`runStep`): each dataset snapshot or model folder is materialized into
+   * `inputs/<name>/` of the job and its path passed as `MLOPS_INPUT_<NAME>` (the name upper-cased).
+   */
+  inputs?: TrainingJobInput[];
   /** Store key prefix for outputs and logs, e.g. `experiments/<pipeline>/<run>/trials/<k>`. */
   outputPrefix: string;
   resources?: { cpu?: number; memoryMb?: number; gpus?: number };
@@ -33,6 +38,14 @@ export interface TrainingJob {
   timeoutSeconds?: number;
   /** The backend to run on. @default 'local' */
   backend?: TrainingBackendName;
+}
+
+/** One named input of a job: a dataset snapshot or a model folder in the store. */
+export interface TrainingJobInput {
+  /** `[a-z][a-z0-9_]*`, at most 32 characters. */
+  name: string;
+  snapshot?: { dataset: string; snapshot: string };
+  modelUri?: string;
 }
 
 /** A job's state: a discriminated union on `state`. */
