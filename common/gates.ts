@@ -2,11 +2,18 @@
  * Evaluation gates, the pure part: given the spec's gates and the candidate's (and the champion's)
  * evaluation, a decision that lists every gate with its numbers, passed or not, so a rejection
  * explains itself. Pure and deterministic: the retrain workflow calls it directly.
+ *
+ * Thresholds, minImprovement and maxSegmentRegression work on any metric of any task (binary,
+ * multiclass, regression), in the primary metric's direction; maxCalibrationError is a binary
+ * classification gate and reports itself not applicable for the other tasks.
  */
+import type { EvaluationTask } from './evaluation';
 import type { GatesSpec } from './schemas/spec';
 
 /** The part of an evaluation.json the gates read. Metrics may be null (e.g. AUC of a one-class set). */
 export interface EvaluationSummary {
+  /** The evaluation's task as its file names it; absent: binary. */
+  task?: EvaluationTask;
   metrics: Record<string, number | null | undefined>;
   /** Column → value → metrics of the rows with that value (`count` rows). */
   segments?: Record<string, Record<string, SegmentMetrics>>;
@@ -25,6 +32,8 @@ export interface GateResult {
   message: string;
   actual?: number;
   limit?: number;
+  /** Set when the gate does not apply to the evaluation's task (it then passes). */
+  notApplicable?: true;
 }
 
 export interface GateDecision {
@@ -39,6 +48,8 @@ export interface GateInput {
   candidate: EvaluationSummary;
   /** The current champion scored on the same holdout; absent when there is none yet. */
   champion?: EvaluationSummary;
+  /** The task evaluated (the spec's `evaluation.task`); by default the candidate's, else binary. */
+  task?: EvaluationTask;
 }
 
 /** Segments with fewer rows than this (in either evaluation) are too noisy to judge. */
@@ -57,8 +68,19 @@ export function evaluateGates(input: GateInput): GateDecision {
     if (bounds.max !== undefined) reasons.push(threshold(input.candidate, metric, 'max', bounds.max));
   }
   if (gates.maxCalibrationError !== undefined) {
-    const result = threshold(input.candidate, CALIBRATION_METRIC, 'max', gates.maxCalibrationError);
-    reasons.push({ ...result, gate: 'maxCalibrationError' });
+    const task = input.task ?? input.candidate.task ?? 'binary';
+    if (task === 'binary') {
+      const result = threshold(input.candidate, CALIBRATION_METRIC, 'max', gates.maxCalibrationError);
+      reasons.push({ ...result, gate: 'maxCalibrationError' });
+    } else {
+      reasons.push({
+        gate: 'maxCalibrationError',
+        passed: true,
+        notApplicable: true,
+        message: `not applicable: the calibration error gate is for binary classification, this is a ${task} evaluation`,
+        limit: gates.maxCalibrationError,
+      });
+    }
   }
   if (gates.minImprovement !== undefined) reasons.push(minImprovement(input, gates.minImprovement));
   if (gates.maxSegmentRegression !== undefined) reasons.push(...segmentRegression(input, gates.maxSegmentRegression));

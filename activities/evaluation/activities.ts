@@ -133,10 +133,13 @@ function checkedPrefix(prefix: unknown): string {
 function modelOf(label: string, file: EvaluationFile): EvaluatedModel {
   return {
     label,
+    task: file.task,
     metrics: file.summary.metrics,
     segments: file.summary.segments,
     ...(file.roc && { roc: file.roc }),
     ...(file.calibration && { calibration: file.calibration }),
+    ...(file.residuals && { residuals: file.residuals }),
+    ...(file.confusionMatrix && { confusionMatrix: file.confusionMatrix }),
   };
 }
 

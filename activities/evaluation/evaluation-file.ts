@@ -1,10 +1,23 @@
 /**
- * Reading an `evaluation.json` (the contract of examples/churn/evaluate.py): its numeric top-level
- * fields, per-segment numbers, ROC curve points and calibration bins. Anything not shaped so is
- * an `EvaluationInvalidError` naming the key; unknown extra fields are ignored.
+ * Reading an `evaluation.json` (the contract of examples/churn/evaluate.py and
+ * examples/forecast/evaluate.py): its `task` (binary when absent), numeric top-level fields,
+ * per-segment numbers, and what the task's charts draw: ROC points and calibration bins (binary),
+ * residuals (regression), a confusion matrix (multiclass). Anything not shaped so, or larger than
+ * a report can draw, is an `EvaluationInvalidError` naming the key and the field; unknown extra
+ * fields are ignored.
  */
-import type { EvaluationSummary, SegmentSummary } from '../../common/evaluation';
+import {
+  EVALUATION_TASKS,
+  type EvaluationSummary,
+  type EvaluationTask,
+  type SegmentSummary,
+} from '../../common/evaluation';
 import { EvaluationInvalidError } from '../../common/failures';
+
+/** At most this many residual points (the job samples them evenly from the holdout). */
+export const MAX_RESIDUALS = 500;
+/** At most this many classes in a confusion matrix. */
+export const MAX_CONFUSION_LABELS = 100;
 
 export interface RocCurve {
   fpr: number[];
@@ -20,11 +33,27 @@ export interface CalibrationBin {
   count?: number;
 }
 
+/** One holdout row of a regression: the model's prediction and the true value. */
+export interface ResidualPoint {
+  predicted: number;
+  actual: number;
+}
+
+/** Rows are the true class, columns the predicted one, both in the order of `labels`. */
+export interface ConfusionMatrix {
+  labels: string[];
+  counts: number[][];
+}
+
 /** A whole evaluation: the summary workflows see, plus the curves only reports need. */
 export interface EvaluationFile {
+  /** The file's `task`, binary when it names none. */
+  task: EvaluationTask;
   summary: EvaluationSummary;
   roc?: RocCurve;
   calibration?: CalibrationBin[];
+  residuals?: ResidualPoint[];
+  confusionMatrix?: ConfusionMatrix;
 }
 
 /** Parses the text of the evaluation.json at `key`; throws `EvaluationInvalidError`. */
@@ -40,10 +69,20 @@ export function parseEvaluation(text: string, key: string): EvaluationFile {
   const metrics: Record<string, number> = {};
   for (const [name, v] of Object.entries(value)) if (isNumber(v)) metrics[name] = v;
   if (Object.keys(metrics).length === 0) throw invalid('has no numeric metrics');
+  const task = readTask(value.task, invalid);
   return {
-    summary: { metrics, segments: readSegments(value.segments, invalid) },
+    task,
+    summary: {
+      ...(value.task !== undefined && { task }),
+      metrics,
+      segments: readSegments(value.segments, invalid),
+    },
     ...(value.roc !== undefined && { roc: readRoc(value.roc, invalid) }),
     ...(value.calibration !== undefined && { calibration: readCalibration(value.calibration, invalid) }),
+    ...(value.residuals !== undefined && { residuals: readResiduals(value.residuals, invalid) }),
+    ...(value.confusion_matrix !== undefined && {
+      confusionMatrix: readConfusionMatrix(value.confusion_matrix, invalid),
+    }),
   };
 }
 
@@ -69,6 +108,46 @@ function readSegments(value: unknown, invalid: Invalid): EvaluationSummary['segm
     segments[column] = out;
   }
   return segments;
+}
+
+function readTask(value: unknown, invalid: Invalid): EvaluationTask {
+  if (value === undefined) return 'binary';
+  if (typeof value === 'string' && (EVALUATION_TASKS as readonly string[]).includes(value))
+    return value as EvaluationTask;
+  throw invalid(`task must be one of ${EVALUATION_TASKS.join(', ')}, got ${JSON.stringify(value)}`);
+}
+
+function readResiduals(value: unknown, invalid: Invalid): ResidualPoint[] {
+  if (!Array.isArray(value)) throw invalid('residuals must be an array of { predicted, actual } points');
+  if (value.length > MAX_RESIDUALS)
+    throw invalid(`residuals has ${value.length} points, at most ${MAX_RESIDUALS} (sample them evenly)`);
+  return value.map((point: unknown, i) => {
+    if (!isObject(point) || !isNumber(point.predicted) || !isNumber(point.actual))
+      throw invalid(`residuals[${i}] must have numeric predicted and actual`);
+    return { predicted: point.predicted, actual: point.actual };
+  });
+}
+
+function readConfusionMatrix(value: unknown, invalid: Invalid): ConfusionMatrix {
+  if (!isObject(value)) throw invalid('confusion_matrix must be an object { labels, counts }');
+  const { labels, counts } = value;
+  if (!Array.isArray(labels) || labels.length === 0 || !labels.every((l) => typeof l === 'string' && l !== ''))
+    throw invalid('confusion_matrix.labels must be a non-empty array of class names');
+  if (labels.length > MAX_CONFUSION_LABELS)
+    throw invalid(`confusion_matrix.labels has ${labels.length} classes, at most ${MAX_CONFUSION_LABELS}`);
+  if (new Set(labels).size !== labels.length) throw invalid('confusion_matrix.labels names a class twice');
+  const n = labels.length;
+  if (!Array.isArray(counts) || counts.length !== n)
+    throw invalid(`confusion_matrix.counts must have one row per label (${n})`);
+  counts.forEach((row: unknown, i) => {
+    if (!Array.isArray(row) || row.length !== n)
+      throw invalid(`confusion_matrix.counts[${i}] must have one count per label (${n})`);
+    row.forEach((count: unknown, j) => {
+      if (!Number.isSafeInteger(count) || (count as number) < 0)
+        throw invalid(`confusion_matrix.counts[${i}][${j}] must be a count (an integer >= 0)`);
+    });
+  });
+  return { labels: labels as string[], counts: counts as number[][] };
 }
 
 function readRoc(value: unknown, invalid: Invalid): RocCurve {

@@ -2,7 +2,8 @@
  * Evaluation: what an evaluation job (e.g. examples/churn/evaluate.py run through `runTrainingJob`
  * with the model in `modelUri`) wrote, read back for the gates and rendered for people.
  *
- * - ./evaluation-file.ts  `parseEvaluation`: evaluation.json → summary, ROC points, calibration bins
+ * - ./evaluation-file.ts  `parseEvaluation`: evaluation.json → task, summary, ROC points and calibration bins
+ *                         (binary), residuals (regression), confusion matrix (multiclass)
  * - ./code-version.ts     `codeVersionOf`: a content hash of code folders (caches and hidden files left out)
  * - ./activities.ts       `createEvaluationActivities`: `readEvaluation`, `writeEvaluationReport`, `codeVersion`
  *
@@ -17,5 +18,14 @@ export {
   type WriteEvaluationReportInput,
 } from './activities';
 export { codeVersionOf } from './code-version';
-export { parseEvaluation, type CalibrationBin, type EvaluationFile, type RocCurve } from './evaluation-file';
-export type { EvaluationRef, EvaluationSummary, SegmentSummary } from '../../common/evaluation';
+export {
+  MAX_CONFUSION_LABELS,
+  MAX_RESIDUALS,
+  parseEvaluation,
+  type CalibrationBin,
+  type ConfusionMatrix,
+  type EvaluationFile,
+  type ResidualPoint,
+  type RocCurve,
+} from './evaluation-file';
+export type { EvaluationRef, EvaluationSummary, EvaluationTask, SegmentSummary } from '../../common/evaluation';

@@ -9,7 +9,7 @@ import type { EvaluatedModel, EvaluationReportData } from './evaluation-data';
 
 /** Candidate first, then the champion. */
 export const MODEL_COLORS = ['#4c78a8', '#f58518'] as const;
-const REFERENCE_COLOR = '#9d9d9d';
+export const REFERENCE_COLOR = '#9d9d9d';
 
 /** A chart to render, or nothing to plot; `notes` say what was left out. */
 export interface PlannedChart {
@@ -17,12 +17,13 @@ export interface PlannedChart {
   notes: string[];
 }
 
-function modelsOf(data: EvaluationReportData): EvaluatedModel[] {
+/** The candidate, then the champion when there is one. */
+export function modelsOf(data: EvaluationReportData): EvaluatedModel[] {
   return [data.candidate, ...(data.champion ? [data.champion] : [])];
 }
 
 /** The colour scale of the models, in legend order. */
-function modelScale(labels: string[]) {
+export function modelScale(labels: string[]) {
   return { domain: labels, range: labels.map((_, i) => MODEL_COLORS[i % MODEL_COLORS.length]!) };
 }
 

@@ -3,6 +3,7 @@
  * each one is better, the candidate's change against the champion. Values come from the
  * evaluation.json files of the candidate and the champion, scored on the same holdout.
  */
+import type { EvaluationTask } from '../../common/evaluation';
 import type { GateDecision } from '../../common/gates';
 
 export type Direction = 'maximize' | 'minimize';
@@ -14,8 +15,15 @@ export interface EvaluatedModel {
   metrics: Record<string, number>;
   /** Column → value → that segment's numbers (`count`, `auc`, `accuracy`…). */
   segments: Record<string, Record<string, Record<string, number>>>;
+  /** What its evaluation.json says it scored; absent: binary. */
+  task?: EvaluationTask;
+  /** Binary: ROC points and calibration bins. */
   roc?: { fpr: number[]; tpr: number[] };
   calibration?: { meanPredicted: number; fractionPositive: number; count?: number }[];
+  /** Regression: holdout rows sampled evenly, each its prediction and true value. */
+  residuals?: { predicted: number; actual: number }[];
+  /** Multiclass: rows are the true class, columns the predicted one, in the order of `labels`. */
+  confusionMatrix?: { labels: string[]; counts: number[][] };
 }
 
 export interface EvaluationReportData {
@@ -31,15 +39,23 @@ export interface EvaluationReportData {
   /** The current champion scored on the same holdout; absent for a model's first version. */
   champion?: EvaluatedModel;
   decision: GateDecision;
-  /** The metrics of the table, in order; by default the usual classification metrics present, then the rest. */
+  /** Which charts to draw; by default the candidate's task, else binary. */
+  task?: EvaluationTask;
+  /** The metrics of the table, in order; by default the usual metrics present, then the rest. */
   metrics?: string[];
   generatedAt: string;
 }
 
 /** Metrics listed first when present, in this order (after the primary metric). */
 const USUAL_ORDER = [
+  'rmse',
+  'mae',
+  'r2',
+  'mape',
   'auc',
   'accuracy',
+  'macro_f1',
+  'weighted_f1',
   'f1',
   'precision',
   'recall',
@@ -50,7 +66,12 @@ const USUAL_ORDER = [
   'n',
 ];
 const HIGHER_IS_BETTER = /(^|_)(auc|accuracy|f1|precision|recall|r2|ap|average_precision)$/;
-const LOWER_IS_BETTER = /(loss|error|brier|mse|mae|rmse)$/;
+const LOWER_IS_BETTER = /(loss|error|brier|mse|mae|rmse|mape)$/;
+
+/** The task whose charts the report draws: `data.task`, else the candidate's, else binary. */
+export function reportTask(data: Pick<EvaluationReportData, 'task' | 'candidate'>): EvaluationTask {
+  return data.task ?? data.candidate.task ?? 'binary';
+}
 
 /** Which way `metric` is better: the primary metric's direction, known names', or undefined (e.g. `n`). */
 export function metricDirection(metric: string, data: Pick<EvaluationReportData, 'primaryMetric' | 'direction'>) {
@@ -87,12 +108,12 @@ export function compareMetric(
   return { candidate, champion, delta, verdict };
 }
 
-/** The segment metric to chart: the primary metric when segments carry it, else `accuracy`, else none. */
+/** The segment metric to chart: the primary metric when segments carry it, else accuracy or rmse, else none. */
 export function segmentMetricOf(data: EvaluationReportData): string | undefined {
   const models = [data.candidate, ...(data.champion ? [data.champion] : [])];
   const has = (metric: string) =>
     models.some((m) => Object.values(m.segments).some((values) => Object.values(values).some((s) => metric in s)));
-  return [data.primaryMetric, 'accuracy'].find(has);
+  return [data.primaryMetric, 'accuracy', 'rmse', 'mae'].find(has);
 }
 
 /** Columns with segments in either model, sorted. */

@@ -1,16 +1,21 @@
 /**
  * The evaluation report of a retrain: the gate decision with every gate's reason, the candidate's
- * metrics against the champion's (deltas coloured by which way each metric is better), ROC and
- * calibration curves of both, and per-segment bars. Without a champion (a model's first version)
- * it shows the candidate alone. Pure apart from rendering: the same data gives the same page.
+ * metrics against the champion's (deltas coloured by which way each metric is better), the charts
+ * of the task — ROC and calibration curves (binary), predicted against actual and the residual
+ * histogram (regression), confusion matrices (multiclass) — and per-segment bars. Without a
+ * champion (a model's first version) it shows the candidate alone. Pure apart from rendering: the
+ * same data gives the same page.
  */
 import { renderChart } from './chart';
 import { formatMetric, plural } from './format';
 import { renderPage, type Block, type Cell, type Chart, type Section } from './html';
-import { calibrationChart, rocChart, segmentChart, type PlannedChart } from './evaluation-charts';
+import { confusionChart } from './multiclass-charts';
+import { residualChart, residualHistogram } from './regression-charts';
+import { calibrationChart, modelsOf, rocChart, segmentChart, type PlannedChart } from './evaluation-charts';
 import {
   compareMetric,
   metricDirection,
+  reportTask,
   segmentColumns,
   segmentMetricOf,
   tableMetrics,
@@ -19,11 +24,12 @@ import {
 
 /** The evaluation report as one self-contained HTML page. */
 export async function renderEvaluationReport(data: EvaluationReportData): Promise<string> {
-  const [curves, segments] = await Promise.all([curveBlocks(data), segmentBlocks(data)]);
+  const task = reportTask(data);
+  const [charts, segments] = await Promise.all([taskBlocks(data), segmentBlocks(data)]);
   const sections: Section[] = [
     { heading: 'Decision', blocks: decisionBlocks(data) },
     { heading: 'Metrics', blocks: [metricTable(data)] },
-    { heading: 'Curves', blocks: curves },
+    { heading: TASK_HEADINGS[task], blocks: charts },
     { heading: 'Segments', blocks: segments },
   ];
   const versus = data.champion ? ` vs ${data.champion.label}` : ' (no champion yet)';
@@ -34,6 +40,7 @@ export async function renderEvaluationReport(data: EvaluationReportData): Promis
       ['Model', data.model],
       ['Pipeline', data.pipeline],
       ['Run', data.run],
+      ['Task', task],
       ['Primary metric', `${data.direction} ${data.primaryMetric}`],
       ['Candidate', data.candidate.label],
       ['Champion', data.champion?.label ?? 'none: the first version of this model'],
@@ -43,6 +50,9 @@ export async function renderEvaluationReport(data: EvaluationReportData): Promis
     footer: `temporal-mlops evaluation report, generated ${data.generatedAt}`,
   });
 }
+
+/** The heading of the task's charts (and so the section's id: curves, residuals, confusion-matrix). */
+const TASK_HEADINGS = { binary: 'Curves', regression: 'Residuals', multiclass: 'Confusion matrix' } as const;
 
 function decisionBlocks(data: EvaluationReportData): Block[] {
   const { passed, reasons } = data.decision;
@@ -74,7 +84,9 @@ function decisionBlocks(data: EvaluationReportData): Block[] {
       rows: reasons.map((r) => ({
         cells: [
           r.gate,
-          { text: r.passed ? 'passed' : 'failed', className: r.passed ? 'better' : 'worse' },
+          r.notApplicable
+            ? 'not applicable'
+            : { text: r.passed ? 'passed' : 'failed', className: r.passed ? 'better' : 'worse' },
           r.message,
           r.actual === undefined ? '—' : formatMetric(r.actual),
           r.limit === undefined ? '—' : formatMetric(r.limit),
@@ -127,6 +139,34 @@ function deltaCell(delta: number | undefined, verdict: 'better' | 'worse' | 'sam
   const text = `${delta > 0 ? '+' : ''}${formatMetric(delta)}`;
   if (verdict === undefined || verdict === 'same') return text;
   return { text, className: verdict, title: verdict === 'better' ? 'candidate better' : 'candidate worse' };
+}
+
+async function taskBlocks(data: EvaluationReportData): Promise<Block[]> {
+  switch (reportTask(data)) {
+    case 'binary':
+      return curveBlocks(data);
+    case 'regression':
+      return chartBlocks([
+        [
+          'Predicted vs actual',
+          residualChart(data),
+          'One point per sampled holdout row; on the dashed line y = x the prediction is exact.',
+        ],
+        [
+          'Residuals',
+          residualHistogram(data),
+          'How many sampled rows fall in each bin of actual − predicted; centred on 0 when the model is unbiased.',
+        ],
+      ]);
+    case 'multiclass':
+      return chartBlocks(
+        modelsOf(data).map((model): [string, PlannedChart, string] => [
+          `Confusion matrix: ${model.label}`,
+          confusionChart(model),
+          'Rows are the true class, columns the predicted one; the diagonal is right. Colour: the share of the row.',
+        ]),
+      );
+  }
 }
 
 async function curveBlocks(data: EvaluationReportData): Promise<Block[]> {

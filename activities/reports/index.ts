@@ -11,6 +11,8 @@
  * - ./sweep-report.ts   `renderSweepReport`: the sweep page
  * - ./evaluation-data.ts   `EvaluationReportData` and its pure reading: table metrics, directions, deltas
  * - ./evaluation-charts.ts the evaluation's vega-lite specs: ROC, calibration, per-segment bars
+ * - ./regression-charts.ts a regression's: predicted vs actual with y = x, the residual histogram
+ * - ./multiclass-charts.ts a multiclass evaluation's: a confusion-matrix heatmap per model
  * - ./evaluation-report.ts `renderEvaluationReport`: candidate vs champion, with the gate decision
  * - ./activities.ts     `createReportActivities`: `writeSweepReport` reads the tracker and writes the page
  * - ./keys.ts           report keys in the store

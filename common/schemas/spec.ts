@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { cronProblem } from '../cron';
+import { EVALUATION_TASKS, type EvaluationTask } from '../evaluation';
 import { DEFAULT_CANARY_STEPS } from '../rollout-defaults';
 import { isDuration, parseDuration } from '../duration';
 import { durationSchema, positiveDurationSchema } from './duration';
@@ -137,9 +138,24 @@ export const gatesSchema = strictObject({
 
 export type GatesSpec = z.infer<typeof gatesSchema>;
 
+/** The metrics of reports and comparisons of a binary evaluation when the spec lists none. */
 export const DEFAULT_EVALUATION_METRICS = ['auc', 'accuracy', 'f1', 'log_loss', 'expected_calibration_error'];
 
-export const evaluationSectionSchema = strictObject({
+/** The metrics of reports and comparisons per task, when the spec lists none. */
+export const DEFAULT_TASK_METRICS: Readonly<Record<EvaluationTask, readonly string[]>> = {
+  binary: DEFAULT_EVALUATION_METRICS,
+  regression: ['rmse', 'mae', 'r2'],
+  multiclass: ['accuracy', 'macro_f1', 'log_loss'],
+};
+
+// lower is better for these, whatever the task: a primary metric of them maximized is a mistake
+const LOWER_IS_BETTER = /(^|_)(rmse|mse|mae|mape|log_loss|error)$/;
+
+const evaluationShape = {
+  task: z
+    .enum(EVALUATION_TASKS as [EvaluationTask, ...EvaluationTask[]])
+    .optional()
+    .describe('What the model predicts: binary (the default), multiclass or regression; picks the default metrics'),
   entrypoint: command.describe('The command, e.g. [python, evaluate.py]; it writes evaluation.json'),
   codeDir: z.string().min(1).default('.').describe('Folder with the evaluation code, relative to the spec file'),
   holdout: z
@@ -149,15 +165,42 @@ export const evaluationSectionSchema = strictObject({
     .default({ file: 'holdout.csv' })
     .describe('Where candidate and champion are scored: a file of the snapshot, or another dataset'),
   timeoutSeconds: z.number().int().positive().optional().describe('The evaluation job is stopped after this long'),
-  primaryMetric: metricName.describe('The key of evaluation.json that decides, e.g. auc'),
+  primaryMetric: metricName.describe('The key of evaluation.json that decides, e.g. auc or rmse'),
   direction: z.enum(['maximize', 'minimize']).default('maximize').describe('Whether higher or lower is better'),
   metrics: z
     .array(metricName)
     .min(1)
-    .default(DEFAULT_EVALUATION_METRICS)
-    .describe('Metrics shown in reports and comparisons'),
+    .optional()
+    .describe(
+      `Metrics shown in reports and comparisons; default per task: binary ${DEFAULT_TASK_METRICS.binary.join(', ')}; regression ${DEFAULT_TASK_METRICS.regression.join(', ')}; multiclass ${DEFAULT_TASK_METRICS.multiclass.join(', ')}`,
+    ),
   gates: gatesSchema.default({ thresholds: {} }).describe('What the candidate must pass to be registered'),
-});
+};
+
+export const evaluationSectionSchema = strictObject(evaluationShape)
+  .superRefine((section, ctx) => {
+    if (section.task !== undefined && section.direction === 'maximize') {
+      if (LOWER_IS_BETTER.test(section.primaryMetric))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['direction'],
+          message: `${section.primaryMetric} is better lower: set direction: minimize`,
+        });
+    }
+  })
+  // the default metrics follow the task; keys keep the order of the shape, as a spec without task always had
+  .transform(({ metrics, ...rest }) => {
+    const filled: typeof rest & { metrics: string[] } = {
+      ...rest,
+      metrics: metrics ?? [...DEFAULT_TASK_METRICS[rest.task ?? 'binary']],
+    };
+    const ordered = Object.fromEntries(
+      Object.keys(evaluationShape)
+        .filter((key) => key in filled)
+        .map((key) => [key, filled[key as keyof typeof filled]]),
+    );
+    return ordered as typeof filled;
+  });
 
 export const approvalSectionSchema = strictObject({
   required: z.boolean().default(true).describe('Whether a person must approve before rollout'),
