@@ -42,6 +42,7 @@ module.exports = {
     'test/cli/pipeline.test.ts',
     'test/evaluation/code-version.test.ts',
     'test/examples/churn.test.ts',
+    'test/examples/forecast-scripts.test.ts',
     'test/examples/ci.test.ts',
   ],
 };
