@@ -41,6 +41,7 @@ module.exports = {
     // the CLI and the examples as child processes that start no server
     'test/cli/pipeline.test.ts',
     'test/evaluation/code-version.test.ts',
+    'test/evaluation/evaluation-file.test.ts',
     'test/examples/churn.test.ts',
     'test/examples/forecast-scripts.test.ts',
     'test/examples/ci.test.ts',

@@ -1,7 +1,9 @@
 /**
  * The evaluation report as a person reads it, rendered from two real evaluation.json files
  * (examples/churn trained twice and scored on one holdout): the decision with every gate, the
- * metric table with deltas, ROC and calibration curves of both models, per-segment bars.
+ * metric table with deltas, ROC and calibration curves of both models, per-segment bars. A
+ * regression (examples/forecast's two algorithms) gets its residual plots instead, a multiclass
+ * model its confusion matrices.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -9,7 +11,8 @@ import { parseEvaluation, type EvaluationFile } from '../../activities/evaluatio
 import { renderEvaluationReport, type EvaluatedModel, type EvaluationReportData } from '../../activities/reports';
 import type { GateDecision } from '../../common/gates';
 import { churnEvaluations } from '../evaluation/churn-evaluations';
-import { figures, markItems, section, tableColumns, tableRows, textOf } from './html-parts';
+import { forecastEvaluations } from '../evaluation/forecast-evaluations';
+import { facts, figures, markItems, section, tableColumns, tableRows, textOf } from './html-parts';
 
 const rejected: GateDecision = {
   passed: false,
@@ -161,5 +164,186 @@ describe('evaluation report', function () {
       const column = chart.title.replace('auc by ', '');
       assert.equal(markItems(chart.svg, 'bars'), Object.keys(candidate.segments[column]!).length);
     }
+  });
+});
+
+describe('evaluation report of a regression', function () {
+  this.timeout(120_000);
+  let candidate: EvaluatedModel;
+  let champion: EvaluatedModel;
+
+  before(async function () {
+    const made = await forecastEvaluations();
+    const read = (file: string) => parseEvaluation(fs.readFileSync(file, 'utf8'), file);
+    const of = (label: string, file: EvaluationFile): EvaluatedModel => ({
+      label,
+      ...file.summary,
+      task: file.task,
+      residuals: file.residuals,
+    });
+    candidate = of('candidate', read(made.candidate.evaluation));
+    champion = of('champion v1', read(made.champion.evaluation));
+  });
+
+  const data = (extra: Partial<EvaluationReportData> = {}): EvaluationReportData => ({
+    title: 'Evaluation forecast',
+    pipeline: 'forecast',
+    run: 'forecast/2026-12-01T03:00:00.000Z',
+    model: 'forecast',
+    primaryMetric: 'rmse',
+    direction: 'minimize',
+    candidate,
+    champion,
+    decision: {
+      passed: true,
+      reasons: [
+        { gate: 'minImprovement', passed: true, message: 'rmse improves', actual: 1, limit: 0 },
+        {
+          gate: 'maxCalibrationError',
+          passed: true,
+          notApplicable: true,
+          message: 'not applicable: the calibration error gate is for binary classification',
+          limit: 0.1,
+        },
+      ],
+    },
+    metrics: ['rmse', 'mae', 'r2'],
+    generatedAt: '2026-12-01T03:10:00.000Z',
+    ...extra,
+  });
+
+  it('draws predicted against actual for both models with the y = x line, and the residual histogram', async function () {
+    const html = await renderEvaluationReport(data());
+    const charts = figures(section(html, 'residuals'));
+    assert.deepEqual(
+      charts.map((c) => c.title),
+      ['Predicted vs actual', 'Residuals'],
+    );
+    const scatter = charts[0]!;
+    assert.equal(markItems(scatter.svg, 'identity'), 1, 'the y = x line');
+    assert.equal(
+      markItems(scatter.svg, 'residuals'),
+      candidate.residuals!.length + champion.residuals!.length,
+      'a point per sampled row and model',
+    );
+    const rmse = (m: EvaluatedModel) => String(Number(m.metrics.rmse!.toPrecision(4)));
+    assert.ok(scatter.svg.includes(`candidate (RMSE ${rmse(candidate)})`), 'the legend carries each RMSE');
+    assert.match(scatter.svg, /X-axis titled 'actual'/);
+    assert.match(scatter.svg, /Y-axis titled 'predicted'/);
+    assert.ok(markItems(charts[1]!.svg, 'histogram') > 2, 'bars of the residual histogram');
+    const titles = figures(html).map((f) => f.title);
+    assert.ok(!titles.includes('ROC curve') && !titles.includes('Calibration'), 'no binary curves');
+    assert.equal(facts(html).Task, 'regression');
+  });
+
+  it('compares rmse, mae and r2, lower rmse counted as better', async function () {
+    const html = await renderEvaluationReport(data());
+    const rows = tableRows(section(html, 'metrics'));
+    assert.deepEqual(
+      rows.map((r) => r.cells[0]),
+      ['rmse ↓ (primary)', 'mae ↓', 'r2 ↑'],
+    );
+    const rmseRow = /<tr[^>]*><td>rmse ↓ \(primary\)<\/td>[\s\S]*?<\/tr>/.exec(section(html, 'metrics'))![0];
+    const better = candidate.metrics.rmse! < champion.metrics.rmse!;
+    assert.match(rmseRow, better ? /class="num better"/ : /class="num worse"/);
+  });
+
+  it('shows a gate that does not apply to the task as not applicable', async function () {
+    const html = await renderEvaluationReport(data());
+    const calibration = tableRows(section(html, 'decision')).find((r) => r.cells[0] === 'maxCalibrationError')!;
+    assert.equal(calibration.cells[1], 'not applicable');
+  });
+
+  it('draws rmse per store, candidate and champion side by side', async function () {
+    const html = await renderEvaluationReport(data());
+    const charts = figures(section(html, 'segments'));
+    assert.deepEqual(
+      charts.map((c) => c.title),
+      ['rmse by item', 'rmse by store'],
+    );
+    assert.equal(markItems(charts[1]!.svg, 'bars'), 3 * 2);
+  });
+});
+
+describe('evaluation report of a multiclass model', function () {
+  this.timeout(60_000);
+  const file = (counts: number[][], accuracy: number) =>
+    parseEvaluation(
+      JSON.stringify({
+        task: 'multiclass',
+        accuracy,
+        macro_f1: accuracy - 0.05,
+        log_loss: 0.7,
+        confusion_matrix: { labels: ['low', 'medium', 'high'], counts },
+      }),
+      'evaluation.json',
+    );
+  const of = (label: string, f: EvaluationFile): EvaluatedModel => ({
+    label,
+    ...f.summary,
+    task: f.task,
+    confusionMatrix: f.confusionMatrix,
+  });
+  const candidate = of(
+    'candidate',
+    file(
+      [
+        [40, 5, 0],
+        [6, 30, 4],
+        [1, 3, 11],
+      ],
+      0.81,
+    ),
+  );
+  const champion = of(
+    'champion v2',
+    file(
+      [
+        [35, 10, 0],
+        [9, 25, 6],
+        [2, 5, 8],
+      ],
+      0.68,
+    ),
+  );
+  const data: EvaluationReportData = {
+    title: 'Evaluation tiers',
+    pipeline: 'tiers',
+    run: 'retrain/tiers/2026-12-01T03:00:00.000Z',
+    model: 'tiers',
+    primaryMetric: 'macro_f1',
+    direction: 'maximize',
+    candidate,
+    champion,
+    decision: { passed: true, reasons: [] },
+    generatedAt: '2026-12-01T03:10:00.000Z',
+  };
+
+  it('draws a confusion-matrix heatmap per model, a cell per pair of classes with its count', async function () {
+    const html = await renderEvaluationReport(data);
+    const charts = figures(section(html, 'confusion-matrix'));
+    assert.deepEqual(
+      charts.map((c) => c.title),
+      ['Confusion matrix: candidate', 'Confusion matrix: champion v2'],
+    );
+    for (const chart of charts) {
+      assert.equal(markItems(chart.svg, 'cells'), 9, 'a cell per actual and predicted class');
+      assert.match(chart.svg, /X-axis titled 'predicted class'/);
+      assert.match(chart.svg, /Y-axis titled 'actual class'/);
+    }
+    assert.ok(
+      charts[0]!.svg.includes('actual medium, predicted high: 4 rows (10% of medium)'),
+      'each cell describes its count and share of the row',
+    );
+    assert.ok(/<text[^>]*>30<\/text>/.test(charts[0]!.svg), 'counts are written in the cells');
+    assert.doesNotMatch(html, /ROC curve/);
+  });
+
+  it('lists the multiclass metrics, the primary one first', async function () {
+    const html = await renderEvaluationReport(data);
+    assert.deepEqual(
+      tableRows(section(html, 'metrics')).map((r) => r.cells[0]),
+      ['macro_f1 ↑ (primary)', 'accuracy ↑', 'log_loss ↓'],
+    );
   });
 });

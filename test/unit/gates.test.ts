@@ -274,4 +274,117 @@ describe('evaluation gates', () => {
   it('passes an empty set of gates', () => {
     assert.deepEqual(decide({ gates: gates({}), candidate: { metrics: {} } }), { passed: true, reasons: [] });
   });
+  describe('regression', () => {
+    const regression = (rmse: number, r2: number, stores: Record<string, number> = {}): EvaluationSummary => ({
+      task: 'regression',
+      metrics: { rmse, mae: rmse * 0.7, r2 },
+      segments: { store: Object.fromEntries(Object.entries(stores).map(([s, v]) => [s, { count: 56, rmse: v }])) },
+    });
+    const rmse = { primaryMetric: 'rmse', direction: 'minimize' as const };
+
+    it('requires rmse to fall by minImprovement below the champion’s', () => {
+      const better = decide({
+        ...rmse,
+        gates: gates({ minImprovement: 0.5 }),
+        candidate: regression(10.2, 0.88),
+        champion: regression(14.1, 0.77),
+      });
+      assert.equal(better.passed, true);
+      assert.equal(
+        reason(better, 'minImprovement').message,
+        "rmse 10.2 improves on the champion's 14.1 by 3.9, at least the required 0.5",
+      );
+      const worse = decide({
+        ...rmse,
+        gates: gates({ minImprovement: 0.5 }),
+        candidate: regression(14.0, 0.78),
+        champion: regression(14.1, 0.77),
+      });
+      assert.equal(worse.passed, false);
+      assert.match(reason(worse, 'minImprovement').message, /by 0\.1, less than the required 0\.5/);
+    });
+
+    it('bounds r2 and rmse with thresholds', () => {
+      const decision = decide({
+        ...rmse,
+        gates: gates({ thresholds: { r2: { min: 0.8 }, rmse: { max: 12 } } }),
+        candidate: regression(13, 0.75),
+      });
+      assert.equal(decision.passed, false);
+      assert.equal(reason(decision, 'thresholds.r2.min').message, 'r2 0.75 < 0.8 (the minimum)');
+      assert.equal(reason(decision, 'thresholds.rmse.max').message, 'rmse 13 > 12 (the maximum)');
+      const ok = decide({ ...rmse, gates: gates({ thresholds: { r2: { min: 0.8 } } }), candidate: regression(9, 0.9) });
+      assert.equal(ok.passed, true);
+    });
+
+    it('judges per-store regression of rmse downwards', () => {
+      const decision = decide({
+        ...rmse,
+        gates: gates({ maxSegmentRegression: 1 }),
+        candidate: regression(10, 0.9, { s1: 9, s2: 13 }),
+        champion: regression(11, 0.85, { s1: 10, s2: 11 }),
+      });
+      assert.equal(reason(decision, 'maxSegmentRegression.store=s1').passed, true);
+      const s2 = reason(decision, 'maxSegmentRegression.store=s2');
+      assert.equal(s2.passed, false);
+      assert.equal(s2.actual, 2);
+      assert.match(s2.message, /store=s2: rmse 13 is 2 worse than the champion's 11, more than the allowed 1/);
+    });
+
+    it('reports maxCalibrationError as not applicable instead of failing', () => {
+      const decision = decide({
+        ...rmse,
+        gates: gates({ maxCalibrationError: 0.1 }),
+        candidate: regression(10, 0.9),
+      });
+      assert.equal(decision.passed, true);
+      const result = reason(decision, 'maxCalibrationError');
+      assert.equal(result.notApplicable, true);
+      assert.match(result.message, /^not applicable: .*this is a regression evaluation$/);
+    });
+
+    it('takes the task from the spec over the evaluation file', () => {
+      const decision = decide({
+        ...rmse,
+        task: 'multiclass',
+        gates: gates({ maxCalibrationError: 0.1 }),
+        candidate: { metrics: { rmse: 1 } },
+      });
+      assert.match(reason(decision, 'maxCalibrationError').message, /this is a multiclass evaluation/);
+      const binary = decide({ gates: gates({ maxCalibrationError: 0.1 }), candidate: { metrics: { auc: 0.8 } } });
+      assert.equal(binary.passed, false, 'a binary evaluation without the calibration error still fails the gate');
+    });
+  });
+
+  describe('multiclass', () => {
+    const multiclass = (accuracy: number, macroF1: number, logLoss: number): EvaluationSummary => ({
+      task: 'multiclass',
+      metrics: { accuracy, macro_f1: macroF1, log_loss: logLoss },
+    });
+
+    it('gates macro F1 against the champion and log loss by a threshold', () => {
+      const decision = evaluateGates({
+        primaryMetric: 'macro_f1',
+        direction: 'maximize',
+        gates: gates({ minImprovement: 0.01, thresholds: { log_loss: { max: 0.9 } }, maxCalibrationError: 0.05 }),
+        candidate: multiclass(0.81, 0.74, 0.62),
+        champion: multiclass(0.8, 0.7, 0.7),
+      });
+      assert.equal(decision.passed, true);
+      assert.equal(
+        reason(decision, 'minImprovement').message,
+        "macro_f1 0.74 improves on the champion's 0.7 by 0.04, at least the required 0.01",
+      );
+      assert.equal(reason(decision, 'thresholds.log_loss.max').message, 'log_loss 0.62 ≤ 0.9');
+      assert.equal(reason(decision, 'maxCalibrationError').notApplicable, true);
+      const worse = evaluateGates({
+        primaryMetric: 'macro_f1',
+        direction: 'maximize',
+        gates: gates({ minImprovement: 0.01 }),
+        candidate: multiclass(0.81, 0.69, 0.62),
+        champion: multiclass(0.8, 0.7, 0.7),
+      });
+      assert.equal(worse.passed, false);
+    });
+  });
 });

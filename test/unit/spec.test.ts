@@ -61,6 +61,53 @@ describe('pipeline spec schema', () => {
     assert.equal(spec.schedule, undefined);
   });
 
+  it('picks the default metrics by the evaluation task, binary when none is named', () => {
+    const withTask = (task: 'binary' | 'regression' | 'multiclass', primaryMetric: string) =>
+      pipelineSpecSchema.parse({
+        ...minimal(),
+        evaluation: { entrypoint: ['python', 'evaluate.py'], task, primaryMetric, direction: 'minimize' },
+      }).evaluation;
+    assert.deepEqual(withTask('regression', 'rmse').metrics, ['rmse', 'mae', 'r2']);
+    assert.deepEqual(withTask('multiclass', 'log_loss').metrics, ['accuracy', 'macro_f1', 'log_loss']);
+    assert.deepEqual(withTask('binary', 'log_loss').metrics, pipelineSpecSchema.parse(minimal()).evaluation.metrics);
+    assert.equal(withTask('regression', 'rmse').task, 'regression');
+    const listed = pipelineSpecSchema.parse({
+      ...minimal(),
+      evaluation: { entrypoint: ['x'], task: 'regression', primaryMetric: 'r2', metrics: ['r2', 'rmse'] },
+    }).evaluation;
+    assert.deepEqual(listed.metrics, ['r2', 'rmse'], 'metrics the spec lists win');
+  });
+
+  it('parses a spec without task exactly as before: same fields, same order', () => {
+    const evaluation = pipelineSpecSchema.parse(minimal()).evaluation;
+    assert.equal('task' in evaluation, false);
+    assert.deepEqual(Object.keys(evaluation), [
+      'entrypoint',
+      'codeDir',
+      'holdout',
+      'primaryMetric',
+      'direction',
+      'metrics',
+      'gates',
+    ]);
+  });
+
+  it('refuses an unknown task and a maximized loss of a named task, naming the field', () => {
+    const issues = (evaluation: Record<string, unknown>) => {
+      const result = pipelineSpecSchema.safeParse({
+        ...minimal(),
+        evaluation: { entrypoint: ['x'], primaryMetric: 'rmse', ...evaluation },
+      });
+      assert.equal(result.success, false);
+      return result.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    };
+    const [unknown] = issues({ task: 'ranking' });
+    assert.match(unknown!, /^evaluation\.task: .*"binary"\|"multiclass"\|"regression"/);
+    assert.deepEqual(issues({ task: 'regression' }), [
+      'evaluation.direction: rmse is better lower: set direction: minimize',
+    ]);
+  });
+
   it('takes a holdout from another dataset, latest by default', () => {
     const spec = pipelineSpecSchema.parse({
       ...minimal(),
