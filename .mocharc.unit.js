@@ -33,6 +33,7 @@ module.exports = {
     'test/tracking/activities.test.ts',
     'test/tracking/run-keys.test.ts',
     'test/training/local-process-recovery.test.ts',
+    'test/training/named-inputs.test.ts',
     'test/training/ray-log.test.ts',
     'test/training/routing.test.ts',
     // the workflow bundle and the replay of recorded histories (no server: the SDK replays in-process)

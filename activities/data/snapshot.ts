@@ -63,7 +63,7 @@ export async function snapshotDataset(
   const progress = new ProgressReporter(options.onProgress, options.progressIntervalMs ?? 1000, () => ({
     storedDigests: stored.slice(0, MAX_RESUME_DIGESTS),
   }));
-  const source = await openSource(input.source, options.openStore);
+  const source = await openSource(input.source, options.openStore, store);
   try {
     progress.report(true);
     // While the folder is scanned: read the ref, then fetch (not parse) the manifest it names.

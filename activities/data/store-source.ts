@@ -1,6 +1,7 @@
 /**
  * A store prefix (`s3://bucket/prefix`, …) as a snapshot source: the objects under it are the
- * files, their keys (relative to the prefix) the paths. The stamp is size and etag, which change
+ * files, their keys (relative to the prefix) the paths. The prefix is the store's own, or a key
+ * prefix inside it (`keyPrefix`, for a folder of the platform's store). The stamp is size and etag, which change
  * with the content; an object is re-read when its etag moved while it was being hashed.
  */
 import { createHash } from 'node:crypto';
@@ -14,17 +15,23 @@ const READ_ATTEMPTS = 3;
 
 /** Objects under a store prefix. */
 export class StoreSource implements DatasetSource {
+  private readonly listPrefix: string;
+
   constructor(
     readonly id: string,
     private readonly store: BlobStore,
-  ) {}
+    keyPrefix = '',
+  ) {
+    this.listPrefix = keyPrefix === '' ? '' : `${keyPrefix.replace(/\/+$/, '')}/`;
+  }
 
   /** Every object under the prefix, in key order (which is byte order). */
   async scan(): Promise<SourceEntry[]> {
     const out: SourceEntry[] = [];
     try {
-      for await (const info of this.store.list('')) {
-        out.push({ path: info.key, size: info.size, stamp: `${info.size}:${info.etag}`, location: info.key });
+      for await (const info of this.store.list(this.listPrefix)) {
+        const rel = info.key.slice(this.listPrefix.length);
+        out.push({ path: rel, size: info.size, stamp: `${info.size}:${info.etag}`, location: info.key });
       }
     } catch (error) {
       const name = error instanceof Error ? error.name : '';

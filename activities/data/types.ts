@@ -39,7 +39,7 @@ export interface SnapshotManifest {
 
 export interface SnapshotInput {
   dataset: string;
-  /** A local folder (absolute path or file://…) or a store prefix (s3://bucket/prefix). */
+  /** A local folder (absolute path or file://…), a store prefix (s3://bucket/prefix), or a folder of the platform's store (a job's `outputUri`). */
   source: string;
   description?: string;
 }

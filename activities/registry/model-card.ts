@@ -26,6 +26,7 @@ export function renderModelCard({ record, status, aliases, audit, source }: Mode
       [
         ['Training snapshot', snapshot(record.trainingSnapshot)],
         ['Evaluation snapshot', record.evaluationSnapshot ? snapshot(record.evaluationSnapshot) : '—'],
+        ...(record.steps ?? []).map(({ step, dataset, id }) => [`Step \`${step}\` output`, snapshot({ dataset, id })]),
         ['Code version', code(record.codeVersion)],
         ['Pipeline run', code(record.pipelineRun)],
         ['Trigger', record.trigger],

@@ -251,6 +251,9 @@ function toDraft(input: ReturnType<typeof validRegistration>, registrationKey: s
     ...(evaluationSnapshot && {
       evaluationSnapshot: { dataset: evaluationSnapshot.dataset, id: evaluationSnapshot.id },
     }),
+    ...(input.steps !== undefined && {
+      steps: input.steps.map(({ step, dataset, id }) => ({ step, dataset, id })),
+    }),
     codeVersion,
     pipelineRun,
     trigger: input.trigger,

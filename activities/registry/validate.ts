@@ -58,6 +58,24 @@ function validSnapshot(field: string, value: unknown): { dataset: string; id: st
   return { dataset: requiredText(`${field}.dataset`, value.dataset), id: requiredText(`${field}.id`, value.id) };
 }
 
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/** Checks `steps`: each a step name, the dataset its output was snapshotted into, and the snapshot's id (sha256 hex). */
+function validSteps(value: unknown): void {
+  if (!Array.isArray(value)) throw new InvalidArgumentError('steps', 'must be a list of { step, dataset, id }');
+  value.forEach((entry: unknown, i) => {
+    const at = `steps[${i}]`;
+    if (!isRecord(entry)) throw new InvalidArgumentError(at, 'must be an object { step, dataset, id }');
+    validName(`${at}.step`, entry.step);
+    validName(`${at}.dataset`, entry.dataset);
+    if (typeof entry.id !== 'string' || !SHA256_HEX.test(entry.id))
+      throw new InvalidArgumentError(
+        `${at}.id`,
+        `must be a snapshot id (64 hex digits), got ${JSON.stringify(entry.id)}`,
+      );
+  });
+}
+
 /** Validates a registration (every field named on failure) and returns it with its defaults applied. */
 export function validRegistration(
   input: RegisterModelInput,
@@ -72,6 +90,7 @@ export function validRegistration(
   if (!isRecord(input.params)) throw new InvalidArgumentError('params', 'must be an object');
   validSnapshot('trainingSnapshot', input.trainingSnapshot);
   if (input.evaluationSnapshot !== undefined) validSnapshot('evaluationSnapshot', input.evaluationSnapshot);
+  if (input.steps !== undefined) validSteps(input.steps);
   requiredText('codeVersion', input.codeVersion);
   requiredText('pipelineRun', input.pipelineRun);
   requiredText('trigger', input.trigger);

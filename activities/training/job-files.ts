@@ -3,6 +3,7 @@
  *   job.json        the job, its idempotency key, who submitted it (written once, atomically)
  *   data/           the materialized input snapshot (MLOPS_DATA_DIR)
  *   model/          the downloaded model folder, when the job has a `modelUri` (MLOPS_MODEL_DIR)
+ *   inputs/<name>/  each named input, a snapshot or a model folder (MLOPS_INPUT_<NAME>)
  *   output/         what the job writes (MLOPS_OUTPUT_DIR); `output/metrics.json` = final metrics
  *   job.log         stdout and stderr
  *   metrics.ndjson  the metric stream (MLOPS_METRICS_FILE): one `{step, name, value}` per line
@@ -50,6 +51,7 @@ export function jobPaths(workRoot: string, jobId: string) {
     job: path.join(dir, 'job.json'),
     data: path.join(dir, 'data'),
     model: path.join(dir, 'model'),
+    inputs: path.join(dir, 'inputs'),
     output: path.join(dir, 'output'),
     log: path.join(dir, 'job.log'),
     metrics: path.join(dir, 'metrics.ndjson'),

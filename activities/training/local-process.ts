@@ -9,7 +9,8 @@
  * - The command runs with cwd = `job.codeDir` (not a copy: jobs must write only to
  *   MLOPS_OUTPUT_DIR) and env = worker env + `job.env` + MLOPS_PARAMS (JSON), MLOPS_DATA_DIR,
  *   MLOPS_OUTPUT_DIR, MLOPS_METRICS_FILE, MLOPS_JOB_ID, and MLOPS_MODEL_DIR when the job has a
- *   `modelUri` (downloaded into `model/` before launch). A leading `python` becomes `deps.python`.
+ *   `modelUri` (downloaded into `model/` before launch), and MLOPS_INPUT_<NAME> for each named input
+ *   (materialized into `inputs/<name>/` before launch). A leading `python` becomes `deps.python`.
  * - `status` reads, in order: outcome.json (cancelled / timeout / vanished), exit-status, then
  *   whether the recorded process is still ours (pid + start time); `timeoutSeconds` is enforced
  *   there. Exit statuses above 128 are reported with the signal they encode.
@@ -31,6 +32,7 @@ import { groupExists, isSameProcess, killGroup, processStartTime } from '../../l
 import { uploadOutputs } from './outputs';
 import { readLogText, readMetricPoints } from './stream-reads';
 import { jobModelPrefix, validateJob, validateKey } from './validate-job';
+import { materializeInputs } from './job-inputs';
 import type { JobStatus, MetricPoint, TrainingBackend, TrainingJob } from './types';
 
 export interface LocalProcessDeps {
@@ -147,7 +149,7 @@ export class LocalProcessBackend implements TrainingBackend {
     }
   }
 
-  /** Makes the data (input snapshot), model and output folders; returns the job's environment. */
+  /** Makes the data (input snapshot), model, named inputs and output folders; returns the job's environment. */
   private async prepare(job: TrainingJob, jobId: string, paths: JobPaths): Promise<Record<string, string>> {
     await fs.mkdir(paths.data);
     await fs.mkdir(paths.output);
@@ -166,9 +168,10 @@ export class LocalProcessBackend implements TrainingBackend {
         },
       );
     }
+    const inputs = await materializeInputs(this.deps.store, job.inputs ?? [], paths.inputs);
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-    Object.assign(env, job.env, {
+    Object.assign(env, job.env, inputs, {
       MLOPS_PARAMS: JSON.stringify(job.params),
       MLOPS_DATA_DIR: paths.data,
       MLOPS_OUTPUT_DIR: paths.output,

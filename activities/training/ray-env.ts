@@ -25,6 +25,9 @@ export function rayStoreEnv(store: StoreConfig): Record<string, string> {
   return env;
 }
 
+/** A named input as the runner reads it: a snapshot's manifest URI or a model folder's URI. */
+export type RayJobInput = { name: string; manifestUri: string } | { name: string; modelUri: string };
+
 export interface RayJobEnvInput {
   job: TrainingJob;
   jobId: string;
@@ -33,6 +36,8 @@ export interface RayJobEnvInput {
   dataUri?: string;
   /** The model folder's URI (MLOPS_MODEL_URI), which the runner downloads into MLOPS_MODEL_DIR. */
   modelUri?: string;
+  /** The named inputs (MLOPS_INPUTS, JSON), which the runner materializes and passes as MLOPS_INPUT_<NAME>. */
+  inputs?: RayJobInput[];
 }
 
 /** `runtime_env.env_vars` of a job: store settings, then the job's own env, then the contract variables. */
@@ -43,6 +48,7 @@ export function rayJobEnv({
   outputUri,
   dataUri,
   modelUri,
+  inputs = [],
 }: RayJobEnvInput): Record<string, string> {
   return {
     ...storeEnv,
@@ -54,5 +60,6 @@ export function rayJobEnv({
     MLOPS_OUTPUT_URI: outputUri,
     ...(dataUri ? { MLOPS_DATA_URI: dataUri } : {}),
     ...(modelUri ? { MLOPS_MODEL_URI: modelUri } : {}),
+    ...(inputs.length > 0 ? { MLOPS_INPUTS: JSON.stringify(inputs) } : {}),
   };
 }

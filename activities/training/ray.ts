@@ -11,7 +11,9 @@
  * - Data: the job reads the input snapshot (MLOPS_DATA_URI, the manifest's URI) and writes its
  *   outputs (MLOPS_OUTPUT_URI = `<store>/<outputPrefix>/output`) itself; `result` then records the
  *   log, the metric stream and `result.json` under the output prefix, like the local backend. A
- *   job's `modelUri` travels as MLOPS_MODEL_URI; the runner downloads it into MLOPS_MODEL_DIR.
+ *   job's `modelUri` travels as MLOPS_MODEL_URI; the runner downloads it into MLOPS_MODEL_DIR. Named
+ *   inputs travel as MLOPS_INPUTS (JSON: each name with its manifest's or model folder's URI); the
+ *   runner materializes each into `inputs/<name>/` of its work folder and sets MLOPS_INPUT_<NAME>.
  * - Status: PENDING → pending, RUNNING → running, SUCCEEDED → succeeded, STOPPED → cancelled (or
  *   failed `timeout` when this backend stopped it for its limit), FAILED → failed with the command's
  *   exit code when the command itself failed; failures of Ray's machinery and a job the head no
@@ -27,11 +29,12 @@ import type { BlobStore } from '../storage/types';
 import { TrainingJobNotFoundError, TrainingJobNotSucceededError } from '../../common/failures';
 import { finalMetrics, readResultMarker, writeResultMarker } from './outputs';
 import { RayHeadError, RayJobsClient, type RayJobInfo, type RaySubmitRequest } from './ray-client';
-import { rayJobEnv } from './ray-env';
+import { rayJobEnv, type RayJobInput } from './ray-env';
+import { modelPrefixOf } from './job-inputs';
 import { logTextFrom, metricPointsFrom, metricStream, tailOf, withoutMetricLines } from './ray-log';
 import { buildPackage, RUNNER_FILE } from './ray-package';
 import { jobModelPrefix, validateJob, validateKey } from './validate-job';
-import type { JobResult, JobStatus, MetricPoint, TrainingBackend, TrainingJob } from './types';
+import type { JobResult, JobStatus, MetricPoint, TrainingBackend, TrainingJob, TrainingJobInput } from './types';
 import { NotFoundError } from '../../common/failures';
 
 export interface RayJobsDeps {
@@ -155,6 +158,7 @@ export class RayJobsBackend implements TrainingBackend {
     }
     const modelUri =
       job.modelUri === undefined ? undefined : `${this.storeRoot}/${jobModelPrefix(job.modelUri, this.storeRoot)}`;
+    const inputs = await this.inputUris(job.inputs ?? []);
     const pkg = await buildPackage(job.codeDir);
     if (!(await this.client.hasPackage(pkg.name))) await this.client.uploadPackage(pkg.name, pkg.zip);
     const storeEnv = this.deps.storeEnv ?? {};
@@ -166,13 +170,29 @@ export class RayJobsBackend implements TrainingBackend {
       submission_id: jobId,
       runtime_env: {
         working_dir: `gcs://${pkg.name}`,
-        env_vars: rayJobEnv({ job, jobId, storeEnv, outputUri: this.outputUri(prefix), dataUri, modelUri }),
+        env_vars: rayJobEnv({ job, jobId, storeEnv, outputUri: this.outputUri(prefix), dataUri, modelUri, inputs }),
       },
       metadata,
       ...(cpu !== undefined ? { entrypoint_num_cpus: cpu } : {}),
       ...(gpus !== undefined ? { entrypoint_num_gpus: gpus } : {}),
       ...(memoryMb !== undefined ? { entrypoint_memory: Math.round(memoryMb * 1024 * 1024) } : {}),
     };
+  }
+
+  /** Where the runner reads each named input: a snapshot's manifest (id resolved now) or a model folder. */
+  private async inputUris(inputs: readonly TrainingJobInput[]): Promise<RayJobInput[]> {
+    const out: RayJobInput[] = [];
+    for (const [i, input] of inputs.entries()) {
+      if (input.snapshot) {
+        const { dataset, snapshot } = input.snapshot;
+        const id = await resolveSnapshotId(this.deps.store, dataset, snapshot);
+        out.push({ name: input.name, manifestUri: `${this.storeRoot}/${datasetKeys.manifest(dataset, id)}` });
+      } else {
+        const prefix = modelPrefixOf(input.modelUri!, this.storeRoot, `inputs[${i}].modelUri`);
+        out.push({ name: input.name, modelUri: `${this.storeRoot}/${prefix}` });
+      }
+    }
+    return out;
   }
 
   /** A FAILED job: the command's own failure (an exit code), or lost to Ray's machinery (none). */

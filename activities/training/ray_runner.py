@@ -7,6 +7,9 @@ included). The runner gives the job's command the same contract as the local bac
   object store; bodies are read from the dataset's content-addressed blobs and checked by sha256);
 - MLOPS_MODEL_DIR (when MLOPS_MODEL_URI is set): the model folder, every object under that URI
   downloaded with its relative path (sizes checked against the listing);
+- MLOPS_INPUT_<NAME> for each named input in MLOPS_INPUTS (JSON: `name` with a snapshot's
+  `manifestUri` or a model folder's `modelUri`): the input materialized into `inputs/<name>/`, a
+  snapshot as MLOPS_DATA_DIR's, a model folder as MLOPS_MODEL_DIR's;
 - MLOPS_OUTPUT_DIR: an empty folder, uploaded to MLOPS_OUTPUT_URI when the command succeeds;
 - MLOPS_METRICS_FILE: the metric stream; every line appended to it is echoed to stdout after
   METRIC_PREFIX, so the backend reads the stream from the Ray job's log;
@@ -248,6 +251,7 @@ def main():
     output_uri = os.environ["MLOPS_OUTPUT_URI"]
     data_uri = os.environ.get("MLOPS_DATA_URI")
     model_uri = os.environ.get("MLOPS_MODEL_URI")
+    inputs = json.loads(os.environ.get("MLOPS_INPUTS") or "[]")
     store = Store()
     work = tempfile.mkdtemp(prefix="mlops-job-")
     try:
@@ -259,13 +263,21 @@ def main():
         if data_uri:
             materialize(store, data_uri, data_dir)
         env = dict(os.environ)
-        for name in ("MLOPS_COMMAND", "MLOPS_DATA_URI", "MLOPS_OUTPUT_URI", "MLOPS_MODEL_URI"):
+        for name in ("MLOPS_COMMAND", "MLOPS_DATA_URI", "MLOPS_OUTPUT_URI", "MLOPS_MODEL_URI", "MLOPS_INPUTS"):
             env.pop(name, None)
         env.update(MLOPS_DATA_DIR=data_dir, MLOPS_OUTPUT_DIR=output_dir, MLOPS_METRICS_FILE=metrics_file)
         if model_uri:
             model_dir = os.path.join(work, "model")
             download_model(store, model_uri, model_dir)
             env["MLOPS_MODEL_DIR"] = model_dir
+        for item in inputs:
+            input_dir = os.path.join(work, "inputs", item["name"])
+            os.makedirs(input_dir)
+            if "manifestUri" in item:
+                materialize(store, item["manifestUri"], input_dir)
+            else:
+                download_model(store, item["modelUri"], input_dir)
+            env[f"MLOPS_INPUT_{item['name'].upper()}"] = input_dir
         echo = MetricEcho(metrics_file)
         echo.start()
         try:

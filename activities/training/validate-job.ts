@@ -1,9 +1,9 @@
 /** Checks a `TrainingJob` and an idempotency key before anything is created; errors name the field. */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { InvalidModelFolderError, modelKeyPrefix } from '../models/model-files';
 import { validateKey as validateStoreKey } from '../storage/keys';
 import { InvalidTrainingJobError } from '../../common/failures';
+import { modelPrefixOf, validateInputs } from './job-inputs';
 import type { TrainingJob } from './types';
 
 /** Throws `InvalidTrainingJobError` unless `key` is a non-empty string. */
@@ -44,6 +44,7 @@ export async function validateJob(job: TrainingJob, { storeUri }: { storeUri: st
     if (typeof job.input.snapshot !== 'string' || job.input.snapshot === '') throw fail('input.snapshot', 'required');
   }
   if (job.modelUri !== undefined) jobModelPrefix(job.modelUri, storeUri);
+  if (job.inputs !== undefined) validateInputs(job.inputs, storeUri);
   try {
     validateStoreKey(job.outputPrefix, { allowTrailingSlash: true });
   } catch (error) {
@@ -58,10 +59,5 @@ export async function validateJob(job: TrainingJob, { storeUri }: { storeUri: st
 
 /** The store key prefix of a job's `modelUri`; throws `InvalidTrainingJobError` naming `modelUri` unless it is a store folder. */
 export function jobModelPrefix(modelUri: string, storeUri: string): string {
-  try {
-    return modelKeyPrefix(modelUri, storeUri);
-  } catch (error) {
-    if (error instanceof InvalidModelFolderError) throw new InvalidTrainingJobError('modelUri', error.problem);
-    throw error;
-  }
+  return modelPrefixOf(modelUri, storeUri, 'modelUri');
 }

@@ -47,6 +47,7 @@ export function renderVersion(d: ModelVersionDetails): string {
           'evaluation data',
           v.evaluationSnapshot ? `${v.evaluationSnapshot.dataset}@${shortId(v.evaluationSnapshot.id)}` : '—',
         ],
+        ...(v.steps ?? []).map(({ step, dataset, id }) => [`step ${step}`, `${dataset}@${shortId(id)}`]),
         ['code version', v.codeVersion],
         ['pipeline run', v.pipelineRun],
         ['trigger', String(v.trigger)],

@@ -157,4 +157,25 @@ describe('mlops data and mlops models, end to end', function () {
     assert.equal(noReason.code, 2);
     assert.match(noReason.stderr, /--reason/);
   });
+  it("shows the outputs of a pipeline's steps in the lineage, as text and as JSON", async () => {
+    const registry = new ModelRegistry(testS3Store(prefix));
+    const steps = [{ step: 'features', dataset: 'forecast-features', id: 'e5'.repeat(32) }];
+    await registry.registerModel({
+      model: 'forecast',
+      artifactUri: 's3://bucket/retrain/forecast/1/model.joblib',
+      metrics: { rmse: 1.5 },
+      params: {},
+      trainingSnapshot: { dataset: 'forecast-features', id: 'e5'.repeat(32) },
+      steps,
+      codeVersion: 'git:abc123',
+      pipelineRun: 'retrain/forecast/1',
+      trigger: 'manual',
+    });
+    const text = await cli('models', 'show', 'forecast', '1');
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^lineage\n[\s\S]*step features\s+forecast-features@e5e5e5e5e5e5\n[\s\S]*^metrics$/m);
+    const json = await cli('--json', 'models', 'show', 'forecast', '1');
+    assert.equal(json.code, 0, json.stderr);
+    assert.deepEqual(JSON.parse(json.stdout).version.steps, steps);
+  });
 });

@@ -156,6 +156,57 @@ describe('ray training backend', function () {
     assert.match((await backend.logs(jobId)).text, /downloaded model .* \(2 files, 15 bytes\)/);
   });
 
+  it('materializes named inputs (a snapshot and a model folder) and passes MLOPS_INPUT_<NAME>', async function () {
+    const source = tempDir('ray-raw');
+    fs.mkdirSync(path.join(source, 'nested'));
+    fs.writeFileSync(path.join(source, 'orders.csv'), 'id,amount\n1,5\n');
+    fs.writeFileSync(path.join(source, 'nested', 'regions.txt'), 'north\n');
+    const snapshot = await snapshotDataset(store, { dataset: 'orders', source });
+    const model = `experiments/ray/run-${randomUUID().slice(0, 8)}/trials/0/output`;
+    await store.put(`${model}/model.joblib`, 'weights');
+    fs.writeFileSync(
+      path.join(codeDir, 'step.py'),
+      [
+        'import json, os',
+        'raw, base, out = os.environ["MLOPS_INPUT_RAW"], os.environ["MLOPS_INPUT_BASE_MODEL"], os.environ["MLOPS_OUTPUT_DIR"]',
+        'seen = {"orders": open(os.path.join(raw, "orders.csv")).read(),',
+        '        "regions": open(os.path.join(raw, "nested", "regions.txt")).read(),',
+        '        "model": open(os.path.join(base, "model.joblib")).read(),',
+        '        "dirs": [os.path.basename(raw), os.path.basename(base), os.path.basename(os.path.dirname(raw))],',
+        '        "spec_hidden": "MLOPS_INPUTS" not in os.environ}',
+        'json.dump(seen, open(os.path.join(out, "seen.json"), "w"))',
+      ].join('\n'),
+    );
+    const spec = job(['python', 'step.py'], {
+      inputs: [
+        { name: 'raw', snapshot: { dataset: 'orders', snapshot: 'latest' } },
+        { name: 'base_model', modelUri: `${store.uri}/${model}` },
+      ],
+    });
+    const { jobId } = await backend.submit(spec, `k-inputs-${randomUUID()}`);
+    const done = await waitFor(backend, jobId, ['succeeded', 'failed', 'cancelled'], JOB_MS);
+    assert.equal(done.state, 'succeeded', JSON.stringify(done));
+    await backend.result(jobId);
+    const seen = JSON.parse(
+      (await store.getBytes(`${spec.outputPrefix}/output/seen.json`)).toString('utf8'),
+    ) as unknown;
+    assert.deepEqual(seen, {
+      orders: 'id,amount\n1,5\n',
+      regions: 'north\n',
+      model: 'weights',
+      dirs: ['raw', 'base_model', 'inputs'],
+      spec_hidden: true,
+    });
+    assert.match((await backend.logs(jobId)).text, new RegExp(`materialized snapshot ${snapshot.id.slice(0, 12)}`));
+    await assert.rejects(
+      backend.submit(
+        job(['true'], { inputs: [{ name: 'Raw', modelUri: `${store.uri}/${model}` }] }),
+        `k-${randomUUID()}`,
+      ),
+      { type: 'InvalidTrainingJob', message: /^inputs\[0\]\.name: / },
+    );
+  });
+
   it('refuses a modelUri outside the store, naming the field', async function () {
     await assert.rejects(backend.submit(job(['true'], { modelUri: 's3://elsewhere/x' }), `k-bad-${randomUUID()}`), {
       type: 'InvalidTrainingJob',
