@@ -9,7 +9,6 @@
  * Cancelling the sweep cancels every running trial and waits until each one's job has stopped.
  */
 import {
-  ActivityCancellationType,
   CancellationScope,
   ChildWorkflowCancellationType,
   condition,
@@ -33,6 +32,7 @@ import { trialRootOf } from '../common/experiment-keys';
 import type { SweepSection } from '../common/schemas/sweep';
 import { isBetter, sweepTrials } from '../common/sweep-plan';
 import { KEEPALIVE_TIMEOUT } from './keepalive';
+import { tracking, trainingJobs } from './sdk/activity-options';
 
 export interface HyperparameterSweepInput {
   pipeline: string;
@@ -102,11 +102,6 @@ export interface SweepTrialOutput extends TrainingJobOutcome {
   trial: number;
 }
 
-const tracking = proxyActivities<Activities>({
-  startToCloseTimeout: '1m',
-  heartbeatTimeout: KEEPALIVE_TIMEOUT,
-  retry: { initialInterval: '1s', maximumInterval: '30s' },
-});
 /** Recording a trial's result is a short store write: a local activity, with no task-queue round trip. */
 const trialTracking = proxyLocalActivities<Activities>({
   startToCloseTimeout: '1m',
@@ -324,14 +319,8 @@ export async function sweepTrial(input: SweepTrialInput): Promise<SweepTrialOutp
     { pipeline, run, trial, params: input.job.params },
   ]);
   started.catch(() => undefined); // awaited below; this only marks a failure as handled meanwhile
-  const training = proxyActivities<Activities>({
-    taskQueue: input.trainingTaskQueue,
-    startToCloseTimeout: `${(input.job.timeoutSeconds ?? 24 * 3600) + 600}s`,
-    heartbeatTimeout: '15s',
-    // the job must have stopped before the trial reports itself cancelled
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: { initialInterval: '5s', maximumInterval: '1m', maximumAttempts: 5 },
-  });
+  // the job must have stopped before the trial reports itself cancelled
+  const training = trainingJobs(input.trainingTaskQueue, input.job.timeoutSeconds);
   try {
     const outcome = await training.runTrainingJob.executeWithOptions(
       { summary: `train trial ${trial}/${input.total} ${describeParams(input.job.params)}`.slice(0, 200) },

@@ -34,6 +34,7 @@ import { parseDuration } from '../common/duration';
 import type { PipelineSpec } from '../common/schemas/spec';
 import { retrainPipeline } from './retrain-pipeline';
 import { KEEPALIVE_TIMEOUT } from './keepalive';
+import { notifyQuietly } from './sdk/notify';
 
 export interface ModelMonitorInput {
   endpoint: string;
@@ -242,23 +243,16 @@ export async function modelMonitor(input: ModelMonitorInput): Promise<MonitorSta
   const notify = async (title: string, text: string, fields: Record<string, string>) => {
     const n = spec.notifications;
     if (!n || !n.events.includes('drift-detected')) return;
-    try {
-      await light.notify.executeWithOptions({ summary: 'notify drift-detected' }, [
-        {
-          webhookEnv: n.webhookEnv,
-          event: 'drift-detected',
-          pipeline: spec.name,
-          run: workflowInfo().workflowId,
-          title,
-          text,
-          fields,
-          link: status.latestReport,
-        },
-      ]);
-    } catch (err) {
-      if (isCancellation(err)) throw err;
-      log.warn('notification not delivered', { error: String(err) });
-    }
+    await notifyQuietly({
+      webhookEnv: n.webhookEnv,
+      event: 'drift-detected',
+      pipeline: spec.name,
+      run: workflowInfo().workflowId,
+      title,
+      text,
+      fields,
+      link: status.latestReport,
+    });
   };
 
   for (;;) {

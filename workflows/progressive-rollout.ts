@@ -17,13 +17,13 @@ import {
   defineQuery,
   defineUpdate,
   isCancellation,
-  log,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { deploying, notifying, serving } from './serving-activities';
+import { deploying, serving } from './serving-activities';
+import { notifyQuietly } from './sdk/notify';
 import type { AnalysisVerdict } from '../common/rollout-analysis';
 import { MlEndpoint, MlModel, MlModelVersion, MlStage } from '../common/search-attributes';
 import { parseDuration } from '../common/duration';
@@ -199,23 +199,16 @@ export async function progressiveRollout(input: ProgressiveRolloutInput): Promis
   ): Promise<void> => {
     for (const target of input.notifications ?? []) {
       if (target.events && !target.events.includes(event)) continue;
-      try {
-        await notifying.notify.executeWithOptions({ summary: `notify ${event}` }, [
-          {
-            webhookEnv: target.webhookEnv,
-            event,
-            pipeline: input.pipeline ?? model.name,
-            run: workflowInfo().workflowId,
-            title,
-            text,
-            fields,
-          },
-        ]);
-      } catch (err) {
-        if (isCancellation(err)) throw err;
-        // a notification that cannot be delivered never changes the rollout's outcome
-        log.warn('notification not delivered', { event, error: String(err) });
-      }
+      // a notification that cannot be delivered never changes the rollout's outcome
+      await notifyQuietly({
+        webhookEnv: target.webhookEnv,
+        event,
+        pipeline: input.pipeline ?? model.name,
+        run: workflowInfo().workflowId,
+        title,
+        text,
+        fields,
+      });
     }
   };
 

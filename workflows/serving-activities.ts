@@ -1,7 +1,7 @@
 /**
  * The activity options the serving workflows share (`progressiveRollout`, `abTest`): quick calls to
- * the gateway and the registry, deployments that wait for a model server while heartbeating, and
- * notifications.
+ * the gateway and the registry, and deployments that wait for a model server while heartbeating
+ * (notifications go through ./sdk/notify.ts).
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -16,11 +16,5 @@ export const serving = proxyActivities<Activities>({
 export const deploying = proxyActivities<Activities>({
   startToCloseTimeout: '10m',
   heartbeatTimeout: '30s',
-  retry: { initialInterval: '2s', maximumInterval: '30s', maximumAttempts: 5 },
-});
-
-/** Notifications: a webhook that cannot be reached is given up on after a few tries (it never fails a rollout). */
-export const notifying = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
   retry: { initialInterval: '2s', maximumInterval: '30s', maximumAttempts: 5 },
 });

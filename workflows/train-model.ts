@@ -5,18 +5,17 @@
  */
 import {
   isCancellation,
-  proxyActivities,
+  patched,
   setCurrentDetails,
   upsertSearchAttributes,
   workflowInfo,
   CancellationScope,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import type { TrainingJobOutcome } from '../activities/training/activity';
 import type { TrainingJob } from '../activities/training/types';
 import { describeParams, formatMetric, markdownKeyValues } from '../common/format';
 import { MlPipeline, MlPrimaryMetric, MlTrigger } from '../common/search-attributes';
-import { KEEPALIVE_TIMEOUT } from './keepalive';
+import { tracking, trainingJobs } from './sdk/activity-options';
 
 export interface TrainModelInput {
   pipeline: string;
@@ -32,12 +31,6 @@ export interface TrainModelOutput extends TrainingJobOutcome {
   run: string;
   trial: number;
 }
-
-const tracking = proxyActivities<Activities>({
-  startToCloseTimeout: '1m',
-  heartbeatTimeout: KEEPALIVE_TIMEOUT,
-  retry: { initialInterval: '1s', maximumInterval: '30s' },
-});
 
 export async function trainModel(input: TrainModelInput): Promise<TrainModelOutput> {
   const run = workflowInfo().workflowId;
@@ -65,12 +58,8 @@ export async function trainModel(input: TrainModelInput): Promise<TrainModelOutp
   const trial = await tracking.startTrial.executeWithOptions({ summary: 'track trial 1' }, [
     { pipeline: input.pipeline, run, trial: 1, params: input.job.params },
   ]);
-  const training = proxyActivities<Activities>({
-    taskQueue: input.trainingTaskQueue,
-    startToCloseTimeout: `${(input.job.timeoutSeconds ?? 24 * 3600) + 600}s`,
-    heartbeatTimeout: '15s',
-    retry: { initialInterval: '5s', maximumInterval: '1m', maximumAttempts: 5 },
-  });
+  // a cancelled run ends only once its job has stopped (runs recorded before: at once)
+  const training = trainingJobs(input.trainingTaskQueue, input.job.timeoutSeconds, patched('train-waits-for-job'));
   set('status', 'training');
   try {
     const outcome = await training.runTrainingJob.executeWithOptions(
