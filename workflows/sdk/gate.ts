@@ -4,7 +4,7 @@ import { evaluateGates } from '../../common/gates';
 import type { EvaluationSection } from '../../common/schemas/spec';
 
 /** The part of an evaluation section the gates read. */
-export type GateSection = Pick<EvaluationSection, 'gates' | 'primaryMetric' | 'direction'>;
+export type GateSection = Pick<EvaluationSection, 'gates' | 'primaryMetric' | 'direction'> & Partial<Pick<EvaluationSection, 'task'>>;
 
 /** Applies the gates: the decision passes when every gate does (no champion: the gates on the champion pass). */
 export function gate(
@@ -16,6 +16,7 @@ export function gate(
     gates: section.gates,
     primaryMetric: section.primaryMetric,
     direction: section.direction,
+    ...(section.task ? { task: section.task } : {}),
     candidate: candidate.summary,
     champion: champion?.summary,
   });
