@@ -1,8 +1,9 @@
 /**
- * Finds the binaries the local stack and the tests run: the `temporal` CLI, MinIO, and kustomize
- * (which renders infra/k8s in the tests).
- * Order: the environment variable (TEMPORAL_CLI_PATH, MINIO_PATH, KUSTOMIZE_PATH), the repo's `.tools/bin`
- * (where `npm run setup` builds them), then PATH. Nothing is downloaded here.
+ * Finds the binaries the local stack and the tests run: the `temporal` CLI, MinIO, kustomize
+ * (which renders infra/k8s in the tests) and `temporal-test-server` (Temporal's Java test server, the
+ * time-skipping server of the fast workflow tests: a wrapper script that `npm run setup` writes).
+ * Order: the environment variable (TEMPORAL_CLI_PATH, MINIO_PATH, KUSTOMIZE_PATH, TEMPORAL_TEST_SERVER_PATH),
+ * the repo's `.tools/bin` (where `npm run setup` builds them), then PATH. Nothing is downloaded here.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,12 +13,13 @@ import { UserError } from '../common/errors';
 export const REPO_ROOT = path.resolve(__dirname, '..');
 export const TOOLS_BIN = path.join(REPO_ROOT, '.tools', 'bin');
 
-export type ToolName = 'temporal' | 'minio' | 'kustomize';
+export type ToolName = 'temporal' | 'minio' | 'kustomize' | 'temporal-test-server';
 
 const ENV_VAR: Record<ToolName, string> = {
   temporal: 'TEMPORAL_CLI_PATH',
   minio: 'MINIO_PATH',
   kustomize: 'KUSTOMIZE_PATH',
+  'temporal-test-server': 'TEMPORAL_TEST_SERVER_PATH',
 };
 
 /** Where a tool is, or `undefined` when it is nowhere to be found. */

@@ -1,0 +1,292 @@
+/**
+ * Fake of every activity a retrain run calls — and the children it starts (`trainModel`,
+ * `hyperparameterSweep` and its `sweepTrial`s, `progressiveRollout`) — for the time-skipping
+ * workflow tests (test/support/time-skipping.ts): tracking, data, training, evaluation, reports,
+ * registry, serving and notifications, in memory. The real ones need a store, training jobs and a
+ * gateway; these answer at once from a small scripted world (a champion or none, the metrics a
+ * training or evaluation job produces, the verdicts of a rollout's analyses) and record every call,
+ * so a test asserts what the run asked for — the registry statuses it recorded, the notifications
+ * it sent — rather than how.
+ *
+ * `activities` is a `Partial<Activities>` for a worker; `overrides` replaces any one activity
+ * (e.g. a `notify` that always fails). Calls are recorded whether the activity is the default or an
+ * override.
+ */
+import type { Activities } from '../../activities';
+import type { NotifyInput } from '../../activities/notifications';
+import type { ModelVersionSummary } from '../../activities/registry/types';
+import type { EvaluationSummary } from '../../common/evaluation';
+
+export type ActivityName = keyof Activities;
+type InputOf<K extends ActivityName> = Parameters<Activities[K]>[0];
+
+/** One recorded activity call. */
+export interface FakeActivityCall {
+  name: ActivityName;
+  input: unknown;
+}
+
+export interface FakePipelineWorld {
+  /** The model's champion when the run starts. @default null: a first run */
+  champion?: ModelVersionSummary | null;
+  /** The id every snapshot of the dataset gets. @default SNAPSHOT */
+  snapshot?: string;
+  /** The hash of the training and evaluation code. @default 'code-1' */
+  codeVersion?: string;
+  /** The final metrics of a training job (a sweep's trial: of its params). @default { auc: 0.9 } */
+  trainingMetrics?: (params: Record<string, unknown>) => Record<string, number>;
+  /** What the candidate's evaluation job writes. @default { auc: 0.9 } */
+  candidateMetrics?: Record<string, number>;
+  /** What the champion's evaluation job writes. @default { auc: 0.8 } */
+  championMetrics?: Record<string, number>;
+  /** The verdict of the rollout's n-th analysis (0-based). @default always 'pass' */
+  analysis?: (n: number) => 'pass' | 'fail' | 'inconclusive';
+}
+
+/** The snapshot id of the fake dataset, unless the world says otherwise. */
+export const SNAPSHOT = 'a'.repeat(64);
+
+/** A champion version record as `findChampion` returns it, trained on `trainingSnapshot` with `codeVersion`. */
+export function fakeChampion(fields: {
+  model: string;
+  version: number;
+  trainingSnapshot?: string;
+  codeVersion?: string;
+  /** The `trainingConfig` tag: what the unchanged check compares. */
+  trainingConfig?: string;
+}): ModelVersionSummary {
+  return {
+    model: fields.model,
+    version: fields.version,
+    artifactUri: `file:///fake/models/${fields.model}/v${fields.version}`,
+    metrics: { auc: 0.8 },
+    params: {},
+    trainingSnapshot: { dataset: 'churn', id: fields.trainingSnapshot ?? SNAPSHOT },
+    codeVersion: fields.codeVersion ?? 'code-1',
+    pipelineRun: 'retrain/earlier',
+    trigger: 'manual',
+    tags: fields.trainingConfig === undefined ? {} : { trainingConfig: fields.trainingConfig },
+    createdAt: '2026-01-01T00:00:00.000Z',
+    createdBy: 'pipeline:retrain/earlier',
+    initialStatus: 'candidate',
+    registrationKey: 'fake',
+    status: 'production',
+    aliases: ['champion'],
+  };
+}
+
+/** The fake activities of a retrain run over one scripted world, recording every call. */
+export class FakePipelineActivities {
+  readonly calls: FakeActivityCall[] = [];
+  readonly activities: Partial<Activities>;
+  /** Evaluation prefixes an evaluation job has written to. */
+  private readonly written = new Set<string>();
+  private analyses = 0;
+
+  constructor(world: FakePipelineWorld = {}, overrides: Partial<Activities> = {}) {
+    const snapshot = world.snapshot ?? SNAPSHOT;
+    const champion = world.champion ?? null;
+    const at = '2026-01-01T00:00:00.000Z';
+    const summary = (metrics: Record<string, number>): EvaluationSummary => ({ metrics, segments: {} });
+    const defaults: Partial<Activities> = {
+      startRun: async (input) => ({
+        pipeline: input.pipeline,
+        run: input.run,
+        runKey: input.run.replace(/[^A-Za-z0-9]+/g, '-'),
+        params: input.params ?? {},
+        tags: input.tags ?? {},
+        status: 'running',
+        startedAt: at,
+      }),
+      finishRun: async (input) => ({
+        pipeline: input.pipeline,
+        run: input.run,
+        runKey: input.run.replace(/[^A-Za-z0-9]+/g, '-'),
+        params: {},
+        tags: {},
+        status: input.status,
+        startedAt: at,
+        endedAt: at,
+      }),
+      startTrial: async (input) => ({
+        pipeline: input.pipeline,
+        run: input.run,
+        trial: input.trial,
+        params: input.params ?? {},
+        metrics: {},
+        tags: {},
+        status: 'running',
+        startedAt: at,
+        artifacts: [],
+        root: `experiments/${input.pipeline}/${input.run.replace(/[^A-Za-z0-9]+/g, '-')}/trials/${input.trial}`,
+      }),
+      finishTrial: async (input) => ({
+        pipeline: input.pipeline,
+        run: input.run,
+        trial: input.trial,
+        params: {},
+        metrics: input.metrics ?? {},
+        tags: {},
+        status: input.status,
+        startedAt: at,
+        endedAt: at,
+        artifacts: [],
+      }),
+      notify: async () => ({ sent: true }),
+      snapshotDataset: async (input) => ({
+        dataset: input.dataset,
+        id: snapshot,
+        fileCount: 2,
+        totalBytes: 2048,
+        uploadedFiles: 0,
+        uploadedBytes: 0,
+        cachedDigests: 2,
+        created: false,
+        parent: null,
+        manifestKey: `datasets/${input.dataset}/snapshots/${snapshot}.json`,
+      }),
+      validateDataset: async (input) => ({
+        dataset: input.dataset,
+        snapshot: input.id,
+        passed: true,
+        results: [],
+        reportKey: `datasets/${input.dataset}/validations/${input.id}/fake.json`,
+        checkedAt: at,
+      }),
+      resolveSnapshot: async () => ({ id: snapshot }),
+      codeVersion: async () => ({ version: world.codeVersion ?? 'code-1', files: 3 }),
+      findChampion: async () => champion,
+      runTrainingJob: async ({ job }) => {
+        if (job.modelUri !== undefined) {
+          // an evaluation job: it writes evaluation.json under its prefix
+          this.written.add(job.outputPrefix);
+          return { jobId: `evaluate-${this.written.size}`, metrics: {}, latestMetrics: {}, logTail: '' };
+        }
+        const metrics = world.trainingMetrics?.(job.params) ?? { auc: 0.9 };
+        return {
+          jobId: `train-${job.outputPrefix}`,
+          outputUri: `file:///fake/${job.outputPrefix}/model`,
+          metrics,
+          latestMetrics: {},
+          logTail: '',
+        };
+      },
+      readEvaluation: async ({ outputPrefix }) => {
+        if (!this.written.has(outputPrefix)) return null;
+        const isCandidate = outputPrefix.includes('/evaluations/candidates/');
+        const metrics = isCandidate
+          ? (world.candidateMetrics ?? { auc: 0.9 })
+          : (world.championMetrics ?? { auc: 0.8 });
+        return { key: `${outputPrefix}/evaluation.json`, summary: summary(metrics) };
+      },
+      writeEvaluationReport: async (input) => ({
+        key: `reports/evaluations/${input.pipeline}/report.html`,
+        uri: `file:///fake/reports/evaluations/${input.pipeline}/report.html`,
+      }),
+      writeSweepReport: async (input) => ({
+        key: `reports/sweeps/${input.pipeline}/report.html`,
+        uri: `file:///fake/reports/sweeps/${input.pipeline}/report.html`,
+      }),
+      registerModel: async (input) => ({ model: input.model, version: (champion?.version ?? 0) + 1, created: true }),
+      setModelStatus: async (input) => ({
+        changed: true,
+        version: input.version,
+        status: input.status,
+        previous: 'candidate',
+      }),
+      setModelAlias: async (input) => ({
+        changed: true,
+        alias: input.alias,
+        version: Number(input.version),
+        previous: champion?.version ?? null,
+      }),
+      endpointBeforeRollout: async ({ endpoint }) =>
+        champion
+          ? {
+              endpoint,
+              variants: [
+                {
+                  name: `${champion.model}-v${champion.version}`,
+                  model: champion.model,
+                  version: champion.version,
+                  weight: 100,
+                  upstream: 'http://fake',
+                  ready: true,
+                },
+              ],
+              revision: 1,
+            }
+          : null,
+      deployVariant: async ({ endpoint, model }) => ({
+        endpoint,
+        name: `${model.name}-v${model.version}`,
+        model: model.name,
+        version: model.version,
+        artifactUri: model.artifactUri,
+        upstream: 'http://fake',
+        attached: false,
+      }),
+      waitVariantReady: async () => undefined,
+      setTraffic: async ({ endpoint, weights }) => ({
+        endpoint,
+        variants: Object.entries(weights).map(([name, weight]) => ({
+          name,
+          model: name.replace(/-v\d+$/, ''),
+          version: Number(/-v(\d+)$/.exec(name)?.[1] ?? 0),
+          weight,
+          upstream: 'http://fake',
+          ready: true,
+        })),
+        revision: 2,
+      }),
+      analyzeRollout: async () => {
+        const verdict = world.analysis?.(this.analyses) ?? 'pass';
+        this.analyses += 1;
+        const passed = verdict !== 'fail';
+        return {
+          candidate: { requests: 100, errorRate: passed ? 0 : 0.5, p95: 10 },
+          baseline: { requests: 100, errorRate: 0, p95: 10 },
+          verdict,
+          checks: [
+            {
+              check: 'errorRate',
+              passed,
+              message: passed ? 'error rate 0.00% ≤ 1.00%' : 'error rate 50.00% > 1.00%',
+              actual: passed ? 0 : 0.5,
+              limit: 0.01,
+            },
+          ],
+        };
+      },
+      undeployVariant: async () => undefined,
+    };
+    const all: Partial<Activities> = { ...defaults, ...overrides };
+    this.activities = Object.fromEntries(
+      Object.entries(all).map(([name, fn]) => [
+        name,
+        (input: unknown) => {
+          this.calls.push({ name: name as ActivityName, input });
+          return (fn as (input: unknown) => Promise<unknown>)(input);
+        },
+      ]),
+    ) as Partial<Activities>;
+  }
+
+  /** The inputs of every call of `name`, in order. */
+  inputsOf<K extends ActivityName>(name: K): InputOf<K>[] {
+    return this.calls.filter((c) => c.name === name).map((c) => c.input as InputOf<K>);
+  }
+
+  /** Every notification asked for (delivered or not), in order. */
+  get notifications(): NotifyInput[] {
+    return this.inputsOf('notify');
+  }
+
+  /** The [version, status] of every registry status change, in order. */
+  get statuses(): [number, string][] {
+    return this.inputsOf('setModelStatus').map((s) => [s.version, s.status]);
+  }
+}
+
+/** The names of every activity `FakePipelineActivities` fakes: what a worker running them registers. */
+export const FAKE_PIPELINE_ACTIVITY_NAMES = Object.keys(new FakePipelineActivities().activities) as ActivityName[];
