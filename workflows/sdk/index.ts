@@ -1,0 +1,2 @@
+/** The pipeline building blocks (`temporal-mlops/workflow`). */
+export {};
