@@ -4,13 +4,15 @@
  * import instead of the bundler's generic error. Type-only imports are erased before webpack sees
  * them, so `import type` of activities stays allowed.
  */
+import fs from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { REPO_ROOT } from '../lib/tools';
 
 /** Node built-ins the SDK lets workflow code use. */
 const ALLOWED_BUILTINS = new Set(['assert', 'url', 'util']);
-const ACTIVITIES_DIR = path.join(REPO_ROOT, 'activities') + path.sep;
+// webpack reports modules by their real path
+const ACTIVITIES_DIR = path.join(fs.realpathSync(REPO_ROOT), 'activities') + path.sep;
 const TEMPORAL_NON_WORKFLOW = ['activity', 'client', 'worker', 'testing', 'core-bridge'];
 
 /** One refused import: which module asked for what, and why it may not. */

@@ -75,7 +75,11 @@ export function userWorkflowFiles(paths: readonly string[], source: string, cwd 
  */
 export async function buildWorkflowBundle(files: readonly string[], logger?: Logger): Promise<BuiltWorkflowBundle> {
   if (files.length === 0) {
-    const { code } = await bundleWorkflowCode({ workflowsPath: BUILTIN_INDEX, logger: logger ?? quiet() });
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: BUILTIN_INDEX,
+      logger: logger ?? quiet(),
+      webpackConfigHook: (config) => withThisInstallation(config, new SandboxImportsPlugin()),
+    });
     return { code, userModules: [] };
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-workflows-'));
@@ -160,8 +164,9 @@ function withThisInstallation(config: WebpackConfig, imports: SandboxImportsPlug
   // own sources are, even when it is itself installed in some node_modules folder
   for (const rule of config.module?.rules ?? []) {
     if (rule && typeof rule === 'object' && String(rule.test) === String(/\.ts$/)) {
+      const root = fs.realpathSync(REPO_ROOT);
       rule.exclude = (file: string) => {
-        const inside = file.startsWith(REPO_ROOT + path.sep) ? path.relative(REPO_ROOT, file) : file;
+        const inside = file.startsWith(root + path.sep) ? path.relative(root, file) : file;
         return inside.split(path.sep).includes('node_modules');
       };
     }
