@@ -6,14 +6,12 @@
  */
 import os from 'node:os';
 import type { Command } from 'commander';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { UserError } from '../common/errors';
-import { approveUpdate, rejectUpdate, type ApprovalDecision } from '../workflows/retrain-pipeline';
+import { approveRun, rejectRun } from './api';
 import { withClient } from './connect';
 import type { CommandContext } from './context';
-import { readRetrainStatus } from './retrain-run';
-import { describeRun } from './run-lookup';
 
 export interface DecisionInput {
   actor: string;
@@ -56,7 +54,7 @@ export function registerDecisionUpdates<S extends { endpoint: string; phase: str
   }
 }
 
-/** Sends `approve` or `reject` (by `as`, else the configured actor) to a retrain run; prints the decision. */
+/** Sends `approve` or `reject` (by `as`, else the configured actor) to a pipeline run; prints the decision. */
 export async function decideApproval(
   ctx: () => CommandContext,
   workflowId: string,
@@ -69,28 +67,10 @@ export async function decideApproval(
   const actor = as ?? config.actor ?? os.userInfo().username;
   if (text.trim() === '') throw new UserError(`--${kind === 'approve' ? 'comment' : 'reason'}: must not be empty`, 2);
   await withClient(config, async (client) => {
-    const handle = client.workflow.getHandle(workflowId);
-    await describeRun(handle, workflowId);
-    let decision: ApprovalDecision;
-    try {
-      decision =
-        kind === 'approve'
-          ? await handle.executeUpdate(approveUpdate, { args: [{ actor, comment: text }] })
-          : await handle.executeUpdate(rejectUpdate, { args: [{ actor, reason: text }] });
-    } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) {
-        throw new UserError(`${kind} refused: ${(err.cause as Error | undefined)?.message ?? err.message}`, 1);
-      }
-      if (err instanceof WorkflowNotFoundError) {
-        // the run ended between the describe and the update: say how it ended
-        const status = await readRetrainStatus(handle).catch(() => undefined);
-        const ended = status?.approval
-          ? `already ${status.approval.decision} by ${status.approval.actor} at ${status.approval.at}`
-          : `the run has ended${status ? ` (stage ${status.stage})` : ''}`;
-        throw new UserError(`${kind} refused: ${ended}`, 1);
-      }
-      throw err;
-    }
+    const decision =
+      kind === 'approve'
+        ? await approveRun(client, workflowId, { actor, comment: text })
+        : await rejectRun(client, workflowId, { actor, reason: text });
     out.result({ workflowId, ...decision }, (d) => `${d.decision} by ${d.actor}: ${d.comment}`);
   });
 }

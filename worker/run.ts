@@ -3,6 +3,7 @@
  * `createActivities(deps)`, polls the chosen task queues, and shuts down gracefully on
  * SIGINT/SIGTERM (the SDK runtime's shutdown signals drain in-flight tasks first).
  */
+import fs from 'node:fs';
 import { clientDataConverter } from '../lib/codec/aes-gcm';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
@@ -10,6 +11,7 @@ import type { LoadedConfig } from '../lib/config';
 import { UserError } from '../common/errors';
 import { buildActivityDeps } from './dependencies';
 import { startHealthServer } from './health';
+import { buildWorkflowBundle, userModulesOf, type UserWorkflowModule } from './workflow-bundle';
 
 export type QueueRole = 'workflows' | 'training';
 
@@ -23,6 +25,11 @@ export interface WorkerRunOptions {
   metricsHost?: string;
   /** A pre-built workflow bundle (from `bundleWorkflowCode`), skipping the bundling at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /**
+   * User workflow modules (./workflow-bundle.ts `userWorkflowFiles`) to bundle with the built-in
+   * workflows; refused before connecting when one imports what the sandbox refuses.
+   */
+  workflowFiles?: string[];
   /** Serve /healthz and /readyz on this port (./health.ts). */
   healthPort?: number;
   /** @default '127.0.0.1' */
@@ -115,10 +122,34 @@ export async function connectPatiently(opts: WorkerRunOptions, log: (line: strin
   }
 }
 
+/**
+ * With user workflow modules: bundles them with the built-in ones before anything connects (a
+ * refused module stops the worker here, exit 2) and logs the workflows each registers; with a
+ * pre-built bundle, logs the user workflows it holds.
+ */
+async function userWorkflows(
+  opts: WorkerRunOptions,
+  log: (line: string) => void,
+): Promise<Pick<WorkerRunOptions, 'workflowBundle'>> {
+  let modules: UserWorkflowModule[] = [];
+  let bundle = opts.workflowBundle;
+  if (opts.workflowFiles && opts.workflowFiles.length > 0) {
+    const built = await buildWorkflowBundle(opts.workflowFiles, workerLogger);
+    bundle = { code: built.code };
+    modules = built.userModules;
+  } else if (bundle && 'codePath' in bundle) {
+    modules = userModulesOf(await fs.promises.readFile(bundle.codePath, 'utf8'));
+  }
+  for (const m of modules) log(`registered user workflows ${m.workflows.join(', ')} from ${m.file}`);
+  return { workflowBundle: bundle };
+}
+
 /** Runs until a shutdown signal; resolves once every worker has drained. */
 export async function runWorker(opts: WorkerRunOptions): Promise<void> {
   const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
   installRuntime(opts.metricsPort, opts.metricsHost);
+  const polled = opts.roles ?? ['workflows', 'training'];
+  if (polled.includes('workflows')) opts = { ...opts, ...(await userWorkflows(opts, log)) };
   const connection = await connectPatiently(opts, log);
   try {
     let workers: Worker[] = [];

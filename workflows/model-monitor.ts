@@ -32,7 +32,14 @@ import type { FeatureScore } from '../activities/monitoring/window';
 import { MlEndpoint, MlModel, MlModelVersion, MlPipeline, MlStage } from '../common/search-attributes';
 import { parseDuration } from '../common/duration';
 import type { PipelineSpec } from '../common/schemas/spec';
-import { retrainPipeline } from './retrain-pipeline';
+import {
+  pipelineInput,
+  pipelineRunId,
+  pipelineSearchAttributes,
+  pipelineSummary,
+  pipelineWorkflowType,
+} from '../common/pipeline-start';
+import type { retrainPipeline } from './retrain-pipeline';
 import { KEEPALIVE_TIMEOUT } from './keepalive';
 import { notifyQuietly } from './sdk/notify';
 
@@ -407,26 +414,26 @@ export async function modelMonitor(input: ModelMonitorInput): Promise<MonitorSta
       action = `drift: in cooldown until ${inCooldownUntil} (${retrain.cooldown} after ${status.retrains.at(-1)} ${cooldownFrom})`;
     else {
       const now = new Date().toISOString();
-      const workflowId = `retrain/${spec.name}/${now}`;
+      const workflowId = pipelineRunId(spec.name, now);
       const reason = `drift on ${endpoint}: ${window.summary}`;
-      const child = await startChild(retrainPipeline, {
+      // the spec's workflow, else the built-in pipeline (the type every run before `workflow` existed started)
+      const child = await startChild<typeof retrainPipeline>(pipelineWorkflowType(spec), {
         workflowId,
         args: [
-          {
+          pipelineInput({
             spec,
             specFile: input.specFile,
             trigger: 'drift',
             actor: `monitor/${endpoint}`,
             reason,
             trainingTaskQueue: input.trainingTaskQueue,
-          },
+          }),
         ],
+        // a code pipeline may set none itself; no history of the built-in pipeline has a `workflow`
+        ...(spec.workflow !== undefined && { typedSearchAttributes: pipelineSearchAttributes(spec.name, 'drift') }),
         // the retrain carries on when the monitor is stopped or continues as new
         parentClosePolicy: 'ABANDON',
-        staticSummary: `retrain ${spec.name} · drift · ${window.drifted.slice(0, 5).join(', ') || 'predictions'}`.slice(
-          0,
-          200,
-        ),
+        staticSummary: pipelineSummary(spec.name, `drift · ${window.drifted.slice(0, 5).join(', ') || 'predictions'}`),
         staticDetails: `started by **monitor/${endpoint}**: ${reason}\n\nreport: ${window.report}`,
       });
       ownRetrainRunning = true;

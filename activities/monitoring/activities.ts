@@ -6,7 +6,7 @@
  */
 import { getClient } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { MlPipeline } from '../../common/search-attributes';
+import { pipelineRunIdPrefix } from '../../common/pipeline-start';
 import { asActivity } from '../failures';
 import type { BlobStore } from '../storage/types';
 import { renderDriftReport } from './report';
@@ -46,13 +46,16 @@ export function createMonitoringActivities(deps: { store: BlobStore }) {
       });
     },
 
-    /** Workflow ids of the pipeline's running retrains. */
+    /**
+     * Workflow ids of the pipeline's running retrains: its runs by id (`retrain/<pipeline>/…`),
+     * whatever workflow the spec names, so a code pipeline's runs count too.
+     */
     async runningRetrains(input: { pipeline: string }): Promise<string[]> {
       if (!/^[a-z0-9][a-z0-9._-]{0,62}$/.test(input.pipeline))
         throw new Error(`pipeline: not a pipeline name: ${input.pipeline}`);
       const ids: string[] = [];
       for await (const wf of getClient().workflow.list({
-        query: `WorkflowType = 'retrainPipeline' AND ExecutionStatus = 'Running' AND ${MlPipeline.name} = '${input.pipeline}'`,
+        query: `WorkflowId STARTS_WITH '${pipelineRunIdPrefix(input.pipeline)}' AND ExecutionStatus = 'Running'`,
       }))
         ids.push(wf.workflowId);
       return ids;

@@ -1,9 +1,8 @@
 /** `mlops cancel <workflowId>`: cancels a running run; its training jobs stop and it ends cancelled. */
 import type { Command } from 'commander';
-import { UserError } from '../../common/errors';
+import { cancelRun } from '../api';
 import { withClient } from '../connect';
 import type { CommandContext } from '../context';
-import { describeRun } from '../run-lookup';
 
 export function registerCancel(program: Command, ctx: () => CommandContext): void {
   program
@@ -14,11 +13,7 @@ export function registerCancel(program: Command, ctx: () => CommandContext): voi
       const { out } = ctx();
       const config = ctx().config();
       await withClient(config, async (client) => {
-        const handle = client.workflow.getHandle(workflowId);
-        const description = await describeRun(handle, workflowId);
-        if (description.status.name !== 'RUNNING')
-          throw new UserError(`${workflowId} is not running (${description.status.name.toLowerCase()})`, 1);
-        await handle.cancel();
+        await cancelRun(client, workflowId);
         out.result({ workflowId, cancelled: true }, () => `cancellation requested: ${workflowId}`);
       });
     });

@@ -1,10 +1,10 @@
 /**
- * `mlops run <pipeline> [--spec file] [--set k=v] [--force] [--reason "…"] [--wait]`: starts the retrain
- * pipeline. `--wait` prints each step as it changes and exits 1 when the run failed, 4 when it was rejected.
+ * `mlops run <pipeline> [--spec file] [--set k=v] [--force] [--reason "…"] [--wait]`: starts the spec's
+ * pipeline (its `workflow`, else the built-in retrain pipeline). `--wait` prints each step as it changes and exits 1 when the run failed, 4 when it was rejected.
  */
 import type { Command } from 'commander';
 import { UserError } from '../../common/errors';
-import { retrainPipeline } from '../../workflows/retrain-pipeline';
+import { startPipeline, TRIGGER_PATTERN } from '../api';
 import { withClient } from '../connect';
 import type { CommandContext } from '../context';
 import { collect, withOverrides } from '../options';
@@ -17,7 +17,9 @@ import { EXIT } from '../exit-codes';
 export function registerRun(program: Command, ctx: () => CommandContext): void {
   program
     .command('run')
-    .description('run the retrain pipeline: snapshot, train, evaluate against the champion, register, approve')
+    .description(
+      "run a pipeline: the spec's workflow, else the built-in one (snapshot, train, evaluate against the champion, register, approve)",
+    )
     .argument('<pipeline>', 'the pipeline name (its spec is found in MLOPS_PIPELINES_DIR, default ./pipelines)')
     .option('--spec <file>', 'the pipeline spec file (instead of looking the name up)')
     .option('--set <key=value>', 'override a training param (repeatable; values parsed as JSON)', collect, [])
@@ -38,35 +40,24 @@ export function registerRun(program: Command, ctx: () => CommandContext): void {
         const issues = checkPipelineFiles(loaded);
         if (issues.length > 0) throw new UserError(formatSpecIssues(loaded.file, issues), 2);
         const params = withOverrides(loaded.spec.training.params, opts.set);
-        if (!/^[a-z][a-z0-9-]{0,31}$/.test(opts.trigger))
+        if (!TRIGGER_PATTERN.test(opts.trigger))
           throw new UserError(`--trigger: expected a word such as manual, ci, schedule or drift`, 2);
         const spec = { ...loaded.spec, training: { ...loaded.spec.training, params } };
-        const workflowId = `retrain/${spec.name}/${new Date().toISOString()}`;
         await withClient(config, async (client) => {
-          const handle = await client.workflow.start(retrainPipeline, {
-            workflowId,
+          const { workflowId, runId, workflowType, handle } = await startPipeline(client, {
+            spec,
+            specFile: loaded.file,
+            trigger: opts.trigger,
+            actor: config.actor,
+            force: opts.force ?? false,
+            reason: opts.reason,
             taskQueue: config.taskQueue,
-            args: [
-              {
-                spec,
-                specFile: loaded.file,
-                trigger: opts.trigger,
-                actor: config.actor,
-                force: opts.force ?? false,
-                reason: opts.reason,
-                trainingTaskQueue: config.trainingTaskQueue,
-              },
-            ],
-            staticSummary: `retrain ${spec.name} · ${opts.trigger}${opts.reason ? ` · ${opts.reason}` : ''}`.slice(
-              0,
-              200,
-            ),
-            staticDetails: `pipeline **${spec.name}** → model **${spec.model}**, spec \`${loaded.file}\`, started by ${config.actor}`,
+            trainingTaskQueue: config.trainingTaskQueue,
           });
           const url = uiUrl(config, workflowId);
-          out.info(`started ${workflowId}\n${url}`);
+          out.info(`started ${workflowId}${spec.workflow ? ` (workflow ${workflowType})` : ''}\n${url}`);
           if (!opts.wait) {
-            out.result({ workflowId, runId: handle.firstExecutionRunId, url }, (r) => r.workflowId);
+            out.result({ workflowId, runId, workflowType, url }, (r) => r.workflowId);
             return;
           }
           const result = await followRetrain(ctx, handle);

@@ -1,10 +1,10 @@
-/** `mlops status <workflowId> [--watch]`: the steps of a retrain run; `--watch` prints each change until it ends. */
+/** `mlops status <workflowId> [--watch]`: the steps of a pipeline run (built-in or code); `--watch` prints each change until it ends. */
 import type { Command } from 'commander';
 import { withClient } from '../connect';
 import type { CommandContext } from '../context';
 import { renderOutcome, renderStatus } from '../render/retrain';
-import { followRetrain, readRetrainStatus } from '../retrain-run';
-import { describeRun } from '../run-lookup';
+import { describeRun, pipelineStatus } from '../api';
+import { followRetrain } from '../retrain-run';
 
 export function registerStatus(program: Command, ctx: () => CommandContext): void {
   program
@@ -16,14 +16,14 @@ export function registerStatus(program: Command, ctx: () => CommandContext): voi
       const { out } = ctx();
       const config = ctx().config();
       await withClient(config, async (client) => {
-        const handle = client.workflow.getHandle(workflowId);
-        await describeRun(handle, workflowId);
         if (opts.watch) {
+          const handle = client.workflow.getHandle(workflowId);
+          await describeRun(handle);
           const result = await followRetrain(ctx, handle);
           out.result({ workflowId, ...result }, renderOutcome);
           return;
         }
-        const status = await readRetrainStatus(handle);
+        const status = await pipelineStatus(client, workflowId);
         out.result({ workflowId, ...status }, (s) => renderStatus(s));
       });
     });

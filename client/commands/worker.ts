@@ -6,8 +6,9 @@ import { InvalidArgumentError, Option } from 'commander';
 import { isDuration, parseDuration } from '../../common/duration';
 import { UserError } from '../../common/errors';
 import { runWorker, type QueueRole } from '../../worker';
+import { userWorkflowFiles } from '../../worker/workflow-bundle';
 import type { CommandContext } from '../context';
-import { parsePort } from '../options';
+import { collect, parsePort } from '../options';
 
 export function registerWorker(program: Command, ctx: () => CommandContext): void {
   program
@@ -24,6 +25,12 @@ export function registerWorker(program: Command, ctx: () => CommandContext): voi
     .option('--health-host <address>', 'address of the health endpoint (0.0.0.0 in a container)', '127.0.0.1')
     .option('--bundle <file>', 'a pre-built workflow bundle (`mlops bundle`): no bundling at start')
     .option(
+      '--workflows <path>',
+      'your workflow modules (a file, or a folder of .ts/.js files), bundled with the built-in ones (repeatable; default MLOPS_WORKFLOWS)',
+      collect,
+      [],
+    )
+    .option(
       '--connect-timeout <duration>',
       'how long to keep trying to reach Temporal at start, e.g. 30s, 5m (0s: try once)',
       parseConnectTimeout,
@@ -37,6 +44,7 @@ export function registerWorker(program: Command, ctx: () => CommandContext): voi
         healthPort?: number;
         healthHost: string;
         bundle?: string;
+        workflows: string[];
         connectTimeout: number;
       }) => {
         const config = ctx().config();
@@ -46,6 +54,18 @@ export function registerWorker(program: Command, ctx: () => CommandContext): voi
             `--bundle: ${opts.bundle} does not exist (build it with mlops bundle -o ${opts.bundle})`,
             2,
           );
+        if (opts.bundle !== undefined && opts.workflows.length > 0)
+          throw new UserError(
+            `--workflows: not with --bundle (build the bundle with mlops bundle --workflows … -o ${opts.bundle})`,
+            2,
+          );
+        // the flag wins over MLOPS_WORKFLOWS; a pre-built bundle already holds what it was built with
+        const workflowFiles =
+          opts.workflows.length > 0
+            ? userWorkflowFiles(opts.workflows, '--workflows')
+            : opts.bundle === undefined
+              ? userWorkflowFiles(config.workflows, 'MLOPS_WORKFLOWS')
+              : [];
         await runWorker({
           config,
           roles,
@@ -54,6 +74,7 @@ export function registerWorker(program: Command, ctx: () => CommandContext): voi
           healthPort: opts.healthPort,
           healthHost: opts.healthHost,
           workflowBundle: opts.bundle === undefined ? undefined : { codePath: path.resolve(opts.bundle) },
+          workflowFiles,
           connectTimeoutMs: opts.connectTimeout,
         });
       },

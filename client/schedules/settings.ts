@@ -12,9 +12,14 @@ import crypto from 'node:crypto';
 import type { ScheduleDescription, ScheduleOptions, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { LoadedConfig } from '../../lib/config';
 import { parseDuration } from '../../common/duration';
-import { MlPipeline, MlTrigger } from '../../common/search-attributes';
+import {
+  pipelineInput,
+  pipelineSearchAttributes,
+  pipelineSummary,
+  pipelineWorkflowType,
+  type PipelineInput,
+} from '../../common/pipeline-start';
 import type { PipelineSpec, ScheduleSection } from '../../common/schemas/spec';
-import { retrainPipeline, type RetrainPipelineInput } from '../../workflows/retrain-pipeline';
 import type { LoadedPipelineSpec } from '../pipeline-spec';
 
 export const SCHEDULE_ID_PREFIX = 'retrain/';
@@ -85,14 +90,14 @@ export function desiredSchedule(loaded: LoadedPipelineSpec, config: LoadedConfig
   if (!section) throw new Error(`${file}: has no schedule section`);
   const pipeline = spec.name;
   const scheduleId = scheduleIdOf(pipeline);
-  const input: RetrainPipelineInput = {
+  const input = pipelineInput({
     spec,
     specFile: file,
     trigger: 'schedule',
     actor: 'schedule',
     force: false,
     trainingTaskQueue: config.trainingTaskQueue,
-  };
+  });
   const catchupWindow = Math.max(parseDuration(section.catchupWindow), MIN_CATCHUP_WINDOW_MS);
   const settings: ScheduleSettings = {
     cron: section.cron,
@@ -117,18 +122,15 @@ export function desiredSchedule(loaded: LoadedPipelineSpec, config: LoadedConfig
     },
     action: {
       type: 'startWorkflow',
-      workflowType: retrainPipeline,
+      workflowType: pipelineWorkflowType(spec),
       workflowId: scheduledWorkflowIdOf(pipeline),
       taskQueue: config.taskQueue,
       args: [input],
       memo: { [ACTION_MEMO_KEY]: memo },
-      typedSearchAttributes: [
-        { key: MlPipeline, value: pipeline },
-        { key: MlTrigger, value: 'schedule' },
-      ],
-      staticSummary: `retrain ${pipeline} · schedule ${when}`.slice(0, 200),
+      typedSearchAttributes: pipelineSearchAttributes(pipeline, 'schedule'),
+      staticSummary: pipelineSummary(pipeline, `schedule ${when}`),
       staticDetails: [
-        `Scheduled retrain of pipeline **${pipeline}** → model **${spec.model}**.`,
+        `Scheduled retrain of pipeline **${pipeline}** → model **${spec.model}**${spec.workflow ? ` (workflow \`${spec.workflow}\`)` : ''}.`,
         `Schedule \`${scheduleId}\`: \`${section.cron}\` (${section.timezone}), overlap ${section.overlap}.`,
         `Spec \`${file}\` (${settings.specHash.slice(0, 19)}), applied by ${config.actor} with \`mlops pipeline apply\`.`,
       ].join('\n\n'),
@@ -147,7 +149,7 @@ export function desiredSchedule(loaded: LoadedPipelineSpec, config: LoadedConfig
 /** The settings of an existing schedule, as `desiredSchedule` would have written them. */
 export function settingsOf(description: ScheduleDescription): ScheduleSettings {
   const action = description.action;
-  const input = (action.args?.[0] ?? {}) as Partial<RetrainPipelineInput>;
+  const input = (action.args?.[0] ?? {}) as Partial<PipelineInput>;
   const memo = (action.memo?.[ACTION_MEMO_KEY] ?? {}) as Partial<ActionMemo>;
   return {
     cron: memo.cron ?? '?',

@@ -403,6 +403,13 @@ function isTimeZone(zone: string): boolean {
 export const pipelineSpecSchema = strictObject({
   name: name.describe('The pipeline name; runs are retrain/<name>/<time>'),
   description: z.string().optional().describe('What the pipeline is for'),
+  workflow: z
+    .string()
+    .regex(/^[A-Za-z_$][A-Za-z0-9_$]*$/, 'the name of an exported workflow function, e.g. forecastPipeline')
+    .optional()
+    .describe(
+      'The workflow every run starts: an exported function of a module the worker registers (mlops worker --workflows). Default: the built-in retrainPipeline',
+    ),
   model: name.describe('The registry model this pipeline produces versions of'),
   dataset: datasetSectionSchema.describe('The data every run snapshots, validates and trains on'),
   training: trainingSectionSchema.describe('How the candidate is trained: one job, or a sweep'),

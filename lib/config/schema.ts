@@ -38,6 +38,8 @@ export interface Config {
   pipelinesDir: string;
   /** The inference gateway (MLOPS_GATEWAY_*, else the dev stack's); absent: no serving. */
   gateway?: GatewayConfig;
+  /** User workflow modules (files or folders, absolute) the worker bundles with the built-in ones (`MLOPS_WORKFLOWS`). */
+  workflows: string[];
 }
 
 /** Where the inference gateway serves (`url`) and is administered (`adminUrl`, with `token`). */
@@ -86,6 +88,11 @@ export const envSchema = z.object({
   MLOPS_PIPELINES_DIR: nonEmpty
     .optional()
     .describe('Folder of pipeline spec files (<name>.yaml), relative to the working directory. Default: ./pipelines'),
+  MLOPS_WORKFLOWS: nonEmpty
+    .optional()
+    .describe(
+      'User workflow modules the worker bundles with the built-in ones: files or folders, comma-separated, relative to the working directory. Default: none',
+    ),
   MLOPS_GATEWAY_URL: httpUrl('the inference gateway, e.g. http://127.0.0.1:8180')
     .optional()
     .describe('Public URL of the inference gateway (OIP v2). Default: the one `mlops dev up` started, else none'),
@@ -155,6 +162,11 @@ export function validateConfig(
       trainingTaskQueue: env.MLOPS_TRAINING_TASK_QUEUE ?? DEFAULT_TRAINING_TASK_QUEUE,
       ...(env.MLOPS_RAY_ADDRESS ? { ray: { address: env.MLOPS_RAY_ADDRESS.replace(/\/+$/, '') } } : {}),
       pipelinesDir: path.resolve(cwd, env.MLOPS_PIPELINES_DIR ?? 'pipelines'),
+      workflows: (env.MLOPS_WORKFLOWS ?? '')
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => p !== '')
+        .map((p) => path.resolve(cwd, p)),
       ...(gateway ? { gateway } : {}),
     },
   };

@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { UserError } from '../../common/errors';
+import { buildWorkflowBundle, userWorkflowFiles } from '../../worker/workflow-bundle';
 import { workflowBundle } from '../support/stack';
 
 /** A logger that keeps what the bundler reports, so the test can read why bundling failed. */
@@ -34,5 +39,39 @@ describe('workflow bundle', function () {
       /Webpack finished with errors/,
     );
     assert.match(logger.lines.join('\n'), /ERROR in node:fs/);
+  });
+
+  describe('with user workflow modules', () => {
+    let dir: string;
+    before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-user-workflows-'))));
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it('takes a folder as its workflow modules, leaving tests and declarations out', () => {
+      for (const f of ['b.ts', 'a.js', 'a.test.ts', 'types.d.ts', 'notes.md']) fs.writeFileSync(path.join(dir, f), '');
+      assert.deepEqual(
+        userWorkflowFiles([dir], '--workflows').map((f) => path.basename(f)),
+        ['a.js', 'b.ts'],
+      );
+      assert.throws(
+        () => userWorkflowFiles([path.join(dir, 'missing')], 'MLOPS_WORKFLOWS'),
+        (err: unknown) =>
+          err instanceof UserError &&
+          err.exitCode === 2 &&
+          /^MLOPS_WORKFLOWS: .*missing does not exist$/.test(err.message),
+      );
+    });
+
+    it("refuses a module that exports no function, or a built-in workflow's name", async () => {
+      const clash = path.join(dir, 'clash.ts');
+      const empty = path.join(dir, 'empty.ts');
+      fs.writeFileSync(clash, 'export async function retrainPipeline() { return 1; }\n');
+      fs.writeFileSync(empty, 'export const answer = 42;\n');
+      await assert.rejects(buildWorkflowBundle([clash, empty]), (err: unknown) => {
+        assert.ok(err instanceof UserError && err.exitCode === 2, String(err));
+        assert.match(err.message, /clash\.ts: exports retrainPipeline, which is the name of a built-in workflow/);
+        assert.match(err.message, /empty\.ts: exports no function/);
+        return true;
+      });
+    });
   });
 });

@@ -1,0 +1,169 @@
+/**
+ * Starting a pipeline run and acting on it: start, status, approve / reject, cancel. Every run
+ * answers the `status` query and, while it awaits approval, the `approve` / `reject` updates, the
+ * built-in pipeline and code pipelines alike.
+ */
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { UserError } from '../../common/errors';
+import {
+  pipelineInput,
+  pipelineRunId,
+  pipelineSearchAttributes,
+  pipelineSummary,
+  pipelineWorkflowType,
+} from '../../common/pipeline-start';
+import type { PipelineSpec } from '../../common/schemas/spec';
+import {
+  approveUpdate,
+  rejectUpdate,
+  statusQuery,
+  type ApprovalDecision,
+  type RetrainPipelineOutput,
+  type RetrainStatus,
+} from '../../workflows/retrain-pipeline';
+
+/** What a trigger may be: a word such as manual, ci, schedule or drift. */
+export const TRIGGER_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
+
+export interface StartPipelineOptions {
+  /** The parsed spec, paths absolute (`loadPipelineSpec`). */
+  spec: PipelineSpec;
+  /** Where the spec came from, for the record. */
+  specFile?: string;
+  /** What started the run. @default 'manual' */
+  trigger?: string;
+  /** Who starts it (recorded with the run and on approvals). */
+  actor: string;
+  /** Why this run (recorded with it). */
+  reason?: string;
+  /** Train and evaluate even when data, code and config equal the champion's. @default false */
+  force?: boolean;
+  /** The workflow task queue. */
+  taskQueue: string;
+  /** The training task queue the run's jobs go to. */
+  trainingTaskQueue: string;
+  /** When the run starts, which names it (`retrain/<pipeline>/<utc time>`). @default now */
+  at?: Date;
+}
+
+export interface StartedPipeline {
+  workflowId: string;
+  runId: string;
+  /** The spec's `workflow`, else `retrainPipeline`. */
+  workflowType: string;
+  handle: WorkflowHandle;
+}
+
+/** Starts a run of the spec's workflow (`workflow`, else the built-in `retrainPipeline`). */
+export async function startPipeline(client: Client, opts: StartPipelineOptions): Promise<StartedPipeline> {
+  const { spec } = opts;
+  const trigger = opts.trigger ?? 'manual';
+  if (!TRIGGER_PATTERN.test(trigger))
+    throw new UserError(`trigger: expected a word such as manual, ci, schedule or drift, got ${trigger}`, 2);
+  const workflowId = pipelineRunId(spec.name, opts.at ?? new Date());
+  const workflowType = pipelineWorkflowType(spec);
+  const handle = await client.workflow.start(workflowType, {
+    workflowId,
+    taskQueue: opts.taskQueue,
+    args: [
+      pipelineInput({
+        spec,
+        specFile: opts.specFile,
+        trigger,
+        actor: opts.actor,
+        force: opts.force ?? false,
+        reason: opts.reason,
+        trainingTaskQueue: opts.trainingTaskQueue,
+      }),
+    ],
+    typedSearchAttributes: pipelineSearchAttributes(spec.name, trigger),
+    staticSummary: pipelineSummary(spec.name, `${trigger}${opts.reason ? ` · ${opts.reason}` : ''}`),
+    staticDetails:
+      `pipeline **${spec.name}** → model **${spec.model}**` +
+      (spec.workflow ? `, workflow \`${spec.workflow}\`` : '') +
+      (opts.specFile ? `, spec \`${opts.specFile}\`` : '') +
+      `, started by ${opts.actor}`,
+  });
+  return { workflowId, runId: handle.firstExecutionRunId, workflowType, handle };
+}
+
+/** The run's description; `no run <workflowId>` (exit 1) when there is none. */
+export async function describeRun(handle: WorkflowHandle) {
+  try {
+    return await handle.describe();
+  } catch (err) {
+    throw new UserError(`no run ${handle.workflowId}`, 1, { cause: err });
+  }
+}
+
+/** The run's steps, stage and links (its `status` query). */
+export async function pipelineStatus(client: Client, workflowId: string): Promise<RetrainStatus> {
+  const handle = client.workflow.getHandle(workflowId);
+  await describeRun(handle);
+  return handle.query(statusQuery);
+}
+
+/** The run's result once it ends (throws `WorkflowFailedError` when it failed). */
+export async function pipelineResult(client: Client, workflowId: string): Promise<RetrainPipelineOutput> {
+  return client.workflow.getHandle(workflowId).result() as Promise<RetrainPipelineOutput>;
+}
+
+/** Approves the candidate of a run awaiting approval; refused (exit 1) when it cannot be. */
+export async function approveRun(
+  client: Client,
+  workflowId: string,
+  decision: { actor: string; comment: string },
+): Promise<ApprovalDecision> {
+  if (decision.comment.trim() === '') throw new UserError('comment: must not be empty', 2);
+  return decide(client, workflowId, 'approve', (h) =>
+    h.executeUpdate(approveUpdate, { args: [{ actor: decision.actor, comment: decision.comment }] }),
+  );
+}
+
+/** Rejects the candidate of a run awaiting approval; refused (exit 1) when it cannot be. */
+export async function rejectRun(
+  client: Client,
+  workflowId: string,
+  decision: { actor: string; reason: string },
+): Promise<ApprovalDecision> {
+  if (decision.reason.trim() === '') throw new UserError('reason: must not be empty', 2);
+  return decide(client, workflowId, 'reject', (h) =>
+    h.executeUpdate(rejectUpdate, { args: [{ actor: decision.actor, reason: decision.reason }] }),
+  );
+}
+
+async function decide(
+  client: Client,
+  workflowId: string,
+  kind: 'approve' | 'reject',
+  send: (handle: WorkflowHandle) => Promise<ApprovalDecision>,
+): Promise<ApprovalDecision> {
+  const handle = client.workflow.getHandle(workflowId);
+  await describeRun(handle);
+  try {
+    return await send(handle);
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError)
+      throw new UserError(`${kind} refused: ${(err.cause as Error | undefined)?.message ?? err.message}`, 1, {
+        cause: err,
+      });
+    if (err instanceof WorkflowNotFoundError) {
+      // the run ended between the describe and the update: say how it ended
+      const status = await handle.query(statusQuery).catch(() => undefined);
+      const ended = status?.approval
+        ? `already ${status.approval.decision} by ${status.approval.actor} at ${status.approval.at}`
+        : `the run has ended${status ? ` (stage ${status.stage})` : ''}`;
+      throw new UserError(`${kind} refused: ${ended}`, 1, { cause: err });
+    }
+    throw err;
+  }
+}
+
+/** Requests cancellation of a running run (its training jobs stop); exit 1 when it is not running. */
+export async function cancelRun(client: Client, workflowId: string): Promise<void> {
+  const handle = client.workflow.getHandle(workflowId);
+  const description = await describeRun(handle);
+  if (description.status.name !== 'RUNNING')
+    throw new UserError(`${workflowId} is not running (${description.status.name.toLowerCase()})`, 1);
+  await handle.cancel();
+}
