@@ -4,7 +4,8 @@ import { evaluateGates } from '../../common/gates';
 import type { EvaluationSection } from '../../common/schemas/spec';
 
 /** The part of an evaluation section the gates read. */
-export type GateSection = Pick<EvaluationSection, 'gates' | 'primaryMetric' | 'direction'> & Partial<Pick<EvaluationSection, 'task'>>;
+export type GateSection = Pick<EvaluationSection, 'gates' | 'primaryMetric' | 'direction'> &
+  Partial<Pick<EvaluationSection, 'task'>>;
 
 /** Applies the gates: the decision passes when every gate does (no champion: the gates on the champion pass). */
 export function gate(

@@ -3,7 +3,6 @@
  * with), the status its `status` query answers, its output, and the references the blocks pass on.
  */
 import type { GateDecision } from '../../common/gates';
-import type { PipelineSpec } from '../../common/schemas/spec';
 
 /** Where a run is: the built-in stages, or a code pipeline's own (e.g. `features`). */
 export type Stage =
@@ -20,21 +19,8 @@ export type Stage =
 
 export type Outcome = 'approved' | 'unchanged' | 'rejected' | 'rolled-back';
 
-/** What every pipeline is started with (`mlops run`, its Schedule, a monitor's drift retrain). */
-export interface PipelineInput {
-  /** The parsed spec, paths absolute (client/pipeline-spec.ts). */
-  spec: PipelineSpec;
-  /** Where the spec came from, for the record. */
-  specFile?: string;
-  trigger: string;
-  /** Who started the run (a person, `schedule`, `monitor/<endpoint>`…). */
-  actor: string;
-  /** Train and evaluate even when data, code and config equal the champion's. */
-  force?: boolean;
-  reason?: string;
-  /** Task queue of the training workers (training, evaluation and step jobs). */
-  trainingTaskQueue: string;
-}
+/** The input every pipeline workflow takes (common/pipeline-start.ts). */
+export type { PipelineInput } from '../../common/pipeline-start';
 
 export type StepState = 'pending' | 'running' | 'done' | 'skipped' | 'failed' | 'cancelled';
 
