@@ -135,12 +135,13 @@ export function formatSpecIssues(file: string, issues: readonly SpecIssue[]): st
 }
 
 function resolvePaths(spec: PipelineSpec, dir: string): PipelineSpec {
-  const source = /^(s3|file):\/\//i.test(spec.dataset.source)
-    ? spec.dataset.source
-    : path.resolve(dir, spec.dataset.source);
+  const { source } = spec.dataset;
   return {
     ...spec,
-    dataset: { ...spec.dataset, source },
+    dataset: {
+      ...spec.dataset,
+      ...(source !== undefined && { source: /^(s3|file):\/\//i.test(source) ? source : path.resolve(dir, source) }),
+    },
     training: { ...spec.training, codeDir: path.resolve(dir, spec.training.codeDir) },
     evaluation: { ...spec.evaluation, codeDir: path.resolve(dir, spec.evaluation.codeDir) },
   };

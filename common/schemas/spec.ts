@@ -80,7 +80,10 @@ export const datasetSectionSchema = strictObject({
     .string(missing)
     .min(1)
     .refine((s) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(s) || /^(s3|file):\/\//i.test(s), 'use a folder, s3:// or file://')
-    .describe('A folder relative to the spec file, file://<path> or s3://bucket/prefix; snapshotted on every run'),
+    .optional()
+    .describe(
+      'A folder relative to the spec file, file://<path> or s3://bucket/prefix; snapshotted on every run. Required unless the spec names a workflow, which may make its data itself (e.g. with runStep)',
+    ),
   expectations: datasetExpectationsSchema.optional().describe('Checked on every snapshot before training'),
 });
 
@@ -421,6 +424,12 @@ export const pipelineSpecSchema = strictObject({
   schedule: scheduleSectionSchema.optional().describe('Retrain on a cron schedule (a Temporal Schedule)'),
 })
   .superRefine((spec, ctx) => {
+    if (spec.dataset.source === undefined && spec.workflow === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dataset', 'source'],
+        message: 'required (only a spec naming a workflow may leave it out, when its workflow makes the data)',
+      });
     if (spec.monitoring && !spec.rollout)
       ctx.addIssue({
         code: 'custom',

@@ -1,5 +1,6 @@
 /** Data blocks: snapshot a dataset (content-addressed) and validate a snapshot against expectations. */
 import { upsertSearchAttributes } from '@temporalio/workflow';
+import { InvalidArgumentError, toApplicationFailure } from '../../common/failures';
 import { shortId } from '../../common/format';
 import { MlDatasetVersion } from '../../common/search-attributes';
 import type { DatasetExpectations } from '../../common/schemas/spec';
@@ -21,6 +22,10 @@ export async function snapshot(run: PipelineRun, options: SnapshotOptions = {}):
   const dataset = options.dataset ?? run.spec.dataset.name;
   const source = options.source ?? run.spec.dataset.source;
   const step = options.step ?? 'snapshot';
+  if (source === undefined)
+    throw toApplicationFailure(
+      new InvalidArgumentError('dataset.source', `${run.spec.name} has no dataset source: give snapshot() a source`),
+    );
   run.begin(step, `snapshot ${dataset}`);
   const snap = await snapshots.snapshotDataset.executeWithOptions(
     { summary: `snapshot ${dataset} from ${source}`.slice(0, 200) },

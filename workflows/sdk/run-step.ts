@@ -5,9 +5,11 @@
  * a dataset (content-addressed: the same output is the same id), which later steps, `train` and the
  * version's lineage (`register`) use.
  */
+import { upsertSearchAttributes } from '@temporalio/workflow';
 import type { TrainingBackendName, TrainingJobInput } from '../../activities/training/types';
 import { InvalidArgumentError, toApplicationFailure } from '../../common/failures';
 import { formatMetric, shortId } from '../../common/format';
+import { MlDatasetVersion } from '../../common/search-attributes';
 import { snapshots, trainingJobs } from './activity-options';
 import type { PipelineRun } from './run';
 import type { SnapshotRef, StepOutput } from './types';
@@ -97,6 +99,11 @@ export async function runStep(run: PipelineRun, options: RunStepOptions): Promis
     }),
   );
   run.outputs.push(out);
+  // a step that makes the pipeline's own dataset (an extract) gives the run its dataset version
+  if (dataset === spec.dataset.name) {
+    run.status.snapshot = out.snapshot.id;
+    upsertSearchAttributes([{ key: MlDatasetVersion, value: out.snapshot.id }]);
+  }
   return out;
 }
 
