@@ -1,15 +1,20 @@
 /**
  * Replays every recorded history in test/replay/histories/ against the current workflow code: a
  * change to a workflow that would break runs in flight fails here (use `patched()`; README,
- * "Changing workflow code"). Record fresh histories with `npm run record-histories`.
+ * "Changing workflow code"). Record fresh histories with `npm run record-histories`. The example
+ * pipelines written in TypeScript (examples/forecast/workflows.ts) replay with them.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
+import { REPO_ROOT } from '../../lib/tools';
+import { buildWorkflowBundle } from '../../worker/workflow-bundle';
 import * as workflows from '../../workflows';
-import { workflowBundle } from '../support/stack';
+
+/** The example pipelines written in TypeScript, bundled with the built-in workflows as a worker run with `--workflows` does. */
+const EXAMPLE_WORKFLOWS = [path.join(REPO_ROOT, 'examples', 'forecast', 'workflows.ts')];
 
 const DIR = path.join(__dirname, 'histories');
 
@@ -34,10 +39,12 @@ describe('recorded histories replay against the current workflow code', function
     const recorded = new Set(
       histories.map(({ history }) => history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name),
     );
-    const missing = Object.keys(workflows).filter((name) => !recorded.has(name));
+    const bundle = await buildWorkflowBundle(EXAMPLE_WORKFLOWS);
+    const registered = [...Object.keys(workflows), ...bundle.userModules.flatMap((m) => m.workflows)];
+    const missing = registered.filter((name) => !recorded.has(name));
     assert.deepEqual(missing, [], `no recorded history of ${missing.join(', ')}: run npm run record-histories`);
     const failures: string[] = [];
-    for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {
+    for await (const result of Worker.runReplayHistories({ workflowBundle: { code: bundle.code } }, histories)) {
       if (result.error) failures.push(`${result.workflowId}: ${String(result.error)}`);
     }
     assert.deepEqual(failures, []);
