@@ -7,7 +7,6 @@
  * endpoint `forecast` (a real MLServer behind the gateway) and scores the holdout in batch.
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -28,7 +27,6 @@ describe('the forecast pipeline written in TypeScript, end to end', function () 
   let store: ReturnType<typeof testS3Store>;
   let serving: TestServing;
   let env: NodeJS.ProcessEnv;
-  let worker: ChildProcess | undefined;
   const teardown = suiteTeardown();
 
   const json = async (...args: string[]) => {
@@ -53,9 +51,13 @@ describe('the forecast pipeline written in TypeScript, end to end', function () 
   before(async () => {
     store = testS3Store(prefix);
     const home = fs.mkdtempSync(path.join(testStack().tmpDir, `${prefix}-home-`));
-    serving = await teardown.start('the gateway', () => startTestServing(store, home), (s) => s.stop());
+    serving = await teardown.start(
+      'the gateway',
+      () => startTestServing(store, home),
+      (s) => s.stop(),
+    );
     env = cliEnv(prefix, { ...serving.env, MLOPS_HOME: home, MLOPS_ACTOR: 'dana@forecast' });
-    worker = await teardown.start(
+    await teardown.start(
       'the worker',
       () => startWorkerProcess(env, ['--workflows', 'examples/forecast/workflows.ts']),
       async (w) => void (w.exitCode === null && w.kill('SIGKILL')),
@@ -124,7 +126,10 @@ describe('the forecast pipeline written in TypeScript, end to end', function () 
     assert.match(predicted.body.model, /forecast-v1/);
     const outputs = predicted.body.outputs as { data: number[] }[];
     assert.equal(outputs[0]!.data.length, 3, 'one forecast per row');
-    assert.ok(outputs[0]!.data.every((v) => Number.isFinite(v) && v >= 0), `demand forecasts: ${outputs[0]!.data}`);
+    assert.ok(
+      outputs[0]!.data.every((v) => Number.isFinite(v) && v >= 0),
+      `demand forecasts: ${outputs[0]!.data}`,
+    );
   });
 });
 
