@@ -39,7 +39,7 @@ import {
   pipelineSummary,
   pipelineWorkflowType,
 } from '../common/pipeline-start';
-import type { retrainPipeline } from './retrain-pipeline';
+import type { PipelineWorkflow } from './sdk/types';
 import { KEEPALIVE_TIMEOUT } from './keepalive';
 import { notifyQuietly } from './sdk/notify';
 
@@ -417,7 +417,7 @@ export async function modelMonitor(input: ModelMonitorInput): Promise<MonitorSta
       const workflowId = pipelineRunId(spec.name, now);
       const reason = `drift on ${endpoint}: ${window.summary}`;
       // the spec's workflow, else the built-in pipeline (the type every run before `workflow` existed started)
-      const child = await startChild<typeof retrainPipeline>(pipelineWorkflowType(spec), {
+      const child = await startChild<PipelineWorkflow>(pipelineWorkflowType(spec), {
         workflowId,
         args: [
           pipelineInput({

@@ -32,7 +32,7 @@ export { report, type ReportOptions } from './report';
 export { register, type RegisterOptions } from './register';
 export { awaitApproval, type AwaitApprovalOptions } from './approval';
 export { promote, rollout, type PromoteOptions, type RolloutOptions, type RolloutResult } from './rollout';
-export { startMonitor, type ModelMonitorWorkflow, type MonitorStart } from './monitor';
+export { startMonitor } from './monitor';
 export { runStep, type RunStepOptions, type StepInput } from './run-step';
 export { notifyQuietly } from './notify';
 export type { GateDecision } from '../../common/gates';

@@ -3,23 +3,8 @@
  * outlives the run (ABANDON), unless it runs already.
  */
 import { startChild } from '@temporalio/workflow';
-import type { PipelineSpec } from '../../common/schemas/spec';
+import { modelMonitor } from '../model-monitor';
 import type { PipelineRun } from './run';
-
-/** What the monitor is started with (`ModelMonitorInput` of ../model-monitor.ts). */
-export interface MonitorStart {
-  endpoint: string;
-  spec: PipelineSpec;
-  specFile?: string;
-  trainingTaskQueue: string;
-  actor: string;
-}
-
-/**
- * The monitor workflow's signature as far as a pipeline starts it; the workflow is named here, not
- * imported, because the monitor starts pipelines itself (test/unit/sdk.test.ts checks the two agree).
- */
-export type ModelMonitorWorkflow = (input: MonitorStart) => Promise<unknown>;
 
 /** Starts the monitor of `endpoint`; returns its workflow id (also the run's `monitor` link). */
 export async function startMonitor(run: PipelineRun, endpoint: string): Promise<string> {
@@ -27,7 +12,7 @@ export async function startMonitor(run: PipelineRun, endpoint: string): Promise<
   const monitorId = `monitor/${endpoint}`;
   let link = monitorId;
   try {
-    await startChild<ModelMonitorWorkflow>('modelMonitor', {
+    await startChild(modelMonitor, {
       workflowId: monitorId,
       args: [
         {

@@ -21,6 +21,7 @@ export type Outcome = 'approved' | 'unchanged' | 'rejected' | 'rolled-back';
 
 /** The input every pipeline workflow takes (common/pipeline-start.ts). */
 export type { PipelineInput } from '../../common/pipeline-start';
+import type { PipelineInput } from '../../common/pipeline-start';
 
 export type StepState = 'pending' | 'running' | 'done' | 'skipped' | 'failed' | 'cancelled';
 
@@ -120,3 +121,6 @@ export interface RegisteredVersion {
   artifactUri: string;
   metrics: Record<string, number>;
 }
+
+/** A pipeline workflow: the built-in `retrainPipeline` or one written with these blocks. */
+export type PipelineWorkflow = (input: PipelineInput) => Promise<PipelineOutput>;
