@@ -3,52 +3,13 @@
  * them (`.venv/bin/python <script>` with the MLOPS_* environment). Needs `npm run setup`.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../../lib/tools';
+import { assertExit, PYTHON, readCsv, runExampleScript, type ScriptRun } from '../support/example-scripts';
 
 const EXAMPLE = path.join(REPO_ROOT, 'examples', 'churn');
-const PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs one of the example's scripts with the given MLOPS_* variables (inherited ones dropped). */
-function runPython(script: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('MLOPS_')));
-  return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, [path.join(EXAMPLE, script), ...args], {
-      cwd: EXAMPLE,
-      env: { ...base, PYTHONDONTWRITEBYTECODE: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function assertExit(run: Run, code: number): void {
-  assert.equal(run.code, code, `exit ${run.code}, expected ${code}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
-}
-
-/** A CSV's rows as objects (the generator writes no quoted fields). */
-function readCsv(file: string): Record<string, string>[] {
-  const [header, ...lines] = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
-  const names = (header ?? '').split(',');
-  return lines.map((line) => {
-    const cells = line.split(',');
-    return Object.fromEntries(names.map((name, i) => [name, cells[i] ?? '']));
-  });
-}
 
 function mean(values: number[]): number {
   return values.reduce((a, b) => a + b, 0) / values.length;
@@ -64,7 +25,7 @@ describe('examples/churn', function () {
   let data: string;
   let model: string;
   let metricsFile: string;
-  let trained: Run;
+  let trained: ScriptRun;
 
   before(async function () {
     this.timeout(120_000);
@@ -73,8 +34,11 @@ describe('examples/churn', function () {
     data = path.join(work, 'data');
     model = path.join(work, 'model');
     metricsFile = path.join(work, 'metrics.jsonl');
-    assertExit(await runPython('generate_data.py', ['--rows', '5000', '--seed', '7', '--out', data]), 0);
-    trained = await runPython('train.py', [], {
+    assertExit(
+      await runExampleScript(EXAMPLE, 'generate_data.py', ['--rows', '5000', '--seed', '7', '--out', data]),
+      0,
+    );
+    trained = await runExampleScript(EXAMPLE, 'train.py', [], {
       MLOPS_DATA_DIR: data,
       MLOPS_OUTPUT_DIR: model,
       MLOPS_METRICS_FILE: metricsFile,
@@ -113,8 +77,8 @@ describe('examples/churn', function () {
       const again = path.join(work, 'again');
       const other = path.join(work, 'other-seed');
       const [a, b] = await Promise.all([
-        runPython('generate_data.py', ['--rows', '5000', '--seed', '7', '--out', again]),
-        runPython('generate_data.py', ['--rows', '5000', '--seed', '8', '--out', other]),
+        runExampleScript(EXAMPLE, 'generate_data.py', ['--rows', '5000', '--seed', '7', '--out', again]),
+        runExampleScript(EXAMPLE, 'generate_data.py', ['--rows', '5000', '--seed', '8', '--out', other]),
       ]);
       assertExit(a, 0);
       assertExit(b, 0);
@@ -127,7 +91,16 @@ describe('examples/churn', function () {
     it('--drift 0.8 shifts the feature distributions', async function () {
       const drifted = path.join(work, 'drifted');
       assertExit(
-        await runPython('generate_data.py', ['--rows', '5000', '--seed', '7', '--drift', '0.8', '--out', drifted]),
+        await runExampleScript(EXAMPLE, 'generate_data.py', [
+          '--rows',
+          '5000',
+          '--seed',
+          '7',
+          '--drift',
+          '0.8',
+          '--out',
+          drifted,
+        ]),
         0,
       );
       const base = readCsv(path.join(data, 'train.csv'));
@@ -142,7 +115,16 @@ describe('examples/churn', function () {
     });
 
     it('rejects bad arguments with exit code 2', async function () {
-      const run = await runPython('generate_data.py', ['--rows', '100', '--seed', '1', '--drift', '2', '--out', work]);
+      const run = await runExampleScript(EXAMPLE, 'generate_data.py', [
+        '--rows',
+        '100',
+        '--seed',
+        '1',
+        '--drift',
+        '2',
+        '--out',
+        work,
+      ]);
       assertExit(run, 2);
       assert.match(run.stderr, /--drift/);
     });
@@ -197,9 +179,9 @@ describe('examples/churn', function () {
     it('rejects a param of the wrong type or an unknown param with exit code 2, naming it', async function () {
       const env = { MLOPS_DATA_DIR: data, MLOPS_OUTPUT_DIR: path.join(work, 'bad') };
       const [wrongType, unknown, outOfRange] = await Promise.all([
-        runPython('train.py', [], { ...env, MLOPS_PARAMS: '{"learning_rate": "fast"}' }),
-        runPython('train.py', [], { ...env, MLOPS_PARAMS: '{"learing_rate": 0.1}' }),
-        runPython('train.py', [], { ...env, MLOPS_PARAMS: '{"max_iter": 0}' }),
+        runExampleScript(EXAMPLE, 'train.py', [], { ...env, MLOPS_PARAMS: '{"learning_rate": "fast"}' }),
+        runExampleScript(EXAMPLE, 'train.py', [], { ...env, MLOPS_PARAMS: '{"learing_rate": 0.1}' }),
+        runExampleScript(EXAMPLE, 'train.py', [], { ...env, MLOPS_PARAMS: '{"max_iter": 0}' }),
       ]);
       assertExit(wrongType, 2);
       assert.match(wrongType.stderr, /learning_rate/);
@@ -212,7 +194,10 @@ describe('examples/churn', function () {
 
     it('names a missing data file and exits with code 2', async function () {
       const empty = fs.mkdtempSync(path.join(work, 'empty-'));
-      const run = await runPython('train.py', [], { MLOPS_DATA_DIR: empty, MLOPS_OUTPUT_DIR: path.join(work, 'x') });
+      const run = await runExampleScript(EXAMPLE, 'train.py', [], {
+        MLOPS_DATA_DIR: empty,
+        MLOPS_OUTPUT_DIR: path.join(work, 'x'),
+      });
       assertExit(run, 2);
       assert.match(run.stderr, /train\.csv/);
     });
@@ -223,7 +208,11 @@ describe('examples/churn', function () {
       assertExit(trained, 0);
       const out = path.join(work, 'evaluation');
       assertExit(
-        await runPython('evaluate.py', [], { MLOPS_MODEL_DIR: model, MLOPS_DATA_DIR: data, MLOPS_OUTPUT_DIR: out }),
+        await runExampleScript(EXAMPLE, 'evaluate.py', [], {
+          MLOPS_MODEL_DIR: model,
+          MLOPS_DATA_DIR: data,
+          MLOPS_OUTPUT_DIR: out,
+        }),
         0,
       );
       const evaluation = readJson<{
@@ -268,7 +257,7 @@ describe('examples/churn', function () {
     });
 
     it('names a missing model file and exits with code 2', async function () {
-      const run = await runPython('evaluate.py', [], {
+      const run = await runExampleScript(EXAMPLE, 'evaluate.py', [], {
         MLOPS_MODEL_DIR: path.join(work, 'nowhere'),
         MLOPS_DATA_DIR: data,
         MLOPS_OUTPUT_DIR: path.join(work, 'y'),

@@ -5,53 +5,12 @@
  * platform reads, and batch scoring. Needs `npm run setup`.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseEvaluation } from '../../activities/evaluation';
-import { REPO_ROOT } from '../../lib/tools';
+import { assertExit, PYTHON, readCsv, runExampleScript } from '../support/example-scripts';
 import { FORECAST_EXAMPLE, forecastEvaluations, type ForecastEvaluations } from '../evaluation/forecast-evaluations';
-
-const PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs one of the example's scripts with the given MLOPS_* variables (inherited ones dropped). */
-function runPython(script: string, env: Record<string, string>): Promise<Run> {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('MLOPS_')));
-  return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, [path.join(FORECAST_EXAMPLE, script)], {
-      cwd: FORECAST_EXAMPLE,
-      env: { ...base, PYTHONDONTWRITEBYTECODE: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function assertExit(run: Run, code: number): void {
-  assert.equal(run.code, code, `exit ${run.code}, expected ${code}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
-}
-
-/** A CSV's rows as objects (the scripts write no quoted fields). */
-function readCsv(file: string): Record<string, string>[] {
-  const [header, ...lines] = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
-  const names = (header ?? '').split(',');
-  return lines.map((line) => {
-    const cells = line.split(',');
-    return Object.fromEntries(names.map((name, i) => [name, cells[i] ?? '']));
-  });
-}
 
 function readJson<T>(file: string): T {
   return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
@@ -73,7 +32,13 @@ describe('examples/forecast scripts', function () {
   it('extracts the same bytes for the same params, and other data for another seed', async function () {
     const extract = async (name: string, params: object) => {
       const out = path.join(work, name);
-      assertExit(await runPython('extract.py', { MLOPS_OUTPUT_DIR: out, MLOPS_PARAMS: JSON.stringify(params) }), 0);
+      assertExit(
+        await runExampleScript(FORECAST_EXAMPLE, 'extract.py', [], {
+          MLOPS_OUTPUT_DIR: out,
+          MLOPS_PARAMS: JSON.stringify(params),
+        }),
+        0,
+      );
       return fs.readFileSync(path.join(out, 'demand.csv'));
     };
     const [first, again, other] = await Promise.all([
@@ -90,14 +55,14 @@ describe('examples/forecast scripts', function () {
   });
 
   it('refuses a bad param with exit 2, naming it', async function () {
-    const run = await runPython('extract.py', {
+    const run = await runExampleScript(FORECAST_EXAMPLE, 'extract.py', [], {
       MLOPS_OUTPUT_DIR: path.join(work, 'bad'),
       MLOPS_PARAMS: '{"days": 3}',
     });
     assertExit(run, 2);
     assert.match(run.stderr, /param 'days' must be an integer in \[60, 3660\]/);
     assert.ok(!fs.existsSync(path.join(work, 'bad', 'demand.csv')), 'nothing written');
-    const train = await runPython('train.py', {
+    const train = await runExampleScript(FORECAST_EXAMPLE, 'train.py', [], {
       MLOPS_DATA_DIR: made.features,
       MLOPS_OUTPUT_DIR: path.join(work, 'bad-model'),
       MLOPS_PARAMS: '{"algorithm": "xgboost"}',
@@ -167,7 +132,7 @@ describe('examples/forecast scripts', function () {
 
   it('scores one prediction per row with the model and the named input', async function () {
     const out = path.join(work, 'score');
-    const run = await runPython('score.py', {
+    const run = await runExampleScript(FORECAST_EXAMPLE, 'score.py', [], {
       MLOPS_INPUT_MODEL: made.candidate.modelDir,
       MLOPS_INPUT_FEATURES: made.features,
       MLOPS_OUTPUT_DIR: out,
@@ -183,7 +148,7 @@ describe('examples/forecast scripts', function () {
     assert.ok(predictions.every((p) => Number.isFinite(Number(p.predicted_units))));
     assert.equal(readJson<{ rows_scored: number }>(path.join(out, 'metrics.json')).rows_scored, holdout.length);
 
-    const missing = await runPython('score.py', {
+    const missing = await runExampleScript(FORECAST_EXAMPLE, 'score.py', [], {
       MLOPS_MODEL_DIR: made.candidate.modelDir,
       MLOPS_OUTPUT_DIR: path.join(work, 'score-missing'),
       MLOPS_PARAMS: '{"input": "batch"}',
