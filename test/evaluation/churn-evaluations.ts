@@ -4,16 +4,13 @@
  * (few boosting iterations) and a "candidate" (the defaults) are scored on the same holdout.
  * Made once per test run.
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { REPO_ROOT } from '../../lib/tools';
+import { assertExit, runExampleScript } from '../support/example-scripts';
 
 const EXAMPLE = path.join(REPO_ROOT, 'examples', 'churn');
-const PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
-const run = promisify(execFile);
 
 export interface ChurnEvaluations {
   /** The folder everything was written to (removed after the run). */
@@ -38,12 +35,8 @@ after(function () {
 
 async function make(): Promise<ChurnEvaluations> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-churn-eval-'));
-  const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('MLOPS_')));
-  const python = (script: string, args: string[], env: Record<string, string> = {}) =>
-    run(PYTHON, [path.join(EXAMPLE, script), ...args], {
-      cwd: EXAMPLE,
-      env: { ...base, PYTHONDONTWRITEBYTECODE: '1', ...env },
-    });
+  const python = async (script: string, args: string[], env: Record<string, string> = {}) =>
+    assertExit(await runExampleScript(EXAMPLE, script, args, env), 0);
   const data = path.join(dir, 'data');
   await python('generate_data.py', ['--rows', '1500', '--seed', '7', '--out', data]);
   const model = async (name: string, params: Record<string, unknown>) => {

@@ -4,16 +4,13 @@
  * them. A "champion" (ridge) and a "candidate" (gradient boosting) are scored on the same holdout.
  * Made once per test run.
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { REPO_ROOT } from '../../lib/tools';
+import { assertExit, runExampleScript } from '../support/example-scripts';
 
 export const FORECAST_EXAMPLE = path.join(REPO_ROOT, 'examples', 'forecast');
-const PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
-const run = promisify(execFile);
 
 export interface ForecastEvaluations {
   /** The folder everything was written to (removed after the run). */
@@ -40,12 +37,8 @@ after(function () {
 
 async function make(): Promise<ForecastEvaluations> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-forecast-eval-'));
-  const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('MLOPS_')));
-  const python = (script: string, env: Record<string, string>) =>
-    run(PYTHON, [path.join(FORECAST_EXAMPLE, script)], {
-      cwd: FORECAST_EXAMPLE,
-      env: { ...base, PYTHONDONTWRITEBYTECODE: '1', ...env },
-    });
+  const python = async (script: string, env: Record<string, string>) =>
+    assertExit(await runExampleScript(FORECAST_EXAMPLE, script, [], env), 0);
   const raw = path.join(dir, 'raw');
   const features = path.join(dir, 'features');
   await python('extract.py', { MLOPS_OUTPUT_DIR: raw, MLOPS_PARAMS: JSON.stringify({ days: 200, seed: 3 }) });
