@@ -85,6 +85,7 @@ export const FAILURES = {
     'a job is lost to the infrastructure (process vanished, killed by a signal); the retry starts a fresh one',
   ),
   TrainingJobCancelled: userFault('a job was cancelled outside the run that started it'),
+  TrainingOutputMissing: userFault('a training job succeeded but uploaded no output folder, so there is no model'),
   RayHeadError: systemFault('the Ray head answers a Jobs API request with an error status'),
 
   // serving (./serving.ts)

@@ -43,6 +43,7 @@ export {
   TrainingJobLostError,
   TrainingJobNotFoundError,
   TrainingJobNotSucceededError,
+  TrainingOutputMissingError,
   type JobEnd,
   type TrainingFailureType,
 } from './training';

@@ -10,6 +10,7 @@ export type TrainingFailureType =
   | 'TrainingJobFailed'
   | 'TrainingJobLost'
   | 'TrainingJobCancelled'
+  | 'TrainingOutputMissing'
   | 'RayHeadError';
 
 /** Base of the training failures. */
@@ -42,6 +43,14 @@ export class TrainingJobNotSucceededError extends TrainingError<'TrainingJobNotS
     readonly state: string,
   ) {
     super('TrainingJobNotSucceeded', `training job ${jobId} has no result: it is ${state}`);
+  }
+}
+
+/** Thrown when a training job succeeded but uploaded no output folder, so there is no model to evaluate. */
+export class TrainingOutputMissingError extends TrainingError<'TrainingOutputMissing'> {
+  override readonly name = 'TrainingOutputMissingError';
+  constructor(readonly job: string) {
+    super('TrainingOutputMissing', `training job ${job} succeeded but uploaded no output folder (no model)`);
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import { executeChild, patched } from '@temporalio/workflow';
 import type { TrainingJob } from '../../activities/training/types';
-import { SweepFailedError, toApplicationFailure } from '../../common/failures';
+import { SweepFailedError, toApplicationFailure, TrainingOutputMissingError } from '../../common/failures';
 import { describeParams } from '../../common/format';
 import type { TrainingSection } from '../../common/schemas/spec';
 import { hyperparameterSweep } from '../hyperparameter-sweep';
@@ -90,7 +90,8 @@ export async function train(run: PipelineRun, options: TrainOptions): Promise<Tr
       staticSummary: `train ${spec.name} for ${run.id}${suffix}`.slice(0, 200),
     });
     run.end(step, 'done', `job ${out.jobId}`, pick(out.metrics, 4));
-    return { label, outputUri: out.outputUri!, metrics: out.metrics, params, snapshot: snap, workflowId: trainId };
+    if (!out.outputUri) throw toApplicationFailure(new TrainingOutputMissingError(trainId));
+    return { label, outputUri: out.outputUri, metrics: out.metrics, params, snapshot: snap, workflowId: trainId };
   }
   // runs recorded before the `trainModel` child: the job tracked as trial 1 of the pipeline's run
   const trial = await light.startTrial.executeWithOptions({ summary: 'track trial 1' }, [
