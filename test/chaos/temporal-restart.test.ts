@@ -121,8 +121,10 @@ describe('a Temporal server restarted under a running retrain', function () {
     assert.ok(result.candidateMetrics.auc > 0.75, JSON.stringify(result.candidateMetrics));
 
     // every step once: no activity scheduled twice, one timer, one job per training and evaluation
+    // (the training job runs in the run's trainModel child, train/<run id>)
     const events = (await handle.fetchHistory()).events ?? [];
-    const steps = events
+    const trainEvents = (await client.workflow.getHandle(`train/${workflowId}`).fetchHistory()).events ?? [];
+    const steps = [...events, ...trainEvents]
       .filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
       .map((e) => `${e.activityTaskScheduledEventAttributes?.activityType?.name} ${summaryOf(e)}`);
     assert.deepEqual(
