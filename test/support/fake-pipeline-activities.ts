@@ -8,10 +8,17 @@
  * so a test asserts what the run asked for — the registry statuses it recorded, the notifications
  * it sent — rather than how.
  *
+ * Pipelines written on the blocks run their own steps (`runStep`): a step's job writes its output
+ * folder under its `outputPrefix`, and a snapshot of that folder gets an id of its own (the fake's
+ * content address), so a later step's `inputs` can be checked against what was made. A job naming an
+ * input snapshot or model that no earlier call produced fails as the real one would (not retried).
+ *
  * `activities` is a `Partial<Activities>` for a worker; `overrides` replaces any one activity
  * (e.g. a `notify` that always fails). Calls are recorded whether the activity is the default or an
  * override.
  */
+import { createHash } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../activities';
 import type { NotifyInput } from '../../activities/notifications';
 import type { ModelVersionSummary } from '../../activities/registry/types';
@@ -19,11 +26,13 @@ import type { EvaluationSummary } from '../../common/evaluation';
 
 export type ActivityName = keyof Activities;
 type InputOf<K extends ActivityName> = Parameters<Activities[K]>[0];
+type ResultOf<K extends ActivityName> = Awaited<ReturnType<Activities[K]>>;
 
-/** One recorded activity call. */
+/** One recorded activity call, with its result once it returned. */
 export interface FakeActivityCall {
   name: ActivityName;
   input: unknown;
+  result?: unknown;
 }
 
 export interface FakePipelineWorld {
@@ -35,12 +44,42 @@ export interface FakePipelineWorld {
   codeVersion?: string;
   /** The final metrics of a training job (a sweep's trial: of its params). @default { auc: 0.9 } */
   trainingMetrics?: (params: Record<string, unknown>) => Record<string, number>;
-  /** What the candidate's evaluation job writes. @default { auc: 0.9 } */
-  candidateMetrics?: Record<string, number>;
+  /**
+   * What a candidate's evaluation job writes: the same for every candidate, or by the evaluation's
+   * store prefix (`fakeCandidates` keys it by the candidates' labels). @default { auc: 0.9 }
+   */
+  candidateMetrics?: Record<string, number> | ((outputPrefix: string) => Record<string, number>);
   /** What the champion's evaluation job writes. @default { auc: 0.8 } */
   championMetrics?: Record<string, number>;
   /** The verdict of the rollout's n-th analysis (0-based). @default always 'pass' */
   analysis?: (n: number) => 'pass' | 'fail' | 'inconclusive';
+  /** The final metrics of the job of `runStep` step `step`. @default {} */
+  stepMetrics?: (step: string) => Record<string, number>;
+  /** The `runStep` step whose job fails on its own (exit code 1: `TrainingJobFailed`, not retried). */
+  failingStep?: string;
+}
+
+/** Where the fake store is: the URIs of every output folder a fake job writes start with it. */
+export const FAKE_STORE = 'file:///fake';
+
+/** The snapshot id the fake gives the output folder at `source` (a stand-in for its content hash). */
+export function fakeContentId(source: string): string {
+  return createHash('sha256').update(source).digest('hex');
+}
+
+/**
+ * `candidateMetrics` for several labelled candidates (`train(…, { label })`): the evaluation of
+ * candidate `label` is written under a prefix ending in `/<label>`.
+ */
+export function fakeCandidates(
+  byLabel: Record<string, Record<string, number>>,
+): (prefix: string) => Record<string, number> {
+  return (prefix) => {
+    const label = prefix.slice(prefix.lastIndexOf('/') + 1);
+    const metrics = byLabel[label];
+    if (!metrics) throw new Error(`no metrics for the candidate evaluated under ${prefix}`);
+    return metrics;
+  };
 }
 
 /** The snapshot id of the fake dataset, unless the world says otherwise. */
@@ -81,6 +120,12 @@ export class FakePipelineActivities {
   readonly activities: Partial<Activities>;
   /** Evaluation prefixes an evaluation job has written to. */
   private readonly written = new Set<string>();
+  /** Output folders a step's job has written (URIs). */
+  private readonly stepOutputs = new Set<string>();
+  /** Model folders a training job has written (URIs). */
+  private readonly models = new Set<string>();
+  /** `<dataset>@<id>` of every snapshot taken. */
+  private readonly snapshots = new Set<string>();
   private analyses = 0;
 
   constructor(world: FakePipelineWorld = {}, overrides: Partial<Activities> = {}) {
@@ -133,18 +178,24 @@ export class FakePipelineActivities {
         artifacts: [],
       }),
       notify: async () => ({ sent: true }),
-      snapshotDataset: async (input) => ({
-        dataset: input.dataset,
-        id: snapshot,
-        fileCount: 2,
-        totalBytes: 2048,
-        uploadedFiles: 0,
-        uploadedBytes: 0,
-        cachedDigests: 2,
-        created: false,
-        parent: null,
-        manifestKey: `datasets/${input.dataset}/snapshots/${snapshot}.json`,
-      }),
+      snapshotDataset: async (input) => {
+        // a step's output folder has content of its own; any other source is the world's dataset
+        const fromStep = input.source !== undefined && this.stepOutputs.has(input.source);
+        const id = fromStep ? fakeContentId(input.source!) : snapshot;
+        this.snapshots.add(`${input.dataset}@${id}`);
+        return {
+          dataset: input.dataset,
+          id,
+          fileCount: 2,
+          totalBytes: 2048,
+          uploadedFiles: 0,
+          uploadedBytes: 0,
+          cachedDigests: 2,
+          created: false,
+          parent: null,
+          manifestKey: `datasets/${input.dataset}/snapshots/${id}.json`,
+        };
+      },
       validateDataset: async (input) => ({
         dataset: input.dataset,
         snapshot: input.id,
@@ -156,16 +207,42 @@ export class FakePipelineActivities {
       resolveSnapshot: async () => ({ id: snapshot }),
       codeVersion: async () => ({ version: world.codeVersion ?? 'code-1', files: 3 }),
       findChampion: async () => champion,
-      runTrainingJob: async ({ job }) => {
+      runTrainingJob: async ({ job, step }) => {
+        if (step.startsWith('step-')) {
+          // a step of a pipeline (`runStep`): its inputs must exist; it writes its output folder
+          const name = step.slice('step-'.length);
+          const jobId = `step-${job.outputPrefix}`;
+          for (const i of job.inputs ?? []) {
+            if (i.snapshot && !this.snapshots.has(`${i.snapshot.dataset}@${i.snapshot.snapshot}`))
+              throw ApplicationFailure.nonRetryable(
+                `input ${i.name}: dataset ${i.snapshot.dataset} has no snapshot ${i.snapshot.snapshot}`,
+                'SnapshotNotFound',
+              );
+            if (i.modelUri !== undefined && !this.models.has(i.modelUri))
+              throw ApplicationFailure.nonRetryable(`input ${i.name}: no model at ${i.modelUri}`, 'InvalidInput');
+          }
+          if (name === world.failingStep)
+            throw ApplicationFailure.create({
+              type: 'TrainingJobFailed',
+              message: `training job ${job.name} (${jobId}) failed with exit code 1: exit code 1`,
+              nonRetryable: true,
+              details: [{ jobId, exitCode: 1, logTail: 'Traceback: KeyError: sales' }],
+            });
+          const outputUri = `${FAKE_STORE}/${job.outputPrefix}/output`;
+          this.stepOutputs.add(outputUri);
+          return { jobId, outputUri, metrics: world.stepMetrics?.(name) ?? {}, latestMetrics: {}, logTail: '' };
+        }
         if (job.modelUri !== undefined) {
           // an evaluation job: it writes evaluation.json under its prefix
           this.written.add(job.outputPrefix);
           return { jobId: `evaluate-${this.written.size}`, metrics: {}, latestMetrics: {}, logTail: '' };
         }
         const metrics = world.trainingMetrics?.(job.params) ?? { auc: 0.9 };
+        const outputUri = `${FAKE_STORE}/${job.outputPrefix}/model`;
+        this.models.add(outputUri);
         return {
           jobId: `train-${job.outputPrefix}`,
-          outputUri: `file:///fake/${job.outputPrefix}/model`,
+          outputUri,
           metrics,
           latestMetrics: {},
           logTail: '',
@@ -174,8 +251,11 @@ export class FakePipelineActivities {
       readEvaluation: async ({ outputPrefix }) => {
         if (!this.written.has(outputPrefix)) return null;
         const isCandidate = outputPrefix.includes('/evaluations/candidates/');
+        const candidate = world.candidateMetrics ?? { auc: 0.9 };
         const metrics = isCandidate
-          ? (world.candidateMetrics ?? { auc: 0.9 })
+          ? typeof candidate === 'function'
+            ? candidate(outputPrefix)
+            : candidate
           : (world.championMetrics ?? { auc: 0.8 });
         return { key: `${outputPrefix}/evaluation.json`, summary: summary(metrics) };
       },
@@ -264,9 +344,11 @@ export class FakePipelineActivities {
     this.activities = Object.fromEntries(
       Object.entries(all).map(([name, fn]) => [
         name,
-        (input: unknown) => {
-          this.calls.push({ name: name as ActivityName, input });
-          return (fn as (input: unknown) => Promise<unknown>)(input);
+        async (input: unknown) => {
+          const call: FakeActivityCall = { name: name as ActivityName, input };
+          this.calls.push(call);
+          call.result = await (fn as (input: unknown) => Promise<unknown>)(input);
+          return call.result;
         },
       ]),
     ) as Partial<Activities>;
@@ -275,6 +357,13 @@ export class FakePipelineActivities {
   /** The inputs of every call of `name`, in order. */
   inputsOf<K extends ActivityName>(name: K): InputOf<K>[] {
     return this.calls.filter((c) => c.name === name).map((c) => c.input as InputOf<K>);
+  }
+
+  /** The input and result of every call of `name` that returned, in the order they were made. */
+  returnedOf<K extends ActivityName>(name: K): { input: InputOf<K>; result: ResultOf<K> }[] {
+    return this.calls
+      .filter((c) => c.name === name && 'result' in c)
+      .map((c) => ({ input: c.input as InputOf<K>, result: c.result as ResultOf<K> }));
   }
 
   /** Every notification asked for (delivered or not), in order. */

@@ -18,6 +18,7 @@ import { Worker } from '@temporalio/worker';
 import type { Activities } from '../../activities';
 import { ML_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
 import { requireTool } from '../../lib/tools';
+import { buildWorkflowBundle } from '../../worker/workflow-bundle';
 import { workflowBundle } from './stack';
 import { suiteTeardown } from './teardown';
 
@@ -60,13 +61,25 @@ export interface TimeSkipping {
   use(activities: Partial<Activities>): void;
 }
 
+export interface TimeSkippingOptions {
+  /**
+   * Workflow modules bundled with the built-in workflows, as `mlops worker --workflows` bundles them
+   * (e.g. examples/forecast/workflows.ts, or a test pipeline in test/fixtures/). @default none
+   */
+  workflowFiles?: readonly string[];
+}
+
 /**
  * Registers mocha hooks that start a time-skipping server and one worker with the bundled
- * workflows/ before the file's first test, and stop both after its last. The worker registers
- * `activityNames`; each call goes to the activities of the latest `use()` (one worker per file:
- * creating a worker costs more than most of these tests).
+ * workflows/ (and `options.workflowFiles`) before the file's first test, and stop both after its
+ * last. The worker registers `activityNames`; each call goes to the activities of the latest `use()`
+ * (one worker per file: creating a worker costs more than most of these tests).
  */
-export function timeSkippingEnvironment(activityNames: readonly (keyof Activities)[]): TimeSkipping {
+export function timeSkippingEnvironment(
+  activityNames: readonly (keyof Activities)[],
+  options: TimeSkippingOptions = {},
+): TimeSkipping {
+  const files = options.workflowFiles ?? [];
   const taskQueue = `time-skipping-${randomUUID().slice(0, 8)}`;
   let env: TestWorkflowEnvironment | undefined;
   let current: Partial<Activities> = {};
@@ -85,7 +98,7 @@ export function timeSkippingEnvironment(activityNames: readonly (keyof Activitie
     this.timeout(120_000);
     const [started, bundle] = await Promise.all([
       teardown.start('the time-skipping test server', startTimeSkipping, (e) => e.teardown()),
-      workflowBundle(),
+      files.length > 0 ? buildWorkflowBundle(files).then(({ code }) => ({ code })) : workflowBundle(),
     ]);
     env = started;
     const worker = await Worker.create({
