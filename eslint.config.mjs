@@ -70,7 +70,7 @@ export default tseslint.config(
   // workflows/: the Temporal sandbox
   layer(
     // an example's workflows.ts is a pipeline written in TypeScript, bundled as workflow code
-    ['workflows/**/*.ts', 'bench/workflows/**/*.ts', 'examples/*/workflows.ts'],
+    ['workflows/**/*.ts', 'bench/workflows/**/*.ts', 'examples/*/workflows.ts', 'test/fixtures/pipelines/**/*.ts'],
     {
       paths: [
         ...noBuiltins(sandboxBuiltins, 'Workflow code runs in the Temporal sandbox: no Node built-ins.'),

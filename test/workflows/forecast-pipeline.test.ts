@@ -289,6 +289,11 @@ describe('pipelines on the building blocks (time-skipping)', function () {
           [[trainingJobs(fake).gradient_boosting!.result.outputUri, 'rejected']],
         );
         assert.equal(result.approval, undefined);
+        assert.deepEqual(
+          ['approval', 'rollout', 'score'].map((step) => stepStates(result)[step]),
+          ['skipped', 'skipped', 'skipped'],
+          'steps not reached are skipped, not left pending',
+        );
         const { events } = await handle.fetchHistory();
         assert.ok(!events?.some((e) => e.timerStartedEventAttributes), 'no approval was awaited');
         assert.deepEqual(fake.statuses, [], 'no approval decision recorded');
@@ -311,6 +316,7 @@ describe('pipelines on the building blocks (time-skipping)', function () {
         assert.equal(result.outcome, 'rejected');
         assert.deepEqual([result.approval?.decision, result.approval?.actor], ['rejected', 'alice']);
         assert.equal(stepStates(result).approval, 'failed');
+        assert.deepEqual([stepStates(result).rollout, stepStates(result).score], ['skipped', 'skipped'], 'not reached');
         assert.deepEqual(fake.statuses, [[4, 'rejected']]);
         assert.deepEqual(fake.inputsOf('deployVariant'), [], 'nothing deployed');
         assert.deepEqual(fake.inputsOf('setModelAlias'), [], 'the champion stays');

@@ -213,8 +213,13 @@ export class PipelineRun {
     }
   }
 
-  /** Ends the run well: the final stage of `outcome`, the tracked run succeeded; returns the output. */
+  /**
+   * Ends the run well: steps it never reached are marked skipped, the final stage of `outcome`, the
+   * tracked run succeeded; returns the output.
+   */
   async finish(outcome: Outcome, metrics: OutcomeMetrics = {}): Promise<PipelineOutput> {
+    for (const step of this.status.steps)
+      if (step.state === 'pending') Object.assign(step, { state: 'skipped', summary: `not reached: ${outcome}` });
     this.stage(FINAL_STAGE[outcome]);
     await light.finishRun.executeWithOptions({ summary: 'record run result' }, [
       { pipeline: this.spec.name, run: this.id, status: 'succeeded' },
