@@ -124,16 +124,22 @@ describe('a Temporal server restarted under a running retrain', function () {
     // (the training job runs in the run's trainModel child, train/<run id>)
     const events = (await handle.fetchHistory()).events ?? [];
     const trainEvents = (await client.workflow.getHandle(`train/${workflowId}`).fetchHistory()).events ?? [];
-    const steps = [...events, ...trainEvents]
-      .filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
-      .map((e) => `${e.activityTaskScheduledEventAttributes?.activityType?.name} ${summaryOf(e)}`);
+    const stepsOf = (history: typeof events, owner: string) =>
+      history
+        .filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+        .map((e) => `${owner}: ${e.activityTaskScheduledEventAttributes?.activityType?.name} ${summaryOf(e)}`);
+    const steps = [...stepsOf(events, 'retrain'), ...stepsOf(trainEvents, 'train')];
     assert.deepEqual(
       steps.filter((s, i) => steps.indexOf(s) !== i),
       [],
       `duplicated steps in ${steps.join('\n')}`,
     );
     for (const step of ['snapshotDataset', 'runTrainingJob train', 'runTrainingJob evaluate', 'registerModel'])
-      assert.equal(steps.filter((s) => s.startsWith(step)).length, 1, `${step} once in:\n${steps.join('\n')}`);
+      assert.equal(
+        steps.filter((s) => s.split(': ')[1]!.startsWith(step)).length,
+        1,
+        `${step} once in:\n${steps.join('\n')}`,
+      );
     assert.equal(events.filter((e) => e.eventType === EventType.EVENT_TYPE_TIMER_FIRED).length, 1);
     const jobs = fs.readdirSync(path.join(env.MLOPS_HOME!, 'jobs'));
     assert.equal(jobs.length, 2, `one training and one evaluation job: ${jobs.join(', ')}`);
