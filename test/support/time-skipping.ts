@@ -14,11 +14,13 @@ import { ApplicationFailure } from '@temporalio/common';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import type { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import type { Activities } from '../../activities';
 import { ML_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
 import { requireTool } from '../../lib/tools';
 import { buildWorkflowBundle } from '../../worker/workflow-bundle';
+import { statusQuery, type PipelineStatus } from '../../workflows/sdk';
 import { workflowBundle } from './stack';
 import { suiteTeardown } from './teardown';
 
@@ -124,4 +126,21 @@ export function timeSkippingEnvironment(
       current = activities;
     },
   };
+}
+
+/**
+ * Polls until a pipeline run waits for a decision: its stage is awaiting-approval and its approval
+ * timer has started (so the awaiting-approval notification is done: the test server refuses a cancel
+ * that races an activity's completion).
+ */
+export async function awaitingApproval(handle: WorkflowHandle): Promise<PipelineStatus> {
+  for (let i = 0; i < 200; i++) {
+    const status = await handle.query(statusQuery);
+    if (status.stage === 'awaiting-approval') {
+      const { events } = await handle.fetchHistory();
+      if (events?.some((e) => e.timerStartedEventAttributes)) return status;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('the run never awaited approval');
 }

@@ -33,7 +33,7 @@ import {
   fakeChampion,
   type FakePipelineWorld,
 } from '../support/fake-pipeline-activities';
-import { timeSkippingEnvironment } from '../support/time-skipping';
+import { awaitingApproval, timeSkippingEnvironment } from '../support/time-skipping';
 
 const FORECAST = path.join(REPO_ROOT, 'examples', 'forecast');
 const STEP_MISTAKES = path.join(REPO_ROOT, 'test', 'fixtures', 'pipelines', 'step-mistakes.ts');
@@ -99,19 +99,6 @@ describe('pipelines on the building blocks (time-skipping)', function () {
       // a run left open (by a failed assertion) would hold the test server's clock for the next tests
       await handle.terminate('test over').catch(() => undefined);
     }
-  };
-
-  /** Polls until the run awaits a decision: stage awaiting-approval and its approval timer started. */
-  const awaitingApproval = async (handle: Run['handle']): Promise<PipelineStatus> => {
-    for (let i = 0; i < 200; i++) {
-      const status = await handle.query(statusQuery);
-      if (status.stage === 'awaiting-approval') {
-        const { events } = await handle.fetchHistory();
-        if (events?.some((e) => e.timerStartedEventAttributes)) return status;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error('the run never awaited approval');
   };
 
   /** The jobs of the run's `runStep` steps, with what they returned, in order. */

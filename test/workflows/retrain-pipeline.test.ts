@@ -29,7 +29,7 @@ import {
   fakeChampion,
   type FakePipelineWorld,
 } from '../support/fake-pipeline-activities';
-import { timeSkippingEnvironment } from '../support/time-skipping';
+import { awaitingApproval, timeSkippingEnvironment } from '../support/time-skipping';
 
 const MODEL = 'churn-model';
 
@@ -101,23 +101,6 @@ describe('retrainPipeline (time-skipping)', function () {
     const result = await handle.result();
     const { startTime, closeTime } = await handle.describe();
     return { result, workflowMs: (closeTime?.getTime() ?? Number.NaN) - startTime.getTime() };
-  };
-
-  /**
-   * Polls until the run waits for a decision: its stage is awaiting-approval and its approval timer
-   * has started (so the awaiting-approval notification is done: the test server refuses a cancel
-   * that races an activity's completion).
-   */
-  const awaitingApproval = async (handle: Run['handle']): Promise<RetrainStatus> => {
-    for (let i = 0; i < 200; i++) {
-      const status = await handle.query(statusQuery);
-      if (status.stage === 'awaiting-approval') {
-        const { events } = await handle.fetchHistory();
-        if (events?.some((e) => e.timerStartedEventAttributes)) return status;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error('the run never awaited approval');
   };
 
   /** The events of the notifications the run itself sent (not its rollout's), in order. */
