@@ -292,11 +292,14 @@ describe('modelMonitor', function () {
           return now.baseline?.version === 2 ? now : undefined;
         });
         assert.equal(s.baseline!.snapshot, 'd'.repeat(64));
-        const switchedAt = inputs.findIndex((i) => i.version === 2);
-        await waitFor('two windows against v2', async () => inputs.length >= switchedAt + 2);
-        for (const i of inputs.slice(0, switchedAt)) assert.equal(i.baseline.snapshot, 'c'.repeat(64));
-        for (const i of inputs.slice(switchedAt)) {
-          assert.equal(i.version, 2);
+        // this monitor's windows only: a monitor another test stopped may still have one in flight
+        const mine = () => inputs.filter((i) => i.endpoint === 'baseline');
+        const switchedAt = mine().findIndex((i) => i.version === 2);
+        await waitFor('two windows against v2', async () => mine().length >= switchedAt + 2);
+        const windows = mine();
+        for (const i of windows.slice(0, switchedAt)) assert.equal(i.baseline.snapshot, 'c'.repeat(64));
+        for (const i of windows.slice(switchedAt)) {
+          assert.equal(i.version, 2, `windows against: ${windows.map((w) => `v${w.version}`).join(', ')}`);
           assert.equal(i.baseline.snapshot, 'd'.repeat(64));
           assert.equal(i.baseline.dataset, 'churn');
         }
