@@ -40,6 +40,18 @@ export interface Config {
   gateway?: GatewayConfig;
   /** User workflow modules (files or folders, absolute) the worker bundles with the built-in ones (`MLOPS_WORKFLOWS`). */
   workflows: string[];
+  /** Who may call `mlops codec-server` (MLOPS_CODEC_*). */
+  codecServer: CodecServerConfig;
+}
+
+/** The codec server's access rules: its token and the browser origins and host names it answers. */
+export interface CodecServerConfig {
+  /** `MLOPS_CODEC_TOKEN`; absent: the token in `tokenFile`, generated on first use. */
+  token?: string;
+  /** `<home>/codec/token`. */
+  tokenFile: string;
+  allowedOrigins: string[];
+  allowedHosts: string[];
 }
 
 /** Where the inference gateway serves (`url`) and is administered (`adminUrl`, with `token`). */
@@ -102,7 +114,27 @@ export const envSchema = z.object({
   MLOPS_GATEWAY_TOKEN: nonEmpty
     .optional()
     .describe("Bearer token of the gateway's admin API. Default: the dev stack's token file"),
+
+  // the codec server (codec-server/, `mlops codec-server`)
+  MLOPS_CODEC_TOKEN: nonEmpty
+    .optional()
+    .describe(
+      'Bearer token the codec server requires (32+ characters of A-Z a-z 0-9 - _ . ~). Default: generated once into $MLOPS_HOME/codec/token',
+    ),
+  MLOPS_CODEC_ALLOWED_ORIGINS: nonEmpty
+    .optional()
+    .describe(
+      'Browser origins (comma-separated) the codec server answers, e.g. the Temporal UI. Default: http://127.0.0.1:8233,http://localhost:8233',
+    ),
+  MLOPS_CODEC_ALLOWED_HOSTS: nonEmpty
+    .optional()
+    .describe(
+      'Host names (comma-separated) clients may reach the codec server by, besides IP addresses and localhost (e.g. its name behind a proxy). Default: none',
+    ),
 });
+
+/** The dev stack's UI origins: the ones the codec server answers by default. */
+export const DEFAULT_CODEC_ORIGINS = ['http://127.0.0.1:8233', 'http://localhost:8233'];
 
 function httpUrl(example: string) {
   return z.url({ protocol: /^https?$/, message: `must be the http(s) URL of ${example}` });
@@ -168,8 +200,22 @@ export function validateConfig(
         .filter((p) => p !== '')
         .map((p) => path.resolve(cwd, p)),
       ...(gateway ? { gateway } : {}),
+      codecServer: {
+        ...(env.MLOPS_CODEC_TOKEN ? { token: env.MLOPS_CODEC_TOKEN } : {}),
+        tokenFile: path.join(home, 'codec', 'token'),
+        allowedOrigins: list(env.MLOPS_CODEC_ALLOWED_ORIGINS) ?? [...DEFAULT_CODEC_ORIGINS],
+        allowedHosts: list(env.MLOPS_CODEC_ALLOWED_HOSTS) ?? [],
+      },
     },
   };
+}
+
+function list(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  return value
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
 }
 
 /**
@@ -207,9 +253,26 @@ export interface S3Settings {
   secretAccessKey?: string;
 }
 
-/** Parses a store URI; returns a message (not a config) when it is not one we support. */
+/**
+ * `uri` with any userinfo (`user:secret@`) in its authority replaced by `***@`, for messages.
+ * Also masks what looks like userinfo in a URI without a scheme.
+ */
+export function maskUserinfo(uri: string): string {
+  return uri.replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?)[^/?#]*@/i, '$1***@');
+}
+
+/**
+ * Parses a store URI; returns a message (not a config) when it is not one we support. The message
+ * never quotes credentials: a URI with userinfo (`s3://KEY:SECRET@bucket`) is refused with it masked.
+ */
 export function parseStoreUri(uri: string, cwd: string, s3: S3Settings): StoreConfig | string {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(uri)?.[1]?.toLowerCase();
+  if (/^(?:[a-z][a-z0-9+.-]*:\/\/)?[^/?#]*@/i.test(uri)) {
+    return (
+      `${maskUserinfo(uri)}: credentials do not belong in the store URI; ` +
+      'set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or use an instance role) and name only s3://<bucket>/<prefix>'
+    );
+  }
   if (scheme === 'file') {
     const rest = uri.slice('file://'.length);
     if (rest === '') return 'file:// needs a path, e.g. file://.mlops/store';
@@ -239,7 +302,7 @@ export function parseStoreUri(uri: string, cwd: string, s3: S3Settings): StoreCo
       credentials,
     };
   }
-  return `unsupported store ${JSON.stringify(uri)}: use file://<path> or s3://<bucket>/<prefix>`;
+  return `unsupported store ${JSON.stringify(maskUserinfo(uri))}: use file://<path> or s3://<bucket>/<prefix>`;
 }
 
 function pick(raw: RawEnv): Record<string, string> {
