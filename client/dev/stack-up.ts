@@ -247,6 +247,7 @@ async function startAndWait(opts: Settings, launch: Launch): Promise<string | un
     logFile: launch.logFile,
     cwd: launch.cwd ?? opts.home,
     env: launch.env,
+    ...(launch.secrets ? { secrets: launch.secrets } : {}),
   });
   updateStack(opts.home, (s) => ({ ...s, ...launch.record(started.pid, new Date().toISOString()) }));
   const timeoutMs = opts.timeoutMs;

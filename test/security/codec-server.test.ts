@@ -210,6 +210,41 @@ describe('the codec server refuses to be an oracle', function () {
       child.kill('SIGTERM');
     }
   });
+
+  it('`mlops dev up --ui-codec-endpoint` hands the UI the endpoint with the token, and logs it masked', async function () {
+    this.timeout(120_000);
+    const home = fs.mkdtempSync(path.join(testStack().tmpDir, 'codec-dev-'));
+    const ports: number[] = [];
+    while (ports.length < 5) {
+      const p = await freePort();
+      if (!ports.includes(p)) ports.push(p);
+    }
+    const [temporal, ui, gateway, admin, codecPort] = ports.map(String) as [string, string, string, string, string];
+    const env = { MLOPS_HOME: home, MLOPS_STORE: undefined, TEMPORAL_ADDRESS: undefined, MLOPS_CODEC_TOKEN: undefined };
+    const up = await runCli(
+      [
+        ...['dev', 'up', '--temporal-port', temporal, '--ui-port', ui],
+        ...['--gateway-port', gateway, '--gateway-admin-port', admin],
+        ...['--ui-codec-endpoint', `http://127.0.0.1:${codecPort}`],
+      ],
+      env,
+      90_000,
+    );
+    try {
+      assert.equal(up.code, 0, up.stderr);
+      const fileToken = fs.readFileSync(path.join(home, 'codec', 'token'), 'utf8').trim();
+      assert.match(up.stdout + up.stderr, /codec server with its token in the endpoint path/);
+      assert.ok(!(up.stdout + up.stderr).includes(fileToken), 'dev up does not print the token');
+      // what the UI's browser code is told to call
+      const settings = await (await fetch(`http://127.0.0.1:${ui}/api/v1/settings`)).text();
+      assert.ok(settings.includes(`http://127.0.0.1:${codecPort}/${fileToken}`), settings);
+      const log = fs.readFileSync(path.join(home, 'logs', 'temporal.log'), 'utf8');
+      assert.ok(!log.includes(fileToken), 'the command line in the log has the token masked');
+      assert.match(log, new RegExp(`--ui-codec-endpoint http://127\\.0\\.0\\.1:${codecPort}/\\*\\*\\*`));
+    } finally {
+      await runCli(['dev', 'down'], env, 60_000);
+    }
+  });
 });
 
 function wire(p: { metadata?: Record<string, Uint8Array | null> | null; data?: Uint8Array | null }) {
