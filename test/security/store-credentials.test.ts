@@ -83,7 +83,7 @@ describe('a store that refuses the credentials', function () {
     const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
     const startedAttempts = (history.events ?? [])
       .map((e) => e.activityTaskStartedEventAttributes?.attempt)
-      .filter((a) => a != null);
+      .filter((a) => a !== undefined && a !== null);
     assert.deepEqual(startedAttempts, [1], `in ${namespace}`);
     const failed = (history.events ?? []).find((e) => e.activityTaskFailedEventAttributes);
     const info = failed?.activityTaskFailedEventAttributes?.failure?.applicationFailureInfo;
