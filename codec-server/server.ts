@@ -8,8 +8,9 @@
  *   rebinds its own domain name to this address still sends its own name.
  * - Origin: absent (not a browser) or in `corsOrigins` (403, no CORS headers otherwise); CORS
  *   preflights are answered for those origins only.
- * - The token: `Authorization: Bearer <token>`, or the endpoint's path `/<token>/decode` for
- *   clients that cannot send a header (the dev server's UI); compared in constant time (401).
+ * - The token: `Authorization: Bearer <token>`, or the path segment before the route
+ *   (`…/<token>/decode`) for clients that cannot send a header (the dev server's UI); compared in
+ *   constant time (401).
  * - `Content-Type: application/json` (415 otherwise): a cross-site "simple" request (text/plain,
  *   no preflight) never reaches the codec.
  *
@@ -93,7 +94,7 @@ export async function startCodecServer(opts: CodecServerOptions): Promise<Runnin
 
     const segments = (req.url ?? '').split('?')[0]!.split('/').filter(Boolean);
     const route = segments.at(-1);
-    if ((route !== 'encode' && route !== 'decode') || segments.length > 2) {
+    if (route !== 'encode' && route !== 'decode') {
       req.resume();
       return send(404, { error: 'POST /encode or /decode' });
     }
@@ -101,7 +102,8 @@ export async function startCodecServer(opts: CodecServerOptions): Promise<Runnin
       req.resume();
       return send(405, { error: 'use POST' }, { allow: 'POST, OPTIONS' });
     }
-    const presented = [bearer(req.headers.authorization), segments.length === 2 ? segments[0] : undefined];
+    // the path form: the segment before the route (a proxy may mount the endpoint under a prefix)
+    const presented = [bearer(req.headers.authorization), segments.at(-2)];
     if (!presented.some((t) => t !== undefined && matches(t, tokenDigest)))
       return refuse(
         401,
