@@ -40,6 +40,8 @@ export interface Config {
   gateway?: GatewayConfig;
   /** User workflow modules (files or folders, absolute) the worker bundles with the built-in ones (`MLOPS_WORKFLOWS`). */
   workflows: string[];
+  /** The only variables a spec's `notifications.webhookEnv` may name start with this (`MLOPS_WEBHOOK_ENV_PREFIX`). */
+  webhookEnvPrefix: string;
 }
 
 /** Where the inference gateway serves (`url`) and is administered (`adminUrl`, with `token`). */
@@ -102,6 +104,14 @@ export const envSchema = z.object({
   MLOPS_GATEWAY_TOKEN: nonEmpty
     .optional()
     .describe("Bearer token of the gateway's admin API. Default: the dev stack's token file"),
+  // notifications
+  MLOPS_WEBHOOK_ENV_PREFIX: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]*_$/, 'must be an environment variable name prefix ending in _, e.g. MLOPS_WEBHOOK_')
+    .optional()
+    .describe(
+      "The prefix of the worker's variables holding webhook URLs: a spec's notifications.webhookEnv may name only these. Default: MLOPS_WEBHOOK_",
+    ),
 });
 
 function httpUrl(example: string) {
@@ -168,6 +178,7 @@ export function validateConfig(
         .filter((p) => p !== '')
         .map((p) => path.resolve(cwd, p)),
       ...(gateway ? { gateway } : {}),
+      webhookEnvPrefix: env.MLOPS_WEBHOOK_ENV_PREFIX ?? 'MLOPS_WEBHOOK_',
     },
   };
 }
