@@ -82,8 +82,8 @@ async function post(url: string, body: string, timeoutMs: number, secrets: reado
     // never the URL: it is a credential
     throw new NotificationFailedError(`the webhook could not be reached: ${redact(what, secrets)}`);
   }
-  // the body is read only to free the connection: no failure quotes it
-  await response.arrayBuffer().catch(() => undefined);
+  // the answer's body is never read: no failure quotes it, and it may be of any size
+  await response.body?.cancel().catch(() => undefined);
   const { status } = response;
   if (status >= 200 && status < 300) return;
   if (status >= 300 && status < 400) throw new NotificationRejectedError(status, 'a redirect, which is not followed');
