@@ -40,6 +40,8 @@ export interface Config {
   gateway?: GatewayConfig;
   /** User workflow modules (files or folders, absolute) the worker bundles with the built-in ones (`MLOPS_WORKFLOWS`). */
   workflows: string[];
+  /** The only variables a spec's `notifications.webhookEnv` may name start with this (`MLOPS_WEBHOOK_ENV_PREFIX`). */
+  webhookEnvPrefix: string;
   /** Who may call `mlops codec-server` (MLOPS_CODEC_*). */
   codecServer: CodecServerConfig;
 }
@@ -131,6 +133,14 @@ export const envSchema = z.object({
     .describe(
       'Host names (comma-separated) clients may reach the codec server by, besides IP addresses and localhost (e.g. its name behind a proxy). Default: none',
     ),
+  // notifications
+  MLOPS_WEBHOOK_ENV_PREFIX: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]*_$/, 'must be an environment variable name prefix ending in _, e.g. MLOPS_WEBHOOK_')
+    .optional()
+    .describe(
+      "The prefix of the worker's variables holding webhook URLs: a spec's notifications.webhookEnv may name only these. Default: MLOPS_WEBHOOK_",
+    ),
 });
 
 /** The dev stack's UI origins: the ones the codec server answers by default. */
@@ -206,6 +216,7 @@ export function validateConfig(
         allowedOrigins: list(env.MLOPS_CODEC_ALLOWED_ORIGINS) ?? [...DEFAULT_CODEC_ORIGINS],
         allowedHosts: list(env.MLOPS_CODEC_ALLOWED_HOSTS) ?? [],
       },
+      webhookEnvPrefix: env.MLOPS_WEBHOOK_ENV_PREFIX ?? 'MLOPS_WEBHOOK_',
     },
   };
 }
