@@ -32,6 +32,7 @@ export function buildActivityDeps(config: Config): ActivityDeps {
     }),
     servingBackend: createServing(config, store),
     cacheDir: config.cacheDir,
+    sourceRoots: config.sourceRoots,
     openStore: (uri) => {
       const parsed = parseStoreUri(uri, process.cwd(), config.s3);
       if (typeof parsed === 'string') throw new InvalidSourceError(uri, parsed);

@@ -40,6 +40,11 @@ export interface Config {
   gateway?: GatewayConfig;
   /** User workflow modules (files or folders, absolute) the worker bundles with the built-in ones (`MLOPS_WORKFLOWS`). */
   workflows: string[];
+  /**
+   * Folders a dataset source on this machine may lie in, absolute (`MLOPS_SOURCE_ROOTS`; default:
+   * the working directory and the pipelines folder's parent), plus a filesystem store's root.
+   */
+  sourceRoots: string[];
 }
 
 /** Where the inference gateway serves (`url`) and is administered (`adminUrl`, with `token`). */
@@ -102,6 +107,12 @@ export const envSchema = z.object({
   MLOPS_GATEWAY_TOKEN: nonEmpty
     .optional()
     .describe("Bearer token of the gateway's admin API. Default: the dev stack's token file"),
+  // the folders a snapshot may read
+  MLOPS_SOURCE_ROOTS: nonEmpty
+    .optional()
+    .describe(
+      "Folders a dataset source (a local path or file:// URL) may lie in, comma-separated, relative to the working directory; a filesystem store's root is always allowed; s3:// sources are not affected. Default: the working directory and the pipelines folder's parent",
+    ),
 });
 
 function httpUrl(example: string) {
@@ -168,8 +179,28 @@ export function validateConfig(
         .filter((p) => p !== '')
         .map((p) => path.resolve(cwd, p)),
       ...(gateway ? { gateway } : {}),
+      sourceRoots: sourceRootsOf(
+        env.MLOPS_SOURCE_ROOTS,
+        cwd,
+        path.resolve(cwd, env.MLOPS_PIPELINES_DIR ?? 'pipelines'),
+        store,
+      ),
     },
   };
+}
+
+/** The folders a dataset source may lie in: MLOPS_SOURCE_ROOTS or the project folders, and a filesystem store's root. */
+function sourceRootsOf(setting: string | undefined, cwd: string, pipelinesDir: string, store: StoreConfig): string[] {
+  const pipelinesParent = path.dirname(pipelinesDir);
+  const given =
+    setting === undefined
+      ? [cwd, pipelinesParent]
+      : setting
+          .split(',')
+          .map((p) => p.trim())
+          .filter((p) => p !== '')
+          .map((p) => path.resolve(cwd, p));
+  return [...new Set([...given, ...(store.kind === 'file' ? [store.root] : [])])];
 }
 
 /**
