@@ -4,6 +4,7 @@ import { isMap, isSeq, parseDocument, visit, type Document } from 'yaml';
 import type { ZodType } from 'zod';
 import type { TrainingJob } from '../activities/training/types';
 import { UserError } from '../common/errors';
+import { findReservedKeys } from '../common/reserved-keys';
 import type { TrainingJobSpec } from '../common/schemas/training-job';
 import { readUserFile, UserFileError } from '../lib/user-files';
 
@@ -20,6 +21,15 @@ export function readYamlFile<T>(file: string, schema: ZodType<T>): { value: T; d
   }
   const data = yamlData(doc, text);
   if (!data.ok) throw new UserError(`${file}${data.line ? `:${data.line}` : ''}: ${data.message}`, 2);
+  const reserved = findReservedKeys(data.value);
+  if (reserved.length > 0) {
+    const lines = reserved.map((issue) => {
+      const at = issue.path.map(String);
+      const line = lineOf(doc, text, at);
+      return `${file}${line ? `:${line}` : ''}: ${at.join('.')}: ${issue.message}`;
+    });
+    throw new UserError(lines.join('\n'), 2);
+  }
   const parsed = schema.safeParse(data.value);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {

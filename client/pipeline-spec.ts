@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseDocument, type Document } from 'yaml';
 import { UserError } from '../common/errors';
+import { findReservedKeys } from '../common/reserved-keys';
 import { pipelineSpecSchema, type PipelineSpec } from '../common/schemas/spec';
 import { sourceRootProblem } from '../activities/data/source-roots';
 import { readUserFile, UserFileError } from '../lib/user-files';
@@ -92,6 +93,17 @@ export function checkPipelineSpec(file: string, options: SourceCheckOptions = {}
   }
   const data = yamlData(doc, text);
   if (!data.ok) return { ok: false, errors: [{ path: '', line: data.line, message: data.message }] };
+  const reserved = findReservedKeys(data.value);
+  if (reserved.length > 0) {
+    return {
+      ok: false,
+      errors: reserved.map((issue) => ({
+        path: issue.path.map(String).join('.'),
+        line: lineAt(doc, text, issue.path),
+        message: issue.message,
+      })),
+    };
+  }
   const parsed = pipelineSpecSchema.safeParse(data.value);
   if (!parsed.success) {
     return {

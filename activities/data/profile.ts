@@ -6,8 +6,9 @@
  */
 import type { Readable } from 'node:stream';
 import { ColumnAccumulator, columnSeed } from './column-profile';
-import { CsvParser } from './csv-parser';
+import { CsvParser, type CsvLimits } from './csv-parser';
 import { DataError } from '../../common/failures';
+import { reservedKeyProblem } from '../../common/reserved-keys';
 import type { DatasetSource, ExpectedContent, SourceEntry } from './source-types';
 import type { FileProfile, ManifestEntry, SnapshotManifest, SnapshotProfile } from './types';
 
@@ -16,10 +17,14 @@ export function isCsvPath(path: string): boolean {
   return /\.csv$/i.test(path);
 }
 
-/** Profiles one CSV stream; `DatasetInvalid` naming `file` and the line for a ragged or malformed file. */
+/**
+ * Profiles one CSV stream; `DatasetInvalid` naming `file` and the line for a ragged or malformed
+ * file, a record over the `limits` (./csv-parser.ts) or a column with a reserved name.
+ */
 export async function profileCsv(
   chunks: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
   file: string,
+  limits?: CsvLimits,
 ): Promise<FileProfile> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let columns: ColumnAccumulator[] | undefined;
@@ -38,7 +43,7 @@ export async function profileCsv(
     }
     rows++;
     for (let i = 0; i < fields.length; i++) columns[i]!.add(fields[i]!);
-  });
+  }, limits);
   const decode = (chunk?: Buffer): string => {
     try {
       return chunk === undefined ? decoder.decode() : decoder.decode(chunk, { stream: true });
@@ -102,6 +107,11 @@ async function profileEntry(
 function header(fields: string[], file: string): string[] {
   const seen = new Set<string>();
   for (const name of fields) {
+    // profiles, expectations and the drift baseline key objects by column name
+    const reserved = reservedKeyProblem(name.trim());
+    if (reserved) {
+      throw new DataError('DatasetInvalid', `${file} line 1: column ${reserved}`, { file, line: 1, column: name });
+    }
     if (seen.has(name)) {
       throw new DataError('DatasetInvalid', `${file} line 1: the header names column ${JSON.stringify(name)} twice`, {
         file,
