@@ -17,7 +17,10 @@ export function readYamlFile<T>(file: string, schema: ZodType<T>): { value: T; d
   const text = readSpecText(file);
   const doc = parseDocument(text);
   if (doc.errors.length > 0) {
-    throw new UserError(doc.errors.map((e) => `${file}:${e.linePos?.[0]?.line ?? '?'}: ${yamlProblem(e)}`).join('\n'), 2);
+    throw new UserError(
+      doc.errors.map((e) => `${file}:${e.linePos?.[0]?.line ?? '?'}: ${yamlProblem(e)}`).join('\n'),
+      2,
+    );
   }
   const data = yamlData(doc, text);
   if (!data.ok) throw new UserError(`${file}${data.line ? `:${data.line}` : ''}: ${data.message}`, 2);

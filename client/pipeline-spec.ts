@@ -82,7 +82,10 @@ export function checkPipelineSpec(file: string, options: SourceCheckOptions = {}
   try {
     text = readUserFile(file);
   } catch (error) {
-    return { ok: false, errors: [{ path: '', message: error instanceof UserFileError ? error.problem : 'cannot read the file' }] };
+    return {
+      ok: false,
+      errors: [{ path: '', message: error instanceof UserFileError ? error.problem : 'cannot read the file' }],
+    };
   }
   const doc = parseDocument(text);
   if (doc.errors.length > 0) {

@@ -29,21 +29,25 @@ export async function profileCsv(
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let columns: ColumnAccumulator[] | undefined;
   let rows = 0;
-  const parser = new CsvParser(file, (fields, line) => {
-    if (columns === undefined) {
-      columns = header(fields, file).map((name, index) => new ColumnAccumulator(name, columnSeed(index, name)));
-      return;
-    }
-    if (fields.length !== columns.length) {
-      throw new DataError(
-        'DatasetInvalid',
-        `${file} line ${line}: ${fields.length} field${fields.length === 1 ? '' : 's'}, but the header has ${columns.length}`,
-        { file, line },
-      );
-    }
-    rows++;
-    for (let i = 0; i < fields.length; i++) columns[i]!.add(fields[i]!);
-  }, limits);
+  const parser = new CsvParser(
+    file,
+    (fields, line) => {
+      if (columns === undefined) {
+        columns = header(fields, file).map((name, index) => new ColumnAccumulator(name, columnSeed(index, name)));
+        return;
+      }
+      if (fields.length !== columns.length) {
+        throw new DataError(
+          'DatasetInvalid',
+          `${file} line ${line}: ${fields.length} field${fields.length === 1 ? '' : 's'}, but the header has ${columns.length}`,
+          { file, line },
+        );
+      }
+      rows++;
+      for (let i = 0; i < fields.length; i++) columns[i]!.add(fields[i]!);
+    },
+    limits,
+  );
   const decode = (chunk?: Buffer): string => {
     try {
       return chunk === undefined ? decoder.decode() : decoder.decode(chunk, { stream: true });

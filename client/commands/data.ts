@@ -161,7 +161,10 @@ function readExpectations(file: string): DatasetExpectations {
   }
   const reserved = findReservedKeys(value);
   if (reserved.length > 0) {
-    throw new UserError(reserved.map((i) => `--expectations: ${file}: ${i.path.join('.')}: ${i.message}`).join('\n'), 2);
+    throw new UserError(
+      reserved.map((i) => `--expectations: ${file}: ${i.path.join('.')}: ${i.message}`).join('\n'),
+      2,
+    );
   }
   const parsed = datasetExpectationsSchema.safeParse(value);
   if (!parsed.success) {

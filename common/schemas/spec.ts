@@ -276,7 +276,13 @@ export const rolloutSectionSchema = strictObject({
     .optional()
     .describe('Its p95 latency may exceed the baseline by at most this fraction'),
   maxPredictionPsi: z.number().min(0).optional().describe('PSI between its and the baseline’s predictions'),
-  minRequests: z.number().int().min(0).max(SPEC_LIMITS.maxSampleSize).default(50).describe('Requests a step needs before it can be judged'),
+  minRequests: z
+    .number()
+    .int()
+    .min(0)
+    .max(SPEC_LIMITS.maxSampleSize)
+    .default(50)
+    .describe('Requests a step needs before it can be judged'),
   failureLimit: count(1).default(2).describe('Failed analyses before rolling back'),
   maxBakeExtensions: count(0)
     .default(3)

@@ -16,7 +16,8 @@ import { profileCsv } from '../../activities/data';
 import { isNumberSyntax } from '../../activities/data/column-profile';
 import { CsvParser, DEFAULT_CSV_LIMITS } from '../../activities/data/csv-parser';
 import { checkPipelineSpec } from '../../client/pipeline-spec';
-import { DataError, isDataError } from '../../common/failures';
+import type { DataError} from '../../common/failures';
+import { isDataError } from '../../common/failures';
 import { REPO_ROOT } from '../../lib/tools';
 import { MAX_USER_FILE_BYTES } from '../../lib/user-files';
 import { MLOPS_BIN } from '../support/cli';
@@ -205,7 +206,13 @@ ${extra}`;
 
     it('mlops pipeline validate exits 2 naming the field and its line', async () => {
       const file = path.join(dir, 'sample.yaml');
-      fs.writeFileSync(file, spec('monitoring:\n  sampleSize: 1e9\n').replace(/\n {2}(timeoutSeconds|analysisInterval|failureLimit):.*/g, ''));
+      fs.writeFileSync(
+        file,
+        spec('monitoring:\n  sampleSize: 1e9\n').replace(
+          /\n {2}(timeoutSeconds|analysisInterval|failureLimit):.*/g,
+          '',
+        ),
+      );
       const r = await runCapped(['pipeline', 'validate', file]);
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, new RegExp(`^${file}:\\d+: monitoring\\.sampleSize: Too big`, 'm'));

@@ -33,7 +33,9 @@ function fileStore(root: string): BlobStore {
 
 function keysUnder(root: string): string[] {
   if (!fs.existsSync(root)) return [];
-  return (fs.readdirSync(root, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(root, f)).isFile());
+  return (fs.readdirSync(root, { recursive: true }) as string[]).filter((f) =>
+    fs.statSync(path.join(root, f)).isFile(),
+  );
 }
 
 function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
@@ -155,7 +157,10 @@ evaluation:
       const acts = activities(store);
       const error = await env()
         .run(acts.snapshotDataset, { dataset: 'creds', source: aws })
-        .then(() => assert.fail('snapshotted ~/.aws'), (e: unknown) => e);
+        .then(
+          () => assert.fail('snapshotted ~/.aws'),
+          (e: unknown) => e,
+        );
       assert.ok(error instanceof ApplicationFailure, String(error));
       assert.equal(error.type, 'DatasetSourceInvalid');
       assert.equal(error.nonRetryable, true);
@@ -170,7 +175,10 @@ evaluation:
         store,
         { dataset: 'creds', source: path.join(project, 'linked') },
         { sourceRoots: [project] },
-      ).then(() => assert.fail('snapshotted through the link'), (e: unknown) => e);
+      ).then(
+        () => assert.fail('snapshotted through the link'),
+        (e: unknown) => e,
+      );
       assert.ok(isDataError(error, 'DatasetSourceInvalid'), String(error));
       assert.match((error as Error).message, /^dataset\.source: .*linked \(it leads to .*\.aws\) is outside/);
       fs.symlinkSync(path.join(aws, 'credentials'), path.join(project, 'data', 'credentials'));
@@ -178,7 +186,10 @@ evaluation:
         store,
         { dataset: 'churn', source: path.join(project, 'data') },
         { sourceRoots: [project] },
-      ).then(() => assert.fail('snapshotted the linked file'), (e: unknown) => e);
+      ).then(
+        () => assert.fail('snapshotted the linked file'),
+        (e: unknown) => e,
+      );
       assert.ok(isDataError(inside, 'DatasetSourceInvalid'), String(inside));
       assert.match((inside as Error).message, /credentials in .* is a symlink to .*, outside the source folder/);
       assert.deepEqual(keysUnder(storeRoot), []);
@@ -186,9 +197,13 @@ evaluation:
 
     it('snapshots a folder inside a root, and a file:// URL of it', async () => {
       const store = fileStore(storeRoot);
-      const result = await snapshotDataset(store, { dataset: 'churn', source: `file://${project}/data` }, {
-        sourceRoots: [project],
-      });
+      const result = await snapshotDataset(
+        store,
+        { dataset: 'churn', source: `file://${project}/data` },
+        {
+          sourceRoots: [project],
+        },
+      );
       assert.equal(result.fileCount, 1);
     });
   });
@@ -201,7 +216,10 @@ evaluation:
       fs.symlinkSync(path.join(aws, 'credentials'), path.join(code, 'settings.ini'));
       await assert.rejects(buildPackage(code), (error: Error) => {
         assert.equal((error as { type?: string }).type, 'InvalidTrainingJob');
-        assert.match(error.message, /^codeDir: settings\.ini in .* is a symlink to .*credentials, outside the code folder/);
+        assert.match(
+          error.message,
+          /^codeDir: settings\.ini in .* is a symlink to .*credentials, outside the code folder/,
+        );
         assert.doesNotMatch(error.message, new RegExp(SECRET));
         return true;
       });

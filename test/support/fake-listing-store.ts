@@ -7,7 +7,8 @@ export function fakeListingStore(inner: BlobStore, extra: { key: string; body: s
   const store = Object.create(inner) as BlobStore;
   store.list = async function* (prefix: string): AsyncIterable<ObjectInfo> {
     yield* inner.list(prefix);
-    for (const e of extra) if (e.key.startsWith(prefix)) yield { key: e.key, size: Buffer.byteLength(e.body) } as ObjectInfo;
+    for (const e of extra)
+      if (e.key.startsWith(prefix)) yield { key: e.key, size: Buffer.byteLength(e.body) } as ObjectInfo;
   };
   const get = inner.get.bind(inner);
   store.get = (async (key: string) => {
