@@ -16,7 +16,7 @@ import { profileCsv } from '../../activities/data';
 import { isNumberSyntax } from '../../activities/data/column-profile';
 import { CsvParser, DEFAULT_CSV_LIMITS } from '../../activities/data/csv-parser';
 import { checkPipelineSpec } from '../../client/pipeline-spec';
-import type { DataError} from '../../common/failures';
+import type { DataError } from '../../common/failures';
 import { isDataError } from '../../common/failures';
 import { REPO_ROOT } from '../../lib/tools';
 import { MAX_USER_FILE_BYTES } from '../../lib/user-files';
