@@ -33,7 +33,7 @@ export function sourceRootProblem(source: string, roots: readonly string[]): str
   const real = realOrResolved(folder);
   if (roots.some((root) => isInside(real, realOrResolved(root)))) return undefined;
   const via = real === path.resolve(folder) ? '' : ` (it leads to ${real})`;
-  return `${folder}${via} is outside the folders a snapshot may read: ${roots.join(', ') || '(none)'}; set MLOPS_SOURCE_ROOTS on the worker to allow another folder`;
+  return `${folder}${via} is outside the folders this worker may read: ${roots.join(', ') || '(none)'}; set MLOPS_SOURCE_ROOTS on the worker to allow another folder`;
 }
 
 /** Throws `DatasetSourceInvalid` naming `dataset.source` and the roots when `source` lies outside them. */

@@ -150,7 +150,8 @@ function readExpectations(file: string): DatasetExpectations {
   try {
     text = readUserFile(file);
   } catch (error) {
-    throw new UserError(`--expectations: ${error instanceof UserFileError ? error.message : `cannot read ${file}`}`, 2);
+    const unreadable = !(error instanceof UserFileError) || error.problem === 'cannot read the file';
+    throw new UserError(`--expectations: ${unreadable ? `cannot read ${file}` : error.message}`, 2);
   }
   let value: unknown;
   try {

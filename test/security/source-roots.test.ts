@@ -116,7 +116,7 @@ evaluation:
       assert.equal(check.ok, false);
       const issue = check.ok ? undefined : check.errors.find((e) => e.path === 'dataset.source');
       assert.ok(issue, JSON.stringify(check));
-      assert.match(issue.message, new RegExp(`^${aws} is outside the folders a snapshot may read: ${project}`));
+      assert.match(issue.message, new RegExp(`^${aws} is outside the folders this worker may read: ${project}`));
       assert.equal(issue.line, 5);
     });
 
@@ -125,7 +125,7 @@ evaluation:
       fs.writeFileSync(path.join(project, 'good.yaml'), spec('data'));
       const bad = await cli(['pipeline', 'validate', 'bad.yaml'], project);
       assert.equal(bad.code, 2, bad.stderr);
-      assert.match(bad.stderr, /^bad\.yaml:5: dataset\.source: .*\.aws is outside the folders a snapshot may read/m);
+      assert.match(bad.stderr, /^bad\.yaml:5: dataset\.source: .*\.aws is outside the folders this worker may read/m);
       const good = await cli(['pipeline', 'validate', 'good.yaml'], project);
       assert.equal(good.code, 0, good.stderr);
     });
@@ -137,7 +137,7 @@ evaluation:
       const check = checkPipelineSpec(file, { sourceRoots: [project] });
       const issue = check.ok ? undefined : check.errors.find((e) => e.path === 'dataset.source');
       assert.ok(issue, JSON.stringify(check));
-      assert.match(issue.message, /linked \(it leads to .*\.aws\) is outside the folders a snapshot may read/);
+      assert.match(issue.message, /linked \(it leads to .*\.aws\) is outside the folders this worker may read/);
     });
   });
 
