@@ -38,6 +38,8 @@ export interface ActivityDeps {
   cacheDir: string;
   /** A store for a source URI (`s3://bucket/prefix`, `file://…`), e.g. a dataset to snapshot. */
   openStore: (uri: string) => BlobStore;
+  /** Folders a local dataset source must lie in (MLOPS_SOURCE_ROOTS); absent: any folder. */
+  sourceRoots?: readonly string[];
   /** Where training jobs run (picked from config in worker/dependencies.ts). */
   trainingBackend: TrainingBackend;
   /** Where endpoints are served; absent when the worker has no gateway configured (serving activities then fail). */

@@ -1,26 +1,38 @@
 /** Reads a YAML job file and validates it; errors name the file, the field path and the line. */
-import fs from 'node:fs';
 import path from 'node:path';
 import { isMap, isSeq, parseDocument, visit, type Document } from 'yaml';
 import type { ZodType } from 'zod';
 import type { TrainingJob } from '../activities/training/types';
 import { UserError } from '../common/errors';
+import { findReservedKeys } from '../common/reserved-keys';
 import type { TrainingJobSpec } from '../common/schemas/training-job';
+import { readUserFile, UserFileError } from '../lib/user-files';
 
-/** Parses `file` with `schema`; a `UserError` (exit 2) lists every problem as `file:line: path: message`. */
+/**
+ * Parses `file` with `schema`; a `UserError` (exit 2) lists every problem as `file:line: path: message`.
+ * The file must be a regular file of at most 1 MiB (../lib/user-files.ts); a YAML error names its
+ * line but never quotes the file, which may not be the YAML file it was meant to be.
+ */
 export function readYamlFile<T>(file: string, schema: ZodType<T>): { value: T; dir: string } {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    throw new UserError(`${file}: cannot read the file`, 2);
-  }
+  const text = readSpecText(file);
   const doc = parseDocument(text);
   if (doc.errors.length > 0) {
-    throw new UserError(doc.errors.map((e) => `${file}:${e.linePos?.[0]?.line ?? '?'}: ${e.message}`).join('\n'), 2);
+    throw new UserError(
+      doc.errors.map((e) => `${file}:${e.linePos?.[0]?.line ?? '?'}: ${yamlProblem(e)}`).join('\n'),
+      2,
+    );
   }
   const data = yamlData(doc, text);
   if (!data.ok) throw new UserError(`${file}${data.line ? `:${data.line}` : ''}: ${data.message}`, 2);
+  const reserved = findReservedKeys(data.value);
+  if (reserved.length > 0) {
+    const lines = reserved.map((issue) => {
+      const at = issue.path.map(String);
+      const line = lineOf(doc, text, at);
+      return `${file}${line ? `:${line}` : ''}: ${at.join('.')}: ${issue.message}`;
+    });
+    throw new UserError(lines.join('\n'), 2);
+  }
   const parsed = schema.safeParse(data.value);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
@@ -31,6 +43,21 @@ export function readYamlFile<T>(file: string, schema: ZodType<T>): { value: T; d
     throw new UserError(lines.join('\n'), 2);
   }
   return { value: parsed.data, dir: path.dirname(path.resolve(file)) };
+}
+
+/** The text of a spec, job or settings file; a `UserError` (exit 2) naming the file when it cannot be read. */
+export function readSpecText(file: string): string {
+  try {
+    return readUserFile(file);
+  } catch (error) {
+    if (error instanceof UserFileError) throw new UserError(error.message, 2);
+    throw error;
+  }
+}
+
+/** A YAML error without the excerpt of the file the library appends (it could quote a secret). */
+export function yamlProblem(error: { message: string }): string {
+  return error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
 }
 
 /**
@@ -55,7 +82,7 @@ export function yamlData(
       },
     });
     const line = offset === undefined ? undefined : text.slice(0, offset).split('\n').length;
-    return { ok: false, line, message: (err as Error).message.split('\n')[0]! };
+    return { ok: false, line, message: yamlProblem(err as Error) };
   }
 }
 

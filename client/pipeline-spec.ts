@@ -8,8 +8,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseDocument, type Document } from 'yaml';
 import { UserError } from '../common/errors';
+import { findReservedKeys } from '../common/reserved-keys';
 import { pipelineSpecSchema, type PipelineSpec } from '../common/schemas/spec';
-import { readYamlFile, yamlData } from './job-file';
+import { sourceRootProblem } from '../activities/data/source-roots';
+import { readUserFile, UserFileError } from '../lib/user-files';
+import { readYamlFile, yamlData, yamlProblem } from './job-file';
 
 export interface LoadedPipelineSpec {
   /** The spec file, absolute. */
@@ -74,22 +77,36 @@ export function findPipelineSpec(name: string, folder = 'pipelines'): LoadedPipe
  * Checks a spec file without throwing: the schema (every issue, with its line), then that the
  * code folders exist and that a `python <script>.py` entrypoint's script is in its code folder.
  */
-export function checkPipelineSpec(file: string): PipelineSpecCheck {
+export function checkPipelineSpec(file: string, options: SourceCheckOptions = {}): PipelineSpecCheck {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return { ok: false, errors: [{ path: '', message: 'cannot read the file' }] };
+    text = readUserFile(file);
+  } catch (error) {
+    return {
+      ok: false,
+      errors: [{ path: '', message: error instanceof UserFileError ? error.problem : 'cannot read the file' }],
+    };
   }
   const doc = parseDocument(text);
   if (doc.errors.length > 0) {
     return {
       ok: false,
-      errors: doc.errors.map((e) => ({ path: '', line: e.linePos?.[0]?.line, message: e.message.split('\n')[0]! })),
+      errors: doc.errors.map((e) => ({ path: '', line: e.linePos?.[0]?.line, message: yamlProblem(e) })),
     };
   }
   const data = yamlData(doc, text);
   if (!data.ok) return { ok: false, errors: [{ path: '', line: data.line, message: data.message }] };
+  const reserved = findReservedKeys(data.value);
+  if (reserved.length > 0) {
+    return {
+      ok: false,
+      errors: reserved.map((issue) => ({
+        path: issue.path.map(String).join('.'),
+        line: lineAt(doc, text, issue.path),
+        message: issue.message,
+      })),
+    };
+  }
   const parsed = pipelineSpecSchema.safeParse(data.value);
   if (!parsed.success) {
     return {
@@ -103,13 +120,30 @@ export function checkPipelineSpec(file: string): PipelineSpecCheck {
   }
   const dir = path.dirname(path.resolve(file));
   const loaded = { file: path.resolve(file), dir, spec: resolvePaths(parsed.data, dir) };
-  const errors = checkPipelineFiles(loaded).map((e) => ({ ...e, line: lineAt(doc, text, e.path.split('.')) }));
+  const errors = checkPipelineFiles(loaded, options).map((e) => ({ ...e, line: lineAt(doc, text, e.path.split('.')) }));
   return errors.length > 0 ? { ok: false, errors } : { ok: true, loaded };
 }
 
-/** Problems with the files a loaded spec points at: missing code folders and Python entrypoints. */
-export function checkPipelineFiles(loaded: LoadedPipelineSpec): SpecIssue[] {
+/** What the client knows of the folders a worker may snapshot. */
+export interface SourceCheckOptions {
+  /**
+   * The configured source roots (`Config.sourceRoots`); the spec's own folder is allowed too, since
+   * the worker's roots may differ from this machine's: the worker checks again, and decides.
+   */
+  sourceRoots?: readonly string[];
+}
+
+/**
+ * Problems with the files a loaded spec points at: missing code folders and Python entrypoints,
+ * and a local `dataset.source` outside the source roots (with `options.sourceRoots`).
+ */
+export function checkPipelineFiles(loaded: LoadedPipelineSpec, options: SourceCheckOptions = {}): SpecIssue[] {
   const issues: SpecIssue[] = [];
+  const { source } = loaded.spec.dataset;
+  if (source !== undefined && options.sourceRoots) {
+    const problem = sourceRootProblem(source, [...options.sourceRoots, loaded.dir]);
+    if (problem) issues.push({ path: 'dataset.source', message: problem });
+  }
   for (const section of ['training', 'evaluation'] as const) {
     const { codeDir, entrypoint } = loaded.spec[section];
     if (!isDirectory(codeDir)) {
@@ -160,7 +194,7 @@ function lineAt(doc: Document, text: string, at: readonly PropertyKey[]): number
 
 function declaredName(file: string): string | undefined {
   try {
-    const value: unknown = parseDocument(fs.readFileSync(file, 'utf8')).toJS();
+    const value: unknown = parseDocument(readUserFile(file)).toJS();
     const name = (value as { name?: unknown } | null)?.name;
     return typeof name === 'string' ? name : undefined;
   } catch {

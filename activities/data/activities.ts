@@ -32,6 +32,8 @@ export interface DataActivityDeps {
   cacheDir: string;
   /** A store for a source URI such as `s3://bucket/prefix`. */
   openStore: (uri: string) => BlobStore;
+  /** Folders a local dataset source must lie in (MLOPS_SOURCE_ROOTS); absent: any folder. */
+  sourceRoots?: readonly string[];
 }
 
 /** Heartbeat at least this often while an activity runs, even when no file finished. */
@@ -50,6 +52,7 @@ export function createDataActivities(deps: DataActivityDeps) {
         snapshotDataset(deps.store, input, {
           cacheDir: deps.cacheDir,
           openStore: deps.openStore,
+          sourceRoots: deps.sourceRoots,
           resume,
           onProgress,
           signal: cancellationSignal(),

@@ -9,6 +9,10 @@
  *   values are no longer tracked and `distinct` is left out. Categories (the 50 most frequent
  *   values, ties in byte order, and the count of all others) are given for string and boolean
  *   columns and for integer columns of at most 50 distinct values.
+ * - Memory and time are bounded whatever the data: the type checks are linear scans (no regex
+ *   that backtracks), a value longer than `MAX_TRACKED_VALUE_CHARS` is not tracked, and a column
+ *   stops tracking new values once they hold `MAX_TRACKED_CHARS` characters; either way `distinct`
+ *   is then left out, as for a column of too many distinct values.
  */
 import { comparePaths } from './canonical';
 import { NumericAccumulator } from './numeric-stats';
@@ -22,9 +26,12 @@ export const NULL_VALUES: ReadonlySet<string> = new Set([
 const TOP_CATEGORIES = 50;
 const MAX_TRACKED = 10_000;
 const MAX_LISTED_VALUES = 1_000;
+/** The longest value counted as a distinct value (longer ones are text, not categories). */
+export const MAX_TRACKED_VALUE_CHARS = 1024;
+/** Characters of tracked values a column keeps at most (a few MiB: 10,000 values of 400 characters). */
+export const MAX_TRACKED_CHARS = 4_000_000;
 
 const INTEGER = /^[+-]?\d+$/;
-const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const BOOLEAN = /^(?:true|false)$/i;
 const DATETIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
@@ -39,6 +46,7 @@ export class ColumnAccumulator {
   private numeric: NumericAccumulator | undefined;
   private readonly frequencies = new Map<string, number>();
   private overflowed = false;
+  private trackedChars = 0;
 
   constructor(
     readonly name: string,
@@ -59,8 +67,14 @@ export class ColumnAccumulator {
     if (this.datetime && !(DATETIME.test(value) && !Number.isNaN(Date.parse(value)))) this.datetime = false;
     const seen = this.frequencies.get(value);
     if (seen !== undefined) this.frequencies.set(value, seen + 1);
-    else if (this.frequencies.size < MAX_TRACKED) this.frequencies.set(value, 1);
-    else this.overflowed = true;
+    else if (
+      this.frequencies.size < MAX_TRACKED &&
+      value.length <= MAX_TRACKED_VALUE_CHARS &&
+      this.trackedChars + value.length <= MAX_TRACKED_CHARS
+    ) {
+      this.frequencies.set(value, 1);
+      this.trackedChars += value.length;
+    } else this.overflowed = true;
   }
 
   finish(): ColumnProfile {
@@ -97,7 +111,7 @@ export class ColumnAccumulator {
   }
 
   private addNumber(value: string): void {
-    const x = NUMBER.test(value) ? Number(value) : NaN;
+    const x = isNumberSyntax(value) ? Number(value) : NaN;
     if (!Number.isFinite(x)) {
       this.number = false;
       this.integer = false;
@@ -116,6 +130,38 @@ export class ColumnAccumulator {
     if (this.datetime) return 'datetime';
     return 'string';
   }
+}
+
+/**
+ * Whether `text` is a decimal number: an optional sign, digits with an optional point (`1`, `1.`,
+ * `1.5`, `.5`), an optional exponent (`e-3`). One pass, so a field of a million digits costs a
+ * million steps, where a backtracking regex took quadratic time.
+ */
+export function isNumberSyntax(text: string): boolean {
+  const n = text.length;
+  let i = 0;
+  const digits = (): number => {
+    const start = i;
+    while (i < n && isDigit(text.charCodeAt(i))) i++;
+    return i - start;
+  };
+  if (i < n && (text[i] === '+' || text[i] === '-')) i++;
+  let mantissa = digits();
+  if (i < n && text[i] === '.') {
+    i++;
+    mantissa += digits();
+  }
+  if (mantissa === 0) return false;
+  if (i < n && (text[i] === 'e' || text[i] === 'E')) {
+    i++;
+    if (i < n && (text[i] === '+' || text[i] === '-')) i++;
+    if (digits() === 0) return false;
+  }
+  return i === n;
+}
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
 }
 
 /** A seed for a column's sample: FNV-1a of its index and name, so equal content always samples alike. */

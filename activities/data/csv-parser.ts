@@ -5,6 +5,11 @@
  * character, and empty lines are skipped. Strict where data would be lost: text after a closing
  * quote and an unterminated quoted field are errors. Records are handed to a callback with the
  * line they start on (1-based), so callers can name the line of a bad record.
+ *
+ * A record is bounded (`CsvLimits`): one longer than `maxRecordChars` characters (a huge field, or
+ * a file without line breaks) or of more than `maxFields` fields fails as `DatasetInvalid` naming the
+ * file, the line and the limit, instead of growing a string until the process runs out of memory
+ * or V8's string limit (~512 MiB) throws a bare RangeError.
  */
 import { DataError } from '../../common/failures';
 
@@ -21,6 +26,17 @@ const enum State {
   QuoteInQuoted,
 }
 
+/** How large one record may be. */
+export interface CsvLimits {
+  /** @default DEFAULT_CSV_LIMITS.maxRecordChars (64 Mi characters) */
+  maxRecordChars?: number;
+  /** @default DEFAULT_CSV_LIMITS.maxFields (100,000) */
+  maxFields?: number;
+}
+
+/** The limits of a record unless a caller gives others: far above any tabular data. */
+export const DEFAULT_CSV_LIMITS: Required<CsvLimits> = { maxRecordChars: 64 * 1024 * 1024, maxFields: 100_000 };
+
 /** Receives one record: its fields and the line it starts on. */
 export type RecordHandler = (fields: string[], line: number) => void;
 
@@ -33,11 +49,19 @@ export class CsvParser {
   private line = 1;
   private recordLine = 1;
   private skipLf = false;
+  /** Characters of the record so far, its delimiters included. */
+  private recordChars = 0;
+  private readonly maxRecordChars: number;
+  private readonly maxFields: number;
 
   constructor(
     private readonly file: string,
     private readonly onRecord: RecordHandler,
-  ) {}
+    limits: CsvLimits = {},
+  ) {
+    this.maxRecordChars = limits.maxRecordChars ?? DEFAULT_CSV_LIMITS.maxRecordChars;
+    this.maxFields = limits.maxFields ?? DEFAULT_CSV_LIMITS.maxFields;
+  }
 
   /** Parses the next piece of text (any split, even inside a field or a CRLF). */
   push(text: string): void {
@@ -62,6 +86,7 @@ export class CsvParser {
           let j = i;
           let c = 0;
           while (j < n && (c = text.charCodeAt(j)) !== COMMA && c !== LF && c !== CR) j++;
+          this.grow(j - i);
           this.field += text.slice(i, j);
           if (j === n) return;
           i = this.delimiter(text, j);
@@ -70,6 +95,7 @@ export class CsvParser {
         case State.Quoted: {
           const j = text.indexOf('"', i);
           const end = j === -1 ? n : j;
+          this.grow(end - i);
           const piece = text.slice(i, end);
           this.line += countLineBreaks(piece);
           this.field += piece;
@@ -104,8 +130,25 @@ export class CsvParser {
     if (this.state !== State.FieldStart || this.fields.length > 0) this.endRecord();
   }
 
+  /** Counts `chars` more characters of the current record; `DatasetInvalid` past the limit. */
+  private grow(chars: number): void {
+    this.recordChars += chars;
+    if (this.recordChars > this.maxRecordChars) {
+      throw this.tooLarge(
+        `a record longer than ${this.maxRecordChars} characters (the limit of one CSV record: a field that large, or a file without line breaks, is not tabular data)`,
+        { limit: this.maxRecordChars },
+      );
+    }
+  }
+
   /** Handles the comma or line break at `i`; returns the index after it. */
   private delimiter(text: string, i: number): number {
+    this.grow(1);
+    if (this.fields.length >= this.maxFields) {
+      throw this.tooLarge(`a record of more than ${this.maxFields} fields (the limit of one CSV record)`, {
+        limit: this.maxFields,
+      });
+    }
     this.fields.push(this.field);
     this.field = '';
     this.state = State.FieldStart;
@@ -129,10 +172,19 @@ export class CsvParser {
     }
     const fields = this.fields;
     const quoted = this.quotedRecord;
+    this.recordChars = 0;
     this.fields = [];
     this.quotedRecord = false;
     if (fields.length === 1 && fields[0] === '' && !quoted) return; // an empty line
     this.onRecord(fields, this.recordLine);
+  }
+
+  private tooLarge(message: string, details: { limit: number }): DataError {
+    return new DataError('DatasetInvalid', `${this.file} line ${this.recordLine}: ${message}`, {
+      file: this.file,
+      line: this.recordLine,
+      ...details,
+    });
   }
 
   private invalid(message: string): DataError {

@@ -59,10 +59,7 @@ export async function materializeSnapshot(
     CONCURRENCY,
     async (index) => {
       const { file, target } = targets[index]!;
-      const folder = await fs.realpath(await mkdirs(path.dirname(target)));
-      if (folder !== realDir && !folder.startsWith(realDir + path.sep)) {
-        throw new DataError('SnapshotCorrupt', `${file.path}: its folder resolves to ${folder}, outside ${dir}`);
-      }
+      const folder = await folderInside(realDir, dir, file.path.split('/').slice(0, -1), file.path);
       const final = path.join(folder, path.basename(target));
       if (!(await hasContent(final, file))) {
         await download(store, dataset, id, file, final);
@@ -104,9 +101,36 @@ function targetOf(dir: string, filePath: string, id: string): string {
   return target;
 }
 
-async function mkdirs(folder: string): Promise<string> {
-  await fs.mkdir(folder, { recursive: true });
-  return folder;
+/**
+ * The folder of a manifest path under `realDir`, made one level at a time: a symlink on the way is
+ * followed only when it stays inside the target, so nothing is created outside it before the refusal.
+ */
+async function folderInside(realDir: string, dir: string, segments: string[], filePath: string): Promise<string> {
+  let current = realDir;
+  for (const segment of segments) {
+    const next = path.join(current, segment);
+    let stat = await fs.lstat(next).catch(() => undefined);
+    if (!stat) {
+      await fs.mkdir(next).catch((error: unknown) => {
+        if (errorCode(error) !== 'EEXIST') throw error;
+      });
+      stat = await fs.lstat(next);
+    }
+    if (stat.isSymbolicLink()) {
+      const real = await fs.realpath(next);
+      if (real !== realDir && !real.startsWith(realDir + path.sep)) {
+        throw new DataError('SnapshotCorrupt', `${filePath}: its folder resolves to ${real}, outside ${dir}`);
+      }
+      if (!(await fs.stat(real)).isDirectory()) throw notAFolder(next);
+      current = real;
+    } else if (stat.isDirectory()) current = next;
+    else throw notAFolder(next);
+  }
+  return current;
+}
+
+function notAFolder(folder: string): DataError {
+  return new DataError('InvalidInput', `dir: ${folder} is a file, but the snapshot has a folder there`);
 }
 
 /** Whether `file` already holds exactly this entry's bytes (a regular file, not a link). */

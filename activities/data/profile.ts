@@ -6,8 +6,9 @@
  */
 import type { Readable } from 'node:stream';
 import { ColumnAccumulator, columnSeed } from './column-profile';
-import { CsvParser } from './csv-parser';
+import { CsvParser, type CsvLimits } from './csv-parser';
 import { DataError } from '../../common/failures';
+import { reservedKeyProblem } from '../../common/reserved-keys';
 import type { DatasetSource, ExpectedContent, SourceEntry } from './source-types';
 import type { FileProfile, ManifestEntry, SnapshotManifest, SnapshotProfile } from './types';
 
@@ -16,29 +17,37 @@ export function isCsvPath(path: string): boolean {
   return /\.csv$/i.test(path);
 }
 
-/** Profiles one CSV stream; `DatasetInvalid` naming `file` and the line for a ragged or malformed file. */
+/**
+ * Profiles one CSV stream; `DatasetInvalid` naming `file` and the line for a ragged or malformed
+ * file, a record over the `limits` (./csv-parser.ts) or a column with a reserved name.
+ */
 export async function profileCsv(
   chunks: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
   file: string,
+  limits?: CsvLimits,
 ): Promise<FileProfile> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let columns: ColumnAccumulator[] | undefined;
   let rows = 0;
-  const parser = new CsvParser(file, (fields, line) => {
-    if (columns === undefined) {
-      columns = header(fields, file).map((name, index) => new ColumnAccumulator(name, columnSeed(index, name)));
-      return;
-    }
-    if (fields.length !== columns.length) {
-      throw new DataError(
-        'DatasetInvalid',
-        `${file} line ${line}: ${fields.length} field${fields.length === 1 ? '' : 's'}, but the header has ${columns.length}`,
-        { file, line },
-      );
-    }
-    rows++;
-    for (let i = 0; i < fields.length; i++) columns[i]!.add(fields[i]!);
-  });
+  const parser = new CsvParser(
+    file,
+    (fields, line) => {
+      if (columns === undefined) {
+        columns = header(fields, file).map((name, index) => new ColumnAccumulator(name, columnSeed(index, name)));
+        return;
+      }
+      if (fields.length !== columns.length) {
+        throw new DataError(
+          'DatasetInvalid',
+          `${file} line ${line}: ${fields.length} field${fields.length === 1 ? '' : 's'}, but the header has ${columns.length}`,
+          { file, line },
+        );
+      }
+      rows++;
+      for (let i = 0; i < fields.length; i++) columns[i]!.add(fields[i]!);
+    },
+    limits,
+  );
   const decode = (chunk?: Buffer): string => {
     try {
       return chunk === undefined ? decoder.decode() : decoder.decode(chunk, { stream: true });
@@ -102,6 +111,11 @@ async function profileEntry(
 function header(fields: string[], file: string): string[] {
   const seen = new Set<string>();
   for (const name of fields) {
+    // profiles, expectations and the drift baseline key objects by column name
+    const reserved = reservedKeyProblem(name.trim());
+    if (reserved) {
+      throw new DataError('DatasetInvalid', `${file} line 1: column ${reserved}`, { file, line: 1, column: name });
+    }
     if (seen.has(name)) {
       throw new DataError('DatasetInvalid', `${file} line 1: the header names column ${JSON.stringify(name)} twice`, {
         file,

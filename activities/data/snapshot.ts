@@ -36,6 +36,8 @@ export interface SnapshotOptions {
   cacheDir?: string;
   /** Opens a store URI source (`s3://…`). */
   openStore?: (uri: string) => BlobStore;
+  /** Folders a local source must lie in (./source-roots.ts); absent: any folder. */
+  sourceRoots?: readonly string[];
   /** Progress and resume state, at most every `progressIntervalMs` and at each phase change; may throw to abort. */
   onProgress?: ProgressListener;
   /** @default 1000 */
@@ -63,7 +65,7 @@ export async function snapshotDataset(
   const progress = new ProgressReporter(options.onProgress, options.progressIntervalMs ?? 1000, () => ({
     storedDigests: stored.slice(0, MAX_RESUME_DIGESTS),
   }));
-  const source = await openSource(input.source, options.openStore, store);
+  const source = await openSource(input.source, options.openStore, store, options.sourceRoots);
   try {
     progress.report(true);
     // While the folder is scanned: read the ref, then fetch (not parse) the manifest it names.

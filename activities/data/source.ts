@@ -14,6 +14,7 @@ import { FilesystemBlobStore, validateKey } from '../storage';
 import type { BlobStore } from '../storage/types';
 import { DataError } from '../../common/failures';
 import { LocalSource } from './local-source';
+import { checkSourceRoots } from './source-roots';
 import type { DatasetSource } from './source-types';
 import { StoreSource } from './store-source';
 
@@ -22,11 +23,14 @@ export type { DatasetSource, HashedEntry, SourceEntry } from './source-types';
 /**
  * Opens the source a snapshot input names (`store`, when given, is the platform's store, which a
  * source inside it is read through); `InvalidInput` or `DatasetSourceInvalid` when it cannot.
+ * With `roots`, a local folder outside them (after resolving symlinks) is refused
+ * (./source-roots.ts); a source inside the platform's store is always allowed.
  */
 export async function openSource(
   source: unknown,
   openStore?: (uri: string) => BlobStore,
   store?: BlobStore,
+  roots?: readonly string[],
 ): Promise<DatasetSource> {
   if (typeof source !== 'string' || source.trim() === '') {
     throw new DataError('InvalidInput', 'source: must be a folder path or a store URI');
@@ -36,6 +40,14 @@ export async function openSource(
     if (store instanceof FilesystemBlobStore) return LocalSource.open(store.layout.objectPath(inStore));
     return new StoreSource(source, store, inStore);
   }
+  checkSourceRoots(source, roots);
+  const opened = await openOutsideStore(source, openStore);
+  // the folder as opened, its symlinks resolved: a link swapped in after the check is caught here
+  if (opened instanceof LocalSource) checkSourceRoots(opened.id, roots);
+  return opened;
+}
+
+async function openOutsideStore(source: string, openStore?: (uri: string) => BlobStore): Promise<DatasetSource> {
   if (source.startsWith('file:')) {
     let folder: string;
     try {

@@ -54,9 +54,11 @@ export async function downloadModel(
   if (objects.length === 0) {
     throw new InvalidModelFolderError(`no objects under ${store.uri.replace(/\/+$/, '')}/${root}`);
   }
+  // every target is checked before anything is created: a key with `..` (S3 allows it) must not reach outside `dir`
+  const targets = objects.map((info) => targetIn(dir, info.key.slice(root.length), info.key));
   await fs.mkdir(dir, { recursive: true });
-  await mapLimit(objects, DOWNLOAD_CONCURRENCY, async (info) => {
-    const target = path.join(dir, ...info.key.slice(root.length).split('/'));
+  await mapLimit(objects, DOWNLOAD_CONCURRENCY, async (info, index) => {
+    const target = targets[index]!;
     await fs.mkdir(path.dirname(target), { recursive: true });
     const temp = `${target}.${randomUUID().slice(0, 8)}.tmp`;
     try {
@@ -70,4 +72,14 @@ export async function downloadModel(
     }
   });
   return { files: objects.length, bytes: objects.reduce((sum, o) => sum + o.size, 0) };
+}
+
+/** Where the object `key` (at `rel` under the folder) lands in `dir`; refuses a path that would leave it. */
+function targetIn(dir: string, rel: string, key: string): string {
+  const base = path.resolve(dir);
+  const target = path.join(base, ...rel.split('/'));
+  if (rel.split('/').includes('..') || rel.includes('\0') || !target.startsWith(base + path.sep)) {
+    throw new InvalidModelFolderError(`the store object ${key} has a path that would leave the model folder`);
+  }
+  return target;
 }

@@ -32,7 +32,7 @@ export async function buildPackage(codeDir: string): Promise<RayPackage> {
   const files = await readTree(codeDir);
   files.set(RUNNER_FILE, await fs.readFile(RUNNER_SOURCE));
   const hash = createHash('sha256');
-  const entries: Zippable = {};
+  const entries: Zippable = Object.create(null) as Zippable; // a file may be named __proto__
   for (const rel of [...files.keys()].sort()) {
     const bytes = files.get(rel)!;
     hash.update(`${rel}\0${bytes.length}\0`).update(bytes);
@@ -41,9 +41,14 @@ export async function buildPackage(codeDir: string): Promise<RayPackage> {
   return { name: `_ray_pkg_${hash.digest('hex').slice(0, 32)}.zip`, zip: zipSync(entries, { level: 6 }) };
 }
 
-/** Regular files under `dir` by slash-separated relative path (symlinked files are read through). */
+/**
+ * Regular files under `dir` by slash-separated relative path. A symlinked file inside the folder is
+ * read through; a symlink that leads out of it is refused (it would ship, say, `~/.aws/credentials`
+ * to the Ray cluster). Symlinked folders are not followed.
+ */
 async function readTree(dir: string): Promise<Map<string, Buffer>> {
   const out = new Map<string, Buffer>();
+  const root = await fs.realpath(dir);
   let total = 0;
   const walk = async (folder: string, prefix: string): Promise<void> => {
     for (const entry of await fs.readdir(folder, { withFileTypes: true })) {
@@ -52,6 +57,18 @@ async function readTree(dir: string): Promise<Map<string, Buffer>> {
       if (entry.isDirectory()) {
         if (!SKIPPED.has(entry.name)) await walk(full, rel);
         continue;
+      }
+      if (entry.isSymbolicLink()) {
+        if (SKIPPED.has(entry.name)) continue; // e.g. a .venv linked to a shared environment
+        const target = await fs.realpath(full).catch(() => undefined);
+        if (target === undefined) continue; // a broken link ships nothing
+        const inside = path.relative(root, target);
+        if (inside === '' || inside === '..' || inside.startsWith(`..${path.sep}`) || path.isAbsolute(inside)) {
+          throw new InvalidTrainingJobError(
+            'codeDir',
+            `${rel} in ${dir} is a symlink to ${target}, outside the code folder: it is not shipped to Ray`,
+          );
+        }
       }
       const stat = await fs.stat(full).catch(() => undefined);
       if (!stat?.isFile()) continue;

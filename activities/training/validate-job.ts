@@ -1,6 +1,7 @@
 /** Checks a `TrainingJob` and an idempotency key before anything is created; errors name the field. */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { sourceRootProblem } from '../data/source-roots';
 import { validateKey as validateStoreKey } from '../storage/keys';
 import { InvalidTrainingJobError } from '../../common/failures';
 import { modelPrefixOf, validateInputs } from './job-inputs';
@@ -15,9 +16,13 @@ export function validateKey(key: string): void {
 
 /**
  * Throws `InvalidTrainingJobError` naming the first field that breaks the `TrainingJob` contract.
- * `storeUri` is the platform store's URI, which a `modelUri` must lie in.
+ * `storeUri` is the platform store's URI, which a `modelUri` must lie in; with `codeRoots` (the
+ * worker's source roots), `codeDir` must lie in one of them, its symlinks resolved.
  */
-export async function validateJob(job: TrainingJob, { storeUri }: { storeUri: string }): Promise<void> {
+export async function validateJob(
+  job: TrainingJob,
+  { storeUri, codeRoots }: { storeUri: string; codeRoots?: readonly string[] },
+): Promise<void> {
   const fail = (field: string, problem: string) => new InvalidTrainingJobError(field, problem);
   if (typeof job !== 'object' || job === null) throw fail('job', 'must be an object');
   if (typeof job.name !== 'string' || job.name === '') throw fail('name', 'must be a non-empty string');
@@ -33,6 +38,8 @@ export async function validateJob(job: TrainingJob, { storeUri }: { storeUri: st
     () => false,
   );
   if (!isDir) throw fail('codeDir', `${job.codeDir} is not a folder`);
+  const outside = codeRoots && sourceRootProblem(job.codeDir, codeRoots);
+  if (outside) throw fail('codeDir', outside);
   if (typeof job.params !== 'object' || job.params === null || Array.isArray(job.params)) {
     throw fail('params', 'must be an object');
   }

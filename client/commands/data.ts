@@ -15,6 +15,8 @@ import {
 import type { DatasetExpectations } from '../../activities/data/types';
 import { createBlobStore } from '../../activities/storage';
 import { UserError } from '../../common/errors';
+import { findReservedKeys } from '../../common/reserved-keys';
+import { readUserFile, UserFileError } from '../../lib/user-files';
 import { formatBytes } from '../../common/format';
 import { datasetExpectationsSchema } from '../../common/schemas/spec';
 import { datasetSnapshot } from '../../workflows/dataset-snapshot';
@@ -146,15 +148,24 @@ function registerDataTools(data: Command, ctx: () => CommandContext): void {
 function readExpectations(file: string): DatasetExpectations {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    throw new UserError(`--expectations: cannot read ${file}`, 2);
+    text = readUserFile(file);
+  } catch (error) {
+    const unreadable = !(error instanceof UserFileError) || error.problem === 'cannot read the file';
+    throw new UserError(`--expectations: ${unreadable ? `cannot read ${file}` : error.message}`, 2);
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch (err) {
-    throw new UserError(`--expectations: ${file} is not JSON (${(err as Error).message})`, 2);
+  } catch {
+    // the parser's message quotes the text, which may not be the JSON file it was meant to be
+    throw new UserError(`--expectations: ${file} is not JSON`, 2);
+  }
+  const reserved = findReservedKeys(value);
+  if (reserved.length > 0) {
+    throw new UserError(
+      reserved.map((i) => `--expectations: ${file}: ${i.path.join('.')}: ${i.message}`).join('\n'),
+      2,
+    );
   }
   const parsed = datasetExpectationsSchema.safeParse(value);
   if (!parsed.success) {

@@ -43,8 +43,9 @@ export function registerPipeline(program: Command, ctx: () => CommandContext): v
     .argument('<file...>', 'spec files, e.g. examples/churn/pipeline.yaml')
     .action((files: string[]) => {
       const { out } = ctx();
+      const { sourceRoots } = ctx().config();
       const results: ValidatedFile[] = files.map((file) => {
-        const check = checkPipelineSpec(file);
+        const check = checkPipelineSpec(file, { sourceRoots });
         return check.ok
           ? { file, ok: true, summary: summarize(check.loaded.spec) }
           : { file, ok: false, errors: check.errors };

@@ -37,7 +37,7 @@ export function registerRun(program: Command, ctx: () => CommandContext): void {
         const loaded = opts.spec ? loadPipelineSpec(opts.spec) : findPipelineSpec(pipeline, config.pipelinesDir);
         if (loaded.spec.name !== pipeline)
           throw new UserError(`${loaded.file}: declares pipeline ${loaded.spec.name}, not ${pipeline}`, 2);
-        const issues = checkPipelineFiles(loaded);
+        const issues = checkPipelineFiles(loaded, { sourceRoots: config.sourceRoots });
         if (issues.length > 0) throw new UserError(formatSpecIssues(loaded.file, issues), 2);
         const params = withOverrides(loaded.spec.training.params, opts.set);
         if (!TRIGGER_PATTERN.test(opts.trigger))

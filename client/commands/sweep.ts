@@ -4,7 +4,8 @@
  * the leaderboard and the report's location.
  */
 import type { Command } from 'commander';
-import { sweepSpecSchema } from '../../common/schemas/sweep';
+import { UserError } from '../../common/errors';
+import { sweepSectionSchema, sweepSpecSchema, type SweepSection } from '../../common/schemas/sweep';
 import { sweepTrials } from '../../common/sweep-plan';
 import {
   hyperparameterSweep,
@@ -34,11 +35,7 @@ export function registerSweep(program: Command, ctx: () => CommandContext): void
       const config = ctx().config();
       const { value: spec, dir } = readYamlFile(file, sweepSpecSchema);
       const params = withOverrides(spec.params, opts.set);
-      const sweep = {
-        ...spec.sweep,
-        ...(opts.maxTrials !== undefined ? { maxTrials: opts.maxTrials } : {}),
-        ...(opts.parallelism !== undefined ? { parallelism: opts.parallelism } : {}),
-      };
+      const sweep = withSweepFlags(file, spec.sweep, opts);
       const total = sweepTrials(sweep).length;
       const workflowId = `sweep/${spec.pipeline}/${new Date().toISOString()}`;
       await withClient(config, async (client) => {
@@ -80,6 +77,36 @@ export function registerSweep(program: Command, ctx: () => CommandContext): void
         out.result({ workflowId, ...result }, renderSweep);
       });
     });
+}
+
+/** Flags that override a field of the sweep section, by that field. */
+const SWEEP_FLAGS = { maxTrials: '--max-trials', parallelism: '--parallelism' } as const;
+
+/**
+ * The sweep section with the flags applied, checked by the same schema as the file (so
+ * `--parallelism 100000` is refused as `parallelism: 100000` in the file is); a `UserError` (exit 2)
+ * names the flag, or the file's field for a problem the flags did not cause.
+ */
+export function withSweepFlags(
+  file: string,
+  section: SweepSection,
+  flags: { maxTrials?: number; parallelism?: number },
+): SweepSection {
+  const merged = {
+    ...section,
+    ...(flags.maxTrials !== undefined ? { maxTrials: flags.maxTrials } : {}),
+    ...(flags.parallelism !== undefined ? { parallelism: flags.parallelism } : {}),
+  };
+  const parsed = sweepSectionSchema.safeParse(merged);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => {
+    const field = String(issue.path[0] ?? '');
+    const flag = SWEEP_FLAGS[field as keyof typeof SWEEP_FLAGS];
+    return flag && flags[field as keyof typeof flags] !== undefined
+      ? `${flag}: ${issue.message}`
+      : `${file}: sweep.${issue.path.map(String).join('.')}: ${issue.message}`;
+  });
+  throw new UserError(lines.join('\n'), 2);
 }
 
 function progressLine(p: SweepProgress, metric: string): string {

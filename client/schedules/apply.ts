@@ -55,7 +55,7 @@ export function declarePipelines(files: readonly string[], config: LoadedConfig)
   const invalid: InvalidSpecFile[] = [];
   const declared: DeclaredPipeline[] = [];
   for (const file of files) {
-    const check = checkPipelineSpec(file);
+    const check = checkPipelineSpec(file, { sourceRoots: config.sourceRoots });
     if (!check.ok) {
       invalid.push({ file, errors: check.errors });
       continue;

@@ -13,3 +13,15 @@ export const positiveDurationSchema = durationSchema.refine(
   (text) => !isDuration(text) || parseDuration(text) > 0,
   'must be longer than zero',
 );
+
+/**
+ * A duration of at least `min` (e.g. `'1s'`): for intervals a workflow waits between steps, where
+ * `1ms` would spin a timer loop that fills the history and loads the worker.
+ */
+export function minDurationSchema(min: string) {
+  const minMs = parseDuration(min);
+  return positiveDurationSchema.refine(
+    (text) => !isDuration(text) || parseDuration(text) >= minMs,
+    `must be at least ${min}`,
+  );
+}

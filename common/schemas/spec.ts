@@ -11,8 +11,9 @@ import { cronProblem } from '../cron';
 import { EVALUATION_TASKS, type EvaluationTask } from '../evaluation';
 import { DEFAULT_CANARY_STEPS } from '../rollout-defaults';
 import { isDuration, parseDuration } from '../duration';
-import { durationSchema, positiveDurationSchema } from './duration';
+import { durationSchema, minDurationSchema, positiveDurationSchema } from './duration';
 import { sweepSectionSchema } from './sweep';
+import { paramKeySchema } from './training-job';
 
 export { parseDuration } from '../duration';
 
@@ -30,6 +31,25 @@ const relativeFile = z
   .min(1)
   .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'must be a path inside the snapshot (no / or ..)');
 
+/**
+ * Bounds of the numbers a spec may give: far above any real pipeline, low enough that no spec can
+ * make a worker or a workflow history grow without bound.
+ */
+export const SPEC_LIMITS = {
+  /** Captured requests a monitoring window reads at most. */
+  maxSampleSize: 1_000_000,
+  /** The shortest wait between two analyses (monitoring windows, rollout analyses and steps). */
+  minInterval: '1s',
+  /** The longest job timeout: 30 days. */
+  maxTimeoutSeconds: 30 * 24 * 3600,
+  /** Failed analyses, bake extensions, drifting windows in a row. */
+  maxCount: 1000,
+} as const;
+
+const interval = minDurationSchema(SPEC_LIMITS.minInterval);
+const timeoutSeconds = z.number().int().positive().max(SPEC_LIMITS.maxTimeoutSeconds, 'at most 30 days (2592000)');
+const count = (min: number) => z.number().int().min(min).max(SPEC_LIMITS.maxCount);
+
 /** A strict object whose unknown-key error lists the keys it allows. */
 function strictObject<T extends z.ZodRawShape>(shape: T) {
   const allowed = Object.keys(shape).join(', ');
@@ -43,6 +63,9 @@ function strictObject<T extends z.ZodRawShape>(shape: T) {
   });
 }
 
+/** A column name as a key of the expectations (a reserved name cannot be a column: activities/data/profile.ts). */
+const columnKey = paramKeySchema.min(1);
+
 const columnType = z.enum(['integer', 'number', 'boolean', 'string', 'datetime']);
 
 /** The checks `validateDataset` runs on the snapshot; columns are looked up in every CSV file of it. */
@@ -53,14 +76,14 @@ export const datasetExpectationsSchema = strictObject({
     .optional()
     .describe('Columns every checked file must have, optionally with their type'),
   minRows: z.number().int().min(0).optional().describe('At least this many rows per checked file'),
-  maxNullRate: z.record(z.string().min(1), fraction).optional().describe('Column → maximum null rate (0..1)'),
+  maxNullRate: z.record(columnKey, fraction).optional().describe('Column → maximum null rate (0..1)'),
   allowedCategories: z
-    .record(z.string().min(1), z.array(z.string()).min(1))
+    .record(columnKey, z.array(z.string()).min(1))
     .optional()
     .describe('Column → the only values allowed'),
   ranges: z
     .record(
-      z.string().min(1),
+      columnKey,
       strictObject({ min: finite.optional(), max: finite.optional() }).refine(
         (r) => r.min === undefined || r.max === undefined || r.min <= r.max,
         { message: 'min must be <= max', path: ['max'] },
@@ -94,7 +117,7 @@ export const trainingSectionSchema = strictObject({
     .describe('local: a process on the training worker; ray: a Ray job'),
   entrypoint: command.describe('The command, e.g. [python, train.py]'),
   codeDir: z.string().min(1).default('.').describe('Folder with the training code, relative to the spec file'),
-  params: z.record(z.string(), z.unknown()).default({}).describe('Fixed params, passed as MLOPS_PARAMS (JSON)'),
+  params: z.record(paramKeySchema, z.unknown()).default({}).describe('Fixed params, passed as MLOPS_PARAMS (JSON)'),
   env: z.record(z.string(), z.string()).default({}).describe('Extra environment variables for the job'),
   resources: strictObject({
     cpu: z.number().positive().optional(),
@@ -103,7 +126,7 @@ export const trainingSectionSchema = strictObject({
   })
     .optional()
     .describe('What the job needs (used by the Ray backend)'),
-  timeoutSeconds: z.number().int().positive().optional().describe('The job is stopped after this long'),
+  timeoutSeconds: timeoutSeconds.optional().describe('The job is stopped after this long (at most 30 days)'),
   sweep: sweepSectionSchema.optional().describe('Train by a hyperparameter sweep; its best trial is the candidate'),
 });
 
@@ -167,7 +190,7 @@ const evaluationShape = {
     })
     .default({ file: 'holdout.csv' })
     .describe('Where candidate and champion are scored: a file of the snapshot, or another dataset'),
-  timeoutSeconds: z.number().int().positive().optional().describe('The evaluation job is stopped after this long'),
+  timeoutSeconds: timeoutSeconds.optional().describe('The evaluation job is stopped after this long (at most 30 days)'),
   primaryMetric: metricName.describe('The key of evaluation.json that decides, e.g. auc or rmse'),
   direction: z.enum(['maximize', 'minimize']).default('maximize').describe('Whether higher or lower is better'),
   metrics: z
@@ -237,9 +260,9 @@ export const rolloutSectionSchema = strictObject({
     .optional()
     .describe(`Canary only: traffic weights (%), strictly increasing, ending at 100. Default: ${DEFAULT_CANARY_STEPS}`),
   stepSize: weight.optional().describe('Linear only (required): traffic added per step (%)'),
-  interval: positiveDurationSchema.optional().describe('Linear only: time between steps. Default: bake'),
+  interval: interval.optional().describe('Linear only: time between steps (at least 1s). Default: bake'),
   bake: durationSchema.default('10m').describe('How long each step runs under analysis before the next'),
-  analysisInterval: positiveDurationSchema.default('1m').describe('How often the metrics are analysed while baking'),
+  analysisInterval: interval.default('1m').describe('How often the metrics are analysed while baking (at least 1s)'),
   maxErrorRate: fraction.default(0.01).describe("The new variant's error rate may not exceed this (0..1)"),
   maxErrorRateIncrease: fraction
     .optional()
@@ -253,12 +276,15 @@ export const rolloutSectionSchema = strictObject({
     .optional()
     .describe('Its p95 latency may exceed the baseline by at most this fraction'),
   maxPredictionPsi: z.number().min(0).optional().describe('PSI between its and the baseline’s predictions'),
-  minRequests: z.number().int().min(0).default(50).describe('Requests a step needs before it can be judged'),
-  failureLimit: z.number().int().min(1).default(2).describe('Failed analyses before rolling back'),
-  maxBakeExtensions: z
+  minRequests: z
     .number()
     .int()
     .min(0)
+    .max(SPEC_LIMITS.maxSampleSize)
+    .default(50)
+    .describe('Requests a step needs before it can be judged'),
+  failureLimit: count(1).default(2).describe('Failed analyses before rolling back'),
+  maxBakeExtensions: count(0)
     .default(3)
     .describe('Times a step is extended while it has too few requests, before rolling back'),
   terminationWait: durationSchema
@@ -292,10 +318,16 @@ export type RolloutSection = z.infer<typeof rolloutSectionSchema>;
 const pValue = z.number().gt(0).lt(1);
 
 export const monitoringSectionSchema = strictObject({
-  interval: positiveDurationSchema.default('10m').describe('How often drift is computed'),
-  sampleSize: z.number().int().min(1).default(5000).describe('Captured requests per window, at most'),
+  interval: interval.default('10m').describe('How often drift is computed (at least 1s)'),
+  sampleSize: z
+    .number()
+    .int()
+    .min(1)
+    .max(SPEC_LIMITS.maxSampleSize)
+    .default(5000)
+    .describe('Captured requests per window, at most (at most 1000000)'),
   minSamples: z.number().int().min(1).default(200).describe('A window with fewer requests is not judged'),
-  consecutiveWindows: z.number().int().min(1).default(2).describe('Drifting windows in a row before alerting'),
+  consecutiveWindows: count(1).default(2).describe('Drifting windows in a row before alerting'),
   driftShare: fraction
     .default(0.3)
     .describe('A window drifts when at least this share of the features drift, or the predictions do (0..1)'),

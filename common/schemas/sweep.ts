@@ -4,7 +4,7 @@
  * workflow code imports without pulling in zod.
  */
 import { z } from 'zod';
-import { trainingJobSpecSchema } from './training-job';
+import { paramKeySchema, trainingJobSpecSchema } from './training-job';
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 
@@ -73,7 +73,7 @@ export const sweepSectionSchema = z
       .strict()
       .optional(),
     space: z
-      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, 'a param name'), paramSpaceSchema)
+      .record(paramKeySchema.regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, 'a param name'), paramSpaceSchema)
       .refine((s) => Object.keys(s).length > 0, 'needs at least one param'),
   })
   .strict()

@@ -3,6 +3,16 @@
  * Validated with zod; errors name the field path. Paths are relative to the file's folder.
  */
 import { z } from 'zod';
+import { reservedKeyProblem } from '../reserved-keys';
+
+/**
+ * A param's name: any string but a reserved one (`constructor`, `prototype`; `__proto__` never reaches
+ * a schema, so the file readers refuse it, and `applyParamOverrides` does).
+ */
+export const paramKeySchema = z.string().superRefine((key, ctx) => {
+  const problem = reservedKeyProblem(key);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'lowercase letters, digits, . _ - (at most 63)');
 
@@ -21,7 +31,7 @@ export const trainingJobSpecSchema = z
       .strict()
       .optional()
       .describe('A dataset snapshot materialized into MLOPS_DATA_DIR'),
-    params: z.record(z.string(), z.unknown()).default({}).describe('Passed as MLOPS_PARAMS (JSON)'),
+    params: z.record(paramKeySchema, z.unknown()).default({}).describe('Passed as MLOPS_PARAMS (JSON)'),
     env: z.record(z.string(), z.string()).default({}),
     primaryMetric: z.string().min(1).optional().describe('Final metric shown as MlPrimaryMetric'),
     resources: z
@@ -44,6 +54,8 @@ export function applyParamOverrides(params: Record<string, unknown>, sets: strin
   for (const set of sets) {
     const eq = set.indexOf('=');
     if (eq <= 0) throw new Error(`--set ${set}: expected key=value`);
+    const problem = reservedKeyProblem(set.slice(0, eq));
+    if (problem) throw new Error(`--set ${set.slice(0, eq)}: ${problem}`);
     const raw = set.slice(eq + 1);
     let value: unknown = raw;
     try {

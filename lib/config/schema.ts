@@ -44,6 +44,11 @@ export interface Config {
   webhookEnvPrefix: string;
   /** Who may call `mlops codec-server` (MLOPS_CODEC_*). */
   codecServer: CodecServerConfig;
+  /**
+   * Folders a dataset source on this machine may lie in, absolute (`MLOPS_SOURCE_ROOTS`; default:
+   * the working directory and the pipelines folder's parent), plus a filesystem store's root.
+   */
+  sourceRoots: string[];
 }
 
 /** The codec server's access rules: its token and the browser origins and host names it answers. */
@@ -141,6 +146,12 @@ export const envSchema = z.object({
     .describe(
       "The prefix of the worker's variables holding webhook URLs: a spec's notifications.webhookEnv may name only these. Default: MLOPS_WEBHOOK_",
     ),
+  // the folders a snapshot may read
+  MLOPS_SOURCE_ROOTS: nonEmpty
+    .optional()
+    .describe(
+      "Folders a dataset source (a local path or file:// URL) may lie in, comma-separated, relative to the working directory; a filesystem store's root is always allowed; s3:// sources are not affected. Default: the working directory and the pipelines folder's parent",
+    ),
 });
 
 /** The dev stack's UI origins: the ones the codec server answers by default. */
@@ -217,6 +228,12 @@ export function validateConfig(
         allowedHosts: list(env.MLOPS_CODEC_ALLOWED_HOSTS) ?? [],
       },
       webhookEnvPrefix: env.MLOPS_WEBHOOK_ENV_PREFIX ?? 'MLOPS_WEBHOOK_',
+      sourceRoots: sourceRootsOf(
+        env.MLOPS_SOURCE_ROOTS,
+        cwd,
+        path.resolve(cwd, env.MLOPS_PIPELINES_DIR ?? 'pipelines'),
+        store,
+      ),
     },
   };
 }
@@ -227,6 +244,13 @@ function list(value: string | undefined): string[] | undefined {
     .split(',')
     .map((v) => v.trim())
     .filter((v) => v !== '');
+}
+
+/** The folders a dataset source may lie in: MLOPS_SOURCE_ROOTS or the project folders, and a filesystem store's root. */
+function sourceRootsOf(setting: string | undefined, cwd: string, pipelinesDir: string, store: StoreConfig): string[] {
+  const pipelinesParent = path.dirname(pipelinesDir);
+  const given = setting === undefined ? [cwd, pipelinesParent] : (list(setting) ?? []).map((p) => path.resolve(cwd, p));
+  return [...new Set([...given, ...(store.kind === 'file' ? [store.root] : [])])];
 }
 
 /**
