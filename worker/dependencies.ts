@@ -32,8 +32,11 @@ export function buildActivityDeps(config: Config & Partial<Pick<LoadedConfig, 't
         store,
         workRoot: path.join(config.home, 'jobs'),
         python: fs.existsSync(VENV_PYTHON) ? VENV_PYTHON : undefined,
+        codeRoots: config.sourceRoots,
       },
-      ray: config.ray ? { address: config.ray.address, store, storeEnv: rayStoreEnv(config.store) } : undefined,
+      ray: config.ray
+        ? { address: config.ray.address, store, storeEnv: rayStoreEnv(config.store), codeRoots: config.sourceRoots }
+        : undefined,
     }),
     servingBackend: createServing(config, store, secrets),
     cacheDir: config.cacheDir,

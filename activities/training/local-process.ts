@@ -46,6 +46,8 @@ export interface LocalProcessDeps {
   python?: string;
   /** Time between SIGTERM and SIGKILL on cancel or timeout. @default 10_000 */
   killGraceMs?: number;
+  /** The worker's source roots: a job's `codeDir` must lie in one of them. @default no check */
+  codeRoots?: readonly string[];
   /** The worker's environment, of which a job gets only the allow-listed part (lib/job-env.ts). @default process.env */
   workerEnv?: Readonly<Record<string, string | undefined>>;
 }
@@ -59,7 +61,7 @@ export class LocalProcessBackend implements TrainingBackend {
   /** Starts the job (see the module comment), or attaches to the one started under the same key. */
   async submit(job: TrainingJob, idempotencyKey: string): Promise<{ jobId: string; attached: boolean }> {
     validateKey(idempotencyKey);
-    await validateJob(job, { storeUri: this.deps.store.uri });
+    await validateJob(job, { storeUri: this.deps.store.uri, codeRoots: this.deps.codeRoots });
     const jobId = jobIdOf(idempotencyKey);
     const paths = jobPaths(this.deps.workRoot, jobId);
     await fs.mkdir(this.deps.workRoot, { recursive: true });

@@ -43,6 +43,8 @@ export interface RayJobsDeps {
   store: BlobStore;
   /** Store settings the job needs to reach `store` itself (./ray-env.ts `rayStoreEnv`). @default {} */
   storeEnv?: Record<string, string>;
+  /** The worker's source roots: a job's `codeDir` (packaged for the head) must lie in one of them. @default no check */
+  codeRoots?: readonly string[];
   /** Timeout of one request to the head. @default 30_000 */
   requestTimeoutMs?: number;
 }
@@ -70,7 +72,7 @@ export class RayJobsBackend implements TrainingBackend {
   /** Submits the job (see the module comment), or attaches to the one submitted under the same key. */
   async submit(job: TrainingJob, idempotencyKey: string): Promise<{ jobId: string; attached: boolean }> {
     validateKey(idempotencyKey);
-    await validateJob(job, { storeUri: this.deps.store.uri });
+    await validateJob(job, { storeUri: this.deps.store.uri, codeRoots: this.deps.codeRoots });
     const jobId = rayJobIdOf(idempotencyKey);
     if (await this.client.job(jobId)) return { jobId, attached: true };
     const request = await this.request(job, jobId);

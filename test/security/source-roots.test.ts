@@ -17,6 +17,7 @@ import { createDataActivities, materializeSnapshot, snapshotDataset } from '../.
 import { downloadModel, InvalidModelFolderError } from '../../activities/models/model-files';
 import { createBlobStore } from '../../activities/storage';
 import type { BlobStore } from '../../activities/storage/types';
+import { createTrainingBackend } from '../../activities/training';
 import { buildPackage } from '../../activities/training/ray-package';
 import { checkPipelineSpec } from '../../client/pipeline-spec';
 import { isDataError } from '../../common/failures';
@@ -232,6 +233,34 @@ evaluation:
       fs.symlinkSync('train.py', path.join(code, 'main.py'));
       const pkg = await buildPackage(code);
       assert.ok(pkg.zip.length > 0);
+    });
+  });
+
+  describe('a training job', () => {
+    it('whose codeDir is ~/.aws is refused by the worker, naming codeDir, and nothing runs', async () => {
+      const workRoot = path.join(project, '.mlops', 'jobs');
+      const backend = createTrainingBackend('local', {
+        store: fileStore(storeRoot),
+        workRoot,
+        codeRoots: [project, storeRoot],
+      });
+      const job = {
+        name: 'steal',
+        command: ['cat', 'credentials'],
+        codeDir: aws,
+        params: {},
+        outputPrefix: 'experiments/x/run/trials/0/',
+      };
+      await assert.rejects(backend.submit(job, 'steal-1'), (error: Error) => {
+        assert.equal((error as { type?: string }).type, 'InvalidTrainingJob');
+        assert.match(error.message, /^codeDir: /);
+        assert.doesNotMatch(error.message, new RegExp(SECRET));
+        return true;
+      });
+      assert.deepEqual(keysUnder(workRoot), [], 'no job folder was made');
+      // the same job from a folder inside the project is accepted
+      fs.mkdirSync(path.join(project, 'code'));
+      await backend.submit({ ...job, command: ['true'], codeDir: path.join(project, 'code') }, 'ok-1');
     });
   });
 
