@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { UserError } from '../common/errors';
-import { approveRun, rejectRun } from './api';
+import { approveRun, cliSigner, rejectRun, type DecisionSigner } from './api';
 import { withClient } from './connect';
 import type { CommandContext } from './context';
 
@@ -54,23 +54,54 @@ export function registerDecisionUpdates<S extends { endpoint: string; phase: str
   }
 }
 
-/** Sends `approve` or `reject` (by `as`, else the configured actor) to a pipeline run; prints the decision. */
+/** How a decision is signed: `--key <file>`, or `--no-sign` (commander sets `sign: false`). */
+export interface SigningFlags {
+  key?: string;
+  sign?: boolean;
+}
+
+/** The `--key` and `--no-sign` options of a decision command. */
+export function signingOptions(command: Command): Command {
+  return command
+    .option(
+      '--key <file>',
+      'SSH key to sign the decision with: a private key file, or the .pub of a key in ssh-agent (default: MLOPS_SIGNING_KEY, else ~/.ssh/id_ed25519, id_ecdsa, id_rsa)',
+    )
+    .option('--no-sign', 'send the decision unsigned (refused where signed decisions are required)');
+}
+
+/** The signer for a decision command's flags (none with --no-sign, or when no key is found). */
+export function signerOf(ctx: () => CommandContext, flags: SigningFlags): DecisionSigner | undefined {
+  if (flags.sign === false) {
+    if (flags.key !== undefined) throw new UserError('--key and --no-sign: pick one', 2);
+    return undefined;
+  }
+  return cliSigner(flags.key, ctx().config().signingKey, (line) => ctx().out.info(line));
+}
+
+/** Sends `approve` or `reject` (by `as`, else the configured actor) to a pipeline run, signed; prints the decision. */
 export async function decideApproval(
   ctx: () => CommandContext,
   workflowId: string,
   kind: 'approve' | 'reject',
   as: string | undefined,
   text: string,
+  flags: SigningFlags = {},
 ): Promise<void> {
   const { out } = ctx();
   const config = ctx().config();
   const actor = as ?? config.actor ?? os.userInfo().username;
   if (text.trim() === '') throw new UserError(`--${kind === 'approve' ? 'comment' : 'reason'}: must not be empty`, 2);
+  const sign = signerOf(ctx, flags);
   await withClient(config, async (client) => {
     const decision =
       kind === 'approve'
-        ? await approveRun(client, workflowId, { actor, comment: text })
-        : await rejectRun(client, workflowId, { actor, reason: text });
-    out.result({ workflowId, ...decision }, (d) => `${d.decision} by ${d.actor}: ${d.comment}`);
+        ? await approveRun(client, workflowId, { actor, comment: text, sign })
+        : await rejectRun(client, workflowId, { actor, reason: text, sign });
+    out.result(
+      { workflowId, ...decision },
+      (d) =>
+        `${d.decision} by ${d.actor}${d.signedBy ? ` (signed, key ${d.signedBy})` : ' (unverified)'}: ${d.comment}`,
+    );
   });
 }

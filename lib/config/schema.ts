@@ -40,6 +40,8 @@ export interface Config {
   gateway?: GatewayConfig;
   /** User workflow modules (files or folders, absolute) the worker bundles with the built-in ones (`MLOPS_WORKFLOWS`). */
   workflows: string[];
+  /** The SSH key the CLI signs decisions with (`MLOPS_SIGNING_KEY`); absent: --key, else ~/.ssh/id_ed25519, id_ecdsa, id_rsa. */
+  signingKey?: string;
 }
 
 /** Where the inference gateway serves (`url`) and is administered (`adminUrl`, with `token`). */
@@ -102,6 +104,13 @@ export const envSchema = z.object({
   MLOPS_GATEWAY_TOKEN: nonEmpty
     .optional()
     .describe("Bearer token of the gateway's admin API. Default: the dev stack's token file"),
+
+  // signed decisions (approve, reject, alias and status changes, rollout promote/abort, A/B stop)
+  MLOPS_SIGNING_KEY: nonEmpty
+    .optional()
+    .describe(
+      'SSH key file the CLI signs decisions with (a private key, or the .pub of a key held by ssh-agent). Default: ~/.ssh/id_ed25519, else id_ecdsa, else id_rsa',
+    ),
 });
 
 function httpUrl(example: string) {
@@ -168,6 +177,7 @@ export function validateConfig(
         .filter((p) => p !== '')
         .map((p) => path.resolve(cwd, p)),
       ...(gateway ? { gateway } : {}),
+      ...(env.MLOPS_SIGNING_KEY ? { signingKey: env.MLOPS_SIGNING_KEY } : {}),
     },
   };
 }
