@@ -28,6 +28,7 @@ module.exports = {
     'test/reports/evaluation-report.test.ts',
     'test/reports/page.test.ts',
     'test/reports/sweep-report.test.ts',
+    'test/security/decision-signatures.test.ts',
     'test/serving/serving-unit.test.ts',
     'test/storage/filesystem.test.ts',
     'test/tracking/activities.test.ts',
