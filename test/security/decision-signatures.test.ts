@@ -82,7 +82,7 @@ describe('verifyDecision: a decision is accepted only when signed by a key liste
     await store.delete(APPROVERS_FILE_KEY).catch(() => undefined);
   });
 
-  it('accepts a decision signed by the actor's listed key, and names the key', async () => {
+  it("accepts a decision signed by the actor's listed key, and names the key", async () => {
     const result = await verifyDecision(store, { expected: decision, approvers: withKeys, signature: signed(alice) });
     assert.deepEqual(result.verified && [result.fingerprint, result.keyType], [alice.fingerprint, 'ssh-ed25519']);
   });
