@@ -11,10 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { signDecision, sshKeygenSigner } from '../../client/api/signing';
@@ -22,7 +19,7 @@ import { pipelineSpecSchema, type PipelineSpecInput } from '../../common/schemas
 import { approveUpdate, rejectUpdate, retrainPipeline, statusQuery } from '../../workflows/retrain-pipeline';
 import { cliEnv, runCli } from '../support/cli';
 import { FAKE_PIPELINE_ACTIVITY_NAMES, FakePipelineActivities } from '../support/fake-pipeline-activities';
-import { recordingHistories, HISTORIES_DIR } from '../support/histories';
+import { recordHistory } from '../support/histories';
 import { keyFolder, makeKey } from '../support/ssh-keys';
 import { testStack, workflowBundle } from '../support/stack';
 import { awaitingApproval, timeSkippingEnvironment } from '../support/time-skipping';
@@ -165,8 +162,6 @@ describe('signed approvals of a pipeline run (time-skipping, real verifyDecision
         values.some((v) => v?.signedBy === alice.fingerprint),
         'the update completed with it',
       );
-      if (recordingHistories())
-        fs.writeFileSync(path.join(HISTORIES_DIR, 'retrain-approved-signed.json'), historyToJSON(history));
     });
   });
 
@@ -218,6 +213,7 @@ describe('mlops approve --key signs the decision and the worker accepts it (dev 
       const body = JSON.parse(approved.stdout) as { decision: string; actor: string; signedBy?: string };
       assert.deepEqual([body.decision, body.actor, body.signedBy], ['approved', 'alice', alice.fingerprint]);
       assert.equal((await handle.result()).approval?.signedBy, alice.fingerprint);
+      await recordHistory('retrain-approved-signed', run);
     });
   });
 });
