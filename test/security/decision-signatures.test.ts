@@ -12,6 +12,7 @@ import path from 'node:path';
 import { FilesystemBlobStore } from '../../activities/storage';
 import { verifyDecision, type VerifyDecisionInput } from '../../activities/approvals';
 import { ModelRegistry } from '../../activities/registry/registry';
+import { approvalsVerdict } from '../../client/commands/doctor-approvals';
 import { DecisionNotVerifiedError } from '../../common/failures';
 import { APPROVERS_FILE_KEY } from '../../common/schemas/approvers';
 import { pipelineSpecSchema } from '../../common/schemas/spec';
@@ -223,5 +224,31 @@ describe('signed decisions in the spec and the registry audit', () => {
     const audit = await registry.listAudit('churn-model', { version: 1 });
     const status = audit.find((e) => e.action === 'status');
     assert.equal(status?.signedBy, alice.fingerprint);
+  });
+});
+
+describe('mlops doctor: signed decisions', () => {
+  const spec = (name: string, approvers?: VerifyDecisionInput['approvers']) => ({
+    name,
+    approval: { required: true, approvers, timeout: '24h', onTimeout: 'reject' as const },
+  });
+
+  it('says decisions are unverified where no approver has a key, naming the pipelines', () => {
+    const verdict = approvalsVerdict(
+      [spec('churn', ['alice']), spec('fraud', [{ name: 'bob', key: alice.publicKey }])],
+      undefined,
+    );
+    assert.equal(verdict.status, 'warn');
+    assert.match(verdict.detail, /^decisions are unverified for churn: no approver has a key/);
+  });
+
+  it('is content where every approving spec lists keys, or the approvers file requires signatures', () => {
+    assert.equal(approvalsVerdict([spec('fraud', [{ name: 'bob', key: alice.publicKey }])], undefined).status, 'ok');
+    const file = { approvers: [{ name: 'alice', key: alice.publicKey }], requireSigned: true };
+    const verdict = approvalsVerdict([spec('churn', ['alice'])], file);
+    assert.deepEqual(
+      [verdict.status, verdict.detail.startsWith('registry/approvers.json requires every decision signed')],
+      ['ok', true],
+    );
   });
 });
