@@ -2,55 +2,81 @@
  * Commands that send one decision (an update naming who and why) to a running workflow:
  * `mlops approve|reject` to a retrain run awaiting approval, and to the workflow running on an
  * endpoint `mlops rollout pause|resume|promote|abort` and `mlops monitor pause|resume`, these with
- * the same flags, refusals and output.
+ * the same flags, refusals and output. Approve, reject, promote and abort are signed with the
+ * user's SSH key (client/api/signing.ts) where a key is found.
  */
 import os from 'node:os';
 import type { Command } from 'commander';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import type { UpdateDefinition } from '@temporalio/common';
+import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
+import type { DecisionSignature } from '../common/signed-decision';
 import { UserError } from '../common/errors';
-import { approveRun, cliSigner, rejectRun, type DecisionSigner } from './api';
+import { approveRun, cliSigner, rejectRun, signDecision, type DecisionSigner } from './api';
 import { withClient } from './connect';
 import type { CommandContext } from './context';
 
 export interface DecisionInput {
   actor: string;
   reason: string;
+  signature?: DecisionSignature;
 }
 
 /**
  * Adds `<name> <endpoint> --reason … [--as actor]` under `parent` for each update, sent to the
- * workflow `<kind>/<endpoint>`; prints `<name>: <label> <phase>` (or the status as JSON).
+ * workflow `<kind>/<endpoint>`; prints `<name>: <label> <phase>` (or the status as JSON). The
+ * updates named in `signed` (rollout promote / abort) also take `--key` / `--no-sign` and carry the
+ * decision signed over the model version the workflow's status names.
  */
-export function registerDecisionUpdates<S extends { endpoint: string; phase: string }>(
+export function registerDecisionUpdates<
+  S extends { endpoint: string; phase: string; model?: string; version?: number },
+>(
   parent: Command,
   ctx: () => CommandContext,
   kind: 'rollout' | 'monitor',
   updates: readonly (readonly [name: string, update: UpdateDefinition<S, [DecisionInput]>, description: string])[],
   label: (status: S) => string,
+  signed?: { names: readonly string[]; status: QueryDefinition<S> },
 ): void {
   for (const [name, update, description] of updates) {
-    parent
+    const command = parent
       .command(name)
       .argument('<endpoint>')
       .description(description)
       .requiredOption('--reason <text>', 'why (recorded in the history)')
-      .option('--as <actor>', 'who (default: MLOPS_ACTOR, else user@host)')
-      .action(async (endpoint: string, opts: { reason: string; as?: string }) => {
-        const config = ctx().config();
-        await withClient(config, async (client) => {
-          try {
-            const status = await client.workflow
-              .getHandle(`${kind}/${endpoint}`)
-              .executeUpdate(update, { args: [{ actor: opts.as ?? config.actor, reason: opts.reason }] });
-            ctx().out.result(status, (s) => `${name}: ${label(s)} ${s.phase}`);
-          } catch (err) {
-            if (err instanceof WorkflowUpdateFailedError)
-              throw new UserError(`${name} refused: ${(err.cause as Error | undefined)?.message ?? err.message}`, 1);
-            throw new UserError(`no running ${kind} on ${endpoint}`, 1);
+      .option('--as <actor>', 'who (default: MLOPS_ACTOR, else user@host)');
+    const signs = signed?.names.includes(name) === true;
+    if (signs) signingOptions(command);
+    command.action(async (endpoint: string, opts: { reason: string; as?: string } & SigningFlags) => {
+      const config = ctx().config();
+      const actor = opts.as ?? config.actor;
+      const sign = signs ? signerOf(ctx, opts) : undefined;
+      await withClient(config, async (client) => {
+        const handle = client.workflow.getHandle(`${kind}/${endpoint}`);
+        try {
+          let signature: DecisionSignature | undefined;
+          if (sign && signed) {
+            const status = await handle.query(signed.status);
+            signature = await signDecision(sign, {
+              run: handle.workflowId,
+              model: status.model ?? '',
+              version: status.version ?? null,
+              decision: name,
+              comment: opts.reason,
+              actor,
+            });
           }
-        });
+          const status = await handle.executeUpdate(update, {
+            args: [{ actor, reason: opts.reason, ...(signature ? { signature } : {}) }],
+          });
+          ctx().out.result(status, (s) => `${name}: ${label(s)} ${s.phase}`);
+        } catch (err) {
+          if (err instanceof UserError) throw err;
+          if (err instanceof WorkflowUpdateFailedError)
+            throw new UserError(`${name} refused: ${(err.cause as Error | undefined)?.message ?? err.message}`, 1);
+          throw new UserError(`no running ${kind} on ${endpoint}`, 1);
+        }
       });
+    });
   }
 }
 

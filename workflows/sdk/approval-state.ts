@@ -10,12 +10,12 @@
  * decision fails its update with the reason; the run keeps waiting. Runs started before this check
  * existed replay without it (`patched('signed-decisions')`).
  */
-import { ActivityFailure, ApplicationFailure, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { approverNames, type ApproverEntry, type DecisionSignature } from '../../common/signed-decision';
-import { light } from './activity-options';
 import { approveUpdate, rejectUpdate } from './messages';
 import type { ApprovalDecision, ApproveInput, RejectInput } from './types';
 import { now } from './util';
+import { refuseUnless, SIGNED_DECISIONS_PATCH, verifiedSigner } from './verify-decision';
 
 /** The version a decision is about (what a signature must name). */
 export interface ApprovalTarget {
@@ -87,52 +87,33 @@ export class ApprovalState {
     return this.decided;
   }
 
-  /** Verifies a person's decision (its signature, when one is required or given), then records it. */
-  private async decideChecked(
+  /**
+   * Verifies a person's decision (its signature, when one is required or given), then records it.
+   * Runs started before signed decisions record it at once, as they did (no activity).
+   */
+  private decideChecked(
     d: Pick<ApprovalDecision, 'decision' | 'actor' | 'comment'>,
     signature: DecisionSignature | undefined,
-  ): Promise<ApprovalDecision> {
-    let signedBy: string | undefined;
-    if (patched('signed-decisions')) {
-      const verified = await this.verify(d, signature);
-      // another decision (or the timeout) may have come while the signature was checked; a handler
-      // fails its update (and not the workflow task) only with an ApplicationFailure
-      try {
-        this.checkOpen();
-      } catch (err) {
-        throw ApplicationFailure.nonRetryable((err as Error).message, 'DecisionRefused');
-      }
-      if (verified.verified) signedBy = verified.fingerprint;
-    }
-    this.decided = { ...d, at: now(), by: 'person', ...(signedBy ? { signedBy } : {}) };
-    return this.decided;
+  ): ApprovalDecision | Promise<ApprovalDecision> {
+    if (!patched(SIGNED_DECISIONS_PATCH)) return this.record(d);
+    const expected = {
+      run: workflowInfo().workflowId,
+      model: this.target?.model ?? '',
+      version: this.target?.version ?? null,
+      decision: d.decision === 'approved' ? 'approve' : 'reject',
+      comment: d.comment,
+      actor: d.actor,
+    };
+    return verifiedSigner(expected, this.entries, signature).then((signedBy) => {
+      // another decision (or the timeout) may have come while the signature was checked
+      refuseUnless(() => this.checkOpen());
+      return this.record(d, signedBy);
+    });
   }
 
-  private async verify(d: Pick<ApprovalDecision, 'decision' | 'actor' | 'comment'>, signature?: DecisionSignature) {
-    try {
-      return await light.verifyDecision.executeWithOptions(
-        { summary: `verify ${d.decision === 'approved' ? 'approval' : 'rejection'} by ${d.actor}` },
-        [
-          {
-            expected: {
-              run: workflowInfo().workflowId,
-              model: this.target?.model ?? '',
-              version: this.target?.version ?? null,
-              decision: d.decision === 'approved' ? 'approve' : 'reject',
-              comment: d.comment,
-              actor: d.actor,
-            },
-            ...(this.entries ? { approvers: this.entries } : {}),
-            ...(signature ? { signature } : {}),
-          },
-        ],
-      );
-    } catch (err) {
-      // the refusal's own message, not "activity task failed"
-      if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure)
-        throw ApplicationFailure.nonRetryable(err.cause.message, err.cause.type ?? 'DecisionNotVerified');
-      throw err;
-    }
+  private record(d: Pick<ApprovalDecision, 'decision' | 'actor' | 'comment'>, signedBy?: string): ApprovalDecision {
+    this.decided = { ...d, at: now(), by: 'person', ...(signedBy ? { signedBy } : {}) };
+    return this.decided;
   }
 
   private checkActor(actor: unknown): void {
