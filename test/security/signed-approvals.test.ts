@@ -11,14 +11,26 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
+import { ModelRegistry } from '../../activities/registry/registry';
+import { FilesystemBlobStore } from '../../activities/storage';
 import { signDecision, sshKeygenSigner } from '../../client/api/signing';
+import { APPROVERS_FILE_KEY } from '../../common/schemas/approvers';
 import { pipelineSpecSchema, type PipelineSpecInput } from '../../common/schemas/spec';
+import type { DecisionSignature } from '../../common/signed-decision';
+import { abortUpdate, rolloutStatusQuery } from '../../workflows/progressive-rollout';
 import { approveUpdate, rejectUpdate, retrainPipeline, statusQuery } from '../../workflows/retrain-pipeline';
 import { cliEnv, runCli } from '../support/cli';
-import { FAKE_PIPELINE_ACTIVITY_NAMES, FakePipelineActivities } from '../support/fake-pipeline-activities';
+import {
+  FAKE_PIPELINE_ACTIVITY_NAMES,
+  FakePipelineActivities,
+  fakeChampion,
+  type FakePipelineWorld,
+} from '../support/fake-pipeline-activities';
 import { recordHistory } from '../support/histories';
 import { keyFolder, makeKey } from '../support/ssh-keys';
 import { testStack, workflowBundle } from '../support/stack';
@@ -29,7 +41,7 @@ const keys = keyFolder();
 const alice = makeKey(keys, 'alice');
 const mallory = makeKey(keys, 'mallory');
 
-function specWith(approval: PipelineSpecInput['approval']) {
+function specWith(approval: PipelineSpecInput['approval'], more: Partial<PipelineSpecInput> = {}) {
   return pipelineSpecSchema.parse({
     name: 'churn',
     model: MODEL,
@@ -43,7 +55,17 @@ function specWith(approval: PipelineSpecInput['approval']) {
       gates: { thresholds: { auc: { min: 0.75 } } },
     },
     approval,
+    ...more,
   });
+}
+
+/** Polls `ok` until it holds (at most ~10 s). */
+async function until(ok: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await ok()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('timed out waiting');
 }
 
 const signedSpec = specWith({ required: true, approvers: [{ name: 'alice', key: alice.publicKey }, 'bob'] });
@@ -60,8 +82,8 @@ async function refusal(p: Promise<unknown>): Promise<string> {
 }
 
 /** Signs an approval of version 1 of the run as the CLI does (ssh-keygen -Y sign). */
-const signedApproval = (run: string, file: string, comment: string, actor = 'alice') =>
-  signDecision(sshKeygenSigner(file), { run, model: MODEL, version: 1, decision: 'approve', comment, actor });
+const signedApproval = (run: string, file: string, comment: string, actor = 'alice', version = 1) =>
+  signDecision(sshKeygenSigner(file), { run, model: MODEL, version, decision: 'approve', comment, actor });
 
 describe('signed approvals of a pipeline run (time-skipping, real verifyDecision)', function () {
   this.timeout(30_000);
@@ -69,9 +91,10 @@ describe('signed approvals of a pipeline run (time-skipping, real verifyDecision
 
   const withRun = async (
     spec: ReturnType<typeof specWith>,
-    fn: (h: WorkflowHandle, fake: FakePipelineActivities) => Promise<void>,
+    fn: (h: WorkflowHandle<typeof retrainPipeline>, fake: FakePipelineActivities) => Promise<void>,
+    world: FakePipelineWorld = {},
   ) => {
-    const fake = new FakePipelineActivities();
+    const fake = new FakePipelineActivities(world);
     skipping.use(fake.activities);
     const run = `retrain/churn/${randomUUID().slice(0, 8)}`;
     const { taskQueue } = skipping;
@@ -165,6 +188,51 @@ describe('signed approvals of a pipeline run (time-skipping, real verifyDecision
     });
   });
 
+  it("refuses a rollout abort not signed by a listed key; alice's signed abort rolls back, naming her key", async () => {
+    const endpoint = `ep-${randomUUID().slice(0, 8)}`;
+    const spec = specWith(
+      { required: true, approvers: [{ name: 'alice', key: alice.publicKey }] },
+      { rollout: { endpoint, steps: [50, 100], bake: '1h', analysisInterval: '30m' } },
+    );
+    const champion = fakeChampion({ model: MODEL, version: 1, trainingSnapshot: 'b'.repeat(64) });
+    await withRun(
+      spec,
+      async (handle) => {
+        const approval = await signedApproval(handle.workflowId, alice.file, 'ship it', 'alice', 2);
+        await handle.executeUpdate(approveUpdate, {
+          args: [{ actor: 'alice', comment: 'ship it', signature: approval }],
+        });
+        const rollout = skipping.env().client.workflow.getHandle(`rollout/${endpoint}`);
+        await until(async () => (await rollout.query(rolloutStatusQuery).catch(() => undefined))?.phase === 'baking');
+        const abort = (actor: string, signature?: DecisionSignature) =>
+          rollout.executeUpdate(abortUpdate, {
+            args: [{ actor, reason: 'drill', ...(signature ? { signature } : {}) }],
+          });
+        const signedAbort = (file: string) =>
+          signDecision(sshKeygenSigner(file), {
+            run: `rollout/${endpoint}`,
+            model: MODEL,
+            version: 2,
+            decision: 'abort',
+            comment: 'drill',
+            actor: 'alice',
+          });
+
+        assert.match(await refusal(abort('alice')), /^decision not signed: the spec requires signed decisions/);
+        assert.match(await refusal(abort('alice', await signedAbort(mallory.file))), /not listed for alice/);
+        assert.equal((await rollout.query(rolloutStatusQuery)).phase, 'baking', 'the rollout goes on');
+        await abort('alice', await signedAbort(alice.file));
+        const result = await handle.result();
+        assert.equal(result.outcome, 'rolled-back');
+        assert.match(
+          result.steps.find((s) => s.name === 'rollout')?.summary ?? '',
+          new RegExp(`^rolled back: alice \\(key ${escape(alice.fingerprint)}\\): drill$`),
+        );
+      },
+      { champion },
+    );
+  });
+
   it('a spec without keys still approves unsigned, as before (unverified)', async () => {
     await withRun(specWith({ required: true, approvers: ['alice', 'bob'] }), async (handle, fake) => {
       const decided = await handle.executeUpdate(approveUpdate, { args: [{ actor: 'bob', comment: 'fine' }] });
@@ -221,3 +289,47 @@ describe('mlops approve --key signs the decision and the worker accepts it (dev 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
+
+describe('mlops models alias under a registry that requires signed decisions', function () {
+  this.timeout(60_000);
+
+  it('refuses an unsigned or impostor alias move, and records the signer of a signed one in the audit', async () => {
+    const root = fs.mkdtempSync(path.join(keys, 'store-'));
+    const store = new FilesystemBlobStore(root);
+    await store.put(
+      APPROVERS_FILE_KEY,
+      JSON.stringify({ approvers: [{ name: 'alice', key: alice.publicKey }], requireSigned: true }),
+    );
+    const registry = new ModelRegistry(store);
+    await registry.registerModel({
+      model: MODEL,
+      artifactUri: 'file:///m',
+      metrics: { auc: 0.9 },
+      params: {},
+      trainingSnapshot: { dataset: 'churn', id: 'a'.repeat(64) },
+      codeVersion: 'c1',
+      pipelineRun: 'retrain/churn/1',
+      trigger: 'manual',
+      status: 'approved',
+    });
+    const env = { MLOPS_STORE: `file://${root}`, MLOPS_HOME: path.join(root, 'home'), MLOPS_ACTOR: 'alice' };
+    const alias = (...flags: string[]) =>
+      runCli(['--json', 'models', 'alias', MODEL, 'champion', '1', '--reason', 'first champion', ...flags], env);
+
+    const unsigned = await alias('--no-sign');
+    assert.equal(unsigned.code, 1, unsigned.stderr);
+    assert.match(
+      unsigned.stderr,
+      /alias refused: decision not signed: registry\/approvers.json requires signed decisions/,
+    );
+    const impostor = await alias('--key', mallory.file);
+    assert.equal(impostor.code, 1, impostor.stderr);
+    assert.match(impostor.stderr, /alias refused: signature by key .* which is not listed for alice/);
+    assert.equal((await registry.listAudit(MODEL)).filter((e) => e.action === 'alias').length, 0, 'nothing moved');
+
+    const signed = await alias('--key', alice.file);
+    assert.equal(signed.code, 0, signed.stderr);
+    const [move] = (await registry.listAudit(MODEL)).filter((e) => e.action === 'alias');
+    assert.deepEqual([move?.actor, move?.to, move?.signedBy], ['alice', 1, alice.fingerprint]);
+  });
+});
