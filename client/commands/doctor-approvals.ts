@@ -43,7 +43,7 @@ export function approvalsVerdict(
   if (signed.length > 0)
     return {
       status: 'ok',
-      detail: `approvals of ${signed.join(', ')} must be signed; alias, status, rollout and A/B decisions are unverified unless ${APPROVERS_FILE_KEY} has requireSigned: true`,
+      detail: `approvals, rollout promote and abort of ${signed.join(', ')} must be signed; alias, status and A/B decisions are unverified unless ${APPROVERS_FILE_KEY} has requireSigned: true`,
     };
   return { status: 'warn', detail: `decisions are unverified: no approver has a key; ${hint}` };
 }
