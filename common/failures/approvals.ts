@@ -11,3 +11,11 @@ export class DecisionNotVerifiedError extends Failure<'DecisionNotVerified'> {
     super('DecisionNotVerified', message);
   }
 }
+
+/** Thrown when a decision comes while another (or the timeout) settles the same question; the first one stands. */
+export class DecisionRefusedError extends Failure<'DecisionRefused'> {
+  override readonly name = 'DecisionRefusedError';
+  constructor(message: string) {
+    super('DecisionRefused', message);
+  }
+}

@@ -119,6 +119,7 @@ export const FAILURES = {
   DecisionNotVerified: userFault(
     'a decision that must be signed is unsigned, badly signed, signed by an unlisted key, for another decision, or too old',
   ),
+  DecisionRefused: userFault('a decision is settled by another one (or the timeout) while its signature is checked'),
 } as const satisfies Record<string, FailureInfo>;
 
 /** A failure `type` of the catalogue. */

@@ -62,4 +62,4 @@ export {
 export { EvaluationInvalidError, EvaluationMissingError } from './evaluation';
 export { SweepFailedError } from './sweep';
 export { NotificationFailedError, NotificationRejectedError } from './notifications';
-export { DecisionNotVerifiedError } from './approvals';
+export { DecisionNotVerifiedError, DecisionRefusedError } from './approvals';

@@ -8,6 +8,7 @@
  */
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import type { ApproverEntry, DecisionFields, DecisionSignature } from '../../common/signed-decision';
+import { DecisionNotVerifiedError, DecisionRefusedError, toApplicationFailure } from '../../common/failures';
 import { light } from './activity-options';
 
 /** The patch id of signed decisions, in every workflow that takes decisions. */
@@ -26,8 +27,12 @@ export async function verifiedSigner(
     return verified.verified ? verified.fingerprint : undefined;
   } catch (err) {
     // the refusal's own message, not "activity task failed"
-    if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure)
-      throw ApplicationFailure.nonRetryable(err.cause.message, err.cause.type ?? 'DecisionNotVerified');
+    if (
+      err instanceof ActivityFailure &&
+      err.cause instanceof ApplicationFailure &&
+      err.cause.type === 'DecisionNotVerified'
+    )
+      throw toApplicationFailure(new DecisionNotVerifiedError(err.cause.message));
     throw err;
   }
 }
@@ -37,6 +42,6 @@ export function refuseUnless(check: () => void): void {
   try {
     check();
   } catch (err) {
-    throw ApplicationFailure.nonRetryable((err as Error).message, 'DecisionRefused');
+    throw toApplicationFailure(new DecisionRefusedError((err as Error).message));
   }
 }
