@@ -4,6 +4,8 @@
  * approvers file (`registry/approvers.json`) require signed decisions. The signature is an SSHSIG
  * (`ssh-keygen -Y sign -n mlops-decision`) over the canonical message of common/signed-decision.ts;
  * it must name this decision and be at most `DECISION_SIGNATURE_WINDOW_MS` old, by the worker's clock.
+ * A name listed in the approvers file is identified by the file's keys alone, so a spec (which its
+ * author writes) cannot list a key of its own for a registry approver.
  */
 import { DecisionNotVerifiedError, NotFoundError } from '../../common/failures';
 import { APPROVERS_FILE_KEY, approversFileSchema, type ApproversFile } from '../../common/schemas/approvers';
@@ -70,10 +72,11 @@ export async function verifyDecision(
   const why = specRequires
     ? `${from} requires signed decisions (an approver has a key)`
     : `${APPROVERS_FILE_KEY} requires signed decisions`;
-  const listed = [
-    ...(approverKeys(input.approvers)[expected.actor] ?? []).map((line) => ({ line, from })),
-    ...(approverKeys(file?.approvers)[expected.actor] ?? []).map((line) => ({ line, from: APPROVERS_FILE_KEY })),
-  ];
+  // a name the registry's file lists is identified by the file's keys only: a spec cannot re-key it
+  const fromFile = approverKeys(file?.approvers)[expected.actor];
+  const listed = fromFile
+    ? fromFile.map((line) => ({ line, from: APPROVERS_FILE_KEY }))
+    : (approverKeys(input.approvers)[expected.actor] ?? []).map((line) => ({ line, from }));
 
   if (!signature) {
     if (required) throw new DecisionNotVerifiedError(`decision not signed: ${why}; sign it with --key <ssh key>`);

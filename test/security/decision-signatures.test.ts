@@ -179,6 +179,18 @@ describe('verifyDecision: a decision is accepted only when signed by a key liste
     assert.equal(result.verified && result.fingerprint, alice.fingerprint);
   });
 
+  it("a spec cannot re-key a name the approvers file lists (mallory's key listed as alice's in her own spec)", async () => {
+    await store.put(APPROVERS_FILE_KEY, JSON.stringify({ approvers: [{ name: 'alice', key: alice.publicKey }] }));
+    await rejects(
+      verifyDecision(store, {
+        expected: decision,
+        approvers: [{ name: 'alice', key: mallory.publicKey }],
+        signature: signed(mallory),
+      }),
+      /which is not listed for alice/,
+    );
+  });
+
   it('a malformed approvers file refuses every decision, naming the file and field', async () => {
     await store.put(APPROVERS_FILE_KEY, JSON.stringify({ approvers: [{ name: 'alice', key: 'not a key' }] }));
     await rejects(verifyDecision(store, { expected: decision }), /^registry\/approvers.json: approvers.0.key/);
