@@ -33,6 +33,7 @@ module.exports = {
     'test/security/dos-inputs.test.ts',
     'test/security/prototype-keys.test.ts',
     'test/security/source-roots.test.ts',
+    'test/security/decision-signatures.test.ts',
     'test/serving/serving-unit.test.ts',
     'test/storage/filesystem.test.ts',
     'test/tracking/activities.test.ts',

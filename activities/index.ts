@@ -5,6 +5,7 @@
  *
  * - health.ts     store round-trip probes (`healthCheck` workflow)
  * - data/         dataset snapshots, materialize, profiles, validation, diffs
+ * - approvals/    signed decisions: `verifyDecision` against the listed SSH keys
  * - registry/     model versions with lineage, aliases, statuses, audit, model cards
  * - tracking/     experiment runs and trials: params, metrics, logs, artifacts
  * - training/     training backends (local process, Ray) and `runTrainingJob`
@@ -16,6 +17,7 @@
  * - storage/      the BlobStore everything above persists through
  */
 import { createAbTestActivities } from './abtest';
+import { createApprovalActivities } from './approvals';
 import { createDataActivities } from './data';
 import { createEvaluationActivities } from './evaluation';
 import { createHealthActivities } from './health';
@@ -60,6 +62,7 @@ export function createActivities(deps: ActivityDeps) {
     ...withKeepalive({
       ...createHealthActivities(deps),
       ...createRegistryActivities(deps),
+      ...createApprovalActivities(deps),
       ...createTrackingActivities(deps),
       ...createReportActivities(deps),
       ...createEvaluationActivities(deps),

@@ -18,6 +18,7 @@ import {
   defineUpdate,
   executeChild,
   isCancellation,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -33,6 +34,8 @@ import { MlEndpoint, MlModel, MlModelVersion, MlStage } from '../common/search-a
 import { parseDuration } from '../common/duration';
 import type { RolloutSection } from '../common/schemas/spec';
 import { progressiveRollout, type RolloutOutput } from './progressive-rollout';
+import { refuseUnless, SIGNED_DECISIONS_PATCH, verifiedSigner } from './sdk/verify-decision';
+import type { DecisionSignature } from '../common/signed-decision';
 import { KEEPALIVE_TIMEOUT } from './keepalive';
 
 export interface AbTestArm {
@@ -98,7 +101,8 @@ export interface AbTestStatus {
   decision?: AbTestDecision;
   /** Counts and p-value at recent looks, oldest first. */
   history: LookRecord[];
-  stoppedBy?: { actor: string; reason: string };
+  /** Who stopped it, and the fingerprint of the key whose signature was verified (absent: unverified). */
+  stoppedBy?: { actor: string; reason: string; signedBy?: string };
 }
 
 export interface AbTestResult extends AbTestStatus {
@@ -112,6 +116,8 @@ export interface AbTestResult extends AbTestStatus {
 export interface AbTestStopInput {
   actor: string;
   reason: string;
+  /** The stop signed with the actor's SSH key (common/signed-decision.ts), where the registry requires it. */
+  signature?: DecisionSignature;
 }
 
 export const abTestStatusQuery = defineQuery<AbTestStatus>('abTestStatus');
@@ -172,21 +178,32 @@ export async function abTest(input: AbTestInput): Promise<AbTestResult> {
     show();
   };
   setHandler(abTestStatusQuery, () => status);
+  const stopValidator = (arg: AbTestStopInput | undefined) => {
+    if (typeof arg?.actor !== 'string' || arg.actor.trim() === '') throw new Error('actor: required');
+    if (typeof arg.reason !== 'string' || arg.reason.trim() === '') throw new Error('reason: required');
+    if (status.phase !== 'deploying' && status.phase !== 'running') throw new Error(`the test is ${status.phase}`);
+  };
   setHandler(
     stopAbTestUpdate,
     (arg) => {
-      stop = arg;
-      status.stoppedBy = arg;
-      show();
-      return status;
+      const accept = (d: AbTestStopInput & { signedBy?: string }) => {
+        stop = d;
+        status.stoppedBy = d;
+        show();
+        return status;
+      };
+      // runs started before signed decisions stop at once, as they did (no activity)
+      if (!patched(SIGNED_DECISIONS_PATCH)) return accept(arg);
+      const { actor, reason } = arg;
+      const expected = { run: workflowInfo().workflowId, model: treatment.name, version: treatment.version };
+      return verifiedSigner({ ...expected, decision: 'stop', comment: reason, actor }, undefined, arg.signature).then(
+        (signedBy) => {
+          refuseUnless(() => stopValidator(arg));
+          return accept({ actor, reason, ...(signedBy ? { signedBy } : {}) });
+        },
+      );
     },
-    {
-      validator: (arg) => {
-        if (typeof arg?.actor !== 'string' || arg.actor.trim() === '') throw new Error('actor: required');
-        if (typeof arg.reason !== 'string' || arg.reason.trim() === '') throw new Error('reason: required');
-        if (status.phase !== 'deploying' && status.phase !== 'running') throw new Error(`the test is ${status.phase}`);
-      },
-    },
+    { validator: (arg) => stopValidator(arg) },
   );
   upsertSearchAttributes([
     { key: MlEndpoint, value: endpoint },

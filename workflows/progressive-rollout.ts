@@ -17,6 +17,7 @@ import {
   defineQuery,
   defineUpdate,
   isCancellation,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -24,6 +25,8 @@ import {
 } from '@temporalio/workflow';
 import { deploying, serving } from './serving-activities';
 import { notifyQuietly } from './sdk/notify';
+import { refuseUnless, SIGNED_DECISIONS_PATCH, verifiedSigner } from './sdk/verify-decision';
+import type { ApproverEntry, DecisionSignature } from '../common/signed-decision';
 import type { AnalysisVerdict } from '../common/rollout-analysis';
 import { MlEndpoint, MlModel, MlModelVersion, MlStage } from '../common/search-attributes';
 import { parseDuration } from '../common/duration';
@@ -51,6 +54,11 @@ export interface ProgressiveRolloutInput {
   notifications?: RolloutNotificationTarget[];
   /** The pipeline named in notifications. @default the model's name */
   pipeline?: string;
+  /**
+   * Who may sign `promote` / `abort` (the pipeline spec's `approval.approvers`): with a key listed,
+   * those decisions must be signed; the registry's approvers file counts too. @default none
+   */
+  approvers?: ApproverEntry[];
 }
 
 export type RolloutPhase =
@@ -90,6 +98,10 @@ export interface RolloutOutput extends RolloutStatus {
 export interface RolloutDecisionInput {
   actor: string;
   reason: string;
+  /** `promote` / `abort` signed with the actor's SSH key (common/signed-decision.ts), where required. */
+  signature?: DecisionSignature;
+  /** Set by the workflow: the fingerprint of the key whose signature was verified. */
+  signedBy?: string;
 }
 
 export const rolloutStatusQuery = defineQuery<RolloutStatus>('rolloutStatus');
@@ -174,19 +186,50 @@ export async function progressiveRollout(input: ProgressiveRolloutInput): Promis
     },
     { validator: actorRequired },
   );
+  /** A promote or abort, once its signature is verified where required (signature dropped, signer kept). */
+  const checked = async (decision: 'promote' | 'abort', arg: RolloutDecisionInput): Promise<RolloutDecisionInput> => {
+    const signedBy = await verifiedSigner(
+      {
+        run: workflowInfo().workflowId,
+        model: model.name,
+        version: model.version,
+        decision,
+        comment: arg.reason,
+        actor: arg.actor,
+      },
+      input.approvers,
+      arg.signature,
+    );
+    refuseUnless(() => actorRequired(arg));
+    const { actor, reason } = arg;
+    return { actor, reason, ...(signedBy ? { signedBy } : {}) };
+  };
+  // runs started before signed decisions take the decision at once, as they did (no activity)
   setHandler(
     promoteUpdate,
     (arg) => {
-      promoteNow = arg;
-      return status;
+      if (!patched(SIGNED_DECISIONS_PATCH)) {
+        promoteNow = arg;
+        return status;
+      }
+      return checked('promote', arg).then((d) => {
+        promoteNow = d;
+        return status;
+      });
     },
     { validator: actorRequired },
   );
   setHandler(
     abortUpdate,
     (arg) => {
-      abort = arg;
-      return status;
+      if (!patched(SIGNED_DECISIONS_PATCH)) {
+        abort = arg;
+        return status;
+      }
+      return checked('abort', arg).then((d) => {
+        abort = d;
+        return status;
+      });
     },
     { validator: actorRequired },
   );
@@ -323,7 +366,7 @@ export async function progressiveRollout(input: ProgressiveRolloutInput): Promis
     if (abort) throw new RolloutAborted(abort);
 
     phase('promoting');
-    if (promoteNow) status.reason = `promoted early by ${promoteNow.actor}: ${promoteNow.reason}`;
+    if (promoteNow) status.reason = `promoted early by ${decider(promoteNow)}: ${promoteNow.reason}`;
     await setWeights({ [variant]: 100 });
     const reason = `rolled out to ${endpoint} by ${workflowInfo().workflowId}${input.reason ? `: ${input.reason}` : ''}`;
     const previous = await serving.findChampion.executeWithOptions({ summary: `find the champion of ${model.name}` }, [
@@ -365,7 +408,7 @@ export async function progressiveRollout(input: ProgressiveRolloutInput): Promis
     if (promotedOk) throw err;
     const why =
       err instanceof RolloutAborted
-        ? `${err.decision.actor}: ${err.decision.reason}`
+        ? `${decider(err.decision)}: ${err.decision.reason}`
         : isCancellation(err)
           ? 'the rollout was cancelled'
           : `the rollout failed: ${err instanceof Error ? err.message : String(err)}`;
@@ -400,4 +443,9 @@ class RolloutAborted extends Error {
   constructor(readonly decision: RolloutDecisionInput) {
     super(`rollout aborted by ${decision.actor}: ${decision.reason}`);
   }
+}
+
+/** Who decided, with the key that signed it when verified. */
+function decider(d: RolloutDecisionInput): string {
+  return d.signedBy ? `${d.actor} (key ${d.signedBy})` : d.actor;
 }

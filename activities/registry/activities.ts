@@ -25,6 +25,8 @@ export interface SetModelAliasInput {
   expectedVersion?: number | null;
   actor: string;
   reason: string;
+  /** The fingerprint of the SSH key that signed the decision (verified by `verifyDecision`), for the audit. */
+  signedBy?: string;
 }
 
 export interface SetModelStatusInput {
@@ -34,6 +36,8 @@ export interface SetModelStatusInput {
   expectedStatus?: ModelStatus;
   actor: string;
   reason: string;
+  /** The fingerprint of the SSH key that signed the decision (verified by `verifyDecision`), for the audit. */
+  signedBy?: string;
 }
 
 export interface FindChampionInput {
@@ -60,15 +64,20 @@ export function createRegistryActivities(deps: { store: BlobStore }) {
     async setModelAlias(input: SetModelAliasInput): Promise<SetAliasResult> {
       return asActivity(async () => {
         const version = await registry.resolveVersion(input.model, input.version);
-        const { expectedVersion, actor, reason } = input;
-        return registry.setAlias(input.model, input.alias, version, { expectedVersion, actor, reason });
+        const { expectedVersion, actor, reason, signedBy } = input;
+        return registry.setAlias(input.model, input.alias, version, { expectedVersion, actor, reason, signedBy });
       });
     },
     /** Changes a version's status along the allowed transitions; `changed: false` when `expectedStatus` no longer holds. */
     async setModelStatus(input: SetModelStatusInput): Promise<SetStatusResult> {
       return asActivity(() => {
-        const { expectedStatus, actor, reason } = input;
-        return registry.setStatus(input.model, input.version, input.status, { expectedStatus, actor, reason });
+        const { expectedStatus, actor, reason, signedBy } = input;
+        return registry.setStatus(input.model, input.version, input.status, {
+          expectedStatus,
+          actor,
+          reason,
+          signedBy,
+        });
       });
     },
     /** One version's record with its current status and aliases; `version` may be an alias name. */

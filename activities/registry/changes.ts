@@ -51,7 +51,16 @@ export async function changeAlias(
       delete aliases[alias];
     }
     const audit = [
-      { actor, action: 'alias', version: version ?? current ?? undefined, alias, from: current, to: version, reason },
+      {
+        actor,
+        action: 'alias',
+        version: version ?? current ?? undefined,
+        alias,
+        from: current,
+        to: version,
+        reason,
+        ...signer(opts),
+      },
     ];
     const result =
       version === null
@@ -94,8 +103,16 @@ export async function changeStatus(
         current,
         status,
       );
-    const audit = [{ actor, action: 'status', version, from: current, to: status, reason }];
+    const audit = [{ actor, action: 'status', version, from: current, to: status, reason, ...signer(opts) }];
     const next = { ...state, statuses: { ...state.statuses, [version]: status } };
     return { apply: true, next, audit, result: { changed: true, version, status, previous: current } };
   });
+}
+
+/** The verified signer of a change, for its audit entry (absent when the change was not signed). */
+function signer(opts: { signedBy?: unknown }): { signedBy?: string } {
+  if (opts.signedBy === undefined) return {};
+  if (typeof opts.signedBy !== 'string' || !/^SHA256:[A-Za-z0-9+/]{43}$/.test(opts.signedBy))
+    throw new InvalidArgumentError('signedBy', 'must be an SSH key fingerprint, SHA256:<43 base64 characters>');
+  return { signedBy: opts.signedBy };
 }

@@ -57,7 +57,12 @@ export function renderModelCard({ record, status, aliases, audit, source }: Mode
       ? '_No entries._'
       : table(
           ['When', 'Who', 'What', 'Why'],
-          audit.map((entry) => [entry.at, entry.actor, describe(entry), entry.reason]),
+          audit.map((entry) => [
+            entry.at,
+            entry.signedBy ? `${entry.actor} (key ${entry.signedBy})` : entry.actor,
+            describe(entry),
+            entry.reason,
+          ]),
         ),
     '',
   );

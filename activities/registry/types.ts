@@ -82,6 +82,8 @@ export interface AuditEntry {
   from?: unknown;
   to?: unknown;
   reason: string;
+  /** The fingerprint (`SHA256:…`) of the SSH key whose signature of this decision was verified; absent: unverified. */
+  signedBy?: string;
   /** The state revision this change produced. */
   revision?: number;
 }
@@ -91,6 +93,8 @@ export interface SetAliasOptions {
   expectedVersion?: number | null;
   actor: string;
   reason: string;
+  /** The verified signer's key fingerprint, recorded in the audit entry. */
+  signedBy?: string;
 }
 
 export type SetAliasResult =
@@ -108,6 +112,8 @@ export interface SetStatusOptions {
   expectedStatus?: ModelStatus;
   actor: string;
   reason: string;
+  /** The verified signer's key fingerprint, recorded in the audit entry. */
+  signedBy?: string;
 }
 
 export type SetStatusResult =

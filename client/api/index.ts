@@ -1,6 +1,6 @@
 /**
  * The typed client API, `temporal-mlops/client`: start a pipeline run, read its status, approve,
- * reject or cancel it, and list runs, over a `@temporalio/client` `Client`. The `mlops` CLI's
+ * reject or cancel it (decisions signed with an SSH key: ./signing.ts), and list runs, over a `@temporalio/client` `Client`. The `mlops` CLI's
  * commands are built on it. Errors a caller can fix are `UserError`s (with the exit code the CLI
  * uses); nothing here prints.
  *
@@ -25,9 +25,20 @@ export {
   pipelineStatus,
   rejectRun,
   startPipeline,
+  type RunDecision,
   type StartPipelineOptions,
   type StartedPipeline,
 } from './pipelines';
+export {
+  DEFAULT_SIGNING_KEYS,
+  UnsignedDecision,
+  cliSigner,
+  findSigningKey,
+  signDecision,
+  sshKeygenSigner,
+  type DecisionSigner,
+  type SigningKey,
+} from './signing';
 export {
   RUN_STATUSES,
   RUN_TYPES,

@@ -21,6 +21,7 @@ import {
   type RetrainPipelineOutput,
   type RetrainStatus,
 } from '../../workflows/retrain-pipeline';
+import { signDecision, type DecisionSigner } from './signing';
 
 /** What a trigger may be: a word such as manual, ci, schedule or drift. */
 export const TRIGGER_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
@@ -108,28 +109,53 @@ export async function pipelineResult(client: Client, workflowId: string): Promis
   return client.workflow.getHandle(workflowId).result() as Promise<RetrainPipelineOutput>;
 }
 
-/** Approves the candidate of a run awaiting approval; refused (exit 1) when it cannot be. */
+/** Who decides and why, and optionally the signer of the decision (./signing.ts). */
+export interface RunDecision {
+  actor: string;
+  /** Signs the decision (run id, model version, decision, comment, time, actor); absent: unsigned. */
+  sign?: DecisionSigner;
+}
+
+/**
+ * Approves the candidate of a run awaiting approval; refused (exit 1) when it cannot be, e.g. when
+ * the spec requires signed decisions and the signature is missing or not by a listed key.
+ */
 export async function approveRun(
   client: Client,
   workflowId: string,
-  decision: { actor: string; comment: string },
+  decision: RunDecision & { comment: string },
 ): Promise<ApprovalDecision> {
   if (decision.comment.trim() === '') throw new UserError('comment: must not be empty', 2);
-  return decide(client, workflowId, 'approve', (h) =>
-    h.executeUpdate(approveUpdate, { args: [{ actor: decision.actor, comment: decision.comment }] }),
-  );
+  const { actor, comment } = decision;
+  return decide(client, workflowId, 'approve', async (h) => {
+    const signature = await signRunDecision(h, decision.sign, { actor, comment, decision: 'approve' });
+    return h.executeUpdate(approveUpdate, { args: [{ actor, comment, ...(signature ? { signature } : {}) }] });
+  });
 }
 
 /** Rejects the candidate of a run awaiting approval; refused (exit 1) when it cannot be. */
 export async function rejectRun(
   client: Client,
   workflowId: string,
-  decision: { actor: string; reason: string },
+  decision: RunDecision & { reason: string },
 ): Promise<ApprovalDecision> {
   if (decision.reason.trim() === '') throw new UserError('reason: must not be empty', 2);
-  return decide(client, workflowId, 'reject', (h) =>
-    h.executeUpdate(rejectUpdate, { args: [{ actor: decision.actor, reason: decision.reason }] }),
-  );
+  const { actor, reason } = decision;
+  return decide(client, workflowId, 'reject', async (h) => {
+    const signature = await signRunDecision(h, decision.sign, { actor, comment: reason, decision: 'reject' });
+    return h.executeUpdate(rejectUpdate, { args: [{ actor, reason, ...(signature ? { signature } : {}) }] });
+  });
+}
+
+/** Signs a decision on the version the run awaits approval of (its `status`). */
+async function signRunDecision(
+  handle: WorkflowHandle,
+  sign: DecisionSigner | undefined,
+  d: { actor: string; comment: string; decision: 'approve' | 'reject' },
+) {
+  if (!sign) return undefined;
+  const status = await handle.query(statusQuery);
+  return signDecision(sign, { run: handle.workflowId, model: status.model, version: status.version ?? null, ...d });
 }
 
 async function decide(

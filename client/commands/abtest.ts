@@ -5,7 +5,7 @@
  *                      [--alpha 0.05] [--duration 7d] [--samples-per-arm N] [--analysis-interval 1m]
  *                      [--promote canary|linear|all-at-once] [--wait]
  *   mlops abtest status <endpoint|workflowId>
- *   mlops abtest stop <endpoint|workflowId> --reason "…" [--as actor]
+ *   mlops abtest stop <endpoint|workflowId> --reason "…" [--as actor] [--key file | --no-sign]
  * A test is the `abTest` workflow `abtest/<endpoint>/<time>`; one runs at a time per endpoint, and
  * never alongside a rollout there.
  */
@@ -26,7 +26,9 @@ import {
   type AbTestResult,
   type AbTestStatus,
 } from '../../workflows/ab-test';
+import { signDecision } from '../api';
 import { withClient } from '../connect';
+import { signerOf, signingOptions, type SigningFlags } from '../decision-commands';
 import { flagOf } from '../options';
 import type { CommandContext } from '../context';
 import { table } from '../output';
@@ -176,32 +178,46 @@ export function registerAbTest(program: Command, ctx: () => CommandContext): voi
       });
     });
 
-  abtest
+  const stop = abtest
     .command('stop')
     .argument('<test>', 'an endpoint (its running test) or a workflow id')
     .description('end the test now: traffic back as before; no winner is read from an unfinished fixed-horizon test')
     .requiredOption('--reason <text>', 'why (recorded in the history)')
-    .option('--as <actor>', 'who (default: MLOPS_ACTOR, else user@host)')
-    .action(async (test: string, opts: { reason: string; as?: string }) => {
-      const config = ctx().config();
-      await withClient(config, async (client) => {
-        const workflowId = await findTest(client, test);
-        const handle = client.workflow.getHandle<typeof abTest>(workflowId);
-        try {
-          await handle.executeUpdate(stopAbTestUpdate, {
-            args: [{ actor: opts.as ?? config.actor, reason: opts.reason }],
-          });
-        } catch (err) {
-          if (err instanceof WorkflowUpdateFailedError)
-            throw new UserError(`stop refused: ${(err.cause as Error | undefined)?.message ?? err.message}`, 1);
-          throw new UserError(`${workflowId} is not running`, 1);
-        }
-        const result = await handle.result().catch((err: unknown) => {
-          throw explainWorkflowFailure(err, workflowId);
+    .option('--as <actor>', 'who (default: MLOPS_ACTOR, else user@host)');
+  signingOptions(stop).action(async (test: string, opts: { reason: string; as?: string } & SigningFlags) => {
+    const config = ctx().config();
+    const actor = opts.as ?? config.actor;
+    const sign = signerOf(ctx, opts);
+    await withClient(config, async (client) => {
+      const workflowId = await findTest(client, test);
+      const handle = client.workflow.getHandle<typeof abTest>(workflowId);
+      try {
+        const running = sign ? await handle.query(abTestStatusQuery) : undefined;
+        const signature =
+          running &&
+          (await signDecision(sign, {
+            run: workflowId,
+            model: running.treatment.model,
+            version: running.treatment.version,
+            decision: 'stop',
+            comment: opts.reason,
+            actor,
+          }));
+        await handle.executeUpdate(stopAbTestUpdate, {
+          args: [{ actor, reason: opts.reason, ...(signature ? { signature } : {}) }],
         });
-        ctx().out.result({ workflowId, ...result }, renderAbTest);
+      } catch (err) {
+        if (err instanceof UserError) throw err;
+        if (err instanceof WorkflowUpdateFailedError)
+          throw new UserError(`stop refused: ${(err.cause as Error | undefined)?.message ?? err.message}`, 1);
+        throw new UserError(`${workflowId} is not running`, 1);
+      }
+      const result = await handle.result().catch((err: unknown) => {
+        throw explainWorkflowFailure(err, workflowId);
       });
+      ctx().out.result({ workflowId, ...result }, renderAbTest);
     });
+  });
 }
 
 /** `<model>:<version|alias>` → the registered version, refused when not fit to serve. */
@@ -255,7 +271,10 @@ function renderAbTest(s: (AbTestStatus | AbTestResult) & { workflowId?: string }
     ).trimEnd(),
   ];
   if (s.decision) lines.push(s.decision.reason);
-  if (s.stoppedBy) lines.push(`stopped by ${s.stoppedBy.actor}: ${s.stoppedBy.reason}`);
+  if (s.stoppedBy)
+    lines.push(
+      `stopped by ${s.stoppedBy.actor}${s.stoppedBy.signedBy ? ` (key ${s.stoppedBy.signedBy})` : ''}: ${s.stoppedBy.reason}`,
+    );
   if (result?.rollout)
     lines.push(
       `promotion: ${result.rollout.workflowId} ${result.rollout.outcome}${result.rollout.reason ? ` (${result.rollout.reason})` : ''}`,

@@ -2,7 +2,8 @@
  * `mlops doctor`: checks, one by one and in plain words, what the CLI and a worker need: the
  * configuration, the Temporal server (reachable, the namespace, the project's search attributes,
  * workers polling the task queues), the object store (a write, read and delete), the inference
- * gateway, the payload codec keys and the local tools. Exit 1 when a check fails.
+ * gateway, whether decisions are signed (./doctor-approvals.ts), the payload codec keys and the
+ * local tools. Exit 1 when a check fails.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,6 +20,7 @@ import { REPO_ROOT } from '../../lib/tools';
 import type { CommandContext } from '../context';
 import { EXIT } from '../exit-codes';
 import { table } from '../output';
+import { approvalsCheck } from './doctor-approvals';
 
 export interface DoctorCheck {
   check: string;
@@ -67,6 +69,8 @@ export async function diagnose(env: NodeJS.ProcessEnv): Promise<DoctorCheck[]> {
   await temporalChecks(config, add);
   await storeCheck(config, add);
   await gatewayCheck(config, add);
+  const approvals = await approvalsCheck(config);
+  add('signed decisions', approvals.status, approvals.detail);
   try {
     const keys = codecKeysFromEnv(env);
     add(

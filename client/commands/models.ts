@@ -1,11 +1,19 @@
-/** `mlops models list|show|alias|status`: the model registry (versions, lineage, aliases, audit). */
+/**
+ * `mlops models list|show|alias|status`: the model registry (versions, lineage, aliases, audit).
+ * Alias and status changes are signed with the user's SSH key where one is found, and refused where
+ * the store's `registry/approvers.json` requires signed decisions and the signature does not verify.
+ */
 import type { Command } from 'commander';
 import { Argument } from 'commander';
 import { ModelRegistry } from '../../activities/registry';
 import type { ModelStatus } from '../../activities/registry/types';
 import { createBlobStore } from '../../activities/storage';
 import { UserError } from '../../common/errors';
+import { verifyDecision } from '../../activities/approvals';
+import { DecisionNotVerifiedError } from '../../common/failures';
+import { signDecision } from '../api';
 import type { CommandContext } from '../context';
+import { signerOf, signingOptions, type SigningFlags } from '../decision-commands';
 import {
   renderAliasChange,
   renderModelList,
@@ -52,7 +60,30 @@ export function registerModels(program: Command, ctx: () => CommandContext): voi
       out.result(await reg.describeVersion(model, version), renderVersion);
     });
 
-  models
+  /**
+   * Signs an alias or status change (`run` is `models/<model>`) and checks it as the worker checks
+   * decisions, against the store's approvers file: refused (exit 1) where that file requires signed
+   * decisions and the signature is missing or not by a key listed for the actor.
+   */
+  const signedChange = async (
+    kind: string,
+    fields: { model: string; version: number; decision: string; comment: string; actor: string },
+    flags: SigningFlags,
+  ): Promise<{ signedBy?: string }> => {
+    const signature = await signDecision(signerOf(ctx, flags), { run: `models/${fields.model}`, ...fields });
+    try {
+      const verified = await verifyDecision(createBlobStore(ctx().config().store), {
+        expected: { run: `models/${fields.model}`, ...fields },
+        ...(signature ? { signature } : {}),
+      });
+      return verified.verified ? { signedBy: verified.fingerprint } : {};
+    } catch (err) {
+      if (err instanceof DecisionNotVerifiedError) throw new UserError(`${kind} refused: ${err.message}`, 1);
+      throw err;
+    }
+  };
+
+  const alias = models
     .command('alias')
     .description('point <alias> (champion, challenger, any name) at <version>; audited')
     .argument('<model>')
@@ -60,46 +91,59 @@ export function registerModels(program: Command, ctx: () => CommandContext): voi
     .argument('<version>', 'a version number or another alias')
     .requiredOption('--reason <text>', 'why (kept in the audit trail)')
     .option('--expected-version <n>', 'only if the alias still points at <n> ("none": only if unset)')
-    .option('--actor <name>', 'who makes the change (default: MLOPS_ACTOR or user@host)')
-    .action(async (model: string, alias: string, versionArg: string, opts: AliasOptions) => {
-      const { out } = ctx();
-      const config = ctx().config();
-      const reg = registry();
-      const version = await reg.resolveVersion(model, versionArg);
-      const result = await reg.setAlias(model, alias, version, {
-        expectedVersion: parseExpected(opts.expectedVersion),
-        actor: opts.actor ?? config.actor,
-        reason: opts.reason,
-      });
-      out.result({ model, ...result }, renderAliasChange);
-      if (!result.changed && result.reason === 'expected-version-mismatch') {
-        throw new UserError(`alias ${alias} of ${model} was not moved: it points at ${result.current ?? 'nothing'}`, 1);
-      }
+    .option('--actor <name>', 'who makes the change (default: MLOPS_ACTOR or user@host)');
+  signingOptions(alias).action(async (model: string, aliasName: string, versionArg: string, opts: AliasOptions) => {
+    const { out } = ctx();
+    const config = ctx().config();
+    const reg = registry();
+    const version = await reg.resolveVersion(model, versionArg);
+    const actor = opts.actor ?? config.actor;
+    const expectedVersion = parseExpected(opts.expectedVersion);
+    const decision = `alias ${aliasName}`;
+    const signer = await signedChange('alias', { model, version, decision, comment: opts.reason, actor }, opts);
+    const result = await reg.setAlias(model, aliasName, version, {
+      expectedVersion,
+      actor,
+      reason: opts.reason,
+      ...signer,
     });
+    out.result({ model, ...result, ...signer }, renderAliasChange);
+    if (!result.changed && result.reason === 'expected-version-mismatch') {
+      throw new UserError(
+        `alias ${aliasName} of ${model} was not moved: it points at ${result.current ?? 'nothing'}`,
+        1,
+      );
+    }
+  });
 
-  models
+  const status = models
     .command('status')
     .description('change the status of <version> (candidate, approved, rejected, production, rolled-back, archived)')
     .argument('<model>')
     .argument('<version>')
     .addArgument(new Argument('<status>', 'the new status').choices(STATUSES))
     .requiredOption('--reason <text>', 'why (kept in the audit trail)')
-    .option('--actor <name>', 'who makes the change (default: MLOPS_ACTOR or user@host)')
-    .action(
-      async (model: string, versionArg: string, status: ModelStatus, opts: { reason: string; actor?: string }) => {
-        const { out } = ctx();
-        const reg = registry();
-        const version = await reg.resolveVersion(model, versionArg);
-        const result = await reg.setStatus(model, version, status, {
-          actor: opts.actor ?? ctx().config().actor,
-          reason: opts.reason,
-        });
-        out.result({ model, ...result }, renderStatusChange);
-      },
-    );
+    .option('--actor <name>', 'who makes the change (default: MLOPS_ACTOR or user@host)');
+  signingOptions(status).action(
+    async (
+      model: string,
+      versionArg: string,
+      to: ModelStatus,
+      opts: { reason: string; actor?: string } & SigningFlags,
+    ) => {
+      const { out } = ctx();
+      const reg = registry();
+      const version = await reg.resolveVersion(model, versionArg);
+      const actor = opts.actor ?? ctx().config().actor;
+      const decision = `status ${to}`;
+      const signer = await signedChange('status', { model, version, decision, comment: opts.reason, actor }, opts);
+      const result = await reg.setStatus(model, version, to, { actor, reason: opts.reason, ...signer });
+      out.result({ model, ...result, ...signer }, renderStatusChange);
+    },
+  );
 }
 
-interface AliasOptions {
+interface AliasOptions extends SigningFlags {
   reason: string;
   expectedVersion?: string;
   actor?: string;

@@ -3,6 +3,7 @@
  * `mlops pipeline apply [file|dir...] [--dry-run] [--prune]`: makes the cluster's retrain schedules
  * match the specs' `schedule` sections; prints the plan, then applies it.
  */
+import { approverNames, requiresSignatures } from '../../common/signed-decision';
 import type { Command } from 'commander';
 import { UserError } from '../../common/errors';
 import { configuredGates } from '../../common/gates';
@@ -18,7 +19,8 @@ export interface PipelineSpecSummary {
   backend: PipelineSpec['training']['backend'];
   sweep: boolean;
   gates: string[];
-  approval: { required: boolean; approvers?: string[]; timeout?: string };
+  /** `signed`: decisions must be signed by an approver's key (some approver has one). */
+  approval: { required: boolean; approvers?: string[]; signed?: boolean; timeout?: string };
   rollout?: { endpoint: string; strategy: string };
   monitoring?: { interval: string; endpoint: string };
   notifications?: { webhookEnv: string; events: string[] };
@@ -80,7 +82,12 @@ function summarize(spec: PipelineSpec): PipelineSpecSummary {
     sweep: spec.training.sweep !== undefined,
     gates: configuredGates(spec.evaluation.gates),
     approval: approval?.required
-      ? { required: true, approvers: approval.approvers, timeout: approval.timeout }
+      ? {
+          required: true,
+          approvers: approverNames(approval.approvers),
+          signed: requiresSignatures(approval.approvers),
+          timeout: approval.timeout,
+        }
       : { required: false },
     rollout: spec.rollout ? { endpoint: spec.rollout.endpoint, strategy: spec.rollout.strategy } : undefined,
     monitoring:

@@ -1,16 +1,16 @@
-/** `mlops reject <workflowId> --reason "…" [--as actor]`: rejects the candidate of a run awaiting approval. */
+/** `mlops reject <workflowId> --reason "…" [--as actor] [--key file]`: rejects the candidate of a run awaiting approval. */
 import type { Command } from 'commander';
 import type { CommandContext } from '../context';
-import { decideApproval } from '../decision-commands';
+import { decideApproval, signingOptions, type SigningFlags } from '../decision-commands';
 
 export function registerReject(program: Command, ctx: () => CommandContext): void {
-  program
+  const command = program
     .command('reject')
     .description('reject the candidate of a run that awaits approval')
     .argument('<workflowId>')
     .requiredOption('--reason <text>', 'why (recorded in the history and the registry audit)')
-    .option('--as <actor>', 'who rejects (default: MLOPS_ACTOR, else user@host)')
-    .action(async (workflowId: string, opts: { reason: string; as?: string }) => {
-      await decideApproval(ctx, workflowId, 'reject', opts.as, opts.reason);
-    });
+    .option('--as <actor>', 'who rejects (default: MLOPS_ACTOR, else user@host)');
+  signingOptions(command).action(async (workflowId: string, opts: { reason: string; as?: string } & SigningFlags) => {
+    await decideApproval(ctx, workflowId, 'reject', opts.as, opts.reason, opts);
+  });
 }

@@ -1,5 +1,5 @@
 /**
- * `mlops rollout status|pause|resume|promote|abort <endpoint> [--reason "…"] [--as actor]`: the rollout
+ * `mlops rollout status|pause|resume|promote|abort <endpoint> [--reason "…"] [--as actor] [--key file]`: the rollout
  * running on an endpoint (the `progressiveRollout` workflow `rollout/<endpoint>` that `mlops deploy` starts).
  */
 import type { Command } from 'commander';
@@ -45,5 +45,6 @@ export function registerRollout(program: Command, ctx: () => CommandContext): vo
       ['abort', abortUpdate, 'roll back now'],
     ],
     (s) => s.endpoint,
+    { names: ['promote', 'abort'], status: rolloutStatusQuery },
   );
 }

@@ -75,7 +75,12 @@ export function renderVersion(d: ModelVersionDetails): string {
     'audit',
     table(
       ['WHEN', 'WHO', 'WHAT', 'WHY'],
-      d.audit.map((a) => [a.at, a.actor, describeAction(a.action, a.alias, a.from, a.to), a.reason]),
+      d.audit.map((a) => [
+        a.at,
+        a.signedBy ? `${a.actor} (key ${a.signedBy})` : a.actor,
+        describeAction(a.action, a.alias, a.from, a.to),
+        a.reason,
+      ]),
     ).trimEnd(),
     '',
     `model card: ${d.modelCardKey} (mlops models show ${v.model} ${v.version} --card)`,

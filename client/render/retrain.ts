@@ -15,7 +15,7 @@ export function renderStatus(s: RetrainStatus & { workflowId: string }): string 
     lines.push('rejected by:', ...s.decision.reasons.filter((r) => !r.passed).map((r) => `  ${r.gate}: ${r.message}`));
   if (s.approval)
     lines.push(
-      `approval: ${s.approval.decision} by ${s.approval.actor}${s.approval.comment ? ` — ${s.approval.comment}` : ''}`,
+      `approval: ${s.approval.decision} by ${s.approval.actor}${s.approval.signedBy ? ` (signed, key ${s.approval.signedBy})` : ''}${s.approval.comment ? ` — ${s.approval.comment}` : ''}`,
     );
   for (const [k, v] of Object.entries(s.links)) lines.push(`${k}: ${v}`);
   return lines.join('\n');

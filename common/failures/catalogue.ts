@@ -117,6 +117,12 @@ export const FAILURES = {
     'the webhook refuses a notification with a 4xx other than 429 (a bad URL or payload)',
   ),
   NotificationFailed: systemFault('the webhook cannot be reached, or answers 429 or 5xx'),
+
+  // signed decisions (./approvals.ts)
+  DecisionNotVerified: userFault(
+    'a decision that must be signed is unsigned, badly signed, signed by an unlisted key, for another decision, or too old',
+  ),
+  DecisionRefused: userFault('a decision is settled by another one (or the timeout) while its signature is checked'),
 } as const satisfies Record<string, FailureInfo>;
 
 /** A failure `type` of the catalogue. */

@@ -7,7 +7,7 @@
  * - ./store.ts          the object store's failures (`StoreError`)
  * - ./data.ts           datasets and snapshots (`DataError`, one class typed by situation)
  * - ./registry.ts, ./tracking.ts, ./training.ts, ./serving.ts, ./evaluation.ts, ./sweep.ts,
- *   ./notifications.ts  one file per activity folder or workflow that raises them
+ *   ./notifications.ts, ./approvals.ts  one file per activity folder or workflow that raises them
  *
  * Pure and sandbox-safe: workflows import it. Activities leave with `toApplicationFailure` of what
  * they throw (activities/failures.ts); the CLI picks exit codes by type (client/exit-codes.ts).
@@ -64,3 +64,4 @@ export {
 export { EvaluationInvalidError, EvaluationMissingError } from './evaluation';
 export { SweepFailedError } from './sweep';
 export { NotificationFailedError, NotificationRejectedError } from './notifications';
+export { DecisionNotVerifiedError, DecisionRefusedError } from './approvals';

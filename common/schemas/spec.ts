@@ -11,6 +11,7 @@ import { cronProblem } from '../cron';
 import { EVALUATION_TASKS, type EvaluationTask } from '../evaluation';
 import { DEFAULT_CANARY_STEPS } from '../rollout-defaults';
 import { isDuration, parseDuration } from '../duration';
+import { approverNames } from '../signed-decision';
 import { durationSchema, minDurationSchema, positiveDurationSchema } from './duration';
 import { sweepSectionSchema } from './sweep';
 import { paramKeySchema } from './training-job';
@@ -228,14 +229,36 @@ export const evaluationSectionSchema = strictObject(evaluationShape)
     return ordered as typeof filled;
   });
 
+/** An OpenSSH public key line of a kind the worker verifies (lib/ssh-signature.ts parses it fully). */
+export const sshPublicKeySchema = z
+  .string()
+  .trim()
+  .regex(
+    /^(ssh-ed25519|ecdsa-sha2-nistp256|ssh-rsa) [A-Za-z0-9+/]+={0,2}( .*)?$/,
+    'an OpenSSH public key line: ssh-ed25519, ecdsa-sha2-nistp256 or ssh-rsa, then the base64 key (e.g. the line of ~/.ssh/id_ed25519.pub)',
+  );
+
+/** An approver: a name (decisions unverified), or a name with the public key(s) their decisions are signed with. */
+export const approverSchema = z.union([
+  z.string().trim().min(1),
+  strictObject({
+    name: z.string().trim().min(1).describe('The actor name (MLOPS_ACTOR, --as)'),
+    key: z
+      .union([sshPublicKeySchema, z.array(sshPublicKeySchema).min(1)])
+      .describe('OpenSSH public key line(s) whose signature identifies this approver'),
+  }),
+]);
+
 export const approvalSectionSchema = strictObject({
   required: z.boolean().default(true).describe('Whether a person must approve before rollout'),
   approvers: z
-    .array(z.string().trim().min(1))
+    .array(approverSchema)
     .min(1)
-    .refine((a) => new Set(a).size === a.length, 'lists someone twice')
+    .refine((a) => new Set(approverNames(a)).size === a.length, 'lists someone twice')
     .optional()
-    .describe('Only these actors (MLOPS_ACTOR) may approve or reject; absent: anyone'),
+    .describe(
+      'Only these actors (MLOPS_ACTOR) may approve or reject; absent: anyone. An entry with a key ({ name, key }) makes every decision need a signature by a listed key',
+    ),
   timeout: positiveDurationSchema.default('24h').describe('How long to wait for a decision, e.g. 24h'),
   onTimeout: z.enum(['reject', 'approve']).default('reject').describe('The decision when nobody decided in time'),
   remindEvery: positiveDurationSchema.optional().describe('Send a reminder this often while waiting; < timeout'),

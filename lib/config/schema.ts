@@ -49,6 +49,8 @@ export interface Config {
    * the working directory and the pipelines folder's parent), plus a filesystem store's root.
    */
   sourceRoots: string[];
+  /** The SSH key the CLI signs decisions with (`MLOPS_SIGNING_KEY`); absent: --key, else ~/.ssh/id_ed25519, id_ecdsa, id_rsa. */
+  signingKey?: string;
 }
 
 /** The codec server's access rules: its token and the browser origins and host names it answers. */
@@ -152,6 +154,12 @@ export const envSchema = z.object({
     .describe(
       "Folders a dataset source (a local path or file:// URL) may lie in, comma-separated, relative to the working directory; a filesystem store's root is always allowed; s3:// sources are not affected. Default: the working directory and the pipelines folder's parent",
     ),
+  // signed decisions (approve, reject, alias and status changes, rollout promote/abort, A/B stop)
+  MLOPS_SIGNING_KEY: nonEmpty
+    .optional()
+    .describe(
+      'SSH key file the CLI signs decisions with (a private key, or the .pub of a key held by ssh-agent). Default: ~/.ssh/id_ed25519, else id_ecdsa, else id_rsa',
+    ),
 });
 
 /** The dev stack's UI origins: the ones the codec server answers by default. */
@@ -234,6 +242,7 @@ export function validateConfig(
         path.resolve(cwd, env.MLOPS_PIPELINES_DIR ?? 'pipelines'),
         store,
       ),
+      ...(env.MLOPS_SIGNING_KEY ? { signingKey: env.MLOPS_SIGNING_KEY } : {}),
     },
   };
 }

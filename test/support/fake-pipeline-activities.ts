@@ -15,11 +15,16 @@
  *
  * `activities` is a `Partial<Activities>` for a worker; `overrides` replaces any one activity
  * (e.g. a `notify` that always fails). Calls are recorded whether the activity is the default or an
- * override.
+ * override. `verifyDecision` is not faked: it is the worker's real check of signed decisions.
  */
 import { createHash } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../activities';
+import { createApprovalActivities } from '../../activities/approvals';
+import { FilesystemBlobStore } from '../../activities/storage';
+import type { BlobStore } from '../../activities/storage/types';
 import type { NotifyInput } from '../../activities/notifications';
 import type { ModelVersionSummary } from '../../activities/registry/types';
 import type { EvaluationSummary } from '../../common/evaluation';
@@ -57,7 +62,15 @@ export interface FakePipelineWorld {
   stepMetrics?: (step: string) => Record<string, number>;
   /** The `runStep` step whose job fails on its own (exit code 1: `TrainingJobFailed`, not retried). */
   failingStep?: string;
+  /**
+   * The store the REAL `verifyDecision` (activities/approvals/) reads the registry's approvers file
+   * from: approvals are verified as a worker verifies them, never faked. @default an empty store
+   */
+  approvalStore?: BlobStore;
 }
+
+/** A store with nothing in it (a folder that is never written), for the real `verifyDecision`. */
+const EMPTY_STORE = new FilesystemBlobStore(path.join(os.tmpdir(), 'mlops-fake-pipeline-empty-store'));
 
 /** Where the fake store is: the URIs of every output folder a fake job writes start with it. */
 export const FAKE_STORE = 'file:///fake';
@@ -339,6 +352,8 @@ export class FakePipelineActivities {
         };
       },
       undeployVariant: async () => undefined,
+      // not a fake: the worker's own verification of signed decisions
+      verifyDecision: createApprovalActivities({ store: world.approvalStore ?? EMPTY_STORE }).verifyDecision,
     };
     const all: Partial<Activities> = { ...defaults, ...overrides };
     this.activities = Object.fromEntries(

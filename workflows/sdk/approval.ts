@@ -8,6 +8,7 @@ import { condition } from '@temporalio/workflow';
 import { parseDuration } from '../../common/duration';
 import { formatMetric } from '../../common/format';
 import type { ApprovalSection } from '../../common/schemas/spec';
+import { approverNames } from '../../common/signed-decision';
 import { light } from './activity-options';
 import type { PipelineRun } from './run';
 import type { ApprovalDecision, RegisteredVersion } from './types';
@@ -30,8 +31,9 @@ export async function awaitApproval(run: PipelineRun, options: AwaitApprovalOpti
   let decided: ApprovalDecision;
   if (approval?.required) {
     run.stage('awaiting-approval');
-    run.approval.openFor(approval.approvers);
-    run.begin(step, `awaiting approval${approval.approvers ? ` by ${approval.approvers.join(', ')}` : ''}`);
+    run.approval.openFor(approval.approvers, { model: version.model, version: version.version });
+    const names = approverNames(approval.approvers);
+    run.begin(step, `awaiting approval${names ? ` by ${names.join(', ')}` : ''}`);
     const primary = spec.evaluation.primaryMetric;
     await run.notify(
       'awaiting-approval',
@@ -76,12 +78,13 @@ export async function awaitApproval(run: PipelineRun, options: AwaitApprovalOpti
       expectedStatus: 'candidate',
       actor: decided.actor,
       reason: decided.comment || decided.decision,
+      ...(decided.signedBy ? { signedBy: decided.signedBy } : {}),
     },
   ]);
   run.end(
     step,
     decided.decision === 'approved' ? 'done' : 'failed',
-    `${decided.decision} by ${decided.actor}${decided.comment ? `: ${decided.comment}` : ''}`,
+    `${decided.decision} by ${decided.actor}${decided.signedBy ? ` (key ${decided.signedBy})` : ''}${decided.comment ? `: ${decided.comment}` : ''}`,
   );
   return decided;
 }

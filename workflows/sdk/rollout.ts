@@ -57,6 +57,8 @@ export async function rollout(run: PipelineRun, options: RolloutOptions): Promis
         actor: `pipeline:${run.id}`,
         reason: input.reason ?? `retrain ${run.id}`,
         ...(notified ? { notifications: [spec.notifications!], pipeline: spec.name } : {}),
+        // who may sign a promote or abort of this rollout
+        ...(spec.approval?.approvers ? { approvers: spec.approval.approvers } : {}),
       },
     ],
     // a terminated run still lets its rollout roll back cleanly

@@ -3,6 +3,7 @@
  * with), the status its `status` query answers, its output, and the references the blocks pass on.
  */
 import type { GateDecision } from '../../common/gates';
+import type { DecisionSignature } from '../../common/signed-decision';
 
 /** Where a run is: the built-in stages, or a code pipeline's own (e.g. `features`). */
 export type Stage =
@@ -42,6 +43,8 @@ export interface ApprovalDecision {
   at: string;
   /** `person`, or `timeout` when `onTimeout` decided, or `policy` when no approval was required. */
   by: 'person' | 'timeout' | 'policy';
+  /** The fingerprint (`SHA256:…`) of the SSH key whose signature of the decision was verified; absent: unverified. */
+  signedBy?: string;
 }
 
 /** What the `status` query returns. */
@@ -72,11 +75,15 @@ export interface PipelineOutput extends PipelineStatus {
 export interface ApproveInput {
   actor: string;
   comment?: string;
+  /** The decision signed with the actor's SSH key (common/signed-decision.ts); required when approvers have keys. */
+  signature?: DecisionSignature;
 }
 
 export interface RejectInput {
   actor: string;
   reason: string;
+  /** As for `ApproveInput`. */
+  signature?: DecisionSignature;
 }
 
 /** A dataset snapshot by name and content id. */
