@@ -234,7 +234,7 @@ async function feedback(ctx: GatewayContext, endpointName: string, req: Incoming
   if (items.length === 0) return sendError(res, 400, 'body: must hold at least one { requestId, label }');
   if (items.length > MAX_FEEDBACK) return sendError(res, 400, `body: at most ${MAX_FEEDBACK} labels per request`);
   const time = new Date().toISOString();
-  const records: object[] = [];
+  const records: { requestId: string; label: unknown; time: string; endpoint: string }[] = [];
   for (const [i, item] of items.entries()) {
     const at = Array.isArray(body) ? `[${i}]` : 'body';
     if (!isObject(item)) return sendError(res, 400, `${at}: must be an object { requestId, label }`);
@@ -242,18 +242,21 @@ async function feedback(ctx: GatewayContext, endpointName: string, req: Incoming
     if (typeof requestId !== 'string' || requestId.length === 0 || requestId.length > 512) {
       return sendError(res, 400, `${at}.requestId: must be a non-empty string of at most 512 characters`);
     }
-    if (!ctx.requestIds.verify(endpoint.name, requestId)) {
-      ctx.metrics.count('mlops_gateway_feedback_refused_total', { endpoint: endpoint.name }, items.length);
-      return sendError(
-        res,
-        422,
-        `${at}.requestId: ${JSON.stringify(requestId.slice(0, 80))} is not a request id this gateway issued for endpoint ${endpoint.name} (use the x-request-id header of the inference answer); nothing stored`,
-      );
-    }
     const labelOk =
       (typeof label === 'number' && Number.isFinite(label)) || (typeof label === 'string' && label.length <= 1024);
     if (!labelOk) return sendError(res, 400, `${at}.label: must be a finite number or a string`);
     records.push({ requestId, label, time, endpoint: endpoint.name });
+  }
+  // all or nothing: one id the gateway did not issue refuses the whole request
+  const forged = records.findIndex((r) => !ctx.requestIds.verify(endpoint.name, r.requestId));
+  if (forged >= 0) {
+    const at = Array.isArray(body) ? `[${forged}]` : 'body';
+    ctx.metrics.count('mlops_gateway_feedback_refused_total', { endpoint: endpoint.name }, records.length);
+    return sendError(
+      res,
+      422,
+      `${at}.requestId: ${JSON.stringify(records[forged]!.requestId.slice(0, 80))} is not a request id this gateway issued for endpoint ${endpoint.name} (send the x-request-id of the inference answer); nothing stored`,
+    );
   }
   const accepted = ctx.capture.add(endpoint.name, 'feedback', records, endpoint.capture);
   ctx.metrics.count('mlops_gateway_feedback_total', { endpoint: endpoint.name }, accepted);

@@ -62,7 +62,7 @@ describe('mlops gateway (the CLI process)', function () {
     const tokenFile = path.join(home, 'gateway', 'admin-token');
     assert.equal(fs.statSync(tokenFile).mode & 0o777, 0o600);
     const token = fs.readFileSync(tokenFile, 'utf8').trim();
-    assert.ok(token.length >= 20);
+    assert.ok(token.length >= 32);
     const admin = new GatewayAdminClient({ adminUrl: `http://127.0.0.1:${adminPort}`, token });
     assert.deepEqual(await admin.listEndpoints(), []);
   });
@@ -109,8 +109,8 @@ describe('mlops gateway (the CLI process)', function () {
   });
 
   it('takes the admin token from MLOPS_GATEWAY_TOKEN when set', async () => {
-    await start({ MLOPS_GATEWAY_TOKEN: 'token-from-env' });
-    const admin = new GatewayAdminClient({ adminUrl: `http://127.0.0.1:${adminPort}`, token: 'token-from-env' });
+    await start({ MLOPS_GATEWAY_TOKEN: 'token-from-env-long-enough-for-the-gateway' });
+    const admin = new GatewayAdminClient({ adminUrl: `http://127.0.0.1:${adminPort}`, token: 'token-from-env-long-enough-for-the-gateway' });
     assert.equal((await admin.listEndpoints()).length, 1);
     const fileToken = fs.readFileSync(path.join(home, 'gateway', 'admin-token'), 'utf8').trim();
     const withFile = new GatewayAdminClient({ adminUrl: `http://127.0.0.1:${adminPort}`, token: fileToken });
