@@ -231,7 +231,13 @@ async function startGatewayProcess(home: string, storeRoot: string): Promise<Gat
     process.execPath,
     [path.join(REPO_ROOT, 'bin', 'mlops.js'), 'gateway', '--port', String(port), '--admin-port', String(adminPort)],
     {
-      env: { ...process.env, MLOPS_HOME: home, MLOPS_STORE: `file://${storeRoot}`, MLOPS_GATEWAY_TOKEN: token, MLOPS_GATEWAY_RATE_LIMIT: '0' },
+      env: {
+        ...process.env,
+        MLOPS_HOME: home,
+        MLOPS_STORE: `file://${storeRoot}`,
+        MLOPS_GATEWAY_TOKEN: token,
+        MLOPS_GATEWAY_RATE_LIMIT: '0',
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   );

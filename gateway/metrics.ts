@@ -15,7 +15,8 @@ const COUNTER_HELP: Record<string, string> = {
     'Feedback labels refused: no or a wrong token, or a request id the gateway did not issue.',
   mlops_gateway_pinned_requests_total:
     'Requests pinned to a variant with x-mlops-variant (kept out of requests_total and the windowed figures).',
-  mlops_gateway_connections_refused_total: 'Connections closed on arrival because the public server held maxConnections.',
+  mlops_gateway_connections_refused_total:
+    'Connections closed on arrival because the public server held maxConnections.',
   mlops_gateway_rate_limited_total: 'Requests answered 429 by the per-client rate limit.',
   mlops_gateway_upstream_errors_total: 'Upstream failures (unreachable, timeout, 5xx), by endpoint and variant.',
 };

@@ -77,7 +77,10 @@ async function infer(ctx: GatewayContext, endpointName: string, req: IncomingMes
   const endpoint = ctx.state.get(endpointName);
   if (!endpoint) return reject(404, `endpoint ${JSON.stringify(endpointName)} not found`);
   const forced = headerValue(req, 'x-mlops-variant');
-  if (forced !== undefined && !tokenMatches(bearerToken(req), [ctx.state.feedbackToken(endpoint.name), ctx.adminToken])) {
+  if (
+    forced !== undefined &&
+    !tokenMatches(bearerToken(req), [ctx.state.feedbackToken(endpoint.name), ctx.adminToken])
+  ) {
     return reject(
       403,
       "x-mlops-variant: pinning a variant needs the endpoint's feedback token (or the admin token) as `authorization: Bearer <token>`",
@@ -118,7 +121,12 @@ async function infer(ctx: GatewayContext, endpointName: string, req: IncomingMes
       status = 502;
       const detail = result.body.toString('utf8').slice(0, 300);
       logUpstream(ctx, endpoint, variant, requestId, `answered ${result.status}: ${detail}`);
-      sendError(res, status, `variant ${variant.name}: the model server failed (it answered ${result.status})`, headers);
+      sendError(
+        res,
+        status,
+        `variant ${variant.name}: the model server failed (it answered ${result.status})`,
+        headers,
+      );
     } else {
       // 2xx and the upstream's own 4xx (e.g. an input the model rejects) are relayed as they are
       status = result.status;

@@ -137,7 +137,9 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       }
       pending.catch((err: unknown) => {
         try {
-          log(`unexpected error on ${req.method ?? ''} ${(req.url ?? '').slice(0, 200)}: ${(err as Error)?.stack ?? String(err)}`);
+          log(
+            `unexpected error on ${req.method ?? ''} ${(req.url ?? '').slice(0, 200)}: ${(err as Error)?.stack ?? String(err)}`,
+          );
           sendError(res, 500, 'internal error in the gateway');
         } catch {
           res.destroy();

@@ -58,7 +58,8 @@ function readTokenFile(file: string): string | undefined {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
-    if (code === 'ELOOP') throw new UserError(`${file}: is a symbolic link; the admin token file must be a plain file`, 2);
+    if (code === 'ELOOP')
+      throw new UserError(`${file}: is a symbolic link; the admin token file must be a plain file`, 2);
     throw new UserError(`${file}: cannot be read (${code ?? (err as Error).message})`, 1);
   }
   try {

@@ -145,7 +145,9 @@ export const envSchema = z.object({
     .describe('Requests a client may send at once after idling. Default: 400'),
   MLOPS_GATEWAY_RATE_LIMIT_CLIENTS: positiveInt(1)
     .optional()
-    .describe('Client addresses the rate limiter remembers at most (the least recently seen are forgotten). Default: 10000'),
+    .describe(
+      'Client addresses the rate limiter remembers at most (the least recently seen are forgotten). Default: 10000',
+    ),
 });
 
 function positiveInt(min: number) {

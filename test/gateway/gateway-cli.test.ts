@@ -110,7 +110,10 @@ describe('mlops gateway (the CLI process)', function () {
 
   it('takes the admin token from MLOPS_GATEWAY_TOKEN when set', async () => {
     await start({ MLOPS_GATEWAY_TOKEN: 'token-from-env-long-enough-for-the-gateway' });
-    const admin = new GatewayAdminClient({ adminUrl: `http://127.0.0.1:${adminPort}`, token: 'token-from-env-long-enough-for-the-gateway' });
+    const admin = new GatewayAdminClient({
+      adminUrl: `http://127.0.0.1:${adminPort}`,
+      token: 'token-from-env-long-enough-for-the-gateway',
+    });
     assert.equal((await admin.listEndpoints()).length, 1);
     const fileToken = fs.readFileSync(path.join(home, 'gateway', 'admin-token'), 'utf8').trim();
     const withFile = new GatewayAdminClient({ adminUrl: `http://127.0.0.1:${adminPort}`, token: fileToken });
