@@ -163,6 +163,7 @@ describe('security: gateway errors leak nothing and bad bodies cost nothing', fu
         MLOPS_STORE: `file://${path.join(root, 'cli-store')}`,
         MLOPS_GATEWAY_TOKEN: '',
       },
+      30_000,
     );
     assert.equal(run.code, 2, run.stderr);
     assert.ok(run.stderr.includes(file), run.stderr);
