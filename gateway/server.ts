@@ -158,7 +158,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   publicServer.maxConnections = opts.maxConnections ?? d.maxConnections;
   publicServer.on('drop', () => metrics.count('mlops_gateway_connections_refused_total', {}));
   const adminServer = http.createServer(timeouts, serve(handleAdmin));
-  adminServer.maxConnections = 64;
+  adminServer.maxConnections = 256;
   for (const server of [publicServer, adminServer]) {
     server.on('clientError', (_err, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
