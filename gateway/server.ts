@@ -146,9 +146,11 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
         }
       });
     };
+  const requestTimeout = opts.requestTimeoutMs ?? d.requestTimeoutMs;
   const timeouts = {
-    headersTimeout: opts.headersTimeoutMs ?? d.headersTimeoutMs,
-    requestTimeout: opts.requestTimeoutMs ?? d.requestTimeoutMs,
+    // Node requires headersTimeout ≤ requestTimeout: the headers are part of the request
+    headersTimeout: Math.min(opts.headersTimeoutMs ?? d.headersTimeoutMs, requestTimeout),
+    requestTimeout,
     keepAliveTimeout: opts.keepAliveTimeoutMs ?? d.keepAliveTimeoutMs,
     // how often Node checks the header and request timeouts (its default, 30 s, would let a
     // slow client hold a connection three times longer than headersTimeout)
