@@ -24,6 +24,8 @@ module.exports = {
     'test/gateway/admin-loopback.test.ts',
     'test/gateway/inference.test.ts',
     'test/notifications/notify.test.ts',
+    'test/security/redaction.test.ts',
+    'test/security/webhooks.test.ts',
     'test/registry/activities.test.ts',
     'test/reports/evaluation-report.test.ts',
     'test/reports/page.test.ts',

@@ -42,6 +42,10 @@ export interface ActivityDeps {
   trainingBackend: TrainingBackend;
   /** Where endpoints are served; absent when the worker has no gateway configured (serving activities then fail). */
   servingBackend?: ServingBackend;
+  /** The worker's secret values, redacted from job logs and notifications (lib/redact.ts). @default those of process.env */
+  secrets?: readonly string[];
+  /** The prefix of the variables a notification's `webhookEnv` may name. @default 'MLOPS_WEBHOOK_' */
+  webhookEnvPrefix?: string;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -57,7 +61,10 @@ export function createActivities(deps: ActivityDeps) {
       ...createTrackingActivities(deps),
       ...createReportActivities(deps),
       ...createEvaluationActivities(deps),
-      ...createNotificationActivities(),
+      ...createNotificationActivities({
+        ...(deps.secrets && { secrets: deps.secrets }),
+        ...(deps.webhookEnvPrefix && { webhookEnvPrefix: deps.webhookEnvPrefix }),
+      }),
       ...createRolloutActivities(deps),
       ...createAbTestActivities(deps),
       ...createMonitoringActivities(deps),

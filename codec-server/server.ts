@@ -1,27 +1,49 @@
 /**
  * The codec server the Temporal UI (and `temporal --codec-endpoint`) calls to read encrypted
  * payloads: `POST /decode` and `POST /encode` with `{ "payloads": [{ "metadata": { k: base64 },
- * "data": base64 }] }`, answered in the same shape. CORS lets the UI's origin call it from the
- * browser. It listens on loopback unless told otherwise: whoever reaches it reads every payload.
+ * "data": base64 }] }`, answered in the same shape. Whoever it answers reads every payload, so
+ * it answers only a request that passes, in this order:
+ *
+ * - Host: an IP literal, `localhost`, or a name in `allowedHosts` (421 otherwise): a page that
+ *   rebinds its own domain name to this address still sends its own name.
+ * - Origin: absent (not a browser) or in `corsOrigins` (403, no CORS headers otherwise); CORS
+ *   preflights are answered for those origins only.
+ * - The token: `Authorization: Bearer <token>`, or the path segment before the route
+ *   (`…/<token>/decode`) for clients that cannot send a header (the dev server's UI); compared in
+ *   constant time (401).
+ * - `Content-Type: application/json` (415 otherwise): a cross-site "simple" request (text/plain,
+ *   no preflight) never reaches the codec.
+ *
+ * A payload the codec refuses gets a bare 400 "cannot decode" (or "cannot encode"); why is
+ * written to `log` only, with the token masked.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 
 export interface CodecServerOptions {
   codec: PayloadCodec;
+  /** The bearer token every `/encode` and `/decode` must present (lib/codec/token.ts). */
+  token: string;
   /** @default '127.0.0.1' */
   host?: string;
   /** 0: a free port. @default 8888 */
   port?: number;
   /** Origins allowed to call from a browser, e.g. the UI's `http://127.0.0.1:8233`. */
   corsOrigins: readonly string[];
+  /** Host names (besides IP literals and `localhost`) clients may address it by, e.g. behind a proxy. @default [] */
+  allowedHosts?: readonly string[];
   /** Largest request body. @default 4 MiB */
   maxBodyBytes?: number;
+  /** Where refusals and codec errors are told (never the token). @default nowhere */
+  log?: (line: string) => void;
 }
 
 export interface RunningCodecServer {
   url: string;
+  /** `url` with the token as its path: the endpoint for a UI that cannot send an Authorization header. */
+  uiEndpoint: string;
   close(): Promise<void>;
 }
 
@@ -30,28 +52,69 @@ interface JsonPayload {
   data?: string;
 }
 
+const ALLOWED_HEADERS = 'content-type, x-namespace, authorization, authorization-extras';
+
 export async function startCodecServer(opts: CodecServerOptions): Promise<RunningCodecServer> {
   const maxBody = opts.maxBodyBytes ?? 4 * 1024 * 1024;
+  const log = opts.log ?? (() => undefined);
+  const tokenDigest = digest(opts.token);
+  const allowedHosts = new Set(['localhost', ...(opts.allowedHosts ?? []).map((h) => h.toLowerCase())]);
+  const redact = (text: string) => text.split(opts.token).join('***');
+
   const server = http.createServer((req, res) => {
-    const origin = req.headers.origin;
-    if (origin && opts.corsOrigins.includes(origin)) {
-      res.setHeader('access-control-allow-origin', origin);
-      res.setHeader('access-control-allow-methods', 'POST, OPTIONS');
-      res.setHeader('access-control-allow-headers', 'content-type, x-namespace, authorization');
-      res.setHeader('vary', 'origin');
-    }
-    const send = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
       res.end(JSON.stringify(body));
     };
+    const refuse = (status: number, error: string, why: string, headers?: Record<string, string>) => {
+      log(`refused ${req.method ?? '?'} with ${status}: ${why}`);
+      req.resume();
+      send(status, { error }, headers);
+    };
+
+    if (!hostAllowed(req.headers.host, allowedHosts))
+      return refuse(421, 'misdirected request', `Host ${JSON.stringify(req.headers.host ?? '')} is not this server`);
+    const origin = req.headers.origin;
+    if (origin !== undefined && !opts.corsOrigins.includes(origin))
+      return refuse(403, 'origin not allowed', `Origin ${JSON.stringify(origin)} is not in the allowed origins`);
+    if (origin !== undefined) {
+      res.setHeader('access-control-allow-origin', origin);
+      res.setHeader('access-control-allow-credentials', 'true');
+      res.setHeader('vary', 'origin');
+    }
     if (req.method === 'OPTIONS') {
-      res.writeHead(204);
+      res.writeHead(204, {
+        'access-control-allow-methods': 'POST, OPTIONS',
+        'access-control-allow-headers': ALLOWED_HEADERS,
+        'access-control-max-age': '600',
+      });
       res.end();
       return;
     }
-    const route = req.url?.split('?')[0]?.replace(/\/+$/, '');
-    if (route !== '/encode' && route !== '/decode') return send(404, { error: 'POST /encode or /decode' });
-    if (req.method !== 'POST') return send(405, { error: `method ${req.method} not allowed; use POST` });
+
+    const segments = (req.url ?? '').split('?')[0]!.split('/').filter(Boolean);
+    const route = segments.at(-1);
+    if (route !== 'encode' && route !== 'decode') {
+      req.resume();
+      return send(404, { error: 'POST /encode or /decode' });
+    }
+    if (req.method !== 'POST') {
+      req.resume();
+      return send(405, { error: 'use POST' }, { allow: 'POST, OPTIONS' });
+    }
+    // the path form: the segment before the route (a proxy may mount the endpoint under a prefix)
+    const presented = [bearer(req.headers.authorization), segments.at(-2)];
+    if (!presented.some((t) => t !== undefined && matches(t, tokenDigest)))
+      return refuse(
+        401,
+        'a bearer token is required',
+        presented.some((t) => t !== undefined) ? 'wrong token' : 'no token',
+        { 'www-authenticate': 'Bearer' },
+      );
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/json')
+      return refuse(415, 'Content-Type must be application/json', `Content-Type ${JSON.stringify(type)}`);
+
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
@@ -67,32 +130,71 @@ export async function startCodecServer(opts: CodecServerOptions): Promise<Runnin
         } catch {
           return send(400, { error: 'body: not JSON' });
         }
-        if (!Array.isArray(body.payloads)) return send(400, { error: 'payloads: must be an array' });
+        if (typeof body !== 'object' || body === null || !Array.isArray(body.payloads))
+          return send(400, { error: 'payloads: must be an array' });
         try {
           const payloads = (body.payloads as JsonPayload[]).map(fromJson);
-          const out = route === '/encode' ? await opts.codec.encode(payloads) : await opts.codec.decode(payloads);
+          const out = route === 'encode' ? await opts.codec.encode(payloads) : await opts.codec.decode(payloads);
           send(200, { payloads: out.map(toJson) });
         } catch (err) {
-          send(400, { error: (err as Error).message });
+          log(
+            `${route} of ${body.payloads.length} payload(s) failed: ${redact(String((err as Error)?.message ?? err))}`,
+          );
+          send(400, { error: `cannot ${route}` });
         }
       })();
     });
   });
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 8888, opts.host ?? '127.0.0.1', resolve);
   });
   const address = server.address() as AddressInfo;
+  const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${hostPart}:${address.port}`;
   return {
-    url: `http://${address.address}:${address.port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    url,
+    uiEndpoint: `${url}/${opts.token}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
+/** Whether a Host header names this server: an IP literal, or an allowed name; any port. */
+function hostAllowed(header: string | undefined, names: ReadonlySet<string>): boolean {
+  if (header === undefined || header === '') return false;
+  const v6 = /^\[([0-9a-f:.]+)\](?::\d+)?$/i.exec(header);
+  if (v6) return net.isIPv6(v6[1]!);
+  const name = header.replace(/:\d+$/, '').toLowerCase();
+  return net.isIPv4(name) || names.has(name);
+}
+
+function bearer(header: string | undefined): string | undefined {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return m?.[1];
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+/** Constant-time comparison: both sides hashed to the same length first. */
+function matches(candidate: string, expected: Buffer): boolean {
+  return timingSafeEqual(digest(candidate), expected);
+}
+
 function fromJson(p: JsonPayload): Payload {
+  if (typeof p !== 'object' || p === null) throw new Error('a payload is not an object');
   return {
-    metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
-    data: Buffer.from(p.data ?? '', 'base64'),
+    metadata: Object.fromEntries(
+      Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(String(v), 'base64')]),
+    ),
+    data: Buffer.from(String(p.data ?? ''), 'base64'),
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { redact, secretValues } from '../activities/notifications/redact';
+import { redact, secretValues } from '../lib/redact';
 import type { BlobStore } from '../activities/storage/types';
 import { handleAdmin } from './admin-api';
 import { CaptureWriter, DEFAULT_CAPTURE_BUFFER_BYTES } from './capture';
@@ -92,8 +92,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const write = opts.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`));
   const state = GatewayState.load(opts.stateFile);
   // the log may quote upstream answers: no token or secret of the environment gets through
-  const log = (line: string) =>
-    write(redact(line, secretValues(process.env, [opts.adminToken, ...state.allFeedbackTokens()])));
+  const secrets = secretValues(process.env, [opts.adminToken]);
+  const log = (line: string) => write(redact(redact(line, secrets), state.allFeedbackTokens()));
   const metrics = new GatewayMetrics();
   const d = GATEWAY_DEFAULTS;
   const ctx: GatewayContext = {

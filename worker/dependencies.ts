@@ -5,8 +5,10 @@ import type { ActivityDeps } from '../activities';
 import { createBlobStore } from '../activities/storage';
 import { InvalidSourceError } from '../common/failures';
 import type { BlobStore } from '../activities/storage/types';
-import type { Config } from '../lib/config';
+import type { Config, LoadedConfig } from '../lib/config';
 import { parseStoreUri } from '../lib/config';
+import { codecKeysFromEnv } from '../lib/codec/aes-gcm';
+import { secretValues } from '../lib/redact';
 import { createServingBackend } from '../activities/serving';
 import type { ServingBackend } from '../activities/serving/types';
 import { createRoutingBackend, rayStoreEnv } from '../activities/training';
@@ -18,10 +20,13 @@ const VENV_PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
 /** MLServer from the same venv: one per deployed variant. */
 const VENV_MLSERVER = path.join(REPO_ROOT, '.venv', 'bin', 'mlserver');
 
-export function buildActivityDeps(config: Config): ActivityDeps {
+export function buildActivityDeps(config: Config & Partial<Pick<LoadedConfig, 'temporal'>>): ActivityDeps {
   const store = createBlobStore(config.store);
+  const secrets = workerSecrets(config);
   return {
     store,
+    secrets,
+    webhookEnvPrefix: config.webhookEnvPrefix,
     trainingBackend: createRoutingBackend({
       local: {
         store,
@@ -30,7 +35,7 @@ export function buildActivityDeps(config: Config): ActivityDeps {
       },
       ray: config.ray ? { address: config.ray.address, store, storeEnv: rayStoreEnv(config.store) } : undefined,
     }),
-    servingBackend: createServing(config, store),
+    servingBackend: createServing(config, store, secrets),
     cacheDir: config.cacheDir,
     openStore: (uri) => {
       const parsed = parseStoreUri(uri, process.cwd(), config.s3);
@@ -44,12 +49,38 @@ export function buildActivityDeps(config: Config): ActivityDeps {
  * The serving backend when a gateway is configured (MLOPS_GATEWAY_* or `mlops dev up`): MLServer
  * per variant under `<home>/serving`, registered with the gateway; `undefined` without a gateway.
  */
-export function createServing(config: Pick<Config, 'gateway' | 'home'>, store: BlobStore): ServingBackend | undefined {
+export function createServing(
+  config: Pick<Config, 'gateway' | 'home'>,
+  store: BlobStore,
+  secrets?: readonly string[],
+): ServingBackend | undefined {
   if (!config.gateway) return undefined;
   return createServingBackend('local', {
     store,
+    ...(secrets && { secrets }),
     gateway: new GatewayAdminClient({ adminUrl: config.gateway.adminUrl, token: config.gateway.token }),
     servingRoot: path.join(config.home, 'serving'),
     mlserver: VENV_MLSERVER,
   });
+}
+
+/**
+ * The worker's secret values, hidden wherever a job's or a server's words leave the worker
+ * (lib/redact.ts): those of its environment, and those it holds from elsewhere (the dev stack's
+ * store key, the gateway token file, the codec key file, a Temporal profile's API key).
+ */
+export function workerSecrets(config: Config & Partial<Pick<LoadedConfig, 'temporal'>>): string[] {
+  const extra: string[] = [];
+  if (config.store.kind === 's3' && config.store.credentials) extra.push(config.store.credentials.secretAccessKey);
+  if (config.s3.secretAccessKey) extra.push(config.s3.secretAccessKey);
+  if (config.gateway) extra.push(config.gateway.token);
+  const apiKey = config.temporal?.connectionOptions.apiKey;
+  if (typeof apiKey === 'string') extra.push(apiKey);
+  try {
+    const codec = codecKeysFromEnv();
+    for (const key of Object.values(codec?.keys ?? {})) extra.push(key.toString('base64'));
+  } catch {
+    // a bad codec setting stops the worker before any job runs
+  }
+  return secretValues(process.env, extra, { webhookEnvPrefix: config.webhookEnvPrefix });
 }

@@ -3,7 +3,7 @@
  * Slack-compatible webhook. The URL stays on the worker: workflows name only its variable.
  *
  * - ./message.ts     `slackBody`: the JSON body (text fallback and blocks)
- * - ./redact.ts      secret-looking environment values replaced by `[redacted]` in everything sent
+ * - lib/redact.ts    the worker's secret values replaced by `[redacted]` in everything sent
  * - ./activities.ts  `createNotificationActivities`: `notify`
  */
 export {
@@ -14,4 +14,4 @@ export {
   type NotifyResult,
 } from './activities';
 export { slackBody, type NotificationMessage } from './message';
-export { redact, REDACTED, secretValues } from './redact';
+export { redact, REDACTED, secretValues } from '../../lib/redact';

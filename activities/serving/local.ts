@@ -6,7 +6,9 @@
  *   variant, and `mlserver start` launched detached in its own process group on free loopback ports;
  *   the pid and its start time are recorded, so a restarted worker (a new instance over the same
  *   `servingRoot`) re-attaches instead of starting a second server. A recorded server that is gone
- *   is started again (on fresh ports).
+ *   is started again (on fresh ports). The server gets a job's environment (lib/job-env.ts), none
+ *   of the worker's secrets; a server that dies is reported with its last log lines, redacted of
+ *   the worker's secrets (lib/redact.ts).
  * - waitReady: polls MLServer's readiness, then registers the variant with the gateway: weight 0
  *   next to the existing variants, or 100 as the endpoint's first (compare-and-swap on the revision),
  *   with the model's input columns in its order (its `model-settings.json` `inputs`).
@@ -17,6 +19,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../lib/ports';
+import { redact, secretValues } from '../../lib/redact';
 import { validVersion } from '../registry/validate';
 import type { BlobStore } from '../storage/types';
 import { readJson, tailLines, writeJsonAtomic, writeJsonExclusive } from '../../lib/files';
@@ -62,6 +65,10 @@ export interface LocalServingDeps {
   killGraceMs?: number;
   /** Interval of readiness polls. @default 250 */
   pollMs?: number;
+  /** The worker's environment, of which a server gets only the allow-listed part (lib/job-env.ts). @default process.env */
+  workerEnv?: Readonly<Record<string, string | undefined>>;
+  /** Secret values hidden in quoted server logs. @default secretValues(workerEnv) */
+  secrets?: readonly string[];
 }
 
 export class LocalServingBackend implements ServingBackend {
@@ -103,7 +110,8 @@ export class LocalServingBackend implements ServingBackend {
         return;
       }
       if (!(await this.running(paths))) {
-        throw new VariantFailedError(endpoint, variant, await tailLines(paths.log, 20).catch(() => ''));
+        const tail = await tailLines(paths.log, 20).catch(() => '');
+        throw new VariantFailedError(endpoint, variant, redact(tail, this.secrets));
       }
       if (Date.now() >= deadline) throw new VariantNotReadyError(endpoint, variant, timeoutMs);
       await sleep(Math.min(this.deps.pollMs ?? 250, Math.max(0, deadline - Date.now())));
@@ -244,7 +252,7 @@ export class LocalServingBackend implements ServingBackend {
       await writeJsonAtomic(paths.record, record);
       await this.prepareModel(paths, variant, prefix);
       await writeServerSettings(paths, { http: httpPort, grpc: grpcPort });
-      pid = await launchMlserver(this.deps.mlserver, paths);
+      pid = await launchMlserver(this.deps.mlserver, paths, this.deps.workerEnv);
     } catch (error) {
       // nothing runs: leave no half-made variant behind (describe would list it)
       await fs.rm(paths.dir, { recursive: true, force: true });
@@ -311,6 +319,10 @@ export class LocalServingBackend implements ServingBackend {
         throw new InvalidServingArgumentError('model.artifactUri', error.problem);
       throw error;
     }
+  }
+
+  private get secrets(): readonly string[] {
+    return this.deps.secrets ?? secretValues(this.deps.workerEnv ?? process.env);
   }
 
   private async serialized<T>(key: string, work: () => Promise<T>): Promise<T> {

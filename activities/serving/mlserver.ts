@@ -3,6 +3,7 @@
  * MLServer serves every `model-settings.json` below the folder it is started in; the model's name
  * there is the variant's, so the gateway forwards `/v2/models/<variant>/infer` to it.
  */
+import { jobEnvironment } from '../../lib/job-env';
 import { spawnDetached } from '../../lib/processes/process-group';
 import { readJson, writeJsonAtomic } from '../../lib/files';
 import type { VariantPaths } from './variant-files';
@@ -54,12 +55,18 @@ export async function readModelInputs(paths: VariantPaths): Promise<string[] | u
   return names.length > 0 && names.every((n): n is string => typeof n === 'string' && n.length > 0) ? names : undefined;
 }
 
-/** Starts `mlserver start <variant dir>` detached in its own process group, output appended to the log; returns its pid. */
-export async function launchMlserver(mlserver: string, paths: VariantPaths): Promise<number> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+/**
+ * Starts `mlserver start <variant dir>` detached in its own process group, output appended to the
+ * log; returns its pid. The server runs the model's code, so it gets a job's environment
+ * (lib/job-env.ts: the allow-listed part of the worker's, none of its secrets), not the worker's.
+ */
+export async function launchMlserver(
+  mlserver: string,
+  paths: VariantPaths,
+  workerEnv: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<number> {
   // one OpenMP thread: several variants share the host, and requests are small
-  env.OMP_NUM_THREADS ??= '1';
+  const env = jobEnvironment({ from: workerEnv, own: { OMP_NUM_THREADS: workerEnv.OMP_NUM_THREADS ?? '1' } });
   return spawnDetached(mlserver, ['start', paths.dir], {
     cwd: paths.dir,
     env,

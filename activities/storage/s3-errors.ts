@@ -27,3 +27,21 @@ export function isPreconditionFailed(error: unknown): boolean {
 export function isConditionalConflict(error: unknown): boolean {
   return httpStatus(error) === 409 || errorName(error) === 'ConditionalRequestConflict';
 }
+
+/** S3 error codes that mean the credentials or permissions are refused. */
+const ACCESS_DENIED_CODES = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'Forbidden']);
+
+/**
+ * 403: the store refuses the credentials (wrong key or secret) or the permissions. A 403 on a
+ * body-less response (HEAD) reaches the SDK as a bare `UnknownError`: the status decides.
+ */
+export function isAccessDenied(error: unknown): boolean {
+  const name = errorName(error);
+  return httpStatus(error) === 403 || (name !== undefined && ACCESS_DENIED_CODES.has(name));
+}
+
+/** The S3 error code of an SDK error, unless it is the SDK's placeholder for none. */
+export function errorCode(error: unknown): string | undefined {
+  const name = errorName(error);
+  return name === undefined || ['Unknown', 'UnknownError', 'Error'].includes(name) ? undefined : name;
+}

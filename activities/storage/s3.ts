@@ -11,6 +11,8 @@
  *   `If-Match: <etag>` (compare-and-swap). 412 means the condition did not hold; 409 means a
  *   concurrent conditional write was in flight (retried when the body is in memory, otherwise
  *   reported as a lost race after re-reading the object).
+ * - 403 (a wrong key or secret, or no permission; on a HEAD a bare `UnknownError`) is thrown as
+ *   `StoreAccessDeniedError`, not retried, naming the endpoint, the bucket and the access key id.
  * - Everything else (network, throttling, 5xx) is thrown as is: activities retry.
  */
 import {
@@ -23,10 +25,10 @@ import {
 } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { NotFoundError } from '../../common/failures';
+import { NotFoundError, StoreAccessDeniedError } from '../../common/failures';
 import { isReplayable, readAll, toBuffer, toReadable } from './body';
 import { validateKey, validatePrefix } from './keys';
-import { isConditionalConflict, isNotFound, isPreconditionFailed } from './s3-errors';
+import { errorCode, isAccessDenied, isConditionalConflict, isNotFound, isPreconditionFailed } from './s3-errors';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { BlobStore, Body, CompareAndSwapResult, ObjectInfo, PutIfAbsentResult, PutOptions } from './types';
 
@@ -73,6 +75,7 @@ export class S3BlobStore implements BlobStore {
   private readonly pageSize: number;
   private readonly partSize: number;
   private readonly queueSize: number;
+  private readonly endpointLabel?: string;
 
   constructor(options: S3BlobStoreOptions) {
     this.bucket = options.bucket;
@@ -93,6 +96,8 @@ export class S3BlobStore implements BlobStore {
     this.pageSize = Math.min(1000, Math.max(1, options.pageSize ?? 1000));
     this.partSize = Math.max(MIN_PART_SIZE, options.partSize ?? DEFAULT_PART_SIZE);
     this.queueSize = options.queueSize ?? 2;
+    const endpoint = options.clientConfig?.endpoint;
+    if (typeof endpoint === 'string') this.endpointLabel = maskUserinfo(endpoint);
   }
 
   /** Closes the client's connections if this store made the client. */
@@ -104,7 +109,9 @@ export class S3BlobStore implements BlobStore {
   async get(key: string): Promise<Readable> {
     const Key = this.objectKey(key);
     try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key }));
+      const out = await this.call('GetObject', () =>
+        this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key })),
+      );
       if (out.Body instanceof Readable) return out.Body;
       if (out.Body === undefined) return Readable.from([]);
       throw new Error(`GetObject ${Key}: unexpected body type ${typeof out.Body}`);
@@ -128,7 +135,9 @@ export class S3BlobStore implements BlobStore {
   async head(key: string): Promise<ObjectInfo | undefined> {
     const Key = this.objectKey(key);
     try {
-      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key }));
+      const out = await this.call('HeadObject', () =>
+        this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key })),
+      );
       return {
         key,
         size: out.ContentLength ?? 0,
@@ -149,7 +158,8 @@ export class S3BlobStore implements BlobStore {
 
   /** Deletes an object; deleting an absent object is not an error. */
   async delete(key: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+    const Key = this.objectKey(key);
+    await this.call('DeleteObject', () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key })));
   }
 
   /** Writes only if no object exists at `key` (If-None-Match: *). */
@@ -183,13 +193,15 @@ export class S3BlobStore implements BlobStore {
   private async *listPages(prefix: string): AsyncGenerator<ObjectInfo> {
     let token: string | undefined;
     do {
-      const page = await this.client.send(
-        new ListObjectsV2Command({
-          Bucket: this.bucket,
-          Prefix: this.base + prefix,
-          MaxKeys: this.pageSize,
-          ContinuationToken: token,
-        }),
+      const page = await this.call('ListObjectsV2', () =>
+        this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: this.base + prefix,
+            MaxKeys: this.pageSize,
+            ContinuationToken: token,
+          }),
+        ),
       );
       for (const object of page.Contents ?? []) {
         if (object.Key === undefined || !object.Key.startsWith(this.base)) continue;
@@ -246,9 +258,63 @@ export class S3BlobStore implements BlobStore {
       queueSize: this.queueSize,
       leavePartsOnError: false,
     });
-    const out = await upload.done();
-    return unquote(out.ETag);
+    try {
+      const out = await upload.done();
+      return unquote(out.ETag);
+    } catch (error) {
+      throw await this.accessDenied(error, 'PutObject');
+    }
   }
+
+  /** One S3 request, with a refusal of the credentials turned into `StoreAccessDeniedError`. */
+  private async call<T>(operation: string, request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (error) {
+      throw await this.accessDenied(error, operation);
+    }
+  }
+
+  /** `StoreAccessDeniedError` for a 403, naming endpoint, bucket and key id (never the secret); else `error`. */
+  private async accessDenied(error: unknown, operation: string): Promise<unknown> {
+    if (!isAccessDenied(error)) return error;
+    const code = errorCode(error);
+    return new StoreAccessDeniedError({
+      endpoint: await this.endpointName(),
+      bucket: this.bucket,
+      accessKeyId: await this.accessKeyId(),
+      operation,
+      ...(code ? { code } : {}),
+    });
+  }
+
+  private async endpointName(): Promise<string> {
+    if (this.endpointLabel) return this.endpointLabel;
+    try {
+      const resolved = await this.client.config.endpoint?.();
+      if (resolved) {
+        const port = resolved.port ? `:${resolved.port}` : '';
+        return maskUserinfo(
+          `${resolved.protocol}//${resolved.hostname}${port}${resolved.path ?? ''}`.replace(/\/$/, ''),
+        );
+      }
+      return `AWS S3 (${await this.client.config.region()})`;
+    } catch {
+      return 'unknown';
+    }
+  }
+
+  private async accessKeyId(): Promise<string> {
+    try {
+      return (await this.client.config.credentials()).accessKeyId || 'unknown';
+    } catch {
+      return 'unknown';
+    }
+  }
+}
+
+function maskUserinfo(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1***@');
 }
 
 function unquote(etag: string | undefined): string {

@@ -7,12 +7,15 @@
  *     and timeouts → non-retryable `TrainingJobFailed` with the last log lines in the message;
  *   - the job lost to the infrastructure (process vanished, killed by a signal, launch
  *     interrupted) → a retryable failure; the retry submits a fresh job (next generation).
+ * The job's log lines reach the workflow history (heartbeats, the outcome, failure messages): they
+ * are redacted of the worker's secret values first (lib/redact.ts), whatever the job printed.
  */
 import { activityInfo, cancellationSignal, heartbeat, sleep } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import type { Direction } from '../../common/schemas/sweep';
 import { medianStoppingDecision, type MedianStoppingDecision } from '../../common/sweep-plan';
 import { asActivity } from '../failures';
+import { redact, secretValues } from '../../lib/redact';
 import type { BlobStore } from '../storage/types';
 import { ExperimentTracker } from '../tracking';
 import { TrialNotFoundError } from '../../common/failures';
@@ -73,20 +76,28 @@ const TRACK_INTERVAL_MS = 2000;
 const TRIAL_WAIT_MS = 60_000;
 
 /** Builds `runTrainingJob` on a backend. */
-export function createTrainingActivities(deps: { trainingBackend: TrainingBackend; store: BlobStore }) {
+export function createTrainingActivities(deps: {
+  trainingBackend: TrainingBackend;
+  store: BlobStore;
+  /** Secret values hidden in quoted job logs (lib/redact.ts). @default secretValues(process.env) */
+  secrets?: readonly string[];
+}) {
   const tracker = new ExperimentTracker(deps.store);
+  const secrets = deps.secrets ?? secretValues(process.env);
   return {
     /** Runs a training job to completion on the training backend; see the module comment. */
     async runTrainingJob(input: RunTrainingJobInput): Promise<TrainingJobOutcome> {
-      return asActivity(() => runJob(deps.trainingBackend, tracker, input));
+      return asActivity(() => runJob(deps.trainingBackend, tracker, input, (text) => redact(text, secrets)));
     },
   };
 }
 
+/** Runs the job; `hide` redacts every text of the job's (log tail, failure reason) before it leaves. */
 async function runJob(
   backend: TrainingBackend,
   tracker: ExperimentTracker,
   input: RunTrainingJobInput,
+  hide: (text: string) => string,
 ): Promise<TrainingJobOutcome> {
   const info = activityInfo();
   const previous = info.heartbeatDetails as TrainingHeartbeat | undefined;
@@ -103,6 +114,8 @@ async function runJob(
   }
   const latestMetrics: Record<string, { step: number; value: number }> = { ...(previous?.latestMetrics ?? {}) };
   let logOffset = 0;
+  // the raw tail is kept so a secret split across two reads is still found whole
+  let rawTail = '';
   let logTail = '';
   // the metric stream is read from where the last attempt's copy to the tracked trial ended
   let tracked = input.track && previous?.jobId === jobId ? (previous.tracked ?? 0) : 0;
@@ -180,7 +193,8 @@ async function runJob(
       const chunk = await backend.logs(jobId, logOffset);
       if (chunk.next === logOffset) break;
       logOffset = chunk.next;
-      logTail = lastLines(logTail + chunk.text, LOG_TAIL_LINES);
+      rawTail = lastLines(rawTail + chunk.text, LOG_TAIL_LINES);
+      logTail = hide(rawTail);
     }
     if (status.state === 'succeeded') {
       beat('succeeded');
@@ -191,11 +205,13 @@ async function runJob(
     if (status.state === 'failed') {
       const lost = lostJob(status);
       beat(lost ? 'lost' : 'failed');
+      // the reason quotes the job's last log lines
+      const end = { ...status, reason: hide(status.reason) };
       if (lost) {
         // retryable: the next attempt starts a fresh job (next generation), bounded by the retry policy
-        throw new TrainingJobLostError(input.job.name, jobId, info.attempt, generation, status);
+        throw new TrainingJobLostError(input.job.name, jobId, info.attempt, generation, end);
       }
-      throw new TrainingJobFailedError(input.job.name, jobId, status, logTail);
+      throw new TrainingJobFailedError(input.job.name, jobId, end, logTail);
     }
     if (status.state === 'cancelled') throw new TrainingJobCancelledError(jobId);
     beat(status.state);

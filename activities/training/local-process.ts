@@ -7,10 +7,12 @@
  *   guard (EEXIST → attached). A launch whose submitter died before the process started is taken
  *   over by the next `submit` (the folder is renamed away atomically, so only one submitter wins).
  * - The command runs with cwd = `job.codeDir` (not a copy: jobs must write only to
- *   MLOPS_OUTPUT_DIR) and env = worker env + `job.env` + MLOPS_PARAMS (JSON), MLOPS_DATA_DIR,
+ *   MLOPS_OUTPUT_DIR) and env = the allow-listed part of the worker's (lib/job-env.ts: PATH, HOME,
+ *   locale, TMPDIR, the venv; never its secrets) + `job.env` + MLOPS_PARAMS (JSON), MLOPS_DATA_DIR,
  *   MLOPS_OUTPUT_DIR, MLOPS_METRICS_FILE, MLOPS_JOB_ID, and MLOPS_MODEL_DIR when the job has a
  *   `modelUri` (downloaded into `model/` before launch), and MLOPS_INPUT_<NAME> for each named input
  *   (materialized into `inputs/<name>/` before launch). A leading `python` becomes `deps.python`.
+ *   The backend reads and writes the store itself, so the job gets no store credentials.
  * - `status` reads, in order: outcome.json (cancelled / timeout / vanished), exit-status, then
  *   whether the recorded process is still ours (pid + start time); `timeoutSeconds` is enforced
  *   there. Exit statuses above 128 are reported with the signal they encode.
@@ -33,6 +35,7 @@ import { uploadOutputs } from './outputs';
 import { readLogText, readMetricPoints } from './stream-reads';
 import { jobModelPrefix, validateJob, validateKey } from './validate-job';
 import { materializeInputs } from './job-inputs';
+import { jobEnvironment } from '../../lib/job-env';
 import type { JobStatus, MetricPoint, TrainingBackend, TrainingJob } from './types';
 
 export interface LocalProcessDeps {
@@ -43,6 +46,8 @@ export interface LocalProcessDeps {
   python?: string;
   /** Time between SIGTERM and SIGKILL on cancel or timeout. @default 10_000 */
   killGraceMs?: number;
+  /** The worker's environment, of which a job gets only the allow-listed part (lib/job-env.ts). @default process.env */
+  workerEnv?: Readonly<Record<string, string | undefined>>;
 }
 
 /** Log lines quoted in a failed job's `reason`. */
@@ -169,17 +174,19 @@ export class LocalProcessBackend implements TrainingBackend {
       );
     }
     const inputs = await materializeInputs(this.deps.store, job.inputs ?? [], paths.inputs);
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-    Object.assign(env, job.env, inputs, {
-      MLOPS_PARAMS: JSON.stringify(job.params),
-      MLOPS_DATA_DIR: paths.data,
-      MLOPS_OUTPUT_DIR: paths.output,
-      MLOPS_METRICS_FILE: paths.metrics,
-      MLOPS_JOB_ID: jobId,
-      ...(job.modelUri !== undefined && { MLOPS_MODEL_DIR: paths.model }),
+    return jobEnvironment({
+      from: this.deps.workerEnv ?? process.env,
+      own: job.env,
+      contract: {
+        ...inputs,
+        MLOPS_PARAMS: JSON.stringify(job.params),
+        MLOPS_DATA_DIR: paths.data,
+        MLOPS_OUTPUT_DIR: paths.output,
+        MLOPS_METRICS_FILE: paths.metrics,
+        MLOPS_JOB_ID: jobId,
+        ...(job.modelUri !== undefined && { MLOPS_MODEL_DIR: paths.model }),
+      },
     });
-    return env;
   }
 
   /** Launches the command and records its pid; if the pid cannot be recorded, stops it and clears the folder. */

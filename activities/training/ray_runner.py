@@ -19,8 +19,11 @@ The command comes as JSON in MLOPS_COMMAND; a leading `python` runs with this in
 runner exits with the command's exit code (128 + n when a signal ended it), 127 when the command
 does not exist, 126 when it is not executable.
 
-Store access: s3:// through boto3 (MLOPS_S3_ENDPOINT, MLOPS_S3_FORCE_PATH_STYLE, AWS_REGION and
-the usual AWS credential chain), file:// directly (the Ray nodes must share that filesystem).
+Store access: s3:// through boto3 (MLOPS_RUNNER_S3_ENDPOINT, MLOPS_RUNNER_S3_FORCE_PATH_STYLE,
+MLOPS_RUNNER_S3_REGION, and MLOPS_RUNNER_AWS_ACCESS_KEY_ID / MLOPS_RUNNER_AWS_SECRET_ACCESS_KEY when
+the worker sent credentials, else the usual AWS credential chain of the Ray node), file:// directly
+(the Ray nodes must share that filesystem). Every MLOPS_RUNNER_* variable is the runner's alone: the
+command's environment has none of them, so the job's code never holds the store's credentials.
 Only the standard library and boto3 are used.
 """
 
@@ -37,6 +40,7 @@ import uuid
 from urllib.parse import unquote, urlparse
 
 METRIC_PREFIX = "MLOPS_METRIC "
+RUNNER_ONLY_PREFIX = "MLOPS_RUNNER_"
 CHUNK = 1 << 20
 
 
@@ -56,11 +60,18 @@ class Store:
             import boto3
             from botocore.config import Config
 
-            path_style = os.environ.get("MLOPS_S3_FORCE_PATH_STYLE", "").lower() in ("1", "true", "yes")
+            path_style = os.environ.get("MLOPS_RUNNER_S3_FORCE_PATH_STYLE", "").lower() in ("1", "true", "yes")
+            credentials = {}
+            if os.environ.get("MLOPS_RUNNER_AWS_ACCESS_KEY_ID"):
+                credentials = {
+                    "aws_access_key_id": os.environ["MLOPS_RUNNER_AWS_ACCESS_KEY_ID"],
+                    "aws_secret_access_key": os.environ.get("MLOPS_RUNNER_AWS_SECRET_ACCESS_KEY"),
+                }
             self._s3 = boto3.client(
                 "s3",
-                endpoint_url=os.environ.get("MLOPS_S3_ENDPOINT") or None,
-                region_name=os.environ.get("AWS_REGION") or "us-east-1",
+                endpoint_url=os.environ.get("MLOPS_RUNNER_S3_ENDPOINT") or None,
+                region_name=os.environ.get("MLOPS_RUNNER_S3_REGION") or os.environ.get("AWS_REGION") or "us-east-1",
+                **credentials,
                 config=Config(
                     s3={"addressing_style": "path" if path_style else "auto"},
                     retries={"max_attempts": 8, "mode": "standard"},
@@ -225,6 +236,14 @@ class MetricEcho(threading.Thread):
         self.drain()
 
 
+def command_env(environ):
+    """The command's environment: the runner's, without the submission's plumbing and the runner's store settings."""
+    env = {k: v for k, v in environ.items() if not k.startswith(RUNNER_ONLY_PREFIX)}
+    for name in ("MLOPS_COMMAND", "MLOPS_DATA_URI", "MLOPS_OUTPUT_URI", "MLOPS_MODEL_URI", "MLOPS_INPUTS"):
+        env.pop(name, None)
+    return env
+
+
 def run_command(command, env):
     if command and command[0] == "python":
         command = [sys.executable, *command[1:]]
@@ -262,9 +281,7 @@ def main():
         os.makedirs(output_dir)
         if data_uri:
             materialize(store, data_uri, data_dir)
-        env = dict(os.environ)
-        for name in ("MLOPS_COMMAND", "MLOPS_DATA_URI", "MLOPS_OUTPUT_URI", "MLOPS_MODEL_URI", "MLOPS_INPUTS"):
-            env.pop(name, None)
+        env = command_env(os.environ)
         env.update(MLOPS_DATA_DIR=data_dir, MLOPS_OUTPUT_DIR=output_dir, MLOPS_METRICS_FILE=metrics_file)
         if model_uri:
             model_dir = os.path.join(work, "model")

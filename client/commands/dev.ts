@@ -67,7 +67,13 @@ export function registerDev(program: Command, ctx: () => CommandContext): void {
       const config = ctx().config();
       const credentials = devS3Credentials();
       const onStart = (piece: string) => out.info(`starting ${piece} …`);
-      const result = await stackUp({ home: config.home, ...opts, credentials, onStart });
+      const result = await stackUp({
+        home: config.home,
+        ...opts,
+        credentials,
+        codecToken: config.codecServer,
+        onStart,
+      });
       const exports = envExports(result, credentials);
       out.result<UpReport>({ ...result, exports }, renderUp);
     });

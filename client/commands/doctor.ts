@@ -11,6 +11,7 @@ import type { Command } from 'commander';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { createBlobStore } from '../../activities/storage';
+import { isFailure } from '../../common/failures';
 import { loadConfig, type LoadedConfig } from '../../lib/config';
 import { ML_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
 import { codecKeysFromEnv } from '../../lib/codec/aes-gcm';
@@ -169,12 +170,19 @@ async function storeCheck(config: LoadedConfig, add: (c: string, s: DoctorCheck[
   const key = `_doctor/${randomUUID()}.txt`;
   const started = Date.now();
   try {
+    // a HEAD first: a store that refuses the credentials answers it with a body-less 403
+    await store.head(key);
     await store.put(key, 'mlops doctor');
     const back = (await store.getBytes(key)).toString();
     await store.delete(key);
     if (back !== 'mlops doctor') throw new Error('read back something else than was written');
     add('object store', 'ok', `${config.store.uri}: write, read, delete in ${Date.now() - started} ms`);
   } catch (err) {
+    if (isFailure(err, 'StoreAccessDenied')) {
+      // the message names the endpoint, bucket and access key id, and what to check
+      add('object store', 'fail', `${config.store.uri}: ${err.message}`);
+      return;
+    }
     const hint =
       config.store.kind === 's3'
         ? 'check MLOPS_STORE, MLOPS_S3_ENDPOINT and the AWS credentials (or `mlops dev up --store s3`)'

@@ -13,6 +13,8 @@ export interface DetachedCommand {
   logFile: string;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /** Values in `command` that the log line must not show (e.g. a token in a URL). */
+  secrets?: readonly string[];
 }
 
 export interface StartedProcess {
@@ -26,7 +28,8 @@ export function spawnDetached(opts: DetachedCommand): StartedProcess {
   const [file, ...args] = opts.command;
   if (file === undefined) throw new Error('spawnDetached: empty command');
   fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
-  fs.appendFileSync(opts.logFile, `--- ${new Date().toISOString()} ${opts.command.join(' ')}\n`);
+  const shown = (opts.secrets ?? []).reduce((line, secret) => line.split(secret).join('***'), opts.command.join(' '));
+  fs.appendFileSync(opts.logFile, `--- ${new Date().toISOString()} ${shown}\n`);
   const logOffset = fs.statSync(opts.logFile).size;
   const fd = fs.openSync(opts.logFile, 'a');
   try {

@@ -25,6 +25,8 @@ export interface LaunchSettings {
   gatewayPort: number;
   gatewayAdminPort: number;
   uiCodecEndpoint?: string;
+  /** The codec token inside `uiCodecEndpoint`, if any (kept out of logs). */
+  codecToken?: string;
 }
 
 export interface PortUse {
@@ -39,6 +41,8 @@ export interface Launch {
   ports: PortUse[];
   command: string[];
   env?: NodeJS.ProcessEnv;
+  /** Values in `command` kept out of the log (`spawnDetached`'s `secrets`). */
+  secrets?: readonly string[];
   /** Working directory. @default the home folder */
   cwd?: string;
   logFile: string;
@@ -73,6 +77,7 @@ export function temporalLaunch(opts: LaunchSettings): Launch {
     ],
     command,
     logFile,
+    ...(opts.codecToken ? { secrets: [opts.codecToken] } : {}),
     record: (pid, startedAt) => ({
       temporal: { pid, startedAt, logFile, command, address, namespace: opts.namespace, uiUrl, dbFile },
     }),

@@ -8,6 +8,7 @@ import type { StackFile } from '../../lib/config/stack-file';
 import { readStackFile } from '../../lib/config/stack-file';
 import { parseStoreUri } from '../../lib/config/schema';
 import { UserError } from '../../common/errors';
+import { codecTokenFile, ensureCodecToken } from '../../lib/codec/token';
 import { canBind, freePort, isListening } from '../../lib/ports';
 import { isProcessRunning, logTail, spawnDetached, stopProcessGroup } from './processes';
 import type { GatewayStatus, MinioStatus, PieceName, TemporalStatus, WorkerStatus } from './stack-status';
@@ -48,6 +49,12 @@ export interface StackUpOptions {
   gatewayAdminPort?: number;
   /** The codec server the Temporal UI calls for encrypted payloads, e.g. http://127.0.0.1:8888. */
   uiCodecEndpoint?: string;
+  /**
+   * The codec server's token (MLOPS_CODEC_TOKEN, else its file, created if absent). The dev
+   * server's UI cannot send an Authorization header, so a `uiCodecEndpoint` without a path gets
+   * the token as its path. @default the token file under `home`
+   */
+  codecToken?: { token?: string; tokenFile: string };
   /** Also start a worker on the project's task queues (after the rest is healthy). @default false */
   worker?: boolean;
   /** How long each piece may take to become healthy. @default 60_000 */
@@ -71,8 +78,8 @@ export const STACK_DEFAULTS = {
   timeoutMs: 60_000,
 } as const;
 
-type Settings = Required<Omit<StackUpOptions, 'onStart' | 'uiCodecEndpoint'>> &
-  Pick<StackUpOptions, 'onStart' | 'uiCodecEndpoint'>;
+type Settings = Required<Omit<StackUpOptions, 'onStart' | 'uiCodecEndpoint' | 'codecToken'>> &
+  Pick<StackUpOptions, 'onStart' | 'uiCodecEndpoint'> & { codecToken?: string };
 
 export type UpOutcome = 'started' | 'already-running';
 
@@ -90,7 +97,8 @@ export interface StackUpResult {
 /** Starts what is missing of the local stack and waits for it; reports pieces already running. */
 export async function stackUp(options: StackUpOptions): Promise<StackUpResult> {
   const { home, credentials } = options;
-  const opts: Settings = { ...STACK_DEFAULTS, ...definedOnly(options), home, credentials };
+  const { codecToken: codecTokenSource, ...given } = options;
+  const opts: Settings = { ...STACK_DEFAULTS, ...definedOnly(given), home, credentials };
   const before = readStackFile(opts.home);
   const temporalUp = !!before.temporal && temporalRunning(before.temporal);
   const minioUp = !!before.minio && minioRunning(before.minio);
@@ -98,6 +106,7 @@ export async function stackUp(options: StackUpOptions): Promise<StackUpResult> {
   const workerUp = !!before.worker && workerRunning(before.worker);
   if (!gatewayUp) await pickGatewayPorts(options, opts);
   validate(opts);
+  if (!temporalUp) addCodecToken(opts, codecTokenSource ?? { tokenFile: codecTokenFile(opts.home) });
   const launches: Launch[] = [];
   if (!temporalUp) launches.push(temporalLaunch(opts));
   if (opts.store === 's3' && !minioUp) launches.push(minioLaunch(opts));
@@ -136,8 +145,30 @@ export async function stackUp(options: StackUpOptions): Promise<StackUpResult> {
     minio: minio && { ...minio, outcome: outcome('minio') },
     gateway: { ...gateway, outcome: outcome('gateway') },
     worker: after.worker ? { ...workerStatus(after.worker)!, outcome: outcome('worker') } : null,
-    notes: ignoredOptionNotes(options, after, temporalUp, minioUp, gatewayUp),
+    notes: [
+      ...ignoredOptionNotes(options, after, temporalUp, minioUp, gatewayUp),
+      ...(opts.codecToken
+        ? [
+            `the UI calls the codec server with its token in the endpoint path (from ${codecTokenSource?.token ? 'MLOPS_CODEC_TOKEN' : (codecTokenSource?.tokenFile ?? codecTokenFile(opts.home))}); start it with \`mlops codec-server\` and the same MLOPS_HOME`,
+          ]
+        : []),
+    ],
   };
+}
+
+/**
+ * Puts the codec token into the UI's codec endpoint when it has no path of its own
+ * (`http://127.0.0.1:8888` → `http://127.0.0.1:8888/<token>`): the codec server accepts the
+ * token there, and the dev server's UI has no way to send it as a header.
+ */
+function addCodecToken(opts: Settings, source: { token?: string; tokenFile: string }): void {
+  const endpoint = opts.uiCodecEndpoint;
+  if (endpoint === undefined) return;
+  const url = new URL(endpoint);
+  if (url.pathname !== '/' && url.pathname !== '') return;
+  const token = ensureCodecToken(source.tokenFile, source.token);
+  opts.codecToken = token;
+  opts.uiCodecEndpoint = `${url.origin}/${token}`;
 }
 
 /**
@@ -216,6 +247,7 @@ async function startAndWait(opts: Settings, launch: Launch): Promise<string | un
     logFile: launch.logFile,
     cwd: launch.cwd ?? opts.home,
     env: launch.env,
+    ...(launch.secrets ? { secrets: launch.secrets } : {}),
   });
   updateStack(opts.home, (s) => ({ ...s, ...launch.record(started.pid, new Date().toISOString()) }));
   const timeoutMs = opts.timeoutMs;

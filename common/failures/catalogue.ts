@@ -44,6 +44,9 @@ export const FAILURES = {
   NotFoundError: systemFault('a store object that must exist does not'),
   LockTimeoutError: systemFault("the filesystem store's lock on a key could not be taken in time"),
   ContentionError: systemFault('a compare-and-swap update lost its race to concurrent writers too many times in a row'),
+  StoreAccessDenied: systemFaultNotRetried(
+    "the object store refuses the worker's credentials or permissions (HTTP 403); the message names endpoint, bucket and key id",
+  ),
 
   // datasets (./data.ts)
   InvalidInput: userFault("a field of a data activity's input is malformed (dataset name, snapshot id, source URI)"),

@@ -20,7 +20,9 @@ export {
   InvalidKeyError,
   LockTimeoutError,
   NotFoundError,
+  StoreAccessDeniedError,
   StoreError,
+  type StoreAccess,
   type StoreFailureType,
 } from './store';
 export { DataError, isDataError, type DataErrorType } from './data';

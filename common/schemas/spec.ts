@@ -354,12 +354,12 @@ export const notificationsSectionSchema = strictObject({
         ctx.addIssue({
           code: 'custom',
           message:
-            'looks like a URL: keep the webhook URL in an environment variable of the worker and give its name here (e.g. MLOPS_SLACK_WEBHOOK)',
+            'looks like a URL: keep the webhook URL in an environment variable of the worker and give its name here (e.g. MLOPS_WEBHOOK_SLACK)',
         });
       else if (!/^[A-Z_][A-Z0-9_]*$/.test(v))
         ctx.addIssue({
           code: 'custom',
-          message: 'an environment variable name: A-Z, 0-9 and _, e.g. MLOPS_SLACK_WEBHOOK',
+          message: 'an environment variable name: A-Z, 0-9 and _, e.g. MLOPS_WEBHOOK_SLACK',
         });
     })
     .describe('The NAME of the environment variable holding the Slack-compatible webhook URL (never the URL itself)'),

@@ -36,7 +36,7 @@ export class AesGcmCodec implements PayloadCodec {
     return payloads.map((payload) => {
       const key = this.keyring.keys[this.keyring.current]!;
       const iv = randomBytes(IV_BYTES);
-      const cipher = createCipheriv('aes-256-gcm', key, iv);
+      const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
       const sealed = Buffer.concat([cipher.update(serialize(payload)), cipher.final(), cipher.getAuthTag()]);
       return {
         metadata: {
@@ -53,14 +53,15 @@ export class AesGcmCodec implements PayloadCodec {
       if (Buffer.from(payload.metadata?.encoding ?? []).toString() !== ENCRYPTED_ENCODING) return payload;
       const id = Buffer.from(payload.metadata?.[KEY_ID] ?? []).toString();
       const key = this.keyring.keys[id];
+      // the process's own key ids stay out of the message: it can reach a log or a client
       if (!key)
-        throw new Error(
-          `payload sealed with codec key ${JSON.stringify(id)}, which this process does not have (it has ${Object.keys(this.keyring.keys).join(', ')})`,
-        );
+        throw new Error(`payload sealed with codec key ${JSON.stringify(id)}, which this process does not have`);
       const data = Buffer.from(payload.data ?? []);
+      if (data.length < IV_BYTES + TAG_BYTES) throw new Error('encrypted payload too short for its iv and auth tag');
       const iv = data.subarray(0, IV_BYTES);
       const tag = data.subarray(data.length - TAG_BYTES);
-      const decipher = createDecipheriv('aes-256-gcm', key, iv);
+      // a fixed tag length: GCM would otherwise accept a tag cut down to 4 bytes
+      const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
       decipher.setAuthTag(tag);
       const plain = Buffer.concat([
         decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)),
@@ -126,14 +127,31 @@ function keyring(source: string, current: string, entries: readonly (readonly [s
   for (const [id, value] of entries) {
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(id))
       throw new UserError(`${source}: key id ${JSON.stringify(id)}: letters, digits, . _ -`, 2);
-    const key = typeof value === 'string' ? Buffer.from(value, 'base64') : Buffer.alloc(0);
-    if (key.length !== 32)
-      throw new UserError(`${source}: key ${id} must be 32 bytes, base64 (openssl rand -base64 32)`, 2);
     if (keys[id]) throw new UserError(`${source}: key id ${id} appears twice`, 2);
-    keys[id] = key;
+    keys[id] = checkedKey(source, id, value);
+    // the same bytes under two ids: a copy-paste slip that would leave one key doing the work of two
+    const twin = Object.keys(keys).find((other) => other !== id && keys[other]!.equals(keys[id]!));
+    if (twin) throw new UserError(`${source}: keys ${twin} and ${id} are the same key; give each id its own`, 2);
   }
   if (!keys[current]) throw new UserError(`${source}: the current key ${current} is not among the keys`, 2);
   return { current, keys };
+}
+
+/** The 32 bytes of key `id`, or a `UserError` that names the key by id, never by value. */
+function checkedKey(source: string, id: string, value: unknown): Buffer {
+  const text = typeof value === 'string' ? value : '';
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text))
+    throw new UserError(`${source}: key ${id} is not base64 (make one with openssl rand -base64 32)`, 2);
+  const key = Buffer.from(text, 'base64');
+  if (key.length !== 32)
+    throw new UserError(
+      `${source}: key ${id} must be 32 bytes, base64 (openssl rand -base64 32); it has ${key.length}`,
+      2,
+    );
+  // all-zero or one byte repeated: a placeholder, not a random key
+  if (key.every((b) => b === key[0]))
+    throw new UserError(`${source}: key ${id} is one byte repeated, not a random key (openssl rand -base64 32)`, 2);
+  return key;
 }
 
 /** The `dataConverter` to give a client or worker: encrypted payloads and failure messages, or none. */

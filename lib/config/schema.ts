@@ -40,8 +40,22 @@ export interface Config {
   gateway?: GatewayConfig;
   /** User workflow modules (files or folders, absolute) the worker bundles with the built-in ones (`MLOPS_WORKFLOWS`). */
   workflows: string[];
+  /** The only variables a spec's `notifications.webhookEnv` may name start with this (`MLOPS_WEBHOOK_ENV_PREFIX`). */
+  webhookEnvPrefix: string;
+  /** Who may call `mlops codec-server` (MLOPS_CODEC_*). */
+  codecServer: CodecServerConfig;
   /** Limits of the gateway process (`mlops gateway`): what one client may cost it. */
   gatewayLimits: GatewayLimits;
+}
+
+/** The codec server's access rules: its token and the browser origins and host names it answers. */
+export interface CodecServerConfig {
+  /** `MLOPS_CODEC_TOKEN`; absent: the token in `tokenFile`, generated on first use. */
+  token?: string;
+  /** `<home>/codec/token`. */
+  tokenFile: string;
+  allowedOrigins: string[];
+  allowedHosts: string[];
 }
 
 /** The `MLOPS_GATEWAY_*` limits `mlops gateway` runs with (times in milliseconds). */
@@ -148,7 +162,34 @@ export const envSchema = z.object({
     .describe(
       'Client addresses the rate limiter remembers at most (the least recently seen are forgotten). Default: 10000',
     ),
+  // the codec server (codec-server/, `mlops codec-server`)
+  MLOPS_CODEC_TOKEN: nonEmpty
+    .optional()
+    .describe(
+      'Bearer token the codec server requires (32+ characters of A-Z a-z 0-9 - _ . ~). Default: generated once into $MLOPS_HOME/codec/token',
+    ),
+  MLOPS_CODEC_ALLOWED_ORIGINS: nonEmpty
+    .optional()
+    .describe(
+      'Browser origins (comma-separated) the codec server answers, e.g. the Temporal UI. Default: http://127.0.0.1:8233,http://localhost:8233',
+    ),
+  MLOPS_CODEC_ALLOWED_HOSTS: nonEmpty
+    .optional()
+    .describe(
+      'Host names (comma-separated) clients may reach the codec server by, besides IP addresses and localhost (e.g. its name behind a proxy). Default: none',
+    ),
+  // notifications
+  MLOPS_WEBHOOK_ENV_PREFIX: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]*_$/, 'must be an environment variable name prefix ending in _, e.g. MLOPS_WEBHOOK_')
+    .optional()
+    .describe(
+      "The prefix of the worker's variables holding webhook URLs: a spec's notifications.webhookEnv may name only these. Default: MLOPS_WEBHOOK_",
+    ),
 });
+
+/** The dev stack's UI origins: the ones the codec server answers by default. */
+export const DEFAULT_CODEC_ORIGINS = ['http://127.0.0.1:8233', 'http://localhost:8233'];
 
 function positiveInt(min: number) {
   return z
@@ -240,8 +281,23 @@ export function validateConfig(
         rateLimitBurst: env.MLOPS_GATEWAY_RATE_LIMIT_BURST ?? 400,
         rateLimitClients: env.MLOPS_GATEWAY_RATE_LIMIT_CLIENTS ?? 10_000,
       },
+      codecServer: {
+        ...(env.MLOPS_CODEC_TOKEN ? { token: env.MLOPS_CODEC_TOKEN } : {}),
+        tokenFile: path.join(home, 'codec', 'token'),
+        allowedOrigins: list(env.MLOPS_CODEC_ALLOWED_ORIGINS) ?? [...DEFAULT_CODEC_ORIGINS],
+        allowedHosts: list(env.MLOPS_CODEC_ALLOWED_HOSTS) ?? [],
+      },
+      webhookEnvPrefix: env.MLOPS_WEBHOOK_ENV_PREFIX ?? 'MLOPS_WEBHOOK_',
     },
   };
+}
+
+function list(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  return value
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
 }
 
 /**
@@ -279,9 +335,26 @@ export interface S3Settings {
   secretAccessKey?: string;
 }
 
-/** Parses a store URI; returns a message (not a config) when it is not one we support. */
+/**
+ * `uri` with any userinfo (`user:secret@`) in its authority replaced by `***@`, for messages.
+ * Also masks what looks like userinfo in a URI without a scheme.
+ */
+export function maskUserinfo(uri: string): string {
+  return uri.replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?)[^/?#]*@/i, '$1***@');
+}
+
+/**
+ * Parses a store URI; returns a message (not a config) when it is not one we support. The message
+ * never quotes credentials: a URI with userinfo (`s3://KEY:SECRET@bucket`) is refused with it masked.
+ */
 export function parseStoreUri(uri: string, cwd: string, s3: S3Settings): StoreConfig | string {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(uri)?.[1]?.toLowerCase();
+  if (/^(?:[a-z][a-z0-9+.-]*:\/\/)?[^/?#]*@/i.test(uri)) {
+    return (
+      `${maskUserinfo(uri)}: credentials do not belong in the store URI; ` +
+      'set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or use an instance role) and name only s3://<bucket>/<prefix>'
+    );
+  }
   if (scheme === 'file') {
     const rest = uri.slice('file://'.length);
     if (rest === '') return 'file:// needs a path, e.g. file://.mlops/store';
@@ -311,7 +384,7 @@ export function parseStoreUri(uri: string, cwd: string, s3: S3Settings): StoreCo
       credentials,
     };
   }
-  return `unsupported store ${JSON.stringify(uri)}: use file://<path> or s3://<bucket>/<prefix>`;
+  return `unsupported store ${JSON.stringify(maskUserinfo(uri))}: use file://<path> or s3://<bucket>/<prefix>`;
 }
 
 function pick(raw: RawEnv): Record<string, string> {

@@ -29,7 +29,7 @@ function validSpec(): Spec {
     approval: { required: true, timeout: '24h', remindEvery: '4h' },
     rollout: { endpoint: 'churn', strategy: 'canary', steps: [25, 100], bake: '20s', analysisInterval: '5s' },
     monitoring: { interval: '10m', thresholds: { psi: 0.2 } },
-    notifications: { webhookEnv: 'MLOPS_SLACK_WEBHOOK' },
+    notifications: { webhookEnv: 'MLOPS_WEBHOOK_SLACK' },
     schedule: { cron: '0 3 * * *', timezone: 'UTC' },
   };
 }

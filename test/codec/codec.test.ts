@@ -41,7 +41,7 @@ describe('payload codec', function () {
     assert.deepEqual(defaultPayloadConverter.fromPayload(opened!), { learning_rate: 0.1, note: 'secret-ish' });
     const [resealed] = await after.encode([plain]);
     assert.equal(Buffer.from(resealed!.metadata!['encryption-key-id']!).toString(), 'k2');
-    await assert.rejects(before.decode([resealed!]), /codec key "k2", which this process does not have \(it has k1\)/);
+    await assert.rejects(before.decode([resealed!]), /codec key "k2", which this process does not have$/);
     const tampered = { ...sealed!, data: Buffer.from(sealed!.data!).fill(0, 20, 21) };
     await assert.rejects(after.decode([tampered]));
     // unencrypted payloads pass through (histories from before the codec was turned on)
@@ -132,8 +132,10 @@ describe('payload codec', function () {
     assert.doesNotMatch(history, /0\.9871234/, 'the metric is nowhere in clear');
 
     // what the UI does with the codec server: POST the raw payloads, read them decoded
+    const token = randomBytes(24).toString('base64url');
     const server = await startCodecServer({
       codec: new AesGcmCodec(codecKeysFromEnv(codecEnv)!),
+      token,
       port: 0,
       corsOrigins: ['http://127.0.0.1:8233'],
     });
@@ -149,13 +151,22 @@ describe('payload codec', function () {
       assert.equal(preflight.headers.get('access-control-allow-origin'), 'http://127.0.0.1:8233');
       const res = await fetch(`${server.url}/decode`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', origin: 'http://127.0.0.1:8233', 'x-namespace': namespace },
+        headers: {
+          'content-type': 'application/json',
+          origin: 'http://127.0.0.1:8233',
+          'x-namespace': namespace,
+          authorization: `Bearer ${token}`,
+        },
         body: JSON.stringify({ payloads: started.input.payloads }),
       });
       assert.equal(res.status, 200);
       const decoded = (await res.json()) as { payloads: { data: string }[] };
       assert.match(Buffer.from(decoded.payloads[0]!.data, 'base64').toString(), new RegExp(PARAM));
-      const bad = await fetch(`${server.url}/decode`, { method: 'POST', body: '{"payloads": 3}' });
+      const bad = await fetch(`${server.url}/decode`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: '{"payloads": 3}',
+      });
       assert.equal(bad.status, 400);
     } finally {
       await server.close();

@@ -38,7 +38,7 @@ const PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
 const MODEL = 'churn-mon';
 const PIPELINE = 'churn-mon';
 const ENDPOINT = 'mon';
-const WEBHOOK_ENV = 'MLOPS_E2E_MONITOR_WEBHOOK';
+const WEBHOOK_ENV = 'MLOPS_WEBHOOK_E2E_MONITOR';
 
 type Row = Record<string, string | number>;
 

@@ -169,14 +169,14 @@ describe('retrain pipeline, end to end on the churn example', function () {
       s.name = 'churn-gated';
       s.model = 'churn-gated';
       s.approval = { required: true, approvers: ['alice'], timeout: '1h', onTimeout: 'reject' };
-      s.notifications = { webhookEnv: 'MLOPS_E2E_WEBHOOK' };
+      s.notifications = { webhookEnv: 'MLOPS_WEBHOOK_E2E' };
     });
     writeSpec('hasty.yaml', (s) => {
       s.name = 'churn-hasty';
       s.model = 'churn-hasty';
       s.approval = { required: true, timeout: '2s', onTimeout: 'reject' };
     });
-    await withFakeWebhook('MLOPS_E2E_WEBHOOK', prefix, (posts) => gatedRuns(posts));
+    await withFakeWebhook('MLOPS_WEBHOOK_E2E', prefix, (posts) => gatedRuns(posts));
   });
 
   it('trains by a sweep, reminds while awaiting approval, and approves on timeout when told to', async () => {
@@ -191,9 +191,9 @@ describe('retrain pipeline, end to end on the churn example', function () {
         space: { max_depth: { type: 'choice', values: [2, 4] } },
       };
       s.approval = { required: true, timeout: '3s', remindEvery: '1s', onTimeout: 'approve' };
-      s.notifications = { webhookEnv: 'MLOPS_E2E_WEBHOOK', events: ['approval-reminder', 'succeeded'] };
+      s.notifications = { webhookEnv: 'MLOPS_WEBHOOK_E2E', events: ['approval-reminder', 'succeeded'] };
     });
-    await withFakeWebhook('MLOPS_E2E_WEBHOOK', prefix, async (posts) => {
+    await withFakeWebhook('MLOPS_WEBHOOK_E2E', prefix, async (posts) => {
       await withWorkers(async () => {
         const run = await json('run', 'churn-swept', '--wait');
         assert.equal(run.code, 0, run.stderr);

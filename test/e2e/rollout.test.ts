@@ -155,7 +155,7 @@ describe('progressive rollout, end to end with MLServer behind the gateway', fun
   });
 
   it('rolls a failing candidate back within two analysis intervals, notifies once, and refuses a second rollout meanwhile', async () => {
-    await withFakeWebhook('MLOPS_E2E_ROLLOUT_WEBHOOK', prefix, (posts, url) => failingRollout(posts, url));
+    await withFakeWebhook('MLOPS_WEBHOOK_E2E_ROLLOUT', prefix, (posts, url) => failingRollout(posts, url));
   });
 
   /** After a rollback: the candidate `rolled-back`, the baseline still champion, its variant alone serving 100%. */
@@ -203,7 +203,7 @@ describe('progressive rollout, end to end with MLServer behind the gateway', fun
   async function failingRollout(posts: { text: string }[], webhookUrl: string) {
     await withWorkers(async () => {
       traffic ??= sendTraffic();
-      await deployBaking('3', '--notify', 'MLOPS_E2E_ROLLOUT_WEBHOOK');
+      await deployBaking('3', '--notify', 'MLOPS_WEBHOOK_E2E_ROLLOUT');
       const second = await cli('deploy', MODEL, '2', '--endpoint', ENDPOINT);
       assert.equal(second.code, 1);
       assert.match(second.stderr, /a rollout is already running on ro: rollout\/ro \(churn-ro v3/);
@@ -227,7 +227,7 @@ describe('progressive rollout, end to end with MLServer behind the gateway', fun
         Buffer.from(m[1]!, 'base64').toString('utf8'),
       );
       assert.ok(
-        payloads.some((p) => p.includes('MLOPS_E2E_ROLLOUT_WEBHOOK')),
+        payloads.some((p) => p.includes('MLOPS_WEBHOOK_E2E_ROLLOUT')),
         'the variable is named',
       );
       for (const text of [history, ...payloads])

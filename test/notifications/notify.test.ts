@@ -26,7 +26,7 @@ async function failsWith(promise: Promise<unknown>, type: string, nonRetryable: 
 const SLACK_PATH = '/services/T000/B000/XXXXsecretpath';
 
 const input: NotifyInput = {
-  webhookEnv: 'MLOPS_TEST_WEBHOOK_URL',
+  webhookEnv: 'MLOPS_WEBHOOK_TEST',
   event: 'passed',
   pipeline: 'churn',
   run: 'retrain/churn/2026-11-27T05:42:28.992Z',
@@ -47,7 +47,7 @@ describe('notify activity', function () {
   afterEach(() => server.close());
 
   it('posts a Slack-compatible body: text fallback, header, text, fields, link, context', async function () {
-    const acts = createNotificationActivities({ env: { MLOPS_TEST_WEBHOOK_URL: server.url } });
+    const acts = createNotificationActivities({ env: { MLOPS_WEBHOOK_TEST: server.url } });
     assert.deepEqual(await env.run(acts.notify, input), { sent: true });
     assert.equal(server.received.length, 1);
     const [request] = server.received;
@@ -81,7 +81,7 @@ describe('notify activity', function () {
     const secret = 'sk-live-0123456789abcdef';
     const acts = createNotificationActivities({
       env: {
-        MLOPS_TEST_WEBHOOK_URL: server.url,
+        MLOPS_WEBHOOK_TEST: server.url,
         OPENAI_API_KEY: secret,
         GITHUB_TOKEN: 'ghp_tokenvalue123',
         DB_PASSWORD: 'hunter2hunter2',
@@ -108,27 +108,27 @@ describe('notify activity', function () {
     const acts = createNotificationActivities({ env: {} });
     assert.deepEqual(await env.run(acts.notify, input), {
       sent: false,
-      reason: 'MLOPS_TEST_WEBHOOK_URL is not set',
+      reason: 'MLOPS_WEBHOOK_TEST is not set',
     });
     assert.equal(server.received.length, 0);
   });
 
   it('throws a retryable error on a 5xx answer, and the retry succeeds', async function () {
-    const acts = createNotificationActivities({ env: { MLOPS_TEST_WEBHOOK_URL: server.url } });
+    const acts = createNotificationActivities({ env: { MLOPS_WEBHOOK_TEST: server.url } });
     server.answers.push(500);
-    await failsWith(env.run(acts.notify, input), 'NotificationFailed', false, /status 500: server_error/);
+    await failsWith(env.run(acts.notify, input), 'NotificationFailed', false, /status 500$/);
     assert.deepEqual(await env.run(acts.notify, input), { sent: true });
     assert.equal(server.received.length, 2);
   });
 
   it('fails non-retryably with NotificationRejected on a 4xx answer, naming the status', async function () {
-    const acts = createNotificationActivities({ env: { MLOPS_TEST_WEBHOOK_URL: server.url } });
+    const acts = createNotificationActivities({ env: { MLOPS_WEBHOOK_TEST: server.url } });
     server.answers.push(404);
     await assert.rejects(env.run(acts.notify, input), (error: unknown) => {
       assert.ok(error instanceof ApplicationFailure);
       assert.equal(error.type, 'NotificationRejected');
       assert.equal(error.nonRetryable, true);
-      assert.match(error.message, /status 404: no_service/);
+      assert.match(error.message, /status 404$/);
       assert.deepEqual(error.details, [{ status: 404 }]);
       return true;
     });
@@ -137,7 +137,7 @@ describe('notify activity', function () {
   it('throws retryable errors, without the URL, when the webhook cannot be reached or does not answer in time', async function () {
     const url = server.url;
     await server.close();
-    const acts = createNotificationActivities({ env: { MLOPS_TEST_WEBHOOK_URL: url } });
+    const acts = createNotificationActivities({ env: { MLOPS_WEBHOOK_TEST: url } });
     await assert.rejects(env.run(acts.notify, input), (error: unknown) => {
       assert.ok(error instanceof ApplicationFailure);
       assert.equal(error.type, 'NotificationFailed');
@@ -147,13 +147,13 @@ describe('notify activity', function () {
     });
     server = await startFakeWebhook(SLACK_PATH);
     server.hangForever();
-    const slow = createNotificationActivities({ env: { MLOPS_TEST_WEBHOOK_URL: server.url }, timeoutMs: 300 });
+    const slow = createNotificationActivities({ env: { MLOPS_WEBHOOK_TEST: server.url }, timeoutMs: 300 });
     await failsWith(env.run(slow.notify, input), 'NotificationFailed', false, /no answer within 300 ms/);
   });
 
   it('stops waiting when the activity is cancelled', async function () {
     server.hangForever();
-    const acts = createNotificationActivities({ env: { MLOPS_TEST_WEBHOOK_URL: server.url } });
+    const acts = createNotificationActivities({ env: { MLOPS_WEBHOOK_TEST: server.url } });
     const mock = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
     const started = Date.now();
     const pending = mock.run(acts.notify, input);
@@ -166,18 +166,13 @@ describe('notify activity', function () {
   });
 
   it('refuses a malformed variable name or a value that is not an http(s) URL', async function () {
-    const acts = createNotificationActivities({ env: { MLOPS_TEST_WEBHOOK_URL: 'file:///etc/passwd' } });
+    const acts = createNotificationActivities({ env: { MLOPS_WEBHOOK_TEST: 'file:///etc/passwd' } });
     await failsWith(
       env.run(acts.notify, { ...input, webhookEnv: 'not a name' }),
       'InvalidArgument',
       true,
       /^webhookEnv: /,
     );
-    await failsWith(
-      env.run(acts.notify, input),
-      'InvalidArgument',
-      true,
-      /MLOPS_TEST_WEBHOOK_URL is not an http\(s\) URL/,
-    );
+    await failsWith(env.run(acts.notify, input), 'InvalidArgument', true, /MLOPS_WEBHOOK_TEST is not an http\(s\) URL/);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Encrypted payloads in the Temporal UI: with the AES-GCM codec on, the server keeps only
  * ciphertext, and the UI — started with `--ui-codec-endpoint` pointing at the project's codec
- * server, as `mlops dev up --ui-codec-endpoint` does — still shows the run's input and summaries in
+ * server and its token in the endpoint's path, as `mlops dev up --ui-codec-endpoint` does — still shows the run's input and summaries in
  * clear, in headless Chromium. With the codec server gone, the same page shows no param.
  *
  * This suite starts a dev server of its own: the UI's codec endpoint is fixed when it starts.
@@ -43,6 +43,7 @@ describe('the Temporal UI through the codec server', function () {
       () =>
         startCodecServer({
           codec: new AesGcmCodec(codecKeysFromEnv(codecEnv)!),
+          token: randomBytes(24).toString('base64url'),
           port: 0,
           corsOrigins: [uiUrl, `http://localhost:${uiPort}`],
         }),
@@ -51,7 +52,7 @@ describe('the Temporal UI through the codec server', function () {
     [temporal, browser] = await Promise.all([
       teardown.start(
         'the dev server',
-        () => startTemporal(uiPort, ['--ui-codec-endpoint', codecServer.url]),
+        () => startTemporal(uiPort, ['--ui-codec-endpoint', codecServer.uiEndpoint]),
         (server) => server.teardown(),
       ),
       teardown.start('Chromium', launchChromium, (b) => b.close()),

@@ -38,7 +38,7 @@ describe('pipeline spec schema', () => {
       maxCalibrationError: 0.1,
     });
     assert.equal(spec.approval?.required, false);
-    assert.equal(spec.notifications?.webhookEnv, 'MLOPS_SLACK_WEBHOOK');
+    assert.equal(spec.notifications?.webhookEnv, 'MLOPS_WEBHOOK_SLACK');
     assert.equal(spec.notifications?.events.length, 8);
     assert.deepEqual(spec.schedule, {
       cron: '0 3 * * *',

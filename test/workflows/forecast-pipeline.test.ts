@@ -317,7 +317,10 @@ describe('pipelines on the building blocks (time-skipping)', function () {
     });
 
     it("fails the run when a step's job fails: the step failed, the run recorded failed, a failed notification", async () => {
-      const spec = { ...forecastSpec(), notifications: notificationsSectionSchema.parse({ webhookEnv: 'MLOPS_HOOK' }) };
+      const spec = {
+        ...forecastSpec(),
+        notifications: notificationsSectionSchema.parse({ webhookEnv: 'MLOPS_WEBHOOK_FORECAST' }),
+      };
       const world = worldWith({ ridge: worse, gradient_boosting: better }, { failingStep: 'features' });
       await withRun('forecastPipeline', spec, world, async ({ fake, handle, run }) => {
         const cause = await failureOf(handle);

@@ -93,7 +93,7 @@ describe('progressiveRollout decisions', function () {
     const { result, registry, notifier, endpoint } = await rolloutWith(
       serving,
       { strategy: 'linear', stepSize: 25, interval: '1s', bake: '1s', analysisInterval: '1s' },
-      { notifications: [{ webhookEnv: 'MLOPS_TEST_WEBHOOK', events: ['succeeded'] }] },
+      { notifications: [{ webhookEnv: 'MLOPS_WEBHOOK_TEST', events: ['succeeded'] }] },
     );
     assert.equal(result.outcome, 'promoted');
     assert.deepEqual(result.steps, [25, 50, 75, 100]);
@@ -122,7 +122,7 @@ describe('progressiveRollout decisions', function () {
     assert.deepEqual(serving.undeployed, ['churn-wf-v1']);
     assert.deepEqual(
       notifier.sent.map((n) => [n.event, n.webhookEnv, n.title]),
-      [['succeeded', 'MLOPS_TEST_WEBHOOK', `churn-wf v2 promoted on ${endpoint}`]],
+      [['succeeded', 'MLOPS_WEBHOOK_TEST', `churn-wf v2 promoted on ${endpoint}`]],
     );
   });
 
@@ -162,7 +162,7 @@ describe('progressiveRollout decisions', function () {
     const { result, registry, notifier, endpoint } = await rolloutWith(
       serving,
       { steps: [20, 100], bake: '10s', analysisInterval: '1s', maxPredictionPsi: 0.2, failureLimit: 2 },
-      { notifications: [{ webhookEnv: 'MLOPS_TEST_WEBHOOK' }], pipeline: 'churn' },
+      { notifications: [{ webhookEnv: 'MLOPS_WEBHOOK_TEST' }], pipeline: 'churn' },
     );
     assert.equal(result.outcome, 'rolled-back');
     assert.match(result.reason ?? '', /analysis: 2 failed analyses in a row: prediction PSI \d+\.\d{3} > 0\.2/);
@@ -231,7 +231,7 @@ describe('progressiveRollout decisions', function () {
         gates: { thresholds: { auc: { min: 0.75 } } },
       },
       rollout: { endpoint, steps: [50, 100], bake: '10s', analysisInterval: '1s', minRequests: 5 },
-      notifications: { webhookEnv: 'MLOPS_TEST_WEBHOOK' },
+      notifications: { webhookEnv: 'MLOPS_WEBHOOK_TEST' },
     });
     const worker = await fakeServingWorker(serving, registry, notifier, FakePipelineSteps);
     const run = `retrain/churn-wf/${randomUUID().slice(0, 8)}`;

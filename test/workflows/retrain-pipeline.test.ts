@@ -47,7 +47,7 @@ function specWith(more: Partial<PipelineSpecInput> = {}) {
       primaryMetric: 'auc',
       gates: { thresholds: { auc: { min: 0.75 } } },
     },
-    notifications: { webhookEnv: 'MLOPS_TEST_WEBHOOK' },
+    notifications: { webhookEnv: 'MLOPS_WEBHOOK_TEST' },
     ...more,
   });
 }
