@@ -226,12 +226,18 @@ interface GatewayProcess {
 /** Starts `mlops gateway` on free loopback ports with its state under `home`, captures to the store at `storeRoot`. */
 async function startGatewayProcess(home: string, storeRoot: string): Promise<GatewayProcess> {
   const [port, adminPort] = [await freePort(), await freePort()];
-  const token = 'bench-gateway-token';
+  const token = 'bench-gateway-token-of-at-least-32-characters';
   const child: ChildProcess = spawn(
     process.execPath,
     [path.join(REPO_ROOT, 'bin', 'mlops.js'), 'gateway', '--port', String(port), '--admin-port', String(adminPort)],
     {
-      env: { ...process.env, MLOPS_HOME: home, MLOPS_STORE: `file://${storeRoot}`, MLOPS_GATEWAY_TOKEN: token },
+      env: {
+        ...process.env,
+        MLOPS_HOME: home,
+        MLOPS_STORE: `file://${storeRoot}`,
+        MLOPS_GATEWAY_TOKEN: token,
+        MLOPS_GATEWAY_RATE_LIMIT: '0',
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   );

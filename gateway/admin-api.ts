@@ -9,6 +9,11 @@
  *   PUT    /admin/endpoints/<name>/weights                    → EndpointState (revision + 1)
  *   GET    /admin/endpoints/<name>/metrics?window=<seconds>   → EndpointMetrics
  *   PUT    /admin/endpoints/<name>/variants/<variant>/fault   → EndpointState
+ *   GET    /admin/endpoints/<name>/feedback-token             → { endpoint, token }
+ *   POST   /admin/endpoints/<name>/feedback-token             → { endpoint, token } (a new one)
+ *
+ * The feedback token is what a client needs to post feedback and to pin a variant on the public
+ * API; it is created with the endpoint and is never part of `EndpointState`.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { isIPv4 } from 'node:net';
@@ -60,6 +65,11 @@ export async function handleAdmin(ctx: GatewayContext, req: IncomingMessage, res
     }
     if (sub === 'metrics' && variant === undefined) {
       return method === 'GET' ? endpointMetrics(ctx, name, req, res) : notAllowed(req, res, 'GET');
+    }
+    if (sub === 'feedback-token' && variant === undefined) {
+      if (method === 'GET') return feedbackToken(ctx, name, req, res, false);
+      if (method === 'POST') return feedbackToken(ctx, name, req, res, true);
+      return notAllowed(req, res, 'GET, POST');
     }
     if (sub === 'variants' && variant !== undefined && leaf === 'fault' && extra.length === 0) {
       return method === 'PUT' ? await putFault(ctx, name, variant, req, res) : notAllowed(req, res, 'PUT');
@@ -147,6 +157,20 @@ async function putFault(ctx: GatewayContext, name: string, variant: string, req:
   const result = ctx.state.setFault(name, variant, checked.value);
   if (result.ok) ctx.log(`endpoint ${name} variant ${variant}: fault ${JSON.stringify(checked.value)}`);
   answerChange(res, result);
+}
+
+function feedbackToken(
+  ctx: GatewayContext,
+  name: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  rotate: boolean,
+): void {
+  req.resume();
+  const token = rotate ? ctx.state.rotateFeedbackToken(name) : ctx.state.feedbackToken(name);
+  if (!token) return sendError(res, 404, `endpoint ${JSON.stringify(name)} not found`);
+  if (rotate) ctx.log(`endpoint ${name}: feedback token rotated`);
+  sendJson(res, 200, { endpoint: name, token });
 }
 
 function answerChange(res: ServerResponse, result: ChangeResult): void {

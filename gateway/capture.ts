@@ -2,10 +2,16 @@
  * Batches captured requests and feedback labels into NDJSON objects in the store, under
  * `endpoints/<endpoint>/<kind>/<yyyy-mm-dd>/<hh>/<time>-<rand>.ndjson`. A batch is written when
  * it reaches its size, when its oldest record has waited long enough, and on `close()`.
- * Memory is bounded: past `maxBufferedRecords` (buffered plus being written) new records are
- * dropped and counted, so a slow store never grows the gateway without limit.
+ *
+ * Memory is bounded by bytes: past `maxBufferedBytes` (the serialized records buffered plus those
+ * being written) new records are dropped and counted, so a slow or failing store never grows the
+ * gateway without limit and never slows serving (`add` is synchronous and never waits). Batches
+ * are written as streams of their lines, never joined into one string, and nothing a write or a
+ * record does can throw out of this class: a record that cannot be serialized and a batch that
+ * cannot be written are counted as dropped, and the gateway goes on.
  */
 import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import type { BlobStore } from '../activities/storage/types';
 import type { GatewayMetrics } from './metrics';
 
@@ -14,7 +20,9 @@ export type CaptureKind = 'capture' | 'feedback';
 export interface CaptureWriterOptions {
   store: BlobStore;
   metrics: GatewayMetrics;
-  /** @default 10_000 */
+  /** Serialized bytes buffered (waiting or being written) at most. @default 64 MiB */
+  maxBufferedBytes?: number;
+  /** Records buffered at most, whatever their size. @default 100_000 */
   maxBufferedRecords?: number;
   /** Concurrent store writes. @default 4 */
   maxConcurrentWrites?: number;
@@ -25,33 +33,39 @@ export interface CaptureWriterOptions {
 interface Batch {
   endpoint: string;
   kind: CaptureKind;
-  lines: string[];
+  lines: Buffer[];
+  bytes: number;
   firstAt: number;
   maxBatch: number;
   flushMs: number;
 }
 
 const WRITE_ATTEMPTS = 3;
+/** Default of `maxBufferedBytes`. */
+export const DEFAULT_CAPTURE_BUFFER_BYTES = 64 * 1024 * 1024;
 
 export class CaptureWriter {
   private readonly batches = new Map<string, Batch>();
   private readonly queue: Batch[] = [];
   private readonly writing = new Set<Promise<void>>();
-  private pending = 0;
+  private pendingRecords = 0;
+  private pendingBytes = 0;
   private readonly timer: NodeJS.Timeout;
-  private readonly maxBuffered: number;
+  private readonly maxBytes: number;
+  private readonly maxRecords: number;
   private readonly maxWrites: number;
 
   constructor(private readonly opts: CaptureWriterOptions) {
-    this.maxBuffered = opts.maxBufferedRecords ?? 10_000;
+    this.maxBytes = opts.maxBufferedBytes ?? DEFAULT_CAPTURE_BUFFER_BYTES;
+    this.maxRecords = opts.maxBufferedRecords ?? 100_000;
     this.maxWrites = opts.maxConcurrentWrites ?? 4;
-    this.timer = setInterval(() => this.flushDue(Date.now()), 250);
+    this.timer = setInterval(() => this.guard(() => this.flushDue(Date.now())), 250);
     this.timer.unref();
   }
 
   /**
-   * Adds records to the endpoint's batch of `kind`; returns how many were accepted (the rest
-   * were dropped because too much is already waiting for the store).
+   * Adds records to the endpoint's batch of `kind`; returns how many were accepted (the rest were
+   * dropped and counted because too much is already waiting for the store). Never throws.
    */
   add(
     endpoint: string,
@@ -59,28 +73,51 @@ export class CaptureWriter {
     records: object[],
     settings: { maxBatch: number; flushSeconds: number },
   ): number {
-    const room = Math.max(0, this.maxBuffered - this.pending);
-    const accepted = records.slice(0, room);
-    const dropped = records.length - accepted.length;
-    if (dropped > 0) this.opts.metrics.count('mlops_gateway_capture_dropped_total', { endpoint, kind }, dropped);
-    if (accepted.length === 0) return 0;
-    const key = `${kind}\n${endpoint}`;
-    let batch = this.batches.get(key);
-    if (!batch) {
-      batch = { endpoint, kind, lines: [], firstAt: Date.now(), maxBatch: 0, flushMs: 0 };
-      this.batches.set(key, batch);
+    let accepted = 0;
+    try {
+      const key = `${kind}\n${endpoint}`;
+      let batch: Batch | undefined;
+      for (const record of records) {
+        const line = serialize(record);
+        if (
+          line === undefined ||
+          this.pendingRecords + 1 > this.maxRecords ||
+          this.pendingBytes + line.length > this.maxBytes
+        ) {
+          continue;
+        }
+        batch ??= this.batches.get(key);
+        if (!batch) {
+          batch = { endpoint, kind, lines: [], bytes: 0, firstAt: Date.now(), maxBatch: 0, flushMs: 0 };
+          this.batches.set(key, batch);
+        }
+        batch.lines.push(line);
+        batch.bytes += line.length;
+        this.pendingRecords += 1;
+        this.pendingBytes += line.length;
+        accepted += 1;
+      }
+      if (batch) {
+        batch.maxBatch = settings.maxBatch;
+        batch.flushMs = settings.flushSeconds * 1000;
+        if (batch.lines.length >= batch.maxBatch) this.enqueue(key, batch);
+      }
+    } catch (err) {
+      this.opts.log?.(`capture: could not buffer records for ${endpoint} (${errorText(err)})`);
     }
-    batch.maxBatch = settings.maxBatch;
-    batch.flushMs = settings.flushSeconds * 1000;
-    for (const record of accepted) batch.lines.push(JSON.stringify(record));
-    this.pending += accepted.length;
-    if (batch.lines.length >= batch.maxBatch) this.enqueue(key, batch);
-    return accepted.length;
+    const dropped = records.length - accepted;
+    if (dropped > 0) this.opts.metrics.count('mlops_gateway_capture_dropped_total', { endpoint, kind }, dropped);
+    return accepted;
   }
 
   /** Records waiting or being written. */
   get buffered(): number {
-    return this.pending;
+    return this.pendingRecords;
+  }
+
+  /** Serialized bytes waiting or being written. */
+  get bufferedBytes(): number {
+    return this.pendingBytes;
   }
 
   /** Writes every batch now and waits until all writes have finished. */
@@ -113,23 +150,27 @@ export class CaptureWriter {
     while (this.writing.size < this.maxWrites) {
       const batch = this.queue.shift();
       if (!batch) return;
-      const write: Promise<void> = this.write(batch).finally(() => {
-        this.writing.delete(write);
-        this.pending -= batch.lines.length;
-        this.pump();
-      });
+      const write: Promise<void> = this.write(batch)
+        .catch((err: unknown) => this.dropBatch(batch, '(unknown key)', err))
+        .finally(() => {
+          this.writing.delete(write);
+          this.pendingRecords -= batch.lines.length;
+          this.pendingBytes -= batch.bytes;
+          batch.lines = [];
+          this.guard(() => this.pump());
+        });
       this.writing.add(write);
     }
   }
 
   private async write(batch: Batch): Promise<void> {
     const key = captureKey(batch.endpoint, batch.kind, new Date(batch.firstAt));
-    const body = batch.lines.join('\n') + '\n';
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.opts.store.put(key, body, {
+        // a fresh stream of the lines for every attempt: a stream can be read only once
+        await this.opts.store.put(key, Readable.from(batch.lines, { objectMode: false }), {
           contentType: 'application/x-ndjson',
-          ...(batch.kind === 'capture' && { tags: CAPTURE_TAGS }),
+          tags: CAPTURE_TAGS,
         });
         this.opts.metrics.count(
           'mlops_gateway_capture_records_total',
@@ -138,24 +179,45 @@ export class CaptureWriter {
         );
         return;
       } catch (err) {
-        if (attempt >= WRITE_ATTEMPTS) {
-          const labels = { endpoint: batch.endpoint, kind: batch.kind };
-          this.opts.metrics.count('mlops_gateway_capture_dropped_total', labels, batch.lines.length);
-          this.opts.metrics.count('mlops_gateway_capture_write_errors_total', labels);
-          this.opts.log?.(
-            `capture: could not write ${key} (${(err as Error).message}); dropped ${batch.lines.length} records`,
-          );
-          return;
-        }
+        if (attempt >= WRITE_ATTEMPTS) return this.dropBatch(batch, key, err);
         await new Promise((r) => setTimeout(r, 200 * attempt));
       }
     }
   }
+
+  private dropBatch(batch: Batch, key: string, err: unknown): void {
+    const labels = { endpoint: batch.endpoint, kind: batch.kind };
+    this.opts.metrics.count('mlops_gateway_capture_dropped_total', labels, batch.lines.length);
+    this.opts.metrics.count('mlops_gateway_capture_write_errors_total', labels);
+    this.opts.log?.(`capture: could not write ${key} (${errorText(err)}); dropped ${batch.lines.length} records`);
+  }
+
+  private guard(work: () => void): void {
+    try {
+      work();
+    } catch (err) {
+      this.opts.log?.(`capture: ${errorText(err)}`);
+    }
+  }
+}
+
+/** One NDJSON line of `record`, or `undefined` when it cannot be serialized (too big, a cycle). */
+function serialize(record: object): Buffer | undefined {
+  try {
+    return Buffer.from(JSON.stringify(record) + '\n', 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 /**
- * Tags on captured request batches (not on feedback labels): the bucket's lifecycle rule expires
- * objects with them (infra/terraform/storage.tf), one rule for every endpoint.
+ * Tags on captured request and feedback batches: the bucket's lifecycle rule expires objects with
+ * them (infra/terraform/storage.tf), one rule for every endpoint, so labels do not outlive the
+ * requests they label.
  */
 export const CAPTURE_TAGS: Readonly<Record<string, string>> = { 'mlops-data': 'capture' };
 

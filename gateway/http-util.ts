@@ -47,7 +47,14 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-/** Parses a JSON body after checking the content type (415) and the syntax (400). */
+/** Deepest nesting of arrays and objects a JSON body may have. */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Parses a JSON body after checking the content type (415), the syntax (400) and the nesting (400:
+ * deeper than `MAX_JSON_DEPTH`, which no inference request or label needs and which would overflow
+ * the stack of whatever walks it later).
+ */
 export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/json') {
@@ -55,11 +62,33 @@ export async function readJson(req: IncomingMessage, limit: number): Promise<unk
     throw new HttpError(415, `content-type: must be application/json, got ${JSON.stringify(type || '(none)')}`);
   }
   const body = await readBody(req, limit);
+  let value: unknown;
   try {
-    return JSON.parse(body.toString('utf8')) as unknown;
+    value = JSON.parse(body.toString('utf8')) as unknown;
   } catch (err) {
-    throw new HttpError(400, `body: not valid JSON (${(err as Error).message})`);
+    throw new HttpError(400, `body: not valid JSON (${(err as Error).message.slice(0, 200)})`);
   }
+  if (jsonDepth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    throw new HttpError(400, `body: nested more than ${MAX_JSON_DEPTH} levels deep`);
+  }
+  return value;
+}
+
+/** How deeply `value` nests arrays and objects, counted without recursion and stopping past `max`. */
+export function jsonDepth(value: unknown, max: number): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (typeof item !== 'object' || item === null) continue;
+    const level = depth + 1;
+    if (level > deepest) deepest = level;
+    if (deepest > max) return deepest;
+    for (const child of Array.isArray(item) ? item : Object.values(item)) {
+      if (typeof child === 'object' && child !== null) stack.push([child, level]);
+    }
+  }
+  return deepest;
 }
 
 /** Sends a JSON answer (unless the response is already under way). */

@@ -9,14 +9,16 @@
  * - inference.ts       OIP v2 request checks and the weighted variant choice (pure)
  * - state.ts           endpoints in memory, persisted atomically to state.json
  * - metrics.ts         Prometheus counters/histogram and per-variant ring buffers
- * - capture.ts         NDJSON batches of captures and feedback into the store
+ * - capture.ts         NDJSON batches of captures and feedback into the store (bounded by bytes)
  * - upstream.ts        forwarding to a variant over keep-alive connections
- * - token.ts           the admin token and the gateway's file paths
+ * - credentials.ts     signed request ids, feedback tokens, bearer checks of the public API
+ * - rate-limit.ts      the per-client token bucket of the public API
+ * - token.ts           the admin token (file checks, minimum length) and the gateway's file paths
  *
  * The API's shapes and the checks of admin bodies are in common/schemas/gateway-api.ts; its typed client, `GatewayAdminClient`, is in
  * activities/serving/gateway-client.ts.
  */
 export * from '../common/schemas/gateway-api';
 export { GATEWAY_DEFAULTS, startGateway, type GatewayOptions, type RunningGateway } from './server';
-export { ensureAdminToken, gatewayPaths, readAdminToken } from './token';
+export { ensureAdminToken, gatewayPaths, MIN_ADMIN_TOKEN_LENGTH, readAdminToken } from './token';
 export { captureKey, type CaptureKind } from './capture';

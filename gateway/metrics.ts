@@ -11,6 +11,14 @@ const COUNTER_HELP: Record<string, string> = {
   mlops_gateway_capture_records_total: 'Capture and feedback records written to the store.',
   mlops_gateway_capture_write_errors_total: 'Batches that could not be written to the store after retries.',
   mlops_gateway_feedback_total: 'Feedback labels accepted.',
+  mlops_gateway_feedback_refused_total:
+    'Feedback labels refused: no or a wrong token, or a request id the gateway did not issue.',
+  mlops_gateway_pinned_requests_total:
+    'Requests pinned to a variant with x-mlops-variant (kept out of requests_total and the windowed figures).',
+  mlops_gateway_connections_refused_total:
+    'Connections closed on arrival because the public server held maxConnections.',
+  mlops_gateway_rate_limited_total: 'Requests answered 429 by the per-client rate limit.',
+  mlops_gateway_upstream_errors_total: 'Upstream failures (unreachable, timeout, 5xx), by endpoint and variant.',
 };
 /** Requests remembered per variant for windowed figures. */
 const REQUEST_RING = 100_000;
@@ -27,6 +35,11 @@ export interface RequestOutcome {
   /** Whether it counts as an error in windowed figures (5xx). */
   error: boolean;
   predictions?: number[];
+  /**
+   * Pinned to its variant with `x-mlops-variant`: counted in `mlops_gateway_pinned_requests_total`
+   * only, never in the windows a rollout's analysis and the A/B figures read.
+   */
+  pinned?: boolean;
 }
 
 export class GatewayMetrics {
@@ -37,6 +50,14 @@ export class GatewayMetrics {
 
   /** Records a request in the counters, the histogram and (with a variant) its window. */
   observe(o: RequestOutcome, now = Date.now()): void {
+    if (o.pinned) {
+      this.count('mlops_gateway_pinned_requests_total', {
+        endpoint: o.endpoint,
+        variant: o.variant,
+        code: String(o.code),
+      });
+      return;
+    }
     const labels = `endpoint="${esc(o.endpoint)}",variant="${esc(o.variant)}"`;
     bump(this.requests, `${labels},code="${o.code}"`);
     let h = this.histograms.get(labels);

@@ -2,11 +2,18 @@
  * The public API: Open Inference Protocol v2 health and inference, feedback labels, and
  * Prometheus `/metrics`. Every failure is an HTTP answer with `{ error }`; nothing a client
  * sends can throw out of `handlePublic`.
+ *
+ * What an anonymous client cannot do (./credentials.ts): pin a request to a variant
+ * (`x-mlops-variant` needs the endpoint's feedback token or the admin token, and pinned requests
+ * stay out of the figures rollouts and A/B tests judge by), post feedback (needs the token, and
+ * only for request ids the gateway issued), or learn an upstream's address or error text (those
+ * go to the operator's log only). Each client address is rate limited (429 with Retry-After).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ENDPOINT_NAME } from '../common/schemas/gateway-api';
 import type { GatewayContext } from './context';
+import { bearerToken, tokenMatches } from './credentials';
 import { HttpError, pathSegments, readJson, sendError, sendJson } from './http-util';
 import { checkInferRequest, chooseVariant, firstNumericOutput, isObject, requestForModel } from './inference';
 import { esc } from './metrics';
@@ -18,6 +25,14 @@ const MAX_FEEDBACK = 10_000;
 export async function handlePublic(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = req.url ?? '/';
   const pathname = url.split('?')[0];
+  const limited = ctx.rateLimit.take(req.socket.remoteAddress ?? '');
+  if (!limited.ok) {
+    req.resume();
+    ctx.metrics.count('mlops_gateway_rate_limited_total', {});
+    return sendError(res, 429, `too many requests from this client; retry in ${limited.retryAfterSeconds} s`, {
+      'retry-after': String(limited.retryAfterSeconds),
+    });
+  }
   if (pathname === '/v2/health/live') return onlyGet(req, res, () => sendJson(res, 200, { live: true }));
   if (pathname === '/v2/health/ready') {
     return onlyGet(req, res, () => sendJson(res, ctx.ready ? 200 : 503, { ready: ctx.ready }));
@@ -62,12 +77,24 @@ async function infer(ctx: GatewayContext, endpointName: string, req: IncomingMes
   const endpoint = ctx.state.get(endpointName);
   if (!endpoint) return reject(404, `endpoint ${JSON.stringify(endpointName)} not found`);
   const forced = headerValue(req, 'x-mlops-variant');
+  if (
+    forced !== undefined &&
+    !tokenMatches(bearerToken(req), [ctx.state.feedbackToken(endpoint.name), ctx.adminToken])
+  ) {
+    return reject(
+      403,
+      "x-mlops-variant: pinning a variant needs the endpoint's feedback token (or the admin token) as `authorization: Bearer <token>`",
+    );
+  }
+  const pinned = forced !== undefined;
   const choice = chooseVariant(endpoint, forced, ctx.random());
   if (!choice.ok) return reject(choice.status, choice.error);
   const variant = choice.variant;
   // the columns in the order the variant's model takes them; captured as sent to it
   const request = requestForModel(checked.request, variant);
-  const requestId = request.id ?? randomUUID();
+  // the id the gateway answers with, captures under and accepts feedback for: signed, so feedback
+  // can name only requests that went through the gateway; the model sees the client's own id
+  const requestId = ctx.requestIds.issue(endpoint.name, request.id ?? randomUUID());
   const headers = { 'x-mlops-variant': variant.name, 'x-request-id': requestId };
 
   const fault = endpoint.faults[variant.name];
@@ -79,22 +106,27 @@ async function infer(ctx: GatewayContext, endpointName: string, req: IncomingMes
     status = 500;
     sendError(res, status, `injected fault on variant ${variant.name}`, headers);
   } else {
-    const result = await ctx.upstream.infer(variant, JSON.stringify({ ...request, id: requestId }));
+    const result = await ctx.upstream.infer(variant, JSON.stringify({ ...request, id: request.id ?? requestId }));
+    // the public answer names the variant and what went wrong, never the upstream's address or
+    // text (they may tell an attacker about the network or echo internals); the operator's log has both
     if (result.kind === 'timeout') {
       status = 504;
-      sendError(res, status, `variant ${variant.name}: upstream ${variant.upstream} did not answer in time`, headers);
+      logUpstream(ctx, endpoint, variant, requestId, 'did not answer in time');
+      sendError(res, status, `variant ${variant.name}: the model server did not answer in time`, headers);
     } else if (result.kind === 'unreachable') {
       status = 502;
+      logUpstream(ctx, endpoint, variant, requestId, `unreachable (${result.error})`);
+      sendError(res, status, `variant ${variant.name}: the model server is unreachable`, headers);
+    } else if (result.status >= 500) {
+      status = 502;
+      const detail = result.body.toString('utf8').slice(0, 300);
+      logUpstream(ctx, endpoint, variant, requestId, `answered ${result.status}: ${detail}`);
       sendError(
         res,
         status,
-        `variant ${variant.name}: upstream ${variant.upstream} unreachable (${result.error})`,
+        `variant ${variant.name}: the model server failed (it answered ${result.status})`,
         headers,
       );
-    } else if (result.status >= 500) {
-      status = 502;
-      const detail = result.body.toString('utf8').slice(0, 500);
-      sendError(res, status, `variant ${variant.name}: upstream answered ${result.status}: ${detail}`, headers);
     } else {
       // 2xx and the upstream's own 4xx (e.g. an input the model rejects) are relayed as they are
       status = result.status;
@@ -123,7 +155,11 @@ async function infer(ctx: GatewayContext, endpointName: string, req: IncomingMes
     seconds: elapsed,
     error: status >= 500,
     predictions,
+    pinned,
   });
+  // pinned requests (tests, shadow checks) are not the endpoint's traffic: not captured, so they
+  // count in no A/B test, drift window or live accuracy
+  if (pinned) return;
   captureRequest(ctx, endpoint, variant, {
     requestId,
     inputs: request.inputs,
@@ -131,6 +167,31 @@ async function infer(ctx: GatewayContext, endpointName: string, req: IncomingMes
     latencyMs: Math.round(elapsed * 100_000) / 100,
     status,
   });
+}
+
+function logUpstream(
+  ctx: GatewayContext,
+  endpoint: EndpointState,
+  variant: VariantSpec,
+  requestId: string,
+  what: string,
+): void {
+  ctx.metrics.count('mlops_gateway_upstream_errors_total', { endpoint: endpoint.name, variant: variant.name });
+  ctx.log(
+    `endpoint ${endpoint.name} variant ${variant.name} request ${requestId}: upstream ${withoutUserInfo(variant.upstream)} ${what.replace(/\s+/g, ' ')}`,
+  );
+}
+
+/** A URL without any `user:password@` part. */
+function withoutUserInfo(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return '(not a URL)';
+  }
 }
 
 function captureRequest(
@@ -155,6 +216,21 @@ function captureRequest(
 }
 
 async function feedback(ctx: GatewayContext, endpointName: string, req: IncomingMessage, res: ServerResponse) {
+  const endpoint = ENDPOINT_NAME.test(endpointName) ? ctx.state.get(endpointName) : undefined;
+  // the credential before the body: an anonymous client gets nothing read, parsed or stored
+  const token = bearerToken(req);
+  if (!endpoint || !tokenMatches(token, [ctx.state.feedbackToken(endpoint.name), ctx.adminToken])) {
+    req.resume();
+    if (endpoint) ctx.metrics.count('mlops_gateway_feedback_refused_total', { endpoint: endpoint.name });
+    // the same answer whether or not the endpoint exists: no way to probe endpoint names
+    const status = token ? 403 : 401;
+    return sendError(
+      res,
+      status,
+      `authorization: feedback needs the endpoint's feedback token as \`Bearer <token>\` (${token ? 'the token given is not valid here' : 'none given'})`,
+      status === 401 ? { 'www-authenticate': 'Bearer' } : {},
+    );
+  }
   let body: unknown;
   try {
     body = await readJson(req, ctx.maxBodyBytes);
@@ -162,26 +238,33 @@ async function feedback(ctx: GatewayContext, endpointName: string, req: Incoming
     if (err instanceof HttpError) return sendError(res, err.status, err.message);
     throw err;
   }
-  const endpoint = ctx.state.get(endpointName);
-  if (!endpoint || !ENDPOINT_NAME.test(endpointName)) {
-    return sendError(res, 404, `endpoint ${JSON.stringify(endpointName)} not found`);
-  }
   const items = Array.isArray(body) ? body : [body];
   if (items.length === 0) return sendError(res, 400, 'body: must hold at least one { requestId, label }');
   if (items.length > MAX_FEEDBACK) return sendError(res, 400, `body: at most ${MAX_FEEDBACK} labels per request`);
   const time = new Date().toISOString();
-  const records: object[] = [];
+  const records: { requestId: string; label: unknown; time: string; endpoint: string }[] = [];
   for (const [i, item] of items.entries()) {
     const at = Array.isArray(body) ? `[${i}]` : 'body';
     if (!isObject(item)) return sendError(res, 400, `${at}: must be an object { requestId, label }`);
     const { requestId, label } = item;
-    if (typeof requestId !== 'string' || requestId.length === 0 || requestId.length > 256) {
-      return sendError(res, 400, `${at}.requestId: must be a non-empty string of at most 256 characters`);
+    if (typeof requestId !== 'string' || requestId.length === 0 || requestId.length > 512) {
+      return sendError(res, 400, `${at}.requestId: must be a non-empty string of at most 512 characters`);
     }
     const labelOk =
       (typeof label === 'number' && Number.isFinite(label)) || (typeof label === 'string' && label.length <= 1024);
     if (!labelOk) return sendError(res, 400, `${at}.label: must be a finite number or a string`);
     records.push({ requestId, label, time, endpoint: endpoint.name });
+  }
+  // all or nothing: one id the gateway did not issue refuses the whole request
+  const forged = records.findIndex((r) => !ctx.requestIds.verify(endpoint.name, r.requestId));
+  if (forged >= 0) {
+    const at = Array.isArray(body) ? `[${forged}]` : 'body';
+    ctx.metrics.count('mlops_gateway_feedback_refused_total', { endpoint: endpoint.name }, records.length);
+    return sendError(
+      res,
+      422,
+      `${at}.requestId: ${JSON.stringify(records[forged]!.requestId.slice(0, 80))} is not a request id this gateway issued for endpoint ${endpoint.name} (send the x-request-id of the inference answer); nothing stored`,
+    );
   }
   const accepted = ctx.capture.add(endpoint.name, 'feedback', records, endpoint.capture);
   ctx.metrics.count('mlops_gateway_feedback_total', { endpoint: endpoint.name }, accepted);

@@ -7,10 +7,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../common/errors';
 import type { CaptureSettings, EndpointState, Fault, VariantSpec } from '../common/schemas/gateway-api';
+import { newFeedbackToken } from './credentials';
 
 interface StateFile {
   version: 1;
   endpoints: EndpointState[];
+  /** Endpoint → feedback token (absent in files written before tokens existed: created on load). */
+  feedbackTokens?: Record<string, string>;
 }
 
 /** A change refused because the endpoint moved on since the caller read it. */
@@ -18,6 +21,7 @@ export type ChangeResult = { ok: true; endpoint: EndpointState } | { ok: false; 
 
 export class GatewayState {
   private readonly endpoints = new Map<string, EndpointState>();
+  private readonly feedbackTokens = new Map<string, string>();
 
   private constructor(readonly file: string) {}
 
@@ -39,6 +43,17 @@ export class GatewayState {
       }
       if (!Array.isArray(parsed?.endpoints)) throw new UserError(`${file}: has no endpoints list; fix or remove it`, 1);
       for (const e of parsed.endpoints) state.endpoints.set(e.name, e);
+      const tokens = parsed.feedbackTokens ?? {};
+      let created = false;
+      for (const e of parsed.endpoints) {
+        const token = Object.hasOwn(tokens, e.name) ? tokens[e.name] : undefined;
+        if (typeof token === 'string' && token.length >= 32) state.feedbackTokens.set(e.name, token);
+        else {
+          state.feedbackTokens.set(e.name, newFeedbackToken());
+          created = true;
+        }
+      }
+      if (created) state.save();
     }
     return state;
   }
@@ -49,6 +64,31 @@ export class GatewayState {
 
   get(name: string): EndpointState | undefined {
     return this.endpoints.get(name);
+  }
+
+  /** The endpoint's feedback token; `undefined` when there is no such endpoint. */
+  feedbackToken(name: string): string | undefined {
+    return this.endpoints.has(name) ? this.feedbackTokens.get(name) : undefined;
+  }
+
+  /** Every endpoint's feedback token (for redacting logs). */
+  allFeedbackTokens(): string[] {
+    return [...this.feedbackTokens.values()];
+  }
+
+  /** Replaces the endpoint's feedback token with a new one (the old one stops working at once). */
+  rotateFeedbackToken(name: string): string | undefined {
+    if (!this.endpoints.has(name)) return undefined;
+    const previous = this.feedbackTokens.get(name);
+    const token = newFeedbackToken();
+    this.feedbackTokens.set(name, token);
+    try {
+      this.save();
+    } catch (err) {
+      if (previous) this.feedbackTokens.set(name, previous);
+      throw err;
+    }
+    return token;
   }
 
   /** Creates or replaces an endpoint's variants, weights and capture settings. */
@@ -99,6 +139,7 @@ export class GatewayState {
   delete(name: string): boolean {
     if (!this.endpoints.has(name)) return false;
     this.endpoints.delete(name);
+    this.feedbackTokens.delete(name);
     this.save();
     return true;
   }
@@ -106,12 +147,15 @@ export class GatewayState {
   private commit(endpoint: EndpointState): ChangeResult {
     const previous = this.endpoints.get(endpoint.name);
     this.endpoints.set(endpoint.name, endpoint);
+    const newToken = !this.feedbackTokens.has(endpoint.name);
+    if (newToken) this.feedbackTokens.set(endpoint.name, newFeedbackToken());
     try {
       this.save();
     } catch (err) {
       // keep memory and disk in agreement: a change that could not be persisted did not happen
       if (previous) this.endpoints.set(endpoint.name, previous);
       else this.endpoints.delete(endpoint.name);
+      if (newToken) this.feedbackTokens.delete(endpoint.name);
       throw err;
     }
     return { ok: true, endpoint };
@@ -119,7 +163,8 @@ export class GatewayState {
 
   private save(): void {
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    const data: StateFile = { version: 1, endpoints: this.list() };
+    const feedbackTokens = Object.fromEntries([...this.feedbackTokens].sort(([a], [b]) => a.localeCompare(b)));
+    const data: StateFile = { version: 1, endpoints: this.list(), feedbackTokens };
     const tmp = `${this.file}.${process.pid}.tmp`;
     const fd = fs.openSync(tmp, 'w', 0o600);
     try {

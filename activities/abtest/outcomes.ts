@@ -7,6 +7,9 @@
  * label. Its success depends on the metric:
  * - `accuracy`: the prediction (first value of the first output) equals the label;
  * - `conversion`: the label says the outcome happened (a non-zero number, or true/yes/1/converted).
+ *
+ * Memory is bounded: at most `maxTrackedRequests` served requests and as many labels are held at
+ * once (the oldest are forgotten first, and counted in `evicted`), however much traffic the test saw.
  */
 import type { AbTestMetric } from '../../common/schemas/abtest';
 import { firstPrediction, forEachCaptured } from '../serving/captures';
@@ -29,7 +32,12 @@ export interface AbTestOutcomes {
   unmatchedLabels: number;
   /** NDJSON objects read. */
   objects: number;
+  /** Served requests and labels forgotten to stay within `maxTrackedRequests` (their trials are lost). */
+  evicted?: number;
 }
+
+/** Default of `maxTrackedRequests`: some 100 MB of request ids at most. */
+export const MAX_TRACKED_REQUESTS = 500_000;
 
 export interface CountAbTestOutcomesInput {
   endpoint: string;
@@ -38,6 +46,8 @@ export interface CountAbTestOutcomesInput {
   /** ISO time the test started; earlier requests do not count. */
   since: string;
   metric: AbTestMetric;
+  /** Served requests (and labels) held at once at most. @default MAX_TRACKED_REQUESTS */
+  maxTrackedRequests?: number;
 }
 
 interface Served {
@@ -49,11 +59,25 @@ interface Served {
 export async function countAbTestOutcomes(store: BlobStore, input: CountAbTestOutcomesInput): Promise<AbTestOutcomes> {
   const since = new Date(input.since);
   if (Number.isNaN(since.getTime())) throw new Error(`since: not an ISO time: ${input.since}`);
+  const cap = Math.max(1, input.maxTrackedRequests ?? MAX_TRACKED_REQUESTS);
   const served = new Map<string, Served>();
   const labels = new Map<string, unknown>();
+  let evicted = 0;
+  /** Sets `key` in `map`, forgetting the oldest entry first when the map is full. */
+  const remember = <V>(map: Map<string, V>, key: string, value: V) => {
+    if (!map.has(key) && map.size >= cap) {
+      const oldest = map.keys().next();
+      if (!oldest.done) {
+        map.delete(oldest.value);
+        evicted += 1;
+      }
+    }
+    map.set(key, value);
+  };
   const control: ArmCounts = { captured: 0, trials: 0, successes: 0 };
   const treatment: ArmCounts = { captured: 0, trials: 0, successes: 0 };
   let objects = 0;
+  let unmatchedIds = 0;
 
   await forEachCaptured(store, input.endpoint, 'capture', since, (record) => {
     const arm =
@@ -64,15 +88,23 @@ export async function countAbTestOutcomes(store: BlobStore, input: CountAbTestOu
           : undefined;
     if (!arm || typeof record.requestId !== 'string' || !isAfter(record.time, since)) return;
     if (typeof record.status === 'number' && record.status >= 400) return; // failed requests have no prediction
+    if (record.pinned === true) return; // pinned to a variant by hand: not part of the test's traffic
     if (served.has(record.requestId)) return;
-    served.set(record.requestId, { arm, prediction: firstPrediction(record.outputs) });
+    remember(served, record.requestId, { arm, prediction: firstPrediction(record.outputs) });
     (arm === 'control' ? control : treatment).captured += 1;
   }).then((n) => (objects += n));
   await forEachCaptured(store, input.endpoint, 'feedback', since, (record) => {
-    if (typeof record.requestId === 'string' && 'label' in record) labels.set(record.requestId, record.label);
+    if (typeof record.requestId !== 'string' || !('label' in record)) return;
+    // only labels of requests this count holds: the rest could never match, and must not fill memory
+    if (!served.has(record.requestId)) {
+      unmatchedIds += 1;
+      return;
+    }
+    labels.delete(record.requestId); // the latest label of a request wins
+    remember(labels, record.requestId, record.label);
   }).then((n) => (objects += n));
 
-  let unmatchedLabels = 0;
+  let unmatchedLabels = unmatchedIds;
   for (const [requestId, label] of labels) {
     const request = served.get(requestId);
     if (!request) {
@@ -83,7 +115,7 @@ export async function countAbTestOutcomes(store: BlobStore, input: CountAbTestOu
     arm.trials += 1;
     if (isSuccess(input.metric, request.prediction, label)) arm.successes += 1;
   }
-  return { control, treatment, unmatchedLabels, objects };
+  return { control, treatment, unmatchedLabels, objects, ...(evicted > 0 ? { evicted } : {}) };
 }
 
 /** Whether one labelled request counts as a success under the metric. */

@@ -74,6 +74,15 @@ export class GatewayAdminClient {
     );
   }
 
+  /**
+   * The endpoint's feedback token: what a client of the public API sends (`authorization: Bearer …`)
+   * to post feedback or pin a variant. `rotate` replaces it first (the old one stops working).
+   */
+  async feedbackToken(name: string, rotate = false): Promise<string> {
+    const answer = await this.call<{ token: string }>(rotate ? 'POST' : 'GET', `${endpointPath(name)}/feedback-token`);
+    return answer.token;
+  }
+
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     let res: Response;
     try {

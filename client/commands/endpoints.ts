@@ -1,6 +1,7 @@
 /**
- * `mlops endpoints list|show|capture`: serving endpoints (their variants, weights, versions, readiness
- * and last-minute traffic) and the share of their requests the gateway captures.
+ * `mlops endpoints list|show|capture|feedback-token`: serving endpoints (their variants, weights,
+ * versions, readiness and last-minute traffic), the share of their requests the gateway captures,
+ * and the token a client needs to post feedback or pin a variant.
  */
 import type { Command } from 'commander';
 import { createBlobStore } from '../../activities/storage';
@@ -70,6 +71,30 @@ export function registerEndpoints(program: Command, ctx: () => CommandContext): 
       const admin = new GatewayAdminClient({ adminUrl, token });
       const result = await gatewayErrorsAsUserErrors(() => setCaptureSampleRate(admin, endpoint, opts.sampleRate));
       out.result(result, renderCapture);
+    });
+
+  endpoints
+    .command('feedback-token')
+    .description(
+      "print the endpoint's feedback token: clients send it as `authorization: Bearer <token>` to post feedback or pin a variant (x-mlops-variant)",
+    )
+    .argument('<endpoint>')
+    .option('--rotate', 'replace it with a new token first (the old one stops working at once)')
+    .action(async (endpoint: string, opts: { rotate?: boolean }) => {
+      const { out } = ctx();
+      const { adminUrl, token } = gatewayOf(ctx().config());
+      const admin = new GatewayAdminClient({ adminUrl, token });
+      const feedbackToken = await gatewayErrorsAsUserErrors(async () => {
+        try {
+          return await admin.feedbackToken(endpoint, opts.rotate === true);
+        } catch (error) {
+          if (error instanceof GatewayAdminError && error.status === 404) {
+            throw new UserError(`no endpoint ${endpoint} on the gateway`, 2);
+          }
+          throw error;
+        }
+      });
+      out.result({ endpoint, token: feedbackToken, rotated: opts.rotate === true }, (r: { token: string }) => r.token);
     });
 }
 

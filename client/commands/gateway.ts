@@ -1,4 +1,7 @@
-/** `mlops gateway`: runs the inference gateway in the foreground until SIGINT/SIGTERM. */
+/**
+ * `mlops gateway`: runs the inference gateway in the foreground until SIGINT/SIGTERM, with the
+ * limits of the MLOPS_GATEWAY_* settings (capture buffer, connections, timeouts, rate limit).
+ */
 import type { Command } from 'commander';
 import { createBlobStore } from '../../activities/storage';
 import { loadConfig } from '../../lib/config';
@@ -56,6 +59,7 @@ export function registerGateway(program: Command, _ctx: () => CommandContext): v
           adminPort: opts.adminPort,
           maxBodyBytes: opts.maxBodyBytes,
           upstreamTimeoutMs: opts.upstreamTimeout * 1000,
+          ...config.gatewayLimits,
           log,
         });
       } catch (err) {

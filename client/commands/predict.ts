@@ -1,6 +1,8 @@
 /**
- * `mlops predict <endpoint> --data <file> [--outputs names]`: sends one inference request to an
- * endpoint through the gateway and prints the predictions.
+ * `mlops predict <endpoint> --data <file> [--outputs names] [--variant name]`: sends one inference
+ * request to an endpoint through the gateway and prints the predictions. `--variant` pins the
+ * request to one variant (with the configured admin token as its credential); the gateway keeps
+ * pinned requests out of the figures rollouts and A/B tests judge by.
  */
 import fs from 'node:fs/promises';
 import type { Command } from 'commander';
@@ -24,7 +26,8 @@ export function registerPredict(program: Command, ctx: () => CommandContext): vo
       'JSON: an OIP v2 request body, an array of rows ({column: value}) or an object of columns ({column: [values]})',
     )
     .option('--outputs <names>', 'comma-separated model outputs to ask for, e.g. predict,predict_proba')
-    .action(async (endpoint: string, opts: { data: string; outputs?: string }) => {
+    .option('--variant <name>', 'send it to this variant, whatever its weight (not counted in rollouts or A/B tests)')
+    .action(async (endpoint: string, opts: { data: string; outputs?: string; variant?: string }) => {
       const { out } = ctx();
       const gateway = gatewayOf(ctx().config());
       const body = await readJsonFile(opts.data);
@@ -33,7 +36,12 @@ export function registerPredict(program: Command, ctx: () => CommandContext): vo
         .map((s) => s.trim())
         .filter((s) => s !== '');
       const request = toInferenceRequest(body, outputs);
-      const response = await infer(gateway.url, endpoint, request);
+      const pin: Record<string, string> = {};
+      if (opts.variant !== undefined) {
+        pin['x-mlops-variant'] = opts.variant;
+        pin.authorization = `Bearer ${gateway.token}`;
+      }
+      const response = await infer(gateway.url, endpoint, request, pin);
       out.result(
         {
           endpoint,
@@ -61,13 +69,18 @@ async function readJsonFile(file: string): Promise<unknown> {
   }
 }
 
-async function infer(url: string, endpoint: string, request: unknown): Promise<InferenceResponse> {
+async function infer(
+  url: string,
+  endpoint: string,
+  request: unknown,
+  headers: Record<string, string>,
+): Promise<InferenceResponse> {
   const target = `${url}/v2/models/${encodeURIComponent(endpoint)}/infer`;
   let res: Response;
   try {
     res = await fetch(target, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify(request),
       signal: AbortSignal.timeout(30_000),
     });

@@ -81,9 +81,9 @@ data "aws_iam_policy_document" "store_tls_only" {
 resource "aws_s3_bucket_lifecycle_configuration" "store" {
   bucket = aws_s3_bucket.store.id
 
-  # the gateway writes captured requests to endpoints/<endpoint>/capture/… and tags each batch
-  # mlops-data=capture (CAPTURE_TAGS in gateway/capture.ts): one rule covers every endpoint,
-  # and feedback labels (untagged) are kept
+  # the gateway writes captured requests to endpoints/<endpoint>/capture/… and their feedback
+  # labels to …/feedback/…, and tags each batch mlops-data=capture (CAPTURE_TAGS in
+  # gateway/capture.ts): one rule covers every endpoint, labels expiring with their requests
   rule {
     id     = "expire-captured-requests"
     status = "Enabled"

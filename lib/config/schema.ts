@@ -51,6 +51,8 @@ export interface Config {
   sourceRoots: string[];
   /** The SSH key the CLI signs decisions with (`MLOPS_SIGNING_KEY`); absent: --key, else ~/.ssh/id_ed25519, id_ecdsa, id_rsa. */
   signingKey?: string;
+  /** Limits of the gateway process (`mlops gateway`): what one client may cost it. */
+  gatewayLimits: GatewayLimits;
 }
 
 /** The codec server's access rules: its token and the browser origins and host names it answers. */
@@ -61,6 +63,18 @@ export interface CodecServerConfig {
   tokenFile: string;
   allowedOrigins: string[];
   allowedHosts: string[];
+}
+
+/** The `MLOPS_GATEWAY_*` limits `mlops gateway` runs with (times in milliseconds). */
+export interface GatewayLimits {
+  captureBufferBytes: number;
+  maxConnections: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  rateLimitPerSecond: number;
+  rateLimitBurst: number;
+  rateLimitClients: number;
 }
 
 /** Where the inference gateway serves (`url`) and is administered (`adminUrl`, with `token`). */
@@ -124,6 +138,37 @@ export const envSchema = z.object({
     .optional()
     .describe("Bearer token of the gateway's admin API. Default: the dev stack's token file"),
 
+  // limits of the gateway process (`mlops gateway`): what one client of its public port may cost it
+  MLOPS_GATEWAY_CAPTURE_BUFFER_BYTES: positiveInt(1024)
+    .optional()
+    .describe(
+      'Bytes of captured requests and feedback the gateway buffers for the store at most; more are dropped and counted (mlops_gateway_capture_dropped_total). Default: 67108864 (64 MiB)',
+    ),
+  MLOPS_GATEWAY_MAX_CONNECTIONS: positiveInt(1)
+    .optional()
+    .describe('Connections the public port holds at once; more are closed on arrival. Default: 1024'),
+  MLOPS_GATEWAY_HEADERS_TIMEOUT_MS: positiveInt(100)
+    .optional()
+    .describe('Milliseconds a client has to send its request headers. Default: 10000'),
+  MLOPS_GATEWAY_REQUEST_TIMEOUT_MS: positiveInt(100)
+    .optional()
+    .describe('Milliseconds a client has to send its whole request. Default: 30000'),
+  MLOPS_GATEWAY_KEEP_ALIVE_TIMEOUT_MS: positiveInt(100)
+    .optional()
+    .describe('Milliseconds an idle keep-alive connection stays open. Default: 5000'),
+  MLOPS_GATEWAY_RATE_LIMIT: nonNegativeInt()
+    .optional()
+    .describe(
+      'Requests per second one client address may send to the public port (a token bucket; 0: no limit). Behind a proxy every client shares its address: limit at the proxy and set 0. Default: 200',
+    ),
+  MLOPS_GATEWAY_RATE_LIMIT_BURST: positiveInt(1)
+    .optional()
+    .describe('Requests a client may send at once after idling. Default: 400'),
+  MLOPS_GATEWAY_RATE_LIMIT_CLIENTS: positiveInt(1)
+    .optional()
+    .describe(
+      'Client addresses the rate limiter remembers at most (the least recently seen are forgotten). Default: 10000',
+    ),
   // the codec server (codec-server/, `mlops codec-server`)
   MLOPS_CODEC_TOKEN: nonEmpty
     .optional()
@@ -164,6 +209,22 @@ export const envSchema = z.object({
 
 /** The dev stack's UI origins: the ones the codec server answers by default. */
 export const DEFAULT_CODEC_ORIGINS = ['http://127.0.0.1:8233', 'http://localhost:8233'];
+
+function positiveInt(min: number) {
+  return z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .refine((n) => Number.isSafeInteger(n) && n >= min, `must be at least ${min}`);
+}
+
+function nonNegativeInt() {
+  return z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number (0 or more)')
+    .transform(Number)
+    .refine((n) => Number.isSafeInteger(n), 'must be a whole number');
+}
 
 function httpUrl(example: string) {
   return z.url({ protocol: /^https?$/, message: `must be the http(s) URL of ${example}` });
@@ -229,6 +290,16 @@ export function validateConfig(
         .filter((p) => p !== '')
         .map((p) => path.resolve(cwd, p)),
       ...(gateway ? { gateway } : {}),
+      gatewayLimits: {
+        captureBufferBytes: env.MLOPS_GATEWAY_CAPTURE_BUFFER_BYTES ?? 64 * 1024 * 1024,
+        maxConnections: env.MLOPS_GATEWAY_MAX_CONNECTIONS ?? 1024,
+        headersTimeoutMs: env.MLOPS_GATEWAY_HEADERS_TIMEOUT_MS ?? 10_000,
+        requestTimeoutMs: env.MLOPS_GATEWAY_REQUEST_TIMEOUT_MS ?? 30_000,
+        keepAliveTimeoutMs: env.MLOPS_GATEWAY_KEEP_ALIVE_TIMEOUT_MS ?? 5_000,
+        rateLimitPerSecond: env.MLOPS_GATEWAY_RATE_LIMIT ?? 200,
+        rateLimitBurst: env.MLOPS_GATEWAY_RATE_LIMIT_BURST ?? 400,
+        rateLimitClients: env.MLOPS_GATEWAY_RATE_LIMIT_CLIENTS ?? 10_000,
+      },
       codecServer: {
         ...(env.MLOPS_CODEC_TOKEN ? { token: env.MLOPS_CODEC_TOKEN } : {}),
         tokenFile: path.join(home, 'codec', 'token'),

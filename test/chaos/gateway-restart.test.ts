@@ -30,7 +30,7 @@ import { startWorkerProcess } from '../training/helpers';
 
 const MODEL = 'churn-gwr';
 const ENDPOINT = 'gwr';
-const TOKEN = 'chaos-gateway-token';
+const TOKEN = 'chaos-gateway-token-of-at-least-32-characters';
 
 describe('the gateway restarted during a canary with traffic', function () {
   this.timeout(300_000);

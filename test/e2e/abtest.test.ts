@@ -51,6 +51,7 @@ describe('A/B tests, end to end with MLServer behind the gateway', function () {
     const random = seededRandom(7);
     const body = JSON.stringify(toInferenceRequest(trained.rows.slice(0, 1)));
     const gateway = serving.gateway.url;
+    let feedbackToken: string | undefined;
     const loop = (async () => {
       while (running) {
         const res = await fetch(`${gateway}/v2/models/${ENDPOINT}/infer`, {
@@ -64,9 +65,11 @@ describe('A/B tests, end to end with MLServer behind the gateway', function () {
         if (res?.ok && variant && requestId && CONVERSION[variant] !== undefined) {
           served[variant] = (served[variant] ?? 0) + 1;
           const label = random() < CONVERSION[variant]! ? 1 : 0;
+          // the endpoint's feedback token, as a client that labels its requests is given it
+          feedbackToken ??= await serving.admin.feedbackToken(ENDPOINT);
           await fetch(`${gateway}/v2/models/${ENDPOINT}/feedback`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json' },
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${feedbackToken}` },
             body: JSON.stringify({ requestId, label }),
           }).then(
             (r) => r.arrayBuffer(),

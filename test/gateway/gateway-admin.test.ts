@@ -57,10 +57,12 @@ describe('inference gateway: admin API', function () {
   });
 
   it('reports per-variant requests, latency percentiles and predictions over a window', async () => {
+    // weighted traffic (pinned requests stay out of these figures)
     for (const variant of ['blue', 'green']) {
-      for (let i = 0; i < 5; i++)
-        await (await h.infer('churn', inferBody(2), { 'x-mlops-variant': variant })).arrayBuffer();
+      await h.admin.setWeights('churn', { blue: variant === 'blue' ? 100 : 0, green: variant === 'green' ? 100 : 0 });
+      for (let i = 0; i < 5; i++) await (await h.infer('churn', inferBody(2))).arrayBuffer();
     }
+    await h.admin.setWeights('churn', { blue: 80, green: 20 });
     const m = await h.admin.metrics('churn', 60);
     assert.equal(m.window, 60);
     const greenMetrics = m.variants.green;

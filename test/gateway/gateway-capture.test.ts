@@ -6,7 +6,7 @@ import { startGateway } from '../../gateway';
 import { GatewayAdminClient } from '../../activities/serving/gateway-client';
 import { CAPTURE_TAGS } from '../../gateway/capture';
 import { testStack } from '../support/stack';
-import { inferBody, readNdjson, TOKEN, startHarness, type Harness } from './harness';
+import { inferBody, pinned, readNdjson, TOKEN, startHarness, type Harness } from './harness';
 
 describe('inference gateway: capture and feedback', function () {
   this.timeout(60_000);
@@ -35,9 +35,13 @@ describe('inference gateway: capture and feedback', function () {
   };
 
   it('writes sampled requests with variant and request id to the store as NDJSON', async () => {
-    const ids = ['cap-1', 'cap-2', 'cap-3'];
-    for (const id of ids)
-      await (await h.infer('churn', inferBody(1, id), { 'x-mlops-variant': 'green' })).arrayBuffer();
+    await h.admin.setWeights('churn', { blue: 0, green: 100 });
+    const ids: string[] = [];
+    try {
+      for (const id of ['cap-1', 'cap-2', 'cap-3']) ids.push(await h.issuedId('churn', id));
+    } finally {
+      await h.admin.setWeights('churn', { blue: 80, green: 20 });
+    }
     await h.gateway.context.capture.flush();
     const records = await readNdjson(h.store, 'endpoints/churn/capture/');
     for (const id of ids) {
@@ -56,12 +60,21 @@ describe('inference gateway: capture and feedback', function () {
     for await (const o of h.store.list('endpoints/churn/capture/')) assert.deepEqual(await tagsOf(o.key), CAPTURE_TAGS);
   });
 
+  it('does not capture requests pinned to a variant', async () => {
+    const res = await h.infer('churn', inferBody(1, 'pinned-1'), pinned('green'));
+    assert.equal(res.status, 200);
+    await res.arrayBuffer();
+    await h.gateway.context.capture.flush();
+    const records = await readNdjson(h.store, 'endpoints/churn/capture/');
+    assert.ok(!records.some((r) => String(r.requestId).startsWith('pinned-1.')));
+  });
+
   it('flushes a batch once it is old enough, without being asked', async () => {
-    await (await h.infer('churn', inferBody(1, 'timed-1'))).arrayBuffer();
+    const timed = await h.issuedId('churn', 'timed-1');
     const deadline = Date.now() + 5000;
     for (;;) {
       const records = await readNdjson(h.store, 'endpoints/churn/capture/');
-      if (records.some((r) => r.requestId === 'timed-1')) break;
+      if (records.some((r) => r.requestId === timed)) break;
       assert.ok(Date.now() < deadline, 'capture not flushed within 5 s (flushSeconds: 1)');
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -70,45 +83,45 @@ describe('inference gateway: capture and feedback', function () {
   it('captures nothing at sampleRate 0', async () => {
     await h.putChurn({ blue: 80, green: 20 }, { sampleRate: 0, maxBatch: 1000, flushSeconds: 1 });
     try {
-      await (await h.infer('churn', inferBody(1, 'not-sampled'))).arrayBuffer();
+      const notSampled = await h.issuedId('churn', 'not-sampled');
       await h.gateway.context.capture.flush();
       const records = await readNdjson(h.store, 'endpoints/churn/capture/');
-      assert.ok(!records.some((r) => r.requestId === 'not-sampled'));
+      assert.ok(!records.some((r) => r.requestId === notSampled));
     } finally {
       await h.putChurn({ blue: 80, green: 20 });
     }
   });
 
   it('accepts feedback labels (one or many) with 202 and writes them as NDJSON', async () => {
-    const post = (body: unknown) =>
-      fetch(`${h.gateway.url}/v2/models/churn/feedback`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-    const one = await post({ requestId: 'cap-1', label: 1 });
+    const [a, b, c] = [await h.issuedId('churn'), await h.issuedId('churn'), await h.issuedId('churn')];
+    const post = (body: unknown) => h.feedback('churn', body);
+    const one = await post({ requestId: a, label: 1 });
     assert.equal(one.status, 202);
     const many = await post([
-      { requestId: 'cap-2', label: 0 },
-      { requestId: 'cap-3', label: 'churned' },
+      { requestId: b, label: 0 },
+      { requestId: c, label: 'churned' },
     ]);
     assert.equal(many.status, 202);
     assert.deepEqual(await many.json(), { accepted: 2 });
     const bad = await post({ requestId: '', label: 1 });
     assert.equal(bad.status, 400);
     assert.match(((await bad.json()) as { error: string }).error, /requestId/);
-    const badLabel = await post([{ requestId: 'a', label: { x: 1 } }]);
+    const badLabel = await post([{ requestId: a, label: { x: 1 } }]);
     assert.equal(badLabel.status, 400);
     assert.match(((await badLabel.json()) as { error: string }).error, /\[0\]\.label/);
     await h.gateway.context.capture.flush();
     const records = await readNdjson(h.store, 'endpoints/churn/feedback/');
-    assert.deepEqual(records.map((r) => [r.requestId, r.label]).sort(), [
-      ['cap-1', 1],
-      ['cap-2', 0],
-      ['cap-3', 'churned'],
-    ]);
-    // labels are kept: no capture tags on them
-    for await (const o of h.store.list('endpoints/churn/feedback/')) assert.deepEqual(await tagsOf(o.key), {});
+    assert.deepEqual(
+      records.map((r) => [r.requestId, r.label]).sort(),
+      [
+        [a, 1],
+        [b, 0],
+        [c, 'churned'],
+      ].sort(),
+    );
+    // labels expire with the requests they label: the same lifecycle tags
+    for await (const o of h.store.list('endpoints/churn/feedback/'))
+      assert.deepEqual(await tagsOf(o.key), CAPTURE_TAGS);
   });
 
   it('drops and counts captures when the store cannot keep up, instead of growing', async () => {
@@ -123,6 +136,7 @@ describe('inference gateway: capture and feedback', function () {
       port: 0,
       adminPort: 0,
       maxCaptureRecords: 5,
+      rateLimitPerSecond: 0,
       log: () => undefined,
     });
     try {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startFakeUpstream } from '../support/fake-upstream';
-import { inferBody, startHarness, type Harness } from './harness';
+import { inferBody, pinned, startHarness, type Harness } from './harness';
 
 describe('inference gateway: public API', function () {
   this.timeout(60_000);
@@ -27,16 +27,17 @@ describe('inference gateway: public API', function () {
     assert.equal(res.status, 200);
     const variant = res.headers.get('x-mlops-variant');
     assert.ok(variant === 'blue' || variant === 'green');
-    assert.equal(res.headers.get('x-request-id'), 'req-1');
+    // the client's id, signed by the gateway (feedback must name an id it issued)
+    assert.match(res.headers.get('x-request-id') ?? '', /^req-1\.[A-Za-z0-9_-]{22}$/);
     const body = (await res.json()) as { id: string; outputs: { data: number[] }[] };
     assert.equal(body.id, 'req-1');
     assert.deepEqual(body.outputs[0]?.data, Array(3).fill(variant === 'blue' ? 0.25 : 0.75));
   });
 
   it('generates a request id when the request has none and forwards it in the body', async () => {
-    const res = await h.infer('churn', inferBody(), { 'x-mlops-variant': 'green' });
+    const res = await h.infer('churn', inferBody(), pinned('green'));
     const id = res.headers.get('x-request-id');
-    assert.match(id ?? '', /^[0-9a-f-]{36}$/);
+    assert.match(id ?? '', /^[0-9a-f-]{36}\.[A-Za-z0-9_-]{22}$/);
     assert.equal(h.green.received.at(-1)?.body.id, id);
     assert.equal(h.green.received.at(-1)?.model, 'churn');
   });
@@ -56,15 +57,16 @@ describe('inference gateway: public API', function () {
     assert.ok(Math.abs((counts.green ?? 0) - 200) <= 50, JSON.stringify(counts));
   });
 
-  it('sends every request to the variant the x-mlops-variant header names, even at weight 0', async () => {
+  it('sends every request to the variant the x-mlops-variant header names with a credential, even at weight 0', async () => {
     await h.admin.setWeights('churn', { blue: 100, green: 0 });
     try {
+      const feedbackToken = await h.admin.feedbackToken('churn');
       for (let i = 0; i < 10; i++) {
-        const res = await h.infer('churn', inferBody(), { 'x-mlops-variant': 'green' });
+        const res = await h.infer('churn', inferBody(), pinned('green', i % 2 === 0 ? feedbackToken : undefined));
         assert.equal(res.status, 200);
         assert.equal(res.headers.get('x-mlops-variant'), 'green');
       }
-      const unknown = await h.infer('churn', inferBody(), { 'x-mlops-variant': 'purple' });
+      const unknown = await h.infer('churn', inferBody(), pinned('purple'));
       assert.equal(unknown.status, 404);
       assert.match(((await unknown.json()) as { error: string }).error, /purple/);
     } finally {
@@ -126,15 +128,18 @@ describe('inference gateway: public API', function () {
   it('answers 502 for an upstream 5xx and 504 for an upstream slower than the timeout', async () => {
     h.blue.failWith = 500;
     try {
-      const res = await h.infer('churn', inferBody(), { 'x-mlops-variant': 'blue' });
+      const res = await h.infer('churn', inferBody(), pinned('blue'));
       assert.equal(res.status, 502);
-      assert.match(((await res.json()) as { error: string }).error, /answered 500/);
+      const error = ((await res.json()) as { error: string }).error;
+      assert.match(error, /answered 500/);
+      // neither the upstream's address nor its text reaches the client
+      assert.ok(!error.includes(h.blue.url) && !error.includes('told to fail'), error);
     } finally {
       h.blue.failWith = undefined;
     }
     h.blue.delayMs = 1500;
     try {
-      const res = await h.infer('churn', inferBody(), { 'x-mlops-variant': 'blue' });
+      const res = await h.infer('churn', inferBody(), pinned('blue'));
       assert.equal(res.status, 504);
       await res.arrayBuffer();
     } finally {
@@ -147,7 +152,9 @@ describe('inference gateway: public API', function () {
     assert.equal(res.status, 200);
     const text = await res.text();
     assert.match(text, /^mlops_gateway_requests_total\{endpoint="churn",variant="blue",code="200"\} \d+$/m);
-    assert.match(text, /^mlops_gateway_requests_total\{endpoint="churn",variant="blue",code="502"\} 1$/m);
+    // the pinned 502 above is counted apart from the endpoint's traffic
+    assert.match(text, /^mlops_gateway_pinned_requests_total\{endpoint="churn",variant="blue",code="502"\} 1$/m);
+    assert.doesNotMatch(text, /^mlops_gateway_requests_total\{endpoint="churn",variant="blue",code="502"\}/m);
     assert.match(
       text,
       /^mlops_gateway_request_duration_seconds_bucket\{endpoint="churn",variant="green",le="\+Inf"\} \d+$/m,

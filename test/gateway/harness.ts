@@ -14,7 +14,12 @@ import { testS3Store } from '../support/worker';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream';
 import { Teardown } from '../support/teardown';
 
-export const TOKEN = 'test-admin-token';
+export const TOKEN = 'test-admin-token-of-the-gateway-suites';
+
+/** Headers that pin a request to `variant`: the header and a credential (here the admin token). */
+export function pinned(variant: string, token = TOKEN): Record<string, string> {
+  return { 'x-mlops-variant': variant, authorization: `Bearer ${token}` };
+}
 
 export interface Harness {
   gateway: RunningGateway;
@@ -25,6 +30,10 @@ export interface Harness {
   stateFile: string;
   /** POSTs `body` (an object is sent as JSON, a string as is) to `/v2/models/<endpoint>/infer`. */
   infer(endpoint: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
+  /** POSTs labels to `/v2/models/<endpoint>/feedback` with `token` (default: the endpoint's feedback token; null: none). */
+  feedback(endpoint: string, body: unknown, token?: string | null): Promise<Response>;
+  /** Sends one request to `endpoint` and returns the request id the gateway answered with. */
+  issuedId(endpoint: string, id?: string): Promise<string>;
   /** Sets endpoint `churn` to blue and green with these weights. */
   putChurn(
     weights: Record<string, number>,
@@ -79,6 +88,8 @@ export async function startHarness(): Promise<Harness> {
           adminPort: 0,
           maxBodyBytes: 64 * 1024,
           upstreamTimeoutMs: 1000,
+          // these suites send bursts from one address; test/security/gateway-dos.test.ts tests the limit
+          rateLimitPerSecond: 0,
           log: () => undefined,
         }),
       (g) => g.close(),
@@ -97,6 +108,23 @@ export async function startHarness(): Promise<Harness> {
           headers: { 'content-type': 'application/json', ...headers },
           body: typeof body === 'string' ? body : JSON.stringify(body),
         }),
+      feedback: async (endpoint, body, token) => {
+        const bearer = token === undefined ? await admin.feedbackToken(endpoint) : token;
+        return fetch(`${gateway.url}/v2/models/${endpoint}/feedback`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            ...(bearer === null ? {} : { authorization: `Bearer ${bearer}` }),
+          },
+          body: typeof body === 'string' ? body : JSON.stringify(body),
+        });
+      },
+      issuedId: async (endpoint, id) => {
+        const res = await harness.infer(endpoint, inferBody(1, id));
+        await res.arrayBuffer();
+        assert.equal(res.status, 200);
+        return res.headers.get('x-request-id')!;
+      },
       putChurn: (weights, capture = { sampleRate: 1, maxBatch: 1000, flushSeconds: 1 }) =>
         admin.putEndpoint('churn', {
           variants: [

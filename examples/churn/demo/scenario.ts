@@ -94,7 +94,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
       say,
       true,
     );
-    const traffic = new Traffic(gatewayUrl, readRows(path.join(before, 'train.csv')));
+    const traffic = new Traffic(gatewayUrl, readRows(path.join(before, 'train.csv')), () =>
+      admin.feedbackToken(ENDPOINT),
+    );
     traffic.start();
     try {
       const monitor = new MonitorWatch(client, say);

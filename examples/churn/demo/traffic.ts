@@ -16,17 +16,22 @@ export function readRows(file: string): Row[] {
   return lines.map((line) => Object.fromEntries(line.split(',').map((cell, i) => [names[i]!, cell])));
 }
 
-/** Synthetic customers: one request per row through the gateway, then its true outcome as a label. */
+/**
+ * Synthetic customers: one request per row through the gateway, then its true outcome as a label,
+ * posted with the endpoint's feedback token (`feedbackToken` reads it from the gateway's admin API).
+ */
 export class Traffic {
   requests = 0;
   labels = 0;
   private running = false;
   private loops: Promise<void>[] = [];
   private next = 0;
+  private token: Promise<string> | undefined;
 
   constructor(
     private readonly gatewayUrl: string,
     private rows: Row[],
+    private readonly feedbackToken: () => Promise<string>,
   ) {}
 
   start(): void {
@@ -64,16 +69,19 @@ export class Traffic {
         this.requests += 1;
         const requestId = res.headers.get('x-request-id');
         if (res.ok && requestId) {
+          this.token ??= this.feedbackToken();
           const fb = await fetch(`${this.gatewayUrl}/v2/models/${ENDPOINT}/feedback`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json' },
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${await this.token}` },
             body: JSON.stringify({ requestId, label: Number(churned) }),
           });
           await fb.arrayBuffer();
           if (fb.ok) this.labels += 1;
+          else if (fb.status === 401 || fb.status === 403) this.token = undefined; // read it again next time
         }
       } catch {
         // the gateway restarting or a variant moving: the next request tries again
+        this.token = undefined;
       }
       await new Promise((r) => setTimeout(r, Math.max(0, pauseMs - (Date.now() - started))));
     }
