@@ -261,7 +261,7 @@ export const approvalSectionSchema = strictObject({
     ),
   timeout: positiveDurationSchema.default('24h').describe('How long to wait for a decision, e.g. 24h'),
   onTimeout: z.enum(['reject', 'approve']).default('reject').describe('The decision when nobody decided in time'),
-  remindEvery: positiveDurationSchema.optional().describe('Send a reminder this often while waiting; < timeout'),
+  remindEvery: interval.optional().describe('Send a reminder this often while waiting; < timeout'),
 }).superRefine((a, ctx) => {
   if (a.remindEvery && isDuration(a.remindEvery) && isDuration(a.timeout)) {
     if (parseDuration(a.remindEvery) >= parseDuration(a.timeout))

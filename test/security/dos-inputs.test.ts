@@ -183,6 +183,8 @@ rollout:
   endpoint: churn
   analysisInterval: 1ms
   failureLimit: 1000000
+approval:
+  remindEvery: 1ms
 ${extra}`;
 
     it('names every field over its bound', () => {
@@ -197,6 +199,7 @@ ${extra}`;
         /^rollout\.analysisInterval: must be at least 1s$/,
         /^rollout\.failureLimit: Too big: expected number to be <=1000$/,
         /^training\.timeoutSeconds: at most 30 days/,
+        /^approval\.remindEvery: must be at least 1s$/,
       ])
         assert.ok(
           issues.some((i) => expected.test(i)),
@@ -209,7 +212,7 @@ ${extra}`;
       fs.writeFileSync(
         file,
         spec('monitoring:\n  sampleSize: 1e9\n').replace(
-          /\n {2}(timeoutSeconds|analysisInterval|failureLimit):.*/g,
+          /\n {2}(timeoutSeconds|analysisInterval|failureLimit|remindEvery):.*/g,
           '',
         ),
       );
