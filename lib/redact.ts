@@ -14,6 +14,9 @@
  * each also in its base64, base64url and URL-encoded forms.
  */
 
+import { Transform } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+
 export const REDACTED = '[redacted]';
 
 /** The webhook prefix the notifications use when the worker sets none (MLOPS_WEBHOOK_ENV_PREFIX). */
@@ -92,4 +95,30 @@ function encodings(value: string): string[] {
   const bytes = Buffer.from(value, 'utf8');
   const base64 = bytes.toString('base64');
   return [value, base64, base64.replace(/=+$/, ''), bytes.toString('base64url'), encodeURIComponent(value)];
+}
+
+/** A line longer than this is redacted and passed on in pieces (a secret split across two is missed). */
+const MAX_CARRIED_LINE = 1 << 20;
+
+/**
+ * A text stream with every secret replaced, line by line (secrets hold no newline): what a job
+ * printed on its way to the store (`logs/job.log`), however long, in bounded memory.
+ */
+export function redactingStream(secrets: readonly string[]): Transform {
+  let carry = '';
+  const decoder = new StringDecoder('utf8');
+  return new Transform({
+    decodeStrings: true,
+    transform(chunk: Buffer, _encoding, done) {
+      const text = carry + decoder.write(chunk);
+      const end = text.lastIndexOf('\n') + 1;
+      const complete = end > 0 ? text.slice(0, end) : text.length > MAX_CARRIED_LINE ? text : '';
+      carry = text.slice(complete.length);
+      done(null, complete === '' ? undefined : redact(complete, secrets));
+    },
+    flush(done) {
+      const rest = carry + decoder.end();
+      done(null, rest === '' ? undefined : redact(rest, secrets));
+    },
+  });
 }

@@ -33,9 +33,16 @@ export function buildActivityDeps(config: Config & Partial<Pick<LoadedConfig, 't
         workRoot: path.join(config.home, 'jobs'),
         python: fs.existsSync(VENV_PYTHON) ? VENV_PYTHON : undefined,
         codeRoots: config.sourceRoots,
+        secrets,
       },
       ray: config.ray
-        ? { address: config.ray.address, store, storeEnv: rayStoreEnv(config.store), codeRoots: config.sourceRoots }
+        ? {
+            address: config.ray.address,
+            store,
+            storeEnv: rayStoreEnv(config.store),
+            codeRoots: config.sourceRoots,
+            secrets,
+          }
         : undefined,
     }),
     servingBackend: createServing(config, store, secrets),

@@ -36,6 +36,7 @@ import { readLogText, readMetricPoints } from './stream-reads';
 import { jobModelPrefix, validateJob, validateKey } from './validate-job';
 import { materializeInputs } from './job-inputs';
 import { jobEnvironment } from '../../lib/job-env';
+import { secretValues } from '../../lib/redact';
 import type { JobStatus, MetricPoint, TrainingBackend, TrainingJob } from './types';
 
 export interface LocalProcessDeps {
@@ -48,6 +49,8 @@ export interface LocalProcessDeps {
   killGraceMs?: number;
   /** The worker's source roots: a job's `codeDir` must lie in one of them. @default no check */
   codeRoots?: readonly string[];
+  /** Secret values redacted from the job's log before it is stored (lib/redact.ts). @default secretValues(workerEnv) */
+  secrets?: readonly string[];
   /** The worker's environment, of which a job gets only the allow-listed part (lib/job-env.ts). @default process.env */
   workerEnv?: Readonly<Record<string, string | undefined>>;
 }
@@ -132,7 +135,12 @@ export class LocalProcessBackend implements TrainingBackend {
     const paths = jobPaths(this.deps.workRoot, jobId);
     const rec = await readJson<JobRecord>(paths.job);
     if (!rec) throw new TrainingJobNotFoundError(jobId);
-    return uploadOutputs(this.deps.store, paths, rec.job.outputPrefix.replace(/\/+$/, ''));
+    return uploadOutputs(
+      this.deps.store,
+      paths,
+      rec.job.outputPrefix.replace(/\/+$/, ''),
+      this.deps.secrets ?? secretValues(this.deps.workerEnv ?? process.env),
+    );
   }
 
   /**

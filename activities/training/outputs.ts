@@ -11,14 +11,23 @@ import { NotFoundError } from '../../common/failures';
 import { mapLimit } from '../storage/json';
 import type { BlobStore } from '../storage/types';
 import { readJson } from '../../lib/files';
+import { redactingStream } from '../../lib/redact';
 import type { JobPaths } from './job-files';
 import type { JobResult } from './types';
 
 /** Files uploaded at once. */
 const UPLOAD_CONCURRENCY = 4;
 
-/** Uploads the job's outputs (unless already done) and returns the result recorded in the marker. */
-export async function uploadOutputs(store: BlobStore, paths: JobPaths, prefix: string): Promise<JobResult> {
+/**
+ * Uploads the job's outputs (unless already done) and returns the result recorded in the marker;
+ * the log goes up with the worker's `secrets` redacted.
+ */
+export async function uploadOutputs(
+  store: BlobStore,
+  paths: JobPaths,
+  prefix: string,
+  secrets: readonly string[],
+): Promise<JobResult> {
   const existing = await readResultMarker(store, prefix);
   if (existing) return existing;
 
@@ -33,7 +42,9 @@ export async function uploadOutputs(store: BlobStore, paths: JobPaths, prefix: s
     if (await exists(file)) uploads.push([file, key]);
   }
   // a few at a time: each write is durable (fsync'd, or an S3 request), so waiting on them in turn adds up
-  await mapLimit(uploads, UPLOAD_CONCURRENCY, ([file, key]) => store.put(key, createReadStream(file)));
+  await mapLimit(uploads, UPLOAD_CONCURRENCY, ([file, key]) =>
+    store.put(key, file === paths.log ? createReadStream(file).pipe(redactingStream(secrets)) : createReadStream(file)),
+  );
   const result: JobResult = {
     outputUri: `${store.uri.replace(/\/$/, '')}/${prefix}/output`,
     metrics: finalMetrics(await readJson<unknown>(path.join(paths.output, 'metrics.json'))),

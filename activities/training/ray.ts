@@ -36,6 +36,7 @@ import { buildPackage, RUNNER_FILE } from './ray-package';
 import { jobModelPrefix, validateJob, validateKey } from './validate-job';
 import type { JobResult, JobStatus, MetricPoint, TrainingBackend, TrainingJob, TrainingJobInput } from './types';
 import { NotFoundError } from '../../common/failures';
+import { redact, secretValues } from '../../lib/redact';
 
 export interface RayJobsDeps {
   /** The Ray head's dashboard address, e.g. `http://127.0.0.1:8265` (MLOPS_RAY_ADDRESS). */
@@ -45,6 +46,8 @@ export interface RayJobsDeps {
   storeEnv?: Record<string, string>;
   /** The worker's source roots: a job's `codeDir` (packaged for the head) must lie in one of them. @default no check */
   codeRoots?: readonly string[];
+  /** Secret values redacted from the job's log before it is stored (lib/redact.ts). @default secretValues(process.env) */
+  secrets?: readonly string[];
   /** Timeout of one request to the head. @default 30_000 */
   requestTimeoutMs?: number;
 }
@@ -143,7 +146,8 @@ export class RayJobsBackend implements TrainingBackend {
     const existing = await readResultMarker(store, prefix);
     if (existing) return existing;
     const log = (await this.client.logs(jobId)) ?? '';
-    await store.put(`${prefix}/logs/job.log`, withoutMetricLines(log), { contentType: 'text/plain' });
+    const secrets = this.deps.secrets ?? secretValues(process.env);
+    await store.put(`${prefix}/logs/job.log`, redact(withoutMetricLines(log), secrets), { contentType: 'text/plain' });
     const stream = metricStream(log);
     if (stream !== '') await store.put(`${prefix}/metrics.ndjson`, stream, { contentType: 'application/x-ndjson' });
     const metrics = finalMetrics(await readJsonObject(store, `${prefix}/output/metrics.json`));

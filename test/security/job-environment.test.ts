@@ -114,6 +114,19 @@ describe('the environment of jobs and model servers', function () {
     assert.doesNotMatch(text, /^MLOPS_(STORE|S3_|CODEC|GATEWAY|WEBHOOK)/m, 'no worker setting reaches the job');
   });
 
+  it("a job that prints the worker's secrets has them redacted in the log it leaves in the store", async function () {
+    const leaked = `token=${WORKER_SECRETS.MLOPS_GATEWAY_TOKEN} codec=${CODEC_KEY_2}`;
+    const backend = new LocalProcessBackend({ store, workRoot: path.join(root, 'jobs'), python: PYTHON });
+    const printing = job('stored-log', { command: ['/bin/sh', '-c', `echo '${leaked}'; echo done`] });
+    const { jobId } = await backend.submit(printing, 'env-test/stored-log');
+    assert.equal((await waitFor(backend, jobId, ['succeeded', 'failed'], 30_000)).state, 'succeeded');
+    await backend.result(jobId);
+    const stored = (await store.getBytes(`${printing.outputPrefix}/logs/job.log`)).toString('utf8');
+    assertNoSecrets(stored, 'the stored job log');
+    assert.match(stored, /^token=\[redacted\] codec=\[redacted\]$/m);
+    assert.match(stored, /^done$/m, 'the rest of the log is kept');
+  });
+
   it("a failing job that prints the worker's secrets has them redacted in the failure and the log tail", async function () {
     // what a job might find on the host (a credentials file, another process): printed as found,
     // URL-encoded and base64-encoded, just before it fails

@@ -5,7 +5,8 @@
  * store key, the gateway token), as found and base64- or URL-encoded.
  */
 import assert from 'node:assert/strict';
-import { redact, REDACTED, secretValues } from '../../lib/redact';
+import { Readable } from 'node:stream';
+import { redact, REDACTED, redactingStream, secretValues } from '../../lib/redact';
 import { validateConfig } from '../../lib/config';
 import { workerSecrets } from '../../worker/dependencies';
 
@@ -70,5 +71,16 @@ describe('redaction of the worker secrets', function () {
     const secrets = workerSecrets(result.config);
     const out = redact('store stack-store-secret gateway stack-gateway-token', secrets);
     assert.equal(out, `store ${REDACTED} gateway ${REDACTED}`);
+  });
+
+  it('redacts a stream line by line, a secret split across chunks and a multi-byte character too', async function () {
+    const secret = 'split-secret-value-0123456789';
+    const text = `é ${secret} é\nsecond ${secret}\nlast line without newline ${secret}`;
+    const bytes = Buffer.from(text, 'utf8');
+    // three-byte chunks: every secret and every é is cut somewhere
+    const chunks = Array.from({ length: Math.ceil(bytes.length / 3) }, (_, i) => bytes.subarray(i * 3, i * 3 + 3));
+    let out = '';
+    for await (const piece of Readable.from(chunks).pipe(redactingStream([secret]))) out += String(piece);
+    assert.equal(out, `é ${REDACTED} é\nsecond ${REDACTED}\nlast line without newline ${REDACTED}`);
   });
 });
