@@ -81,7 +81,8 @@ async function readBaseline(store: BlobStore, ref: BaselineRef): Promise<Baselin
     parser.push(decoder.decode(chunk as Buffer, { stream: true }));
   parser.push(decoder.decode());
   parser.end();
-  const columns: Record<string, BaselineColumn> = {};
+  // no prototype: a column named like an Object member (`constructor`) is a column like any other
+  const columns: Record<string, BaselineColumn> = Object.create(null) as Record<string, BaselineColumn>;
   (header ?? []).forEach((name, i) => {
     if (exclude.has(name) || name === '') return;
     const raw = sample.map((r) => r[i] ?? '');
