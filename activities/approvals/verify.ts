@@ -47,8 +47,9 @@ export async function readApproversFile(store: BlobStore): Promise<ApproversFile
   let raw: unknown;
   try {
     raw = JSON.parse(text);
-  } catch (err) {
-    throw new DecisionNotVerifiedError(`${APPROVERS_FILE_KEY}: not valid JSON (${(err as Error).message})`);
+  } catch {
+    // not the parser's message: it quotes the text
+    throw new DecisionNotVerifiedError(`${APPROVERS_FILE_KEY}: not valid JSON`);
   }
   const parsed = approversFileSchema.safeParse(raw);
   if (!parsed.success)

@@ -194,6 +194,12 @@ describe('verifyDecision: a decision is accepted only when signed by a key liste
   it('a malformed approvers file refuses every decision, naming the file and field', async () => {
     await store.put(APPROVERS_FILE_KEY, JSON.stringify({ approvers: [{ name: 'alice', key: 'not a key' }] }));
     await rejects(verifyDecision(store, { expected: decision }), /^registry\/approvers.json: approvers.0.key/);
+    // a file that is not JSON: none of its text
+    await store.put(APPROVERS_FILE_KEY, '{\n  "approvers": [\n    secret-looking-text-0123\n');
+    await assert.rejects(verifyDecision(store, { expected: decision }), (error: Error) => {
+      assert.equal(error.message, 'registry/approvers.json: not valid JSON');
+      return true;
+    });
   });
 });
 
