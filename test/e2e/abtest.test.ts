@@ -20,6 +20,8 @@ import { suiteTeardown } from '../support/teardown';
 import { startTestServing, type TestServing } from '../support/serving';
 import { testDeps, testS3Store, withWorker } from '../support/worker';
 import { recordHistory } from '../support/histories';
+import { keyFolder, makeKey } from '../support/ssh-keys';
+import { APPROVERS_FILE_KEY } from '../../common/schemas/approvers';
 
 const MODEL = 'churn-ab';
 const ENDPOINT = 'ab';
@@ -225,11 +227,43 @@ describe('A/B tests, end to end with MLServer behind the gateway', function () {
       const noReason = await cli('abtest', 'stop', ENDPOINT);
       assert.notEqual(noReason.code, 0);
       assert.match(noReason.stderr, /--reason/);
-      const stopped = await json('abtest', 'stop', ENDPOINT, '--reason', 'wrong segment', '--as', 'carol');
+      // the registry requires signed decisions: an unsigned stop and an impostor's are refused, carol's signed one stops it
+      const keys = keyFolder();
+      const carol = makeKey(keys, 'carol');
+      const mallory = makeKey(keys, 'mallory');
+      await store.put(
+        APPROVERS_FILE_KEY,
+        JSON.stringify({ approvers: [{ name: 'carol', key: carol.publicKey }], requireSigned: true }),
+      );
+      teardown.add('the approvers file', () => store.delete(APPROVERS_FILE_KEY));
+      const stopAs = (...flags: string[]) =>
+        cli('abtest', 'stop', ENDPOINT, '--reason', 'wrong segment', '--as', 'carol', ...flags);
+      const unsigned = await stopAs('--no-sign');
+      assert.equal(unsigned.code, 1, unsigned.stderr);
+      assert.match(unsigned.stderr, /not signed/);
+      const impostor = await stopAs('--key', mallory.file);
+      assert.equal(impostor.code, 1, impostor.stderr);
+      assert.match(impostor.stderr, /not listed for carol/);
+      assert.equal((await json('abtest', 'status', ENDPOINT)).body.phase, 'running', 'the test goes on');
+      const stopped = await json(
+        'abtest',
+        'stop',
+        ENDPOINT,
+        '--reason',
+        'wrong segment',
+        '--as',
+        'carol',
+        '--key',
+        carol.file,
+      );
       assert.equal(stopped.code, 0, stopped.stderr);
       assert.equal(stopped.body.outcome, 'stopped');
       assert.equal(stopped.body.winner, 'none');
-      assert.deepEqual(stopped.body.stoppedBy, { actor: 'carol', reason: 'wrong segment' });
+      assert.deepEqual(stopped.body.stoppedBy, {
+        actor: 'carol',
+        reason: 'wrong segment',
+        signedBy: carol.fingerprint,
+      });
       const shown = await json('endpoints', 'show', ENDPOINT);
       assert.deepEqual(
         (shown.body.variants as { version: number; weight: number }[]).map((v) => [v.version, v.weight]),
