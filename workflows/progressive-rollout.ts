@@ -204,35 +204,23 @@ export async function progressiveRollout(input: ProgressiveRolloutInput): Promis
     const { actor, reason } = arg;
     return { actor, reason, ...(signedBy ? { signedBy } : {}) };
   };
-  // runs started before signed decisions take the decision at once, as they did (no activity)
-  setHandler(
-    promoteUpdate,
-    (arg) => {
-      if (!patched(SIGNED_DECISIONS_PATCH)) {
-        promoteNow = arg;
-        return status;
-      }
-      return checked('promote', arg).then((d) => {
-        promoteNow = d;
-        return status;
-      });
-    },
-    { validator: actorRequired },
-  );
-  setHandler(
-    abortUpdate,
-    (arg) => {
-      if (!patched(SIGNED_DECISIONS_PATCH)) {
-        abort = arg;
-        return status;
-      }
-      return checked('abort', arg).then((d) => {
-        abort = d;
-        return status;
-      });
-    },
-    { validator: actorRequired },
-  );
+  /** Takes a decision: at once in runs started before signed decisions (no activity), else once verified. */
+  const decide = (
+    decision: 'promote' | 'abort',
+    arg: RolloutDecisionInput,
+    take: (d: RolloutDecisionInput) => void,
+  ) => {
+    if (!patched(SIGNED_DECISIONS_PATCH)) {
+      take(arg);
+      return status;
+    }
+    return checked(decision, arg).then((d) => {
+      take(d);
+      return status;
+    });
+  };
+  setHandler(promoteUpdate, (arg) => decide('promote', arg, (d) => (promoteNow = d)), { validator: actorRequired });
+  setHandler(abortUpdate, (arg) => decide('abort', arg, (d) => (abort = d)), { validator: actorRequired });
 
   const notify = async (
     event: NotificationEvent,
