@@ -56,7 +56,6 @@ describe('a retrain with a canary rollout whose worker is SIGKILLed at five poin
       'the churn pipeline',
       () =>
         setUpChurnPipeline(prefix, {
-          env: gates.env,
           editSpec: (spec) => {
             spec.setIn(
               ['training', 'entrypoint'],

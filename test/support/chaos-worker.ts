@@ -66,26 +66,24 @@ export class KillableWorker {
 }
 
 const GATE_SCRIPT = `# <step> <command…>: records that a <step> job started, waits for the test to open the gate, runs the command
-echo "$1" >> "$MLOPS_TEST_GATES/starts"
-while [ ! -f "$MLOPS_TEST_GATES/open-$1" ]; do sleep 0.05; done
+# (the gates are the files beside this script: a job gets none of the worker's environment)
+gates=$(dirname "$0")
+echo "$1" >> "$gates/starts"
+while [ ! -f "$gates/open-$1" ]; do sleep 0.05; done
 shift
 exec "$@"
 `;
 
 /**
  * Gates for a pipeline's jobs: `entrypoint(step, command)` wraps a command so that each job
- * appends `step` to a starts file, then waits until `open(step)`. The workers need `env`.
+ * appends `step` to a starts file (beside the script), then waits until `open(step)`.
  */
 export class JobGates {
   private readonly script: string;
-  /** Give this to the worker: its jobs inherit it. */
-  readonly env: { MLOPS_TEST_GATES: string };
-
   constructor(private readonly dir: string) {
     fs.mkdirSync(dir, { recursive: true });
     this.script = path.join(dir, 'gate.sh');
     fs.writeFileSync(this.script, GATE_SCRIPT);
-    this.env = { MLOPS_TEST_GATES: dir };
   }
 
   /** `command` behind the gate of `step`. */
