@@ -11,7 +11,7 @@ import { trainModel } from '../../workflows';
 import { cliEnv } from '../support/cli';
 import { testRay } from '../support/ray';
 import { testStack } from '../support/stack';
-import { startWorkerProcess, tempDir } from './helpers';
+import { startWorkerProcess } from './helpers';
 
 describe('a Ray training job across a worker crash', function () {
   this.timeout(120_000);
@@ -23,7 +23,8 @@ describe('a Ray training job across a worker crash', function () {
     const { tmpDir, env: testEnv } = testStack();
     const id = randomUUID().slice(0, 8);
     const counter = path.join(tmpDir, `ray-runs-${id}.txt`);
-    const codeDir = tempDir('ray-restart-code');
+    // inside the run's temporary folder: one of the worker's source roots (test/support/cli.ts)
+    const codeDir = fs.mkdtempSync(path.join(tmpDir, 'ray-restart-code-'));
     fs.writeFileSync(
       path.join(codeDir, 'train.py'),
       [
