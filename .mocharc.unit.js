@@ -20,6 +20,7 @@ module.exports = {
     'test/bad-input/properties.test.ts',
     'test/data/canonical.test.ts',
     'test/data/local-source.test.ts',
+    'test/data/parquet.test.ts',
     'test/data/profile.test.ts',
     'test/gateway/admin-loopback.test.ts',
     'test/gateway/inference.test.ts',

@@ -1,8 +1,10 @@
 /**
- * Profiles one CSV column as its values stream past.
+ * Profiles one column of a table (CSV or Parquet) as its values stream past.
  *
- * - Values are trimmed; pandas' default NA strings (`''`, `NA`, `null`, `NaN`, `N/A`, `None`, …)
- *   are nulls.
+ * - CSV values (`add`) are trimmed; pandas' default NA strings (`''`, `NA`, `null`, `NaN`, `N/A`,
+ *   `None`, …) are nulls. Typed values (`addValue`, from a Parquet file) are taken as they are,
+ *   `null` being the only null, and a column the file declares as text or as floating point is
+ *   profiled as `string` or `number` whatever its values look like.
  * - The type is the first of integer, number, boolean, datetime (ISO 8601 date or date-time) that
  *   every non-null value fits; otherwise, or when every value is null, string.
  * - Value frequencies are counted exactly for up to `MAX_TRACKED` distinct values; past that, new
@@ -51,14 +53,26 @@ export class ColumnAccumulator {
   constructor(
     readonly name: string,
     seed: number,
+    /** The type the file declares, for the two that values alone cannot tell: text and floating point. */
+    declared?: 'string' | 'number',
   ) {
     this.numeric = new NumericAccumulator(seed);
+    if (declared === 'string') {
+      this.integer = this.number = this.boolean = this.datetime = false;
+      this.numeric = undefined;
+    } else if (declared === 'number') this.integer = false;
   }
 
+  /** One CSV field: trimmed, and null when it is one of pandas' NA strings. */
   add(raw: string): void {
-    this.count++;
     const value = raw.trim();
-    if (NULL_VALUES.has(value)) {
+    this.addValue(NULL_VALUES.has(value) ? null : value);
+  }
+
+  /** One typed value, as text (./parquet.ts renders it), or `null`. */
+  addValue(value: string | null): void {
+    this.count++;
+    if (value === null) {
       this.nulls++;
       return;
     }

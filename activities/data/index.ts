@@ -21,7 +21,14 @@ export { canonicalManifest, snapshotIdOf } from './canonical';
 export { diffSnapshots } from './diff';
 export { datasetKeys, validateDatasetName } from './keys';
 export { materializeSnapshot, type MaterializeOptions } from './materialize';
-export { profileCsv } from './profile';
+export { isTabularPath, profileCsv, profileParquet } from './profile';
+export {
+  isParquetPath,
+  withParquetTable,
+  DEFAULT_PARQUET_LIMITS,
+  type ParquetLimits,
+  type ParquetTable,
+} from './parquet';
 export { listSnapshots, readManifest, readProfile, resolveSnapshotId } from './read';
 export { snapshotDataset, MAX_RESUME_DIGESTS, type SnapshotOptions } from './snapshot';
 export { validateDataset, validationFailure } from './validate';

@@ -1,6 +1,8 @@
 /**
  * The tabular profile of a snapshot: one `FileProfile` per CSV file (`.csv`, any case), computed
- * in one streaming pass with bounded memory (./csv-parser.ts, ./column-profile.ts). The profile
+ * in one streaming pass with bounded memory (./csv-parser.ts, ./column-profile.ts), and per Parquet
+ * file (`.parquet`), read one column of one row group at a time (./parquet.ts) into the same
+ * column accumulators, so both formats give the same profile of the same table. The profile
  * depends only on the files' bytes, so it is a stable baseline for drift detection. A file whose
  * path and digest are unchanged since the parent snapshot keeps the parent's profile.
  */
@@ -8,6 +10,7 @@ import type { Readable } from 'node:stream';
 import { ColumnAccumulator, columnSeed } from './column-profile';
 import { CsvParser, type CsvLimits } from './csv-parser';
 import { DataError } from '../../common/failures';
+import { isParquetPath, withParquetTable, type ParquetLimits } from './parquet';
 import { reservedKeyProblem } from '../../common/reserved-keys';
 import type { DatasetSource, ExpectedContent, SourceEntry } from './source-types';
 import type { FileProfile, ManifestEntry, SnapshotManifest, SnapshotProfile } from './types';
@@ -15,6 +18,44 @@ import type { FileProfile, ManifestEntry, SnapshotManifest, SnapshotProfile } fr
 /** Whether a snapshot path is profiled as CSV. */
 export function isCsvPath(path: string): boolean {
   return /\.csv$/i.test(path);
+}
+
+/** Whether a snapshot path is a table that gets a profile: CSV or Parquet. */
+export function isTabularPath(path: string): boolean {
+  return isCsvPath(path) || isParquetPath(path);
+}
+
+/**
+ * Profiles one Parquet file; `DatasetInvalid` naming `file` for a file that is not Parquet, a part
+ * over the `limits` (./parquet.ts) or a column with a reserved name.
+ */
+export async function profileParquet(
+  chunks: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
+  file: string,
+  limits?: ParquetLimits,
+): Promise<FileProfile> {
+  return withParquetTable(
+    chunks,
+    file,
+    async (table) => {
+      const names = header(
+        table.columns.map((column) => column.name),
+        file,
+        false,
+      );
+      const columns = names.map(
+        (name, index) => new ColumnAccumulator(name, columnSeed(index, name), table.columns[index]!.declared),
+      );
+      for (let g = 0; g < table.groups.length; g++) {
+        for (let c = 0; c < columns.length; c++) {
+          const column = columns[c]!;
+          for (const value of await table.readColumn(g, c)) column.addValue(value);
+        }
+      }
+      return { path: file, rows: table.rows, columns: columns.map((column) => column.finish()) };
+    },
+    limits,
+  );
 }
 
 /**
@@ -73,7 +114,7 @@ export interface ProfileSnapshotInput {
   parent?: { manifest: SnapshotManifest; profile: SnapshotProfile | undefined };
 }
 
-/** The profile of a snapshot's CSV files, or undefined when it has none. */
+/** The profile of a snapshot's CSV and Parquet files, or undefined when it has none. */
 export async function profileSnapshot(input: ProfileSnapshotInput): Promise<SnapshotProfile | undefined> {
   const reusable = new Map<string, FileProfile>();
   if (input.parent?.profile) {
@@ -86,7 +127,7 @@ export async function profileSnapshot(input: ProfileSnapshotInput): Promise<Snap
   const profiles: FileProfile[] = [];
   for (let i = 0; i < input.files.length; i++) {
     const file = input.files[i]!;
-    if (!isCsvPath(file.path)) continue;
+    if (!isTabularPath(file.path)) continue;
     const reused = reusable.get(`${file.path}\0${file.sha256}`);
     profiles.push(reused ?? (await profileEntry(input.source, input.entries[i]!, input.contents[i]!)));
   }
@@ -102,25 +143,29 @@ async function profileEntry(
 ): Promise<FileProfile> {
   const stream: Readable = await source.read(entry, expected);
   try {
-    return await profileCsv(stream, entry.path);
+    return await (isParquetPath(entry.path) ? profileParquet(stream, entry.path) : profileCsv(stream, entry.path));
   } finally {
     stream.destroy();
   }
 }
 
-function header(fields: string[], file: string): string[] {
+/** The column names of a table, checked: no reserved name, none twice. A CSV header is `line 1` of its file. */
+function header(fields: string[], file: string, csv = true): string[] {
+  const where = csv ? `${file} line 1` : file;
+  const at = csv ? { file, line: 1 } : { file };
   const seen = new Set<string>();
   for (const name of fields) {
     // profiles, expectations and the drift baseline key objects by column name
     const reserved = reservedKeyProblem(name.trim());
     if (reserved) {
-      throw new DataError('DatasetInvalid', `${file} line 1: column ${reserved}`, { file, line: 1, column: name });
+      throw new DataError('DatasetInvalid', `${where}: column ${reserved}`, { ...at, column: name });
     }
     if (seen.has(name)) {
-      throw new DataError('DatasetInvalid', `${file} line 1: the header names column ${JSON.stringify(name)} twice`, {
-        file,
-        line: 1,
-      });
+      throw new DataError(
+        'DatasetInvalid',
+        `${where}: the ${csv ? 'header' : 'file'} names column ${JSON.stringify(name)} twice`,
+        at,
+      );
     }
     seen.add(name);
   }

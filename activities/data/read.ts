@@ -78,7 +78,7 @@ export async function resolveSnapshotId(store: BlobStore, dataset: string, idOrP
   );
 }
 
-/** The tabular profile of a snapshot, or undefined when it has no CSV files; `SnapshotNotFound` when it does not exist. */
+/** The tabular profile of a snapshot, or undefined when it has no CSV or Parquet files; `SnapshotNotFound` when it does not exist. */
 export async function readProfile(store: BlobStore, dataset: string, id: string): Promise<SnapshotProfile | undefined> {
   return profileOf(store, await readManifest(store, dataset, id));
 }

@@ -7,7 +7,7 @@
  *    and the manifest it names fetched during the scan in case it is needed).
  * 3. Otherwise hash what the cache does not know and store missing bodies (./snapshot-files.ts;
  *    bodies the parent manifest lists are known stored and never asked about),
- *    then, if no manifest has this id yet, profile the CSV files (a malformed one fails here,
+ *    then, if no manifest has this id yet, profile the CSV and Parquet files (a malformed one fails here,
  *    before anything that names the snapshot is written), write the profile, the manifest
  *    (`putIfAbsent`: immutable, its `createdAt` never changes) and finally move `latest`.
  *

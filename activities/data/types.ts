@@ -5,7 +5,7 @@
  * Store layout (docs/architecture.md):
  *   datasets/<name>/blobs/sha256/<aa>/<digest>     content-addressed file bodies (deduplicated)
  *   datasets/<name>/snapshots/<id>.json            the manifest (immutable)
- *   datasets/<name>/profiles/<id>.json             the tabular profile of the snapshot's CSV files
+ *   datasets/<name>/profiles/<id>.json             the tabular profile of the snapshot's CSV and Parquet files
  *   datasets/<name>/refs/latest.json               the newest snapshot id (compare-and-swap)
  *   datasets/<name>/validations/<id>/<hash>.json   validation reports
  */
@@ -33,7 +33,7 @@ export interface SnapshotManifest {
   description?: string;
   /** Where the data came from (folder or store URI), for lineage. */
   source: string;
-  /** Key of the profile object, when the snapshot has CSV files. */
+  /** Key of the profile object, when the snapshot has CSV or Parquet files. */
   profileKey?: string;
 }
 

@@ -3,7 +3,7 @@
  * Counts, null rates, min and max are exact. Allowed categories are checked against the exact
  * list of distinct values when the profile has it (at most 1,000 values) or when the top
  * categories cover every value; otherwise the check fails saying it cannot be verified.
- * Each check gives one `ExpectationResult` per CSV file it applies to.
+ * Each check gives one `ExpectationResult` per table (CSV or Parquet file) it applies to.
  */
 import type { BlobStore } from '../storage/types';
 import { canonicalJson, sha256Hex } from './canonical';
@@ -30,12 +30,13 @@ export async function validateDataset(store: BlobStore, input: ValidateInput): P
 
   const results: ExpectationResult[] = [];
   if (files.length === 0) {
-    const what = expectations.file === undefined ? 'any CSV file' : `CSV file ${expectations.file}`;
+    const what =
+      expectations.file === undefined ? 'any CSV or Parquet file' : `CSV or Parquet file ${expectations.file}`;
     results.push({
       expectation: 'file',
       file: expectations.file ?? '',
       passed: false,
-      expected: expectations.file ?? 'a CSV file',
+      expected: expectations.file ?? 'a CSV or Parquet file',
       observed: null,
       message: `snapshot ${id.slice(0, 12)} has no ${what} to check`,
     });

@@ -3,7 +3,7 @@
 
 Environment:
   MLOPS_MODEL_DIR   folder with model.joblib (as written by train.py)
-  MLOPS_DATA_DIR    folder with holdout.csv (else the first *.csv by name)
+  MLOPS_DATA_DIR    folder with holdout.csv or holdout.parquet (else the first *.csv or *.parquet by name)
   MLOPS_HOLDOUT_FILE  optional: the holdout's path inside MLOPS_DATA_DIR (instead of holdout.csv)
   MLOPS_OUTPUT_DIR  gets evaluation.json
 
@@ -24,7 +24,7 @@ import sys
 # sweep trials on one host would oversubscribe the cores (OpenMP spin-waits badly under contention).
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from features import CATEGORICAL, FEATURES, LABEL, fail, read_frame, require_env
+from features import CATEGORICAL, FEATURES, LABEL, fail, is_table, read_frame, require_env, table_path
 
 THRESHOLD = 0.5
 CALIBRATION_BINS = 10
@@ -40,13 +40,13 @@ def find_holdout(data_dir):
         if not os.path.isfile(path):
             fail(f"MLOPS_HOLDOUT_FILE {named} is not a file of the snapshot")
         return path
-    preferred = os.path.join(data_dir, "holdout.csv")
+    preferred = table_path(data_dir, "holdout")
     if os.path.isfile(preferred):
         return preferred
-    csvs = sorted(n for n in os.listdir(data_dir) if n.endswith(".csv"))
-    if not csvs:
-        fail(f"no holdout.csv (or any .csv) in {data_dir}")
-    return os.path.join(data_dir, csvs[0])
+    tables = sorted(n for n in os.listdir(data_dir) if is_table(n))
+    if not tables:
+        fail(f"no holdout.csv or holdout.parquet (or any .csv or .parquet) in {data_dir}")
+    return os.path.join(data_dir, tables[0])
 
 
 def auc_or_none(y, proba):

@@ -30,14 +30,31 @@ def require_env(name):
     return value
 
 
+# The formats a table of the dataset may be in: CSV, or Parquet (read with pyarrow).
+TABLE_EXTENSIONS = (".csv", ".parquet")
+
+
+def is_table(name):
+    return name.lower().endswith(TABLE_EXTENSIONS)
+
+
+def table_path(data_dir, stem):
+    """The folder's `stem` table: stem.csv, else stem.parquet; stem.csv (to name it) when neither exists."""
+    for extension in TABLE_EXTENSIONS:
+        path = os.path.join(data_dir, stem + extension)
+        if os.path.isfile(path):
+            return path
+    return os.path.join(data_dir, stem + TABLE_EXTENSIONS[0])
+
+
 def read_frame(path):
-    """Reads a churn CSV and checks its columns; a missing file or column exits with code 2."""
+    """Reads a churn table (CSV or Parquet) and checks its columns; a missing file or column exits with code 2."""
     import pandas as pd
 
     if not os.path.isfile(path):
         fail(f"data file not found: {path}")
     try:
-        frame = pd.read_csv(path)
+        frame = pd.read_parquet(path) if path.lower().endswith(".parquet") else pd.read_csv(path)
     except Exception as exc:  # noqa: BLE001 - any parse error is a bad input
         fail(f"could not read {path}: {exc}")
     missing = [c for c in FEATURES + [LABEL] if c not in frame.columns]

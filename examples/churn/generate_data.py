@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Deterministic synthetic churn data: writes train.csv and holdout.csv.
+"""Deterministic synthetic churn data: writes train.csv and holdout.csv (or .parquet).
 
     python generate_data.py --rows 5000 --seed 1 --out data/ [--drift 0.0] [--holdout-fraction 0.2]
+                            [--format csv|parquet]
 
 The same arguments always give the same bytes (numpy's PCG64 generator seeded with --seed, fixed
-number formatting). --drift in [0, 1] moves the customer base (more support calls, higher charges,
+number formatting). --format parquet writes the same table as train.parquet and holdout.parquet
+(pyarrow, snappy-compressed, no index column): the charges are the CSV's two-decimal values. --drift in [0, 1] moves the customer base (more support calls, higher charges,
 more premium plans, more monthly contracts) and changes how churn depends on the features (support
 calls matter less, price and the south region more), so a model trained at drift 0 degrades.
 """
@@ -74,7 +76,8 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, required=True, help="random seed")
     parser.add_argument("--drift", type=float, default=0.0, help="0 (none) to 1 (strong)")
     parser.add_argument("--out", required=True, help="output folder (created if absent)")
-    parser.add_argument("--holdout-fraction", type=float, default=0.2, help="share of rows in holdout.csv")
+    parser.add_argument("--holdout-fraction", type=float, default=0.2, help="share of rows in the holdout")
+    parser.add_argument("--format", choices=("csv", "parquet"), default="csv", help="file format (default csv)")
     args = parser.parse_args(argv)
     if args.rows < 10:
         parser.error("--rows must be at least 10")
@@ -92,13 +95,41 @@ def main(argv=None):
 
     os.makedirs(args.out, exist_ok=True)
     header = ",".join(COLUMNS) + "\n"
-    for name, mask in (("train.csv", ~is_holdout), ("holdout.csv", is_holdout)):
+    names = [f"train.{args.format}", f"holdout.{args.format}"]
+    for name, mask in zip(names, (~is_holdout, is_holdout)):
         path = os.path.join(args.out, name)
-        with open(path, "w", encoding="utf-8", newline="") as f:
-            f.write(header)
-            f.writelines(line for line, keep in zip(lines, mask) if keep)
-    print(f"wrote {args.rows - n_holdout} rows to train.csv and {n_holdout} to holdout.csv in {args.out}")
+        kept = [line for line, keep in zip(lines, mask) if keep]
+        if args.format == "parquet":
+            write_parquet(path, kept)
+        else:
+            with open(path, "w", encoding="utf-8", newline="") as f:
+                f.write(header)
+                f.writelines(kept)
+    print(f"wrote {args.rows - n_holdout} rows to {names[0]} and {n_holdout} to {names[1]} in {args.out}")
     return 0
+
+
+def write_parquet(path, lines):
+    """Writes CSV lines (no header) as a Parquet table with the CSV's values and column types."""
+    import pandas as pd
+
+    rows = [line.rstrip("\n").split(",") for line in lines]
+    columns = {name: [row[i] for row in rows] for i, name in enumerate(COLUMNS)}
+    integer = {"tenure_months", "support_calls", "churned"}
+    decimal = {"monthly_charges", "total_charges"}
+    frame = pd.DataFrame(
+        {
+            name: (
+                pd.array([int(v) for v in values], dtype="int64")
+                if name in integer
+                else pd.array([float(v) for v in values], dtype="float64")
+                if name in decimal
+                else pd.array(values, dtype=object)
+            )
+            for name, values in columns.items()
+        }
+    )
+    frame.to_parquet(path, engine="pyarrow", compression="snappy", index=False)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 
 Environment:
   MLOPS_PARAMS        JSON object of hyperparameters (see DEFAULTS); unset or empty = defaults
-  MLOPS_DATA_DIR      folder with train.csv (and optionally holdout.csv, scored into metrics.json)
+  MLOPS_DATA_DIR      folder with train.csv or train.parquet (and optionally holdout.csv or
+                      holdout.parquet, scored into metrics.json)
   MLOPS_OUTPUT_DIR    gets model.joblib, model-settings.json (MLServer; its `inputs` are the feature
                       columns in the order the model takes them), metrics.json, params.json
   MLOPS_METRICS_FILE  optional: one JSON line per iteration and metric, {"step", "name", "value"}
@@ -24,7 +25,7 @@ import time
 # sweep trials on one host would oversubscribe the cores (OpenMP spin-waits badly under contention).
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from features import CATEGORICAL, FEATURES, LABEL, NUMERIC, fail, read_frame, require_env
+from features import CATEGORICAL, FEATURES, LABEL, NUMERIC, fail, read_frame, require_env, table_path
 
 # name -> (default, kind, check, description of the valid range)
 PARAM_SPECS = {
@@ -147,8 +148,9 @@ def main():
     if not os.path.isdir(data_dir):
         fail(f"MLOPS_DATA_DIR {data_dir} is not a folder")
 
-    train_frame = read_frame(os.path.join(data_dir, "train.csv"))
-    holdout_path = os.path.join(data_dir, "holdout.csv")
+    train_path = table_path(data_dir, "train")
+    train_frame = read_frame(train_path)
+    holdout_path = table_path(data_dir, "holdout")
     holdout_frame = read_frame(holdout_path) if os.path.isfile(holdout_path) else None
 
     import joblib
@@ -161,7 +163,7 @@ def main():
     X = train_frame[FEATURES]
     y = train_frame[LABEL].to_numpy(dtype=int)
     if len(set(y.tolist())) < 2:
-        fail(f"{os.path.join(data_dir, 'train.csv')}: column {LABEL} holds one class only")
+        fail(f"{train_path}: column {LABEL} holds one class only")
     X_fit, X_val, y_fit, y_val = train_test_split(
         X, y, test_size=params["validation_fraction"], random_state=params["seed"], stratify=y
     )
