@@ -12,6 +12,7 @@ import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { parseDocument } from 'yaml';
+import { readProfile } from '../../activities/data/read';
 import { ExperimentTracker } from '../../activities/tracking';
 import { ModelRegistry } from '../../activities/registry';
 import type { BlobStore } from '../../activities/storage/types';
@@ -160,6 +161,36 @@ describe('retrain pipeline, end to end on the churn example', function () {
       assert.deepEqual(
         listed.body.runs.map((r: { workflowId: string }) => r.workflowId),
         [worse.body.workflowId],
+      );
+    });
+  });
+
+  it('runs the pipeline on Parquet data: profiled, validated, trained, evaluated and registered', async () => {
+    const data = path.join(testStack().tmpDir, `${prefix}-parquet-data`);
+    execFileSync(
+      PYTHON,
+      ['examples/churn/generate_data.py', '--rows', '3000', '--seed', '1', '--out', data, '--format', 'parquet'],
+      { cwd: REPO_ROOT },
+    );
+    writeSpec('parquet.yaml', (s) => {
+      s.name = s.model = s.dataset.name = 'churn-parquet';
+      s.dataset.source = data;
+      s.dataset.expectations.file = 'train.parquet';
+      s.evaluation.holdout = { file: 'holdout.parquet' };
+    });
+    await withWorkers(async () => {
+      const run = await json('run', 'churn-parquet', '--wait');
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.body.outcome, 'approved');
+      assert.ok(run.body.candidateMetrics.auc > 0.75, JSON.stringify(run.body.candidateMetrics));
+      const { version } = await new ModelRegistry(store).describeVersion('churn-parquet', 1);
+      const profile = await readProfile(store, 'churn-parquet', version.trainingSnapshot.id);
+      assert.deepEqual(
+        profile?.files.map((f) => [f.path, f.rows]),
+        [
+          ['holdout.parquet', 600],
+          ['train.parquet', 2400],
+        ],
       );
     });
   });
