@@ -19,7 +19,7 @@ const CHURN = path.join(REPO_ROOT, 'examples', 'churn');
 /**
  * One table in every format the test compares: 3,000 rows in row groups of 700, with integers,
  * floats (some integral, some missing), strings with nulls, a pandas categorical, booleans with
- * nulls and nullable integers. pandas writes the CSV; pyarrow the Parquet files.
+ * nulls, timestamps with nulls and nullable integers. pandas writes the CSV; pyarrow the Parquet files.
  */
 const WRITE_TABLE = `
 import sys
@@ -34,6 +34,8 @@ name = np.array([f"c{i}" for i in range(n)], dtype=object)
 name[::13] = None
 active = np.where(rng.random(n) < 0.5, True, False).astype(object)
 active[::11] = None
+seen = pd.Series(pd.date_range("2024-01-01", periods=n, freq="6h"))
+seen[::19] = pd.NaT
 frame = pd.DataFrame({
     "id": np.arange(1, n + 1),
     "age": rng.integers(18, 90, n),
@@ -41,6 +43,7 @@ frame = pd.DataFrame({
     "name": name,
     "plan": pd.Categorical(rng.choice(["basic", "pro", "enterprise"], n)),
     "active": active,
+    "seen": seen,
     "calls": pd.array([None if i % 17 == 0 else int(v) for i, v in enumerate(rng.poisson(2, n))], dtype="Int64"),
 })
 frame.to_csv(f"{out}/table.csv", index=False)
@@ -90,6 +93,7 @@ describe('Parquet datasets', function () {
         name: 'string',
         plan: 'string',
         active: 'boolean',
+        seen: 'datetime',
         calls: 'integer',
       });
       const income = profile.columns.find((c) => c.name === 'income')!;
