@@ -32,7 +32,11 @@ export interface ArchiveFile {
 }
 
 /** The archive of `files` and its digest (that of its manifest). */
-export function buildArchive(files: readonly ArchiveFile[]): { digest: string; zip: Uint8Array; manifest: CodeManifest } {
+export function buildArchive(files: readonly ArchiveFile[]): {
+  digest: string;
+  zip: Uint8Array;
+  manifest: CodeManifest;
+} {
   const entries: CodeManifestEntry[] = files.map((f) => ({
     path: f.path,
     size: f.bytes.length,
@@ -120,7 +124,12 @@ function parseManifest(bytes: Buffer, digest: string): CodeManifest {
   for (const f of m.files) {
     const problem = pathProblem(f?.path);
     if (problem) throw refused(digest, `the path ${JSON.stringify(f?.path)} ${problem}`);
-    if (!Number.isSafeInteger(f.size) || f.size < 0 || !/^[0-9a-f]{64}$/.test(String(f.sha256)) || typeof f.executable !== 'boolean') {
+    if (
+      !Number.isSafeInteger(f.size) ||
+      f.size < 0 ||
+      !/^[0-9a-f]{64}$/.test(String(f.sha256)) ||
+      typeof f.executable !== 'boolean'
+    ) {
       throw refused(digest, `the manifest entry of ${f.path} is malformed`);
     }
   }

@@ -67,3 +67,27 @@ async function isDirectory(dir: string): Promise<boolean> {
     () => false,
   );
 }
+
+/**
+ * A job's own working copy of a materialized package at `dest` (which must not exist): the same
+ * folders, each file hard-linked to the cached one (copied where links cannot go, e.g. another
+ * filesystem). The job may add files to its copy; the code files stay read-only and shared.
+ */
+export async function workingCopy(source: string, dest: string): Promise<void> {
+  await fs.mkdir(dest);
+  for (const entry of await fs.readdir(source, { withFileTypes: true })) {
+    const from = path.join(source, entry.name);
+    const to = path.join(dest, entry.name);
+    if (entry.isDirectory()) {
+      await workingCopy(from, to);
+    } else if (entry.isFile()) {
+      await fs.link(from, to).catch(async (error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code !== 'EXDEV' && (error as NodeJS.ErrnoException).code !== 'EPERM') {
+          throw error;
+        }
+        await fs.copyFile(from, to);
+        await fs.chmod(to, (await fs.stat(from)).mode & 0o777);
+      });
+    }
+  }
+}

@@ -65,7 +65,8 @@ export async function archiveFolder(
   );
   if (typeof folder !== 'string' || !isDir) throw fail(`${String(folder)} is not a folder`);
   const listed = await listCodeFiles(folder, fail);
-  if (listed.length === 0) throw fail(`${folder} holds no code files (hidden files, caches and byte code are left out)`);
+  if (listed.length === 0)
+    throw fail(`${folder} holds no code files (hidden files, caches and byte code are left out)`);
   checkSize(folder, listed, maxBytes, fail);
   const files: ArchiveFile[] = [];
   let bytes = 0;

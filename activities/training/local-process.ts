@@ -6,10 +6,10 @@
  * - Idempotency: the job id is a prefix of sha256(idempotency key); `mkdir` of the job folder is the
  *   guard (EEXIST → attached). A launch whose submitter died before the process started is taken
  *   over by the next `submit` (the folder is renamed away atomically, so only one submitter wins).
- * - The command runs with cwd = `job.codeDir`, or, for a job with a `codePackage`, the package's
- *   folder in the host's code cache (`codeCacheDir`, materialized and verified once per digest:
- *   activities/code/materialize.ts; its files are read-only). Neither is a copy: jobs must write
- *   only to MLOPS_OUTPUT_DIR. The env is = the allow-listed part of the worker's (lib/job-env.ts: PATH, HOME,
+ * - The command runs with cwd = `job.codeDir` (not a copy: jobs must write only to
+ *   MLOPS_OUTPUT_DIR), or, for a job with a `codePackage`, `code/` of the job folder: a working copy
+ *   (hard links) of the package as materialized, verified, once per digest in the host's code cache
+ *   (`codeCacheDir`; activities/code/materialize.ts), whose files are read-only. The env is = the allow-listed part of the worker's (lib/job-env.ts: PATH, HOME,
  *   locale, TMPDIR, the venv; never its secrets) + `job.env` + MLOPS_PARAMS (JSON), MLOPS_DATA_DIR,
  *   MLOPS_OUTPUT_DIR, MLOPS_METRICS_FILE, MLOPS_JOB_ID, and MLOPS_MODEL_DIR when the job has a
  *   `modelUri` (downloaded into `model/` before launch), and MLOPS_INPUT_<NAME> for each named input
@@ -32,7 +32,7 @@ import {
   TrainingJobNotFoundError,
   TrainingJobNotSucceededError,
 } from '../../common/failures';
-import { materializeCode } from '../code/materialize';
+import { materializeCode, workingCopy } from '../code/materialize';
 import { isJobId, jobIdOf, jobPaths, type JobPaths, type JobRecord, type Outcome } from './job-files';
 import { readJson, readText, tailLines, writeJsonAtomic, writeJsonExclusive } from '../../lib/files';
 import { recordLaunchedPid, type PidRecord } from '../../lib/processes/pid-file';
@@ -89,7 +89,7 @@ export class LocalProcessBackend implements TrainingBackend {
     let cwd: string;
     try {
       env = await this.prepare(job, jobId, paths);
-      cwd = await this.codeFolder(job);
+      cwd = await this.codeFolder(job, paths);
     } catch (error) {
       // nothing started: clear the folder so a retry submits afresh
       await fs.rm(paths.dir, { recursive: true, force: true });
@@ -211,12 +211,14 @@ export class LocalProcessBackend implements TrainingBackend {
     });
   }
 
-  /** The folder the job runs in: its codeDir, or its code package materialized on this host. */
-  private async codeFolder(job: TrainingJob): Promise<string> {
+  /** The folder the job runs in: its codeDir, or a working copy of its code package materialized on this host. */
+  private async codeFolder(job: TrainingJob, paths: JobPaths): Promise<string> {
     if (!job.codePackage) return job.codeDir!;
     const cache = this.deps.codeCacheDir ?? path.join(this.deps.workRoot, 'code');
     try {
-      return (await materializeCode(this.deps.store, job.codePackage.digest, cache)).dir;
+      const { dir } = await materializeCode(this.deps.store, job.codePackage.digest, cache);
+      await workingCopy(dir, paths.code);
+      return paths.code;
     } catch (error) {
       if (error instanceof InvalidArgumentError) {
         throw new InvalidTrainingJobError('codePackage.digest', error.message.slice(`${error.field}: `.length));

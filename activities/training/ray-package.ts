@@ -66,7 +66,8 @@ export async function storedPackage(
   try {
     openArchive(zip, digest);
   } catch (error) {
-    if (error instanceof InvalidArgumentError) throw new InvalidTrainingJobError(field, error.message.slice(`${error.field}: `.length));
+    if (error instanceof InvalidArgumentError)
+      throw new InvalidTrainingJobError(field, error.message.slice(`${error.field}: `.length));
     throw error;
   }
   return { name, zip };
