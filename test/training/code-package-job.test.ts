@@ -5,6 +5,7 @@ import path from 'node:path';
 import { packageCode } from '../../activities/code';
 import { FilesystemBlobStore } from '../../activities/storage';
 import { LocalProcessBackend, type TrainingJob } from '../../activities/training';
+import { rayPackageName, storedPackage } from '../../activities/training/ray-package';
 import { tempDir, waitFor } from './helpers';
 
 const SCRIPT = [
@@ -83,6 +84,30 @@ describe('a local training job from a code package', function () {
       fs.readdirSync(workRoot).filter((name) => name !== 'code'),
       [],
       'no job folder is left',
+    );
+  });
+
+  it('gives the Ray backend the stored bytes, verified, and nothing when the head has the package', async function () {
+    const { zip, name } = await storedPackage(store, digest, async () => false);
+    assert.equal(name, rayPackageName(digest));
+    assert.ok(zip && Buffer.from(zip).equals(await store.getBytes(`code/${digest.slice(7)}.zip`)));
+    const held = await storedPackage(store, digest, async (n) => n === name);
+    assert.equal(held.zip, undefined, 'a package the head holds is not downloaded');
+    // another package's bytes under this digest's key
+    const other = tempDir('other');
+    fs.writeFileSync(path.join(other, 'run.sh'), '#!/bin/sh\necho other\n', { mode: 0o755 });
+    const tampered = await packageCode(store, other);
+    await store.put(`code/${digest.slice(7)}.zip`, await store.getBytes(tampered.key));
+    await assert.rejects(
+      storedPackage(store, digest, async () => false),
+      (error: Error) => {
+        assert.equal((error as { type?: string }).type, 'InvalidTrainingJob');
+        assert.match(
+          error.message,
+          /^codePackage\.digest: the code package .* is refused: its manifest does not match/,
+        );
+        return true;
+      },
     );
   });
 });
