@@ -31,12 +31,8 @@ export interface ArchiveFile {
   executable: boolean;
 }
 
-/** The archive of `files` and its digest (that of its manifest). */
-export function buildArchive(files: readonly ArchiveFile[]): {
-  digest: string;
-  zip: Uint8Array;
-  manifest: CodeManifest;
-} {
+/** The manifest of `files` as canonical bytes, and the package digest (sha256 of those bytes). */
+export function manifestOf(files: readonly ArchiveFile[]): { digest: string; manifestBytes: Buffer } {
   const entries: CodeManifestEntry[] = files.map((f) => ({
     path: f.path,
     size: f.bytes.length,
@@ -44,14 +40,21 @@ export function buildArchive(files: readonly ArchiveFile[]): {
     executable: f.executable,
   }));
   const manifestBytes = canonicalManifest(entries);
+  return { digest: sha256Of(manifestBytes), manifestBytes };
+}
+
+/** The archive of `files` and its digest (that of its manifest). */
+export function buildArchive(
+  files: readonly ArchiveFile[],
+  manifest = manifestOf(files),
+): { digest: string; zip: Uint8Array } {
   const zippable: Zippable = Object.create(null) as Zippable; // a file may be named __proto__
-  zippable[MANIFEST_ENTRY] = [manifestBytes, { mtime: FIXED_MTIME, os: UNIX, attrs: 0o100644 << 16 }];
+  zippable[MANIFEST_ENTRY] = [manifest.manifestBytes, { mtime: FIXED_MTIME, os: UNIX, attrs: 0o100644 << 16 }];
   for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
     const mode = f.executable ? 0o100755 : 0o100644;
     zippable[f.path] = [f.bytes, { mtime: FIXED_MTIME, os: UNIX, attrs: mode << 16 }];
   }
-  const manifest = JSON.parse(manifestBytes.toString('utf8')) as CodeManifest;
-  return { digest: sha256Of(manifestBytes), zip: zipSync(zippable, { level: 6 }), manifest };
+  return { digest: manifest.digest, zip: zipSync(zippable, { level: 6 }) };
 }
 
 /** Thrown when an archive does not hold what its digest promises (tampered, truncated, crafted). */

@@ -13,7 +13,7 @@
  * The CLI imports ./package.ts directly; workers and backends use the rest.
  */
 export { createCodeActivities, type CodeActivities, type CodeActivityDeps, type PackageCodeInput } from './activities';
-export { buildArchive, openArchive, type ArchiveFile } from './archive';
+export { buildArchive, manifestOf, openArchive, type ArchiveFile } from './archive';
 export { isExcludedName, listCodeFiles, type CodeFile } from './code-files';
 export { CODE_DIGEST, codePackageKey, isCodeDigest, type CodeManifest, type CodeManifestEntry } from './manifest';
 export { materializeCode, workingCopy, type MaterializedCode } from './materialize';

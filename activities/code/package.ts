@@ -7,7 +7,7 @@
 import fs from 'node:fs/promises';
 import { InvalidArgumentError } from '../../common/failures';
 import type { BlobStore } from '../storage/types';
-import { buildArchive, type ArchiveFile } from './archive';
+import { buildArchive, manifestOf, type ArchiveFile } from './archive';
 import { listCodeFiles, type CodeFile } from './code-files';
 import { codePackageKey } from './manifest';
 
@@ -46,18 +46,32 @@ export async function packageCode(
   folder: string,
   options: PackageCodeOptions = {},
 ): Promise<CodePackage> {
-  const { files, digest, zip, bytes } = await archiveFolder(folder, options);
-  const key = codePackageKey(digest);
-  if (await store.head(key)) return { digest, key, files, bytes, uploaded: false };
+  const files = await readCodeFolder(folder, options);
+  const manifest = manifestOf(files);
+  const key = codePackageKey(manifest.digest);
+  const summary = { digest: manifest.digest, key, files: files.length, bytes: totalBytes(files) };
+  // unchanged code: the store has it, nothing is zipped or sent
+  if (await store.head(key)) return { ...summary, uploaded: false };
+  const { zip } = buildArchive(files, manifest);
   const put = await store.putIfAbsent(key, zip, { contentType: 'application/zip' });
-  return { digest, key, files, bytes, uploaded: put.created };
+  return { ...summary, uploaded: put.created };
 }
 
 /** The archive of the code files under `folder` (nothing stored): for backends that ship code themselves. */
 export async function archiveFolder(
   folder: string,
-  { maxBytes = DEFAULT_CODE_PACKAGE_MAX_BYTES, field = 'folder' }: PackageCodeOptions = {},
+  options: PackageCodeOptions = {},
 ): Promise<{ digest: string; zip: Uint8Array; files: number; bytes: number }> {
+  const files = await readCodeFolder(folder, options);
+  const { digest, zip } = buildArchive(files);
+  return { digest, zip, files: files.length, bytes: totalBytes(files) };
+}
+
+/** The code files under `folder`, read, within the size limit; see `packageCode` for what is refused. */
+async function readCodeFolder(
+  folder: string,
+  { maxBytes = DEFAULT_CODE_PACKAGE_MAX_BYTES, field = 'folder' }: PackageCodeOptions,
+): Promise<ArchiveFile[]> {
   const fail = (problem: string) => new InvalidArgumentError(field, problem);
   const isDir = await fs.stat(folder).then(
     (s) => s.isDirectory(),
@@ -69,17 +83,18 @@ export async function archiveFolder(
     throw fail(`${folder} holds no code files (hidden files, caches and byte code are left out)`);
   checkSize(folder, listed, maxBytes, fail);
   const files: ArchiveFile[] = [];
-  let bytes = 0;
   for (const file of listed) {
     const content = await fs.readFile(file.absolute);
-    bytes += content.length;
     file.size = content.length;
     files.push({ path: file.path, bytes: content, executable: file.executable });
   }
   // a file that grew between listing and reading still counts
-  if (bytes > maxBytes) checkSize(folder, listed, maxBytes, fail);
-  const { digest, zip } = buildArchive(files);
-  return { digest, zip, files: files.length, bytes };
+  checkSize(folder, listed, maxBytes, fail);
+  return files;
+}
+
+function totalBytes(files: readonly ArchiveFile[]): number {
+  return files.reduce((sum, f) => sum + f.bytes.length, 0);
 }
 
 function checkSize(folder: string, files: readonly CodeFile[], maxBytes: number, fail: (p: string) => Error): void {
