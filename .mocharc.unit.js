@@ -17,6 +17,7 @@ module.exports = {
     'test/infra/**/*.test.ts',
     // in-memory stores, fakes and local files
     'test/abtest/outcomes.test.ts',
+    'test/code/code-package.test.ts',
     'test/bad-input/properties.test.ts',
     'test/data/canonical.test.ts',
     'test/data/local-source.test.ts',
@@ -39,6 +40,7 @@ module.exports = {
     'test/storage/filesystem.test.ts',
     'test/tracking/activities.test.ts',
     'test/tracking/run-keys.test.ts',
+    'test/training/code-package-job.test.ts',
     'test/training/local-process-recovery.test.ts',
     'test/training/named-inputs.test.ts',
     'test/training/ray-log.test.ts',

@@ -4,6 +4,7 @@
  * own folder; backends are picked from config in one place (worker/dependencies.ts).
  *
  * - health.ts     store round-trip probes (`healthCheck` workflow)
+ * - code/         code packages: a code folder as a content-addressed archive in the store (`packageCode`)
  * - data/         dataset snapshots, materialize, profiles, validation, diffs
  * - approvals/    signed decisions: `verifyDecision` against the listed SSH keys
  * - registry/     model versions with lineage, aliases, statuses, audit, model cards
@@ -18,6 +19,7 @@
  */
 import { createAbTestActivities } from './abtest';
 import { createApprovalActivities } from './approvals';
+import { createCodeActivities } from './code';
 import { createDataActivities } from './data';
 import { createEvaluationActivities } from './evaluation';
 import { createHealthActivities } from './health';
@@ -48,6 +50,8 @@ export interface ActivityDeps {
   servingBackend?: ServingBackend;
   /** The worker's secret values, redacted from job logs and notifications (lib/redact.ts). @default those of process.env */
   secrets?: readonly string[];
+  /** The size limit of a code package (MLOPS_CODE_PACKAGE_MAX_BYTES). @default 50 MiB */
+  codePackageMaxBytes?: number;
   /** The prefix of the variables a notification's `webhookEnv` may name. @default 'MLOPS_WEBHOOK_' */
   webhookEnvPrefix?: string;
 }
@@ -61,6 +65,7 @@ export function createActivities(deps: ActivityDeps) {
     // these report nothing while they run: keepalive heartbeats let workflows notice a dead worker early
     ...withKeepalive({
       ...createHealthActivities(deps),
+      ...createCodeActivities(deps),
       ...createRegistryActivities(deps),
       ...createApprovalActivities(deps),
       ...createTrackingActivities(deps),

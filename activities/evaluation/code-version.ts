@@ -1,21 +1,15 @@
 /**
  * A code version from the files themselves: `sha256:<hex>` over the sorted relative paths and
- * contents of every regular file under some folders. Byte-code caches, notebook checkpoints, VCS
- * folders and hidden files are left out, so a version changes only when the code does.
+ * contents of every regular file under some folders. What is left out (byte code, caches, VCS
+ * folders, hidden files) is the code packages' rule (activities/code/code-files.ts), so a version
+ * changes only when the code does.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError } from '../../common/failures';
-
-const SKIPPED_DIRS = new Set(['__pycache__', '.git', '.ipynb_checkpoints']);
-
-/** Whether a file or folder name is left out of the version. */
-function skipped(name: string, isDir: boolean): boolean {
-  if (name.startsWith('.')) return true;
-  return isDir ? SKIPPED_DIRS.has(name) : name.endsWith('.pyc');
-}
+import { isExcludedName as skipped } from '../code/code-files';
 
 /** The version of the files under `dirs` (their order matters, their absolute paths do not) and the file count. */
 export async function codeVersionOf(dirs: readonly string[]): Promise<{ version: string; files: number }> {

@@ -7,7 +7,7 @@
  *                        (./job-files.ts layout, ./launch.ts wrapper, ./process-group.ts signals, ./stream-reads.ts
  *                        log/metric reads, ./outputs.ts uploads, ./validate-job.ts input checks)
  * - ./ray.ts             `RayJobsBackend`: jobs on a Ray head through its Jobs REST API (./ray-client.ts),
- *                        code shipped as a Ray package (./ray-package.ts) with the runner ./ray_runner.py,
+ *                        code shipped as a Ray package (./ray-package.ts) and the runner ./ray_runner.py,
  *                        which reads and writes the store itself (./ray-env.ts), metrics read from the log
  *                        (./ray-log.ts)
  * - ./routing.ts         `RoutingBackend`: submits to the job's `backend`, routes the rest by job id

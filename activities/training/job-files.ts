@@ -1,6 +1,7 @@
 /**
  * The on-disk layout of one local job, `<workRoot>/<jobId>/`:
  *   job.json        the job, its idempotency key, who submitted it (written once, atomically)
+ *   code/           the job's working copy of its code package (hard links into the code cache), when it has one
  *   data/           the materialized input snapshot (MLOPS_DATA_DIR)
  *   model/          the downloaded model folder, when the job has a `modelUri` (MLOPS_MODEL_DIR)
  *   inputs/<name>/  each named input, a snapshot or a model folder (MLOPS_INPUT_<NAME>)
@@ -49,6 +50,7 @@ export function jobPaths(workRoot: string, jobId: string) {
   return {
     dir,
     job: path.join(dir, 'job.json'),
+    code: path.join(dir, 'code'),
     data: path.join(dir, 'data'),
     model: path.join(dir, 'model'),
     inputs: path.join(dir, 'inputs'),

@@ -7,7 +7,9 @@
  *   guard (EEXIST → attached). A launch whose submitter died before the process started is taken
  *   over by the next `submit` (the folder is renamed away atomically, so only one submitter wins).
  * - The command runs with cwd = `job.codeDir` (not a copy: jobs must write only to
- *   MLOPS_OUTPUT_DIR) and env = the allow-listed part of the worker's (lib/job-env.ts: PATH, HOME,
+ *   MLOPS_OUTPUT_DIR), or, for a job with a `codePackage`, `code/` of the job folder: a working copy
+ *   (hard links) of the package as materialized, verified, once per digest in the host's code cache
+ *   (`codeCacheDir`; activities/code/materialize.ts), whose files are read-only. The env is = the allow-listed part of the worker's (lib/job-env.ts: PATH, HOME,
  *   locale, TMPDIR, the venv; never its secrets) + `job.env` + MLOPS_PARAMS (JSON), MLOPS_DATA_DIR,
  *   MLOPS_OUTPUT_DIR, MLOPS_METRICS_FILE, MLOPS_JOB_ID, and MLOPS_MODEL_DIR when the job has a
  *   `modelUri` (downloaded into `model/` before launch), and MLOPS_INPUT_<NAME> for each named input
@@ -24,7 +26,13 @@ import path from 'node:path';
 import { constants } from 'node:os';
 import { materializeSnapshot } from '../data';
 import type { BlobStore } from '../storage/types';
-import { InvalidTrainingJobError, TrainingJobNotFoundError, TrainingJobNotSucceededError } from '../../common/failures';
+import {
+  InvalidArgumentError,
+  InvalidTrainingJobError,
+  TrainingJobNotFoundError,
+  TrainingJobNotSucceededError,
+} from '../../common/failures';
+import { materializeCode, workingCopy } from '../code/materialize';
 import { isJobId, jobIdOf, jobPaths, type JobPaths, type JobRecord, type Outcome } from './job-files';
 import { readJson, readText, tailLines, writeJsonAtomic, writeJsonExclusive } from '../../lib/files';
 import { recordLaunchedPid, type PidRecord } from '../../lib/processes/pid-file';
@@ -47,6 +55,8 @@ export interface LocalProcessDeps {
   python?: string;
   /** Time between SIGTERM and SIGKILL on cancel or timeout. @default 10_000 */
   killGraceMs?: number;
+  /** Where code packages are materialized, one folder per digest. @default `<workRoot>/code` */
+  codeCacheDir?: string;
   /** The worker's source roots: a job's `codeDir` must lie in one of them. @default no check */
   codeRoots?: readonly string[];
   /** Secret values redacted from the job's log before it is stored (lib/redact.ts). @default secretValues(workerEnv) */
@@ -76,14 +86,16 @@ export class LocalProcessBackend implements TrainingBackend {
       return this.submit(job, idempotencyKey);
     }
     let env: Record<string, string>;
+    let cwd: string;
     try {
       env = await this.prepare(job, jobId, paths);
+      cwd = await this.codeFolder(job, paths);
     } catch (error) {
       // nothing started: clear the folder so a retry submits afresh
       await fs.rm(paths.dir, { recursive: true, force: true });
       throw error;
     }
-    await this.start(job, paths, env);
+    await this.start(job, paths, env, cwd);
     return { jobId, attached: false };
   }
 
@@ -199,11 +211,27 @@ export class LocalProcessBackend implements TrainingBackend {
     });
   }
 
+  /** The folder the job runs in: its codeDir, or a working copy of its code package materialized on this host. */
+  private async codeFolder(job: TrainingJob, paths: JobPaths): Promise<string> {
+    if (!job.codePackage) return job.codeDir!;
+    const cache = this.deps.codeCacheDir ?? path.join(this.deps.workRoot, 'code');
+    try {
+      const { dir } = await materializeCode(this.deps.store, job.codePackage.digest, cache);
+      await workingCopy(dir, paths.code);
+      return paths.code;
+    } catch (error) {
+      if (error instanceof InvalidArgumentError) {
+        throw new InvalidTrainingJobError('codePackage.digest', error.message.slice(`${error.field}: `.length));
+      }
+      throw error;
+    }
+  }
+
   /** Launches the command and records its pid; if the pid cannot be recorded, stops it and clears the folder. */
-  private async start(job: TrainingJob, paths: JobPaths, env: Record<string, string>): Promise<void> {
+  private async start(job: TrainingJob, paths: JobPaths, env: Record<string, string>, cwd: string): Promise<void> {
     const [program, ...args] = job.command;
     const command = [program === 'python' && this.deps.python ? this.deps.python : program!, ...args];
-    const pid = await launchDetached({ paths, command, cwd: job.codeDir, env }).catch(async (error: unknown) => {
+    const pid = await launchDetached({ paths, command, cwd, env }).catch(async (error: unknown) => {
       await fs.rm(paths.dir, { recursive: true, force: true });
       throw error;
     });

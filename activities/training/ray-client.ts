@@ -30,7 +30,8 @@ export interface RayJobInfo {
 export interface RaySubmitRequest {
   entrypoint: string;
   submission_id: string;
-  runtime_env: { working_dir: string; env_vars: Record<string, string> };
+  /** `py_modules`: packages whose folders Ray puts on the job's PYTHONPATH. */
+  runtime_env: { working_dir: string; py_modules?: string[]; env_vars: Record<string, string> };
   metadata: Record<string, string>;
   entrypoint_num_cpus?: number;
   entrypoint_num_gpus?: number;

@@ -6,8 +6,10 @@
  * - Idempotency: the submission id is `ray-` + a prefix of sha256(idempotency key). A submit that
  *   finds the id on the head attaches; two racing submits are settled by the head, which refuses a
  *   second job under an existing submission id (the loser then finds it and attaches).
- * - Code: the job's codeDir plus the project's runner is uploaded as a Ray package
- *   (./ray-package.ts) and used as `runtime_env.working_dir`; nothing is installed at job time.
+ * - Code: the job's code package (`codePackage`: the very archive in the store, verified first) or
+ *   its codeDir (archived the same way) is uploaded as a Ray package (./ray-package.ts) and used as
+ *   `runtime_env.working_dir`; the project's runner goes in `py_modules`; nothing is installed at job
+ *   time, and a package the head already holds is not uploaded again.
  * - Data: the job reads the input snapshot (MLOPS_DATA_URI, the manifest's URI) and writes its
  *   outputs (MLOPS_OUTPUT_URI = `<store>/<outputPrefix>/output`) itself; `result` then records the
  *   log, the metric stream and `result.json` under the output prefix, like the local backend. A
@@ -32,7 +34,7 @@ import { RayHeadError, RayJobsClient, type RayJobInfo, type RaySubmitRequest } f
 import { rayJobEnv, type RayJobInput } from './ray-env';
 import { modelPrefixOf } from './job-inputs';
 import { logTextFrom, metricPointsFrom, metricStream, tailOf, withoutMetricLines } from './ray-log';
-import { buildPackage, RUNNER_FILE } from './ray-package';
+import { buildPackage, runnerPackage, RUNNER_MODULE, storedPackage, type RayPackage } from './ray-package';
 import { jobModelPrefix, validateJob, validateKey } from './validate-job';
 import type { JobResult, JobStatus, MetricPoint, TrainingBackend, TrainingJob, TrainingJobInput } from './types';
 import { NotFoundError } from '../../common/failures';
@@ -46,6 +48,8 @@ export interface RayJobsDeps {
   storeEnv?: Record<string, string>;
   /** The worker's source roots: a job's `codeDir` (packaged for the head) must lie in one of them. @default no check */
   codeRoots?: readonly string[];
+  /** The size limit of a package built from a `codeDir` (MLOPS_CODE_PACKAGE_MAX_BYTES). @default 50 MiB */
+  codePackageMaxBytes?: number;
   /** Secret values redacted from the job's log before it is stored (lib/redact.ts). @default secretValues(process.env) */
   secrets?: readonly string[];
   /** Timeout of one request to the head. @default 30_000 */
@@ -165,17 +169,19 @@ export class RayJobsBackend implements TrainingBackend {
     const modelUri =
       job.modelUri === undefined ? undefined : `${this.storeRoot}/${jobModelPrefix(job.modelUri, this.storeRoot)}`;
     const inputs = await this.inputUris(job.inputs ?? []);
-    const pkg = await buildPackage(job.codeDir);
-    if (!(await this.client.hasPackage(pkg.name))) await this.client.uploadPackage(pkg.name, pkg.zip);
+    const code = await this.codePackage(job);
+    const runner = await runnerPackage();
+    await this.ensurePackage(runner);
     const storeEnv = this.deps.storeEnv ?? {};
     const metadata: Record<string, string> = { [META.name]: job.name, [META.prefix]: prefix };
     if (job.timeoutSeconds !== undefined) metadata[META.timeout] = String(job.timeoutSeconds);
     const { cpu, gpus, memoryMb } = job.resources ?? {};
     return {
-      entrypoint: `python ${RUNNER_FILE}`,
+      entrypoint: `python -m ${RUNNER_MODULE}`,
       submission_id: jobId,
       runtime_env: {
-        working_dir: `gcs://${pkg.name}`,
+        working_dir: `gcs://${code}`,
+        py_modules: [`gcs://${runner.name}`],
         env_vars: rayJobEnv({ job, jobId, storeEnv, outputUri: this.outputUri(prefix), dataUri, modelUri, inputs }),
       },
       metadata,
@@ -183,6 +189,23 @@ export class RayJobsBackend implements TrainingBackend {
       ...(gpus !== undefined ? { entrypoint_num_gpus: gpus } : {}),
       ...(memoryMb !== undefined ? { entrypoint_memory: Math.round(memoryMb * 1024 * 1024) } : {}),
     };
+  }
+
+  /** The head's name of the job's code, uploaded unless the head holds it. */
+  private async codePackage(job: TrainingJob): Promise<string> {
+    const has = (name: string) => this.client.hasPackage(name);
+    if (job.codePackage) {
+      const pkg = await storedPackage(this.deps.store, job.codePackage.digest, has);
+      if (pkg.zip) await this.client.uploadPackage(pkg.name, pkg.zip);
+      return pkg.name;
+    }
+    const pkg = await buildPackage(job.codeDir!, this.deps.codePackageMaxBytes);
+    await this.ensurePackage(pkg);
+    return pkg.name;
+  }
+
+  private async ensurePackage(pkg: RayPackage): Promise<void> {
+    if (!(await this.client.hasPackage(pkg.name))) await this.client.uploadPackage(pkg.name, pkg.zip);
   }
 
   /** Where the runner reads each named input: a snapshot's manifest (id resolved now) or a model folder. */

@@ -1,7 +1,7 @@
 """Runs one training job inside a Ray job (the entrypoint the `ray` training backend submits).
 
-The Ray job's working directory is the job's code folder (shipped as a Ray package, this file
-included). The runner gives the job's command the same contract as the local backend:
+The Ray job's working directory is the job's code folder (its code package, shipped as a Ray
+package); this file comes in `py_modules` and runs as `python -m _mlops_ray_runner`. The runner gives the job's command the same contract as the local backend:
 
 - MLOPS_DATA_DIR: the input snapshot, materialized from MLOPS_DATA_URI (the manifest's URI in the
   object store; bodies are read from the dataset's content-addressed blobs and checked by sha256);

@@ -13,8 +13,14 @@ export interface TrainingJob {
   name: string;
   /** The command and its arguments, e.g. `['python', 'train.py']`. */
   command: string[];
-  /** Absolute folder holding the training code. */
-  codeDir: string;
+  /** Absolute folder holding the code, on the host that runs the job (within the worker's source roots). */
+  codeDir?: string;
+  /**
+   * The code as a package in the store (activities/code/: `code/<hex>.zip`), by digest: the job runs
+   * in the package's files, materialized on the host that runs it. Exactly one of `codeDir` and
+   * `codePackage` is given.
+   */
+  codePackage?: { digest: string };
   /** Extra environment variables for the job. */
   env?: Record<string, string>;
   /** Hyperparameters, passed to the job as JSON in `MLOPS_PARAMS`. */

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { sourceRootProblem } from '../data/source-roots';
 import { validateKey as validateStoreKey } from '../storage/keys';
+import { isCodeDigest } from '../code/manifest';
 import { InvalidTrainingJobError } from '../../common/failures';
 import { modelPrefixOf, validateInputs } from './job-inputs';
 import type { TrainingJob } from './types';
@@ -17,7 +18,8 @@ export function validateKey(key: string): void {
 /**
  * Throws `InvalidTrainingJobError` naming the first field that breaks the `TrainingJob` contract.
  * `storeUri` is the platform store's URI, which a `modelUri` must lie in; with `codeRoots` (the
- * worker's source roots), `codeDir` must lie in one of them, its symlinks resolved.
+ * worker's source roots), `codeDir` must lie in one of them, its symlinks resolved; a `codePackage`
+ * is in the store, not on this host, and is checked for its digest's shape only.
  */
 export async function validateJob(
   job: TrainingJob,
@@ -30,16 +32,7 @@ export async function validateJob(
     throw fail('command', 'must be a non-empty list of strings');
   }
   if (job.command[0] === '') throw fail('command[0]', 'must not be empty');
-  if (typeof job.codeDir !== 'string' || !path.isAbsolute(job.codeDir)) {
-    throw fail('codeDir', `must be an absolute folder path (got ${JSON.stringify(job.codeDir)})`);
-  }
-  const isDir = await fs.stat(job.codeDir).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
-  if (!isDir) throw fail('codeDir', `${job.codeDir} is not a folder`);
-  const outside = codeRoots && sourceRootProblem(job.codeDir, codeRoots);
-  if (outside) throw fail('codeDir', outside);
+  await validateCode(job, codeRoots);
   if (typeof job.params !== 'object' || job.params === null || Array.isArray(job.params)) {
     throw fail('params', 'must be an object');
   }
@@ -62,6 +55,32 @@ export async function validateJob(
   }
   const t = job.timeoutSeconds;
   if (t !== undefined && (typeof t !== 'number' || !(t > 0))) throw fail('timeoutSeconds', 'must be a positive number');
+}
+
+/** Exactly one of `codeDir` (an existing folder within `codeRoots`) and `codePackage` (a digest). */
+async function validateCode(job: TrainingJob, codeRoots: readonly string[] | undefined): Promise<void> {
+  const fail = (field: string, problem: string) => new InvalidTrainingJobError(field, problem);
+  if (job.codePackage !== undefined) {
+    if (job.codeDir !== undefined) throw fail('codeDir', 'give codeDir or codePackage, not both');
+    if (typeof job.codePackage !== 'object' || job.codePackage === null) {
+      throw fail('codePackage', 'must be an object with a digest');
+    }
+    if (!isCodeDigest(job.codePackage.digest)) {
+      const got = JSON.stringify(job.codePackage.digest);
+      throw fail('codePackage.digest', `must be sha256: and 64 lowercase hex digits (got ${got})`);
+    }
+    return;
+  }
+  if (typeof job.codeDir !== 'string' || !path.isAbsolute(job.codeDir)) {
+    throw fail('codeDir', `must be an absolute folder path, or give codePackage (got ${JSON.stringify(job.codeDir)})`);
+  }
+  const isDir = await fs.stat(job.codeDir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!isDir) throw fail('codeDir', `${job.codeDir} is not a folder`);
+  const outside = codeRoots && sourceRootProblem(job.codeDir, codeRoots);
+  if (outside) throw fail('codeDir', outside);
 }
 
 /** The store key prefix of a job's `modelUri`; throws `InvalidTrainingJobError` naming `modelUri` unless it is a store folder. */

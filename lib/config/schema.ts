@@ -53,6 +53,8 @@ export interface Config {
   signingKey?: string;
   /** Limits of the gateway process (`mlops gateway`): what one client may cost it. */
   gatewayLimits: GatewayLimits;
+  /** The most bytes of files one code package may hold (`MLOPS_CODE_PACKAGE_MAX_BYTES`). */
+  codePackageMaxBytes: number;
 }
 
 /** The codec server's access rules: its token and the browser origins and host names it answers. */
@@ -199,6 +201,12 @@ export const envSchema = z.object({
     .describe(
       "Folders a dataset source (a local path or file:// URL) may lie in, comma-separated, relative to the working directory; a filesystem store's root is always allowed; s3:// sources are not affected. Default: the working directory and the pipelines folder's parent",
     ),
+  // code packages (activities/code/): the code folders of runs, archived into the store
+  MLOPS_CODE_PACKAGE_MAX_BYTES: positiveInt(1024)
+    .optional()
+    .describe(
+      'Bytes of files one code folder may hold to be packaged into the store (hidden files, caches and byte code left out); a larger one is refused naming its largest files. Default: 52428800 (50 MiB)',
+    ),
   // signed decisions (approve, reject, alias and status changes, rollout promote/abort, A/B stop)
   MLOPS_SIGNING_KEY: nonEmpty
     .optional()
@@ -314,6 +322,7 @@ export function validateConfig(
         store,
       ),
       ...(env.MLOPS_SIGNING_KEY ? { signingKey: env.MLOPS_SIGNING_KEY } : {}),
+      codePackageMaxBytes: env.MLOPS_CODE_PACKAGE_MAX_BYTES ?? 50 * 1024 * 1024,
     },
   };
 }
