@@ -16,6 +16,8 @@ import {
 import { followProgress } from '../activity-progress';
 import { withClient } from '../connect';
 import type { CommandContext } from '../context';
+import { createBlobStore } from '../../activities/storage';
+import { describePackaged, packageJobCode } from '../code-packages';
 import { jobFromSpec, readYamlFile } from '../job-file';
 import { collect, positiveInt, withOverrides } from '../options';
 import { table } from '../output';
@@ -38,6 +40,11 @@ export function registerSweep(program: Command, ctx: () => CommandContext): void
       const sweep = withSweepFlags(file, spec.sweep, opts);
       const total = sweepTrials(sweep).length;
       const workflowId = `sweep/${spec.pipeline}/${new Date().toISOString()}`;
+      // the code travels with the job: packaged into the store, run by digest on any host
+      const { job, packaged } = await packageJobCode(createBlobStore(config.store), jobFromSpec(spec, dir, params), {
+        maxBytes: config.codePackageMaxBytes,
+      });
+      for (const p of packaged) out.info(describePackaged(p));
       await withClient(config, async (client) => {
         const handle = await client.workflow.start(hyperparameterSweep, {
           workflowId,
@@ -47,7 +54,7 @@ export function registerSweep(program: Command, ctx: () => CommandContext): void
               pipeline: spec.pipeline,
               trainingTaskQueue: config.trainingTaskQueue,
               sweep,
-              job: jobFromSpec(spec, dir, params),
+              job,
             },
           ],
           staticSummary:
@@ -58,7 +65,10 @@ export function registerSweep(program: Command, ctx: () => CommandContext): void
         });
         out.info(`started ${workflowId} (${total} trials, ${sweep.parallelism} at once)`);
         if (!opts.wait) {
-          out.result({ workflowId, runId: handle.firstExecutionRunId, trials: total }, (r) => r.workflowId);
+          out.result(
+            { workflowId, runId: handle.firstExecutionRunId, trials: total, code: packaged },
+            (r) => r.workflowId,
+          );
           return;
         }
         let last = '';
@@ -74,7 +84,7 @@ export function registerSweep(program: Command, ctx: () => CommandContext): void
           },
           1000,
         );
-        out.result({ workflowId, ...result }, renderSweep);
+        out.result({ workflowId, code: packaged, ...result }, renderSweep);
       });
     });
 }
