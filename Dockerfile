@@ -7,6 +7,8 @@
 #
 # The code runs through tsx as in a checkout (bin/mlops.js), so the runtime needs the sources and the
 # production node_modules; `npm run build` in the build stage only checks that they compile.
+# The image holds the platform only, not examples/ nor any pipeline's code: a run's code reaches the
+# worker as a code package in the store (code/<sha256>.zip), materialized per digest under MLOPS_HOME.
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
@@ -58,7 +60,6 @@ COPY gateway ./gateway
 COPY codec-server ./codec-server
 COPY worker ./worker
 COPY workflows ./workflows
-COPY examples ./examples
 COPY --from=build /app/workflow-bundle.js ./workflow-bundle.js
 # the base image's `node` user; the code and the venv stay owned by root, read-only to the worker
 USER 1000:1000

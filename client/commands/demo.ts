@@ -2,19 +2,32 @@
  * `mlops demo` (`npm run demo`): the whole loop on the local stack, for a newcomer, in a few minutes.
  * The scenario is the churn example's (examples/churn/demo/scenario.ts); this file is its command:
  * the flags, the summary on stdout (text or `--json`) and the exit code (1 when it did not end as expected).
+ * The scenario is loaded when the command runs, not when the CLI starts: the worker image ships no
+ * examples/, and `mlops worker` loads this file with every other command.
  */
 import { EXIT } from '../exit-codes';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { UserError } from '../../common/errors';
-import { runDemo } from '../../examples/churn/demo/scenario';
-import { renderSummary } from '../../examples/churn/demo/summary';
 import type { CommandContext } from '../context';
+import type * as ScenarioModule from '../../examples/churn/demo/scenario';
+import type * as SummaryModule from '../../examples/churn/demo/summary';
 
 interface DemoFlags {
   store: 'file' | 's3';
   keep?: boolean;
   timeout: string;
+}
+
+type Scenario = typeof ScenarioModule & typeof SummaryModule;
+
+/** The churn example's scenario and summary, required on first use (a synchronous, CommonJS require). */
+function loadScenario(): Pick<Scenario, 'runDemo' | 'renderSummary'> {
+  /* eslint-disable @typescript-eslint/no-require-imports -- loaded on use: the worker image has no examples/ */
+  const { runDemo } = require('../../examples/churn/demo/scenario') as Scenario;
+  const { renderSummary } = require('../../examples/churn/demo/summary') as Scenario;
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return { runDemo, renderSummary };
 }
 
 export function registerDemo(program: Command, ctx: () => CommandContext): void {
@@ -29,6 +42,7 @@ export function registerDemo(program: Command, ctx: () => CommandContext): void 
       const minutes = Number(flags.timeout);
       if (!Number.isFinite(minutes) || minutes <= 0)
         throw new UserError(`--timeout: minutes > 0, got ${flags.timeout}`, 2);
+      const { runDemo, renderSummary } = loadScenario();
       const summary = await runDemo({ store: flags.store, keep: flags.keep === true, minutes });
       out.result(summary, renderSummary);
       if (!summary.ok) process.exitCode = EXIT.failed;

@@ -2,6 +2,7 @@
  * The worker image (Dockerfile), read as text: no Docker engine is needed. It must build the
  * workflow bundle once and start the worker from it, run as a non-root user, carry production
  * dependencies and the Python venv where the worker looks for them, and agree with itself on ports.
+ * It ships the platform only: no examples/, since a run's code travels as a code package in the store.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -81,17 +82,21 @@ describe('worker image (Dockerfile)', () => {
     assert.match(env, /NODE_ENV=production/);
   });
 
-  it('copies every folder the worker loads its code from', () => {
-    const copied = new Set(
-      instructions(runtime, 'COPY')
-        .filter((c) => !c.startsWith('--from'))
-        .flatMap((c) => c.split(' ').slice(0, -1)),
-    );
+  it('copies every folder the worker loads its code from, and not the examples', () => {
+    const copies = instructions(runtime, 'COPY').filter((c) => !c.startsWith('--from'));
+    const copied = new Set(copies.flatMap((c) => c.split(' ').slice(0, -1)));
     const build = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'tsconfig.build.json'), 'utf8')) as {
       include: string[];
     };
-    for (const dir of [...build.include, 'bin', 'package.json'])
+    const platform = build.include.filter((dir) => dir !== 'examples');
+    assert.ok(platform.length < build.include.length, 'the build still compiles the examples');
+    for (const dir of [...platform, 'bin', 'package.json'])
       assert.ok(copied.has(dir), `${dir} is copied into the runtime image`);
+    // the examples' code and data reach a worker with the run (code packages, dataset uploads)
+    for (const dir of copied)
+      assert.ok(!/^(\.\/?|examples\b.*)$/.test(dir), `the runtime image copies ${dir}: it ships the platform only`);
+    for (const copy of instructions(runtime, 'COPY').filter((c) => c.startsWith('--from')))
+      assert.doesNotMatch(copy, /examples/, `the runtime image takes examples from another stage: ${copy}`);
     const ignored = fs.readFileSync(path.join(REPO_ROOT, '.dockerignore'), 'utf8').split('\n');
     for (const local of ['node_modules', '.venv', '.tools', '.mlops', '.git'])
       assert.ok(ignored.includes(local), `.dockerignore leaves out ${local}`);

@@ -219,6 +219,27 @@ describe('Kubernetes manifests (infra/k8s)', function () {
     before(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-k8s-'))));
     after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+    it('reads no folder of the image as a source: code and data come from the store', () => {
+      const workdir = instructions(readDockerfile().at(-1)!, 'WORKDIR').at(-1)!;
+      for (const r of Object.values(overlays)) {
+        for (const d of r.deployments) {
+          // the Temporal profile is prod's test below: this one is about the folders
+          const { TEMPORAL_CONFIG_FILE: _file, TEMPORAL_PROFILE: _profile, ...env } = r.environment(d);
+          const config = loadConfig({ ...env, AWS_ACCESS_KEY_ID: 'k', AWS_SECRET_ACCESS_KEY: 's' }, workdir);
+          assert.ok(env.MLOPS_SOURCE_ROOTS, `${r.overlay}/${d.metadata.name}: MLOPS_SOURCE_ROOTS is set`);
+          assert.ok(config.sourceRoots.length > 0);
+          for (const root of config.sourceRoots) {
+            const inImage = root === workdir || root.startsWith(`${workdir}/`) || workdir.startsWith(`${root}/`);
+            assert.ok(
+              !inImage,
+              `${r.overlay}/${d.metadata.name}: source root ${root} is a folder of the image (${workdir})`,
+            );
+            assert.ok(root.startsWith(`${config.home}/`), `${root} lies on the MLOPS_HOME volume, not in the image`);
+          }
+        }
+      }
+    });
+
     it('dev: the in-cluster Temporal server and MinIO on the two task queues', () => {
       const r = overlays.dev!;
       for (const d of r.deployments) {
