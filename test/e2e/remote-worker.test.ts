@@ -4,7 +4,7 @@
  * the churn example's training job from a code package whose folder was deleted before the run.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,40 +15,10 @@ import { snapshotDataset } from '../../activities/data';
 import { REPO_ROOT } from '../../lib/tools';
 import { trainModel } from '../../workflows';
 import { CHURN_EXAMPLE, VENV_PYTHON } from '../support/churn-pipeline';
-import { cliEnv, MLOPS_BIN } from '../support/cli';
+import { cliEnv } from '../support/cli';
+import { filesUnder, startWorkerIn } from '../support/remote-worker';
 import { testStack } from '../support/stack';
 import { testDeps, testS3Store, uniqueQueue, withWorker } from '../support/worker';
-
-/** Every file under `dir`, as paths relative to it. */
-function filesUnder(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)));
-}
-
-/** Starts `mlops worker <args>` with `cwd` as its working directory; resolves once it polls. */
-async function startWorkerIn(cwd: string, env: NodeJS.ProcessEnv, args: string[]): Promise<ChildProcess> {
-  const worker = spawn(process.execPath, [MLOPS_BIN, 'worker', ...args], {
-    cwd,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let log = '';
-  worker.stdout?.on('data', (d: Buffer) => (log += d.toString()));
-  worker.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-  const deadline = Date.now() + 60_000;
-  while (!/worker polling/.test(log)) {
-    if (worker.exitCode !== null) throw new Error(`worker exited early (${worker.exitCode}):\n${log}`);
-    if (Date.now() > deadline) {
-      worker.kill('SIGKILL');
-      throw new Error(`worker did not start:\n${log}`);
-    }
-    await sleep(200);
-  }
-  return worker;
-}
 
 describe('a training worker that holds no code', function () {
   this.timeout(180_000);

@@ -12,10 +12,15 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `mlops <args>` to completion with `env` added to the environment. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<CliResult> {
+/** Runs `mlops <args>` to completion with `env` added to the environment (in `options.cwd`, default the checkout). */
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 60_000,
+  options: { cwd?: string } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = startCli(args, env);
+    const child = startCli(args, env, options);
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -33,9 +38,9 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 
 }
 
 /** Starts `mlops <args>` in the background (e.g. a worker); the caller stops it. */
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, options: { cwd?: string } = {}): ChildProcess {
   return spawn(process.execPath, [MLOPS_BIN, ...args], {
-    cwd: REPO_ROOT,
+    cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
