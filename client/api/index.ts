@@ -9,11 +9,9 @@
  * import { loadPipelineSpec, startPipeline, pipelineStatus } from 'temporal-mlops/client';
  *
  * const client = new Client({ connection: await Connection.connect({ address: '127.0.0.1:7233' }) });
- * const loaded = loadPipelineSpec('pipelines/churn.yaml');
- * // the code travels with the run: packaged into the store, run by digest on any worker
- * const { spec } = await packageSpecCode(createBlobStore(storeConfig), loaded.spec);
+ * const { spec, file } = loadPipelineSpec('pipelines/churn.yaml');
  * const run = await startPipeline(client, {
- *   spec, specFile: loaded.file, actor: 'ci', trigger: 'ci', taskQueue: 'mlops', trainingTaskQueue: 'mlops-training',
+ *   spec, specFile: file, actor: 'ci', trigger: 'ci', taskQueue: 'mlops', trainingTaskQueue: 'mlops-training',
  * });
  * console.log(await pipelineStatus(client, run.workflowId));
  * ```
@@ -59,7 +57,6 @@ export {
   pipelineWorkflowType,
   type PipelineInput,
 } from '../../common/pipeline-start';
-export { packageSpecCode, type PackagedCode, type PackageSpecOptions } from '../code-packages';
 export { checkPipelineFiles, findPipelineSpec, loadPipelineSpec, type LoadedPipelineSpec } from '../pipeline-spec';
 export type { PipelineSpec } from '../../common/schemas/spec';
 export type {

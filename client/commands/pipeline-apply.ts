@@ -9,15 +9,7 @@ import { UserError } from '../../common/errors';
 import type { CommandContext } from '../context';
 import { withClient } from '../connect';
 import { formatSpecIssues } from '../pipeline-spec';
-import { createBlobStore } from '../../activities/storage';
-import { describePackaged, type PackagedCode } from '../code-packages';
-import {
-  applyPlan,
-  declarePipelines,
-  packageScheduledCode,
-  readExistingSchedules,
-  specFilesOf,
-} from '../schedules/apply';
+import { applyPlan, declarePipelines, readExistingSchedules, specFilesOf } from '../schedules/apply';
 import { computePlan, countActions, hasChanges, renderPlan, type PlanAction, type PlanEntry } from '../schedules/plan';
 
 /** What `pipeline apply --json` prints. */
@@ -29,8 +21,6 @@ export interface ApplyReport {
   counts: Record<PlanAction, number>;
   /** Whether the plan's changes were made (false for --dry-run and for a plan without changes). */
   applied: boolean;
-  /** The code packages the schedules run (digests only with --dry-run). */
-  code: PackagedCode[];
 }
 
 export function registerPipelineApply(pipeline: Command, ctx: () => CommandContext): void {
@@ -58,13 +48,11 @@ export function registerPipelineApply(pipeline: Command, ctx: () => CommandConte
           2,
         );
       }
-      const dryRun = opts.dryRun ?? false;
-      const code = await packageScheduledCode(declared.declared, config, createBlobStore(config.store), dryRun);
-      for (const p of code) out.info(describePackaged(p));
       await withClient(config, async (client) => {
         const existing = await readExistingSchedules(client, declared.declared, config.taskQueue);
         const plan = computePlan(declared.declared, existing, opts.prune ?? false);
         const conflicts = plan.filter((e) => e.action === 'conflict');
+        const dryRun = opts.dryRun ?? false;
         const apply = !dryRun && conflicts.length === 0 && hasChanges(plan);
         // the plan is printed before anything changes, so a failure part-way is readable against it
         if (!out.json) process.stdout.write(renderPlan(plan));
@@ -76,7 +64,6 @@ export function registerPipelineApply(pipeline: Command, ctx: () => CommandConte
           plan,
           counts: countActions(plan),
           applied: apply,
-          code,
         };
         out.result(report, renderOutcome);
         if (conflicts.length > 0)

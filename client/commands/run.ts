@@ -4,9 +4,7 @@
  */
 import type { Command } from 'commander';
 import { UserError } from '../../common/errors';
-import { createBlobStore } from '../../activities/storage';
 import { startPipeline, TRIGGER_PATTERN } from '../api';
-import { describePackaged, packageSpecCode } from '../code-packages';
 import { withClient } from '../connect';
 import type { CommandContext } from '../context';
 import { collect, withOverrides } from '../options';
@@ -44,13 +42,7 @@ export function registerRun(program: Command, ctx: () => CommandContext): void {
         const params = withOverrides(loaded.spec.training.params, opts.set);
         if (!TRIGGER_PATTERN.test(opts.trigger))
           throw new UserError(`--trigger: expected a word such as manual, ci, schedule or drift`, 2);
-        // the code travels with the run: packaged into the store, the jobs run it by digest
-        const { spec, packaged } = await packageSpecCode(
-          createBlobStore(config.store),
-          { ...loaded.spec, training: { ...loaded.spec.training, params } },
-          { maxBytes: config.codePackageMaxBytes },
-        );
-        for (const p of packaged) out.info(describePackaged(p));
+        const spec = { ...loaded.spec, training: { ...loaded.spec.training, params } };
         await withClient(config, async (client) => {
           const { workflowId, runId, workflowType, handle } = await startPipeline(client, {
             spec,
@@ -65,11 +57,11 @@ export function registerRun(program: Command, ctx: () => CommandContext): void {
           const url = uiUrl(config, workflowId);
           out.info(`started ${workflowId}${spec.workflow ? ` (workflow ${workflowType})` : ''}\n${url}`);
           if (!opts.wait) {
-            out.result({ workflowId, runId, workflowType, url, code: packaged }, (r) => r.workflowId);
+            out.result({ workflowId, runId, workflowType, url }, (r) => r.workflowId);
             return;
           }
           const result = await followRetrain(ctx, handle);
-          out.result({ workflowId, url, code: packaged, ...result }, renderOutcome);
+          out.result({ workflowId, url, ...result }, renderOutcome);
           if (result.outcome === 'rejected' || result.outcome === 'rolled-back') process.exitCode = EXIT.rejected;
         });
       },

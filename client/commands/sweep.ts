@@ -16,8 +16,6 @@ import {
 import { followProgress } from '../activity-progress';
 import { withClient } from '../connect';
 import type { CommandContext } from '../context';
-import { createBlobStore } from '../../activities/storage';
-import { describePackaged, packageJobCode } from '../code-packages';
 import { jobFromSpec, readYamlFile } from '../job-file';
 import { collect, positiveInt, withOverrides } from '../options';
 import { table } from '../output';
@@ -40,11 +38,6 @@ export function registerSweep(program: Command, ctx: () => CommandContext): void
       const sweep = withSweepFlags(file, spec.sweep, opts);
       const total = sweepTrials(sweep).length;
       const workflowId = `sweep/${spec.pipeline}/${new Date().toISOString()}`;
-      // the code travels with the job: packaged into the store, run by digest on any host
-      const { job, packaged } = await packageJobCode(createBlobStore(config.store), jobFromSpec(spec, dir, params), {
-        maxBytes: config.codePackageMaxBytes,
-      });
-      for (const p of packaged) out.info(describePackaged(p));
       await withClient(config, async (client) => {
         const handle = await client.workflow.start(hyperparameterSweep, {
           workflowId,
@@ -54,7 +47,7 @@ export function registerSweep(program: Command, ctx: () => CommandContext): void
               pipeline: spec.pipeline,
               trainingTaskQueue: config.trainingTaskQueue,
               sweep,
-              job,
+              job: jobFromSpec(spec, dir, params),
             },
           ],
           staticSummary:
@@ -65,10 +58,7 @@ export function registerSweep(program: Command, ctx: () => CommandContext): void
         });
         out.info(`started ${workflowId} (${total} trials, ${sweep.parallelism} at once)`);
         if (!opts.wait) {
-          out.result(
-            { workflowId, runId: handle.firstExecutionRunId, trials: total, code: packaged },
-            (r) => r.workflowId,
-          );
+          out.result({ workflowId, runId: handle.firstExecutionRunId, trials: total }, (r) => r.workflowId);
           return;
         }
         let last = '';
@@ -84,7 +74,7 @@ export function registerSweep(program: Command, ctx: () => CommandContext): void
           },
           1000,
         );
-        out.result({ workflowId, code: packaged, ...result }, renderSweep);
+        out.result({ workflowId, ...result }, renderSweep);
       });
     });
 }

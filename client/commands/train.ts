@@ -7,8 +7,6 @@ import { trainModel, type TrainModelOutput } from '../../workflows/train-model';
 import { followProgress, pendingHeartbeat } from '../activity-progress';
 import { withClient } from '../connect';
 import type { CommandContext } from '../context';
-import { createBlobStore } from '../../activities/storage';
-import { describePackaged, packageJobCode } from '../code-packages';
 import { jobFromSpec, readYamlFile } from '../job-file';
 import { collect, withOverrides } from '../options';
 import { table } from '../output';
@@ -33,15 +31,6 @@ export function registerTrain(program: Command, ctx: () => CommandContext): void
         throw new UserError(`--backend: must be local or ray (got ${JSON.stringify(backend)})`, 2);
       }
       const workflowId = `train/${spec.pipeline}/${new Date().toISOString()}`;
-      // the code travels with the job: packaged into the store, run by digest on any host
-      const { job, packaged } = await packageJobCode(
-        createBlobStore(config.store),
-        jobFromSpec(spec, dir, params, backend),
-        {
-          maxBytes: config.codePackageMaxBytes,
-        },
-      );
-      for (const p of packaged) out.info(describePackaged(p));
       await withClient(config, async (client) => {
         const handle = await client.workflow.start(trainModel, {
           workflowId,
@@ -51,14 +40,14 @@ export function registerTrain(program: Command, ctx: () => CommandContext): void
               pipeline: spec.pipeline,
               trainingTaskQueue: config.trainingTaskQueue,
               primaryMetric: spec.primaryMetric,
-              job,
+              job: jobFromSpec(spec, dir, params, backend),
             },
           ],
           staticSummary: `train ${spec.name} (${spec.pipeline}) on ${backend} ${JSON.stringify(params)}`.slice(0, 200),
         });
         out.info(`started ${workflowId}`);
         if (opts.wait === false) {
-          out.result({ workflowId, runId: handle.firstExecutionRunId, code: packaged }, (r) => r.workflowId);
+          out.result({ workflowId, runId: handle.firstExecutionRunId }, (r) => r.workflowId);
           return;
         }
         const result = await followProgress(
@@ -69,7 +58,7 @@ export function registerTrain(program: Command, ctx: () => CommandContext): void
           (beat) => out.info(progressLine(beat)),
           1000,
         );
-        out.result({ workflowId, code: packaged, ...result }, renderTrained);
+        out.result({ workflowId, ...result }, renderTrained);
       });
     });
 }

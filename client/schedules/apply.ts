@@ -7,8 +7,6 @@ import path from 'node:path';
 import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 import type { LoadedConfig } from '../../lib/config';
 import { UserError } from '../../common/errors';
-import type { BlobStore } from '../../activities/storage/types';
-import { packageSpecCode, type PackagedCode } from '../code-packages';
 import { checkPipelineSpec, type SpecIssue } from '../pipeline-spec';
 import type { DeclaredPipeline, ExistingSchedule, PlanEntry } from './plan';
 import {
@@ -75,7 +73,6 @@ export function declarePipelines(files: readonly string[], config: LoadedConfig)
       pipeline: spec.name,
       file: check.loaded.file,
       desired: spec.schedule ? desiredSchedule(check.loaded, config) : undefined,
-      loaded: check.loaded,
     });
   }
   return invalid.length > 0 ? { ok: false, invalid } : { ok: true, declared };
@@ -147,25 +144,4 @@ export async function applyPlan(
       await client.schedule.getHandle(entry.scheduleId).delete();
     }
   }
-}
-
-/**
- * Packages the code of every scheduled pipeline into the store (`dryRun`: digests only) and sets its
- * desired schedule to run that package: a scheduled run trains exactly the code that was applied,
- * and changed code shows in the plan as an update.
- */
-export async function packageScheduledCode(
-  declared: DeclaredPipeline[],
-  config: LoadedConfig,
-  store: BlobStore,
-  dryRun: boolean,
-): Promise<PackagedCode[]> {
-  const packaged: PackagedCode[] = [];
-  for (const d of declared) {
-    if (!d.desired || !d.loaded) continue;
-    const done = await packageSpecCode(store, d.loaded.spec, { maxBytes: config.codePackageMaxBytes, dryRun });
-    d.desired = desiredSchedule({ ...d.loaded, spec: done.spec }, config);
-    packaged.push(...done.packaged);
-  }
-  return packaged;
 }

@@ -3,7 +3,6 @@
  * the spec files. Pure: `computePlan` compares the declared schedules with the existing ones;
  * `renderPlan` prints it.
  */
-import type { LoadedPipelineSpec } from '../pipeline-spec';
 import { scheduleIdOf, type DesiredSchedule, type ScheduleSettings } from './settings';
 
 /** One changed setting of a schedule, with its old and new value. */
@@ -29,8 +28,6 @@ export interface DeclaredPipeline {
   pipeline: string;
   file: string;
   desired?: DesiredSchedule;
-  /** The spec as loaded (paths absolute), before its code is packaged. */
-  loaded?: LoadedPipelineSpec;
 }
 
 /** A schedule on the cluster: one this tool made (`managed`, with its settings), or one with a `retrain/` id it did not. */

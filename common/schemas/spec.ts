@@ -98,12 +98,6 @@ export const datasetExpectationsSchema = strictObject({
 /** What `validateDataset` checks (the `dataset.expectations` section, or `mlops data validate --expectations`). */
 export type DatasetExpectations = z.infer<typeof datasetExpectationsSchema>;
 
-/** A code package's digest (activities/code/manifest.ts): `sha256:` and 64 hex digits. */
-const codePackage = z
-  .string()
-  .regex(/^sha256:[0-9a-f]{64}$/, 'expected sha256: and 64 lowercase hex digits')
-  .optional();
-
 export const datasetSectionSchema = strictObject({
   name: name.describe('The dataset name in the store (snapshots are taken under it)'),
   source: z
@@ -124,9 +118,6 @@ export const trainingSectionSchema = strictObject({
     .describe('local: a process on the training worker; ray: a Ray job'),
   entrypoint: command.describe('The command, e.g. [python, train.py]'),
   codeDir: z.string().min(1).default('.').describe('Folder with the training code, relative to the spec file'),
-  codePackage: codePackage.describe(
-    'The digest of the code package the training jobs run (code/<hex>.zip in the store); set by the CLI when it packages codeDir at the start of a run, so workers need no copy of the code',
-  ),
   params: z.record(paramKeySchema, z.unknown()).default({}).describe('Fixed params, passed as MLOPS_PARAMS (JSON)'),
   env: z.record(z.string(), z.string()).default({}).describe('Extra environment variables for the job'),
   resources: strictObject({
@@ -194,9 +185,6 @@ const evaluationShape = {
     .describe('What the model predicts: binary (the default), multiclass or regression; picks the default metrics'),
   entrypoint: command.describe('The command, e.g. [python, evaluate.py]; it writes evaluation.json'),
   codeDir: z.string().min(1).default('.').describe('Folder with the evaluation code, relative to the spec file'),
-  codePackage: codePackage.describe(
-    'The digest of the code package the evaluation jobs run; set by the CLI when it packages codeDir',
-  ),
   holdout: z
     .union([holdoutFileSchema, holdoutDatasetSchema], {
       error: 'either { file: <path in the snapshot> } or { dataset: <name>, snapshot: <id|latest> }',

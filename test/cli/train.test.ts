@@ -44,12 +44,6 @@ describe('mlops train, end to end on the churn example', function () {
           const result = JSON.parse(trained.stdout);
           assert.ok(result.metrics.val_auc > 0.7, JSON.stringify(result.metrics));
           assert.match(result.outputUri, new RegExp(`^s3://${testStack().minio.bucket}/${prefix}/experiments/churn/`));
-          // the code travelled as a package: the job ran it by digest, and it is in the store
-          assert.equal(result.code.length, 1);
-          assert.match(result.code[0].digest, /^sha256:[0-9a-f]{64}$/);
-          assert.equal(result.code[0].folder, path.dirname(JOB));
-          const pkg = `code/${result.code[0].digest.slice('sha256:'.length)}.zip`;
-          assert.ok(await testS3Store(prefix).head(pkg), `${pkg} is in the store`);
 
           const trials = await cli('--json', 'experiments', 'show', 'churn', result.workflowId);
           assert.equal(trials.code, 0, trials.stderr);
@@ -111,18 +105,6 @@ describe('mlops train, end to end on the churn example', function () {
     assert.equal(result.code, 2);
     assert.match(result.stderr, /bad-job-.*\.yaml:4: timeoutSeconds: /);
     assert.match(result.stderr, /bogus/);
-  });
-
-  it('refuses a code folder over the package limit, naming the field and its largest file, and starts nothing', async () => {
-    const code = fs.mkdtempSync(path.join(testStack().tmpDir, 'big-code-'));
-    fs.writeFileSync(path.join(code, 'train.py'), 'print("hi")\n');
-    fs.writeFileSync(path.join(code, 'weights.bin'), Buffer.alloc(64 * 1024, 1));
-    const file = path.join(code, 'job.yaml');
-    fs.writeFileSync(file, 'name: big-train\npipeline: big\ncommand: [python, train.py]\n');
-    const result = await runCli(['train', file], { ...env, MLOPS_CODE_PACKAGE_MAX_BYTES: '16384' });
-    assert.equal(result.code, 2, result.stderr);
-    assert.match(result.stderr, /codeDir: .*big-code-.* more than the limit of 16\.0 KiB .*weights\.bin \(64\.0 KiB\)/);
-    assert.doesNotMatch(result.stderr + result.stdout, /started/);
   });
 
   it('names the field and the line of a bad sweep file, and starts nothing', async () => {

@@ -190,39 +190,6 @@ describe('retrainPipeline (time-skipping)', function () {
     });
   });
 
-  it('runs packaged code by digest: every job gets the package, and the code version is its digest', async () => {
-    const digest = `sha256:${'ab'.repeat(32)}`;
-    const base = specWith();
-    const spec = {
-      ...base,
-      training: { ...base.training, codePackage: digest },
-      evaluation: { ...base.evaluation, codePackage: digest },
-    };
-    await withRun(spec, { codeVersion: 'hashed-on-the-worker' }, async ({ fake, handle }) => {
-      assert.equal((await handle.result()).outcome, 'approved');
-      const jobs = fake.inputsOf('runTrainingJob').map((j) => j.job);
-      assert.ok(jobs.length >= 2, 'a training and an evaluation job ran');
-      for (const job of jobs) {
-        assert.deepEqual(job.codePackage, { digest }, job.name);
-        assert.equal(job.codeDir, undefined, `${job.name} names no folder of the worker`);
-      }
-      assert.equal(fake.inputsOf('codeVersion').length, 0, 'no folder was hashed on the worker');
-      assert.equal(fake.inputsOf('registerModel')[0]!.codeVersion, digest);
-    });
-    // other training and evaluation packages: both digests make the version
-    const other = `sha256:${'cd'.repeat(32)}`;
-    await withRun({ ...spec, evaluation: { ...spec.evaluation, codePackage: other } }, {}, async ({ fake, handle }) => {
-      await handle.result();
-      assert.equal(fake.inputsOf('registerModel')[0]!.codeVersion, `${digest}+${other}`);
-    });
-    // a spec without packages: the folders are hashed and named, as before
-    await withRun(base, {}, async ({ fake, handle }) => {
-      await handle.result();
-      assert.equal(fake.inputsOf('codeVersion').length, 1);
-      assert.ok(fake.inputsOf('runTrainingJob').every((j) => j.job.codeDir && !j.job.codePackage));
-    });
-  });
-
   it('registers a candidate the gates reject as rejected, and asks nobody to approve it', async () => {
     const spec = specWith({ approval: { required: true, approvers: ['alice'] } });
     await withRun(spec, { candidateMetrics: { auc: 0.6 } }, async ({ fake, handle, run }) => {

@@ -3,7 +3,6 @@
  * the champion was trained on the same data, code and training config (then retraining would change
  * nothing: `unchanged`).
  */
-import { patched } from '@temporalio/workflow';
 import type { ModelVersionSummary } from '../../activities/registry/types';
 import { light } from './activity-options';
 import type { PipelineRun } from './run';
@@ -29,12 +28,8 @@ export interface ChampionOptions {
 export async function champion(run: PipelineRun, snap: SnapshotRef, options: ChampionOptions = {}): Promise<Prior> {
   const { spec } = run;
   const dirs = options.codeDirs ?? [...new Set([spec.training.codeDir, spec.evaluation.codeDir])];
-  // code that travels with the run (the CLI packaged it): its version is the package's digest
-  const packaged = !options.codeDirs && packagedCodeVersion(spec.training.codePackage, spec.evaluation.codePackage);
   const [code, found] = await Promise.all([
-    packaged && patched('code-packages')
-      ? { version: packaged }
-      : light.codeVersion.executeWithOptions({ summary: 'hash the training and evaluation code' }, [{ dirs }]),
+    light.codeVersion.executeWithOptions({ summary: 'hash the training and evaluation code' }, [{ dirs }]),
     light.findChampion.executeWithOptions({ summary: `find the champion of ${spec.model}` }, [{ model: spec.model }]),
   ]);
   run.status.codeVersion = code.version;
@@ -52,13 +47,4 @@ export async function champion(run: PipelineRun, snap: SnapshotRef, options: Cha
     found.codeVersion === code.version &&
     found.tags?.trainingConfig === trainingConfig;
   return { codeVersion: code.version, champion: found ?? null, trainingConfig, unchanged };
-}
-
-/**
- * The code version of a run whose code is packaged: the digest when training and evaluation run one
- * package, else both digests joined by `+` (training first). Undefined when either is not packaged.
- */
-export function packagedCodeVersion(training: string | undefined, evaluation: string | undefined): string | undefined {
-  if (!training || !evaluation) return undefined;
-  return training === evaluation ? training : `${training}+${evaluation}`;
 }

@@ -10,7 +10,7 @@ import { formatMetric, shortId } from '../../common/format';
 import { light, trainingJobs } from './activity-options';
 import type { PipelineRun } from './run';
 import type { SnapshotRef, TrainedModel } from './types';
-import { jobCode, numbers, pick, safeSegment } from './util';
+import { numbers, pick, safeSegment } from './util';
 
 /** The holdout every model is scored on: a dataset snapshot, and a file in it when the spec names one. */
 export interface Holdout {
@@ -90,7 +90,7 @@ export async function evaluate(run: PipelineRun, options: EvaluateOptions): Prom
           job: {
             name: `${spec.name}-evaluate`,
             command: section.entrypoint,
-            ...jobCode(section),
+            codeDir: section.codeDir,
             env: holdout.file ? { MLOPS_HOLDOUT_FILE: holdout.file } : {},
             params: {},
             input: { dataset: holdout.dataset, snapshot: holdout.snapshot },

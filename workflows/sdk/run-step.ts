@@ -5,15 +5,15 @@
  * a dataset (content-addressed: the same output is the same id), which later steps, `train` and the
  * version's lineage (`register`) use.
  */
-import { patched, upsertSearchAttributes } from '@temporalio/workflow';
+import { upsertSearchAttributes } from '@temporalio/workflow';
 import type { TrainingBackendName, TrainingJobInput } from '../../activities/training/types';
 import { InvalidArgumentError, toApplicationFailure } from '../../common/failures';
 import { formatMetric, shortId } from '../../common/format';
 import { MlDatasetVersion } from '../../common/search-attributes';
-import { light, snapshots, trainingJobs } from './activity-options';
+import { snapshots, trainingJobs } from './activity-options';
 import type { PipelineRun } from './run';
 import type { SnapshotRef, StepOutput } from './types';
-import { jobCode, safeSegment } from './util';
+import { safeSegment } from './util';
 
 /** An input of a step: a snapshot, a model folder in the store, or an earlier step's output. */
 export type StepInput = SnapshotRef | { modelUri: string } | StepOutput;
@@ -56,7 +56,6 @@ export async function runStep(run: PipelineRun, options: RunStepOptions): Promis
     name,
     (options.summary ?? command).slice(0, 200),
     async (): Promise<StepOutput> => {
-      const code = await stepCode(spec.training, options.codeDir);
       const outcome = await trainingJobs(
         input.trainingTaskQueue,
         options.timeoutSeconds,
@@ -65,7 +64,7 @@ export async function runStep(run: PipelineRun, options: RunStepOptions): Promis
           job: {
             name: `${spec.name}-${name}`,
             command: options.command,
-            ...code,
+            codeDir: options.codeDir ?? spec.training.codeDir,
             env: options.env,
             params: options.params ?? {},
             ...(inputs.length > 0 ? { inputs } : {}),
@@ -118,21 +117,4 @@ function jobInput(name: string, value: StepInput): TrainingJobInput {
 /** A mistake in the pipeline's code: the run fails at once (a retry would fail the same way). */
 function invalid(field: string, problem: string) {
   return toApplicationFailure(new InvalidArgumentError(field, problem));
-}
-
-/**
- * The code a step runs: the training code (its package when the run carries one); a folder the step
- * names is packaged on the worker first (it must lie in the worker's source roots), so the job runs
- * by digest on whichever host takes it. Runs recorded before code packages pass the folder.
- */
-async function stepCode(
-  training: { codeDir: string; codePackage?: string },
-  codeDir: string | undefined,
-): Promise<{ codeDir?: string; codePackage?: { digest: string } }> {
-  if (codeDir === undefined) return jobCode(training);
-  if (!training.codePackage || !patched('code-packages')) return { codeDir };
-  const pkg = await light.packageCode.executeWithOptions({ summary: `package ${codeDir}`.slice(0, 200) }, [
-    { folder: codeDir },
-  ]);
-  return { codePackage: { digest: pkg.digest } };
 }

@@ -13,7 +13,7 @@ import { trainModel } from '../train-model';
 import { light, trainingJobs } from './activity-options';
 import type { PipelineRun } from './run';
 import type { SnapshotRef, TrainedModel } from './types';
-import { jobCode, pick } from './util';
+import { pick } from './util';
 
 export interface TrainOptions {
   /** The data to train on. */
@@ -40,7 +40,7 @@ export async function train(run: PipelineRun, options: TrainOptions): Promise<Tr
   const job: Omit<TrainingJob, 'outputPrefix'> = {
     name: `${spec.name}-${label ? `${label}-` : ''}train`,
     command: training.entrypoint,
-    ...jobCode(training),
+    codeDir: training.codeDir,
     env: training.env,
     params,
     input: { dataset: snap.dataset, snapshot: snap.id },

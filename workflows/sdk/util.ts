@@ -36,14 +36,3 @@ export function pick(metrics: Record<string, number>, n: number): Record<string,
 export function now(): string {
   return new Date().toISOString();
 }
-
-/**
- * Where a job's code comes from: the section's code package when the run carries one (the CLI
- * packaged the folder: the job runs on any host by digest), else its folder on the worker's host.
- */
-export function jobCode(section: { codeDir: string; codePackage?: string }): {
-  codeDir?: string;
-  codePackage?: { digest: string };
-} {
-  return section.codePackage ? { codePackage: { digest: section.codePackage } } : { codeDir: section.codeDir };
-}
