@@ -6,8 +6,10 @@
  * A worker on any host runs the jobs from the digest alone.
  */
 import fs from 'node:fs';
-import { packageCode, type CodePackage } from '../activities/code/package';
+import { codePackageKey } from '../activities/code/manifest';
+import { archiveFolder, packageCode, type CodePackage } from '../activities/code/package';
 import type { BlobStore } from '../activities/storage/types';
+import { InvalidArgumentError } from '../common/failures';
 import type { PipelineSpec } from '../common/schemas/spec';
 
 /** The sections of a spec that have code. */
@@ -21,8 +23,10 @@ export interface PackagedCode {
   digest: string;
   files: number;
   bytes: number;
-  /** Whether this call uploaded the package (false: the store had it). */
+  /** Whether this call uploaded the package (false: the store had it, or a dry run). */
   uploaded: boolean;
+  /** A dry run: the digest computed, nothing uploaded; whether the store lacks the package. */
+  wouldUpload?: boolean;
 }
 
 export interface PackageSpecCodeOptions {
@@ -30,6 +34,8 @@ export interface PackageSpecCodeOptions {
   maxBytes?: number;
   /** Called once per packaged folder (commands print a line). */
   onPackage?: (packaged: PackagedCode) => void;
+  /** Compute the digests only, upload nothing (`pipeline apply --dry-run`). @default false */
+  dryRun?: boolean;
 }
 
 export interface PackagedSpec {
@@ -60,11 +66,23 @@ export async function packageSpecCode(
     if (packaged) {
       packaged.sections.push(section);
     } else {
-      const pkg: CodePackage = await packageCode(store, codeDir, {
-        maxBytes: options.maxBytes,
-        field: `${section}.codeDir`,
-      });
-      packaged = { sections: [section], folder: codeDir, ...pick(pkg) };
+      const packOptions = { maxBytes: options.maxBytes, field: `${section}.codeDir` };
+      if (options.dryRun) {
+        const { digest, files, bytes } = await archiveFolder(codeDir, packOptions);
+        const stored = await store.head(codePackageKey(digest));
+        packaged = {
+          sections: [section],
+          folder: codeDir,
+          digest,
+          files,
+          bytes,
+          uploaded: false,
+          wouldUpload: !stored,
+        };
+      } else {
+        const pkg: CodePackage = await packageCode(store, codeDir, packOptions);
+        packaged = { sections: [section], folder: codeDir, ...pick(pkg) };
+      }
       byFolder.set(codeDir, packaged);
     }
     digests[section] = packaged.digest;
@@ -81,21 +99,29 @@ export async function packageSpecCode(
   };
 }
 
-/** Packages one folder (a job file's `codeDir`); errors name `field`. */
-export async function packageFolder(
+/**
+ * A job (of `mlops train` or `mlops sweep`) whose `codeDir` is packaged into the store: it gets
+ * `codePackage` instead, and runs on any worker. Errors name `options.field` (exit 2).
+ */
+export async function packageJobCode<J extends { codeDir?: string; codePackage?: { digest: string } }>(
   store: BlobStore,
-  folder: string,
-  options: { maxBytes?: number; field: string; section: CodeSection },
-): Promise<PackagedCode> {
-  const pkg = await packageCode(store, folder, { maxBytes: options.maxBytes, field: options.field });
-  return { sections: [options.section], folder, ...pick(pkg) };
+  job: J,
+  options: { maxBytes?: number; field: string; onPackage?: (packaged: PackagedCode) => void },
+): Promise<{ job: Omit<J, 'codeDir'> & { codePackage: { digest: string } }; packages: PackagedCode[] }> {
+  const { codeDir, ...rest } = job;
+  if (codeDir === undefined) throw new InvalidArgumentError(options.field, 'required');
+  const pkg = await packageCode(store, codeDir, { maxBytes: options.maxBytes, field: options.field });
+  const packaged: PackagedCode = { sections: ['training'], folder: codeDir, ...pick(pkg) };
+  options.onPackage?.(packaged);
+  return { job: { ...rest, codePackage: { digest: pkg.digest } }, packages: [packaged] };
 }
 
 /** `packaged training code <folder>: sha256:<12 hex> (N files, uploaded)`, as commands print it. */
 export function describePackaged(p: PackagedCode): string {
   return (
-    `packaged ${p.sections.join(' and ')} code ${p.folder}: ${shortDigest(p.digest)} ` +
-    `(${p.files} file${p.files === 1 ? '' : 's'}, ${p.uploaded ? 'uploaded' : 'already in the store'})`
+    `${p.wouldUpload === undefined ? 'packaged' : 'would package'} ${p.sections.join(' and ')} code ${p.folder}: ` +
+    `${shortDigest(p.digest)} (${p.files} file${p.files === 1 ? '' : 's'}, ` +
+    `${p.uploaded ? 'uploaded' : p.wouldUpload ? 'not in the store yet' : 'already in the store'})`
   );
 }
 
