@@ -131,4 +131,75 @@ describe('code packages from the CLI', function () {
     const runs = await client.workflow.count(`WorkflowId STARTS_WITH "retrain/${name}/"`);
     assert.equal(runs.count, 0, 'no run was started');
   });
+
+  it('applies schedules whose spec carries the code digest; a code change is an update', async () => {
+    const root = fs.mkdtempSync(path.join(testStack().tmpDir, 'scheduled-'));
+    fs.mkdirSync(path.join(root, 'data'));
+    fs.writeFileSync(path.join(root, 'data', 'train.csv'), 'a,b\n1,2\n');
+    fs.writeFileSync(path.join(root, 'train.py'), 'print("train")\n');
+    fs.writeFileSync(path.join(root, 'evaluate.py'), 'print("evaluate")\n');
+    const name = `sched-${prefix.slice(-8)}`;
+    fs.writeFileSync(
+      path.join(root, 'pipeline.yaml'),
+      [
+        `name: ${name}`,
+        `model: ${name}`,
+        'dataset: { name: sched, source: data }',
+        'training: { entrypoint: [python, train.py] }',
+        'evaluation: { entrypoint: [python, evaluate.py], primaryMetric: auc }',
+        "schedule: { cron: '0 3 * * *' }",
+        '',
+      ].join('\n'),
+    );
+    const store = testS3Store(prefix);
+    const { client } = testStack().env;
+    const scheduledSpec = async () => {
+      const d = await client.schedule.getHandle(`retrain/${name}`).describe();
+      return (
+        d.action.args as [{ spec: { training: { codePackage?: string }; evaluation: { codePackage?: string } } }]
+      )[0].spec;
+    };
+    try {
+      // a dry run computes the digest and uploads nothing
+      const dry = await cli('--json', 'pipeline', 'apply', path.join(root, 'pipeline.yaml'), '--dry-run');
+      assert.equal(dry.code, 0, dry.stderr);
+      const [planned] = JSON.parse(dry.stdout).packages as { digest: string; wouldUpload: boolean }[];
+      assert.equal(planned!.wouldUpload, true);
+      assert.equal(await store.head(`code/${planned!.digest.slice('sha256:'.length)}.zip`), undefined);
+
+      const applied = await cli('--json', 'pipeline', 'apply', path.join(root, 'pipeline.yaml'));
+      assert.equal(applied.code, 0, applied.stderr);
+      const report = JSON.parse(applied.stdout);
+      assert.deepEqual(
+        report.packages.map((p: { sections: string[]; digest: string; uploaded: boolean }) => [
+          p.sections,
+          p.digest,
+          p.uploaded,
+        ]),
+        [[['training', 'evaluation'], planned!.digest, true]],
+      );
+      const first = await scheduledSpec();
+      assert.equal(first.training.codePackage, planned!.digest);
+      assert.equal(first.evaluation.codePackage, planned!.digest);
+      assert.ok(await store.head(`code/${planned!.digest.slice('sha256:'.length)}.zip`));
+
+      const same = await cli('pipeline', 'apply', path.join(root, 'pipeline.yaml'));
+      assert.equal(same.code, 0, same.stderr);
+      assert.match(same.stdout, /^= unchanged retrain\//m);
+      assert.match(same.stderr, /already in the store/);
+
+      fs.writeFileSync(path.join(root, 'train.py'), 'print("train, better")\n');
+      const changed = await cli('pipeline', 'apply', path.join(root, 'pipeline.yaml'));
+      assert.equal(changed.code, 0, changed.stderr);
+      assert.match(changed.stdout, /^~ update\s+retrain\//m);
+      const second = await scheduledSpec();
+      assert.match(second.training.codePackage ?? '', /^sha256:[0-9a-f]{64}$/);
+      assert.notEqual(second.training.codePackage, first.training.codePackage);
+    } finally {
+      await client.schedule
+        .getHandle(`retrain/${name}`)
+        .delete()
+        .catch(() => undefined);
+    }
+  });
 });
