@@ -7,7 +7,13 @@
  */
 import fs from 'node:fs';
 import { codePackageKey } from '../activities/code/manifest';
-import { archiveFolder, packageCode, type CodePackage } from '../activities/code/package';
+import { listCodeFiles } from '../activities/code/code-files';
+import {
+  archiveFolder,
+  DEFAULT_CODE_PACKAGE_MAX_BYTES,
+  packageCode,
+  type CodePackage,
+} from '../activities/code/package';
 import type { BlobStore } from '../activities/storage/types';
 import { InvalidArgumentError } from '../common/failures';
 import type { PipelineSpec } from '../common/schemas/spec';
@@ -48,7 +54,7 @@ export interface PackagedSpec {
  * Packages the spec's code folders (paths absolute, as `loadPipelineSpec` gives them) into the
  * store. A folder that exists is always packaged again (unchanged code uploads nothing); a section
  * whose folder does not exist on this machine keeps the `codePackage` it already carries. Errors
- * name the field, e.g. `training.codeDir: … is past the size limit …` (exit 2).
+ * name the field, e.g. `training.codeDir: … holds 60.2 MiB of code, more than the limit …` (exit 2).
  */
 export async function packageSpecCode(
   store: BlobStore,
@@ -57,11 +63,13 @@ export async function packageSpecCode(
 ): Promise<PackagedSpec> {
   const byFolder = new Map<string, PackagedCode>();
   const digests: Partial<Record<CodeSection, string>> = {};
-  for (const section of ['training', 'evaluation'] as const) {
-    const { codeDir, codePackage } = spec[section];
-    if (!isDirectory(codeDir)) {
-      if (codePackage) continue;
-    }
+  const sections = (['training', 'evaluation'] as const).filter(
+    (section) => isDirectory(spec[section].codeDir) || !spec[section].codePackage,
+  );
+  // every folder is checked before anything is uploaded: a refused one leaves the store as it was
+  for (const section of sections) await checkFolder(spec[section].codeDir, `${section}.codeDir`, options.maxBytes);
+  for (const section of sections) {
+    const { codeDir } = spec[section];
     let packaged = byFolder.get(codeDir);
     if (packaged) {
       packaged.sections.push(section);
@@ -132,6 +140,23 @@ export function shortDigest(digest: string): string {
 
 function pick(pkg: CodePackage) {
   return { digest: pkg.digest, files: pkg.files, bytes: pkg.bytes, uploaded: pkg.uploaded };
+}
+
+/**
+ * Throws what packaging `folder` would (a missing folder, one without code files, one past the size
+ * limit, a symlink out of it), without uploading: the files are listed, and a folder found wanting
+ * is archived in memory only, to be refused with the package's own message.
+ */
+async function checkFolder(folder: string, field: string, maxBytes = DEFAULT_CODE_PACKAGE_MAX_BYTES): Promise<void> {
+  const wanting = new Error('wanting');
+  const files = isDirectory(folder)
+    ? await listCodeFiles(folder, () => wanting).catch((err: unknown) => {
+        if (err === wanting) return undefined;
+        throw err;
+      })
+    : undefined;
+  const ok = files !== undefined && files.length > 0 && files.reduce((sum, f) => sum + f.size, 0) <= maxBytes;
+  if (!ok) await archiveFolder(folder, { maxBytes, field });
 }
 
 function isDirectory(folder: string): boolean {
