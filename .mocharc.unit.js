@@ -18,6 +18,7 @@ module.exports = {
     // in-memory stores, fakes and local files
     'test/abtest/outcomes.test.ts',
     'test/code/code-package.test.ts',
+    'test/code/spec-packages.test.ts',
     'test/bad-input/properties.test.ts',
     'test/data/canonical.test.ts',
     'test/data/local-source.test.ts',

@@ -21,6 +21,8 @@ import {
   type RetrainPipelineOutput,
   type RetrainStatus,
 } from '../../workflows/retrain-pipeline';
+import type { BlobStore } from '../../activities/storage/types';
+import { packageSpecCode, type PackagedCode, type PackageSpecCodeOptions } from '../code-packages';
 import { signDecision, type DecisionSigner } from './signing';
 
 /** What a trigger may be: a word such as manual, ci, schedule or drift. */
@@ -45,6 +47,12 @@ export interface StartPipelineOptions {
   trainingTaskQueue: string;
   /** When the run starts, which names it (`retrain/<pipeline>/<utc time>`). @default now */
   at?: Date;
+  /**
+   * Package the spec's code folders into this store first (../code-packages.ts), so the run's jobs
+   * run the packages by digest on any worker and the code version is the digest. Absent: the spec
+   * is started as given (with whatever `codePackage` it carries).
+   */
+  packageCode?: { store: BlobStore } & PackageSpecCodeOptions;
 }
 
 export interface StartedPipeline {
@@ -53,14 +61,19 @@ export interface StartedPipeline {
   /** The spec's `workflow`, else `retrainPipeline`. */
   workflowType: string;
   handle: WorkflowHandle;
+  /** The folders packaged (with `packageCode`; else empty). */
+  packages: PackagedCode[];
 }
 
 /** Starts a run of the spec's workflow (`workflow`, else the built-in `retrainPipeline`). */
 export async function startPipeline(client: Client, opts: StartPipelineOptions): Promise<StartedPipeline> {
-  const { spec } = opts;
   const trigger = opts.trigger ?? 'manual';
   if (!TRIGGER_PATTERN.test(trigger))
     throw new UserError(`trigger: expected a word such as manual, ci, schedule or drift, got ${trigger}`, 2);
+  const { store, ...packOptions } = opts.packageCode ?? {};
+  const { spec, packages } = store
+    ? await packageSpecCode(store, opts.spec, packOptions)
+    : { spec: opts.spec, packages: [] };
   const workflowId = pipelineRunId(spec.name, opts.at ?? new Date());
   const workflowType = pipelineWorkflowType(spec);
   const handle = await client.workflow.start(workflowType, {
@@ -85,7 +98,7 @@ export async function startPipeline(client: Client, opts: StartPipelineOptions):
       (opts.specFile ? `, spec \`${opts.specFile}\`` : '') +
       `, started by ${opts.actor}`,
   });
-  return { workflowId, runId: handle.firstExecutionRunId, workflowType, handle };
+  return { workflowId, runId: handle.firstExecutionRunId, workflowType, handle, packages };
 }
 
 /** The run's description; `no run <workflowId>` (exit 1) when there is none. */

@@ -22,6 +22,7 @@ import { registerDecisionUpdates } from '../decision-commands';
 import type { CommandContext } from '../context';
 import { positiveInt } from '../options';
 import { table } from '../output';
+import { prepareSpec } from './run';
 import { checkPipelineFiles, findPipelineSpec, formatSpecIssues, loadPipelineSpec } from '../pipeline-spec';
 import { uiUrl } from '../ui-url';
 
@@ -43,15 +44,17 @@ export function registerMonitor(program: Command, ctx: () => CommandContext): vo
       const config = ctx().config();
       if (!opts.pipeline && !opts.spec) throw new UserError('give --pipeline <name> or --spec <file>', 2);
       const loaded = opts.spec ? loadPipelineSpec(opts.spec) : findPipelineSpec(opts.pipeline!, config.pipelinesDir);
-      const { spec } = loaded;
-      if (!spec.monitoring) throw new UserError(`${loaded.file}: monitoring: required to monitor (the policy)`, 2);
-      if (spec.rollout?.endpoint !== endpoint)
+      if (!loaded.spec.monitoring)
+        throw new UserError(`${loaded.file}: monitoring: required to monitor (the policy)`, 2);
+      if (loaded.spec.rollout?.endpoint !== endpoint)
         throw new UserError(
-          `${loaded.file}: rollout.endpoint is ${spec.rollout?.endpoint ?? 'not set'}, not ${endpoint}`,
+          `${loaded.file}: rollout.endpoint is ${loaded.spec.rollout?.endpoint ?? 'not set'}, not ${endpoint}`,
           2,
         );
       const issues = checkPipelineFiles(loaded);
       if (issues.length > 0) throw new UserError(formatSpecIssues(loaded.file, issues), 2);
+      // its drift retrains run the code packaged now
+      const { spec } = await prepareSpec(ctx, loaded.spec);
       const workflowId = `monitor/${endpoint}`;
       await withClient(config, async (client) => {
         try {

@@ -5,12 +5,29 @@
  * printed and, unless --dry-run, applied. Only schedules this command created are updated or deleted.
  */
 import type { Command } from 'commander';
+import { createBlobStore } from '../../activities/storage';
 import { UserError } from '../../common/errors';
 import type { CommandContext } from '../context';
 import { withClient } from '../connect';
 import { formatSpecIssues } from '../pipeline-spec';
-import { applyPlan, declarePipelines, readExistingSchedules, specFilesOf } from '../schedules/apply';
-import { computePlan, countActions, hasChanges, renderPlan, type PlanAction, type PlanEntry } from '../schedules/plan';
+import { describePackaged } from '../code-packages';
+import {
+  applyPlan,
+  declarePipelines,
+  packageDeclared,
+  readExistingSchedules,
+  specFilesOf,
+  type DeclaredPackage,
+} from '../schedules/apply';
+import {
+  computePlan,
+  countActions,
+  hasChanges,
+  renderPlan,
+  type DeclaredPipeline,
+  type PlanAction,
+  type PlanEntry,
+} from '../schedules/plan';
 
 /** What `pipeline apply --json` prints. */
 export interface ApplyReport {
@@ -21,6 +38,8 @@ export interface ApplyReport {
   counts: Record<PlanAction, number>;
   /** Whether the plan's changes were made (false for --dry-run and for a plan without changes). */
   applied: boolean;
+  /** The code packages of the scheduled pipelines (their digests are in the schedules' specs). */
+  packages: DeclaredPackage[];
 }
 
 export function registerPipelineApply(pipeline: Command, ctx: () => CommandContext): void {
@@ -48,15 +67,16 @@ export function registerPipelineApply(pipeline: Command, ctx: () => CommandConte
           2,
         );
       }
+      const dryRun = opts.dryRun ?? false;
+      const prepared = await prepareSpecs(ctx, declared.declared, dryRun);
       await withClient(config, async (client) => {
-        const existing = await readExistingSchedules(client, declared.declared, config.taskQueue);
-        const plan = computePlan(declared.declared, existing, opts.prune ?? false);
+        const existing = await readExistingSchedules(client, prepared.declared, config.taskQueue);
+        const plan = computePlan(prepared.declared, existing, opts.prune ?? false);
         const conflicts = plan.filter((e) => e.action === 'conflict');
-        const dryRun = opts.dryRun ?? false;
         const apply = !dryRun && conflicts.length === 0 && hasChanges(plan);
         // the plan is printed before anything changes, so a failure part-way is readable against it
         if (!out.json) process.stdout.write(renderPlan(plan));
-        if (apply) await applyPlan(client, plan, declared.declared);
+        if (apply) await applyPlan(client, plan, prepared.declared);
         const report: ApplyReport = {
           files,
           dryRun,
@@ -64,6 +84,7 @@ export function registerPipelineApply(pipeline: Command, ctx: () => CommandConte
           plan,
           counts: countActions(plan),
           applied: apply,
+          packages: prepared.packages,
         };
         out.result(report, renderOutcome);
         if (conflicts.length > 0)
@@ -73,6 +94,19 @@ export function registerPipelineApply(pipeline: Command, ctx: () => CommandConte
           );
       });
     });
+}
+
+/**
+ * What the scheduled specs need before they are compared and applied: their code packaged into the
+ * store (the desired schedules' specs carry the digests; a dry run computes them only).
+ */
+async function prepareSpecs(ctx: () => CommandContext, declared: readonly DeclaredPipeline[], dryRun: boolean) {
+  const { out } = ctx();
+  const config = ctx().config();
+  return packageDeclared(createBlobStore(config.store), declared, config, {
+    dryRun,
+    onPackage: (p) => out.info(`${p.pipeline}: ${describePackaged(p)}`),
+  });
 }
 
 /** The line after the plan: what was (or would be) done. */

@@ -3,8 +3,11 @@
  * pipeline (its `workflow`, else the built-in retrain pipeline). `--wait` prints each step as it changes and exits 1 when the run failed, 4 when it was rejected.
  */
 import type { Command } from 'commander';
+import { createBlobStore } from '../../activities/storage';
 import { UserError } from '../../common/errors';
+import type { PipelineSpec } from '../../common/schemas/spec';
 import { startPipeline, TRIGGER_PATTERN } from '../api';
+import { describePackaged, packageSpecCode, type PackagedCode } from '../code-packages';
 import { withClient } from '../connect';
 import type { CommandContext } from '../context';
 import { collect, withOverrides } from '../options';
@@ -42,7 +45,10 @@ export function registerRun(program: Command, ctx: () => CommandContext): void {
         const params = withOverrides(loaded.spec.training.params, opts.set);
         if (!TRIGGER_PATTERN.test(opts.trigger))
           throw new UserError(`--trigger: expected a word such as manual, ci, schedule or drift`, 2);
-        const spec = { ...loaded.spec, training: { ...loaded.spec.training, params } };
+        const { spec, packages } = await prepareSpec(ctx, {
+          ...loaded.spec,
+          training: { ...loaded.spec.training, params },
+        });
         await withClient(config, async (client) => {
           const { workflowId, runId, workflowType, handle } = await startPipeline(client, {
             spec,
@@ -57,13 +63,29 @@ export function registerRun(program: Command, ctx: () => CommandContext): void {
           const url = uiUrl(config, workflowId);
           out.info(`started ${workflowId}${spec.workflow ? ` (workflow ${workflowType})` : ''}\n${url}`);
           if (!opts.wait) {
-            out.result({ workflowId, runId, workflowType, url }, (r) => r.workflowId);
+            out.result({ workflowId, runId, workflowType, url, packages }, (r) => r.workflowId);
             return;
           }
           const result = await followRetrain(ctx, handle);
-          out.result({ workflowId, url, ...result }, renderOutcome);
+          out.result({ workflowId, url, packages, ...result }, renderOutcome);
           if (result.outcome === 'rejected' || result.outcome === 'rolled-back') process.exitCode = EXIT.rejected;
         });
       },
     );
+}
+
+/**
+ * What a spec needs before its run starts: its code folders packaged into the store, the spec then
+ * carrying their digests (../code-packages.ts), each folder reported on stderr.
+ */
+export async function prepareSpec(
+  ctx: () => CommandContext,
+  spec: PipelineSpec,
+): Promise<{ spec: PipelineSpec; packages: PackagedCode[] }> {
+  const { out } = ctx();
+  const config = ctx().config();
+  return packageSpecCode(createBlobStore(config.store), spec, {
+    maxBytes: config.codePackageMaxBytes,
+    onPackage: (p) => out.info(describePackaged(p)),
+  });
 }

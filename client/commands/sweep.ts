@@ -4,6 +4,7 @@
  * the leaderboard and the report's location.
  */
 import type { Command } from 'commander';
+import { createBlobStore } from '../../activities/storage';
 import { UserError } from '../../common/errors';
 import { sweepSectionSchema, sweepSpecSchema, type SweepSection } from '../../common/schemas/sweep';
 import { sweepTrials } from '../../common/sweep-plan';
@@ -14,6 +15,7 @@ import {
   type SweepProgress,
 } from '../../workflows/hyperparameter-sweep';
 import { followProgress } from '../activity-progress';
+import { describePackaged, packageJobCode } from '../code-packages';
 import { withClient } from '../connect';
 import type { CommandContext } from '../context';
 import { jobFromSpec, readYamlFile } from '../job-file';
@@ -38,6 +40,11 @@ export function registerSweep(program: Command, ctx: () => CommandContext): void
       const sweep = withSweepFlags(file, spec.sweep, opts);
       const total = sweepTrials(sweep).length;
       const workflowId = `sweep/${spec.pipeline}/${new Date().toISOString()}`;
+      const { job, packages } = await packageJobCode(createBlobStore(config.store), jobFromSpec(spec, dir, params), {
+        maxBytes: config.codePackageMaxBytes,
+        field: `${file}: codeDir`,
+        onPackage: (p) => out.info(describePackaged(p)),
+      });
       await withClient(config, async (client) => {
         const handle = await client.workflow.start(hyperparameterSweep, {
           workflowId,
@@ -47,7 +54,7 @@ export function registerSweep(program: Command, ctx: () => CommandContext): void
               pipeline: spec.pipeline,
               trainingTaskQueue: config.trainingTaskQueue,
               sweep,
-              job: jobFromSpec(spec, dir, params),
+              job,
             },
           ],
           staticSummary:
@@ -58,7 +65,7 @@ export function registerSweep(program: Command, ctx: () => CommandContext): void
         });
         out.info(`started ${workflowId} (${total} trials, ${sweep.parallelism} at once)`);
         if (!opts.wait) {
-          out.result({ workflowId, runId: handle.firstExecutionRunId, trials: total }, (r) => r.workflowId);
+          out.result({ workflowId, runId: handle.firstExecutionRunId, trials: total, packages }, (r) => r.workflowId);
           return;
         }
         let last = '';
@@ -74,7 +81,7 @@ export function registerSweep(program: Command, ctx: () => CommandContext): void
           },
           1000,
         );
-        out.result({ workflowId, ...result }, renderSweep);
+        out.result({ workflowId, packages, ...result }, renderSweep);
       });
     });
 }

@@ -1,10 +1,12 @@
 /** `mlops train <job.yaml>`: runs one training job as the durable, tracked `trainModel` workflow. */
 import type { Command } from 'commander';
 import type { TrainingHeartbeat } from '../../activities/training/activity';
+import { createBlobStore } from '../../activities/storage';
 import { UserError } from '../../common/errors';
 import { trainingJobSpecSchema } from '../../common/schemas/training-job';
 import { trainModel, type TrainModelOutput } from '../../workflows/train-model';
 import { followProgress, pendingHeartbeat } from '../activity-progress';
+import { describePackaged, packageJobCode } from '../code-packages';
 import { withClient } from '../connect';
 import type { CommandContext } from '../context';
 import { jobFromSpec, readYamlFile } from '../job-file';
@@ -31,6 +33,15 @@ export function registerTrain(program: Command, ctx: () => CommandContext): void
         throw new UserError(`--backend: must be local or ray (got ${JSON.stringify(backend)})`, 2);
       }
       const workflowId = `train/${spec.pipeline}/${new Date().toISOString()}`;
+      const { job, packages } = await packageJobCode(
+        createBlobStore(config.store),
+        jobFromSpec(spec, dir, params, backend),
+        {
+          maxBytes: config.codePackageMaxBytes,
+          field: `${file}: codeDir`,
+          onPackage: (p) => out.info(describePackaged(p)),
+        },
+      );
       await withClient(config, async (client) => {
         const handle = await client.workflow.start(trainModel, {
           workflowId,
@@ -40,14 +51,14 @@ export function registerTrain(program: Command, ctx: () => CommandContext): void
               pipeline: spec.pipeline,
               trainingTaskQueue: config.trainingTaskQueue,
               primaryMetric: spec.primaryMetric,
-              job: jobFromSpec(spec, dir, params, backend),
+              job,
             },
           ],
           staticSummary: `train ${spec.name} (${spec.pipeline}) on ${backend} ${JSON.stringify(params)}`.slice(0, 200),
         });
         out.info(`started ${workflowId}`);
         if (opts.wait === false) {
-          out.result({ workflowId, runId: handle.firstExecutionRunId }, (r) => r.workflowId);
+          out.result({ workflowId, runId: handle.firstExecutionRunId, packages }, (r) => r.workflowId);
           return;
         }
         const result = await followProgress(
@@ -58,7 +69,7 @@ export function registerTrain(program: Command, ctx: () => CommandContext): void
           (beat) => out.info(progressLine(beat)),
           1000,
         );
-        out.result({ workflowId, ...result }, renderTrained);
+        out.result({ workflowId, packages, ...result }, renderTrained);
       });
     });
 }

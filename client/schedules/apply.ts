@@ -7,6 +7,9 @@ import path from 'node:path';
 import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 import type { LoadedConfig } from '../../lib/config';
 import { UserError } from '../../common/errors';
+import type { BlobStore } from '../../activities/storage/types';
+import { InvalidArgumentError } from '../../common/failures';
+import { packageSpecCode, type PackagedCode } from '../code-packages';
 import { checkPipelineSpec, type SpecIssue } from '../pipeline-spec';
 import type { DeclaredPipeline, ExistingSchedule, PlanEntry } from './plan';
 import {
@@ -72,10 +75,49 @@ export function declarePipelines(files: readonly string[], config: LoadedConfig)
     declared.push({
       pipeline: spec.name,
       file: check.loaded.file,
-      desired: spec.schedule ? desiredSchedule(check.loaded, config) : undefined,
+      ...(spec.schedule ? { desired: desiredSchedule(check.loaded, config), loaded: check.loaded } : {}),
     });
   }
   return invalid.length > 0 ? { ok: false, invalid } : { ok: true, declared };
+}
+
+/** A packaged code folder of a declared pipeline. */
+export type DeclaredPackage = PackagedCode & { pipeline: string };
+
+/**
+ * Packages the code of every pipeline that has a schedule (../code-packages.ts), so its desired
+ * schedule's spec carries the digests: a scheduled run trains exactly the code applied, and a code
+ * change is an update in the plan. `dryRun`: the digests only, nothing uploaded.
+ */
+export async function packageDeclared(
+  store: BlobStore,
+  declared: readonly DeclaredPipeline[],
+  config: LoadedConfig,
+  options: { dryRun?: boolean; onPackage?: (packaged: DeclaredPackage) => void } = {},
+): Promise<{ declared: DeclaredPipeline[]; packages: DeclaredPackage[] }> {
+  const packages: DeclaredPackage[] = [];
+  const out: DeclaredPipeline[] = [];
+  for (const d of declared) {
+    if (!d.loaded) {
+      out.push(d);
+      continue;
+    }
+    const packaged = await packageSpecCode(store, d.loaded.spec, {
+      maxBytes: config.codePackageMaxBytes,
+      dryRun: options.dryRun,
+      onPackage: (p) => {
+        const withPipeline = { pipeline: d.pipeline, ...p };
+        packages.push(withPipeline);
+        options.onPackage?.(withPipeline);
+      },
+    }).catch((err: unknown) => {
+      if (err instanceof InvalidArgumentError) throw new UserError(`${d.file}: ${err.message}`, 2, { cause: err });
+      throw err;
+    });
+    const loaded = { ...d.loaded, spec: packaged.spec };
+    out.push({ ...d, loaded, desired: desiredSchedule(loaded, config) });
+  }
+  return { declared: out, packages };
 }
 
 /**

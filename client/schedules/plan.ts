@@ -3,6 +3,7 @@
  * the spec files. Pure: `computePlan` compares the declared schedules with the existing ones;
  * `renderPlan` prints it.
  */
+import type { LoadedPipelineSpec } from '../pipeline-spec';
 import { scheduleIdOf, type DesiredSchedule, type ScheduleSettings } from './settings';
 
 /** One changed setting of a schedule, with its old and new value. */
@@ -28,6 +29,8 @@ export interface DeclaredPipeline {
   pipeline: string;
   file: string;
   desired?: DesiredSchedule;
+  /** The spec a desired schedule is built from (its code packaged by `packageDeclared`). */
+  loaded?: LoadedPipelineSpec;
 }
 
 /** A schedule on the cluster: one this tool made (`managed`, with its settings), or one with a `retrain/` id it did not. */

@@ -31,6 +31,11 @@ const relativeFile = z
   .string(missing)
   .min(1)
   .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'must be a path inside the snapshot (no / or ..)');
+const codePackage = z
+  .string()
+  .regex(/^sha256:[0-9a-f]{64}$/, 'a code package digest, sha256:<64 hex digits>')
+  .optional()
+  .describe('Set by the CLI when it packages codeDir; the digest of the code package the jobs run');
 
 /**
  * Bounds of the numbers a spec may give: far above any real pipeline, low enough that no spec can
@@ -118,6 +123,7 @@ export const trainingSectionSchema = strictObject({
     .describe('local: a process on the training worker; ray: a Ray job'),
   entrypoint: command.describe('The command, e.g. [python, train.py]'),
   codeDir: z.string().min(1).default('.').describe('Folder with the training code, relative to the spec file'),
+  codePackage,
   params: z.record(paramKeySchema, z.unknown()).default({}).describe('Fixed params, passed as MLOPS_PARAMS (JSON)'),
   env: z.record(z.string(), z.string()).default({}).describe('Extra environment variables for the job'),
   resources: strictObject({
@@ -185,6 +191,7 @@ const evaluationShape = {
     .describe('What the model predicts: binary (the default), multiclass or regression; picks the default metrics'),
   entrypoint: command.describe('The command, e.g. [python, evaluate.py]; it writes evaluation.json'),
   codeDir: z.string().min(1).default('.').describe('Folder with the evaluation code, relative to the spec file'),
+  codePackage,
   holdout: z
     .union([holdoutFileSchema, holdoutDatasetSchema], {
       error: 'either { file: <path in the snapshot> } or { dataset: <name>, snapshot: <id|latest> }',

@@ -22,8 +22,10 @@ dataset:
   source: data
 training:
   entrypoint: [python, train.py]
+  codeDir: code
 evaluation:
   entrypoint: [python, evaluate.py]
+  codeDir: code
   primaryMetric: auc
 ${schedule ? `schedule:\n${schedule}` : ''}`;
 
@@ -74,8 +76,10 @@ describe('mlops pipeline apply and mlops schedule', function () {
     env = { ...cliEnv(`sched-${id}`), MLOPS_ACTOR: 'alice' };
     client = testStack().env.client;
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-schedules-'));
-    fs.writeFileSync(path.join(dir, 'train.py'), '');
-    fs.writeFileSync(path.join(dir, 'evaluate.py'), '');
+    // the code apart from the spec files: editing a spec's schedule changes no pipeline's code package
+    fs.mkdirSync(path.join(dir, 'code'));
+    fs.writeFileSync(path.join(dir, 'code', 'train.py'), '');
+    fs.writeFileSync(path.join(dir, 'code', 'evaluate.py'), '');
     write('nightly.yaml', spec(nightly, "  cron: '0 3 * * *'\n"));
     write('hourly.yaml', spec(hourly, "  cron: '0 * * * *'\n  timezone: Europe/Berlin\n  catchupWindow: 10m\n"));
     write('manual.yaml', spec(unscheduled));
@@ -301,7 +305,7 @@ describe('mlops pipeline apply and mlops schedule', function () {
     assert.match(
       result.stderr,
       new RegExp(
-        `^${path.join(dir, 'broken.yaml')}:12: schedule\\.cron: hour field "25": 25 is out of range 0-23$`,
+        `^${path.join(dir, 'broken.yaml')}:14: schedule\\.cron: hour field "25": 25 is out of range 0-23$`,
         'm',
       ),
     );

@@ -219,6 +219,14 @@ export class FakePipelineActivities {
       }),
       resolveSnapshot: async () => ({ id: snapshot }),
       codeVersion: async () => ({ version: world.codeVersion ?? 'code-1', files: 3 }),
+      // a folder of the training host packaged: its digest made from its path (no files are read)
+      packageCode: async ({ folder }) => ({
+        digest: fakeCodeDigest(folder),
+        key: `code/${fakeCodeDigest(folder).slice('sha256:'.length)}.zip`,
+        files: 3,
+        bytes: 3072,
+        uploaded: true,
+      }),
       findChampion: async () => champion,
       runTrainingJob: async ({ job, step }) => {
         if (step.startsWith('step-')) {
@@ -390,6 +398,12 @@ export class FakePipelineActivities {
   get statuses(): [number, string][] {
     return this.inputsOf('setModelStatus').map((s) => [s.version, s.status]);
   }
+}
+
+/** The digest the fake `packageCode` gives `folder`: `sha256:` and 64 hex digits made from it. */
+export function fakeCodeDigest(folder: string): string {
+  const hex = createHash('sha256').update(`fake code ${folder}`).digest('hex');
+  return `sha256:${hex}`;
 }
 
 /** The names of every activity `FakePipelineActivities` fakes: what a worker running them registers. */

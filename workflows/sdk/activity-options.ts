@@ -47,3 +47,16 @@ export function trainingJobs(taskQueue: string, timeoutSeconds: number | undefin
     retry: { initialInterval: '5s', maximumInterval: '1m', maximumAttempts: 5 },
   });
 }
+
+/**
+ * Packaging a folder of a training host into the store (`packageCode`, within that worker's source
+ * roots): the light profile, on the training queue whose hosts had the folder.
+ */
+export function codePackaging(taskQueue: string) {
+  return proxyActivities<Activities>({
+    taskQueue,
+    startToCloseTimeout: '30m',
+    heartbeatTimeout: KEEPALIVE_TIMEOUT,
+    retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 10 },
+  });
+}

@@ -2,15 +2,22 @@
  * The champion block: the code version of this run and the model's current champion, and whether
  * the champion was trained on the same data, code and training config (then retraining would change
  * nothing: `unchanged`).
+ *
+ * When the spec carries code packages (`training.codePackage` and `evaluation.codePackage`, set by
+ * the CLI), the code version is the package digest: the digest itself when both sections run the
+ * same package, else `sha256:` over both (`codeVersionOfPackages`). No folder is hashed then.
  */
+import { patched } from '@temporalio/workflow';
 import type { ModelVersionSummary } from '../../activities/registry/types';
 import { light } from './activity-options';
 import type { PipelineRun } from './run';
+import { CODE_PACKAGES_PATCH } from './code';
+import { sha256Hex } from './sha256';
 import type { SnapshotRef } from './types';
 import { stableJson } from './util';
 
 export interface Prior {
-  /** The content hash of the training and evaluation code. */
+  /** The content hash of the training and evaluation code (with code packages: their digest). */
   codeVersion: string;
   /** The champion, or null for a model's first version. */
   champion: ModelVersionSummary | null;
@@ -27,9 +34,18 @@ export interface ChampionOptions {
 
 export async function champion(run: PipelineRun, snap: SnapshotRef, options: ChampionOptions = {}): Promise<Prior> {
   const { spec } = run;
+  const trainingPackage = spec.training.codePackage;
+  const evaluationPackage = spec.evaluation.codePackage;
+  const fromPackages =
+    !options.codeDirs &&
+    trainingPackage !== undefined &&
+    evaluationPackage !== undefined &&
+    patched(CODE_PACKAGES_PATCH);
   const dirs = options.codeDirs ?? [...new Set([spec.training.codeDir, spec.evaluation.codeDir])];
   const [code, found] = await Promise.all([
-    light.codeVersion.executeWithOptions({ summary: 'hash the training and evaluation code' }, [{ dirs }]),
+    fromPackages
+      ? { version: codeVersionOfPackages(trainingPackage, evaluationPackage) }
+      : light.codeVersion.executeWithOptions({ summary: 'hash the training and evaluation code' }, [{ dirs }]),
     light.findChampion.executeWithOptions({ summary: `find the champion of ${spec.model}` }, [{ model: spec.model }]),
   ]);
   run.status.codeVersion = code.version;
@@ -47,4 +63,13 @@ export async function champion(run: PipelineRun, snap: SnapshotRef, options: Cha
     found.codeVersion === code.version &&
     found.tags?.trainingConfig === trainingConfig;
   return { codeVersion: code.version, champion: found ?? null, trainingConfig, unchanged };
+}
+
+/**
+ * The code version of a run whose jobs run packages: the digest when training and evaluation run
+ * the same package, else `sha256:` of the text `training <digest>\nevaluation <digest>\n`.
+ */
+export function codeVersionOfPackages(training: string, evaluation: string): string {
+  if (training === evaluation) return training;
+  return `sha256:${sha256Hex(`training ${training}\nevaluation ${evaluation}\n`)}`;
 }

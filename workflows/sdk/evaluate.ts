@@ -8,6 +8,7 @@ import type { EvaluationSummary } from '../../common/evaluation';
 import { EvaluationMissingError, toApplicationFailure } from '../../common/failures';
 import { formatMetric, shortId } from '../../common/format';
 import { light, trainingJobs } from './activity-options';
+import { codeOf } from './code';
 import type { PipelineRun } from './run';
 import type { SnapshotRef, TrainedModel } from './types';
 import { numbers, pick, safeSegment } from './util';
@@ -90,7 +91,7 @@ export async function evaluate(run: PipelineRun, options: EvaluateOptions): Prom
           job: {
             name: `${spec.name}-evaluate`,
             command: section.entrypoint,
-            codeDir: section.codeDir,
+            ...codeOf(section),
             env: holdout.file ? { MLOPS_HOLDOUT_FILE: holdout.file } : {},
             params: {},
             input: { dataset: holdout.dataset, snapshot: holdout.snapshot },

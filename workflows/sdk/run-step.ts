@@ -5,12 +5,13 @@
  * a dataset (content-addressed: the same output is the same id), which later steps, `train` and the
  * version's lineage (`register`) use.
  */
-import { upsertSearchAttributes } from '@temporalio/workflow';
-import type { TrainingBackendName, TrainingJobInput } from '../../activities/training/types';
+import { patched, upsertSearchAttributes } from '@temporalio/workflow';
+import type { TrainingBackendName, TrainingJob, TrainingJobInput } from '../../activities/training/types';
 import { InvalidArgumentError, toApplicationFailure } from '../../common/failures';
 import { formatMetric, shortId } from '../../common/format';
 import { MlDatasetVersion } from '../../common/search-attributes';
-import { snapshots, trainingJobs } from './activity-options';
+import { codePackaging, snapshots, trainingJobs } from './activity-options';
+import { codeOf, CODE_PACKAGES_PATCH } from './code';
 import type { PipelineRun } from './run';
 import type { SnapshotRef, StepOutput } from './types';
 import { safeSegment } from './util';
@@ -23,7 +24,11 @@ export interface RunStepOptions {
   name: string;
   /** The command and its arguments, e.g. `['python', 'features.py']`. */
   command: string[];
-  /** Folder with the step's code. @default the spec's training code folder */
+  /**
+   * Folder with the step's code, on the training worker's host (within its source roots). When the
+   * spec carries code packages, it is packaged into the store first and the job runs the package.
+   * @default the spec's training code (its package when the spec carries one)
+   */
   codeDir?: string;
   /** Passed to the job as JSON in `MLOPS_PARAMS`. */
   params?: Record<string, unknown>;
@@ -56,6 +61,7 @@ export async function runStep(run: PipelineRun, options: RunStepOptions): Promis
     name,
     (options.summary ?? command).slice(0, 200),
     async (): Promise<StepOutput> => {
+      const code = await stepCode(run, options);
       const outcome = await trainingJobs(
         input.trainingTaskQueue,
         options.timeoutSeconds,
@@ -64,7 +70,7 @@ export async function runStep(run: PipelineRun, options: RunStepOptions): Promis
           job: {
             name: `${spec.name}-${name}`,
             command: options.command,
-            codeDir: options.codeDir ?? spec.training.codeDir,
+            ...code,
             env: options.env,
             params: options.params ?? {},
             ...(inputs.length > 0 ? { inputs } : {}),
@@ -105,6 +111,24 @@ export async function runStep(run: PipelineRun, options: RunStepOptions): Promis
     upsertSearchAttributes([{ key: MlDatasetVersion, value: out.snapshot.id }]);
   }
   return out;
+}
+
+/**
+ * The code of a step's job: without `codeDir`, the training section's (its package, if any); with
+ * one, and a spec that carries packages, that folder packaged on the training host, by digest.
+ */
+async function stepCode(
+  run: PipelineRun,
+  options: RunStepOptions,
+): Promise<Pick<TrainingJob, 'codeDir' | 'codePackage'>> {
+  const { spec, input } = run;
+  if (options.codeDir === undefined) return codeOf(spec.training);
+  if (spec.training.codePackage === undefined || !patched(CODE_PACKAGES_PATCH)) return { codeDir: options.codeDir };
+  const pkg = await codePackaging(input.trainingTaskQueue).packageCode.executeWithOptions(
+    { summary: `package the code of step ${options.name}`.slice(0, 200) },
+    [{ folder: options.codeDir }],
+  );
+  return { codePackage: { digest: pkg.digest } };
 }
 
 function jobInput(name: string, value: StepInput): TrainingJobInput {

@@ -13,6 +13,7 @@ import { trainModel } from '../train-model';
 import { light, trainingJobs } from './activity-options';
 import type { PipelineRun } from './run';
 import type { SnapshotRef, TrainedModel } from './types';
+import { codeOf } from './code';
 import { pick } from './util';
 
 export interface TrainOptions {
@@ -40,7 +41,7 @@ export async function train(run: PipelineRun, options: TrainOptions): Promise<Tr
   const job: Omit<TrainingJob, 'outputPrefix'> = {
     name: `${spec.name}-${label ? `${label}-` : ''}train`,
     command: training.entrypoint,
-    codeDir: training.codeDir,
+    ...codeOf(training),
     env: training.env,
     params,
     input: { dataset: snap.dataset, snapshot: snap.id },
