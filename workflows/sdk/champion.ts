@@ -5,14 +5,13 @@
  *
  * When the spec carries code packages (`training.codePackage` and `evaluation.codePackage`, set by
  * the CLI), the code version is the package digest: the digest itself when both sections run the
- * same package, else `sha256:` over both (`codeVersionOfPackages`). No folder is hashed then.
+ * same package, else both digests (`codeVersionOfPackages`). No folder is hashed then.
  */
 import { patched } from '@temporalio/workflow';
 import type { ModelVersionSummary } from '../../activities/registry/types';
 import { light } from './activity-options';
 import type { PipelineRun } from './run';
 import { CODE_PACKAGES_PATCH } from './code';
-import { sha256Hex } from './sha256';
 import type { SnapshotRef } from './types';
 import { stableJson } from './util';
 
@@ -67,9 +66,10 @@ export async function champion(run: PipelineRun, snap: SnapshotRef, options: Cha
 
 /**
  * The code version of a run whose jobs run packages: the digest when training and evaluation run
- * the same package, else `sha256:` of the text `training <digest>\nevaluation <digest>\n`.
+ * the same package, else `<training digest>+<evaluation digest>` (each names its package, and the
+ * pair is in order, so a change to either changes the version).
  */
 export function codeVersionOfPackages(training: string, evaluation: string): string {
   if (training === evaluation) return training;
-  return `sha256:${sha256Hex(`training ${training}\nevaluation ${evaluation}\n`)}`;
+  return `${training}+${evaluation}`;
 }
