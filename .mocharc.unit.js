@@ -19,6 +19,7 @@ module.exports = {
     'test/abtest/outcomes.test.ts',
     'test/code/code-package.test.ts',
     'test/bad-input/properties.test.ts',
+    'test/cli/upload-refusals.test.ts',
     'test/data/canonical.test.ts',
     'test/data/local-source.test.ts',
     'test/data/parquet.test.ts',
