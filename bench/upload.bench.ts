@@ -43,7 +43,8 @@ export function uploadNotes(): string {
     `(${(measured.dataBytes / 1024 ** 2).toFixed(1)} MiB), \`uploadDataset\` with ${CONCURRENCY} files at a time: ` +
     'cold is hash, HEAD and put of every blob plus the upload manifest; unchanged (its snapshot recorded) takes ' +
     `every digest from the stat cache and the latest snapshot and uploads ${measured.unchangedUploaded} files. ` +
-    `Anchor: each file read and sent with PutObject, ${CONCURRENCY} at a time, every time.`
+    `Anchor: each file read and sent with PutObject, ${CONCURRENCY} at a time, every time. ` +
+    'Reproduce this section alone with `npm run bench -- upload`.'
   );
 }
 
