@@ -87,6 +87,7 @@ export async function readUploadManifest(store: BlobStore, hex: string): Promise
         typeof f === 'object' &&
         f !== null &&
         typeof f.path === 'string' &&
+        isRelativePath(f.path) &&
         isDigest(f.sha256) &&
         Number.isSafeInteger(f.size) &&
         f.size >= 0,
@@ -97,4 +98,9 @@ export async function readUploadManifest(store: BlobStore, hex: string): Promise
     throw new DataError('DatasetSourceInvalid', `source ${source}: ${key} does not hold the content its name says`);
   }
   return full;
+}
+
+/** A `/`-separated relative path with no empty, `.` or `..` segment, as a scan gives. */
+function isRelativePath(p: string): boolean {
+  return !p.includes('\0') && p.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
 }

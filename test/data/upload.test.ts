@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { datasetKeys, readManifest, readProfile, snapshotDataset } from '../../activities/data';
-import { uploadKey } from '../../activities/data/upload-manifest';
+import { uploadDigestOf, uploadKey } from '../../activities/data/upload-manifest';
 import type { BlobStore } from '../../activities/storage/types';
 import { uploadDataset } from '../../client/upload-dataset';
 import { backends, bytesOf, datasetFolder, keysUnder, rejectsWithType, tempDir } from './helpers';
@@ -137,6 +137,17 @@ for (const backend of backends) {
         snapshotDataset(store, { dataset: 'churn', source: unknown }, {}),
         'DatasetSourceInvalid',
         /upload:\/\/0{64}: the store has no upload manifest uploads\/0{64}\.json/,
+      );
+      const climbing = [{ path: '../outside.csv', sha256: lost.sha256, size: 10 }];
+      const climbingHex = uploadDigestOf('churn', climbing);
+      await store.put(
+        uploadKey(climbingHex),
+        JSON.stringify({ version: 1, dataset: 'churn', files: climbing, origin: { host: 'h', folder: '/f' } }),
+      );
+      await rejectsWithType(
+        snapshotDataset(store, { dataset: 'churn', source: `upload://${climbingHex}` }, {}),
+        'DatasetSourceInvalid',
+        /is not an upload manifest/,
       );
       await rejectsWithType(
         snapshotDataset(store, { dataset: 'churn', source: 'upload://not-hex' }, {}),
