@@ -1,8 +1,8 @@
 /**
  * An upload (`upload://<hex>`, ./upload-manifest.ts) as a snapshot source: the files a client
  * hashed on its own machine and stored as blobs of the upload's dataset. The scan is the upload
- * manifest; hashing reads nothing (the digest is the recorded one, and the stamp is the digest, so
- * the stat cache and the warm path work as for a folder); a read streams the stored blob, verified.
+ * manifest; nothing is hashed (the stamp is the recorded digest, so an unchanged re-snapshot takes
+ * the warm path with no stat cache file); a read streams the stored blob, verified.
  * The snapshot a worker records from it has the id, dedup, profile and lineage of a snapshot of
  * the folder itself, and its blobs are already stored, so the writer uploads nothing.
  */
@@ -17,6 +17,8 @@ import { verifyStream } from './verify-stream';
 
 /** The files of one upload, read from the platform's store. */
 export class UploadSource implements DatasetSource {
+  readonly stampIsDigest = true;
+
   private constructor(
     readonly id: string,
     private readonly store: BlobStore,

@@ -2,10 +2,14 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { datasetKeys, readManifest, readProfile, snapshotDataset } from '../../activities/data';
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createDataActivities, datasetKeys, readManifest, readProfile, snapshotDataset } from '../../activities/data';
 import { uploadDigestOf, uploadKey } from '../../activities/data/upload-manifest';
 import type { BlobStore } from '../../activities/storage/types';
 import { uploadDataset } from '../../client/upload-dataset';
+import { silentLogger } from '../support/loggers';
+import { testDeps } from '../support/worker';
 import { backends, bytesOf, datasetFolder, keysUnder, rejectsWithType, tempDir } from './helpers';
 
 function csv(rows: number): string {
@@ -54,14 +58,22 @@ for (const backend of backends) {
       const blobs = await keysUnder(store, datasetKeys.blobs('churn'));
 
       // the worker may read no folder at all: the snapshot comes from the store
+      const workerCache = tempDir('worker-cache-');
       const recorded = await snapshotDataset(
         store,
         { dataset: 'churn', source: upload.source },
-        { cacheDir: tempDir('worker-cache-'), sourceRoots: [] },
+        { cacheDir: workerCache, sourceRoots: [] },
       );
       assert.equal(recorded.created, true);
       assert.equal(recorded.uploadedFiles, 0, 'the blobs were uploaded by the client');
       assert.deepEqual(await keysUnder(store, datasetKeys.blobs('churn')), blobs);
+      const again = await snapshotDataset(
+        store,
+        { dataset: 'churn', source: upload.source },
+        { cacheDir: workerCache, sourceRoots: [] },
+      );
+      assert.deepEqual([again.id, again.created, again.cachedDigests], [recorded.id, false, 4]);
+      assert.deepEqual(fs.readdirSync(workerCache), [], 'the worker keeps no stat cache for an upload');
 
       const direct = backend.make();
       const fromFolder = await snapshotDataset(direct, { dataset: 'churn', source: folder }, {});
@@ -157,3 +169,18 @@ for (const backend of backends) {
     });
   });
 }
+
+describe('the snapshotDataset activity on an upload', function () {
+  it('fails without retries, naming the upload, when a blob of it is gone', async function () {
+    const deps = testDeps();
+    const upload = await uploadDataset(deps.store, datasetFolder(files()), { dataset: 'churn' });
+    for (const key of await keysUnder(deps.store, datasetKeys.blobs('churn'))) await deps.store.delete(key);
+    const failure = await new MockActivityEnvironment(undefined, { logger: silentLogger })
+      .run(createDataActivities(deps).snapshotDataset, { dataset: 'churn', source: upload.source })
+      .catch((error: unknown) => error);
+    assert.ok(failure instanceof ApplicationFailure, String(failure));
+    assert.equal(failure.type, 'DatasetSourceInvalid');
+    assert.equal(failure.nonRetryable, true);
+    assert.match(failure.message, new RegExp(`${upload.source}: the blob of .* is missing from the store`));
+  });
+});
