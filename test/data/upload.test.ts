@@ -7,7 +7,8 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createDataActivities, datasetKeys, readManifest, readProfile, snapshotDataset } from '../../activities/data';
 import { uploadDigestOf, uploadKey } from '../../activities/data/upload-manifest';
 import type { BlobStore } from '../../activities/storage/types';
-import { uploadDataset } from '../../client/upload-dataset';
+import { loadPipelineSpec } from '../../client/pipeline-spec';
+import { uploadDataset, uploadSpecDataset } from '../../client/upload-dataset';
 import { silentLogger } from '../support/loggers';
 import { testDeps } from '../support/worker';
 import { backends, bytesOf, datasetFolder, keysUnder, rejectsWithType, tempDir } from './helpers';
@@ -182,5 +183,24 @@ describe('the snapshotDataset activity on an upload', function () {
     assert.equal(failure.type, 'DatasetSourceInvalid');
     assert.equal(failure.nonRetryable, true);
     assert.match(failure.message, new RegExp(`${upload.source}: the blob of .* is missing from the store`));
+  });
+});
+
+describe('uploadSpecDataset', function () {
+  it('uploads a spec’s local dataset.source and gives back the spec reading upload://; a store URI stays as it is', async function () {
+    const { store } = testDeps();
+    const { spec } = loadPipelineSpec(path.join(__dirname, '..', '..', 'examples', 'churn', 'pipeline.yaml'));
+    const folder = datasetFolder(files());
+    const local = { ...spec, dataset: { ...spec.dataset, source: `file://${folder}` } };
+    const { spec: uploaded, upload } = await uploadSpecDataset(store, local);
+    assert.ok(upload);
+    assert.equal(uploaded.dataset.source, upload.source);
+    assert.match(upload.source, /^upload:\/\/[0-9a-f]{64}$/);
+    assert.deepEqual({ ...uploaded, dataset: local.dataset }, local, 'nothing else changes');
+    const recorded = await snapshotDataset(store, { dataset: spec.dataset.name, source: upload.source });
+    assert.equal(recorded.fileCount, 4);
+
+    const remote = { ...spec, dataset: { ...spec.dataset, source: 's3://exports/churn' } };
+    assert.deepEqual(await uploadSpecDataset(store, remote), { spec: remote });
   });
 });
