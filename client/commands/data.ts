@@ -22,7 +22,8 @@ import { datasetExpectationsSchema } from '../../common/schemas/spec';
 import { datasetSnapshot } from '../../workflows/dataset-snapshot';
 import { followProgress, pendingHeartbeat } from '../activity-progress';
 import { withClient } from '../connect';
-import { describeUpload, uploadDataset, type DatasetUpload } from '../upload-dataset';
+import { positiveInt } from '../options';
+import { DEFAULT_UPLOAD_CONCURRENCY, describeUpload, uploadDataset, type DatasetUpload } from '../upload-dataset';
 import type { CommandContext } from '../context';
 import { renderDiff, renderShow, renderSnapshot, renderSnapshotList, renderValidation } from '../render/data';
 import { explainWorkflowFailure } from '../workflow-errors';
@@ -42,9 +43,18 @@ export function registerData(program: Command, ctx: () => CommandContext): void 
       '--worker-path',
       "the folder is on the worker's host: the worker reads it (only inside its MLOPS_SOURCE_ROOTS)",
     )
+    .option(
+      '--concurrency <n>',
+      `files hashed and uploaded at once (default ${DEFAULT_UPLOAD_CONCURRENCY})`,
+      positiveInt('--concurrency'),
+    )
     .option('--no-wait', 'start the run and print its id without waiting')
     .action(
-      async (dataset: string, source: string, opts: { description?: string; wait: boolean; workerPath?: boolean }) => {
+      async (
+        dataset: string,
+        source: string,
+        opts: { description?: string; wait: boolean; workerPath?: boolean; concurrency?: number },
+      ) => {
         const { out } = ctx();
         const config = ctx().config();
         let resolved: string;
@@ -54,6 +64,7 @@ export function registerData(program: Command, ctx: () => CommandContext): void 
           upload = await uploadDataset(createBlobStore(config.store), localPath(source), {
             dataset,
             cacheDir: config.cacheDir,
+            concurrency: opts.concurrency,
             onProgress: (p) => out.info(progressLine(p)),
           });
           out.info(describeUpload(upload));

@@ -32,7 +32,17 @@ describe('mlops data snapshot of a folder on the CLI machine', function () {
     const store = testS3Store(prefix);
     // this worker may read no folder but an empty one: the data must come through the store
     await withWorker(queue, { ...testDeps(store), sourceRoots: [workerRoot] }, async () => {
-      const first = await cli('--json', 'data', 'snapshot', 'churn', data, '--description', 'uploaded');
+      const first = await cli(
+        '--json',
+        'data',
+        'snapshot',
+        'churn',
+        data,
+        '--description',
+        'uploaded',
+        '--concurrency',
+        '2',
+      );
       assert.equal(first.code, 0, first.stderr);
       const result = JSON.parse(first.stdout) as {
         snapshot: { id: string; created: boolean; fileCount: number; uploadedFiles: number };
