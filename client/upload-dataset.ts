@@ -67,7 +67,7 @@ export async function uploadDataset(
 ): Promise<DatasetUpload> {
   const field = options.field ?? 'source';
   const dataset = validateDatasetName(options.dataset);
-  const absolute = checkFolder(folder, field);
+  const absolute = checkDatasetFolder(folder, field);
   const { signal } = options;
   const source = await LocalSource.open(absolute);
   try {
@@ -197,7 +197,7 @@ function localFolder(source: string | undefined): string | undefined {
 }
 
 /** The folder, absolute; `UserError` (exit 2) naming `field` when it is missing or not a folder. */
-function checkFolder(folder: string, field: string): string {
+export function checkDatasetFolder(folder: string, field = 'source'): string {
   const absolute = path.resolve(folder);
   let stat: fs.Stats;
   try {

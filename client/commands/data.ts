@@ -23,7 +23,13 @@ import { datasetSnapshot } from '../../workflows/dataset-snapshot';
 import { followProgress, pendingHeartbeat } from '../activity-progress';
 import { withClient } from '../connect';
 import { positiveInt } from '../options';
-import { DEFAULT_UPLOAD_CONCURRENCY, describeUpload, uploadDataset, type DatasetUpload } from '../upload-dataset';
+import {
+  checkDatasetFolder,
+  DEFAULT_UPLOAD_CONCURRENCY,
+  describeUpload,
+  uploadDataset,
+  type DatasetUpload,
+} from '../upload-dataset';
 import type { CommandContext } from '../context';
 import { renderDiff, renderShow, renderSnapshot, renderSnapshotList, renderValidation } from '../render/data';
 import { explainWorkflowFailure } from '../workflow-errors';
@@ -57,31 +63,35 @@ export function registerData(program: Command, ctx: () => CommandContext): void 
       ) => {
         const { out } = ctx();
         const config = ctx().config();
-        let resolved: string;
-        let upload: DatasetUpload | undefined;
-        if (opts.workerPath || !isLocal(source)) resolved = resolveSource(source);
-        else {
-          upload = await uploadDataset(createBlobStore(config.store), localPath(source), {
+        // a bad folder is named before anything connects; with Temporal unreachable, nothing is uploaded
+        const folder = opts.workerPath || !isLocal(source) ? undefined : checkDatasetFolder(localPath(source));
+        const upload = async (): Promise<DatasetUpload | undefined> => {
+          if (folder === undefined) return undefined;
+          const done = await uploadDataset(createBlobStore(config.store), folder, {
             dataset,
             cacheDir: config.cacheDir,
             concurrency: opts.concurrency,
             onProgress: (p) => out.info(progressLine(p)),
           });
-          out.info(describeUpload(upload));
-          resolved = upload.source;
-        }
-        const uploaded = upload && { upload };
+          out.info(describeUpload(done));
+          return done;
+        };
         await withClient(config, async (client) => {
+          const uploaded = await upload();
+          const resolved = uploaded?.source ?? resolveSource(source);
           const workflowId = `snapshot/${dataset}/${new Date().toISOString()}`;
           const handle = await client.workflow.start(datasetSnapshot, {
             workflowId,
             taskQueue: config.taskQueue,
             args: [{ dataset, source: resolved, description: opts.description }],
-            staticSummary: `snapshot dataset ${dataset} from ${upload?.folder ?? resolved}`.slice(0, 200),
+            staticSummary: `snapshot dataset ${dataset} from ${uploaded?.folder ?? resolved}`.slice(0, 200),
           });
           out.info(`started ${workflowId}`);
           if (!opts.wait) {
-            out.result({ workflowId, runId: handle.firstExecutionRunId, ...uploaded }, (r) => `${r.workflowId}\n`);
+            out.result(
+              { workflowId, runId: handle.firstExecutionRunId, ...(uploaded && { upload: uploaded }) },
+              (r) => `${r.workflowId}\n`,
+            );
             return;
           }
           const result = await followProgress(
@@ -92,7 +102,7 @@ export function registerData(program: Command, ctx: () => CommandContext): void 
             (p) => out.info(progressLine(p)),
             1000,
           );
-          out.result({ workflowId, ...result, ...uploaded }, renderSnapshot);
+          out.result({ workflowId, ...result, ...(uploaded && { upload: uploaded }) }, renderSnapshot);
         });
       },
     );

@@ -73,7 +73,7 @@ describe('mlops data snapshot of a folder on the CLI machine', function () {
     });
   });
 
-  it('exits 2 naming a missing folder or a file, uploading nothing and starting no run', async () => {
+  it('exits 2 naming a missing folder or a file, and 3 when Temporal is unreachable, uploading nothing and starting no run', async () => {
     const store = testS3Store(`${prefix}-bad`);
     const badEnv = cliEnv(`${prefix}-bad`, { MLOPS_TASK_QUEUE: queue });
     const missing = path.join(data, 'no-such-folder');
@@ -83,6 +83,9 @@ describe('mlops data snapshot of a folder on the CLI machine', function () {
     const file = await runCli(['data', 'snapshot', 'bad', path.join(data, 'train.csv')], badEnv);
     assert.equal(file.code, 2, file.stderr);
     assert.match(file.stderr, /source: .*train\.csv is not a folder/);
+    const unreachable = await runCli(['data', 'snapshot', 'bad', data], { ...badEnv, TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    assert.equal(unreachable.code, 3, unreachable.stderr);
+    assert.match(unreachable.stderr, /cannot reach Temporal/);
     assert.deepEqual(await keysUnder(store, ''), [], 'nothing in the store');
     const runs: string[] = [];
     for await (const w of testStack().env.client.workflow.list({ query: `WorkflowId STARTS_WITH 'snapshot/bad/'` })) {
