@@ -16,6 +16,7 @@ import { ROLLBACK_BENCH_NOTES, runRollbackBench } from './rollback.bench';
 import { runSnapshotBench, SNAPSHOT_BENCH_NOTES } from './snapshot.bench';
 import { runStoreBench, type Comparison } from './store.bench';
 import { runSweepBench, SWEEP_BENCH_NOTES } from './sweep.bench';
+import { runUploadBench, uploadNotes } from './upload.bench';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -71,6 +72,13 @@ const SECTIONS: SectionSpec[] = [
     source: 'bench/orchestration.bench.ts',
     notes: orchestrationNotes,
     run: runOrchestrationBench,
+  },
+  {
+    name: 'upload',
+    title: 'Runs that travel: code and data uploads',
+    source: 'bench/upload.bench.ts',
+    notes: uploadNotes,
+    run: runUploadBench,
   },
   {
     name: 'store',

@@ -174,7 +174,9 @@ function resolvePaths(spec: PipelineSpec, dir: string): PipelineSpec {
     ...spec,
     dataset: {
       ...spec.dataset,
-      ...(source !== undefined && { source: /^(s3|file):\/\//i.test(source) ? source : path.resolve(dir, source) }),
+      ...(source !== undefined && {
+        source: /^(s3|file|upload):\/\//i.test(source) ? source : path.resolve(dir, source),
+      }),
     },
     training: { ...spec.training, codeDir: path.resolve(dir, spec.training.codeDir) },
     evaluation: { ...spec.evaluation, codeDir: path.resolve(dir, spec.evaluation.codeDir) },

@@ -13,7 +13,10 @@ import { KEEPALIVE_TIMEOUT } from './keepalive';
 
 export interface DatasetSnapshotInput {
   dataset: string;
-  /** Absolute local folder, `file://…` or `s3://bucket/prefix`. */
+  /**
+   * `upload://<hex>` (a folder the CLI hashed and uploaded), `s3://bucket/prefix`, or an absolute
+   * folder or `file://…` on the worker's host (inside its source roots).
+   */
   source: string;
   description?: string;
   /** When given, the snapshot is validated against these and the run fails if any is not met. */

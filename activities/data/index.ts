@@ -3,6 +3,7 @@
  * diffs. Store layout and every type: ./types.ts.
  *
  * - ./snapshot.ts       `snapshotDataset`: scan, stat cache, hash (./hash-pool.ts), dedup upload, manifest, ref
+ * - ./upload-source.ts  `upload://<hex>`: files a client hashed and stored itself (./upload-manifest.ts), snapshotted from the store
  * - ./materialize.ts    `materializeSnapshot`: restore files, verifying every digest
  * - ./profile.ts        CSV profiles (./csv-parser.ts, ./column-profile.ts, ./numeric-stats.ts)
  * - ./validate.ts       `validateDataset` against `DatasetExpectations` (./expectations.ts)

@@ -3,7 +3,7 @@
  * hashing), then make sure its body is in the blob store. A body is known to be stored, with no
  * store request, when an earlier snapshot's manifest lists its digest or a previous attempt
  * reported it (resume state); otherwise `head`, then `putIfAbsent` only if absent. Bodies shared by
- * several files are handled once. Up to `FILE_CONCURRENCY` files are in flight.
+ * several files are handled once. Up to `FILE_CONCURRENCY` files (or `concurrency`) are in flight.
  */
 import { setMaxListeners } from 'node:events';
 import type { BlobStore } from '../storage/types';
@@ -37,6 +37,8 @@ export interface StoreFilesInput {
   onStored: (digest: string) => void;
   progress: ProgressReporter;
   signal?: AbortSignal;
+  /** Files in flight at once. @default FILE_CONCURRENCY */
+  concurrency?: number;
 }
 
 export interface StoredFiles {
@@ -51,8 +53,9 @@ export interface StoredFiles {
 /** Digests and stores every entry; the manifest entries come back in the entries' order. */
 export async function storeFiles(input: StoreFilesInput): Promise<StoredFiles> {
   const { store, dataset, source, entries, cached, cache, known, progress, signal } = input;
+  const concurrency = Math.max(1, input.concurrency ?? FILE_CONCURRENCY);
   // Each streamed upload listens to the signal (to stop on cancellation): up to one per file in flight.
-  if (signal) setMaxListeners(FILE_CONCURRENCY + 10, signal);
+  if (signal) setMaxListeners(concurrency + 10, signal);
   const files: ManifestEntry[] = new Array<ManifestEntry>(entries.length);
   const contents: ExpectedContent[] = new Array<ExpectedContent>(entries.length);
   const inFlight = new Map<string, Promise<void>>();
@@ -88,7 +91,7 @@ export async function storeFiles(input: StoreFilesInput): Promise<StoredFiles> {
   let lastFlush = Date.now();
   await forEachLimit(
     entries.length,
-    FILE_CONCURRENCY,
+    concurrency,
     async (index) => {
       const entry = entries[index]!;
       const digest = cached[index];

@@ -82,8 +82,10 @@ export async function snapshotDataset(
       entries.length,
       entries.reduce((sum, entry) => sum + entry.size, 0),
     );
-    const cache = await StatCache.load(options.cacheDir, dataset, source.id);
-    const cached = entries.map((entry, i) => cache.lookup(entry.path, entry.stamp, i));
+    const cache = await StatCache.load(source.stampIsDigest ? undefined : options.cacheDir, dataset, source.id);
+    const cached = entries.map((entry, i) =>
+      source.stampIsDigest ? entry.stamp : cache.lookup(entry.path, entry.stamp, i),
+    );
     const latest = await latestRead;
 
     if (latest.ref && cached.every((digest) => digest !== undefined)) {

@@ -40,6 +40,11 @@ export interface HashOptions {
 export interface DatasetSource {
   /** Names the source in manifests and stat caches: an absolute folder path or a URI. */
   readonly id: string;
+  /**
+   * Every entry's stamp is its sha256 digest (an upload, ./upload-source.ts): nothing to hash, and
+   * no stat cache to keep.
+   */
+  readonly stampIsDigest?: boolean;
   /** Every file, sorted by path in byte order. */
   scan(): Promise<SourceEntry[]>;
   /** Reads and hashes one file, keeping its bytes when it is at most `options.keepBytes` long. */

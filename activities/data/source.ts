@@ -7,6 +7,8 @@
  * read through that store: a filesystem store's folder straight from disk, any other store by key.
  * The filesystem store's URI is not always a well-formed file URL (`file://<root>` as configured, a
  * root may hold `#`, `?` or `%`), so its keys are mapped to paths by the store, not by URL parsing.
+ * An upload, `upload://<hex>`, is a folder a client hashed and stored itself (./upload-source.ts):
+ * read from the platform's store, never from this host's disk, so the source roots do not apply.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +19,8 @@ import { LocalSource } from './local-source';
 import { checkSourceRoots } from './source-roots';
 import type { DatasetSource } from './source-types';
 import { StoreSource } from './store-source';
+import { uploadHexOf } from './upload-manifest';
+import { UploadSource } from './upload-source';
 
 export type { DatasetSource, HashedEntry, SourceEntry } from './source-types';
 
@@ -24,7 +28,7 @@ export type { DatasetSource, HashedEntry, SourceEntry } from './source-types';
  * Opens the source a snapshot input names (`store`, when given, is the platform's store, which a
  * source inside it is read through); `InvalidInput` or `DatasetSourceInvalid` when it cannot.
  * With `roots`, a local folder outside them (after resolving symlinks) is refused
- * (./source-roots.ts); a source inside the platform's store is always allowed.
+ * (./source-roots.ts); a source inside the platform's store, an upload too, is always allowed.
  */
 export async function openSource(
   source: unknown,
@@ -34,6 +38,11 @@ export async function openSource(
 ): Promise<DatasetSource> {
   if (typeof source !== 'string' || source.trim() === '') {
     throw new DataError('InvalidInput', 'source: must be a folder path or a store URI');
+  }
+  const upload = uploadHexOf(source);
+  if (upload !== undefined) {
+    if (!store) throw new DataError('InvalidInput', `source: ${source}: no platform store to read the upload from`);
+    return UploadSource.open(store, upload);
   }
   const inStore = store && keyInStore(source, store);
   if (store && inStore !== undefined) {

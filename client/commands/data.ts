@@ -1,6 +1,6 @@
 /** `mlops data snapshot|list|show|diff`: versioned datasets. Snapshots run as a durable workflow. */
-import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { SnapshotProgress } from '../../activities/data/types';
 import {
@@ -22,6 +22,14 @@ import { datasetExpectationsSchema } from '../../common/schemas/spec';
 import { datasetSnapshot } from '../../workflows/dataset-snapshot';
 import { followProgress, pendingHeartbeat } from '../activity-progress';
 import { withClient } from '../connect';
+import { positiveInt } from '../options';
+import {
+  checkDatasetFolder,
+  DEFAULT_UPLOAD_CONCURRENCY,
+  describeUpload,
+  uploadDataset,
+  type DatasetUpload,
+} from '../upload-dataset';
 import type { CommandContext } from '../context';
 import { renderDiff, renderShow, renderSnapshot, renderSnapshotList, renderValidation } from '../render/data';
 import { explainWorkflowFailure } from '../workflow-errors';
@@ -31,39 +39,73 @@ export function registerData(program: Command, ctx: () => CommandContext): void 
 
   data
     .command('snapshot')
-    .description('snapshot a folder or store prefix as a new version of <dataset> (durable, resumable)')
+    .description(
+      'snapshot a folder or store prefix as a new version of <dataset> (a local folder is hashed and uploaded from here; durable, resumable)',
+    )
     .argument('<dataset>', 'dataset name, e.g. churn')
     .argument('<source>', 'a local folder, file://… or s3://bucket/prefix')
     .option('--description <text>', 'what this version is')
+    .option(
+      '--worker-path',
+      "the folder is on the worker's host: the worker reads it (only inside its MLOPS_SOURCE_ROOTS)",
+    )
+    .option(
+      '--concurrency <n>',
+      `files hashed and uploaded at once (default ${DEFAULT_UPLOAD_CONCURRENCY})`,
+      positiveInt('--concurrency'),
+    )
     .option('--no-wait', 'start the run and print its id without waiting')
-    .action(async (dataset: string, source: string, opts: { description?: string; wait: boolean }) => {
-      const { out } = ctx();
-      const config = ctx().config();
-      const resolved = resolveSource(source);
-      await withClient(config, async (client) => {
-        const workflowId = `snapshot/${dataset}/${new Date().toISOString()}`;
-        const handle = await client.workflow.start(datasetSnapshot, {
-          workflowId,
-          taskQueue: config.taskQueue,
-          args: [{ dataset, source: resolved, description: opts.description }],
-          staticSummary: `snapshot dataset ${dataset} from ${resolved}`.slice(0, 200),
+    .action(
+      async (
+        dataset: string,
+        source: string,
+        opts: { description?: string; wait: boolean; workerPath?: boolean; concurrency?: number },
+      ) => {
+        const { out } = ctx();
+        const config = ctx().config();
+        // a bad folder is named before anything connects; with Temporal unreachable, nothing is uploaded
+        const folder = opts.workerPath || !isLocal(source) ? undefined : checkDatasetFolder(localPath(source));
+        const upload = async (): Promise<DatasetUpload | undefined> => {
+          if (folder === undefined) return undefined;
+          const done = await uploadDataset(createBlobStore(config.store), folder, {
+            dataset,
+            cacheDir: config.cacheDir,
+            concurrency: opts.concurrency,
+            onProgress: (p) => out.info(progressLine(p)),
+          });
+          out.info(describeUpload(done));
+          return done;
+        };
+        await withClient(config, async (client) => {
+          const uploaded = await upload();
+          const resolved = uploaded?.source ?? resolveSource(source);
+          const workflowId = `snapshot/${dataset}/${new Date().toISOString()}`;
+          const handle = await client.workflow.start(datasetSnapshot, {
+            workflowId,
+            taskQueue: config.taskQueue,
+            args: [{ dataset, source: resolved, description: opts.description }],
+            staticSummary: `snapshot dataset ${dataset} from ${uploaded?.folder ?? resolved}`.slice(0, 200),
+          });
+          out.info(`started ${workflowId}`);
+          if (!opts.wait) {
+            out.result(
+              { workflowId, runId: handle.firstExecutionRunId, ...(uploaded && { upload: uploaded }) },
+              (r) => `${r.workflowId}\n`,
+            );
+            return;
+          }
+          const result = await followProgress(
+            handle.result().catch((err: unknown) => {
+              throw explainWorkflowFailure(err, workflowId);
+            }),
+            () => pendingHeartbeat<SnapshotProgress>(client, handle),
+            (p) => out.info(progressLine(p)),
+            1000,
+          );
+          out.result({ workflowId, ...result, ...(uploaded && { upload: uploaded }) }, renderSnapshot);
         });
-        out.info(`started ${workflowId}`);
-        if (!opts.wait) {
-          out.result({ workflowId, runId: handle.firstExecutionRunId }, (r) => `${r.workflowId}\n`);
-          return;
-        }
-        const result = await followProgress(
-          handle.result().catch((err: unknown) => {
-            throw explainWorkflowFailure(err, workflowId);
-          }),
-          () => pendingHeartbeat<SnapshotProgress>(client, handle),
-          (p) => out.info(progressLine(p)),
-          1000,
-        );
-        out.result({ workflowId, ...result }, renderSnapshot);
-      });
-    });
+      },
+    );
 
   data
     .command('list')
@@ -177,18 +219,28 @@ function readExpectations(file: string): DatasetExpectations {
   return parsed.data;
 }
 
-/** A local path becomes an absolute path the worker can read; URIs pass through. */
+/** Whether `source` names a folder on this machine (a path or `file://`), not a store URI. */
+function isLocal(source: string): boolean {
+  return /^file:\/\//i.test(source) || !/^[a-z][a-z0-9+.-]*:\/\//i.test(source);
+}
+
+/** The path a local source names; a malformed `file://` URL is bad input (exit 2). */
+function localPath(source: string): string {
+  if (!/^file:\/\//i.test(source)) return source;
+  try {
+    return fileURLToPath(source);
+  } catch {
+    throw new UserError(`source: ${source} is not a file URL of an absolute path (e.g. file:///data/churn)`, 2);
+  }
+}
+
+/**
+ * With --worker-path, a path names a folder on the worker's host, which this machine cannot check:
+ * it is passed on absolute (the worker refuses one outside its source roots). URIs pass through.
+ */
 function resolveSource(source: string): string {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) return source;
-  const absolute = path.resolve(source);
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(absolute);
-  } catch {
-    throw new UserError(`source: folder ${absolute} does not exist`, 2);
-  }
-  if (!stat.isDirectory()) throw new UserError(`source: ${absolute} is not a folder`, 2);
-  return absolute;
+  return path.resolve(source);
 }
 
 function progressLine(p: SnapshotProgress): string {

@@ -14,12 +14,16 @@ export function renderSnapshot(r: {
   workflowId: string;
   snapshot: SnapshotResult;
   validation?: ValidationReport;
+  /** Set when the CLI uploaded the files itself (the worker then stored nothing). */
+  upload?: { folder: string; uploadedFiles: number; uploadedBytes: number };
 }): string {
   const s = r.snapshot;
   const lines = [
     `${s.created ? 'created' : 'unchanged: identical to existing'} snapshot ${s.id}`,
     `dataset ${s.dataset}: ${s.fileCount} files, ${formatBytes(s.totalBytes)}`,
-    `uploaded ${s.uploadedFiles} files (${formatBytes(s.uploadedBytes)}); ${s.cachedDigests} digests from the stat cache`,
+    r.upload
+      ? `uploaded ${r.upload.uploadedFiles} files (${formatBytes(r.upload.uploadedBytes)}) from ${r.upload.folder}`
+      : `uploaded ${s.uploadedFiles} files (${formatBytes(s.uploadedBytes)}); ${s.cachedDigests} digests from the stat cache`,
     `parent ${s.parent ?? '—'}`,
     `run ${r.workflowId}`,
   ];

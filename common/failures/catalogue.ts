@@ -51,7 +51,7 @@ export const FAILURES = {
   // datasets (./data.ts)
   InvalidInput: userFault("a field of a data activity's input is malformed (dataset name, snapshot id, source URI)"),
   DatasetSourceInvalid: userFault(
-    'a source cannot be snapshotted: a missing or empty folder, an unreadable file, a symlink out',
+    'a source cannot be snapshotted: a missing or empty folder, an unreadable file, a symlink out, an upload whose manifest or blob is gone',
   ),
   DatasetInvalid: userFault('a data file is malformed (ragged CSV, unterminated quote, invalid UTF-8)'),
   SnapshotNotFound: userFault('no snapshot matches an id, prefix or `latest`, or several do'),

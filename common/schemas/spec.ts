@@ -108,10 +108,13 @@ export const datasetSectionSchema = strictObject({
   source: z
     .string(missing)
     .min(1)
-    .refine((s) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(s) || /^(s3|file):\/\//i.test(s), 'use a folder, s3:// or file://')
+    .refine(
+      (s) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(s) || /^(s3|file|upload):\/\//i.test(s),
+      'use a folder, s3://, file:// or upload://',
+    )
     .optional()
     .describe(
-      'A folder relative to the spec file, file://<path> or s3://bucket/prefix; snapshotted on every run. Required unless the spec names a workflow, which may make its data itself (e.g. with runStep)',
+      'A folder relative to the spec file, file://<path>, s3://bucket/prefix or upload://<hex> (what `mlops run` makes of a folder: uploaded from the CLI); snapshotted on every run. Required unless the spec names a workflow, which may make its data itself (e.g. with runStep)',
     ),
   expectations: datasetExpectationsSchema.optional().describe('Checked on every snapshot before training'),
 });

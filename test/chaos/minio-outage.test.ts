@@ -105,7 +105,7 @@ describe('MinIO stopped for 20 s under a snapshot and under registry writes', fu
       fs.writeFileSync(path.join(source, name), body);
       digests.set(name, createHash('sha256').update(body).digest('hex'));
     }
-    const started = await runCli(['--json', 'data', 'snapshot', 'many', source, '--no-wait'], env);
+    const started = await runCli(['--json', 'data', 'snapshot', 'many', source, '--worker-path', '--no-wait'], env);
     assert.equal(started.code, 0, started.stderr);
     const { workflowId } = JSON.parse(started.stdout) as { workflowId: string };
 

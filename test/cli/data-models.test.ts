@@ -41,7 +41,7 @@ describe('mlops data and mlops models, end to end', function () {
       const again = await cli('--json', 'data', 'snapshot', 'churn', dir);
       assert.equal(again.code, 0, again.stderr);
       assert.equal(JSON.parse(again.stdout).snapshot.id, a.id, 'identical content gives the identical id');
-      assert.equal(JSON.parse(again.stdout).snapshot.uploadedFiles, 0);
+      assert.equal(JSON.parse(again.stdout).upload.uploadedFiles, 0, 'the CLI uploads nothing the store has');
 
       fs.writeFileSync(path.join(dir, 'train.csv'), csv(15));
       const second = await cli('--json', 'data', 'snapshot', 'churn', dir);
@@ -49,7 +49,8 @@ describe('mlops data and mlops models, end to end', function () {
       const b = JSON.parse(second.stdout).snapshot;
       assert.notEqual(b.id, a.id);
       assert.equal(b.parent, a.id);
-      assert.equal(b.uploadedFiles, 1);
+      assert.equal(JSON.parse(second.stdout).upload.uploadedFiles, 1, 'only the changed file is uploaded');
+      assert.equal(b.uploadedFiles, 0, 'the worker stores nothing: the CLI uploaded it');
 
       const list = await cli('--json', 'data', 'list', 'churn');
       assert.deepEqual(
