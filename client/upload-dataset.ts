@@ -141,7 +141,7 @@ export async function uploadSpecDataset(
   spec: PipelineSpec,
   options: Omit<UploadDatasetOptions, 'dataset' | 'field'> = {},
 ): Promise<SpecDatasetUpload> {
-  const folder = localFolder(spec.dataset.source);
+  const folder = spec.dataset.workerPath ? undefined : localFolder(spec.dataset.source);
   if (folder === undefined) return { spec };
   const upload = await uploadDataset(store, folder, {
     ...options,
@@ -166,7 +166,7 @@ export function describeUpload(upload: DatasetUpload): string {
  */
 export function refuseLocalScheduledSource(loaded: LoadedPipelineSpec): void {
   const { spec } = loaded;
-  if (!spec.schedule) return;
+  if (!spec.schedule || spec.dataset.workerPath) return;
   const folder = localFolder(spec.dataset.source);
   if (folder === undefined) return;
   throw new UserError(
@@ -174,6 +174,7 @@ export function refuseLocalScheduledSource(loaded: LoadedPipelineSpec): void {
       `A scheduled run starts on a worker at its cron time (${spec.schedule.cron}), where this folder cannot be read; ` +
       `uploading it now would freeze the data, so every scheduled run would retrain on the same snapshot. ` +
       `Set dataset.source to an s3:// prefix the workers can read (e.g. s3://<bucket>/datasets/${spec.dataset.name}), ` +
+      `or, when the workers' hosts have this folder, set dataset.workerPath: true (read there, within their MLOPS_SOURCE_ROOTS), ` +
       `or remove the schedule section and run \`mlops run ${spec.name}\` after updating the folder.`,
     2,
   );

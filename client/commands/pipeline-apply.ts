@@ -10,6 +10,7 @@ import { UserError } from '../../common/errors';
 import type { CommandContext } from '../context';
 import { withClient } from '../connect';
 import { formatSpecIssues } from '../pipeline-spec';
+import { refuseLocalScheduledSource } from '../upload-dataset';
 import { describePackaged } from '../code-packages';
 import {
   applyPlan,
@@ -97,12 +98,15 @@ export function registerPipelineApply(pipeline: Command, ctx: () => CommandConte
 }
 
 /**
- * What the scheduled specs need before they are compared and applied: their code packaged into the
- * store (the desired schedules' specs carry the digests; a dry run computes them only).
+ * What the scheduled specs need before they are compared and applied: a dataset source the workers
+ * can read (a folder of this machine is refused), and their code packaged into the store (the
+ * desired schedules' specs carry the digests; a dry run computes them only).
  */
 async function prepareSpecs(ctx: () => CommandContext, declared: readonly DeclaredPipeline[], dryRun: boolean) {
   const { out } = ctx();
   const config = ctx().config();
+  // a scheduled run cannot read a folder of this machine: refused before anything is uploaded
+  for (const d of declared) if (d.desired && d.loaded) refuseLocalScheduledSource(d.loaded);
   return packageDeclared(createBlobStore(config.store), declared, config, {
     dryRun,
     onPackage: (p) => out.info(`${p.pipeline}: ${describePackaged(p)}`),

@@ -7,7 +7,9 @@ import { createBlobStore } from '../../activities/storage';
 import { UserError } from '../../common/errors';
 import type { PipelineSpec } from '../../common/schemas/spec';
 import { startPipeline, TRIGGER_PATTERN } from '../api';
+import { formatBytes } from '../../common/format';
 import { describePackaged, packageSpecCode, type PackagedCode } from '../code-packages';
+import { describeUpload, uploadSpecDataset, type DatasetUpload } from '../upload-dataset';
 import { withClient } from '../connect';
 import type { CommandContext } from '../context';
 import { collect, withOverrides } from '../options';
@@ -45,7 +47,7 @@ export function registerRun(program: Command, ctx: () => CommandContext): void {
         const params = withOverrides(loaded.spec.training.params, opts.set);
         if (!TRIGGER_PATTERN.test(opts.trigger))
           throw new UserError(`--trigger: expected a word such as manual, ci, schedule or drift`, 2);
-        const { spec, packages } = await prepareSpec(ctx, {
+        const { spec, packages, data } = await prepareSpec(ctx, {
           ...loaded.spec,
           training: { ...loaded.spec.training, params },
         });
@@ -63,11 +65,11 @@ export function registerRun(program: Command, ctx: () => CommandContext): void {
           const url = uiUrl(config, workflowId);
           out.info(`started ${workflowId}${spec.workflow ? ` (workflow ${workflowType})` : ''}\n${url}`);
           if (!opts.wait) {
-            out.result({ workflowId, runId, workflowType, url, packages }, (r) => r.workflowId);
+            out.result({ workflowId, runId, workflowType, url, packages, data }, (r) => r.workflowId);
             return;
           }
           const result = await followRetrain(ctx, handle);
-          out.result({ workflowId, url, packages, ...result }, renderOutcome);
+          out.result({ workflowId, url, packages, data, ...result }, renderOutcome);
           if (result.outcome === 'rejected' || result.outcome === 'rolled-back') process.exitCode = EXIT.rejected;
         });
       },
@@ -76,16 +78,27 @@ export function registerRun(program: Command, ctx: () => CommandContext): void {
 
 /**
  * What a spec needs before its run starts: its code folders packaged into the store, the spec then
- * carrying their digests (../code-packages.ts), each folder reported on stderr.
+ * carrying their digests (../code-packages.ts), and a dataset folder of this machine uploaded, the
+ * spec then reading `upload://<hex>` (../upload-dataset.ts; not with `dataset.workerPath`); each
+ * reported on stderr.
  */
 export async function prepareSpec(
   ctx: () => CommandContext,
   spec: PipelineSpec,
-): Promise<{ spec: PipelineSpec; packages: PackagedCode[] }> {
+): Promise<{ spec: PipelineSpec; packages: PackagedCode[]; data?: DatasetUpload }> {
   const { out } = ctx();
   const config = ctx().config();
-  return packageSpecCode(createBlobStore(config.store), spec, {
+  const store = createBlobStore(config.store);
+  const packaged = await packageSpecCode(store, spec, {
     maxBytes: config.codePackageMaxBytes,
     onPackage: (p) => out.info(describePackaged(p)),
   });
+  // a folder of the CLI's machine: hashed here, only the blobs the store lacks uploaded (upload://)
+  const uploaded = await uploadSpecDataset(store, packaged.spec, {
+    cacheDir: config.cacheDir,
+    onProgress: (p) =>
+      out.info(`${p.phase}: ${p.filesDone}/${p.filesTotal} files, ${formatBytes(p.bytesDone)}/${formatBytes(p.bytesTotal)}`),
+  });
+  if (uploaded.upload) out.info(describeUpload(uploaded.upload));
+  return { spec: uploaded.spec, packages: packaged.packages, ...(uploaded.upload && { data: uploaded.upload }) };
 }

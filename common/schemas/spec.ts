@@ -116,6 +116,12 @@ export const datasetSectionSchema = strictObject({
     .describe(
       'A folder relative to the spec file, file://<path>, s3://bucket/prefix or upload://<hex> (what `mlops run` makes of a folder: uploaded from the CLI); snapshotted on every run. Required unless the spec names a workflow, which may make its data itself (e.g. with runStep)',
     ),
+  workerPath: z
+    .boolean()
+    .optional()
+    .describe(
+      "true: a folder source is a folder on the worker's host, read there on every run (within the worker's MLOPS_SOURCE_ROOTS), e.g. for a scheduled retrain of a folder the workers share. Default false: `mlops run` uploads it from the CLI's machine",
+    ),
   expectations: datasetExpectationsSchema.optional().describe('Checked on every snapshot before training'),
 });
 

@@ -144,7 +144,7 @@ describe('code packages from the CLI', function () {
       [
         `name: ${name}`,
         `model: ${name}`,
-        'dataset: { name: sched, source: data }',
+        'dataset: { name: sched, source: data, workerPath: true }',
         'training: { entrypoint: [python, train.py] }',
         'evaluation: { entrypoint: [python, evaluate.py], primaryMetric: auc }',
         "schedule: { cron: '0 3 * * *' }",

@@ -20,6 +20,7 @@ model: ${name}
 dataset:
   name: ${name}
   source: data
+  workerPath: true
 training:
   entrypoint: [python, train.py]
   codeDir: code
@@ -305,7 +306,7 @@ describe('mlops pipeline apply and mlops schedule', function () {
     assert.match(
       result.stderr,
       new RegExp(
-        `^${path.join(dir, 'broken.yaml')}:14: schedule\\.cron: hour field "25": 25 is out of range 0-23$`,
+        `^${path.join(dir, 'broken.yaml')}:15: schedule\\.cron: hour field "25": 25 is out of range 0-23$`,
         'm',
       ),
     );

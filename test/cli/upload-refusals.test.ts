@@ -48,14 +48,19 @@ describe('uploads the CLI refuses', function () {
     );
     const spec = loadPipelineSpec(CHURN_SPEC).spec;
     await assert.rejects(
-      uploadSpecDataset(store, { ...spec, dataset: { ...spec.dataset, source: missing } }),
+      uploadSpecDataset(store, { ...spec, dataset: { ...spec.dataset, source: missing, workerPath: false } }),
       userError(/^dataset\.source: folder .*nope does not exist$/),
     );
     assert.deepEqual(fs.readdirSync(storeRoot), [], 'nothing written to the store');
   });
 
   it('refuses a scheduled pipeline whose dataset.source is a local folder, saying why and what to write instead', function () {
-    const loaded = loadPipelineSpec(CHURN_SPEC); // scheduled at 03:00, data in a folder
+    // the example reads its folder on the worker (workerPath: true), which a schedule may
+    const example = loadPipelineSpec(CHURN_SPEC);
+    assert.equal(example.spec.dataset.workerPath, true);
+    assert.doesNotThrow(() => refuseLocalScheduledSource(example));
+    // the same spec with the folder on this machine: scheduled at 03:00, data in a folder
+    const loaded = { ...example, spec: { ...example.spec, dataset: { ...example.spec.dataset, workerPath: false } } };
     assert.throws(
       () => refuseLocalScheduledSource(loaded),
       userError(
@@ -73,6 +78,7 @@ describe('uploads the CLI refuses', function () {
       userError(/every scheduled run would retrain on the same snapshot/),
     );
     assert.throws(() => refuseLocalScheduledSource(loaded), userError(/an s3:\/\/ prefix the workers can read/));
+    assert.throws(() => refuseLocalScheduledSource(loaded), userError(/set dataset\.workerPath: true/));
     assert.throws(
       () => refuseLocalScheduledSource(loaded),
       userError(/remove the schedule section and run `mlops run churn`/),

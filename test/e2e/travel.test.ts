@@ -51,9 +51,10 @@ describe('runs that travel: workers without the code or the data', function () {
     );
     const spec = parseDocument(fs.readFileSync(path.join(CHURN_EXAMPLE, 'pipeline.yaml'), 'utf8')).toJS();
     spec.name = spec.model = spec.dataset.name = 'churn-travel';
-    spec.dataset.source = './data';
-    spec.training.codeDir = './code';
-    spec.evaluation.codeDir = './code';
+    spec.dataset.source = '../data';
+    delete spec.dataset.workerPath;
+    spec.training.codeDir = '../code';
+    spec.evaluation.codeDir = '../code';
     spec.training.params = { max_iter: 30 };
     spec.training.sweep = {
       algorithm: 'grid',
@@ -102,7 +103,7 @@ describe('runs that travel: workers without the code or the data', function () {
       assert.equal(result.outcome, 'approved', JSON.stringify(result.decision));
       assert.equal(result.version, 1);
 
-      const [code] = started.code;
+      const [code] = started.packages;
       assert.match(code.digest, /^sha256:[0-9a-f]{64}$/);
       assert.equal(code.uploaded, true);
       assert.match(started.data.source, /^upload:\/\//);
@@ -128,7 +129,7 @@ describe('runs that travel: workers without the code or the data', function () {
       const again = await cli('run', 'churn-travel', '--wait');
       assert.equal(again.outcome, 'unchanged');
       assert.deepEqual(
-        again.code.map((c: { digest: string; uploaded: boolean }) => [c.digest, c.uploaded]),
+        again.packages.map((c: { digest: string; uploaded: boolean }) => [c.digest, c.uploaded]),
         [[code.digest, false]],
       );
       assert.equal(again.data.source, started.data.source);
