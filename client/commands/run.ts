@@ -97,7 +97,9 @@ export async function prepareSpec(
   const uploaded = await uploadSpecDataset(store, packaged.spec, {
     cacheDir: config.cacheDir,
     onProgress: (p) =>
-      out.info(`${p.phase}: ${p.filesDone}/${p.filesTotal} files, ${formatBytes(p.bytesDone)}/${formatBytes(p.bytesTotal)}`),
+      out.info(
+        `${p.phase}: ${p.filesDone}/${p.filesTotal} files, ${formatBytes(p.bytesDone)}/${formatBytes(p.bytesTotal)}`,
+      ),
   });
   if (uploaded.upload) out.info(describeUpload(uploaded.upload));
   return { spec: uploaded.spec, packages: packaged.packages, ...(uploaded.upload && { data: uploaded.upload }) };
