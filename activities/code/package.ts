@@ -21,6 +21,8 @@ export interface PackageCodeOptions {
   maxBytes?: number;
   /** The field errors name (e.g. `training.codeDir`). @default 'folder' */
   field?: string;
+  /** Accept a folder without code files (a Ray job whose command needs none). @default false */
+  allowEmpty?: boolean;
 }
 
 /** A stored code package. */
@@ -70,7 +72,7 @@ export async function archiveFolder(
 /** The code files under `folder`, read, within the size limit; see `packageCode` for what is refused. */
 async function readCodeFolder(
   folder: string,
-  { maxBytes = DEFAULT_CODE_PACKAGE_MAX_BYTES, field = 'folder' }: PackageCodeOptions,
+  { maxBytes = DEFAULT_CODE_PACKAGE_MAX_BYTES, field = 'folder', allowEmpty = false }: PackageCodeOptions,
 ): Promise<ArchiveFile[]> {
   const fail = (problem: string) => new InvalidArgumentError(field, problem);
   const isDir = await fs.stat(folder).then(
@@ -79,7 +81,7 @@ async function readCodeFolder(
   );
   if (typeof folder !== 'string' || !isDir) throw fail(`${String(folder)} is not a folder`);
   const listed = await listCodeFiles(folder, fail);
-  if (listed.length === 0)
+  if (listed.length === 0 && !allowEmpty)
     throw fail(`${folder} holds no code files (hidden files, caches and byte code are left out)`);
   checkSize(folder, listed, maxBytes, fail);
   const files: ArchiveFile[] = [];

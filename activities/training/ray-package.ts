@@ -35,7 +35,7 @@ export function rayPackageName(digest: string): string {
 /** Zips `codeDir`; throws `InvalidTrainingJob` (field codeDir) when too large or when a symlink leads out. */
 export async function buildPackage(codeDir: string, maxBytes?: number): Promise<RayPackage> {
   try {
-    const { digest, zip } = await archiveFolder(codeDir, { field: 'codeDir', maxBytes });
+    const { digest, zip } = await archiveFolder(codeDir, { field: 'codeDir', maxBytes, allowEmpty: true });
     return { name: rayPackageName(digest), zip };
   } catch (error) {
     if (error instanceof InvalidArgumentError) {

@@ -277,7 +277,7 @@ const SCHEMA_CASES: [what: string, spec: Spec, expected: RegExp][] = [
   [
     'a source of an unsupported scheme',
     withSection('dataset', { name: 'churn', source: 'gs://bucket/churn' }),
-    /^dataset\.source: use a folder, s3:\/\/ or file:\/\//,
+    /^dataset\.source: use a folder, s3:\/\/, file:\/\/ or upload:\/\//,
   ],
 ];
 
@@ -435,7 +435,12 @@ describe('bad input: pipeline spec files', function () {
         assert.match(r.stderr, expected[i]!);
         assert.doesNotMatch(r.stderr, /unexpected error|\n\s+at /);
       });
-      // the same command with a good spec does start a run: the listing below would see one
+      // the same command with a good spec and files in its data folder does start a run: the listing below would see one
+      const noData = await runMain(['run', 'churn', '--spec', files.good], env);
+      assert.equal(noData.code, 2, noData.stderr);
+      assert.match(noData.stderr, /dataset\.source: folder .*\/data has no files/);
+      fs.mkdirSync(path.join(path.dirname(files.good), 'data'), { recursive: true });
+      fs.writeFileSync(path.join(path.dirname(files.good), 'data', 'train.csv'), 'a,b\n1,2\n');
       const good = await runCli(['run', 'churn', '--spec', files.good], env);
       assert.equal(good.code, 0, good.stderr);
       const started = good.stdout.trim();

@@ -191,7 +191,7 @@ describe('uploadSpecDataset', function () {
     const { store } = testDeps();
     const { spec } = loadPipelineSpec(path.join(__dirname, '..', '..', 'examples', 'churn', 'pipeline.yaml'));
     const folder = datasetFolder(files());
-    const local = { ...spec, dataset: { ...spec.dataset, source: `file://${folder}` } };
+    const local = { ...spec, dataset: { ...spec.dataset, source: `file://${folder}`, workerPath: false } };
     const { spec: uploaded, upload } = await uploadSpecDataset(store, local);
     assert.ok(upload);
     assert.equal(uploaded.dataset.source, upload.source);
