@@ -180,17 +180,17 @@ export function refuseLocalScheduledSource(loaded: LoadedPipelineSpec): void {
   );
 }
 
-/** The local folder a source names (a path or `file://`), or undefined for a store URI or no source. */
-function localFolder(source: string | undefined): string | undefined {
+/**
+ * The local folder a source names (a path or `file://`), absolute, or undefined for a store URI or
+ * no source; a malformed `file://` URL is bad input (exit 2) naming `field`.
+ */
+export function localFolder(source: string | undefined, field = 'dataset.source'): string | undefined {
   if (source === undefined) return undefined;
   if (/^file:\/\//i.test(source)) {
     try {
       return fileURLToPath(source);
     } catch {
-      throw new UserError(
-        `dataset.source: ${source} is not a file URL of an absolute path (e.g. file:///data/churn)`,
-        2,
-      );
+      throw new UserError(`${field}: ${source} is not a file URL of an absolute path (e.g. file:///data/churn)`, 2);
     }
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) return undefined;

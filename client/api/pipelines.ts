@@ -96,7 +96,9 @@ export async function startPipeline(client: Client, opts: StartPipelineOptions):
       `pipeline **${spec.name}** → model **${spec.model}**` +
       (spec.workflow ? `, workflow \`${spec.workflow}\`` : '') +
       (opts.specFile ? `, spec \`${opts.specFile}\`` : '') +
-      `, started by ${opts.actor}`,
+      `, started by ${opts.actor}` +
+      (spec.training.codePackage ? `\n\ncode package \`${spec.training.codePackage}\`` : '') +
+      (spec.dataset.source?.startsWith('upload://') ? `\n\ndata uploaded as \`${spec.dataset.source}\`` : ''),
   });
   return { workflowId, runId: handle.firstExecutionRunId, workflowType, handle, packages };
 }

@@ -1,6 +1,5 @@
 /** `mlops data snapshot|list|show|diff`: versioned datasets. Snapshots run as a durable workflow. */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { SnapshotProgress } from '../../activities/data/types';
 import {
@@ -27,6 +26,7 @@ import {
   checkDatasetFolder,
   DEFAULT_UPLOAD_CONCURRENCY,
   describeUpload,
+  localFolder,
   uploadDataset,
   type DatasetUpload,
 } from '../upload-dataset';
@@ -64,7 +64,8 @@ export function registerData(program: Command, ctx: () => CommandContext): void 
         const { out } = ctx();
         const config = ctx().config();
         // a bad folder is named before anything connects; with Temporal unreachable, nothing is uploaded
-        const folder = opts.workerPath || !isLocal(source) ? undefined : checkDatasetFolder(localPath(source));
+        const local = opts.workerPath ? undefined : localFolder(source, 'source');
+        const folder = local === undefined ? undefined : checkDatasetFolder(local);
         const upload = async (): Promise<DatasetUpload | undefined> => {
           if (folder === undefined) return undefined;
           const done = await uploadDataset(createBlobStore(config.store), folder, {
@@ -217,21 +218,6 @@ function readExpectations(file: string): DatasetExpectations {
     throw new UserError(issues.join('\n'), 2);
   }
   return parsed.data;
-}
-
-/** Whether `source` names a folder on this machine (a path or `file://`), not a store URI. */
-function isLocal(source: string): boolean {
-  return /^file:\/\//i.test(source) || !/^[a-z][a-z0-9+.-]*:\/\//i.test(source);
-}
-
-/** The path a local source names; a malformed `file://` URL is bad input (exit 2). */
-function localPath(source: string): string {
-  if (!/^file:\/\//i.test(source)) return source;
-  try {
-    return fileURLToPath(source);
-  } catch {
-    throw new UserError(`source: ${source} is not a file URL of an absolute path (e.g. file:///data/churn)`, 2);
-  }
 }
 
 /**

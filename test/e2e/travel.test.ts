@@ -104,6 +104,10 @@ describe('runs that travel: workers without the code or the data', function () {
       assert.equal(result.version, 1);
 
       const [code] = started.packages;
+      // the run's details in the Temporal UI name the package and the upload it runs
+      const details = await (await testEnv.client.workflow.getHandle(started.workflowId).describe()).staticDetails();
+      assert.match(details ?? '', new RegExp(`code package \`${code.digest}\``));
+      assert.match(details ?? '', new RegExp(`data uploaded as \`${started.data.source}\``));
       assert.match(code.digest, /^sha256:[0-9a-f]{64}$/);
       assert.equal(code.uploaded, true);
       assert.match(started.data.source, /^upload:\/\//);
