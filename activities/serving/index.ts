@@ -5,6 +5,8 @@
  * - ./types.ts          `ServingBackend`, `Variant`, `ModelRef`, `VariantMetrics`, `EndpointDescription`
  * - ./local.ts          `LocalServingBackend`: one MLServer per variant (./mlserver.ts settings and launch,
  *                       ./variant-files.ts layout) behind the project's inference gateway (./gateway.ts)
+ * - ./kserve.ts         `KServeServingBackend`: one KServe InferenceService per variant (./kserve-api.ts the
+ *                       Kubernetes API, ./kserve-names.ts names, labels and statuses), behind the same gateway
  * - ./registration.ts   the variant's entry in the gateway (add at 0 or 100, remove once without traffic)
  * - ./weights.ts        traffic split validation
  * - ./inference-request.ts  rows or columns of features → an OIP v2 request (`mlops predict`)
@@ -13,10 +15,13 @@
  *
  * `createServingBackend(kind, deps)` builds one backend (the worker's wiring: worker/dependencies.ts).
  */
+import { KServeServingBackend, type KServeServingDeps } from './kserve';
 import { LocalServingBackend, type LocalServingDeps } from './local';
 import type { ServingBackend } from './types';
 
 export { LocalServingBackend, type LocalServingDeps } from './local';
+export { DEFAULT_KSERVE_RUNTIME, KServeServingBackend, type KServeServingDeps } from './kserve';
+export { checkKubeAccess, KubeApiError, KubeSettingsError, type KubeAccess } from './kserve-api';
 export {
   createServingActivities,
   type DeployVariantInput,
@@ -34,6 +39,7 @@ export type * from './types';
 /** The backends by kind, with the dependencies each needs. */
 export interface ServingBackendDeps {
   local: LocalServingDeps;
+  kserve: KServeServingDeps;
 }
 
 export type ServingBackendKind = keyof ServingBackendDeps;
@@ -45,7 +51,9 @@ export function createServingBackend<K extends ServingBackendKind>(
 ): ServingBackend {
   switch (kind) {
     case 'local':
-      return new LocalServingBackend(deps) satisfies ServingBackend;
+      return new LocalServingBackend(deps as LocalServingDeps) satisfies ServingBackend;
+    case 'kserve':
+      return new KServeServingBackend(deps as KServeServingDeps) satisfies ServingBackend;
     default:
       throw new Error(`unknown serving backend ${String(kind)}`);
   }

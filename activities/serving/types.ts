@@ -5,8 +5,11 @@
  * `<model>-v<version>`.
  */
 
-/** Where endpoints are served: `local` (one MLServer per variant behind the project's gateway). */
-export type ServingBackendName = 'local';
+/**
+ * Where endpoints are served: `local` (one MLServer per variant behind the project's gateway), or
+ * `kserve` (one KServe InferenceService per variant, behind the same gateway).
+ */
+export type ServingBackendName = 'local' | 'kserve';
 
 /** The model version to deploy; `artifactUri` is the store URI of its model folder (registry `artifactUri`). */
 export interface ModelRef {

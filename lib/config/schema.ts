@@ -55,6 +55,24 @@ export interface Config {
   gatewayLimits: GatewayLimits;
   /** The most bytes of files one code package may hold (`MLOPS_CODE_PACKAGE_MAX_BYTES`). */
   codePackageMaxBytes: number;
+  /** Where variants are served (`MLOPS_SERVING_BACKEND`): model servers on this host, or KServe InferenceServices. */
+  servingBackend: 'local' | 'kserve';
+  /** The kserve backend's cluster (MLOPS_KSERVE_*, MLOPS_KUBECONFIG); set when `servingBackend` is `kserve`. */
+  kserve?: KServeConfig;
+}
+
+/** The Kubernetes API and the InferenceServices of the kserve serving backend. */
+export interface KServeConfig {
+  /** A kubeconfig file, absolute (`MLOPS_KUBECONFIG`, else `KUBECONFIG`); absent: the pod's service account. */
+  kubeconfig?: string;
+  /** The setting that named `kubeconfig`, for messages. */
+  kubeconfigSetting: 'MLOPS_KUBECONFIG' | 'KUBECONFIG';
+  /** `MLOPS_KSERVE_NAMESPACE`; absent: the pod's namespace, else the kubeconfig context's, else `default`. */
+  namespace?: string;
+  /** The ServingRuntime the InferenceServices name (`MLOPS_KSERVE_RUNTIME`). */
+  runtime: string;
+  /** The predictors' service account (`MLOPS_KSERVE_SERVICE_ACCOUNT`); absent: the namespace's default. */
+  serviceAccount?: string;
 }
 
 /** The codec server's access rules: its token and the browser origins and host names it answers. */
@@ -213,6 +231,48 @@ export const envSchema = z.object({
     .describe(
       'SSH key file the CLI signs decisions with (a private key, or the .pub of a key held by ssh-agent). Default: ~/.ssh/id_ed25519, else id_ecdsa, else id_rsa',
     ),
+  // where variants are served: this host's model servers, or KServe InferenceServices
+  MLOPS_SERVING_BACKEND: z
+    .enum(['local', 'kserve'], { message: 'must be local or kserve' })
+    .optional()
+    .describe(
+      'Serving backend: local (a model server per variant on the serving worker) or kserve (an InferenceService per variant, in a cluster with KServe). Default: local',
+    ),
+  MLOPS_KUBECONFIG: nonEmpty
+    .optional()
+    .describe(
+      "Kubeconfig file of the cluster the kserve backend deploys to, relative to the working directory. Default: KUBECONFIG, else the pod's service account",
+    ),
+  KUBECONFIG: nonEmpty
+    .optional()
+    .describe('Kubeconfig file, read when MLOPS_KUBECONFIG is unset (one file, not a list)'),
+  KUBERNETES_SERVICE_HOST: nonEmpty
+    .optional()
+    .describe("Set by Kubernetes in every pod: the kserve backend then uses the pod's service account"),
+  MLOPS_KSERVE_NAMESPACE: z
+    .string()
+    .regex(
+      /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
+      'must be a Kubernetes namespace name (lower-case letters, digits, -)',
+    )
+    .optional()
+    .describe(
+      "Namespace of the kserve backend's InferenceServices. Default: the pod's namespace, else the kubeconfig context's, else default",
+    ),
+  MLOPS_KSERVE_RUNTIME: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'must be a Kubernetes object name')
+    .optional()
+    .describe(
+      'ServingRuntime the InferenceServices run (infra/k8s/kserve/serving-runtime.yaml). Default: temporal-mlops-sklearn',
+    ),
+  MLOPS_KSERVE_SERVICE_ACCOUNT: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'must be a Kubernetes object name')
+    .optional()
+    .describe(
+      "Service account of the InferenceServices' predictors: the one whose secret lets KServe's storage initializer read the store. Default: the namespace's default",
+    ),
 });
 
 /** The dev stack's UI origins: the ones the codec server answers by default. */
@@ -280,6 +340,8 @@ export function validateConfig(
   if (typeof store === 'string') return { ok: false, issues: [`MLOPS_STORE: ${store}`] };
   const gateway = gatewayOf(env, stack.gateway);
   if (typeof gateway === 'string') return { ok: false, issues: [gateway] };
+  const kserve = kserveOf(env, cwd, store);
+  if (typeof kserve === 'string') return { ok: false, issues: [kserve] };
   return {
     ok: true,
     config: {
@@ -323,6 +385,8 @@ export function validateConfig(
       ),
       ...(env.MLOPS_SIGNING_KEY ? { signingKey: env.MLOPS_SIGNING_KEY } : {}),
       codePackageMaxBytes: env.MLOPS_CODE_PACKAGE_MAX_BYTES ?? 50 * 1024 * 1024,
+      servingBackend: env.MLOPS_SERVING_BACKEND ?? 'local',
+      ...(kserve ? { kserve } : {}),
     },
   };
 }
@@ -366,6 +430,33 @@ function gatewayOf(
     return `${names}: must be set too (the gateway needs MLOPS_GATEWAY_URL, MLOPS_GATEWAY_ADMIN_URL and MLOPS_GATEWAY_TOKEN)`;
   }
   return { url: url.replace(/\/+$/, ''), adminUrl: adminUrl.replace(/\/+$/, ''), token };
+}
+
+/**
+ * The kserve backend's settings, or an issue: it needs a cluster (a kubeconfig, or a pod's service
+ * account) and a store KServe's storage initializer can read (not a filesystem store).
+ */
+function kserveOf(env: z.infer<typeof envSchema>, cwd: string, store: StoreConfig): KServeConfig | undefined | string {
+  if (env.MLOPS_SERVING_BACKEND !== 'kserve') return undefined;
+  const kubeconfigSetting =
+    env.MLOPS_KUBECONFIG !== undefined || env.KUBECONFIG === undefined ? 'MLOPS_KUBECONFIG' : 'KUBECONFIG';
+  const file = env.MLOPS_KUBECONFIG ?? env.KUBECONFIG;
+  if (file === undefined && env.KUBERNETES_SERVICE_HOST === undefined) {
+    return 'MLOPS_KUBECONFIG: the kserve serving backend needs a Kubernetes API: set MLOPS_KUBECONFIG (or KUBECONFIG) to a kubeconfig file, or run the worker in a pod';
+  }
+  if (file !== undefined && file.includes(path.delimiter)) {
+    return `${kubeconfigSetting}: name one kubeconfig file (got a list)`;
+  }
+  if (store.kind === 'file') {
+    return `MLOPS_SERVING_BACKEND: kserve serves models from the store by URI, which KServe's storage initializer cannot read from ${store.uri}: set MLOPS_STORE to s3://<bucket>/<prefix>`;
+  }
+  return {
+    ...(file !== undefined ? { kubeconfig: path.resolve(cwd, file) } : {}),
+    kubeconfigSetting,
+    ...(env.MLOPS_KSERVE_NAMESPACE ? { namespace: env.MLOPS_KSERVE_NAMESPACE } : {}),
+    runtime: env.MLOPS_KSERVE_RUNTIME ?? 'temporal-mlops-sklearn',
+    ...(env.MLOPS_KSERVE_SERVICE_ACCOUNT ? { serviceAccount: env.MLOPS_KSERVE_SERVICE_ACCOUNT } : {}),
+  };
 }
 
 /** How to reach any s3:// location: endpoint, region, addressing and credentials. */

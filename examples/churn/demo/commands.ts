@@ -27,9 +27,9 @@ export function ensureTools(say: Say): void {
     return;
   }
   say(
-    `   missing ${missing.map((m) => path.relative(REPO_ROOT, m)).join(', ')}: running infra/dev/install-tools --no-browser --no-test-server`,
+    `   missing ${missing.map((m) => path.relative(REPO_ROOT, m)).join(', ')}: running infra/dev/install-tools --no-browser --no-test-server --no-kube`,
   );
-  const r = spawnSync(path.join(REPO_ROOT, 'infra', 'dev', 'install-tools'), ['--no-browser', '--no-test-server'], {
+  const r = spawnSync(path.join(REPO_ROOT, 'infra', 'dev', 'install-tools'), ['--no-browser', '--no-test-server', '--no-kube'], {
     stdio: 'inherit',
     cwd: REPO_ROOT,
   });
