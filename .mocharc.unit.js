@@ -39,6 +39,7 @@ module.exports = {
     'test/security/source-roots.test.ts',
     'test/security/decision-signatures.test.ts',
     'test/serving/serving-unit.test.ts',
+    'test/serving/kserve-settings.test.ts',
     'test/storage/filesystem.test.ts',
     'test/tracking/activities.test.ts',
     'test/tracking/run-keys.test.ts',

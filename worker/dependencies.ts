@@ -9,7 +9,7 @@ import type { Config, LoadedConfig } from '../lib/config';
 import { parseStoreUri } from '../lib/config';
 import { codecKeysFromEnv } from '../lib/codec/aes-gcm';
 import { secretValues } from '../lib/redact';
-import { createServingBackend } from '../activities/serving';
+import { checkKubeAccess, createServingBackend } from '../activities/serving';
 import type { ServingBackend } from '../activities/serving/types';
 import { createRoutingBackend, rayStoreEnv } from '../activities/training';
 import { REPO_ROOT } from '../lib/tools';
@@ -57,15 +57,33 @@ export function buildActivityDeps(config: Config & Partial<Pick<LoadedConfig, 't
 }
 
 /**
- * The serving backend when a gateway is configured (MLOPS_GATEWAY_* or `mlops dev up`): MLServer
- * per variant under `<home>/serving`, registered with the gateway; `undefined` without a gateway.
+ * The serving backend when a gateway is configured (MLOPS_GATEWAY_* or `mlops dev up`), registering
+ * variants with it: MLOPS_SERVING_BACKEND `local`, MLServer per variant under `<home>/serving`, or
+ * `kserve`, an InferenceService per variant in the configured cluster; `undefined` without a gateway.
  */
 export function createServing(
-  config: Pick<Config, 'gateway' | 'home'>,
+  config: Pick<Config, 'gateway' | 'home'> & Partial<Pick<Config, 'servingBackend' | 'kserve'>>,
   store: BlobStore,
   secrets?: readonly string[],
 ): ServingBackend | undefined {
   if (!config.gateway) return undefined;
+  if (config.servingBackend === 'kserve' && config.kserve) {
+    const { kubeconfig, kubeconfigSetting, namespace, runtime, serviceAccount } = config.kserve;
+    const kube = {
+      ...(kubeconfig ? { kubeconfig } : {}),
+      setting: kubeconfigSetting,
+      ...(namespace ? { namespace } : {}),
+    };
+    // a kubeconfig that is not there stops the worker at start, naming the setting
+    checkKubeAccess(kube);
+    return createServingBackend('kserve', {
+      store,
+      gateway: new GatewayAdminClient({ adminUrl: config.gateway.adminUrl, token: config.gateway.token }),
+      kube,
+      runtime,
+      ...(serviceAccount ? { serviceAccount } : {}),
+    });
+  }
   return createServingBackend('local', {
     store,
     ...(secrets && { secrets }),

@@ -33,7 +33,7 @@ export interface TestKubeApiServer {
     apiPath: string,
     body?: unknown,
     contentType?: string,
-  ): Promise<{ status: number; body: any }>;
+  ): Promise<{ status: number; body: unknown }>;
   /** Posts manifests (one object each) and waits until the custom resources of any CRD among them are served. */
   apply(objects: { apiVersion: string; kind: string; metadata: { name: string } }[]): Promise<void>;
   stop(): Promise<void>;
@@ -207,7 +207,7 @@ async function call(
   apiPath: string,
   body: unknown,
   contentType: string,
-): Promise<{ status: number; body: any }> {
+): Promise<{ status: number; body: unknown }> {
   const https = await import('node:https');
   return new Promise((resolve, reject) => {
     const req = https.request(
