@@ -5,12 +5,17 @@
  * test/serving/kserve-backend.test.ts runs the backend against a real API server.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { parseAllDocuments } from 'yaml';
 import { KubeSettingsError } from '../../activities/serving';
 import { inferenceServiceName, terminalFailure } from '../../activities/serving/kserve-names';
 import type { InferenceService } from '../../activities/serving/kserve-api';
 import { validateConfig } from '../../lib/config';
 import { createServing } from '../../worker/dependencies';
 import { createBlobStore } from '../../activities/storage';
+import { REPO_ROOT, requireTool } from '../../lib/tools';
 
 const cwd = '/srv/project';
 const s3 = { MLOPS_STORE: 's3://models-bucket/mlops', MLOPS_S3_ENDPOINT: 'http://127.0.0.1:9000' };
@@ -168,5 +173,42 @@ describe('InferenceService names and statuses', () => {
       undefined,
     );
     assert.equal(terminalFailure(isvc({ conditions: [{ type: 'Ready', status: 'Unknown' }] })), undefined);
+  });
+});
+
+describe('infra/k8s/kserve', () => {
+  it("renders the ServingRuntime and the serving worker's right to manage InferenceServices, and no CRDs", async () => {
+    const { stdout } = await promisify(execFile)(requireTool('kustomize'), [
+      'build',
+      path.join(REPO_ROOT, 'infra', 'k8s', 'kserve'),
+    ]);
+    const objects = parseAllDocuments(stdout).map(
+      (d) =>
+        d.toJS() as {
+          kind: string;
+          metadata: { name: string };
+          rules?: unknown;
+          subjects?: unknown;
+          spec?: { protocolVersions?: string[] };
+        },
+    );
+    assert.deepEqual(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort(), [
+      'Role/mlops-kserve-variants',
+      'RoleBinding/mlops-kserve-variants',
+      'ServingRuntime/temporal-mlops-sklearn',
+    ]);
+    const role = objects.find((o) => o.kind === 'Role')!;
+    assert.deepEqual(role.rules, [
+      {
+        apiGroups: ['serving.kserve.io'],
+        resources: ['inferenceservices'],
+        verbs: ['get', 'list', 'watch', 'create', 'delete'],
+      },
+    ]);
+    const binding = objects.find((o) => o.kind === 'RoleBinding')!;
+    assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'mlops-worker' }]);
+    const runtime = objects.find((o) => o.kind === 'ServingRuntime')!;
+    assert.equal(runtime.metadata.name, 'temporal-mlops-sklearn', 'the default of MLOPS_KSERVE_RUNTIME');
+    assert.deepEqual(runtime.spec?.protocolVersions, ['v2']);
   });
 });
