@@ -20,6 +20,7 @@ import { REPO_ROOT } from '../../lib/tools';
 import { FakeGatewayAdmin } from '../support/fake-gateway-admin';
 import { startKubeApiServer, type TestKubeApiServer } from '../support/kube-apiserver';
 import { testStack } from '../support/stack';
+import { suiteTeardown } from '../support/teardown';
 
 const KSERVE_DIR = path.join(REPO_ROOT, 'infra', 'k8s', 'kserve');
 const ISVC_PATH = '/apis/serving.kserve.io/v1beta1/namespaces/default/inferenceservices';
@@ -82,8 +83,10 @@ describe('kserve serving backend (real Kubernetes API server)', function () {
   let store: ReturnType<typeof createBlobStore>;
   let storeUri: string;
 
+  const teardown = suiteTeardown();
+
   before(async function () {
-    kube = await startKubeApiServer();
+    kube = await teardown.start('the Kubernetes API server', startKubeApiServer, (k) => k.stop());
     const { endpoint, bucket, accessKeyId, secretAccessKey } = testStack().minio;
     const config = parseStoreUri(`s3://${bucket}/kserve-${Date.now()}`, process.cwd(), {
       endpoint,
@@ -93,6 +96,7 @@ describe('kserve serving backend (real Kubernetes API server)', function () {
     });
     assert.ok(typeof config !== 'string');
     store = createBlobStore(config);
+    teardown.add('the store client', () => (store as { destroy?: () => void }).destroy?.());
     storeUri = store.uri;
     // a model folder as a training job writes it: the model and its descriptor with the input columns
     await store.put('models/churn/versions/3/model/model.joblib', 'not read here: KServe fetches it');
@@ -100,11 +104,6 @@ describe('kserve serving backend (real Kubernetes API server)', function () {
       'models/churn/versions/3/model/model.json',
       JSON.stringify({ format: 'sklearn', file: 'model.joblib', inputs: ['tenure', 'monthly_charges'] }),
     );
-  });
-
-  after(async function () {
-    await kube?.stop();
-    (store as { destroy?: () => void } | undefined)?.destroy?.();
   });
 
   function backend(gateway: FakeGatewayAdmin, extra: Partial<KServeServingDeps> = {}) {
