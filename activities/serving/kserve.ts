@@ -112,12 +112,13 @@ export class KServeServingBackend implements ServingBackend {
       const upstream = upstreamOf(isvc);
       if (ready && upstream) {
         const inputs = await this.modelInputs(isvc);
+        const version = isvc.metadata.labels?.[LABELS.version];
         await registerVariant(this.deps.gateway, endpoint, {
           name: variant,
           upstream,
           // the runtime serves the model under the InferenceService's name (`--model_name={{.Name}}`)
           modelName: name,
-          modelVersion: isvc.metadata.labels?.[LABELS.version] ?? '',
+          ...(version ? { modelVersion: version } : {}),
           ...(inputs ? { inputs } : {}),
         });
         return;

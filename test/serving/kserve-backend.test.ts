@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { KServeServingBackend, type KServeServingDeps } from '../../activities/serving';
+import { KServeServingBackend, type GatewayAdmin, type KServeServingDeps } from '../../activities/serving';
 import { inferenceServiceName } from '../../activities/serving/kserve-names';
 import type { InferenceService } from '../../activities/serving/kserve-api';
 import { createBlobStore } from '../../activities/storage';
@@ -21,6 +21,9 @@ import { FakeGatewayAdmin } from '../support/fake-gateway-admin';
 import { startKubeApiServer, type TestKubeApiServer } from '../support/kube-apiserver';
 import { testStack } from '../support/stack';
 import { suiteTeardown } from '../support/teardown';
+import { startFakeUpstream } from '../support/fake-upstream';
+import { startGateway } from '../../gateway';
+import { GatewayAdminClient } from '../../activities/serving/gateway-client';
 
 const KSERVE_DIR = path.join(REPO_ROOT, 'infra', 'k8s', 'kserve');
 const ISVC_PATH = '/apis/serving.kserve.io/v1beta1/namespaces/default/inferenceservices';
@@ -34,10 +37,15 @@ function manifests(file: string) {
  * for an InferenceService that became ready (its URLs, Ready=True) or failed (Ready=False, a reason).
  */
 const kserveControllerStandIn = {
-  async ready(kube: TestKubeApiServer, name: string): Promise<void> {
+  /** `address` is the predictor's cluster URL; a test that sends traffic points it at a local model server. */
+  async ready(
+    kube: TestKubeApiServer,
+    name: string,
+    address = `http://${name}-predictor.default.svc.cluster.local`,
+  ): Promise<void> {
     await patchStatus(kube, name, {
       url: `http://${name}.default.example.com`,
-      address: { url: `http://${name}-predictor.default.svc.cluster.local` },
+      address: { url: address },
       conditions: [
         { type: 'PredictorReady', status: 'True' },
         { type: 'Ready', status: 'True' },
@@ -106,7 +114,7 @@ describe('kserve serving backend (real Kubernetes API server)', function () {
     );
   });
 
-  function backend(gateway: FakeGatewayAdmin, extra: Partial<KServeServingDeps> = {}) {
+  function backend(gateway: GatewayAdmin, extra: Partial<KServeServingDeps> = {}) {
     return new KServeServingBackend({
       gateway,
       kube: { kubeconfig: kube.kubeconfig },
@@ -214,6 +222,60 @@ describe('kserve serving backend (real Kubernetes API server)', function () {
       [{ name: 'churn-v3', version: 3, weight: 100, ready: true }],
     );
     assert.deepEqual(await serving.listEndpoints(), ['churn-prod']);
+  });
+
+  it('serves traffic through the real gateway to the URL KServe reports', async function () {
+    // the model server KServe would run, answering OIP v2 on the predictor's address
+    const upstream = await teardown.start(
+      'a model server',
+      () => startFakeUpstream(0.25),
+      (u) => u.close(),
+    );
+    const dir = fs.mkdtempSync(path.join(testStack().tmpDir, 'kserve-gateway-'));
+    const token = 'kserve-test-admin-token';
+    const gateway = await teardown.start(
+      'the gateway',
+      () =>
+        startGateway({
+          stateFile: path.join(dir, 'state.json'),
+          store,
+          adminToken: token,
+          port: 0,
+          adminPort: 0,
+          rateLimitPerSecond: 0,
+          log: () => undefined,
+        }),
+      (g) => g.close(),
+    );
+    const serving = backend(new GatewayAdminClient({ adminUrl: gateway.adminUrl, token }));
+    await serving.deployVariant('churn-live', model(3));
+    const name = inferenceServiceName('churn-live', 'churn-v3');
+    await kserveControllerStandIn.ready(kube, name, upstream.url);
+    await serving.waitReady('churn-live', 'churn-v3', 10_000);
+    const res = await fetch(`${gateway.url}/v2/models/churn-live/infer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: [{ name: 'tenure', datatype: 'FP64', shape: [1], data: [12] }] }),
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.equal(upstream.received.length, 1);
+    assert.equal(
+      upstream.received[0]!.model,
+      name,
+      'forwarded to the model the runtime serves: the InferenceService name',
+    );
+    const described = await serving.describe('churn-live');
+    assert.deepEqual(
+      described.variants.map((v) => ({ name: v.name, weight: v.weight, upstream: v.upstream, ready: v.ready })),
+      [{ name: 'churn-v3', weight: 100, upstream: upstream.url, ready: true }],
+    );
+    await serving.setTraffic('churn-live', { 'churn-v3': 100 });
+    await serving.undeployVariant('churn-live', 'churn-v3');
+    assert.equal(await readIsvc(kube, name), undefined);
+    assert.equal(
+      await new GatewayAdminClient({ adminUrl: gateway.adminUrl, token }).getEndpoint('churn-live'),
+      undefined,
+    );
   });
 
   it('fails a variant whose model KServe cannot load, with its reason', async function () {
