@@ -6,10 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
-import { KubeSettingsError } from '../../activities/serving';
+import { KServeServingBackend, KubeSettingsError } from '../../activities/serving';
 import { inferenceServiceName, terminalFailure } from '../../activities/serving/kserve-names';
 import type { InferenceService } from '../../activities/serving/kserve-api';
 import { validateConfig } from '../../lib/config';
@@ -93,6 +95,25 @@ describe('kserve serving backend settings', () => {
       namespace.ok ? '' : namespace.issues.join('\n'),
       /^MLOPS_KSERVE_NAMESPACE: must be a Kubernetes namespace name/,
     );
+  });
+
+  it('gives the worker the kserve backend when the settings name one', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kserve-settings-'));
+    try {
+      const kubeconfig = path.join(dir, 'kubeconfig');
+      fs.writeFileSync(kubeconfig, '{}');
+      const result = validateConfig(
+        { ...s3, ...gateway, MLOPS_SERVING_BACKEND: 'kserve', MLOPS_KUBECONFIG: kubeconfig },
+        cwd,
+      );
+      assert.ok(result.ok);
+      assert.ok(createServing(result.config, createBlobStore(result.config.store)) instanceof KServeServingBackend);
+      const local = validateConfig({ ...s3, ...gateway }, cwd);
+      assert.ok(local.ok);
+      assert.ok(!(createServing(local.config, createBlobStore(local.config.store)) instanceof KServeServingBackend));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('stops the worker at start when the kubeconfig file is missing, naming the setting and not the gateway token', () => {
