@@ -29,10 +29,14 @@ export function ensureTools(say: Say): void {
   say(
     `   missing ${missing.map((m) => path.relative(REPO_ROOT, m)).join(', ')}: running infra/dev/install-tools --no-browser --no-test-server --no-kube`,
   );
-  const r = spawnSync(path.join(REPO_ROOT, 'infra', 'dev', 'install-tools'), ['--no-browser', '--no-test-server', '--no-kube'], {
-    stdio: 'inherit',
-    cwd: REPO_ROOT,
-  });
+  const r = spawnSync(
+    path.join(REPO_ROOT, 'infra', 'dev', 'install-tools'),
+    ['--no-browser', '--no-test-server', '--no-kube'],
+    {
+      stdio: 'inherit',
+      cwd: REPO_ROOT,
+    },
+  );
   if (r.status !== 0) throw new UserError('infra/dev/install-tools failed (see above)', 1);
 }
 
