@@ -4,7 +4,7 @@
  *
  * That config sets MLOPS_TEST_LANE=unit (`MLOPS_TEST_LANE=unit npx mocha <file>` runs one file as
  * the lane does). In that lane test/hooks.ts starts no shared stack (`testStack()` says why) and
- * calls `guardUnitLane()`, which refuses whatever would start a server: the programs of the stack (temporal, minio, ray, mlserver, a Chromium), the `mlops`
+ * calls `guardUnitLane()`, which refuses whatever would start a server: the programs of the stack (temporal, minio, ray, mlserver, kube-apiserver, etcd, a Chromium), the `mlops`
  * commands that start one (worker, gateway, codec-server, dev up, demo), a Temporal test
  * environment, and a connection to a Temporal server. A refusal throws where the server would have
  * started and is also kept, so the run fails at its end (test/hooks.ts) even if a test caught it.
@@ -30,6 +30,8 @@ const SERVER_PROGRAMS = new Set([
   'minio',
   'ray',
   'mlserver',
+  'kube-apiserver',
+  'etcd',
   'chromium',
   'chromium-browser',
   'chrome',
