@@ -76,7 +76,7 @@ export async function runGatewayBench(): Promise<GatewayBenchRow[]> {
       store,
       gateway: proc.admin,
       servingRoot: path.join(work, 'serving'),
-      mlserver: path.join(REPO_ROOT, '.venv', 'bin', 'mlserver'),
+      python: path.join(REPO_ROOT, '.venv', 'bin', 'python'),
     });
     cleanup = async () => {
       await proc.admin.deleteEndpoint(ENDPOINT).catch(() => undefined);

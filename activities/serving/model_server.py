@@ -5,7 +5,8 @@
 
 The folder is described by `model.json` (the project's model descriptor, common/schemas/model-descriptor.ts):
 `{"format": "sklearn", "file": "model.joblib", "inputs": [{"name": ..., "datatype": ...}, ...]}`. A folder
-with only the `model-settings.json` of older versions (`parameters.uri`, `inputs`) is read the same way.
+from older versions, with MLServer's `model-settings.json` (`parameters.uri`, `inputs`) or only a
+`model.joblib`, is served the same way.
 
 It speaks the Open Inference Protocol v2 on HTTP: `POST /v2/models/<name>/infer`, the readiness and
 metadata routes and `/metrics`. A request with `parameters.content_type: "pd"` (or several inputs) is
@@ -58,10 +59,9 @@ def read_descriptor(model_dir):
             raise ModelFolderError(f"{path}: file: must be a file name in the model folder")
         inputs = raw.get("inputs", [])
     else:
-        legacy = os.path.join(model_dir, LEGACY_SETTINGS)
-        if not os.path.exists(legacy):
-            raise ModelFolderError(f"{model_dir}: has no {DESCRIPTOR}")
-        path, raw = legacy, read_json_object(legacy)
+        # older folders: MLServer's settings, or a bare model.joblib
+        path = os.path.join(model_dir, LEGACY_SETTINGS)
+        raw = read_json_object(path) if os.path.exists(path) else {}
         parameters = raw.get("parameters") if isinstance(raw.get("parameters"), dict) else {}
         uri = parameters.get("uri", "./model.joblib")
         if not isinstance(uri, str) or not uri:
@@ -74,7 +74,7 @@ def read_descriptor(model_dir):
     if os.path.commonpath([root, model_file]) != root:
         raise ModelFolderError(f"{path}: file: {json.dumps(file)} is outside the model folder")
     if not os.path.isfile(model_file):
-        raise ModelFolderError(f"{path}: file: {json.dumps(file)} does not exist in the model folder")
+        raise ModelFolderError(f"{path}: file: {json.dumps(file)} is not in the model folder")
     return {"format": fmt, "file": model_file, "inputs": [i["name"] for i in inputs]}
 
 

@@ -55,6 +55,8 @@ export interface Config {
   gatewayLimits: GatewayLimits;
   /** The most bytes of files one code package may hold (`MLOPS_CODE_PACKAGE_MAX_BYTES`). */
   codePackageMaxBytes: number;
+  /** Where this host's model servers listen, and the host the gateway reaches them at (`MLOPS_MODEL_SERVER_*`). */
+  modelServer: { host: string; advertiseHost: string };
 }
 
 /** The codec server's access rules: its token and the browser origins and host names it answers. */
@@ -87,6 +89,10 @@ export interface GatewayConfig {
 }
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
+const hostName = z
+  .string()
+  .trim()
+  .regex(/^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|[0-9A-Fa-f:]+)$/, 'must be a host name or IP address, without scheme or port');
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' });
 const truthy = (v: string | undefined) => (v === undefined ? undefined : ['true', '1', 'yes'].includes(v));
 
@@ -213,6 +219,17 @@ export const envSchema = z.object({
     .describe(
       'SSH key file the CLI signs decisions with (a private key, or the .pub of a key held by ssh-agent). Default: ~/.ssh/id_ed25519, else id_ecdsa, else id_rsa',
     ),
+  // model servers of the local serving backend (one per variant on this host)
+  MLOPS_MODEL_SERVER_HOST: hostName
+    .optional()
+    .describe(
+      'The address model servers bind on this host, e.g. 0.0.0.0 on a serving worker in a cluster. Default: 127.0.0.1',
+    ),
+  MLOPS_MODEL_SERVER_ADVERTISE_HOST: hostName
+    .optional()
+    .describe(
+      "The host the gateway reaches this host's model servers at (the host of a variant's upstream URL), e.g. the pod's DNS name in a StatefulSet. Default: MLOPS_MODEL_SERVER_HOST",
+    ),
 });
 
 /** The dev stack's UI origins: the ones the codec server answers by default. */
@@ -323,6 +340,10 @@ export function validateConfig(
       ),
       ...(env.MLOPS_SIGNING_KEY ? { signingKey: env.MLOPS_SIGNING_KEY } : {}),
       codePackageMaxBytes: env.MLOPS_CODE_PACKAGE_MAX_BYTES ?? 50 * 1024 * 1024,
+      modelServer: {
+        host: env.MLOPS_MODEL_SERVER_HOST ?? '127.0.0.1',
+        advertiseHost: env.MLOPS_MODEL_SERVER_ADVERTISE_HOST ?? env.MLOPS_MODEL_SERVER_HOST ?? '127.0.0.1',
+      },
     },
   };
 }

@@ -92,7 +92,7 @@ describe('the gateway restarted during a canary with traffic', function () {
         store,
         gateway: admin,
         servingRoot: path.join(home, 'serving'),
-        mlserver: path.join(REPO_ROOT, '.venv', 'bin', 'mlserver'),
+        python: path.join(REPO_ROOT, '.venv', 'bin', 'python'),
         killGraceMs: 5000,
         pollMs: 100,
       });

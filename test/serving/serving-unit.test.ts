@@ -205,7 +205,7 @@ describe('serving activities', () => {
       store: createBlobStore({ kind: 'file', root: os.tmpdir(), uri: `file://${os.tmpdir()}` }),
       gateway: refusing,
       servingRoot: path.join(os.tmpdir(), 'mlops-serving-refused'),
-      mlserver: '/nonexistent/mlserver',
+      python: '/nonexistent/python',
     });
     const acts = createServingActivities({ servingBackend });
     await assert.rejects(
@@ -221,7 +221,7 @@ describe('serving activities', () => {
       store: createBlobStore({ kind: 'file', root: path.join(root, 'store'), uri: `file://${root}/store` }),
       gateway,
       servingRoot: path.join(root, 'serving'),
-      mlserver: '/nonexistent/mlserver',
+      python: '/nonexistent/python',
     });
     const acts = createServingActivities({ servingBackend: backend });
     const upstream = 'http://127.0.0.1:9';

@@ -1,7 +1,7 @@
 /**
  * Serving for tests: the real gateway in-process (free ports, its state under `home`) and real
- * `LocalServingBackend`s over it, MLServer from the project's venv. `stop()` undeploys what the
- * backend knows of (stopping every MLServer it started) and closes the gateway.
+ * `LocalServingBackend`s over it, the project's model server run by the venv's Python. `stop()`
+ * undeploys what the backend knows of (stopping every model server it started) and closes the gateway.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,7 +12,7 @@ import { startGateway, type RunningGateway } from '../../gateway';
 import { GatewayAdminClient } from '../../activities/serving/gateway-client';
 
 export const TEST_GATEWAY_TOKEN = 'serving-test-token';
-const MLSERVER = path.join(REPO_ROOT, '.venv', 'bin', 'mlserver');
+const PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
 
 export interface TestServing {
   gateway: RunningGateway;
@@ -28,7 +28,7 @@ export interface TestServing {
 
 /** Starts the gateway and returns backends over it, with variants under `<home>/serving`. */
 export async function startTestServing(store: BlobStore, home: string): Promise<TestServing> {
-  if (!fs.existsSync(MLSERVER)) throw new Error(`${MLSERVER} is missing: run npm run setup`);
+  if (!fs.existsSync(PYTHON)) throw new Error(`${PYTHON} is missing: run npm run setup`);
   const servingRoot = path.join(home, 'serving');
   const gateway = await startGateway({
     stateFile: path.join(home, 'gateway', 'state.json'),
@@ -40,7 +40,7 @@ export async function startTestServing(store: BlobStore, home: string): Promise<
   });
   const admin = new GatewayAdminClient({ adminUrl: gateway.adminUrl, token: TEST_GATEWAY_TOKEN });
   const backend = () =>
-    new LocalServingBackend({ store, gateway: admin, servingRoot, mlserver: MLSERVER, killGraceMs: 5000, pollMs: 100 });
+    new LocalServingBackend({ store, gateway: admin, servingRoot, python: PYTHON, killGraceMs: 5000, pollMs: 100 });
   return {
     gateway,
     admin,
