@@ -1,7 +1,7 @@
 /**
  * Rollback reaction: from the moment a canary starts failing to the moment the gateway sends all
  * traffic back to the baseline, through the whole machinery — a Temporal dev server, the
- * `progressiveRollout` workflow on a worker, real MLServer variants behind the gateway, live traffic.
+ * `progressiveRollout` workflow on a worker, real model-server variants behind the gateway, live traffic.
  * The anchor is the target itself: one analysis interval plus 2 s.
  * Run alone with `npx tsx bench/run.ts rollback`.
  */

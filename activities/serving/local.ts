@@ -38,7 +38,13 @@ import {
 } from '../../common/failures';
 import { withRevisionRetry, type GatewayAdmin } from './gateway';
 import { registerVariant, unregisterVariant } from './registration';
-import { isModelReady, launchModelServer, modelInputs, readModelDescriptor, type ModelServerHosts } from './model-server';
+import {
+  isModelReady,
+  launchModelServer,
+  modelInputs,
+  readModelDescriptor,
+  type ModelServerHosts,
+} from './model-server';
 import type {
   EndpointDescription,
   ModelRef,

@@ -5,7 +5,7 @@
 
 The folder is described by `model.json` (the project's model descriptor, common/schemas/model-descriptor.ts):
 `{"format": "sklearn", "file": "model.joblib", "inputs": [{"name": ..., "datatype": ...}, ...]}`. A folder
-from older versions, with MLServer's `model-settings.json` (`parameters.uri`, `inputs`) or only a
+from older versions, with the `model-settings.json` they wrote (`parameters.uri`, `inputs`) or only a
 `model.joblib`, is served the same way.
 
 It speaks the Open Inference Protocol v2 on HTTP: `POST /v2/models/<name>/infer`, the readiness and
@@ -59,7 +59,7 @@ def read_descriptor(model_dir):
             raise ModelFolderError(f"{path}: file: must be a file name in the model folder")
         inputs = raw.get("inputs", [])
     else:
-        # older folders: MLServer's settings, or a bare model.joblib
+        # older folders: the settings file they wrote, or a bare model.joblib
         path = os.path.join(model_dir, LEGACY_SETTINGS)
         raw = read_json_object(path) if os.path.exists(path) else {}
         parameters = raw.get("parameters") if isinstance(raw.get("parameters"), dict) else {}
@@ -169,7 +169,7 @@ def as_array(tensor):
 
 
 def to_output(name, values):
-    """One output tensor, `[rows, k]` (a column vector for `predict`), as MLServer's sklearn runtime shaped it."""
+    """One output tensor, `[rows, k]` (a column vector for `predict`): the shape the gateway and capture read."""
     import numpy as np
 
     array = np.asarray(values)

@@ -5,7 +5,7 @@
  * `<model>-v<version>`.
  */
 
-/** Where endpoints are served: `local` (one MLServer per variant behind the project's gateway). */
+/** Where endpoints are served: `local` (one model server per variant behind the project's gateway). */
 export type ServingBackendName = 'local';
 
 /** The model version to deploy; `artifactUri` is the store URI of its model folder (registry `artifactUri`). */

@@ -2,7 +2,7 @@
  * The model descriptor (`model.json` in a model folder): what the project's model server needs to
  * serve what a training job wrote. Written by the job; read by the model server
  * (activities/serving/model_server.py) and by the serving backends (the input columns the gateway
- * forwards, in order). A folder from before it, with only MLServer's `model-settings.json`, is read
+ * forwards, in order). A folder from before it, with only the `model-settings.json` older versions wrote, is read
  * through `fromLegacyModelSettings`.
  */
 import { z } from 'zod';

@@ -92,7 +92,10 @@ const nonEmpty = z.string().trim().min(1, 'must not be empty');
 const hostName = z
   .string()
   .trim()
-  .regex(/^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|[0-9A-Fa-f:]+)$/, 'must be a host name or IP address, without scheme or port');
+  .regex(
+    /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|[0-9A-Fa-f:]+)$/,
+    'must be a host name or IP address, without scheme or port',
+  );
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' });
 const truthy = (v: string | undefined) => (v === undefined ? undefined : ['true', '1', 'yes'].includes(v));
 
