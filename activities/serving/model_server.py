@@ -38,8 +38,9 @@ DESCRIPTOR = "model.json"
 LEGACY_SETTINGS = "model-settings.json"
 FORMATS = ("sklearn",)
 OUTPUTS = ("predict", "predict_proba")
-# KServe's model repository routes (load, unload) change what the server serves: not reachable here
-REFUSED_PREFIXES = ("/v2/repository/", "/v1/repository/")
+# KServe's model repository routes (load, unload) change what the server serves, and the API schema
+# documents them: not reachable here
+REFUSED_PREFIXES = ("/v2/repository/", "/v1/repository/", "/openapi.json", "/docs", "/redoc")
 
 
 class ModelFolderError(Exception):
@@ -187,14 +188,14 @@ def to_output(name, values):
 
 
 class RefuseRepositoryRoutes:
-    """ASGI middleware answering 404 to the model repository routes, before KServe's router sees them."""
+    """ASGI middleware answering 404 to the model repository routes and the API pages, before KServe's router."""
 
     def __init__(self, app):
         self.app = app
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http" and scope["path"].startswith(REFUSED_PREFIXES):
-            body = json.dumps({"error": "the model repository API is not served"}).encode()
+            body = json.dumps({"error": f"{scope['path']} is not served"}).encode()
             headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
             await send({"type": "http.response.start", "status": 404, "headers": headers})
             await send({"type": "http.response.body", "body": body})
