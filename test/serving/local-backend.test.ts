@@ -357,6 +357,31 @@ describe('local serving backend (real model servers behind the real gateway)', f
     assert.equal(await admin.getEndpoint('odd'), undefined);
   });
 
+  it('binds a model server where MLOPS_MODEL_SERVER_HOST says and registers it at the advertised host', async () => {
+    const cluster = serving.backend({ bindHost: '0.0.0.0', advertiseHost: 'localhost' });
+    const artifactUri = await trainPositionalModel(store, 'models/wide/versions/1/artifact', ['a', 'b']);
+    const variant = await cluster.deployVariant('wide', { name: 'wide', version: 1, artifactUri });
+    assert.match(variant.upstream, /^http:\/\/localhost:\d+$/);
+    await cluster.waitReady('wide', 'wide-v1', 60_000);
+    assert.equal((await admin.getEndpoint('wide'))?.variants[0]?.upstream, variant.upstream);
+    const port = Number(new URL(variant.upstream).port);
+    const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+    const listening = fs
+      .readFileSync('/proc/net/tcp', 'utf8')
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/))
+      .filter((cols) => cols[3] === '0A' && cols[1]?.endsWith(`:${hexPort}`))
+      .map((cols) => cols[1]);
+    assert.deepEqual(listening, [`00000000:${hexPort}`], 'bound to every address');
+    const res = await fetch(`${serving.gateway.url}/v2/models/wide/infer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(toInferenceRequest([{ a: 1, b: -1 }])),
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    await cluster.undeployVariant('wide', 'wide-v1');
+  });
+
   it('adds a second version at weight 0, shifts traffic, and refuses to undeploy a variant that takes traffic', async () => {
     const v2 = await backend.deployVariant(ENDPOINT, { name: 'churn', version: 2, artifactUri: model.artifactUri });
     await backend.waitReady(ENDPOINT, v2.name, 60_000);

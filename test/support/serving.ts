@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { LocalServingBackend } from '../../activities/serving';
+import { LocalServingBackend, type LocalServingDeps } from '../../activities/serving';
 import type { BlobStore } from '../../activities/storage/types';
 import { REPO_ROOT } from '../../lib/tools';
 import { startGateway, type RunningGateway } from '../../gateway';
@@ -19,8 +19,8 @@ export interface TestServing {
   admin: GatewayAdminClient;
   /** `<home>/serving`: where variants live (what a worker with MLOPS_HOME=home uses). */
   servingRoot: string;
-  /** A new backend over the same folder and gateway (a second one plays a restarted worker). */
-  backend(): LocalServingBackend;
+  /** A new backend over the same folder and gateway (a second one plays a restarted worker), with `options` if given. */
+  backend(options?: Pick<LocalServingDeps, 'bindHost' | 'advertiseHost'>): LocalServingBackend;
   /** The CLI's gateway variables for this stack. */
   env: { MLOPS_GATEWAY_URL: string; MLOPS_GATEWAY_ADMIN_URL: string; MLOPS_GATEWAY_TOKEN: string };
   stop(): Promise<void>;
@@ -39,8 +39,16 @@ export async function startTestServing(store: BlobStore, home: string): Promise<
     log: () => undefined,
   });
   const admin = new GatewayAdminClient({ adminUrl: gateway.adminUrl, token: TEST_GATEWAY_TOKEN });
-  const backend = () =>
-    new LocalServingBackend({ store, gateway: admin, servingRoot, python: PYTHON, killGraceMs: 5000, pollMs: 100 });
+  const backend = (options: Pick<LocalServingDeps, 'bindHost' | 'advertiseHost'> = {}) =>
+    new LocalServingBackend({
+      store,
+      gateway: admin,
+      servingRoot,
+      python: PYTHON,
+      killGraceMs: 5000,
+      pollMs: 100,
+      ...options,
+    });
   return {
     gateway,
     admin,
