@@ -43,7 +43,7 @@ export type GatewayBenchRow = BenchRow;
 
 export const GATEWAY_BENCH_NOTES =
   'A small churn model (examples/churn, 400 rows, 10 boosting iterations) deployed as one variant with ' +
-  '`LocalServingBackend`: one model server from the venv (KServe's ModelServer with the project's model class, one process) behind the gateway ' +
+  '`LocalServingBackend`: one model server from the venv (KServe’s ModelServer with the project’s model class, one process) behind the gateway ' +
   'running as its own process (`mlops gateway`), capture on at its default sample rate into a filesystem store. The same OIP v2 body ' +
   '(one row of churn features, `predict_proba`) is sent by autocannon at ' +
   `${RATE} requests/s for ${DURATION_SECONDS} s to the variant's model server directly (the anchor) and ` +

@@ -104,7 +104,10 @@ describe('worker image (Dockerfile)', () => {
     assert.ok(!copied.has('infra'), 'infra/ deploys things: nothing the worker runs needs it');
     // the model server a serving worker runs, and a KServe ServingRuntime runs from this image
     assert.ok(fs.existsSync(path.join(REPO_ROOT, 'activities', 'serving', 'model_server.py')));
-    assert.ok(copied.has('activities'), 'activities/serving/model_server.py is in the image at /app/activities/serving/');
+    assert.ok(
+      copied.has('activities'),
+      'activities/serving/model_server.py is in the image at /app/activities/serving/',
+    );
     assert.ok(!ignored.some((p) => /\*\.py|model_server/.test(p)), '.dockerignore keeps the model server');
   });
 

@@ -94,11 +94,13 @@ describe('the model server (KServe ModelServer with the project model class)', f
     });
     const [header, ...lines] = fs.readFileSync(path.join(data, 'holdout.csv'), 'utf8').trim().split('\n');
     const names = header!.split(',');
-    rows = lines.slice(0, 6).map((line) =>
-      Object.fromEntries(
-        line.split(',').map((cell, i) => [names[i]!, /^-?\d+(\.\d+)?$/.test(cell) ? Number(cell) : cell]),
-      ),
-    );
+    rows = lines
+      .slice(0, 6)
+      .map((line) =>
+        Object.fromEntries(
+          line.split(',').map((cell, i) => [names[i]!, /^-?\d+(\.\d+)?$/.test(cell) ? Number(cell) : cell]),
+        ),
+      );
     churn = await startServer(churnDir, 'churn-v3');
   });
 
@@ -212,7 +214,10 @@ describe('the model server (KServe ModelServer with the project model class)', f
     );
     assert.equal(failed?.code, 2);
     assert.match(failed!.stderr, /model\.json: format: must be one of sklearn/);
-    fs.writeFileSync(path.join(bad, 'model.json'), JSON.stringify({ format: 'sklearn', file: '../churn/model.joblib' }));
+    fs.writeFileSync(
+      path.join(bad, 'model.json'),
+      JSON.stringify({ format: 'sklearn', file: '../churn/model.joblib' }),
+    );
     const outside = await run(VENV_PYTHON, [MODEL_SERVER_SCRIPT, `--model_dir=${bad}`, '--model_name=bad-v1']).then(
       () => undefined,
       (e: { code: number; stderr: string }) => e,
