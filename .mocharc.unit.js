@@ -1,5 +1,5 @@
 // The unit lane, `npm run test:unit`: every test file that needs no server (no Temporal dev
-// server, no MinIO, no Ray, no MLServer, no browser), in one mocha run of under a minute.
+// server, no MinIO, no Ray, no model server, no browser), in one mocha run of under a minute.
 // `npm test` runs these too, with everything else.
 //
 // A file belongs here when it passes with `MLOPS_TEST_LANE=unit npx mocha <file>`. In this lane

@@ -1,5 +1,6 @@
 # The worker image: `mlops worker` from a workflow bundle built at image build time, with the pinned
-# Python venv that training jobs (`python …`) and MLServer run from. One image serves both kinds of
+# Python venv that training jobs (`python …`) and the model server (activities/serving/model_server.py,
+# also what a KServe ServingRuntime runs from this image) run from. One image serves both kinds of
 # worker; infra/k8s picks the task queues with `--queues`.
 #
 #   docker build -t temporal-mlops-worker .

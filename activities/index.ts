@@ -11,7 +11,7 @@
  * - tracking/     experiment runs and trials: params, metrics, logs, artifacts
  * - training/     training backends (local process, Ray) and `runTrainingJob`
  * - reports/      HTML reports with plots (vega-lite rendered to SVG): sweeps
- * - serving/      variants of OIP v2 endpoints (MLServer behind the gateway), traffic, metrics
+ * - serving/      variants of OIP v2 endpoints (the project's model server behind the gateway), traffic, metrics
  * - rollout/      the endpoint before a rollout, and one analysis window of a candidate
  * - abtest/       online A/B test outcomes: captured requests joined with feedback labels
  * - monitoring/   drift statistics, drift windows of an endpoint against its champion's data, reports

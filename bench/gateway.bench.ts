@@ -1,6 +1,6 @@
 /**
  * Gateway overhead: the latency of one-row churn predictions through the inference gateway against
- * the same requests sent to the variant's MLServer directly, at a fixed rate, in one run.
+ * the same requests sent to the variant's model server directly, at a fixed rate, in one run.
  * A small churn model is trained and deployed as one variant with `LocalServingBackend` behind an
  * `mlops gateway` process of its own (filesystem store in a temp folder, capture on at its default sample rate, as
  * users run it). Target: at most 1 ms added at p50.
@@ -32,7 +32,7 @@ const WARMUP_SECONDS = 5;
  * autocannon paces by a quota per connection per second: a connection sends its share of the
  * second's requests back to back, then waits for the next second. So the load comes from this many
  * one-connection autocannons at `RATE / STAGGER` each, started evenly spread over the first second:
- * their bursts take turns instead of queueing together in front of the single-process MLServer.
+ * their bursts take turns instead of queueing together in front of the single-process model server.
  */
 const STAGGER = 4;
 /** Below this share of `RATE` answered, the run did not test the target. */
@@ -43,15 +43,15 @@ export type GatewayBenchRow = BenchRow;
 
 export const GATEWAY_BENCH_NOTES =
   'A small churn model (examples/churn, 400 rows, 10 boosting iterations) deployed as one variant with ' +
-  '`LocalServingBackend`: one MLServer from the venv (one process, no parallel workers) behind the gateway ' +
+  '`LocalServingBackend`: one model server from the venv (KServe’s ModelServer with the project’s model class, one process) behind the gateway ' +
   'running as its own process (`mlops gateway`), capture on at its default sample rate into a filesystem store. The same OIP v2 body ' +
   '(one row of churn features, `predict_proba`) is sent by autocannon at ' +
-  `${RATE} requests/s for ${DURATION_SECONDS} s to the variant's MLServer directly (the anchor) and ` +
+  `${RATE} requests/s for ${DURATION_SECONDS} s to the variant's model server directly (the anchor) and ` +
   `${DURATION_SECONDS} s through the gateway, in ${SLICES} alternating slices each, after a ${WARMUP_SECONDS} s ` +
   'warm-up of each. autocannon paces by a quota per connection per second (a connection sends its share of a ' +
   'second’s requests back to back, then waits for the next second), so the load comes from ' +
   `${STAGGER} one-connection autocannons at ${RATE / STAGGER} requests/s each, started ${1000 / STAGGER} ms apart: ` +
-  'their bursts take turns rather than queue together in front of the single-process MLServer, which needs ' +
+  'their bursts take turns rather than queue together in front of the single-process model server, which needs ' +
   `about 5 ms a request here, so ${RATE} requests/s keep it about 90% busy. A connection waits for each answer ` +
   'before its next request, so time the gateway adds lengthens the bursts until they overlap and queue: the ' +
   'difference includes that queueing, not only the gateway’s own time. Latencies are taken from every ' +
@@ -76,7 +76,7 @@ export async function runGatewayBench(): Promise<GatewayBenchRow[]> {
       store,
       gateway: proc.admin,
       servingRoot: path.join(work, 'serving'),
-      mlserver: path.join(REPO_ROOT, '.venv', 'bin', 'mlserver'),
+      python: path.join(REPO_ROOT, '.venv', 'bin', 'python'),
     });
     cleanup = async () => {
       await proc.admin.deleteEndpoint(ENDPOINT).catch(() => undefined);
@@ -118,7 +118,7 @@ export async function runGatewayBench(): Promise<GatewayBenchRow[]> {
       {
         scenario: scenario('p50'),
         ours: latency('through the gateway', gateway.p50),
-        anchor: latency('MLServer directly', direct.p50),
+        anchor: latency('model server directly', direct.p50),
         target: `≤ ${TARGET_ADDED_P50_MS} ms added, 0 errors`,
         met: added('p50') <= TARGET_ADDED_P50_MS && errors === 0 && rateReached,
         detail:
@@ -128,7 +128,7 @@ export async function runGatewayBench(): Promise<GatewayBenchRow[]> {
       {
         scenario: scenario('p99'),
         ours: latency('through the gateway', gateway.p99),
-        anchor: latency('MLServer directly', direct.p99),
+        anchor: latency('model server directly', direct.p99),
         target: '',
         detail:
           `${signed(added('p99'))} ms at p99; capture at sample rate ${CAPTURE_DEFAULTS.sampleRate}: ` +

@@ -1,7 +1,7 @@
 /**
  * Rollback reaction: from the moment a canary starts failing to the moment the gateway sends all
  * traffic back to the baseline, through the whole machinery — a Temporal dev server, the
- * `progressiveRollout` workflow on a worker, real MLServer variants behind the gateway, live traffic.
+ * `progressiveRollout` workflow on a worker, real model-server variants behind the gateway, live traffic.
  * The anchor is the target itself: one analysis interval plus 2 s.
  * Run alone with `npx tsx bench/run.ts rollback`.
  */
@@ -37,7 +37,7 @@ export const ROLLBACK_BENCH_NOTES =
   'candidate is made to fail every request (the gateway’s fault injection); the time runs from that moment ' +
   'until the gateway’s admin API shows all traffic on the baseline (polled every 20 ms). The next analysis ' +
   'comes between 0 and one interval later, so the reaction is that wait plus the analysis and the traffic ' +
-  `switch. ${TRIALS} rollouts; median and worst. One dev server, one in-process worker, MLServer from the ` +
+  `switch. ${TRIALS} rollouts; median and worst. One dev server, one in-process worker, the model server from the ` +
   `venv, all on the machine’s ${os.cpus().length} cores. Target: at most one analysis interval + 2 s.`;
 
 export async function runRollbackBench(): Promise<RollbackBenchRow[]> {

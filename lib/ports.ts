@@ -1,13 +1,13 @@
-/** Port helpers for the local stack and the tests (loopback only). */
+/** Port helpers for the local stack, the model servers and the tests. */
 import net from 'node:net';
 
-/** A port the OS says is free right now on 127.0.0.1. */
-export function freePort(): Promise<number> {
+/** A port the OS says is free right now on `host`. @default host '127.0.0.1' */
+export function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();
     server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, host, () => {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
       server.close(() => resolve(port));

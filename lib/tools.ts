@@ -56,3 +56,13 @@ function isExecutable(file: string): boolean {
     return false;
   }
 }
+
+/** The project's venv Python (`npm run setup`): training jobs and model servers run it. */
+export const VENV_PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
+
+/** The folder of `pkg` installed in the project's venv (`.venv/lib/python3.x/site-packages/<pkg>`), if it is. */
+export function venvPackage(pkg: string): string | undefined {
+  const lib = path.join(REPO_ROOT, '.venv', 'lib');
+  const versions = fs.existsSync(lib) ? fs.readdirSync(lib).filter((d) => d.startsWith('python')) : [];
+  return versions.map((v) => path.join(lib, v, 'site-packages', pkg)).find((dir) => fs.existsSync(dir));
+}

@@ -17,8 +17,6 @@ import { GatewayAdminClient } from '../activities/serving/gateway-client';
 
 /** The project's pinned Python (`npm run setup`): training jobs that start with `python` run it. */
 const VENV_PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
-/** MLServer from the same venv: one per deployed variant. */
-const VENV_MLSERVER = path.join(REPO_ROOT, '.venv', 'bin', 'mlserver');
 
 export function buildActivityDeps(config: Config & Partial<Pick<LoadedConfig, 'temporal'>>): ActivityDeps {
   const store = createBlobStore(config.store);
@@ -58,11 +56,12 @@ export function buildActivityDeps(config: Config & Partial<Pick<LoadedConfig, 't
 
 /**
  * The serving backend when a gateway is configured (MLOPS_GATEWAY_* or `mlops dev up`), registering
- * variants with it: MLOPS_SERVING_BACKEND `local`, MLServer per variant under `<home>/serving`, or
- * `kserve`, an InferenceService per variant in the configured cluster; `undefined` without a gateway.
+ * variants with it: MLOPS_SERVING_BACKEND `local`, a model server per variant (the venv's Python
+ * running activities/serving/model_server.py) under `<home>/serving`, or `kserve`, an
+ * InferenceService per variant in the configured cluster; `undefined` without a gateway.
  */
 export function createServing(
-  config: Pick<Config, 'gateway' | 'home'> & Partial<Pick<Config, 'servingBackend' | 'kserve'>>,
+  config: Pick<Config, 'gateway' | 'home'> & Partial<Pick<Config, 'servingBackend' | 'kserve' | 'modelServer'>>,
   store: BlobStore,
   secrets?: readonly string[],
 ): ServingBackend | undefined {
@@ -89,7 +88,11 @@ export function createServing(
     ...(secrets && { secrets }),
     gateway: new GatewayAdminClient({ adminUrl: config.gateway.adminUrl, token: config.gateway.token }),
     servingRoot: path.join(config.home, 'serving'),
-    mlserver: VENV_MLSERVER,
+    python: VENV_PYTHON,
+    ...(config.modelServer && {
+      bindHost: config.modelServer.host,
+      advertiseHost: config.modelServer.advertiseHost,
+    }),
   });
 }
 

@@ -3,8 +3,10 @@
  * Protocol v2, with weighted traffic and per-variant metrics. Every backend implements `ServingBackend`.
  *
  * - ./types.ts          `ServingBackend`, `Variant`, `ModelRef`, `VariantMetrics`, `EndpointDescription`
- * - ./local.ts          `LocalServingBackend`: one MLServer per variant (./mlserver.ts settings and launch,
- *                       ./variant-files.ts layout) behind the project's inference gateway (./gateway.ts)
+ * - ./local.ts          `LocalServingBackend`: one model server per variant (./model-server.ts launch,
+ *                       readiness and the model descriptor; ./model_server.py the server itself, KServe's
+ *                       `ModelServer` with the project's model class; ./variant-files.ts layout) behind
+ *                       the project's inference gateway (./gateway.ts)
  * - ./kserve.ts         `KServeServingBackend`: one KServe InferenceService per variant (./kserve-api.ts the
  *                       Kubernetes API, ./kserve-names.ts names, labels and statuses), behind the same gateway
  * - ./registration.ts   the variant's entry in the gateway (add at 0 or 100, remove once without traffic)

@@ -2,7 +2,7 @@
  * Turning what a user has at hand into an Open Inference Protocol v2 request: a v2 request body as
  * is, or rows (`[{column: value}, …]`) or columns (`{column: [values]}`) of features. Rows and columns
  * become one input per column, in the order given, and `parameters.content_type: "pd"`, which
- * MLServer's sklearn runtime decodes into a pandas DataFrame with those columns. Which of them the
+ * the project's model server (./model_server.py) decodes into a pandas DataFrame with those columns. Which of them the
  * model takes, and in which order, is the model's: the gateway sends each variant's model the
  * columns its training job recorded (`VariantSpec.inputs`), leaving others (an id, the label) out.
  */

@@ -1,17 +1,20 @@
 /**
- * `LocalServingBackend`: one MLServer process per variant on this host, behind the project's
- * inference gateway. Files per variant: ./variant-files.ts; MLServer settings and launch: ./mlserver.ts.
+ * `LocalServingBackend`: one model server process per variant on this host (KServe's `ModelServer`
+ * with the project's model class), behind the project's inference gateway. Files per variant:
+ * ./variant-files.ts; the server's launch and the model descriptor: ./model-server.ts.
  *
- * - deploy: the model folder is downloaded into `model/`, its `model-settings.json` renamed to the
- *   variant, and `mlserver start` launched detached in its own process group on free loopback ports;
+ * - deploy: the model folder is downloaded into `model/`, its descriptor checked (`model.json`, or a
+ *   legacy `model-settings.json`), and `python model_server.py` launched detached in its own process
+ *   group on a free port of the bind host (`MLOPS_MODEL_SERVER_HOST`, default loopback);
  *   the pid and its start time are recorded, so a restarted worker (a new instance over the same
  *   `servingRoot`) re-attaches instead of starting a second server. A recorded server that is gone
  *   is started again (on fresh ports). The server gets a job's environment (lib/job-env.ts), none
  *   of the worker's secrets; a server that dies is reported with its last log lines, redacted of
  *   the worker's secrets (lib/redact.ts).
- * - waitReady: polls MLServer's readiness, then registers the variant with the gateway: weight 0
- *   next to the existing variants, or 100 as the endpoint's first (compare-and-swap on the revision),
- *   with the model's input columns in its order (its `model-settings.json` `inputs`).
+ * - waitReady: polls the server's readiness, then registers the variant with the gateway at
+ *   `http://<advertise host>:<port>`: weight 0 next to the existing variants, or 100 as the
+ *   endpoint's first (compare-and-swap on the revision), with the model's input columns in its order
+ *   (its descriptor's `inputs`).
  * - undeploy: removes the variant from the gateway (refused while it still takes traffic), stops
  *   its process group and deletes its folder.
  */
@@ -35,7 +38,13 @@ import {
 } from '../../common/failures';
 import { withRevisionRetry, type GatewayAdmin } from './gateway';
 import { registerVariant, unregisterVariant } from './registration';
-import { isModelReady, launchMlserver, readModelInputs, writeModelSettings, writeServerSettings } from './mlserver';
+import {
+  isModelReady,
+  launchModelServer,
+  modelInputs,
+  readModelDescriptor,
+  type ModelServerHosts,
+} from './model-server';
 import type {
   EndpointDescription,
   ModelRef,
@@ -54,13 +63,13 @@ import {
 } from './variant-files';
 import { validateWeights } from './weights';
 
-export interface LocalServingDeps {
+export interface LocalServingDeps extends ModelServerHosts {
   store: BlobStore;
   gateway: GatewayAdmin;
   /** Folder holding `<endpoint>/<variant>/`, e.g. `<MLOPS_HOME>/serving`. */
   servingRoot: string;
-  /** The `mlserver` executable, e.g. `<repo>/.venv/bin/mlserver`. */
-  mlserver: string;
+  /** The Python that runs the model server (./model_server.py), e.g. `<repo>/.venv/bin/python`. */
+  python: string;
   /** Time between SIGTERM and SIGKILL when stopping a server. @default 10_000 */
   killGraceMs?: number;
   /** Interval of readiness polls. @default 250 */
@@ -99,7 +108,7 @@ export class LocalServingBackend implements ServingBackend {
       if (!record) throw new VariantNotFoundError(endpoint, variant);
       if (await isModelReady(upstreamOf(record), variant)) {
         // the gateway sends the model its columns in the order its training job recorded
-        const inputs = await readModelInputs(paths);
+        const inputs = modelInputs(readModelDescriptor(paths.model));
         await registerVariant(this.deps.gateway, record.endpoint, {
           name: variant,
           upstream: upstreamOf(record),
@@ -227,7 +236,7 @@ export class LocalServingBackend implements ServingBackend {
       if (launching) throw new Error(`variant ${variant} of ${endpoint} is being started by process ${launcher.pid}`);
       await this.stop(paths);
     }
-    const [httpPort, grpcPort] = await distinctFreePorts();
+    const httpPort = await freePort(this.bindHost);
     const record: VariantRecord = {
       endpoint,
       variant,
@@ -235,7 +244,7 @@ export class LocalServingBackend implements ServingBackend {
       version: model.version,
       artifactUri: model.artifactUri,
       httpPort,
-      grpcPort,
+      upstreamHost: this.deps.advertiseHost ?? this.bindHost,
       createdAt: existing?.createdAt ?? new Date().toISOString(),
       launcher: { pid: process.pid, startTime: (await processStartTime(process.pid)) ?? null },
     };
@@ -250,9 +259,13 @@ export class LocalServingBackend implements ServingBackend {
     try {
       await fs.rm(paths.pid, { force: true });
       await writeJsonAtomic(paths.record, record);
-      await this.prepareModel(paths, variant, prefix);
-      await writeServerSettings(paths, { http: httpPort, grpc: grpcPort });
-      pid = await launchMlserver(this.deps.mlserver, paths, this.deps.workerEnv);
+      await this.prepareModel(paths, prefix);
+      pid = await launchModelServer(
+        this.deps.python,
+        paths,
+        { variant, port: httpPort, bindHost: this.bindHost },
+        this.deps.workerEnv,
+      );
     } catch (error) {
       // nothing runs: leave no half-made variant behind (describe would list it)
       await fs.rm(paths.dir, { recursive: true, force: true });
@@ -263,8 +276,8 @@ export class LocalServingBackend implements ServingBackend {
     return toVariant(record, false);
   }
 
-  /** Downloads the model folder once (`.complete` marks a whole one) and names it for the variant. */
-  private async prepareModel(paths: VariantPaths, variant: string, prefix: string): Promise<void> {
+  /** Downloads the model folder once (`.complete` marks a whole one) and checks its descriptor. */
+  private async prepareModel(paths: VariantPaths, prefix: string): Promise<void> {
     const complete = await fs.access(paths.modelComplete).then(
       () => true,
       () => false,
@@ -280,7 +293,7 @@ export class LocalServingBackend implements ServingBackend {
       }
       await fs.writeFile(paths.modelComplete, '');
     }
-    await writeModelSettings(paths, variant);
+    readModelDescriptor(paths.model);
   }
 
   /** Stops the recorded server's process group, if it (or anything of its group) is still alive. */
@@ -321,6 +334,10 @@ export class LocalServingBackend implements ServingBackend {
     }
   }
 
+  private get bindHost(): string {
+    return this.deps.bindHost ?? '127.0.0.1';
+  }
+
   private get secrets(): readonly string[] {
     return this.deps.secrets ?? secretValues(this.deps.workerEnv ?? process.env);
   }
@@ -338,7 +355,8 @@ export class LocalServingBackend implements ServingBackend {
 }
 
 function upstreamOf(record: VariantRecord): string {
-  return `http://127.0.0.1:${record.httpPort}`;
+  const host = record.upstreamHost ?? '127.0.0.1';
+  return `http://${host.includes(':') ? `[${host}]` : host}:${record.httpPort}`;
 }
 
 function toVariant(record: VariantRecord, attached: boolean): Variant {
@@ -350,11 +368,4 @@ function toVariant(record: VariantRecord, attached: boolean): Variant {
 function parseVariantName(name: string): { model: string; version: number } | undefined {
   const match = /^(.+)-v(\d+)$/.exec(name);
   return match ? { model: match[1]!, version: Number(match[2]) } : undefined;
-}
-
-async function distinctFreePorts(): Promise<[number, number]> {
-  const http = await freePort();
-  let grpc = await freePort();
-  while (grpc === http) grpc = await freePort();
-  return [http, grpc];
 }

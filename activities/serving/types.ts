@@ -6,7 +6,7 @@
  */
 
 /**
- * Where endpoints are served: `local` (one MLServer per variant behind the project's gateway), or
+ * Where endpoints are served: `local` (one model server per variant behind the project's gateway), or
  * `kserve` (one KServe InferenceService per variant, behind the same gateway).
  */
 export type ServingBackendName = 'local' | 'kserve';

@@ -1,10 +1,9 @@
 /**
  * The on-disk layout of one local variant, `<servingRoot>/<endpoint>/<variant>/`:
- *   variant.json    `VariantRecord`: the model version, the ports, who launched it (written before launch)
- *   model/          the downloaded model folder with MLServer's `model-settings.json`; `.complete` once whole
- *   settings.json   MLServer's server settings (ports, host, no parallel workers)
- *   pid             `PidRecord` of the MLServer process, which leads its own process group
- *   mlserver.log    its stdout and stderr
+ *   variant.json      `VariantRecord`: the model version, its port and host, who launched it (written before launch)
+ *   model/            the downloaded model folder with its descriptor (`model.json`); `.complete` once whole
+ *   pid               `PidRecord` of the model server (./model_server.py), which leads its own process group
+ *   model-server.log  its stdout and stderr
  * A restarted worker finds a running variant from these files alone.
  */
 import path from 'node:path';
@@ -20,7 +19,8 @@ export interface VariantRecord {
   version: number;
   artifactUri: string;
   httpPort: number;
-  grpcPort: number;
+  /** The host the gateway reaches the server at (`MLOPS_MODEL_SERVER_ADVERTISE_HOST`); absent in older records: 127.0.0.1. */
+  upstreamHost?: string;
   createdAt: string;
   /** The worker process that launched it, to tell an interrupted launch from one in progress. */
   launcher: { pid: number; startTime: string | null };
@@ -39,10 +39,8 @@ export function variantPaths(servingRoot: string, endpoint: string, variant: str
     record: path.join(dir, 'variant.json'),
     model: path.join(dir, 'model'),
     modelComplete: path.join(dir, 'model', '.complete'),
-    modelSettings: path.join(dir, 'model', 'model-settings.json'),
-    settings: path.join(dir, 'settings.json'),
     pid: path.join(dir, 'pid'),
-    log: path.join(dir, 'mlserver.log'),
+    log: path.join(dir, 'model-server.log'),
   };
 }
 

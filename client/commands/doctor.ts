@@ -16,7 +16,7 @@ import { isFailure } from '../../common/failures';
 import { loadConfig, type LoadedConfig } from '../../lib/config';
 import { ML_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
 import { codecKeysFromEnv } from '../../lib/codec/aes-gcm';
-import { REPO_ROOT } from '../../lib/tools';
+import { REPO_ROOT, venvPackage } from '../../lib/tools';
 import type { CommandContext } from '../context';
 import { EXIT } from '../exit-codes';
 import { table } from '../output';
@@ -82,12 +82,15 @@ export async function diagnose(env: NodeJS.ProcessEnv): Promise<DoctorCheck[]> {
     add('payload codec', 'fail', (err as Error).message);
   }
   const venv = path.join(REPO_ROOT, '.venv', 'bin');
-  const missing = ['python', 'mlserver'].filter((b) => !fs.existsSync(path.join(venv, b)));
+  const missing = [
+    ...(fs.existsSync(path.join(venv, 'python')) ? [] : ['python']),
+    ...(venvPackage('kserve') ? [] : ['the kserve package (the model server)']),
+  ];
   add(
     'python tools',
     missing.length === 0 ? 'ok' : 'warn',
     missing.length === 0
-      ? `${venv} has python and mlserver (local training and serving)`
+      ? `${venv} has python and kserve (local training and serving)`
       : `${missing.join(' and ')} missing in ${venv}: run npm run setup (needed to train locally and to serve)`,
   );
   return checks;

@@ -28,7 +28,7 @@ export interface StoppedPiece {
 export interface StackDownResult {
   home: string;
   pieces: StoppedPiece[];
-  /** Model servers (`<endpoint>/<variant>`) stopped: the MLServer processes deployments left running. */
+  /** Model servers (`<endpoint>/<variant>`) stopped: the model-server processes deployments left running. */
   servers: string[];
   /** Data paths removed with `purge`. */
   purged: string[];
@@ -82,7 +82,7 @@ export async function stackDown(
 }
 
 /**
- * Stops the MLServer of every variant under `servingRoot` that is still the process it launched
+ * Stops the model server of every variant under `servingRoot` that is still the process it launched
  * (its pid record says which); a later deployment of the same version starts it again.
  */
 async function stopModelServers(servingRoot: string, graceMs: number): Promise<string[]> {

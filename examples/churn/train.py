@@ -5,11 +5,12 @@ Environment:
   MLOPS_PARAMS        JSON object of hyperparameters (see DEFAULTS); unset or empty = defaults
   MLOPS_DATA_DIR      folder with train.csv or train.parquet (and optionally holdout.csv or
                       holdout.parquet, scored into metrics.json)
-  MLOPS_OUTPUT_DIR    gets model.joblib, model-settings.json (MLServer; its `inputs` are the feature
-                      columns in the order the model takes them), metrics.json, params.json
+  MLOPS_OUTPUT_DIR    gets model.joblib, model.json (the model descriptor the model server reads: format
+                      sklearn, the file, and as `inputs` the feature columns in the order the model
+                      takes them), metrics.json, params.json
   MLOPS_METRICS_FILE  optional: one JSON line per iteration and metric, {"step", "name", "value"}
-  MLOPS_MODEL_NAME    model name in model-settings.json (default "churn")
-  MLOPS_MODEL_VERSION optional version in model-settings.json
+  MLOPS_MODEL_NAME    model name in model.json (default "churn")
+  MLOPS_MODEL_VERSION optional version in model.json
   OMP_NUM_THREADS     threads for scikit-learn (default 1 here)
 
 Exit codes: 0 done, 2 bad params or input (message on stderr naming the param or file), 1 other.
@@ -222,15 +223,10 @@ def main():
 
     os.makedirs(output_dir, exist_ok=True)
     joblib.dump(model, os.path.join(output_dir, "model.joblib"))
-    settings = {
-        "name": model_name,
-        "implementation": "mlserver_sklearn.SKLearnModel",
-        "parameters": {"uri": "./model.joblib"},
-        "inputs": input_metadata(model, X),
-    }
+    descriptor = {"format": "sklearn", "file": "model.joblib", "inputs": input_metadata(model, X), "name": model_name}
     if model_version:
-        settings["parameters"]["version"] = model_version
-    write_json(os.path.join(output_dir, "model-settings.json"), settings)
+        descriptor["version"] = model_version
+    write_json(os.path.join(output_dir, "model.json"), descriptor)
     write_json(os.path.join(output_dir, "metrics.json"), metrics)
     write_json(os.path.join(output_dir, "params.json"), params)
     summary = ", ".join(f"{k}={metrics[k]:.4f}" for k in ("val_auc", "val_logloss", "val_accuracy") if k in metrics)
@@ -239,7 +235,7 @@ def main():
 
 
 def input_metadata(model, frame):
-    """MLServer's `inputs` metadata: the columns the fitted model takes, in its order (`feature_names_in_`).
+    """The descriptor's `inputs`: the columns the fitted model takes, in its order (`feature_names_in_`).
 
     The platform serves a request's columns in this order and leaves other columns (an id, the
     label) out, so the model folder, not the caller, says what the model takes.
@@ -254,7 +250,7 @@ def input_metadata(model, frame):
             return "FP64"
         return "BYTES"
 
-    return [{"name": name, "datatype": datatype(frame[name].dtype), "shape": [-1]} for name in model.feature_names_in_]
+    return [{"name": name, "datatype": datatype(frame[name].dtype)} for name in model.feature_names_in_]
 
 
 def write_json(path, value):

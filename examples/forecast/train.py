@@ -9,12 +9,12 @@ the future it is scored on); the model written is then fitted on all of train.cs
 Environment:
   MLOPS_PARAMS        JSON object of hyperparameters (see PARAM_SPECS); unset or empty = defaults
   MLOPS_DATA_DIR      folder with train.csv (the feature step's output)
-  MLOPS_OUTPUT_DIR    gets model.joblib, model-settings.json (MLServer's sklearn runtime; its
-                      `inputs` are the feature columns in the order the model takes them; the
-                      runtime serves a regressor's `predict`), metrics.json, params.json
+  MLOPS_OUTPUT_DIR    gets model.joblib, model.json (the model descriptor the model server reads:
+                      format sklearn, the file, and as `inputs` the feature columns in the order the
+                      model takes them; a regressor answers `predict`), metrics.json, params.json
   MLOPS_METRICS_FILE  optional: one JSON line per boosting iteration and metric, {"step", "name", "value"}
-  MLOPS_MODEL_NAME    model name in model-settings.json (default "forecast")
-  MLOPS_MODEL_VERSION optional version in model-settings.json
+  MLOPS_MODEL_NAME    model name in model.json (default "forecast")
+  MLOPS_MODEL_VERSION optional version in model.json
   OMP_NUM_THREADS     threads for scikit-learn (default 1 here)
 
 Exit codes: 0 done, 2 bad params or input (message on stderr naming the param or file), 1 other.
@@ -82,12 +82,12 @@ def log_iterations(model, X_fit, y_fit, X_val, y_val, path):
 
 
 def input_metadata(frame):
-    """MLServer's `inputs` metadata: the feature columns in the order the model takes them."""
+    """The descriptor's `inputs`: the feature columns in the order the model takes them."""
 
     def datatype(dtype):
         return "INT64" if dtype.kind in "iub" else "FP64"
 
-    return [{"name": name, "datatype": datatype(frame[name].dtype), "shape": [-1]} for name in FEATURES]
+    return [{"name": name, "datatype": datatype(frame[name].dtype)} for name in FEATURES]
 
 
 def main():
@@ -126,15 +126,10 @@ def main():
 
     os.makedirs(output_dir, exist_ok=True)
     joblib.dump(model, os.path.join(output_dir, "model.joblib"))
-    settings = {
-        "name": model_name,
-        "implementation": "mlserver_sklearn.SKLearnModel",
-        "parameters": {"uri": "./model.joblib"},
-        "inputs": input_metadata(frame),
-    }
+    descriptor = {"format": "sklearn", "file": "model.joblib", "inputs": input_metadata(frame), "name": model_name}
     if model_version:
-        settings["parameters"]["version"] = model_version
-    write_json(os.path.join(output_dir, "model-settings.json"), settings)
+        descriptor["version"] = model_version
+    write_json(os.path.join(output_dir, "model.json"), descriptor)
     write_json(os.path.join(output_dir, "metrics.json"), metrics)
     write_json(os.path.join(output_dir, "params.json"), params)
     print(

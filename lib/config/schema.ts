@@ -59,6 +59,8 @@ export interface Config {
   servingBackend: 'local' | 'kserve';
   /** The kserve backend's cluster (MLOPS_KSERVE_*, MLOPS_KUBECONFIG); set when `servingBackend` is `kserve`. */
   kserve?: KServeConfig;
+  /** Where this host's model servers listen, and the host the gateway reaches them at (`MLOPS_MODEL_SERVER_*`). */
+  modelServer: { host: string; advertiseHost: string };
 }
 
 /** The Kubernetes API and the InferenceServices of the kserve serving backend. */
@@ -105,6 +107,13 @@ export interface GatewayConfig {
 }
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
+const hostName = z
+  .string()
+  .trim()
+  .regex(
+    /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|[0-9A-Fa-f:]+)$/,
+    'must be a host name or IP address, without scheme or port',
+  );
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' });
 const truthy = (v: string | undefined) => (v === undefined ? undefined : ['true', '1', 'yes'].includes(v));
 
@@ -230,6 +239,17 @@ export const envSchema = z.object({
     .optional()
     .describe(
       'SSH key file the CLI signs decisions with (a private key, or the .pub of a key held by ssh-agent). Default: ~/.ssh/id_ed25519, else id_ecdsa, else id_rsa',
+    ),
+  // model servers of the local serving backend (one per variant on this host)
+  MLOPS_MODEL_SERVER_HOST: hostName
+    .optional()
+    .describe(
+      'The address model servers bind on this host, e.g. 0.0.0.0 on a serving worker in a cluster. Default: 127.0.0.1',
+    ),
+  MLOPS_MODEL_SERVER_ADVERTISE_HOST: hostName
+    .optional()
+    .describe(
+      "The host the gateway reaches this host's model servers at (the host of a variant's upstream URL), e.g. the pod's DNS name in a StatefulSet. Default: MLOPS_MODEL_SERVER_HOST",
     ),
   // where variants are served: this host's model servers, or KServe InferenceServices
   MLOPS_SERVING_BACKEND: z
@@ -387,6 +407,10 @@ export function validateConfig(
       codePackageMaxBytes: env.MLOPS_CODE_PACKAGE_MAX_BYTES ?? 50 * 1024 * 1024,
       servingBackend: env.MLOPS_SERVING_BACKEND ?? 'local',
       ...(kserve ? { kserve } : {}),
+      modelServer: {
+        host: env.MLOPS_MODEL_SERVER_HOST ?? '127.0.0.1',
+        advertiseHost: env.MLOPS_MODEL_SERVER_ADVERTISE_HOST ?? env.MLOPS_MODEL_SERVER_HOST ?? '127.0.0.1',
+      },
     },
   };
 }

@@ -1,6 +1,6 @@
 /**
  * The inference gateway restarts in the middle of a canary: a real `mlops gateway` process in front
- * of real MLServer variants, a real `mlops worker` process running the rollout, live traffic. The
+ * of real model-server variants, a real `mlops worker` process running the rollout, live traffic. The
  * gateway is SIGKILLed while the candidate bakes at 50% and started again on the same ports and
  * state file: it comes back with the canary's weights (not reset), serves again, captures requests
  * made after the restart, and the rollout goes on to promote the healthy candidate — the restart's
@@ -92,7 +92,7 @@ describe('the gateway restarted during a canary with traffic', function () {
         store,
         gateway: admin,
         servingRoot: path.join(home, 'serving'),
-        mlserver: path.join(REPO_ROOT, '.venv', 'bin', 'mlserver'),
+        python: path.join(REPO_ROOT, '.venv', 'bin', 'python'),
         killGraceMs: 5000,
         pollMs: 100,
       });

@@ -1,5 +1,5 @@
 /**
- * Online A/B tests end to end: two real MLServer variants behind the real gateway, the `abTest`
+ * Online A/B tests end to end: two real model-server variants behind the real gateway, the `abTest`
  * workflow on the shared dev server driven through the CLI, and synthetic users whose conversion
  * rate depends on the variant that served them (a known effect), labelled through the gateway's
  * feedback API.
@@ -28,7 +28,7 @@ const ENDPOINT = 'ab';
 /** The synthetic users' conversion rate per variant: v2 converts better. */
 const CONVERSION: Record<string, number> = { [`${MODEL}-v1`]: 0.2, [`${MODEL}-v2`]: 0.5, [`${MODEL}-v3`]: 0.2 };
 
-describe('A/B tests, end to end with MLServer behind the gateway', function () {
+describe('A/B tests, end to end with the model server behind the gateway', function () {
   this.timeout(240_000);
   const prefix = `e2e-abtest-${randomUUID().slice(0, 8)}`;
   let store: BlobStore;

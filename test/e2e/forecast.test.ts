@@ -4,7 +4,7 @@
  * examples/forecast/pipeline.yaml` with nothing prepared on disk. The run extracts its data with a
  * job, snapshots it, builds features, trains two algorithms side by side, evaluates both on one
  * holdout, waits for a person's approval (`mlops approve`), rolls the better one out to the
- * endpoint `forecast` (a real MLServer behind the gateway) and scores the holdout in batch.
+ * endpoint `forecast` (a real model server behind the gateway) and scores the holdout in batch.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';

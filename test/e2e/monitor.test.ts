@@ -1,5 +1,5 @@
 /**
- * The drift monitor end to end: a real churn model served by MLServer behind the real gateway as
+ * The drift monitor end to end: a real churn model served by the model server behind the real gateway as
  * the champion (registered with a real training snapshot), `mlops monitor start` with a pipeline
  * spec built from the churn example, and live traffic through the gateway — first rows like the
  * training data, then drifted ones. The drift retrain it starts trains with a command that only
@@ -67,7 +67,7 @@ function generate(out: string, drift: number, seed: number): Row[] {
   );
 }
 
-describe('the drift monitor, end to end with MLServer behind the gateway', function () {
+describe('the drift monitor, end to end with the model server behind the gateway', function () {
   this.timeout(240_000);
   const prefix = `e2e-monitor-${randomUUID().slice(0, 8)}`;
   let store: BlobStore;

@@ -1,6 +1,6 @@
 /**
  * The churn example pipeline from data to a serving endpoint: `mlops run churn` with the example's
- * spec (only its paths pointed at this run's data) on a real `mlops worker` process, real MLServer
+ * spec (only its paths pointed at this run's data) on a real `mlops worker` process, real model
  * variants behind the real gateway. The first run deploys v1 at 100%; the second canaries v2 under
  * live traffic while the worker is SIGKILLed mid-bake and restarted: the rollout resumes with the
  * same model server (no second variant), promotes v2 and retires v1.

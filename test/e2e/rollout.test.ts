@@ -1,5 +1,5 @@
 /**
- * Progressive rollouts end to end: real MLServer variants behind the real gateway, a real churn
+ * Progressive rollouts end to end: real model-server variants behind the real gateway, a real churn
  * model, the `progressiveRollout` workflow on the shared dev server, driven through the CLI while
  * this test sends live traffic through the gateway.
  */
@@ -53,7 +53,7 @@ function assertCaughtWithinTwoIntervals(analyses: Analysis[], faultAt: number): 
   );
 }
 
-describe('progressive rollout, end to end with MLServer behind the gateway', function () {
+describe('progressive rollout, end to end with the model server behind the gateway', function () {
   this.timeout(240_000);
   const prefix = `e2e-rollout-${randomUUID().slice(0, 8)}`;
   let store: BlobStore;

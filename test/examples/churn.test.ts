@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../../lib/tools';
+import { checkModelDescriptor } from '../../common/schemas/model-descriptor';
 import { assertExit, PYTHON, readCsv, runExampleScript, type ScriptRun } from '../support/example-scripts';
 
 const EXAMPLE = path.join(REPO_ROOT, 'examples', 'churn');
@@ -131,17 +132,18 @@ describe('examples/churn', function () {
   });
 
   describe('train.py', function () {
-    it('trains with the default params and writes the model, MLServer settings with its inputs, and metrics', function () {
+    it('trains with the default params and writes the model, its descriptor with the inputs, and metrics', function () {
       assertExit(trained, 0);
-      for (const name of ['model.joblib', 'model-settings.json', 'metrics.json']) {
+      for (const name of ['model.joblib', 'model.json', 'metrics.json']) {
         assert.ok(fs.existsSync(path.join(model, name)), `${name} written`);
       }
       // the inputs: the feature columns in the order the model takes them (features.py), with their types
-      const column = (name: string, datatype: string) => ({ name, datatype, shape: [-1] });
-      assert.deepEqual(readJson(path.join(model, 'model-settings.json')), {
+      const column = (name: string, datatype: string) => ({ name, datatype });
+      const descriptor = readJson(path.join(model, 'model.json'));
+      assert.deepEqual(descriptor, {
+        format: 'sklearn',
+        file: 'model.joblib',
         name: 'churn',
-        implementation: 'mlserver_sklearn.SKLearnModel',
-        parameters: { uri: './model.joblib' },
         inputs: [
           column('tenure_months', 'INT64'),
           column('monthly_charges', 'FP64'),
@@ -152,6 +154,8 @@ describe('examples/churn', function () {
           column('contract', 'BYTES'),
         ],
       });
+      assert.ok(checkModelDescriptor(descriptor).ok, 'the project reads what the job wrote');
+      assert.equal(fs.existsSync(path.join(model, 'model-settings.json')), false, 'no settings of another server');
       const metrics = readJson<Record<string, number>>(path.join(model, 'metrics.json'));
       assert.ok(metrics.val_auc !== undefined && metrics.val_auc > 0.7, `val_auc ${metrics.val_auc}`);
       assert.ok(metrics.holdout_auc !== undefined && metrics.holdout_auc > 0.7, `holdout_auc ${metrics.holdout_auc}`);

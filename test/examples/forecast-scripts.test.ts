@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseEvaluation } from '../../activities/evaluation';
+import { checkModelDescriptor } from '../../common/schemas/model-descriptor';
 import { assertExit, PYTHON, readCsv, runExampleScript } from '../support/example-scripts';
 import { FORECAST_EXAMPLE, forecastEvaluations, type ForecastEvaluations } from '../evaluation/forecast-evaluations';
 
@@ -95,12 +96,13 @@ describe('examples/forecast scripts', function () {
     );
     for (const side of [made.candidate, made.champion]) {
       assert.ok(fs.existsSync(path.join(side.modelDir, 'model.joblib')));
-      const settings = readJson<{ implementation: string; inputs: { name: string }[] }>(
-        path.join(side.modelDir, 'model-settings.json'),
+      const descriptor = readJson<{ format: string; file: string; inputs: { name: string }[] }>(
+        path.join(side.modelDir, 'model.json'),
       );
-      assert.equal(settings.implementation, 'mlserver_sklearn.SKLearnModel');
+      assert.ok(checkModelDescriptor(descriptor).ok, JSON.stringify(descriptor));
+      assert.deepEqual([descriptor.format, descriptor.file], ['sklearn', 'model.joblib']);
       assert.deepEqual(
-        settings.inputs.map((i) => i.name),
+        descriptor.inputs.map((i) => i.name),
         features,
         'the model takes the feature columns in order',
       );

@@ -67,7 +67,7 @@ describe('worker image (Dockerfile)', () => {
     const depsStage = stages.find((s) => s.name === deps.from)!;
     assert.match(instructions(depsStage, 'RUN').join(' '), /npm ci --omit=dev/);
     assert.equal(path.posix.resolve(workdir!, deps.dest), '/app/node_modules');
-    // worker/dependencies.ts runs `<repo>/.venv/bin/python` and `<repo>/.venv/bin/mlserver`, the repo being WORKDIR
+    // worker/dependencies.ts runs `<repo>/.venv/bin/python` (jobs, and the model server), the repo being WORKDIR
     const venv = copiedFrom('/app/.venv');
     assert.ok(venv, 'the venv comes from a stage');
     assert.equal(path.posix.resolve(workdir!, venv.dest), path.posix.join(workdir!, '.venv'));
@@ -102,6 +102,13 @@ describe('worker image (Dockerfile)', () => {
       assert.ok(ignored.includes(local), `.dockerignore leaves out ${local}`);
     for (const dir of copied) assert.ok(!ignored.includes(dir), `${dir} is copied but .dockerignore leaves it out`);
     assert.ok(!copied.has('infra'), 'infra/ deploys things: nothing the worker runs needs it');
+    // the model server a serving worker runs, and a KServe ServingRuntime runs from this image
+    assert.ok(fs.existsSync(path.join(REPO_ROOT, 'activities', 'serving', 'model_server.py')));
+    assert.ok(
+      copied.has('activities'),
+      'activities/serving/model_server.py is in the image at /app/activities/serving/',
+    );
+    assert.ok(!ignored.some((p) => /\*\.py|model_server/.test(p)), '.dockerignore keeps the model server');
   });
 
   it('checks its health on the port it serves health on, and exposes the health and metrics ports', () => {

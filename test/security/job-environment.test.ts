@@ -2,7 +2,7 @@
  * A pipeline author's code runs on the worker's host: a training job and a model server must not
  * get the worker's secrets, and what a job prints must not carry them into the workflow history.
  * The worker here holds fake secrets in its real environment (process.env); the jobs are run by the
- * real local backend and `runTrainingJob`, the model server is a real MLServer behind the real
+ * real local backend and `runTrainingJob`, the model server is the project's real one behind the real
  * gateway. The Ray job's environment is checked on the builder of its runtime_env (the runner keeps
  * the MLOPS_RUNNER_* variables from the command).
  */

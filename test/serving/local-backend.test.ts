@@ -19,15 +19,16 @@ const ENDPOINT = 'churn';
 const PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
 const execFileAsync = promisify(execFile);
 
-/** Pids of live `mlserver start <dir>` processes (zombies excluded). */
-function mlserverPids(dir: string): number[] {
+/** Pids of live model servers (`python model_server.py --model_dir=<dir>/model …`; zombies excluded). */
+function modelServerPids(dir: string): number[] {
   const pids: number[] = [];
   for (const name of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
       const argv = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
       const state = fs.readFileSync(`/proc/${name}/stat`, 'utf8').split(') ')[1]?.[0];
-      if (state !== 'Z' && argv.includes('start') && argv.includes(dir) && argv.some((a) => a.endsWith('mlserver'))) {
+      const serving = argv.some((a) => a.endsWith('model_server.py')) && argv.includes(`--model_dir=${dir}/model`);
+      if (state !== 'Z' && serving) {
         pids.push(Number(name));
       }
     } catch {
@@ -59,10 +60,16 @@ async function inferDirect(upstream: string, model: string, body: unknown): Prom
 
 /**
  * Trains a scikit-learn tree on numpy columns `columns` (so it takes them by position, knowing no
- * names) whose class is the sign of the first, and uploads it with MLServer settings listing
- * `columns` as its inputs; returns its store URI.
+ * names) whose class is the sign of the first, and uploads it with a descriptor listing `columns`
+ * as its inputs: `model.json`, or (`legacy`) only the `model-settings.json` older versions wrote;
+ * returns its store URI.
  */
-async function trainPositionalModel(store: BlobStore, prefix: string, columns: string[]): Promise<string> {
+async function trainPositionalModel(
+  store: BlobStore,
+  prefix: string,
+  columns: string[],
+  descriptor: 'model.json' | 'legacy' = 'model.json',
+): Promise<string> {
   const dir = fs.mkdtempSync(path.join(testStack().tmpDir, 'positional-'));
   const script = [
     'import json, sys, joblib, numpy as np',
@@ -71,15 +78,19 @@ async function trainPositionalModel(store: BlobStore, prefix: string, columns: s
     'X = np.array([[1.0, -1.0], [2.0, -2.0], [-1.0, 1.0], [-2.0, 2.0]])',
     'joblib.dump(DecisionTreeClassifier().fit(X, (X[:, 0] > 0).astype(int)), f"{out}/model.joblib")',
     'inputs = [{"name": c, "datatype": "FP64", "shape": [-1]} for c in columns]',
-    'settings = {"name": "m", "implementation": "mlserver_sklearn.SKLearnModel", "inputs": inputs}',
-    'json.dump(settings, open(f"{out}/model-settings.json", "w"))',
+    'if sys.argv[3] == "legacy":',
+    '    settings = {"name": "m", "parameters": {"uri": "./model.joblib"}, "inputs": inputs}',
+    '    json.dump(settings, open(f"{out}/model-settings.json", "w"))',
+    'else:',
+    '    descriptor = {"format": "sklearn", "file": "model.joblib", "inputs": inputs}',
+    '    json.dump(descriptor, open(f"{out}/model.json", "w"))',
   ].join('\n');
-  await execFileAsync(PYTHON, ['-c', script, dir, JSON.stringify(columns)]);
+  await execFileAsync(PYTHON, ['-c', script, dir, JSON.stringify(columns), descriptor]);
   for (const name of fs.readdirSync(dir)) await store.put(`${prefix}/${name}`, fs.readFileSync(path.join(dir, name)));
   return `${store.uri}/${prefix}`;
 }
 
-describe('local serving backend (real MLServer behind the real gateway)', function () {
+describe('local serving backend (real model servers behind the real gateway)', function () {
   this.timeout(120_000);
   let store: BlobStore;
   let home: string;
@@ -99,7 +110,7 @@ describe('local serving backend (real MLServer behind the real gateway)', functi
     v1Dir = path.join(servingRoot, ENDPOINT, 'churn-v1');
     // last: whatever a failed test left running
     teardown.add('the model servers left running', () => {
-      for (const pid of mlserverPids(v1Dir)) process.kill(-pid, 'SIGKILL');
+      for (const pid of modelServerPids(v1Dir)) process.kill(-pid, 'SIGKILL');
     });
     store = testS3Store();
     model = await trainChurnModel(
@@ -128,12 +139,11 @@ describe('local serving backend (real MLServer behind the real gateway)', functi
     await backend.waitReady(ENDPOINT, 'churn-v1', 60_000);
     const state = await admin.getEndpoint(ENDPOINT);
     assert.deepEqual(state?.weights, { 'churn-v1': 100 });
-    const settings = JSON.parse(fs.readFileSync(path.join(v1Dir, 'model', 'model-settings.json'), 'utf8'));
-    assert.equal(settings.name, 'churn-v1');
-    assert.equal(settings.implementation, 'mlserver_sklearn.SKLearnModel');
+    const descriptor = JSON.parse(fs.readFileSync(path.join(v1Dir, 'model', 'model.json'), 'utf8'));
+    assert.equal(descriptor.format, 'sklearn');
     // the model's input columns, as its training job recorded them, go to the gateway with the variant
-    const inputs = (settings.inputs as { name: string }[]).map((i) => i.name);
-    assert.ok(inputs.length > 0, JSON.stringify(settings));
+    const inputs = (descriptor.inputs as { name: string }[]).map((i) => i.name);
+    assert.ok(inputs.length > 0, JSON.stringify(descriptor));
     assert.deepEqual(state?.variants, [
       { name: 'churn-v1', upstream: variant.upstream, modelName: 'churn-v1', modelVersion: '1', inputs },
     ]);
@@ -153,20 +163,21 @@ describe('local serving backend (real MLServer behind the real gateway)', functi
     const byName = Object.fromEntries(response.outputs.map((o) => [o.name, o]));
     assert.equal(byName.predict?.data.length, model.rows.length);
     assert.ok(byName.predict?.data.every((p) => p === 0 || p === 1));
+    assert.deepEqual(byName.predict?.shape, [model.rows.length, 1]);
     assert.deepEqual(byName.predict_proba?.shape, [model.rows.length, 2]);
   });
 
   it('a second deploy of the same version attaches to the running server (one process)', async () => {
-    const before = mlserverPids(v1Dir);
+    const before = modelServerPids(v1Dir);
     assert.equal(before.length, 1);
     const again = await backend.deployVariant(ENDPOINT, { name: 'churn', version: 1, artifactUri: model.artifactUri });
     assert.equal(again.attached, true);
-    assert.deepEqual(mlserverPids(v1Dir), before);
+    assert.deepEqual(modelServerPids(v1Dir), before);
   });
 
-  it('a restarted worker (a new backend over the same folder) re-attaches to the running MLServer', async () => {
+  it('a restarted worker (a new backend over the same folder) re-attaches to the running model server', async () => {
     const restarted = newBackend();
-    const pids = mlserverPids(v1Dir);
+    const pids = modelServerPids(v1Dir);
     const variant = await restarted.deployVariant(ENDPOINT, {
       name: 'churn',
       version: 1,
@@ -174,7 +185,7 @@ describe('local serving backend (real MLServer behind the real gateway)', functi
     });
     assert.equal(variant.attached, true);
     await restarted.waitReady(ENDPOINT, 'churn-v1', 10_000);
-    assert.deepEqual(mlserverPids(v1Dir), pids);
+    assert.deepEqual(modelServerPids(v1Dir), pids);
     const described = await restarted.describe(ENDPOINT);
     assert.deepEqual(
       described.variants.map((v) => [v.name, v.model, v.version, v.weight, v.ready]),
@@ -183,7 +194,7 @@ describe('local serving backend (real MLServer behind the real gateway)', functi
   });
 
   it('starts a variant again when its server has died (e.g. the host rebooted)', async () => {
-    const [pid] = mlserverPids(v1Dir);
+    const [pid] = modelServerPids(v1Dir);
     process.kill(-pid!, 'SIGKILL');
     // gone means reaped or a zombie: a dying process has an empty cmdline before its state says so
     for (let i = 0; i < 100 && isAlive(pid!); i++) await new Promise((r) => setTimeout(r, 50));
@@ -194,7 +205,7 @@ describe('local serving backend (real MLServer behind the real gateway)', functi
     });
     assert.equal(variant.attached, false);
     await backend.waitReady(ENDPOINT, 'churn-v1', 60_000);
-    assert.equal(mlserverPids(v1Dir).length, 1);
+    assert.equal(modelServerPids(v1Dir).length, 1);
     const state = await admin.getEndpoint(ENDPOINT);
     assert.equal(state?.variants[0]?.upstream, variant.upstream, 'the gateway follows the new port');
     assert.deepEqual(state?.weights, { 'churn-v1': 100 });
@@ -298,6 +309,79 @@ describe('local serving backend (real MLServer behind the real gateway)', functi
     await backend.undeployVariant('ordered', 'ordered-v1');
   });
 
+  it('deploys a model folder registered before the descriptor (only model-settings.json), its inputs from there', async () => {
+    const artifactUri = await trainPositionalModel(store, 'models/legacy/versions/1/artifact', ['b', 'a'], 'legacy');
+    await backend.deployVariant('legacy', { name: 'legacy', version: 1, artifactUri });
+    await backend.waitReady('legacy', 'legacy-v1', 60_000);
+    assert.deepEqual((await admin.getEndpoint('legacy'))?.variants[0]?.inputs, ['b', 'a']);
+    const res = await fetch(`${serving.gateway.url}/v2/models/legacy/infer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(toInferenceRequest([{ a: -1, b: 2 }], ['predict', 'predict_proba'])),
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    const byName = Object.fromEntries(((await res.json()) as InferenceResponse).outputs.map((o) => [o.name, o]));
+    assert.deepEqual(byName.predict?.data, [1], 'b is the first column, as model-settings.json lists it');
+    assert.deepEqual(byName.predict_proba?.data, [0, 1]);
+    await backend.undeployVariant('legacy', 'legacy-v1');
+  });
+
+  it('refuses a model folder with an invalid model.json at deploy, naming model.artifactUri and the field, leaving nothing', async () => {
+    await store.put('models/odd/versions/1/artifact/model.joblib', 'x');
+    await store.put(
+      'models/odd/versions/1/artifact/model.json',
+      JSON.stringify({ format: 'onnx', file: 'model.joblib' }),
+    );
+    await assert.rejects(
+      backend.deployVariant('odd', {
+        name: 'odd',
+        version: 1,
+        artifactUri: `${store.uri}/models/odd/versions/1/artifact`,
+      }),
+      (e: unknown) =>
+        e instanceof InvalidServingArgumentError && /^model\.artifactUri: model\.json: format: /.test(e.message),
+    );
+    await store.put(
+      'models/odd/versions/2/artifact/model.json',
+      JSON.stringify({ format: 'sklearn', file: 'm.joblib' }),
+    );
+    await assert.rejects(
+      backend.deployVariant('odd', {
+        name: 'odd',
+        version: 2,
+        artifactUri: `${store.uri}/models/odd/versions/2/artifact`,
+      }),
+      (e: unknown) => e instanceof InvalidServingArgumentError && /has no m\.joblib/.test(e.message),
+    );
+    assert.equal(fs.existsSync(path.join(servingRoot, 'odd')), false);
+    assert.equal(await admin.getEndpoint('odd'), undefined);
+  });
+
+  it('binds a model server where MLOPS_MODEL_SERVER_HOST says and registers it at the advertised host', async () => {
+    const cluster = serving.backend({ bindHost: '0.0.0.0', advertiseHost: 'localhost' });
+    const artifactUri = await trainPositionalModel(store, 'models/wide/versions/1/artifact', ['a', 'b']);
+    const variant = await cluster.deployVariant('wide', { name: 'wide', version: 1, artifactUri });
+    assert.match(variant.upstream, /^http:\/\/localhost:\d+$/);
+    await cluster.waitReady('wide', 'wide-v1', 60_000);
+    assert.equal((await admin.getEndpoint('wide'))?.variants[0]?.upstream, variant.upstream);
+    const port = Number(new URL(variant.upstream).port);
+    const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+    const listening = fs
+      .readFileSync('/proc/net/tcp', 'utf8')
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/))
+      .filter((cols) => cols[3] === '0A' && cols[1]?.endsWith(`:${hexPort}`))
+      .map((cols) => cols[1]);
+    assert.deepEqual(listening, [`00000000:${hexPort}`], 'bound to every address');
+    const res = await fetch(`${serving.gateway.url}/v2/models/wide/infer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(toInferenceRequest([{ a: 1, b: -1 }])),
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    await cluster.undeployVariant('wide', 'wide-v1');
+  });
+
   it('adds a second version at weight 0, shifts traffic, and refuses to undeploy a variant that takes traffic', async () => {
     const v2 = await backend.deployVariant(ENDPOINT, { name: 'churn', version: 2, artifactUri: model.artifactUri });
     await backend.waitReady(ENDPOINT, v2.name, 60_000);
@@ -319,18 +403,18 @@ describe('local serving backend (real MLServer behind the real gateway)', functi
     assert.ok(metrics.requests >= 1, 'the CLI request above was counted');
   });
 
-  it('undeploy stops the MLServer, removes it from the gateway, and is idempotent', async () => {
-    const v1Pids = mlserverPids(v1Dir);
+  it('undeploy stops the model server, removes it from the gateway, and is idempotent', async () => {
+    const v1Pids = modelServerPids(v1Dir);
     assert.equal(v1Pids.length, 1);
     await backend.undeployVariant(ENDPOINT, 'churn-v1');
-    assert.deepEqual(mlserverPids(v1Dir), []);
+    assert.deepEqual(modelServerPids(v1Dir), []);
     assert.equal(fs.existsSync(v1Dir), false);
     assert.deepEqual((await admin.getEndpoint(ENDPOINT))?.weights, { 'churn-v2': 100 });
     await backend.undeployVariant(ENDPOINT, 'churn-v1');
 
     const v2Dir = path.join(servingRoot, ENDPOINT, 'churn-v2');
     await backend.undeployVariant(ENDPOINT, 'churn-v2');
-    assert.deepEqual(mlserverPids(v2Dir), []);
+    assert.deepEqual(modelServerPids(v2Dir), []);
     assert.equal(await admin.getEndpoint(ENDPOINT), undefined, 'the last variant takes the endpoint with it');
     assert.deepEqual(await backend.listEndpoints(), []);
   });

@@ -16,6 +16,7 @@ import { predictionsByOutput, toInferenceRequest } from '../../activities/servin
 import { createBlobStore } from '../../activities/storage';
 import { loadConfig, validateConfig, writeStackFile } from '../../lib/config';
 import { FakeGatewayAdmin } from '../support/fake-gateway-admin';
+import { modelInputs, readModelDescriptor } from '../../activities/serving/model-server';
 
 const cwd = '/srv/project';
 
@@ -123,6 +124,71 @@ describe('inference requests from rows or columns', () => {
   });
 });
 
+describe('model descriptors of model folders', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-descriptor-'));
+    fs.writeFileSync(path.join(dir, 'model.joblib'), 'x');
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const write = (name: string, value: unknown) =>
+    fs.writeFileSync(path.join(dir, name), typeof value === 'string' ? value : JSON.stringify(value));
+  const refused = (pattern: RegExp) => (e: unknown) =>
+    e instanceof InvalidServingArgumentError && e.field === 'model.artifactUri' && pattern.test(e.message);
+
+  it('reads model.json: the format, the file and the input columns in order', () => {
+    write('model.json', {
+      format: 'sklearn',
+      file: 'model.joblib',
+      inputs: [{ name: 'b' }, { name: 'a', datatype: 'FP64' }],
+    });
+    const descriptor = readModelDescriptor(dir);
+    assert.equal(descriptor.file, 'model.joblib');
+    assert.deepEqual(modelInputs(descriptor), ['b', 'a']);
+  });
+
+  it('reads a legacy model-settings.json (parameters.uri, inputs), and a bare model.joblib, as sklearn', () => {
+    fs.renameSync(path.join(dir, 'model.joblib'), path.join(dir, 'm.joblib'));
+    write('model-settings.json', {
+      name: 'churn',
+      parameters: { uri: './m.joblib', version: '3' },
+      inputs: [{ name: 'x', datatype: 'FP64', shape: [-1] }],
+    });
+    const legacy = readModelDescriptor(dir);
+    assert.deepEqual([legacy.format, legacy.file, modelInputs(legacy)], ['sklearn', 'm.joblib', ['x']]);
+    fs.rmSync(path.join(dir, 'model-settings.json'));
+    fs.renameSync(path.join(dir, 'm.joblib'), path.join(dir, 'model.joblib'));
+    const bare = readModelDescriptor(dir);
+    assert.deepEqual([bare.file, modelInputs(bare)], ['model.joblib', undefined]);
+  });
+
+  it('prefers model.json over model-settings.json', () => {
+    write('model.json', { format: 'sklearn', file: 'model.joblib', inputs: [{ name: 'new' }] });
+    write('model-settings.json', { inputs: [{ name: 'old' }] });
+    assert.deepEqual(modelInputs(readModelDescriptor(dir)), ['new']);
+  });
+
+  it('refuses a bad descriptor naming model.artifactUri, the file and the field', () => {
+    write('model.json', { format: 'pmml', file: 'model.joblib' });
+    assert.throws(() => readModelDescriptor(dir), refused(/model\.json: format: /));
+    write('model.json', { format: 'sklearn', file: '../../etc/passwd' });
+    assert.throws(
+      () => readModelDescriptor(dir),
+      refused(/model\.json: file: must be a file name inside the model folder/),
+    );
+    write('model.json', { format: 'sklearn', file: 'model.joblib', inputs: [{ datatype: 'FP64' }] });
+    assert.throws(() => readModelDescriptor(dir), refused(/model\.json: inputs\.0\.name: /));
+    write('model.json', '{ not json');
+    assert.throws(() => readModelDescriptor(dir), refused(/model\.json: not valid JSON/));
+    fs.rmSync(path.join(dir, 'model.json'));
+    write('model-settings.json', { parameters: { uri: '../outside.joblib' } });
+    assert.throws(() => readModelDescriptor(dir), refused(/model-settings\.json: parameters\.uri: /));
+    fs.rmSync(path.join(dir, 'model-settings.json'));
+    fs.rmSync(path.join(dir, 'model.joblib'));
+    assert.throws(() => readModelDescriptor(dir), refused(/has no model\.joblib/));
+  });
+});
+
 describe('gateway configuration', () => {
   const gatewayEnv = {
     MLOPS_GATEWAY_URL: 'http://127.0.0.1:8180/',
@@ -205,7 +271,7 @@ describe('serving activities', () => {
       store: createBlobStore({ kind: 'file', root: os.tmpdir(), uri: `file://${os.tmpdir()}` }),
       gateway: refusing,
       servingRoot: path.join(os.tmpdir(), 'mlops-serving-refused'),
-      mlserver: '/nonexistent/mlserver',
+      python: '/nonexistent/python',
     });
     const acts = createServingActivities({ servingBackend });
     await assert.rejects(
@@ -221,7 +287,7 @@ describe('serving activities', () => {
       store: createBlobStore({ kind: 'file', root: path.join(root, 'store'), uri: `file://${root}/store` }),
       gateway,
       servingRoot: path.join(root, 'serving'),
-      mlserver: '/nonexistent/mlserver',
+      python: '/nonexistent/python',
     });
     const acts = createServingActivities({ servingBackend: backend });
     const upstream = 'http://127.0.0.1:9';

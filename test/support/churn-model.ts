@@ -1,7 +1,7 @@
 /**
  * A real, small churn model for serving tests: examples/churn/generate_data.py and train.py run
  * in the project's venv (a few hundred rows, ten boosting iterations: about two seconds), the output
- * folder (model.joblib, model-settings.json…) uploaded under a store prefix like a registered version.
+ * folder (model.joblib, model.json…) uploaded under a store prefix like a registered version.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';

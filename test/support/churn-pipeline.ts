@@ -1,7 +1,7 @@
 /**
  * The churn example pipeline set up for end-to-end suites that run `mlops run churn` against a real
  * `mlops worker`: generated data, the example spec with its paths pointed at that data (plus a
- * suite's own edits), the real gateway with MLServer variants under `<home>/serving`, a few holdout
+ * suite's own edits), the real gateway with model-server variants under `<home>/serving`, a few holdout
  * rows to send as inference requests, and a `--json` CLI bound to this environment.
  */
 import assert from 'node:assert/strict';

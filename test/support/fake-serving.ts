@@ -1,6 +1,6 @@
 /**
  * Fake of a serving backend (activities/serving/types.ts `ServingBackend`; the real one is
- * `LocalServingBackend`: MLServer variants behind the gateway): in memory, every variant ready at
+ * `LocalServingBackend`: model-server variants behind the gateway): in memory, every variant ready at
  * once, and each variant's metrics scripted by the test. It stands in for the gateway and the model
  * servers so that workflow tests drive the real serving and rollout activities — and the real canary
  * analysis — through windows whose metrics they choose, in seconds, and can assert every traffic

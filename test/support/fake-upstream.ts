@@ -1,9 +1,9 @@
 /**
- * Fake of a model server (an MLServer variant the gateway routes to), for the gateway tests: answers
+ * Fake of a model server (a variant the gateway routes to), for the gateway tests: answers
  * `POST /v2/models/<model>/infer` as an Open Inference Protocol v2 server would, with a deterministic
  * output (`value` for every row), and can be told to fail or to answer slowly. It stands in for
- * MLServer so that routing, capture and error handling are tested in milliseconds without the venv,
- * with predictions a test can assert exactly; test/support/serving.ts runs the real MLServer.
+ * the project's model server so that routing, capture and error handling are tested in milliseconds
+ * without the venv, with predictions a test can assert exactly; test/support/serving.ts runs the real one.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,10 +1,10 @@
 /**
  * The unit lane, `npm run test:unit`: the test files that need no server — no Temporal dev server,
- * no MinIO, no Ray, no MLServer, no browser — listed in .mocharc.unit.js, run in under a minute.
+ * no MinIO, no Ray, no model server, no browser — listed in .mocharc.unit.js, run in under a minute.
  *
  * That config sets MLOPS_TEST_LANE=unit (`MLOPS_TEST_LANE=unit npx mocha <file>` runs one file as
  * the lane does). In that lane test/hooks.ts starts no shared stack (`testStack()` says why) and
- * calls `guardUnitLane()`, which refuses whatever would start a server: the programs of the stack (temporal, minio, ray, mlserver, kube-apiserver, etcd, a Chromium), the `mlops`
+ * calls `guardUnitLane()`, which refuses whatever would start a server: the programs of the stack (temporal, minio, ray, the model server, kube-apiserver, etcd, a Chromium), the `mlops`
  * commands that start one (worker, gateway, codec-server, dev up, demo), a Temporal test
  * environment, and a connection to a Temporal server. A refusal throws where the server would have
  * started and is also kept, so the run fails at its end (test/hooks.ts) even if a test caught it.
@@ -29,7 +29,6 @@ const SERVER_PROGRAMS = new Set([
   'temporal',
   'minio',
   'ray',
-  'mlserver',
   'kube-apiserver',
   'etcd',
   'chromium',
@@ -38,6 +37,9 @@ const SERVER_PROGRAMS = new Set([
   'google-chrome',
   'headless_shell',
 ]);
+
+/** The project's model server (activities/serving/model_server.py), run by Python. */
+const MODEL_SERVER_SCRIPT = 'model_server.py';
 
 /** `mlops` commands that start a server or connect to Temporal to serve. */
 const SERVER_COMMANDS = new Set(['worker', 'gateway', 'codec-server', 'demo']);
@@ -52,6 +54,8 @@ export function serverStartedBy(file: string, argv: readonly string[]): string |
   const args = argv.slice(1);
   const module = args[args.indexOf('-m') + 1];
   if (program.startsWith('python') && args.includes('-m') && module && SERVER_PROGRAMS.has(module)) return module;
+  if (program.startsWith('python') && args.some((a) => path.basename(a) === MODEL_SERVER_SCRIPT))
+    return MODEL_SERVER_SCRIPT;
   const script = args.findIndex((a) => path.basename(a) === 'mlops.js' || path.basename(a) === 'mlops');
   if (program !== 'mlops' && script < 0) return undefined;
   const rest = args.slice(script + 1);

@@ -63,6 +63,30 @@ describe('configuration', () => {
     assert.deepEqual(set.config.ray, { address: 'http://ray-head.internal:8265' });
   });
 
+  it('binds model servers to loopback by default; the advertised host follows the bind host unless set', () => {
+    const none = validateConfig({}, cwd);
+    assert.ok(none.ok);
+    assert.deepEqual(none.config.modelServer, { host: '127.0.0.1', advertiseHost: '127.0.0.1' });
+    const bound = validateConfig({ MLOPS_MODEL_SERVER_HOST: '10.0.0.7' }, cwd);
+    assert.ok(bound.ok);
+    assert.deepEqual(bound.config.modelServer, { host: '10.0.0.7', advertiseHost: '10.0.0.7' });
+    const pod = validateConfig(
+      {
+        MLOPS_MODEL_SERVER_HOST: '0.0.0.0',
+        MLOPS_MODEL_SERVER_ADVERTISE_HOST: 'serving-0.mlops-serving.mlops.svc.cluster.local',
+      },
+      cwd,
+    );
+    assert.ok(pod.ok);
+    assert.deepEqual(pod.config.modelServer, {
+      host: '0.0.0.0',
+      advertiseHost: 'serving-0.mlops-serving.mlops.svc.cluster.local',
+    });
+    const bad = validateConfig({ MLOPS_MODEL_SERVER_ADVERTISE_HOST: 'http://serving-0:8080' }, cwd);
+    assert.ok(!bad.ok);
+    assert.match(bad.issues[0] ?? '', /^MLOPS_MODEL_SERVER_ADVERTISE_HOST: must be a host name or IP address/);
+  });
+
   it('finds pipeline specs in ./pipelines, or in the folder MLOPS_PIPELINES_DIR names', () => {
     const fallback = validateConfig({}, cwd);
     assert.ok(fallback.ok);

@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../../common/errors';
-import { REPO_ROOT, TOOLS_BIN } from '../../../lib/tools';
+import { REPO_ROOT, TOOLS_BIN, venvPackage } from '../../../lib/tools';
 
 const PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
 const MLOPS = path.join(REPO_ROOT, 'bin', 'mlops.js');
@@ -20,7 +20,7 @@ export function ensureTools(say: Say): void {
     path.join(TOOLS_BIN, 'temporal'),
     path.join(TOOLS_BIN, 'minio'),
     PYTHON,
-    path.join(REPO_ROOT, '.venv', 'bin', 'mlserver'),
+    venvPackage('kserve') ?? path.join(REPO_ROOT, '.venv', 'lib', '<python>', 'site-packages', 'kserve'),
   ].filter((p) => !fs.existsSync(p));
   if (missing.length === 0) {
     say('   all there (.tools/bin, .venv)');
