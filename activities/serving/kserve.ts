@@ -19,6 +19,12 @@ import { readJson } from '../storage/json';
 import type { BlobStore } from '../storage/types';
 import { InvalidModelFolderError, modelKeyPrefix } from '../models/model-files';
 import {
+  checkLegacyModelSettings,
+  checkModelDescriptor,
+  LEGACY_MODEL_SETTINGS_FILE,
+  MODEL_DESCRIPTOR_FILE,
+} from '../../common/schemas/model-descriptor';
+import {
   EndpointNotFoundError,
   InvalidServingArgumentError,
   VariantFailedError,
@@ -309,9 +315,17 @@ export class KServeServingBackend implements ServingBackend {
       if (error instanceof InvalidModelFolderError) return undefined;
       throw error;
     }
-    for (const file of ['model.json', 'model-settings.json']) {
-      const names = inputNames(await readJson<{ inputs?: unknown }>(store, `${prefix}/${file}`));
-      if (names) return names;
+    // the descriptor the training job wrote, else a legacy model-settings.json (common/schemas/model-descriptor.ts)
+    for (const [file, check] of [
+      [MODEL_DESCRIPTOR_FILE, checkModelDescriptor],
+      [LEGACY_MODEL_SETTINGS_FILE, checkLegacyModelSettings],
+    ] as const) {
+      const raw = await readJson<unknown>(store, `${prefix}/${file}`);
+      if (raw === undefined) continue;
+      const checked = check(raw);
+      if (!checked.ok) throw new InvalidServingArgumentError('model.artifactUri', `${file}: ${checked.error}`);
+      const names = checked.value.inputs.map((i) => i.name);
+      return names.length > 0 ? names : undefined;
     }
     return undefined;
   }
@@ -319,15 +333,6 @@ export class KServeServingBackend implements ServingBackend {
 
 function isReady(isvc: InferenceService): boolean {
   return isvc.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' && !!upstreamOf(isvc);
-}
-
-/** `inputs` as column names: a list of names, or of `{ name }` objects; `undefined` otherwise. */
-function inputNames(descriptor: { inputs?: unknown } | undefined): string[] | undefined {
-  if (!Array.isArray(descriptor?.inputs)) return undefined;
-  const names = descriptor.inputs.map((i: unknown) =>
-    typeof i === 'string' ? i : typeof i === 'object' && i !== null ? (i as { name?: unknown }).name : undefined,
-  );
-  return names.length > 0 && names.every((n): n is string => typeof n === 'string' && n.length > 0) ? names : undefined;
 }
 
 /** The model's URI as the InferenceService's `storageUri`: one KServe's storage initializer can fetch. */
