@@ -110,7 +110,11 @@ describe('kserve serving backend (real Kubernetes API server)', function () {
     await store.put('models/churn/versions/3/model/model.joblib', 'not read here: KServe fetches it');
     await store.put(
       'models/churn/versions/3/model/model.json',
-      JSON.stringify({ format: 'sklearn', file: 'model.joblib', inputs: ['tenure', 'monthly_charges'] }),
+      JSON.stringify({
+        format: 'sklearn',
+        file: 'model.joblib',
+        inputs: [{ name: 'tenure' }, { name: 'monthly_charges' }],
+      }),
     );
   });
 
