@@ -3,11 +3,7 @@
  * start, refreshed every `REPLICA_HEARTBEAT_MS`, deleted on a clean stop, so what reads the
  * replicas' metrics knows where to find each live one.
  */
-import {
-  REPLICA_HEARTBEAT_MS,
-  replicaKey,
-  type ReplicaRecord,
-} from '../activities/serving/gateway-replicas';
+import { REPLICA_HEARTBEAT_MS, replicaKey, type ReplicaRecord } from '../activities/serving/gateway-replicas';
 import { jsonBody } from '../activities/storage/json';
 import type { BlobStore } from '../activities/storage/types';
 

@@ -120,17 +120,13 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const write = opts.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`));
   const adminHost = opts.adminHost ?? GATEWAY_DEFAULTS.host;
   const beyondLoopback = !isLoopbackHost(adminHost);
-  if (beyondLoopback && !opts.adminTls && !opts.adminBehindNetworkPolicy) {
-    throw new UserError(
-      `--admin-host ${adminHost}: the admin API listens beyond loopback only over TLS (--admin-tls-cert and ` +
-        `--admin-tls-key) or with --admin-behind-network-policy (a NetworkPolicy lets only workers reach the admin port)`,
-      2,
-    );
-  }
+  const refused = adminHostProblem(adminHost, opts.adminTls !== undefined, opts.adminBehindNetworkPolicy === true);
+  if (refused) throw new UserError(refused, 2);
   // the log may quote upstream answers: no token or secret of the environment gets through
   const secrets = secretValues(process.env, [opts.adminToken]);
-  let stateRef: GatewayState | undefined;
-  const log = (line: string) => write(redact(redact(line, secrets), stateRef?.allFeedbackTokens() ?? []));
+  // the feedback tokens too, once the state is read
+  const feedbackTokens = { all: (): string[] => [] };
+  const log = (line: string) => write(redact(redact(line, secrets), feedbackTokens.all()));
   const metrics = new GatewayMetrics();
   const state = await GatewayState.open({
     store: opts.store,
@@ -144,7 +140,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       }
     },
   });
-  stateRef = state;
+  feedbackTokens.all = () => state.allFeedbackTokens();
   const d = GATEWAY_DEFAULTS;
   const ctx: GatewayContext = {
     state,
@@ -276,6 +272,18 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     context: ctx,
     close,
   };
+}
+
+/**
+ * Why the admin API may not listen on `host`, or `undefined` when it may: beyond loopback it
+ * needs TLS, or the operator's word that a NetworkPolicy keeps everyone but the workers out.
+ */
+export function adminHostProblem(host: string, tls: boolean, behindNetworkPolicy: boolean): string | undefined {
+  if (isLoopbackHost(host) || tls || behindNetworkPolicy) return undefined;
+  return (
+    `--admin-host ${host}: the admin API listens beyond loopback only over TLS (--admin-tls-cert and ` +
+    `--admin-tls-key) or with --admin-behind-network-policy (a NetworkPolicy lets only workers reach the admin port)`
+  );
 }
 
 /** Whether a listening address stays on this host: `localhost`, 127.0.0.0/8 or `::1`. */

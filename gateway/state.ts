@@ -196,7 +196,10 @@ export class GatewayState {
    * Changes only the weights of an existing endpoint. `decide` reads the weights (and the
    * revision they expect) against the endpoint as the store has it: an error refuses with 400.
    */
-  setWeights(name: string, decide: (endpoint: EndpointState) => Checked<WeightsChange>): Promise<ChangeResult | Refusal> {
+  setWeights(
+    name: string,
+    decide: (endpoint: EndpointState) => Checked<WeightsChange>,
+  ): Promise<ChangeResult | Refusal> {
     return this.change((s) => {
       const current = s.endpoints.get(name);
       if (!current) return { kind: 'refuse', result: notFound(name) };

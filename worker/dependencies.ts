@@ -13,7 +13,7 @@ import { createServingBackend } from '../activities/serving';
 import type { ServingBackend } from '../activities/serving/types';
 import { createRoutingBackend, rayStoreEnv } from '../activities/training';
 import { REPO_ROOT } from '../lib/tools';
-import { GatewayAdminClient } from '../activities/serving/gateway-client';
+import { gatewayAdminFromConfig } from '../activities/serving/gateway-client';
 
 /** The project's pinned Python (`npm run setup`): training jobs that start with `python` run it. */
 const VENV_PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
@@ -69,7 +69,7 @@ export function createServing(
   return createServingBackend('local', {
     store,
     ...(secrets && { secrets }),
-    gateway: new GatewayAdminClient({ adminUrl: config.gateway.adminUrl, token: config.gateway.token }),
+    gateway: gatewayAdminFromConfig(config.gateway, store),
     servingRoot: path.join(config.home, 'serving'),
     mlserver: VENV_MLSERVER,
   });

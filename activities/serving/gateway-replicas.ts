@@ -38,7 +38,11 @@ export function replicaKey(id: string): string {
 }
 
 /** The replicas seen within `ttlMs`, oldest first. */
-export async function liveReplicas(store: BlobStore, ttlMs = REPLICA_TTL_MS, now = Date.now()): Promise<ReplicaRecord[]> {
+export async function liveReplicas(
+  store: BlobStore,
+  ttlMs = REPLICA_TTL_MS,
+  now = Date.now(),
+): Promise<ReplicaRecord[]> {
   const live: ReplicaRecord[] = [];
   for await (const info of store.list(REPLICAS_PREFIX)) {
     if (!info.key.endsWith('.json')) continue;
