@@ -37,21 +37,26 @@ export function replicaKey(id: string): string {
   return `${REPLICAS_PREFIX}${id}.json`;
 }
 
-/** The replicas seen within `ttlMs`, oldest first. */
+/**
+ * The replicas seen within `ttlMs`, oldest first; of records naming one admin URL (a replica
+ * killed and started again at the same address) only the one seen last, so none is read twice.
+ */
 export async function liveReplicas(
   store: BlobStore,
   ttlMs = REPLICA_TTL_MS,
   now = Date.now(),
 ): Promise<ReplicaRecord[]> {
-  const live: ReplicaRecord[] = [];
+  const byUrl = new Map<string, ReplicaRecord>();
   for await (const info of store.list(REPLICAS_PREFIX)) {
     if (!info.key.endsWith('.json')) continue;
     const record = await readJson<ReplicaRecord>(store, info.key).catch(() => undefined);
-    if (!record || typeof record.adminUrl !== 'string') continue;
+    if (!record || typeof record.adminUrl !== 'string' || typeof record.lastSeen !== 'string') continue;
     const seen = Date.parse(record.lastSeen);
-    if (Number.isFinite(seen) && now - seen <= ttlMs) live.push(record);
+    if (!Number.isFinite(seen) || now - seen > ttlMs) continue;
+    const other = byUrl.get(record.adminUrl);
+    if (!other || Date.parse(other.lastSeen) < seen) byUrl.set(record.adminUrl, record);
   }
-  return live.sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.id.localeCompare(b.id));
+  return [...byUrl.values()].sort((x, y) => x.startedAt.localeCompare(y.startedAt) || x.id.localeCompare(y.id));
 }
 
 /** Sums per-variant windows read from several replicas (see the file comment). */
