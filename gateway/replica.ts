@@ -10,6 +10,7 @@ import type { BlobStore } from '../activities/storage/types';
 export class ReplicaHeartbeat {
   private timer: NodeJS.Timeout | undefined;
   private failing = false;
+  private writing = false;
   private readonly record: Omit<ReplicaRecord, 'lastSeen'>;
 
   constructor(
@@ -28,13 +29,17 @@ export class ReplicaHeartbeat {
     this.timer = setInterval(() => void this.beat(), this.intervalMs).unref();
   }
 
-  /** Stops the beats and deletes the record. */
+  /** Stops the beats and deletes the record (waiting at most 2 s: a store that hangs lets the record go stale). */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    await this.store.delete(replicaKey(this.record.id)).catch(() => undefined);
+    const deleted = this.store.delete(replicaKey(this.record.id)).catch(() => undefined);
+    await Promise.race([deleted, new Promise((r) => setTimeout(r, 2_000).unref())]);
   }
 
   private async beat(): Promise<void> {
+    // a store that hangs gets one write at a time, not one per beat
+    if (this.writing) return;
+    this.writing = true;
     try {
       const record: ReplicaRecord = { ...this.record, lastSeen: new Date().toISOString() };
       await this.store.put(replicaKey(this.record.id), jsonBody(record), { contentType: 'application/json' });
@@ -43,6 +48,8 @@ export class ReplicaHeartbeat {
     } catch (err) {
       if (!this.failing) this.log(`cannot write this replica's record to the store: ${(err as Error).message}`);
       this.failing = true;
+    } finally {
+      this.writing = false;
     }
   }
 }

@@ -24,6 +24,8 @@ import { newFeedbackToken } from './credentials';
 export const STATE_KEY = 'gateway/state.json';
 /** How often a replica looks at the state object's etag. */
 export const FOLLOW_INTERVAL_MS = 250;
+/** How long a look at the store may take before the replica reports its endpoints stale. */
+const POLL_TIMEOUT_MS = 5_000;
 /** Lost compare-and-swap races a change survives before it is answered 503. */
 const MAX_ATTEMPTS = 50;
 
@@ -100,6 +102,8 @@ export class GatewayState {
   private status: SyncStatus = { ok: true, lastSyncAt: 0 };
   private timer: NodeJS.Timeout | undefined;
   private following = false;
+  /** The store read under way, while it takes longer than a poll. */
+  private reading: Promise<void> | undefined;
   /** Serializes this replica's changes and reads (one compare-and-swap at a time). */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -272,20 +276,46 @@ export class GatewayState {
   }
 
   private async poll(): Promise<void> {
-    try {
+    // a read the store never answered is not repeated: one hung request, not one per interval
+    if (this.reading) {
+      this.markStale(`the last read has had no answer for more than ${POLL_TIMEOUT_MS / 1000} s`);
+      return;
+    }
+    const read = (async () => {
       const info = await this.opts.store.head(STATE_KEY);
       const etag = info?.etag ?? null;
       if (etag !== this.etag) {
-        const read = await readDocument(this.opts.store);
-        this.replace(read.etag, read.doc, true);
+        const doc = await readDocument(this.opts.store);
+        this.replace(doc.etag, doc.doc, true);
+      }
+    })();
+    this.reading = read.then(
+      () => undefined,
+      () => undefined,
+    );
+    void this.reading.then(() => (this.reading = undefined));
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), POLL_TIMEOUT_MS).unref();
+    });
+    try {
+      const outcome = await Promise.race([read, timedOut]);
+      if (outcome === 'timeout') {
+        this.markStale(`no answer within ${POLL_TIMEOUT_MS / 1000} s`);
+        return;
       }
       if (!this.status.ok) this.opts.log?.('the store answers again: the endpoints are current');
       this.status = { ok: true, lastSyncAt: Date.now() };
     } catch (err) {
-      const error = storeMessage(err);
-      if (this.status.ok) this.opts.log?.(`cannot read the endpoints from the store, serving the last read: ${error}`);
-      this.status = { ok: false, lastSyncAt: this.status.lastSyncAt, error };
+      this.markStale(storeMessage(err));
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  private markStale(error: string): void {
+    if (this.status.ok) this.opts.log?.(`cannot read the endpoints from the store, serving the last read: ${error}`);
+    this.status = { ok: false, lastSyncAt: this.status.lastSyncAt, error };
   }
 
   private replace(etag: string | null, doc: StateDocument | undefined, notify: boolean): void {
