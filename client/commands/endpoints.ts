@@ -8,7 +8,7 @@ import { createBlobStore } from '../../activities/storage';
 import type { EndpointDescription, ServingBackend, VariantMetrics } from '../../activities/serving/types';
 import type { LoadedConfig } from '../../lib/config';
 import { UserError } from '../../common/errors';
-import type { GatewayAdminClient} from '../../activities/serving/gateway-client';
+import type { GatewayAdminClient } from '../../activities/serving/gateway-client';
 import { gatewayAdminFromConfig, GatewayAdminError } from '../../activities/serving/gateway-client';
 import type { CaptureSettings } from '../../common/schemas/gateway-api';
 import { createServing } from '../../worker/dependencies';
