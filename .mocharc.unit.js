@@ -26,6 +26,7 @@ module.exports = {
     'test/data/parquet.test.ts',
     'test/data/profile.test.ts',
     'test/gateway/admin-loopback.test.ts',
+    'test/gateway/replica-metrics.test.ts',
     'test/gateway/inference.test.ts',
     'test/notifications/notify.test.ts',
     'test/security/redaction.test.ts',

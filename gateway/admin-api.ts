@@ -1,13 +1,16 @@
 /**
- * The admin API (loopback only, `Authorization: Bearer <token>`): endpoints with their variants
- * and weights, windowed per-variant metrics, and fault injection. JSON in, JSON out.
+ * The admin API (`Authorization: Bearer <token>`; loopback only unless the gateway was started
+ * with `--admin-host` beyond loopback, over TLS or behind a NetworkPolicy): endpoints with their
+ * variants and weights, windowed per-variant metrics of this replica, and fault injection. JSON in,
+ * JSON out. Every change is a compare-and-swap of the endpoints in the store (gateway/state.ts).
  *
  *   GET    /admin/endpoints                                   → { endpoints }
  *   GET    /admin/endpoints/<name>                            → EndpointState
  *   PUT    /admin/endpoints/<name>                            → EndpointState (revision + 1)
  *   DELETE /admin/endpoints/<name>                            → 204
  *   PUT    /admin/endpoints/<name>/weights                    → EndpointState (revision + 1)
- *   GET    /admin/endpoints/<name>/metrics?window=<seconds>   → EndpointMetrics
+ *   GET    /admin/endpoints/<name>/metrics?window=<seconds>   → EndpointMetrics (this replica's;
+ *                                                              &samples=1: with the latencies)
  *   PUT    /admin/endpoints/<name>/variants/<variant>/fault   → EndpointState
  *   GET    /admin/endpoints/<name>/feedback-token             → { endpoint, token }
  *   POST   /admin/endpoints/<name>/feedback-token             → { endpoint, token } (a new one)
@@ -21,13 +24,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkFault, checkPutEndpoint, checkPutWeights, ENDPOINT_NAME } from '../common/schemas/gateway-api';
 import type { GatewayContext } from './context';
 import { HttpError, pathSegments, readJson, sendError, sendJson } from './http-util';
-import type { ChangeResult } from './state';
+import type { ChangeResult, Refusal } from './state';
 
 const ADMIN_BODY_LIMIT = 1024 * 1024;
 const MAX_WINDOW_SECONDS = 24 * 3600;
 
 export async function handleAdmin(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  if (!isLoopback(req.socket.remoteAddress)) {
+  if (!ctx.adminBeyondLoopback && !isLoopback(req.socket.remoteAddress)) {
     req.resume();
     return sendError(res, 403, 'the admin API answers only on loopback');
   }
@@ -45,7 +48,7 @@ export async function handleAdmin(ctx: GatewayContext, req: IncomingMessage, res
   const method = req.method ?? 'GET';
   const [name, sub, variant, leaf, ...extra] = segments;
   try {
-    if (name === undefined) return method === 'GET' ? listEndpoints(ctx, req, res) : notAllowed(req, res, 'GET');
+    if (name === undefined) return method === 'GET' ? await listEndpoints(ctx, req, res) : notAllowed(req, res, 'GET');
     if (!ENDPOINT_NAME.test(name)) {
       req.resume();
       return sendError(
@@ -55,9 +58,9 @@ export async function handleAdmin(ctx: GatewayContext, req: IncomingMessage, res
       );
     }
     if (sub === undefined) {
-      if (method === 'GET') return getEndpoint(ctx, name, req, res);
+      if (method === 'GET') return await getEndpoint(ctx, name, req, res);
       if (method === 'PUT') return await putEndpoint(ctx, name, req, res);
-      if (method === 'DELETE') return deleteEndpoint(ctx, name, req, res);
+      if (method === 'DELETE') return await deleteEndpoint(ctx, name, req, res);
       return notAllowed(req, res, 'GET, PUT, DELETE');
     }
     if (sub === 'weights' && variant === undefined) {
@@ -67,8 +70,8 @@ export async function handleAdmin(ctx: GatewayContext, req: IncomingMessage, res
       return method === 'GET' ? endpointMetrics(ctx, name, req, res) : notAllowed(req, res, 'GET');
     }
     if (sub === 'feedback-token' && variant === undefined) {
-      if (method === 'GET') return feedbackToken(ctx, name, req, res, false);
-      if (method === 'POST') return feedbackToken(ctx, name, req, res, true);
+      if (method === 'GET') return await feedbackToken(ctx, name, req, res, false);
+      if (method === 'POST') return await feedbackToken(ctx, name, req, res, true);
       return notAllowed(req, res, 'GET, POST');
     }
     if (sub === 'variants' && variant !== undefined && leaf === 'fault' && extra.length === 0) {
@@ -82,13 +85,15 @@ export async function handleAdmin(ctx: GatewayContext, req: IncomingMessage, res
   }
 }
 
-function listEndpoints(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): void {
+async function listEndpoints(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse) {
   req.resume();
+  await ctx.state.refresh();
   sendJson(res, 200, { endpoints: ctx.state.list() });
 }
 
-function getEndpoint(ctx: GatewayContext, name: string, req: IncomingMessage, res: ServerResponse): void {
+async function getEndpoint(ctx: GatewayContext, name: string, req: IncomingMessage, res: ServerResponse) {
   req.resume();
+  await ctx.state.refresh();
   const endpoint = ctx.state.get(name);
   if (!endpoint) return sendError(res, 404, `endpoint ${JSON.stringify(name)} not found`);
   sendJson(res, 200, endpoint);
@@ -98,7 +103,7 @@ async function putEndpoint(ctx: GatewayContext, name: string, req: IncomingMessa
   const checked = checkPutEndpoint(await readJson(req, ADMIN_BODY_LIMIT));
   if (!checked.ok) return sendError(res, 400, checked.error);
   const { expectedRevision, ...change } = checked.value;
-  const result = ctx.state.put(name, change, expectedRevision);
+  const result = await ctx.state.put(name, change, expectedRevision);
   if (result.ok) {
     ctx.metrics.forget(
       name,
@@ -113,11 +118,8 @@ async function putEndpoint(ctx: GatewayContext, name: string, req: IncomingMessa
 
 async function putWeights(ctx: GatewayContext, name: string, req: IncomingMessage, res: ServerResponse) {
   const body = await readJson(req, ADMIN_BODY_LIMIT);
-  const endpoint = ctx.state.get(name);
-  if (!endpoint) return sendError(res, 404, `endpoint ${JSON.stringify(name)} not found`);
-  const checked = checkPutWeights(body, endpoint);
-  if (!checked.ok) return sendError(res, 400, checked.error);
-  const result = ctx.state.setWeights(name, checked.value.weights, checked.value.expectedRevision);
+  // judged against the endpoint as the store has it (another replica may have changed its variants)
+  const result = await ctx.state.setWeights(name, (endpoint) => checkPutWeights(body, endpoint));
   if (result.ok) {
     ctx.log(
       `endpoint ${name} revision ${result.endpoint.revision}: weights ${JSON.stringify(result.endpoint.weights)}`,
@@ -126,9 +128,9 @@ async function putWeights(ctx: GatewayContext, name: string, req: IncomingMessag
   answerChange(res, result);
 }
 
-function deleteEndpoint(ctx: GatewayContext, name: string, req: IncomingMessage, res: ServerResponse): void {
+async function deleteEndpoint(ctx: GatewayContext, name: string, req: IncomingMessage, res: ServerResponse) {
   req.resume();
-  if (!ctx.state.delete(name)) return sendError(res, 404, `endpoint ${JSON.stringify(name)} not found`);
+  if (!(await ctx.state.delete(name))) return sendError(res, 404, `endpoint ${JSON.stringify(name)} not found`);
   ctx.metrics.forget(name);
   ctx.log(`endpoint ${name} deleted`);
   sendJson(res, 204, undefined);
@@ -148,32 +150,33 @@ function endpointMetrics(ctx: GatewayContext, name: string, req: IncomingMessage
     );
   }
   const names = endpoint.variants.map((v) => v.name);
-  sendJson(res, 200, ctx.metrics.endpointMetrics(name, names, window));
+  const samples = new URL(req.url ?? '/', 'http://admin').searchParams.get('samples') === '1';
+  sendJson(res, 200, ctx.metrics.endpointMetrics(name, names, window, Date.now(), samples));
 }
 
 async function putFault(ctx: GatewayContext, name: string, variant: string, req: IncomingMessage, res: ServerResponse) {
   const checked = checkFault(await readJson(req, ADMIN_BODY_LIMIT));
   if (!checked.ok) return sendError(res, 400, checked.error);
-  const result = ctx.state.setFault(name, variant, checked.value);
+  const result = await ctx.state.setFault(name, variant, checked.value);
   if (result.ok) ctx.log(`endpoint ${name} variant ${variant}: fault ${JSON.stringify(checked.value)}`);
   answerChange(res, result);
 }
 
-function feedbackToken(
+async function feedbackToken(
   ctx: GatewayContext,
   name: string,
   req: IncomingMessage,
   res: ServerResponse,
   rotate: boolean,
-): void {
+): Promise<void> {
   req.resume();
-  const token = rotate ? ctx.state.rotateFeedbackToken(name) : ctx.state.feedbackToken(name);
+  const token = rotate ? await ctx.state.rotateFeedbackToken(name) : ctx.state.feedbackToken(name);
   if (!token) return sendError(res, 404, `endpoint ${JSON.stringify(name)} not found`);
   if (rotate) ctx.log(`endpoint ${name}: feedback token rotated`);
   sendJson(res, 200, { endpoint: name, token });
 }
 
-function answerChange(res: ServerResponse, result: ChangeResult): void {
+function answerChange(res: ServerResponse, result: ChangeResult | Refusal): void {
   if (result.ok) sendJson(res, 200, result.endpoint);
   else sendError(res, result.status, result.error);
 }

@@ -19,6 +19,8 @@ export interface GatewayContext {
   maxBodyBytes: number;
   /** The bearer token the admin API requires. */
   adminToken: string;
+  /** The admin API listens beyond loopback (over TLS or behind a NetworkPolicy): any address may call it. */
+  adminBeyondLoopback: boolean;
   /** False while starting and once shutdown has begun (`/v2/health/ready` answers 503). */
   ready: boolean;
   /** Injectable randomness (variant choice, sampling, faults). */

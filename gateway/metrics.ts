@@ -3,7 +3,8 @@
  * variant, fixed-size ring buffers of recent requests and predictions that the admin API reads
  * over a time window (what a rollout's analysis asks for). Memory is bounded by construction.
  */
-import type { EndpointMetrics, VariantMetrics } from '../common/schemas/gateway-api';
+import type { EndpointMetrics } from '../common/schemas/gateway-api';
+import { rank, type ReplicaVariantMetrics } from '../activities/serving/gateway-replicas';
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const COUNTER_HELP: Record<string, string> = {
@@ -88,12 +89,21 @@ export class GatewayMetrics {
     }
   }
 
-  /** Windowed figures of each of `variants` over the last `windowSeconds`. */
-  endpointMetrics(endpoint: string, variants: string[], windowSeconds: number, now = Date.now()): EndpointMetrics {
-    const out: Record<string, VariantMetrics> = {};
+  /**
+   * Windowed figures of each of `variants` over the last `windowSeconds`; with `samples`, each
+   * variant also carries its latencies (`latencySamplesMs`), what merging replicas needs.
+   */
+  endpointMetrics(
+    endpoint: string,
+    variants: string[],
+    windowSeconds: number,
+    now = Date.now(),
+    samples = false,
+  ): EndpointMetrics {
+    const out: Record<string, ReplicaVariantMetrics> = {};
     for (const v of variants) {
       const w = this.windows.get(windowKey(endpoint, v));
-      out[v] = w ? w.summary(now - windowSeconds * 1000) : emptyMetrics();
+      out[v] = w ? w.summary(now - windowSeconds * 1000, samples) : emptyMetrics(samples);
     }
     return { window: windowSeconds, variants: out };
   }
@@ -158,7 +168,7 @@ class VariantWindow {
     }
   }
 
-  summary(since: number): VariantMetrics {
+  summary(since: number, samples: boolean): ReplicaVariantMetrics {
     const latencies: number[] = [];
     let errors = 0;
     // newest first, stopping at the first entry older than the window
@@ -183,19 +193,20 @@ class VariantWindow {
       errorRate: requests === 0 ? 0 : errors / requests,
       latencyMs: { p50: rank(latencies, 0.5), p95: rank(latencies, 0.95), p99: rank(latencies, 0.99) },
       predictions,
+      ...(samples ? { latencySamplesMs: latencies.map((l) => Math.round(l * 100) / 100) } : {}),
     };
   }
 }
 
-function emptyMetrics(): VariantMetrics {
-  return { requests: 0, errors: 0, errorRate: 0, latencyMs: { p50: 0, p95: 0, p99: 0 }, predictions: [] };
-}
-
-/** Nearest-rank percentile of sorted values (0 when empty), rounded to 0.01 ms. */
-function rank(sorted: number[], q: number): number {
-  if (sorted.length === 0) return 0;
-  const value = sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0;
-  return Math.round(value * 100) / 100;
+function emptyMetrics(samples: boolean): ReplicaVariantMetrics {
+  return {
+    requests: 0,
+    errors: 0,
+    errorRate: 0,
+    latencyMs: { p50: 0, p95: 0, p99: 0 },
+    predictions: [],
+    ...(samples ? { latencySamplesMs: [] } : {}),
+  };
 }
 
 function windowKey(endpoint: string, variant: string): string {

@@ -35,11 +35,19 @@ export async function handlePublic(ctx: GatewayContext, req: IncomingMessage, re
   }
   if (pathname === '/v2/health/live') return onlyGet(req, res, () => sendJson(res, 200, { live: true }));
   if (pathname === '/v2/health/ready') {
-    return onlyGet(req, res, () => sendJson(res, ctx.ready ? 200 : 503, { ready: ctx.ready }));
+    // a replica cut off from the store still serves what it read last: ready, and saying so
+    return onlyGet(req, res, () => {
+      const sync = ctx.state.sync();
+      sendJson(res, ctx.ready ? 200 : 503, {
+        ready: ctx.ready,
+        endpoints: sync.ok ? 'current' : 'stale',
+        ...(sync.ok ? {} : { endpointsReadAt: new Date(sync.lastSyncAt).toISOString() }),
+      });
+    });
   }
   if (pathname === '/metrics') {
     return onlyGet(req, res, () => {
-      const text = ctx.metrics.prometheus(weightGauges(ctx.state.list()));
+      const text = ctx.metrics.prometheus([...weightGauges(ctx.state.list()), ...syncGauges(ctx)]);
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(text) });
       res.end(text);
     });
@@ -306,4 +314,17 @@ function onlyGet(req: IncomingMessage, res: ServerResponse, answer: () => void):
 function methodNotAllowed(req: IncomingMessage, res: ServerResponse, allowed: string): void {
   req.resume();
   sendError(res, 405, `method ${req.method ?? ''} not allowed here; use ${allowed}`, { allow: allowed });
+}
+
+/** Whether this replica's endpoints are current: the store's last answer and its age. */
+function syncGauges(ctx: GatewayContext): string[] {
+  const sync = ctx.state.sync();
+  return [
+    '# HELP mlops_gateway_state_store_up 1 when the last read of the endpoints from the store succeeded, 0 while serving the last read.',
+    '# TYPE mlops_gateway_state_store_up gauge',
+    `mlops_gateway_state_store_up ${sync.ok ? 1 : 0}`,
+    '# HELP mlops_gateway_state_age_seconds Time since the endpoints were last read from the store.',
+    '# TYPE mlops_gateway_state_age_seconds gauge',
+    `mlops_gateway_state_age_seconds ${Math.max(0, (Date.now() - sync.lastSyncAt) / 1000).toFixed(3)}`,
+  ];
 }

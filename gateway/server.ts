@@ -1,10 +1,16 @@
 /**
  * `startGateway`: the public server (OIP v2 inference, feedback, health, /metrics) and the admin
- * server (always 127.0.0.1) around one shared context; `close()` stops taking requests, lets
- * the ones in flight finish, and flushes the capture buffers.
+ * server (127.0.0.1 unless `adminHost` says otherwise, then over TLS or behind a NetworkPolicy)
+ * around one shared context. The endpoints live in the store and every replica follows them
+ * (./state.ts); each replica records itself in the store (./replica.ts) so its metrics can be read
+ * and summed. `close()` stops taking requests, lets the ones in flight finish, flushes the capture
+ * buffers and removes the replica's record.
  */
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import https from 'node:https';
+import { isIP, type AddressInfo } from 'node:net';
+import { UserError } from '../common/errors';
 import { redact, secretValues } from '../lib/redact';
 import type { BlobStore } from '../activities/storage/types';
 import { handleAdmin } from './admin-api';
@@ -15,21 +21,40 @@ import { sendError } from './http-util';
 import { GatewayMetrics } from './metrics';
 import { handlePublic } from './public-api';
 import { RateLimiter } from './rate-limit';
+import { ReplicaHeartbeat } from './replica';
 import { GatewayState } from './state';
 import { UpstreamClient } from './upstream';
 
 export interface GatewayOptions {
-  /** Where endpoints are persisted (`<home>/gateway/state.json`). */
-  stateFile: string;
-  /** Where captures and feedback go. */
+  /**
+   * An older gateway's state file (`<home>/gateway/state.json`): imported once when the store has
+   * no endpoints yet, then renamed to `state.json.imported`.
+   */
+  stateFile?: string;
+  /** Where the endpoints, the replicas' records, captures and feedback live. */
   store: BlobStore;
   adminToken: string;
   /** @default '127.0.0.1' */
   host?: string;
   /** 0 picks a free port. @default 8180 */
   port?: number;
-  /** Always on 127.0.0.1; 0 picks a free port. @default 8181 */
+  /** 0 picks a free port. @default 8181 */
   adminPort?: number;
+  /**
+   * Address of the admin API. @default '127.0.0.1'. Beyond loopback only with `adminTls` (HTTPS)
+   * or `adminBehindNetworkPolicy` (plain HTTP, the network keeps others out); otherwise refused.
+   */
+  adminHost?: string;
+  /** PEM certificate chain and key: the admin API answers HTTPS. */
+  adminTls?: { cert: string | Buffer; key: string | Buffer };
+  /** The admin API may answer plain HTTP beyond loopback: a NetworkPolicy lets only workers reach it. */
+  adminBehindNetworkPolicy?: boolean;
+  /** The admin URL other processes reach this replica at. @default `http(s)://127.0.0.1:<adminPort>` */
+  advertiseUrl?: string;
+  /** This replica's id in the store. @default a random one */
+  replicaId?: string;
+  /** How often the endpoints' etag is read from the store. @default 250 */
+  followIntervalMs?: number;
   /** @default 1 MiB */
   maxBodyBytes?: number;
   /** @default 10_000 */
@@ -80,6 +105,9 @@ export interface RunningGateway {
   url: string;
   /** e.g. `http://127.0.0.1:8181` */
   adminUrl: string;
+  /** The admin URL recorded for other processes (`advertiseUrl`). */
+  advertiseUrl: string;
+  replicaId: string;
   port: number;
   adminPort: number;
   context: GatewayContext;
@@ -90,11 +118,29 @@ export interface RunningGateway {
 /** Loads the state and starts both servers; resolves once both listen. */
 export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
   const write = opts.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`));
-  const state = GatewayState.load(opts.stateFile);
+  const adminHost = opts.adminHost ?? GATEWAY_DEFAULTS.host;
+  const beyondLoopback = !isLoopbackHost(adminHost);
+  const refused = adminHostProblem(adminHost, opts.adminTls !== undefined, opts.adminBehindNetworkPolicy === true);
+  if (refused) throw new UserError(refused, 2);
   // the log may quote upstream answers: no token or secret of the environment gets through
   const secrets = secretValues(process.env, [opts.adminToken]);
-  const log = (line: string) => write(redact(redact(line, secrets), state.allFeedbackTokens()));
+  // the feedback tokens too, once the state is read
+  const feedbackTokens = { all: (): string[] => [] };
+  const log = (line: string) => write(redact(redact(line, secrets), feedbackTokens.all()));
   const metrics = new GatewayMetrics();
+  const state = await GatewayState.open({
+    store: opts.store,
+    legacyFile: opts.stateFile,
+    log,
+    // another replica's change: forget the windows of variants and endpoints that are gone
+    onReplaced: (before, after) => {
+      for (const old of before) {
+        const now = after.find((e) => e.name === old.name);
+        metrics.forget(old.name, now ? now.variants.map((v) => v.name) : []);
+      }
+    },
+  });
+  feedbackTokens.all = () => state.allFeedbackTokens();
   const d = GATEWAY_DEFAULTS;
   const ctx: GatewayContext = {
     state,
@@ -115,6 +161,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     }),
     maxBodyBytes: opts.maxBodyBytes ?? GATEWAY_DEFAULTS.maxBodyBytes,
     adminToken: opts.adminToken,
+    adminBeyondLoopback: beyondLoopback,
     ready: false,
     random: opts.random ?? Math.random,
     log,
@@ -159,7 +206,9 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const publicServer = http.createServer(timeouts, serve(handlePublic));
   publicServer.maxConnections = opts.maxConnections ?? d.maxConnections;
   publicServer.on('drop', () => metrics.count('mlops_gateway_connections_refused_total', {}));
-  const adminServer = http.createServer(timeouts, serve(handleAdmin));
+  const adminServer = opts.adminTls
+    ? https.createServer({ ...timeouts, cert: opts.adminTls.cert, key: opts.adminTls.key }, serve(handleAdmin))
+    : http.createServer(timeouts, serve(handleAdmin));
   adminServer.maxConnections = 256;
   for (const server of [publicServer, adminServer]) {
     server.on('clientError', (_err, socket) => {
@@ -168,15 +217,28 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     });
   }
   const host = opts.host ?? GATEWAY_DEFAULTS.host;
-  const port = await listen(publicServer, opts.port ?? GATEWAY_DEFAULTS.port, host);
+  let port: number;
+  try {
+    port = await listen(publicServer, opts.port ?? GATEWAY_DEFAULTS.port, host);
+  } catch (err) {
+    await ctx.capture.close();
+    throw err;
+  }
   let adminPort: number;
   try {
-    adminPort = await listen(adminServer, opts.adminPort ?? GATEWAY_DEFAULTS.adminPort, '127.0.0.1');
+    adminPort = await listen(adminServer, opts.adminPort ?? GATEWAY_DEFAULTS.adminPort, adminHost);
   } catch (err) {
     publicServer.close();
     await ctx.capture.close();
     throw err;
   }
+  const scheme = opts.adminTls ? 'https' : 'http';
+  const adminUrl = `${scheme}://127.0.0.1:${adminPort}`;
+  const advertiseUrl = (opts.advertiseUrl ?? adminUrl).replace(/\/+$/, '');
+  const replicaId = opts.replicaId ?? randomUUID();
+  const heartbeat = new ReplicaHeartbeat(opts.store, replicaId, advertiseUrl, log);
+  await heartbeat.start();
+  state.follow(opts.followIntervalMs);
   ctx.ready = true;
   const urlHost = host.includes(':') ? `[${host}]` : host;
 
@@ -194,18 +256,40 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       }
       for (const s of [publicServer, adminServer]) s.closeAllConnections();
       await stopped;
+      state.stop();
       await ctx.capture.close();
+      await heartbeat.stop();
       ctx.upstream.close();
     })());
 
   return {
     url: `http://${urlHost}:${port}`,
-    adminUrl: `http://127.0.0.1:${adminPort}`,
+    adminUrl,
+    advertiseUrl,
+    replicaId,
     port,
     adminPort,
     context: ctx,
     close,
   };
+}
+
+/**
+ * Why the admin API may not listen on `host`, or `undefined` when it may: beyond loopback it
+ * needs TLS, or the operator's word that a NetworkPolicy keeps everyone but the workers out.
+ */
+export function adminHostProblem(host: string, tls: boolean, behindNetworkPolicy: boolean): string | undefined {
+  if (isLoopbackHost(host) || tls || behindNetworkPolicy) return undefined;
+  return (
+    `--admin-host ${host}: the admin API listens beyond loopback only over TLS (--admin-tls-cert and ` +
+    `--admin-tls-key) or with --admin-behind-network-policy (a NetworkPolicy lets only workers reach the admin port)`
+  );
+}
+
+/** Whether a listening address stays on this host: `localhost`, 127.0.0.0/8 or `::1`. */
+export function isLoopbackHost(host: string): boolean {
+  if (host === 'localhost' || host === '::1') return true;
+  return isIP(host) === 4 && host.startsWith('127.');
 }
 
 function listen(server: http.Server, port: number, host: string): Promise<number> {

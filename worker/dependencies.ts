@@ -13,7 +13,7 @@ import { checkKubeAccess, createServingBackend } from '../activities/serving';
 import type { ServingBackend } from '../activities/serving/types';
 import { createRoutingBackend, rayStoreEnv } from '../activities/training';
 import { REPO_ROOT } from '../lib/tools';
-import { GatewayAdminClient } from '../activities/serving/gateway-client';
+import { gatewayAdminFromConfig } from '../activities/serving/gateway-client';
 
 /** The project's pinned Python (`npm run setup`): training jobs that start with `python` run it. */
 const VENV_PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
@@ -66,6 +66,8 @@ export function createServing(
   secrets?: readonly string[],
 ): ServingBackend | undefined {
   if (!config.gateway) return undefined;
+  // the rollout analysis reads every live replica's metrics through the store's replica records
+  const gateway = gatewayAdminFromConfig(config.gateway, store);
   if (config.servingBackend === 'kserve' && config.kserve) {
     const { kubeconfig, kubeconfigSetting, namespace, runtime, serviceAccount } = config.kserve;
     const kube = {
@@ -77,7 +79,7 @@ export function createServing(
     checkKubeAccess(kube);
     return createServingBackend('kserve', {
       store,
-      gateway: new GatewayAdminClient({ adminUrl: config.gateway.adminUrl, token: config.gateway.token }),
+      gateway,
       kube,
       runtime,
       ...(serviceAccount ? { serviceAccount } : {}),
@@ -86,7 +88,7 @@ export function createServing(
   return createServingBackend('local', {
     store,
     ...(secrets && { secrets }),
-    gateway: new GatewayAdminClient({ adminUrl: config.gateway.adminUrl, token: config.gateway.token }),
+    gateway,
     servingRoot: path.join(config.home, 'serving'),
     python: VENV_PYTHON,
     ...(config.modelServer && {

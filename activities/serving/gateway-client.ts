@@ -1,6 +1,18 @@
-/** `GatewayAdminClient`: a typed client of the gateway's admin API (what the serving backend uses). */
+/**
+ * `GatewayAdminClient`: a typed client of the gateway's admin API (what the serving backend uses).
+ * Over http, or https with a CA of its own (`ca`, from MLOPS_GATEWAY_ADMIN_CA) for a self-signed
+ * certificate. Given the store, `metrics` reads every live gateway replica (./gateway-replicas.ts)
+ * and sums their windows; without it, or while no replica has recorded itself, it reads `adminUrl`.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { UserError } from '../../common/errors';
 import { GatewayAdminError } from '../../common/failures';
 import type { EndpointMetrics, EndpointState, Fault, PutEndpointBody } from '../../common/schemas/gateway-api';
+import type { GatewayConfig } from '../../lib/config/schema';
+import type { BlobStore } from '../storage/types';
+import { liveReplicas, mergeReplicaMetrics, type ReplicaVariantMetrics } from './gateway-replicas';
 
 export { GatewayAdminError };
 
@@ -10,6 +22,31 @@ export interface GatewayAdminClientOptions {
   token: string;
   /** Per-call timeout. @default 10_000 */
   timeoutMs?: number;
+  /** PEM of the CA(s) an https admin API's certificate is checked against (instead of the system's). */
+  ca?: string | Buffer;
+  /** The store the gateway replicas record themselves in: `metrics` sums every live replica's. */
+  store?: BlobStore;
+}
+
+/** The client of the configured gateway: its CA file read, the replicas found through `store`. */
+export function gatewayAdminFromConfig(gateway: GatewayConfig, store?: BlobStore): GatewayAdminClient {
+  let ca: Buffer | undefined;
+  if (gateway.adminCaFile) {
+    try {
+      ca = fs.readFileSync(gateway.adminCaFile);
+    } catch (err) {
+      throw new UserError(
+        `MLOPS_GATEWAY_ADMIN_CA: cannot read ${gateway.adminCaFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+        2,
+      );
+    }
+  }
+  return new GatewayAdminClient({
+    adminUrl: gateway.adminUrl,
+    token: gateway.token,
+    ...(ca ? { ca } : {}),
+    ...(store ? { store } : {}),
+  });
 }
 
 export class GatewayAdminClient {
@@ -57,12 +94,31 @@ export class GatewayAdminClient {
     }
   }
 
-  /** Per-variant figures over the last `windowSeconds`. */
-  metrics(name: string, windowSeconds: number): Promise<EndpointMetrics> {
-    return this.call<EndpointMetrics>(
-      'GET',
-      `${endpointPath(name)}/metrics?window=${encodeURIComponent(windowSeconds)}`,
+  /**
+   * Per-variant figures over the last `windowSeconds`, summed over the live gateway replicas when
+   * the client knows the store (a replica that does not answer is left out; none answering throws).
+   */
+  async metrics(name: string, windowSeconds: number): Promise<EndpointMetrics> {
+    const path = `${endpointPath(name)}/metrics?window=${encodeURIComponent(windowSeconds)}`;
+    const replicas = this.opts.store ? await liveReplicas(this.opts.store) : [];
+    if (replicas.length === 0) return this.call<EndpointMetrics>('GET', path);
+    const answers = await Promise.allSettled(
+      replicas.map((r) =>
+        this.call<{ variants: Record<string, ReplicaVariantMetrics> }>(
+          'GET',
+          `${path}&samples=1`,
+          undefined,
+          r.adminUrl,
+        ),
+      ),
     );
+    const parts = answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
+    if (parts.length === 0) {
+      // every replica failed: the first failure that is not a 404 (a replica yet to read a new endpoint)
+      const failures = answers.map((a) => (a as PromiseRejectedResult).reason as GatewayAdminError);
+      throw failures.find((e) => e.status !== 404) ?? failures[0];
+    }
+    return mergeReplicaMetrics(windowSeconds, parts);
   }
 
   /** Injects a fault on one variant; `{}` clears it. */
@@ -83,25 +139,17 @@ export class GatewayAdminClient {
     return answer.token;
   }
 
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    let res: Response;
+  private async call<T>(method: string, path: string, body?: unknown, base = this.base): Promise<T> {
+    let res: { status: number; text: string };
     try {
-      res = await fetch(`${this.base}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${this.opts.token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
-      });
+      res = await this.request(method, `${base.replace(/\/+$/, '')}${path}`, body);
     } catch (err) {
-      throw new GatewayAdminError(0, `gateway admin API at ${this.base} unreachable: ${(err as Error).message}`, {
+      throw new GatewayAdminError(0, `gateway admin API at ${base} unreachable: ${(err as Error).message}`, {
         cause: err,
       });
     }
-    const text = await res.text();
-    if (!res.ok) {
+    const text = res.text;
+    if (res.status < 200 || res.status > 299) {
       let message = text;
       try {
         message = (JSON.parse(text) as { error?: string }).error ?? text;
@@ -111,6 +159,38 @@ export class GatewayAdminClient {
       throw new GatewayAdminError(res.status, `${method} ${path}: ${res.status} ${message}`);
     }
     return (text === '' ? undefined : JSON.parse(text)) as T;
+  }
+
+  /** One HTTP(S) exchange with the whole answer read; rejects when the server cannot be reached in time. */
+  private request(method: string, url: string, body?: unknown): Promise<{ status: number; text: string }> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const target = new URL(url);
+    const secure = target.protocol === 'https:';
+    return new Promise((resolve, reject) => {
+      const req = (secure ? https : http).request(
+        target,
+        {
+          method,
+          headers: {
+            authorization: `Bearer ${this.opts.token}`,
+            ...(payload === undefined
+              ? {}
+              : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+          },
+          timeout: this.opts.timeoutMs ?? 10_000,
+          ...(secure && this.opts.ca ? { ca: this.opts.ca } : {}),
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+          res.on('error', reject);
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.opts.timeoutMs ?? 10_000} ms`)));
+      req.on('error', reject);
+      req.end(payload);
+    });
   }
 }
 

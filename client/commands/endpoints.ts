@@ -8,7 +8,8 @@ import { createBlobStore } from '../../activities/storage';
 import type { EndpointDescription, ServingBackend, VariantMetrics } from '../../activities/serving/types';
 import type { LoadedConfig } from '../../lib/config';
 import { UserError } from '../../common/errors';
-import { GatewayAdminClient, GatewayAdminError } from '../../activities/serving/gateway-client';
+import type { GatewayAdminClient } from '../../activities/serving/gateway-client';
+import { gatewayAdminFromConfig, GatewayAdminError } from '../../activities/serving/gateway-client';
 import type { CaptureSettings } from '../../common/schemas/gateway-api';
 import { createServing } from '../../worker/dependencies';
 import type { CommandContext } from '../context';
@@ -67,8 +68,7 @@ export function registerEndpoints(program: Command, ctx: () => CommandContext): 
     )
     .action(async (endpoint: string, opts: { sampleRate: number }) => {
       const { out } = ctx();
-      const { adminUrl, token } = gatewayOf(ctx().config());
-      const admin = new GatewayAdminClient({ adminUrl, token });
+      const admin = gatewayAdminFromConfig(gatewayOf(ctx().config()));
       const result = await gatewayErrorsAsUserErrors(() => setCaptureSampleRate(admin, endpoint, opts.sampleRate));
       out.result(result, renderCapture);
     });
@@ -82,8 +82,7 @@ export function registerEndpoints(program: Command, ctx: () => CommandContext): 
     .option('--rotate', 'replace it with a new token first (the old one stops working at once)')
     .action(async (endpoint: string, opts: { rotate?: boolean }) => {
       const { out } = ctx();
-      const { adminUrl, token } = gatewayOf(ctx().config());
-      const admin = new GatewayAdminClient({ adminUrl, token });
+      const admin = gatewayAdminFromConfig(gatewayOf(ctx().config()));
       const feedbackToken = await gatewayErrorsAsUserErrors(async () => {
         try {
           return await admin.feedbackToken(endpoint, opts.rotate === true);

@@ -1,12 +1,16 @@
 /**
  * `mlops gateway`: runs the inference gateway in the foreground until SIGINT/SIGTERM, with the
  * limits of the MLOPS_GATEWAY_* settings (capture buffer, connections, timeouts, rate limit).
+ * Several may run on one store (replicas): they share the endpoints and each records where its
+ * admin API is reached (`--advertise-url`). The admin API stays on loopback unless `--admin-host`
+ * names another address, which needs TLS or `--admin-behind-network-policy`.
  */
+import fs from 'node:fs';
 import type { Command } from 'commander';
 import { createBlobStore } from '../../activities/storage';
 import { loadConfig } from '../../lib/config';
 import { UserError } from '../../common/errors';
-import { ensureAdminToken, GATEWAY_DEFAULTS, gatewayPaths, startGateway } from '../../gateway';
+import { adminHostProblem, ensureAdminToken, GATEWAY_DEFAULTS, gatewayPaths, startGateway } from '../../gateway';
 import type { CommandContext } from '../context';
 import { parsePort } from '../options';
 
@@ -14,6 +18,11 @@ interface GatewayCommandOptions {
   host: string;
   port: number;
   adminPort: number;
+  adminHost: string;
+  adminTlsCert?: string;
+  adminTlsKey?: string;
+  adminBehindNetworkPolicy?: boolean;
+  advertiseUrl?: string;
   maxBodyBytes: number;
   upstreamTimeout: number;
 }
@@ -24,7 +33,25 @@ export function registerGateway(program: Command, _ctx: () => CommandContext): v
     .description('run the inference gateway (Open Inference Protocol v2) in the foreground')
     .option('--host <address>', 'address of the public API', GATEWAY_DEFAULTS.host)
     .option('--port <port>', 'port of the public API', parsePort, GATEWAY_DEFAULTS.port)
-    .option('--admin-port <port>', 'port of the admin API (always on 127.0.0.1)', parsePort, GATEWAY_DEFAULTS.adminPort)
+    .option('--admin-port <port>', 'port of the admin API', parsePort, GATEWAY_DEFAULTS.adminPort)
+    .option(
+      '--admin-host <address>',
+      'address of the admin API; beyond loopback only with --admin-tls-cert/--admin-tls-key or --admin-behind-network-policy',
+      GATEWAY_DEFAULTS.host,
+    )
+    .option(
+      '--admin-tls-cert <file>',
+      'PEM certificate of the admin API, served over HTTPS (env MLOPS_GATEWAY_ADMIN_TLS_CERT)',
+    )
+    .option('--admin-tls-key <file>', 'PEM private key of that certificate (env MLOPS_GATEWAY_ADMIN_TLS_KEY)')
+    .option(
+      '--admin-behind-network-policy',
+      'serve the admin API beyond loopback over plain HTTP: only for a network (e.g. the NetworkPolicy of infra/k8s) that lets nothing but the workers reach the admin port',
+    )
+    .option(
+      '--advertise-url <url>',
+      'the admin URL other processes reach this replica at, to read its metrics (env MLOPS_GATEWAY_ADVERTISE_URL; default http(s)://127.0.0.1:<admin port>)',
+    )
     .option(
       '--max-body-bytes <n>',
       'largest request body accepted',
@@ -46,6 +73,21 @@ export function registerGateway(program: Command, _ctx: () => CommandContext): v
         MLOPS_GATEWAY_TOKEN: undefined,
       });
       const paths = gatewayPaths(config.home);
+      const certFile = opts.adminTlsCert ?? config.gatewayAdmin.tlsCertFile;
+      const keyFile = opts.adminTlsKey ?? config.gatewayAdmin.tlsKeyFile;
+      if ((certFile === undefined) !== (keyFile === undefined)) {
+        throw new UserError(
+          `${certFile === undefined ? '--admin-tls-cert' : '--admin-tls-key'}: must be given too (the admin API's TLS needs the certificate and its key)`,
+          2,
+        );
+      }
+      const adminTls =
+        certFile && keyFile
+          ? { cert: readPem(certFile, '--admin-tls-cert'), key: readPem(keyFile, '--admin-tls-key') }
+          : undefined;
+      const refused = adminHostProblem(opts.adminHost, adminTls !== undefined, opts.adminBehindNetworkPolicy === true);
+      if (refused) throw new UserError(refused, 2);
+      const advertiseUrl = checkAdvertiseUrl(opts.advertiseUrl ?? config.gatewayAdmin.advertiseUrl);
       const adminToken = ensureAdminToken(paths.tokenFile, process.env.MLOPS_GATEWAY_TOKEN);
       const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
       let gateway;
@@ -57,6 +99,10 @@ export function registerGateway(program: Command, _ctx: () => CommandContext): v
           host: opts.host,
           port: opts.port,
           adminPort: opts.adminPort,
+          adminHost: opts.adminHost,
+          ...(adminTls ? { adminTls } : {}),
+          adminBehindNetworkPolicy: opts.adminBehindNetworkPolicy === true,
+          ...(advertiseUrl ? { advertiseUrl } : {}),
           maxBodyBytes: opts.maxBodyBytes,
           upstreamTimeoutMs: opts.upstreamTimeout * 1000,
           ...config.gatewayLimits,
@@ -70,8 +116,9 @@ export function registerGateway(program: Command, _ctx: () => CommandContext): v
         throw err;
       }
       log(
-        `gateway serving ${gateway.url} (admin ${gateway.adminUrl}, token in ${process.env.MLOPS_GATEWAY_TOKEN ? 'MLOPS_GATEWAY_TOKEN' : paths.tokenFile}), ` +
-          `${gateway.context.state.list().length} endpoint(s) from ${paths.stateFile}, captures to ${config.store.uri}`,
+        `gateway serving ${gateway.url} (admin on ${opts.adminHost}:${gateway.adminPort}${adminTls ? ' over TLS' : ''}, ` +
+          `advertised as ${gateway.advertiseUrl}, token in ${process.env.MLOPS_GATEWAY_TOKEN ? 'MLOPS_GATEWAY_TOKEN' : paths.tokenFile}), ` +
+          `replica ${gateway.replicaId}, ${gateway.context.state.list().length} endpoint(s) and captures in ${config.store.uri}`,
       );
       const signal = await new Promise<NodeJS.Signals>((resolve) => {
         process.once('SIGINT', () => resolve('SIGINT'));
@@ -81,6 +128,35 @@ export function registerGateway(program: Command, _ctx: () => CommandContext): v
       await gateway.close();
       log('gateway stopped');
     });
+}
+
+/** A PEM file's text; a clear error naming the flag and file when it cannot be read or is no PEM. */
+function readPem(file: string, flag: string): string {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UserError(`${flag}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 2);
+  }
+  if (!text.includes('-----BEGIN ')) throw new UserError(`${flag}: ${file} is not a PEM file`, 2);
+  return text;
+}
+
+function checkAdvertiseUrl(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || !['http:', 'https:'].includes(parsed.protocol)) {
+    throw new UserError(
+      `--advertise-url: must be an http(s) URL such as https://10.0.3.7:8181, got ${JSON.stringify(url)}`,
+      2,
+    );
+  }
+  return url.replace(/\/+$/, '');
 }
 
 function parsePositive(flag: string): (value: string) => number {

@@ -53,6 +53,8 @@ export interface Config {
   signingKey?: string;
   /** Limits of the gateway process (`mlops gateway`): what one client may cost it. */
   gatewayLimits: GatewayLimits;
+  /** How `mlops gateway` serves its admin API beyond loopback (MLOPS_GATEWAY_ADMIN_TLS_*, MLOPS_GATEWAY_ADVERTISE_URL). */
+  gatewayAdmin: GatewayAdminServing;
   /** The most bytes of files one code package may hold (`MLOPS_CODE_PACKAGE_MAX_BYTES`). */
   codePackageMaxBytes: number;
   /** Where variants are served (`MLOPS_SERVING_BACKEND`): model servers on this host, or KServe InferenceServices. */
@@ -104,6 +106,15 @@ export interface GatewayConfig {
   url: string;
   adminUrl: string;
   token: string;
+  /** PEM file of the CA that signed the admin API's certificate (`MLOPS_GATEWAY_ADMIN_CA`), absolute. */
+  adminCaFile?: string;
+}
+
+/** The admin API's TLS files (absolute) and the URL other processes reach this replica's admin API at. */
+export interface GatewayAdminServing {
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  advertiseUrl?: string;
 }
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
@@ -166,6 +177,24 @@ export const envSchema = z.object({
   MLOPS_GATEWAY_TOKEN: nonEmpty
     .optional()
     .describe("Bearer token of the gateway's admin API. Default: the dev stack's token file"),
+  MLOPS_GATEWAY_ADMIN_CA: nonEmpty
+    .optional()
+    .describe(
+      "PEM file of the CA that signed the gateway admin API's certificate (an https MLOPS_GATEWAY_ADMIN_URL with a self-signed certificate). Default: the system's CAs",
+    ),
+  MLOPS_GATEWAY_ADMIN_TLS_CERT: nonEmpty
+    .optional()
+    .describe(
+      '`mlops gateway`: PEM certificate (chain) of the admin API, served over HTTPS (--admin-tls-cert). Default: none, plain HTTP',
+    ),
+  MLOPS_GATEWAY_ADMIN_TLS_KEY: nonEmpty
+    .optional()
+    .describe('`mlops gateway`: PEM private key of the admin certificate (--admin-tls-key). Default: none'),
+  MLOPS_GATEWAY_ADVERTISE_URL: httpUrl("this gateway replica's admin API, e.g. https://10.0.3.7:8181")
+    .optional()
+    .describe(
+      "`mlops gateway`: the admin URL other processes reach this replica at, recorded in the store for reading every replica's metrics (--advertise-url). Default: http(s)://127.0.0.1:<admin port>",
+    ),
 
   // limits of the gateway process (`mlops gateway`): what one client of its public port may cost it
   MLOPS_GATEWAY_CAPTURE_BUFFER_BYTES: positiveInt(1024)
@@ -358,8 +387,12 @@ export function validateConfig(
   };
   const store = parseStoreUri(storeUri, cwd, s3);
   if (typeof store === 'string') return { ok: false, issues: [`MLOPS_STORE: ${store}`] };
-  const gateway = gatewayOf(env, stack.gateway);
-  if (typeof gateway === 'string') return { ok: false, issues: [gateway] };
+  const found = gatewayOf(env, stack.gateway);
+  if (typeof found === 'string') return { ok: false, issues: [found] };
+  const gateway =
+    found && env.MLOPS_GATEWAY_ADMIN_CA
+      ? { ...found, adminCaFile: path.resolve(cwd, env.MLOPS_GATEWAY_ADMIN_CA) }
+      : found;
   const kserve = kserveOf(env, cwd, store);
   if (typeof kserve === 'string') return { ok: false, issues: [kserve] };
   return {
@@ -389,6 +422,15 @@ export function validateConfig(
         rateLimitPerSecond: env.MLOPS_GATEWAY_RATE_LIMIT ?? 200,
         rateLimitBurst: env.MLOPS_GATEWAY_RATE_LIMIT_BURST ?? 400,
         rateLimitClients: env.MLOPS_GATEWAY_RATE_LIMIT_CLIENTS ?? 10_000,
+      },
+      gatewayAdmin: {
+        ...(env.MLOPS_GATEWAY_ADMIN_TLS_CERT
+          ? { tlsCertFile: path.resolve(cwd, env.MLOPS_GATEWAY_ADMIN_TLS_CERT) }
+          : {}),
+        ...(env.MLOPS_GATEWAY_ADMIN_TLS_KEY ? { tlsKeyFile: path.resolve(cwd, env.MLOPS_GATEWAY_ADMIN_TLS_KEY) } : {}),
+        ...(env.MLOPS_GATEWAY_ADVERTISE_URL
+          ? { advertiseUrl: env.MLOPS_GATEWAY_ADVERTISE_URL.replace(/\/+$/, '') }
+          : {}),
       },
       codecServer: {
         ...(env.MLOPS_CODEC_TOKEN ? { token: env.MLOPS_CODEC_TOKEN } : {}),

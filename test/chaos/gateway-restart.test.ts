@@ -2,7 +2,7 @@
  * The inference gateway restarts in the middle of a canary: a real `mlops gateway` process in front
  * of real model-server variants, a real `mlops worker` process running the rollout, live traffic. The
  * gateway is SIGKILLed while the candidate bakes at 50% and started again on the same ports and
- * state file: it comes back with the canary's weights (not reset), serves again, captures requests
+ * store: it comes back with the canary's weights (not reset), serves again, captures requests
  * made after the restart, and the rollout goes on to promote the healthy candidate — the restart's
  * empty request windows do not read as failures.
  */
@@ -132,7 +132,7 @@ describe('the gateway restarted during a canary with traffic', function () {
     const before = await admin.getEndpoint(ENDPOINT);
     assert.deepEqual(before?.weights, canaryWeights);
 
-    // the restart: SIGKILL, the same ports and state file
+    // the restart: SIGKILL, the same ports and store
     const running = gateway!;
     const exited = new Promise((resolve) => running.once('exit', resolve));
     running.kill('SIGKILL');

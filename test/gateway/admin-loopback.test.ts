@@ -57,4 +57,29 @@ describe('inference gateway: admin API on loopback only', () => {
       await new Promise((resolve) => server.close(resolve));
     }
   });
+
+  it('takes any peer when it listens beyond loopback (TLS or a NetworkPolicy), the token still required', async () => {
+    const ctx = {
+      adminToken: 'secret-token',
+      adminBeyondLoopback: true,
+      state: { refresh: () => Promise.resolve(), list: () => [] },
+    } as unknown as GatewayContext;
+    const server = http.createServer((req, res) => {
+      Object.defineProperty(req.socket, 'remoteAddress', { value: '10.0.0.5', configurable: true });
+      void handleAdmin(ctx, req, res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/admin/endpoints`;
+    const get = (token: string) => fetch(url, { headers: { authorization: `Bearer ${token}`, connection: 'close' } });
+    try {
+      const wrongToken = await get('other-token');
+      assert.equal(wrongToken.status, 401);
+      await wrongToken.body?.cancel();
+      const allowed = await get('secret-token');
+      assert.equal(allowed.status, 200);
+      assert.deepEqual(await allowed.json(), { endpoints: [] });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
 import type { GatewayAdminError } from '../../activities/serving/gateway-client';
 import { inferBody, startHarness, type Harness } from './harness';
 
@@ -96,14 +95,12 @@ describe('inference gateway: admin API', function () {
     await h.admin.deleteEndpoint('drill');
   });
 
-  it('persists every change to the state file atomically', () => {
-    const saved = JSON.parse(fs.readFileSync(h.stateFile, 'utf8')) as {
+  it('keeps every change in the store, where every replica reads it', async () => {
+    const saved = JSON.parse((await h.store.getBytes('gateway/state.json')).toString('utf8')) as {
       endpoints: { name: string; weights: object }[];
     };
     assert.deepEqual(saved.endpoints.find((e) => e.name === 'churn')?.weights, { blue: 80, green: 20 });
-    assert.deepEqual(
-      fs.readdirSync(path.dirname(h.stateFile)).filter((f) => f.endsWith('.tmp')),
-      [],
-    );
+    // no local state file: a second replica on another host would not see one
+    assert.equal(fs.existsSync(h.stateFile), false);
   });
 });

@@ -19,7 +19,7 @@ describe('inference gateway: public API', function () {
     assert.equal(live.status, 200);
     const ready = await fetch(`${h.gateway.url}/v2/health/ready`);
     assert.equal(ready.status, 200);
-    assert.deepEqual(await ready.json(), { ready: true });
+    assert.deepEqual(await ready.json(), { ready: true, endpoints: 'current' });
   });
 
   it('forwards a request to a variant and answers with its output, variant and request id', async () => {

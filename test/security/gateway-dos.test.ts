@@ -1,7 +1,7 @@
 /**
  * An anonymous client of the gateway's public port cannot take it down: large requests while the
- * store hangs leave a real `mlops gateway` process (with a small heap) alive and serving, its capture
- * dropped and counted; a client over its rate gets 429 with Retry-After while others are served;
+ * store hangs (it answered while the gateway started and read its endpoints, then stopped answering)
+ * leave a real `mlops gateway` process (with a small heap) alive and serving, its capture dropped and counted; a client over its rate gets 429 with Retry-After while others are served;
  * a client that never finishes its headers is cut after headersTimeout; connections past
  * maxConnections are refused while the gateway stays up.
  */
@@ -20,6 +20,7 @@ import { RateLimiter } from '../../gateway/rate-limit';
 import { freePort, waitFor } from '../../lib/ports';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream';
 import { MLOPS_BIN } from '../support/cli';
+import { testStack } from '../support/stack';
 import { suiteTeardown } from '../support/teardown';
 
 const TOKEN = 'dos-test-admin-token-of-32-characters-at-least';
@@ -117,13 +118,30 @@ describe('security: an anonymous client cannot crash or exhaust the gateway', fu
   }
 
   it('keeps a gateway with a 160 MB heap alive and serving under large requests while the store hangs', async () => {
-    // a "store" that accepts connections and never answers: every capture write hangs
+    // the test MinIO behind a switch: passed through until `hanging`, then a store that accepts
+    // connections and never answers (every capture write and read of the endpoints hangs)
+    const { minio } = testStack();
+    const minioUrl = new URL(minio.endpoint);
+    let hanging = false;
     const hung = new Set<net.Socket>();
     const blackhole = net.createServer((socket) => {
       hung.add(socket);
       socket.on('error', () => undefined);
-      socket.resume();
+      if (hanging) {
+        socket.resume();
+        return;
+      }
+      const upstreamSocket = net.connect(Number(minioUrl.port), minioUrl.hostname);
+      hung.add(upstreamSocket);
+      upstreamSocket.on('error', () => socket.destroy());
+      socket.pipe(upstreamSocket).pipe(socket);
     });
+    const hang = () => {
+      hanging = true;
+      // connections kept alive to MinIO are cut: the store's next requests meet the hanging switch
+      for (const s of hung) s.destroy();
+      hung.clear();
+    };
     await new Promise<void>((r) => blackhole.listen(0, '127.0.0.1', r));
     teardown.add('the hanging store', async () => {
       for (const s of hung) s.destroy();
@@ -139,10 +157,10 @@ describe('security: an anonymous client cannot crash or exhaust the gateway', fu
         env: {
           ...process.env,
           MLOPS_HOME: path.join(root, 'home'),
-          MLOPS_STORE: 's3://hung-bucket/captures',
+          MLOPS_STORE: `s3://${minio.bucket}/dos-${Date.now().toString(36)}`,
           MLOPS_S3_ENDPOINT: `http://127.0.0.1:${storePort}`,
-          AWS_ACCESS_KEY_ID: 'test-access-key',
-          AWS_SECRET_ACCESS_KEY: 'test-secret-key-of-the-hung-store',
+          AWS_ACCESS_KEY_ID: minio.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: minio.secretAccessKey,
           MLOPS_GATEWAY_TOKEN: TOKEN,
           MLOPS_GATEWAY_CAPTURE_BUFFER_BYTES: String(16 * 1024 * 1024),
           MLOPS_GATEWAY_RATE_LIMIT: '0',
@@ -165,6 +183,7 @@ describe('security: an anonymous client cannot crash or exhaust the gateway', fu
       weights: { a: 100 },
       capture: { sampleRate: 1, maxBatch: 10, flushSeconds: 1 },
     });
+    hang();
 
     // 400 requests of 900 KB: 360 MB of captures, more than twice the whole heap
     const body = bigRequest(900 * 1024);
