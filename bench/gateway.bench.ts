@@ -54,7 +54,10 @@ export const GATEWAY_BENCH_NOTES =
   'their bursts take turns rather than queue together in front of the single-process model server, which needs ' +
   `about 5 ms a request here, so ${RATE} requests/s keep it about 90% busy. A connection waits for each answer ` +
   'before its next request, so time the gateway adds lengthens the bursts until they overlap and queue: the ' +
-  'difference includes that queueing, not only the gateway’s own time. Latencies are taken from every ' +
+  'difference includes that queueing, not only the gateway’s own time. The two-replica rows run a second ' +
+  '`mlops gateway` process on the same store (it follows the first one’s endpoints through the store) and send ' +
+  `the same ${RATE} requests/s half to each replica (two autocannons each), in the same alternating slices. ` +
+  'Latencies are taken from every ' +
   'answer, to the microsecond (autocannon’s own histogram keeps whole milliseconds). The gateway runs in its ' +
   'own Node process, as `mlops dev up` starts it; everything shares the machine’s ' +
   `${os.cpus().length} cores. Target: at most ${TARGET_ADDED_P50_MS} ms added at p50, with ` +
@@ -64,14 +67,18 @@ export const GATEWAY_BENCH_NOTES =
 export async function runGatewayBench(): Promise<GatewayBenchRow[]> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-bench-gateway-'));
   let gatewayProcess: GatewayProcess | undefined;
+  let secondReplica: GatewayProcess | undefined;
   let cleanup: (() => Promise<void>) | undefined;
   try {
     const root = path.join(work, 'store');
     const store = createBlobStore({ kind: 'file', root, uri: `file://${root}` });
     const model = await trainChurnModel(store, 'models/churn/versions/1/artifact', path.join(work, 'train'));
     // the gateway as users run it: its own process (`mlops gateway`), not sharing this event loop
-    const proc = await startGatewayProcess(work, root);
+    const proc = await startGatewayProcess(path.join(work, 'gateway-a'), root);
     gatewayProcess = proc;
+    // a second replica on the same store: it routes what the first one's admin API was told
+    const replica = await startGatewayProcess(path.join(work, 'gateway-b'), root);
+    secondReplica = replica;
     const backend = new LocalServingBackend({
       store,
       gateway: proc.admin,
@@ -91,23 +98,30 @@ export async function runGatewayBench(): Promise<GatewayBenchRow[]> {
     const body = JSON.stringify(toInferenceRequest(model.rows.slice(0, 1), ['predict_proba']));
     const directUrl = `${variant.upstream}/v2/models/${variant.name}/infer`;
     const gatewayUrl = `${proc.url}/v2/models/${ENDPOINT}/infer`;
+    const replicaUrl = `${replica.url}/v2/models/${ENDPOINT}/infer`;
+    await waitRouted(replicaUrl, body);
+    const urls = { direct: [directUrl], gateway: [gatewayUrl], replicas: [gatewayUrl, replicaUrl] };
 
-    await load(directUrl, body, WARMUP_SECONDS);
-    await load(gatewayUrl, body, WARMUP_SECONDS);
-    const slices: { direct: LoadResult[]; gateway: LoadResult[] } = { direct: [], gateway: [] };
+    for (const which of ['direct', 'gateway', 'replicas'] as const) await load(urls[which], body, WARMUP_SECONDS);
+    const slices: Record<keyof typeof urls, LoadResult[]> = { direct: [], gateway: [], replicas: [] };
+    const order = ['direct', 'gateway', 'replicas'] as const;
     for (let i = 0; i < SLICES; i++) {
-      // direct first in even slices, the gateway first in odd ones
-      for (const which of i % 2 === 0 ? (['direct', 'gateway'] as const) : (['gateway', 'direct'] as const)) {
-        slices[which].push(await load(which === 'direct' ? directUrl : gatewayUrl, body, DURATION_SECONDS / SLICES));
+      // each slice starts with a different path, so the machine's other load hits all alike
+      for (let k = 0; k < order.length; k++) {
+        const which = order[(i + k) % order.length]!;
+        slices[which].push(await load(urls[which], body, DURATION_SECONDS / SLICES));
       }
     }
     const direct = summarize(slices.direct);
     const gateway = summarize(slices.gateway);
+    const replicas = summarize(slices.replicas);
 
     const prometheus = await (await fetch(`${proc.url}/metrics`)).text();
     const added = (q: 'p50' | 'p99') => gateway[q] - direct[q];
+    const addedByReplicas = (q: 'p50' | 'p99') => replicas[q] - direct[q];
     const errors = direct.errors + gateway.errors;
     const rateReached = Math.min(direct.ok, gateway.ok) >= MIN_RATE_SHARE * RATE * DURATION_SECONDS;
+    const replicasRateReached = replicas.ok >= MIN_RATE_SHARE * RATE * DURATION_SECONDS;
     const counts =
       `${direct.ok} direct and ${gateway.ok} gateway answers in ${DURATION_SECONDS} s each ` +
       `(${(direct.ok / DURATION_SECONDS).toFixed(0)} and ${(gateway.ok / DURATION_SECONDS).toFixed(0)} req/s), ` +
@@ -135,10 +149,31 @@ export async function runGatewayBench(): Promise<GatewayBenchRow[]> {
           `${counter(prometheus, 'mlops_gateway_capture_records_total')} records written by the end, ` +
           `${counter(prometheus, 'mlops_gateway_capture_dropped_total')} dropped`,
       },
+      {
+        scenario: `p50 latency, two gateway replicas on one store, ${RATE} req/s for ${DURATION_SECONDS} s (half to each)`,
+        ours: latency('through two replicas', replicas.p50),
+        anchor: latency('model server directly', direct.p50),
+        target: `≤ ${TARGET_ADDED_P50_MS} ms added, 0 errors`,
+        met: addedByReplicas('p50') <= TARGET_ADDED_P50_MS && replicas.errors === 0 && replicasRateReached,
+        detail:
+          `${signed(addedByReplicas('p50'))} ms at p50; ${replicas.ok} answers in ${DURATION_SECONDS} s ` +
+          `(${(replicas.ok / DURATION_SECONDS).toFixed(0)} req/s), errors: ${replicas.errors}` +
+          (replicasRateReached
+            ? ''
+            : `; under ${MIN_RATE_SHARE * 100}% of ${RATE} req/s answered: the machine fell behind`),
+      },
+      {
+        scenario: `p99 latency, two gateway replicas on one store, ${RATE} req/s for ${DURATION_SECONDS} s (half to each)`,
+        ours: latency('through two replicas', replicas.p99),
+        anchor: latency('model server directly', direct.p99),
+        target: '',
+        detail: `${signed(addedByReplicas('p99'))} ms at p99`,
+      },
     ];
   } finally {
     try {
       await cleanup?.();
+      await secondReplica?.stop();
       await gatewayProcess?.stop();
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
@@ -164,12 +199,15 @@ function summarize(slices: LoadResult[]): { p50: number; p99: number; ok: number
   };
 }
 
-/** POSTs `body` to `url` at `RATE` per second for `seconds` from `STAGGER` staggered autocannons, timing every answer. */
-async function load(url: string, body: string, seconds: number): Promise<LoadResult> {
+/**
+ * POSTs `body` at `RATE` per second for `seconds` from `STAGGER` staggered autocannons, timing every
+ * answer; the autocannons take turns over `urls` (two replicas: every other one to each).
+ */
+async function load(urls: string[], body: string, seconds: number): Promise<LoadResult> {
   const parts = await Promise.all(
     Array.from({ length: STAGGER }, async (_, i) => {
       await sleep((i * 1000) / STAGGER);
-      return cannon(url, body, seconds, RATE / STAGGER);
+      return cannon(urls[i % urls.length]!, body, seconds, RATE / STAGGER);
     }),
   );
   return { latencies: parts.flatMap((p) => p.latencies), errors: parts.reduce((sum, p) => sum + p.errors, 0) };
@@ -198,6 +236,17 @@ function cannon(url: string, body: string, seconds: number, rate: number): Promi
       if (status >= 200 && status < 300) latencies.push(ms);
     });
   });
+}
+
+/** Waits until the replica at `url` routes the endpoint (it follows the store within a second). */
+async function waitRouted(url: string, body: string): Promise<void> {
+  for (let i = 0; ; i++) {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    await res.arrayBuffer();
+    if (res.ok) return;
+    if (i > 100) throw new Error(`the second replica does not route ${url}: HTTP ${res.status}`);
+    await sleep(100);
+  }
 }
 
 /** Nearest-rank percentile of sorted values (NaN when there are none). */
