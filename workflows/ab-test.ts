@@ -231,9 +231,10 @@ export async function abTest(input: AbTestInput): Promise<AbTestResult> {
   try {
     if (!input.carried) {
       for (const a of [control, treatment]) {
-        await host.deploying.deployVariant.executeWithOptions({ summary: `deploy ${a.name} v${a.version} to ${endpoint}` }, [
-          { endpoint, model: a },
-        ]);
+        await host.deploying.deployVariant.executeWithOptions(
+          { summary: `deploy ${a.name} v${a.version} to ${endpoint}` },
+          [{ endpoint, model: a }],
+        );
       }
       for (const variant of [controlVariant, treatmentVariant]) {
         await host.deploying.waitVariantReady.executeWithOptions({ summary: `wait until ${variant} is ready` }, [

@@ -256,9 +256,10 @@ export async function progressiveRollout(input: ProgressiveRolloutInput): Promis
   phase('deploying');
 
   const host = servingHostOf(input.servingTaskQueue);
-  const before = await host.quick.endpointBeforeRollout.executeWithOptions({ summary: `describe endpoint ${endpoint}` }, [
-    { endpoint },
-  ]);
+  const before = await host.quick.endpointBeforeRollout.executeWithOptions(
+    { summary: `describe endpoint ${endpoint}` },
+    [{ endpoint }],
+  );
   const baselineVariant = (before?.variants ?? [])
     .filter((v) => v.weight > 0 && !(v.model === model.name && v.version === model.version))
     .sort((a, b) => b.weight - a.weight)[0];

@@ -71,8 +71,10 @@ describe('progressive rollout, end to end with MLServer behind the gateway', fun
   };
   const withWorkers = <T>(fn: () => Promise<T>) =>
     withWorker(env.MLOPS_TASK_QUEUE!, deps, () =>
-      withWorker(env.MLOPS_TRAINING_TASK_QUEUE!, deps, () =>
-        withWorker(env.MLOPS_SERVING_TASK_QUEUE!, deps, fn, { workflows: false }),
+      withWorker(
+        env.MLOPS_TRAINING_TASK_QUEUE!,
+        deps,
+        () => withWorker(env.MLOPS_SERVING_TASK_QUEUE!, deps, fn, { workflows: false }),
         { workflows: false },
       ),
     );
