@@ -26,6 +26,11 @@ export interface PipelineInput {
   reason?: string;
   /** Task queue of the training workers (training and evaluation jobs). */
   trainingTaskQueue: string;
+  /**
+   * Task queue of the serving hosts (the rollout's deploying, readiness, traffic and undeploying).
+   * @default the rollout's own queue (runs started before the serving queue existed)
+   */
+  servingTaskQueue?: string;
 }
 
 /** The workflow type a spec's runs start: its `workflow`, else the built-in `retrainPipeline`. */
@@ -45,7 +50,7 @@ export function pipelineRunIdPrefix(pipeline: string): string {
 
 /** The input of a run; absent optional fields stay absent. */
 export function pipelineInput(start: PipelineInput): PipelineInput {
-  const { spec, specFile, trigger, actor, force, reason, trainingTaskQueue } = start;
+  const { spec, specFile, trigger, actor, force, reason, trainingTaskQueue, servingTaskQueue } = start;
   return {
     spec,
     ...(specFile !== undefined && { specFile }),
@@ -54,6 +59,7 @@ export function pipelineInput(start: PipelineInput): PipelineInput {
     ...(force !== undefined && { force }),
     ...(reason !== undefined && { reason }),
     trainingTaskQueue,
+    ...(servingTaskQueue !== undefined && { servingTaskQueue }),
   };
 }
 

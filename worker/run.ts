@@ -13,12 +13,28 @@ import { buildActivityDeps } from './dependencies';
 import { startHealthServer } from './health';
 import { buildWorkflowBundle, userModulesOf, type UserWorkflowModule } from './workflow-bundle';
 
-export type QueueRole = 'workflows' | 'training';
+/**
+ * The task queues a worker may poll: `workflows` (workflows and light activities), `training`
+ * (training, evaluation and step jobs), `serving` (the activities bound to a model-server host).
+ */
+export type QueueRole = 'workflows' | 'training' | 'serving';
+
+/** Every queue, in the order a worker polling all of them creates its workers. */
+export const ALL_QUEUE_ROLES: readonly QueueRole[] = ['workflows', 'training', 'serving'];
+
+/** The task queue a role polls, from config. */
+export function taskQueueOf(config: LoadedConfig, role: QueueRole): string {
+  return role === 'workflows'
+    ? config.taskQueue
+    : role === 'training'
+      ? config.trainingTaskQueue
+      : config.servingTaskQueue;
+}
 
 export interface WorkerRunOptions {
   config: LoadedConfig;
-  /** Which queues to poll. @default both */
-  roles?: QueueRole[];
+  /** Which queues to poll. @default all three */
+  roles?: readonly QueueRole[];
   /** Serve Prometheus metrics on <metricsHost>:<port>/metrics. */
   metricsPort?: number;
   /** Address of the metrics endpoint (0.0.0.0 in a container, for scraping). @default '127.0.0.1' */
@@ -40,8 +56,8 @@ export interface WorkerRunOptions {
 }
 
 /**
- * Worker warnings go to stderr, except the SDK's note that the training queue's worker polls no
- * workflows: that is the design (training hosts run activities only), not something to fix.
+ * Worker warnings go to stderr, except the SDK's note that the training or serving queue's worker
+ * polls no workflows: that is the design (those hosts run activities only), not something to fix.
  */
 export const workerLogger = new DefaultLogger('WARN', (entry) => {
   if (entry.message.startsWith('No workflows registered')) return;
@@ -69,7 +85,7 @@ function hostPort(host: string, port: number): string {
 /** Creates the workers for the chosen queues on one connection. */
 export async function createWorkers(opts: WorkerRunOptions, connection: NativeConnection): Promise<Worker[]> {
   const { config } = opts;
-  const roles = opts.roles ?? ['workflows', 'training'];
+  const roles = opts.roles ?? ALL_QUEUE_ROLES;
   const activities = createActivities(buildActivityDeps(config));
   const workers: Worker[] = [];
   // the payload codec when MLOPS_CODEC_KEYS or MLOPS_CODEC_KEY_FILE is set (lib/codec)
@@ -94,7 +110,7 @@ export async function createWorkers(opts: WorkerRunOptions, connection: NativeCo
         }),
       );
     } else {
-      workers.push(await Worker.create({ ...common, taskQueue: config.trainingTaskQueue }));
+      workers.push(await Worker.create({ ...common, taskQueue: taskQueueOf(config, role) }));
     }
   }
   return workers;
@@ -148,7 +164,7 @@ async function userWorkflows(
 export async function runWorker(opts: WorkerRunOptions): Promise<void> {
   const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
   installRuntime(opts.metricsPort, opts.metricsHost);
-  const polled = opts.roles ?? ['workflows', 'training'];
+  const polled = opts.roles ?? ALL_QUEUE_ROLES;
   if (polled.includes('workflows')) opts = { ...opts, ...(await userWorkflows(opts, log)) };
   const connection = await connectPatiently(opts, log);
   try {

@@ -26,7 +26,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { deploying, serving } from './serving-activities';
+import { servingHostOf } from './serving-activities';
 import type { EndpointDescription } from '../activities/serving/types';
 import type { AbTestSettings } from '../common/schemas/abtest';
 import { decideAbTest, type AbTestDecision, type SequentialState } from '../common/abtest-stats';
@@ -56,6 +56,11 @@ export interface AbTestInput {
   /** Who started the test. */
   actor: string;
   reason?: string;
+  /**
+   * Task queue of the serving hosts (`mlops-serving`): deploying, readiness, traffic and undeploying
+   * run there, and in the promotion rollout. @default the workflow's own queue (runs started before)
+   */
+  servingTaskQueue?: string;
   /** Carried over by continue-as-new: the test is already running. */
   carried?: AbTestCarried;
 }
@@ -212,9 +217,10 @@ export async function abTest(input: AbTestInput): Promise<AbTestResult> {
   ]);
   phase(input.carried ? 'running' : 'deploying');
 
+  const host = servingHostOf(input.servingTaskQueue);
   const before =
     input.carried?.before ??
-    (await serving.endpointBeforeRollout.executeWithOptions({ summary: `describe endpoint ${endpoint}` }, [
+    (await host.quick.endpointBeforeRollout.executeWithOptions({ summary: `describe endpoint ${endpoint}` }, [
       { endpoint },
     ]));
   const servedBefore = new Set((before?.variants ?? []).map((v) => v.name));
@@ -225,17 +231,18 @@ export async function abTest(input: AbTestInput): Promise<AbTestResult> {
   try {
     if (!input.carried) {
       for (const a of [control, treatment]) {
-        await deploying.deployVariant.executeWithOptions({ summary: `deploy ${a.name} v${a.version} to ${endpoint}` }, [
-          { endpoint, model: a },
-        ]);
+        await host.deploying.deployVariant.executeWithOptions(
+          { summary: `deploy ${a.name} v${a.version} to ${endpoint}` },
+          [{ endpoint, model: a }],
+        );
       }
       for (const variant of [controlVariant, treatmentVariant]) {
-        await deploying.waitVariantReady.executeWithOptions({ summary: `wait until ${variant} is ready` }, [
+        await host.deploying.waitVariantReady.executeWithOptions({ summary: `wait until ${variant} is ready` }, [
           { endpoint, variant, timeoutMs: 5 * 60_000 },
         ]);
       }
       if (stop) throw new StopRequested();
-      await serving.setTraffic.executeWithOptions(
+      await host.quick.setTraffic.executeWithOptions(
         { summary: `traffic ${controlVariant}=${100 - settings.split}% ${treatmentVariant}=${settings.split}%` },
         [{ endpoint, weights: { [controlVariant]: 100 - settings.split, [treatmentVariant]: settings.split } }],
       );
@@ -322,6 +329,7 @@ export async function abTest(input: AbTestInput): Promise<AbTestResult> {
               rollout: { ...input.promote, endpoint },
               actor: input.actor,
               terminationWait: input.terminationWait,
+              ...(input.servingTaskQueue !== undefined && { servingTaskQueue: input.servingTaskQueue }),
               reason: `won the A/B test ${workflowInfo().workflowId}: ${decision.reason}`,
             },
           ],
@@ -364,7 +372,7 @@ export async function abTest(input: AbTestInput): Promise<AbTestResult> {
       (before?.variants ?? []).filter((v) => v.weight > 0).map((v) => [v.name, v.weight] as const),
     );
     const weights = Object.keys(previous).length > 0 ? previous : { [controlVariant]: 100 };
-    await serving.setTraffic.executeWithOptions(
+    await host.quick.setTraffic.executeWithOptions(
       {
         summary: `traffic back: ${Object.entries(weights)
           .map(([v, w]) => `${v}=${w}%`)
@@ -379,7 +387,7 @@ export async function abTest(input: AbTestInput): Promise<AbTestResult> {
     const keepControl = !before || before.variants.every((v) => v.weight === 0);
     for (const variant of [controlVariant, treatmentVariant]) {
       if (servedBefore.has(variant) || (variant === controlVariant && keepControl)) continue;
-      await serving.undeployVariant.executeWithOptions({ summary: `undeploy ${variant}` }, [{ endpoint, variant }]);
+      await host.quick.undeployVariant.executeWithOptions({ summary: `undeploy ${variant}` }, [{ endpoint, variant }]);
     }
   }
 }

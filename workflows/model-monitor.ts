@@ -49,6 +49,8 @@ export interface ModelMonitorInput {
   spec: PipelineSpec;
   specFile?: string;
   trainingTaskQueue: string;
+  /** Task queue of the serving hosts, passed on to the retrains it starts. @default none (the rollout's own queue) */
+  servingTaskQueue?: string;
   /** Who started the monitor (a person, or `pipeline:<run>`). */
   actor: string;
   /**
@@ -427,6 +429,7 @@ export async function modelMonitor(input: ModelMonitorInput): Promise<MonitorSta
             actor: `monitor/${endpoint}`,
             reason,
             trainingTaskQueue: input.trainingTaskQueue,
+            servingTaskQueue: input.servingTaskQueue,
           }),
         ],
         // a code pipeline may set none itself; no history of the built-in pipeline has a `workflow`

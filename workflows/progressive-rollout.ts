@@ -23,7 +23,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { deploying, serving } from './serving-activities';
+import { serving, servingHostOf } from './serving-activities';
 import { notifyQuietly } from './sdk/notify';
 import { refuseUnless, SIGNED_DECISIONS_PATCH, verifiedSigner } from './sdk/verify-decision';
 import type { ApproverEntry, DecisionSignature } from '../common/signed-decision';
@@ -59,6 +59,11 @@ export interface ProgressiveRolloutInput {
    * those decisions must be signed; the registry's approvers file counts too. @default none
    */
   approvers?: ApproverEntry[];
+  /**
+   * Task queue of the serving hosts (`mlops-serving`): deploying, readiness, traffic and undeploying
+   * run there. @default the workflow's own queue (runs started before the serving queue existed)
+   */
+  servingTaskQueue?: string;
 }
 
 export type RolloutPhase =
@@ -250,14 +255,16 @@ export async function progressiveRollout(input: ProgressiveRolloutInput): Promis
   ]);
   phase('deploying');
 
-  const before = await serving.endpointBeforeRollout.executeWithOptions({ summary: `describe endpoint ${endpoint}` }, [
-    { endpoint },
-  ]);
+  const host = servingHostOf(input.servingTaskQueue);
+  const before = await host.quick.endpointBeforeRollout.executeWithOptions(
+    { summary: `describe endpoint ${endpoint}` },
+    [{ endpoint }],
+  );
   const baselineVariant = (before?.variants ?? [])
     .filter((v) => v.weight > 0 && !(v.model === model.name && v.version === model.version))
     .sort((a, b) => b.weight - a.weight)[0];
   status.baseline = baselineVariant?.name;
-  const deployed = await deploying.deployVariant.executeWithOptions(
+  const deployed = await host.deploying.deployVariant.executeWithOptions(
     { summary: `deploy ${model.name} v${model.version} to ${endpoint}` },
     [{ endpoint, model }],
   );
@@ -265,12 +272,12 @@ export async function progressiveRollout(input: ProgressiveRolloutInput): Promis
   status.variant = variant;
   let promotedOk = false;
   try {
-    await deploying.waitVariantReady.executeWithOptions({ summary: `wait until ${variant} is ready` }, [
+    await host.deploying.waitVariantReady.executeWithOptions({ summary: `wait until ${variant} is ready` }, [
       { endpoint, variant, timeoutMs: 5 * 60_000 },
     ]);
 
     const setWeights = async (weights: Record<string, number>) => {
-      await serving.setTraffic.executeWithOptions(
+      await host.quick.setTraffic.executeWithOptions(
         {
           summary: `traffic ${Object.entries(weights)
             .map(([v, w]) => `${v}=${w}%`)
@@ -386,7 +393,7 @@ export async function progressiveRollout(input: ProgressiveRolloutInput): Promis
     });
     if (baselineVariant) {
       await condition(() => false, input.terminationWait ?? rollout.terminationWait ?? '30s');
-      await serving.undeployVariant.executeWithOptions({ summary: `retire ${baselineVariant.name}` }, [
+      await host.quick.undeployVariant.executeWithOptions({ summary: `retire ${baselineVariant.name}` }, [
         { endpoint, variant: baselineVariant.name },
       ]);
     }
@@ -405,12 +412,12 @@ export async function progressiveRollout(input: ProgressiveRolloutInput): Promis
     await CancellationScope.nonCancellable(async () => {
       phase('rolling-back');
       if (baselineVariant) {
-        await serving.setTraffic.executeWithOptions({ summary: `traffic ${baselineVariant.name}=100%` }, [
+        await host.quick.setTraffic.executeWithOptions({ summary: `traffic ${baselineVariant.name}=100%` }, [
           { endpoint, weights: { [baselineVariant.name]: 100 } },
         ]);
         status.weights = { [baselineVariant.name]: 100 };
       }
-      await serving.undeployVariant.executeWithOptions({ summary: `undeploy ${variant}` }, [{ endpoint, variant }]);
+      await host.quick.undeployVariant.executeWithOptions({ summary: `undeploy ${variant}` }, [{ endpoint, variant }]);
       await serving.setModelStatus.executeWithOptions({ summary: `v${model.version} rolled-back` }, [
         { model: model.name, version: model.version, status: 'rolled-back', actor: input.actor, reason: why },
       ]);

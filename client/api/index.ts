@@ -11,7 +11,8 @@
  * const client = new Client({ connection: await Connection.connect({ address: '127.0.0.1:7233' }) });
  * const { spec, file } = loadPipelineSpec('pipelines/churn.yaml');
  * const run = await startPipeline(client, {
- *   spec, specFile: file, actor: 'ci', trigger: 'ci', taskQueue: 'mlops', trainingTaskQueue: 'mlops-training',
+ *   spec, specFile: file, actor: 'ci', trigger: 'ci',
+ *   taskQueue: 'mlops', trainingTaskQueue: 'mlops-training', servingTaskQueue: 'mlops-serving',
  * });
  * console.log(await pipelineStatus(client, run.workflowId));
  * ```

@@ -45,6 +45,8 @@ export interface StartPipelineOptions {
   taskQueue: string;
   /** The training task queue the run's jobs go to. */
   trainingTaskQueue: string;
+  /** The serving task queue its rollout deploys through (`mlops-serving`). @default the rollout's own queue */
+  servingTaskQueue?: string;
   /** When the run starts, which names it (`retrain/<pipeline>/<utc time>`). @default now */
   at?: Date;
   /**
@@ -88,6 +90,7 @@ export async function startPipeline(client: Client, opts: StartPipelineOptions):
         force: opts.force ?? false,
         reason: opts.reason,
         trainingTaskQueue: opts.trainingTaskQueue,
+        servingTaskQueue: opts.servingTaskQueue,
       }),
     ],
     typedSearchAttributes: pipelineSearchAttributes(spec.name, trigger),

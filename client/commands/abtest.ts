@@ -135,6 +135,7 @@ export function registerAbTest(program: Command, ctx: () => CommandContext): voi
               settings,
               promote,
               terminationWait,
+              servingTaskQueue: config.servingTaskQueue,
               actor: config.actor,
               reason: typeof opts.reason === 'string' ? opts.reason : undefined,
             },

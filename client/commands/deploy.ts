@@ -109,6 +109,7 @@ export function registerDeploy(program: Command, ctx: () => CommandContext): voi
                 reason: typeof opts.reason === 'string' ? opts.reason : undefined,
                 terminationWait: String(opts.terminationWait),
                 ...(notifications.length > 0 ? { notifications } : {}),
+                servingTaskQueue: config.servingTaskQueue,
               },
             ],
             staticSummary: `rollout ${model} v${found.version.version} → ${rollout.endpoint} · ${rollout.strategy}`,

@@ -145,7 +145,7 @@ async function temporalChecks(config: LoadedConfig, add: (c: string, s: DoctorCh
     } catch (err) {
       add('search attributes', 'warn', `could not list them (${(err as Error).message})`);
     }
-    for (const queue of [config.taskQueue, config.trainingTaskQueue]) {
+    for (const queue of [config.taskQueue, config.trainingTaskQueue, config.servingTaskQueue]) {
       try {
         const described = await connection.workflowService.describeTaskQueue({
           namespace,

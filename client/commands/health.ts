@@ -28,7 +28,7 @@ export function registerHealth(program: Command, ctx: () => CommandContext): voi
           args: [
             {
               nonce: workflowId,
-              taskQueues: [config.taskQueue, config.trainingTaskQueue],
+              taskQueues: [config.taskQueue, config.trainingTaskQueue, config.servingTaskQueue],
               queueTimeout: opts.queueTimeout,
             },
           ],

@@ -67,6 +67,7 @@ export function registerMonitor(program: Command, ctx: () => CommandContext): vo
                 spec,
                 specFile: loaded.file,
                 trainingTaskQueue: config.trainingTaskQueue,
+                servingTaskQueue: config.servingTaskQueue,
                 actor: config.actor,
                 ...(opts.maxWindowsPerRun ? { maxWindowsPerRun: opts.maxWindowsPerRun } : {}),
               },

@@ -61,6 +61,7 @@ export function registerRun(program: Command, ctx: () => CommandContext): void {
             reason: opts.reason,
             taskQueue: config.taskQueue,
             trainingTaskQueue: config.trainingTaskQueue,
+            servingTaskQueue: config.servingTaskQueue,
           });
           const url = uiUrl(config, workflowId);
           out.info(`started ${workflowId}${spec.workflow ? ` (workflow ${workflowType})` : ''}\n${url}`);

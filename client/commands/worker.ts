@@ -1,11 +1,11 @@
-/** `mlops worker`: runs a worker process polling the mlops and/or mlops-training task queues. */
+/** `mlops worker`: runs a worker process polling the mlops, mlops-training and/or mlops-serving task queues. */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { isDuration, parseDuration } from '../../common/duration';
 import { UserError } from '../../common/errors';
-import { runWorker, type QueueRole } from '../../worker';
+import { ALL_QUEUE_ROLES, runWorker, type QueueRole } from '../../worker';
 import { userWorkflowFiles } from '../../worker/workflow-bundle';
 import type { CommandContext } from '../context';
 import { collect, parsePort } from '../options';
@@ -13,11 +13,14 @@ import { collect, parsePort } from '../options';
 export function registerWorker(program: Command, ctx: () => CommandContext): void {
   program
     .command('worker')
-    .description('run a worker: workflows and light activities, training jobs, or both')
+    .description('run a worker: workflows and light activities, training jobs, model-server hosts, or all of them')
     .addOption(
-      new Option('--queues <which>', 'which task queues to poll')
-        .choices(['all', 'workflows', 'training'])
-        .default('all'),
+      new Option(
+        '--queues <which>',
+        'which task queues to poll: all, or a comma-separated list of workflows, training, serving',
+      )
+        .argParser(parseQueues)
+        .default(ALL_QUEUE_ROLES, 'all'),
     )
     .option('--metrics-port <port>', 'serve Prometheus metrics on <metrics-host>:<port>/metrics', parsePort)
     .option('--metrics-host <address>', 'address of the metrics endpoint (0.0.0.0 in a container)', '127.0.0.1')
@@ -38,7 +41,7 @@ export function registerWorker(program: Command, ctx: () => CommandContext): voi
     )
     .action(
       async (opts: {
-        queues: 'all' | QueueRole;
+        queues: readonly QueueRole[];
         metricsPort?: number;
         metricsHost: string;
         healthPort?: number;
@@ -48,7 +51,7 @@ export function registerWorker(program: Command, ctx: () => CommandContext): voi
         connectTimeout: number;
       }) => {
         const config = ctx().config();
-        const roles: QueueRole[] = opts.queues === 'all' ? ['workflows', 'training'] : [opts.queues];
+        const roles = opts.queues;
         if (opts.bundle !== undefined && !fs.existsSync(opts.bundle))
           throw new UserError(
             `--bundle: ${opts.bundle} does not exist (build it with mlops bundle -o ${opts.bundle})`,
@@ -79,6 +82,20 @@ export function registerWorker(program: Command, ctx: () => CommandContext): voi
         });
       },
     );
+}
+
+/** Parses `--queues`: `all`, or a comma-separated list of roles (each once). */
+function parseQueues(value: string): readonly QueueRole[] {
+  const words = value.split(',').map((w) => w.trim());
+  if (words.length === 1 && words[0] === 'all') return ALL_QUEUE_ROLES;
+  const unknown = words.filter((w) => !(ALL_QUEUE_ROLES as readonly string[]).includes(w));
+  if (unknown.length > 0)
+    throw new InvalidArgumentError(
+      `${unknown.map((w) => JSON.stringify(w)).join(', ')} is not a queue: use all, or a comma-separated list of ${ALL_QUEUE_ROLES.join(', ')}.`,
+    );
+  if (new Set(words).size !== words.length) throw new InvalidArgumentError('a queue is named twice.');
+  // the order workers are created in does not depend on how the flag was written
+  return ALL_QUEUE_ROLES.filter((r) => words.includes(r));
 }
 
 /** Parses `--connect-timeout` (a duration such as 30s or 5m) into milliseconds. */

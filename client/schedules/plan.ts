@@ -51,6 +51,7 @@ const FIELDS: (keyof ScheduleSettings)[] = [
   'jitter',
   'taskQueue',
   'trainingTaskQueue',
+  'servingTaskQueue',
   'specHash',
   'specFile',
 ];

@@ -43,6 +43,8 @@ export interface ScheduleSettings {
   jitter: string;
   taskQueue: string;
   trainingTaskQueue: string;
+  /** The serving task queue the runs' rollouts deploy through (`-`: none, the rollout's own queue). */
+  servingTaskQueue: string;
   /** `sha256:<hex>` of the spec the runs get, apart from its schedule section (which the other fields cover). */
   specHash: string;
   specFile: string;
@@ -97,6 +99,7 @@ export function desiredSchedule(loaded: LoadedPipelineSpec, config: LoadedConfig
     actor: 'schedule',
     force: false,
     trainingTaskQueue: config.trainingTaskQueue,
+    servingTaskQueue: config.servingTaskQueue,
   });
   const catchupWindow = Math.max(parseDuration(section.catchupWindow), MIN_CATCHUP_WINDOW_MS);
   const settings: ScheduleSettings = {
@@ -108,6 +111,7 @@ export function desiredSchedule(loaded: LoadedPipelineSpec, config: LoadedConfig
     jitter: formatDuration(parseDuration(section.jitter)),
     taskQueue: config.taskQueue,
     trainingTaskQueue: config.trainingTaskQueue,
+    servingTaskQueue: config.servingTaskQueue,
     specHash: specHashOf(spec),
     specFile: file,
   };
@@ -160,6 +164,8 @@ export function settingsOf(description: ScheduleDescription): ScheduleSettings {
     jitter: formatDuration(description.spec.jitter ?? 0),
     taskQueue: action.taskQueue,
     trainingTaskQueue: input.trainingTaskQueue ?? '?',
+    // schedules applied before the serving queue existed start rollouts on their own queue
+    servingTaskQueue: input.servingTaskQueue ?? '-',
     specHash: input.spec ? specHashOf(input.spec) : (memo.specHash ?? '?'),
     specFile: input.specFile ?? memo.specFile ?? '?',
   };

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_TASK_QUEUE, DEFAULT_TRAINING_TASK_QUEUE } from '../../common/task-queues';
+import { DEFAULT_SERVING_TASK_QUEUE, DEFAULT_TASK_QUEUE, DEFAULT_TRAINING_TASK_QUEUE } from '../../common/task-queues';
 
 /** Where objects live: a local folder, or a bucket and prefix on an S3 API. */
 export type StoreConfig =
@@ -32,6 +32,8 @@ export interface Config {
   actor: string;
   taskQueue: string;
   trainingTaskQueue: string;
+  /** Where activities bound to a serving host run (`MLOPS_SERVING_TASK_QUEUE`). */
+  servingTaskQueue: string;
   /** The Ray head for jobs with `backend: ray` (MLOPS_RAY_ADDRESS); absent: only the local backend. */
   ray?: { address: string };
   /** Folder of pipeline spec files, absolute (`MLOPS_PIPELINES_DIR`, default ./pipelines). */
@@ -153,6 +155,11 @@ export const envSchema = z.object({
   MLOPS_TRAINING_TASK_QUEUE: nonEmpty
     .optional()
     .describe(`Training and evaluation task queue. Default: ${DEFAULT_TRAINING_TASK_QUEUE}`),
+  MLOPS_SERVING_TASK_QUEUE: nonEmpty
+    .optional()
+    .describe(
+      `Task queue of the serving hosts: deploying, readiness and stopping of model servers. Default: ${DEFAULT_SERVING_TASK_QUEUE}`,
+    ),
   MLOPS_RAY_ADDRESS: z
     .url({
       protocol: /^https?$/,
@@ -405,6 +412,7 @@ export function validateConfig(
       actor: env.MLOPS_ACTOR ?? `${host.user}@${host.hostname}`,
       taskQueue: env.MLOPS_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
       trainingTaskQueue: env.MLOPS_TRAINING_TASK_QUEUE ?? DEFAULT_TRAINING_TASK_QUEUE,
+      servingTaskQueue: env.MLOPS_SERVING_TASK_QUEUE ?? DEFAULT_SERVING_TASK_QUEUE,
       ...(env.MLOPS_RAY_ADDRESS ? { ray: { address: env.MLOPS_RAY_ADDRESS.replace(/\/+$/, '') } } : {}),
       pipelinesDir: path.resolve(cwd, env.MLOPS_PIPELINES_DIR ?? 'pipelines'),
       workflows: (env.MLOPS_WORKFLOWS ?? '')

@@ -70,7 +70,7 @@ describe('mlops CLI', function () {
       }
     });
 
-    it('runs the health check through the worker on both task queues and prints JSON', async () => {
+    it('runs the health check through the worker on all three task queues and prints JSON', async () => {
       const result = await runCli(['--json', 'health'], env);
       assert.equal(result.code, 0, result.stderr + workerLog);
       const report = JSON.parse(result.stdout);
@@ -80,6 +80,7 @@ describe('mlops CLI', function () {
         [
           [env.MLOPS_TASK_QUEUE, true],
           [env.MLOPS_TRAINING_TASK_QUEUE, true],
+          [env.MLOPS_SERVING_TASK_QUEUE, true],
         ],
       );
       assert.equal(report.queues[0].probe.storeUri, env.MLOPS_STORE);

@@ -13,7 +13,8 @@ describe('mlops doctor', function () {
   };
 
   it('passes against the test stack: server, namespace, search attributes, store', async () => {
-    const r = await doctor(cliEnv(`doctor-${randomUUID().slice(0, 8)}`));
+    const env = cliEnv(`doctor-${randomUUID().slice(0, 8)}`);
+    const r = await doctor(env);
     assert.equal(r.code, 0, JSON.stringify(r.body));
     assert.equal(r.check('temporal server')?.status, 'ok');
     assert.equal(r.check('namespace')?.status, 'ok');
@@ -21,6 +22,9 @@ describe('mlops doctor', function () {
     assert.match(r.check('object store')!.detail, /^s3:\/\/.*write, read, delete/);
     // no worker polls this run's fresh queues: a warning, not a failure
     assert.ok(r.body.checks.some((c) => c.check.startsWith('workers on ') && c.status === 'warn'));
+    // each of the three task queues, the serving hosts' too
+    for (const queue of [env.MLOPS_TASK_QUEUE, env.MLOPS_TRAINING_TASK_QUEUE, env.MLOPS_SERVING_TASK_QUEUE])
+      assert.ok(r.check(`workers on ${queue}`), `checks the workers on ${queue}`);
   });
 
   it('says in plain words what is wrong, and exits 1', async () => {

@@ -126,12 +126,14 @@ describe('mlops pipeline apply and mlops schedule', function () {
     assert.equal(d.action.workflowId, `retrain/${hourly}/scheduled`);
     assert.equal(d.action.taskQueue, env.MLOPS_TASK_QUEUE);
     const [input] = d.action.args as [
-      { spec: { name: string }; trigger: string; actor: string; trainingTaskQueue: string },
+      { spec: { name: string }; trigger: string; actor: string; trainingTaskQueue: string; servingTaskQueue: string },
     ];
     assert.equal(input.spec.name, hourly);
     assert.equal(input.trigger, 'schedule');
     assert.equal(input.actor, 'schedule');
     assert.equal(input.trainingTaskQueue, env.MLOPS_TRAINING_TASK_QUEUE);
+    // its runs' rollouts deploy through the serving hosts' queue
+    assert.equal(input.servingTaskQueue, env.MLOPS_SERVING_TASK_QUEUE);
     assert.equal(d.spec.timezone, 'Europe/Berlin');
     assert.equal(d.policies.overlap, 'SKIP');
     assert.equal(d.policies.catchupWindow, 600_000);

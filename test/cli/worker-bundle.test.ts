@@ -41,6 +41,7 @@ describe('worker from a pre-built bundle, with a health endpoint', function () {
             [
               [env.MLOPS_TASK_QUEUE, 'RUNNING'],
               [env.MLOPS_TRAINING_TASK_QUEUE, 'RUNNING'],
+              [env.MLOPS_SERVING_TASK_QUEUE, 'RUNNING'],
             ],
           );
           break;

@@ -44,7 +44,11 @@ describe('A/B tests, end to end with the model server behind the gateway', funct
     const r = await cli('--json', ...args);
     return { ...r, body: r.stdout.trim() ? JSON.parse(r.stdout) : undefined };
   };
-  const withWorkers = <T>(fn: () => Promise<T>) => withWorker(env.MLOPS_TASK_QUEUE!, deps, fn);
+  // the workflows, and the serving host's activities on their own queue
+  const withWorkers = <T>(fn: () => Promise<T>) =>
+    withWorker(env.MLOPS_TASK_QUEUE!, deps, () =>
+      withWorker(env.MLOPS_SERVING_TASK_QUEUE!, deps, fn, { workflows: false }),
+    );
 
   /** One request at a time through the gateway, each labelled converted or not by the variant's rate. */
   const startTraffic = () => {

@@ -83,6 +83,11 @@ describe('the drift monitor, end to end with the model server behind the gateway
   const teardown = suiteTeardown();
 
   const cli = (...args: string[]) => runCli(args, env, 60_000);
+  // the workflows, and the serving host's activities on their own queue
+  const withWorkers = <T>(fn: () => Promise<T>) =>
+    withWorker(env.MLOPS_TASK_QUEUE!, deps, () =>
+      withWorker(env.MLOPS_SERVING_TASK_QUEUE!, deps, fn, { workflows: false }),
+    );
   const json = async (...args: string[]) => {
     const r = await cli('--json', ...args);
     return { ...r, body: r.stdout.trim() ? JSON.parse(r.stdout) : undefined };
@@ -208,7 +213,7 @@ describe('the drift monitor, end to end with the model server behind the gateway
   };
 
   it('judges windows without drift, starts exactly one drift retrain when drift persists, and can be paused and stopped', async () => {
-    await withWorker(env.MLOPS_TASK_QUEUE!, deps, async () => {
+    await withWorkers(async () => {
       const deployed = await json('deploy', MODEL, '1', '--endpoint', ENDPOINT, '--wait');
       assert.equal(deployed.code, 0, deployed.stderr);
       assert.equal(deployed.body.outcome, 'promoted');

@@ -71,7 +71,12 @@ describe('progressive rollout, end to end with the model server behind the gatew
   };
   const withWorkers = <T>(fn: () => Promise<T>) =>
     withWorker(env.MLOPS_TASK_QUEUE!, deps, () =>
-      withWorker(env.MLOPS_TRAINING_TASK_QUEUE!, deps, fn, { workflows: false }),
+      withWorker(
+        env.MLOPS_TRAINING_TASK_QUEUE!,
+        deps,
+        () => withWorker(env.MLOPS_SERVING_TASK_QUEUE!, deps, fn, { workflows: false }),
+        { workflows: false },
+      ),
     );
 
   /** Sends requests through the gateway (about 40/s) until stopped. */

@@ -22,12 +22,17 @@ interface SecretKeyRef {
 export interface Container {
   name: string;
   image?: string;
+  command?: string[];
   args?: string[];
   ports?: { name?: string; containerPort: number }[];
   env?: {
     name: string;
     value?: string;
-    valueFrom?: { secretKeyRef?: SecretKeyRef; configMapKeyRef?: { name: string; key: string } };
+    valueFrom?: {
+      secretKeyRef?: SecretKeyRef;
+      configMapKeyRef?: { name: string; key: string };
+      fieldRef?: { fieldPath: string };
+    };
   }[];
   envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string; optional?: boolean } }[];
   livenessProbe?: Probe;
@@ -46,6 +51,11 @@ interface Probe {
   httpGet?: { path: string; port: string | number };
 }
 
+interface PodTemplate {
+  metadata: { labels: Record<string, string>; annotations?: Record<string, string> };
+  spec: PodSpec;
+}
+
 export interface PodSpec {
   serviceAccountName?: string;
   securityContext?: { runAsNonRoot?: boolean; runAsUser?: number };
@@ -53,6 +63,8 @@ export interface PodSpec {
   initContainers?: Container[];
   volumes?: {
     name: string;
+    emptyDir?: { sizeLimit?: string };
+    persistentVolumeClaim?: { claimName: string };
     configMap?: { name: string };
     secret?: { secretName: string; optional?: boolean };
     projected?: { sources: { configMap?: { name: string }; secret?: { name: string; optional?: boolean } }[] };
@@ -63,10 +75,37 @@ export interface Deployment extends K8sObject {
   spec: {
     replicas: number;
     selector: { matchLabels: Record<string, string> };
-    template: {
-      metadata: { labels: Record<string, string>; annotations?: Record<string, string> };
-      spec: PodSpec;
-    };
+    template: PodTemplate;
+  };
+}
+
+export interface StatefulSet extends K8sObject {
+  spec: Deployment['spec'] & { serviceName: string; volumeClaimTemplates?: unknown[] };
+}
+
+/** A Deployment or a StatefulSet: what runs pods from a template. */
+export type Workload = Deployment | StatefulSet;
+
+export interface Service extends K8sObject {
+  spec: {
+    clusterIP?: string;
+    publishNotReadyAddresses?: boolean;
+    selector: Record<string, string>;
+    ports?: { name?: string; port: number; targetPort?: string | number }[];
+  };
+}
+
+interface NetworkPolicyPeer {
+  podSelector?: { matchLabels?: Record<string, string> };
+  namespaceSelector?: unknown;
+  ipBlock?: unknown;
+}
+
+export interface NetworkPolicy extends K8sObject {
+  spec: {
+    podSelector: { matchLabels?: Record<string, string> };
+    policyTypes?: string[];
+    ingress?: { from?: NetworkPolicyPeer[]; ports?: { port?: string | number; protocol?: string }[] }[];
   };
 }
 
@@ -126,4 +165,27 @@ export function secretRefs(spec: PodSpec): { name: string; key?: string; env?: s
       ),
     ]),
   ];
+}
+
+/**
+ * Who a NetworkPolicy lets reach `port` of its pods (a number, and the container port's name if it
+ * has one): `'anyone'`, or the pod selectors of the peers allowed (none: nobody).
+ */
+export function allowedPeers(
+  policy: NetworkPolicy,
+  port: { number: number; name?: string },
+): 'anyone' | Record<string, string>[] {
+  const peers: Record<string, string>[] = [];
+  for (const rule of policy.spec.ingress ?? []) {
+    const covers =
+      !rule.ports || rule.ports.length === 0 || rule.ports.some((p) => p.port === port.number || p.port === port.name);
+    if (!covers) continue;
+    if (!rule.from || rule.from.length === 0) return 'anyone';
+    for (const peer of rule.from) {
+      // only pod selectors of this namespace are expected here: anything wider counts as anyone
+      if (peer.namespaceSelector !== undefined || peer.ipBlock !== undefined || !peer.podSelector) return 'anyone';
+      peers.push(peer.podSelector.matchLabels ?? {});
+    }
+  }
+  return peers;
 }

@@ -228,7 +228,7 @@ describe('Terraform module (infra/terraform)', () => {
       /^namespace: (\S+)$/m.exec(read(overlay, 'kustomization.yaml'))?.[1],
     );
     assert.match(
-      read(REPO_ROOT, 'infra/k8s/base/service-account.yaml'),
+      read(REPO_ROOT, 'infra/k8s/base/workers/service-account.yaml'),
       new RegExp(`name: ${tf.variables.k8s_service_account?.default}$`, 'm'),
     );
     const store = /^MLOPS_STORE=s3:\/\/[^/]+\/(.*)$/m.exec(read(overlay, 'config.env'))?.[1];

@@ -62,6 +62,7 @@ export function cliEnv(prefix: string, extra: NodeJS.ProcessEnv = {}): NodeJS.Pr
     AWS_SECRET_ACCESS_KEY: minio.secretAccessKey,
     MLOPS_TASK_QUEUE: `mlops-${prefix}`,
     MLOPS_TRAINING_TASK_QUEUE: `mlops-training-${prefix}`,
+    MLOPS_SERVING_TASK_QUEUE: `mlops-serving-${prefix}`,
     // the tests' data lives in the run's temporary folder and the repository's examples
     MLOPS_SOURCE_ROOTS: `${tmpDir},${REPO_ROOT}`,
     ...extra,

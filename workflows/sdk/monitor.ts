@@ -20,6 +20,7 @@ export async function startMonitor(run: PipelineRun, endpoint: string): Promise<
           spec,
           specFile: input.specFile,
           trainingTaskQueue: input.trainingTaskQueue,
+          ...(input.servingTaskQueue !== undefined && { servingTaskQueue: input.servingTaskQueue }),
           actor: `pipeline:${run.id}`,
         },
       ],

@@ -59,6 +59,8 @@ export async function rollout(run: PipelineRun, options: RolloutOptions): Promis
         ...(notified ? { notifications: [spec.notifications!], pipeline: spec.name } : {}),
         // who may sign a promote or abort of this rollout
         ...(spec.approval?.approvers ? { approvers: spec.approval.approvers } : {}),
+        // where its serving-host activities run (absent in runs started before the serving queue)
+        ...(input.servingTaskQueue !== undefined && { servingTaskQueue: input.servingTaskQueue }),
       },
     ],
     // a terminated run still lets its rollout roll back cleanly
