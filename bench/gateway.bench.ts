@@ -52,7 +52,7 @@ export const GATEWAY_BENCH_NOTES =
   'second’s requests back to back, then waits for the next second), so the load comes from ' +
   `${STAGGER} one-connection autocannons at ${RATE / STAGGER} requests/s each, started ${1000 / STAGGER} ms apart: ` +
   'their bursts take turns rather than queue together in front of the single-process model server, which needs ' +
-  `about 5 ms a request here, so ${RATE} requests/s keep it about 90% busy. A connection waits for each answer ` +
+  `about 2.5 ms a request here, so ${RATE} requests/s keep it about half busy. A connection waits for each answer ` +
   'before its next request, so time the gateway adds lengthens the bursts until they overlap and queue: the ' +
   'difference includes that queueing, not only the gateway’s own time. The two-replica rows run a second ' +
   '`mlops gateway` process on the same store (it follows the first one’s endpoints through the store) and send ' +
