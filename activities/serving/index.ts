@@ -10,7 +10,8 @@
  * - ./kserve.ts         `KServeServingBackend`: one KServe InferenceService per variant (./kserve-api.ts the
  *                       Kubernetes API, ./kserve-names.ts names, labels and statuses), behind the same gateway
  * - ./registration.ts   the variant's entry in the gateway (add at 0 or 100, remove once without traffic)
- * - ./weights.ts        traffic split validation
+ * - ./weights.ts        traffic split validation; ./traffic.ts setting the split and reading a variant's
+ *                       metrics through the gateway, the same for every backend
  * - ./inference-request.ts  rows or columns of features → an OIP v2 request (`mlops predict`)
  * - ./activities.ts     `deployVariant`, `waitVariantReady`, `setTraffic`, `readVariantMetrics`,
  *                       `undeployVariant`, `describeEndpoint`

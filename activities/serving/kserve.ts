@@ -31,7 +31,7 @@ import {
   VariantNotFoundError,
   VariantNotReadyError,
 } from '../../common/failures';
-import { withRevisionRetry, type GatewayAdmin } from './gateway';
+import type { GatewayAdmin } from './gateway';
 import { InferenceServices, KSERVE_GROUP, KSERVE_VERSION, type InferenceService, type KubeAccess } from './kserve-api';
 import {
   ANNOTATIONS,
@@ -44,6 +44,7 @@ import {
   upstreamOf,
 } from './kserve-names';
 import { registerVariant, unregisterVariant } from './registration';
+import { readGatewayMetrics, setGatewayTraffic } from './traffic';
 import type {
   EndpointDescription,
   ModelRef,
@@ -53,7 +54,6 @@ import type {
   VariantMetrics,
 } from './types';
 import { validServingName, validVariantName, variantName } from './variant-files';
-import { validateWeights } from './weights';
 
 /** The ServingRuntime of infra/k8s/kserve/serving-runtime.yaml. */
 export const DEFAULT_KSERVE_RUNTIME = 'temporal-mlops-sklearn';
@@ -135,39 +135,12 @@ export class KServeServingBackend implements ServingBackend {
   }
 
   async setTraffic(endpoint: string, weights: Record<string, number>): Promise<EndpointDescription> {
-    validServingName('endpoint', endpoint);
-    await withRevisionRetry(async () => {
-      const current = await this.deps.gateway.getEndpoint(endpoint);
-      if (!current) throw new EndpointNotFoundError(endpoint);
-      const complete = validateWeights(
-        weights,
-        current.variants.map((v) => v.name),
-      );
-      return this.deps.gateway.setWeights(endpoint, complete, current.revision);
-    });
+    await setGatewayTraffic(this.deps.gateway, endpoint, weights);
     return this.describe(endpoint);
   }
 
-  async readMetrics(endpoint: string, variant: string, windowSeconds: number): Promise<VariantMetrics> {
-    validServingName('endpoint', endpoint);
-    validVariantName(variant);
-    if (typeof windowSeconds !== 'number' || !(windowSeconds > 0)) {
-      throw new InvalidServingArgumentError(
-        'windowSeconds',
-        `must be a positive number (got ${String(windowSeconds)})`,
-      );
-    }
-    const current = await this.deps.gateway.getEndpoint(endpoint);
-    if (!current) throw new EndpointNotFoundError(endpoint);
-    if (!current.variants.some((v) => v.name === variant)) throw new VariantNotFoundError(endpoint, variant);
-    const counted = (await this.deps.gateway.metrics(endpoint, windowSeconds)).variants[variant];
-    if (!counted) return { requests: 0, errorRate: 0, latencyMs: { p50: 0, p95: 0 }, predictions: [] };
-    return {
-      requests: counted.requests,
-      errorRate: counted.errorRate,
-      latencyMs: { p50: counted.latencyMs.p50, p95: counted.latencyMs.p95 },
-      predictions: counted.predictions,
-    };
+  readMetrics(endpoint: string, variant: string, windowSeconds: number): Promise<VariantMetrics> {
+    return readGatewayMetrics(this.deps.gateway, endpoint, variant, windowSeconds);
   }
 
   async undeployVariant(endpoint: string, variant: string): Promise<void> {
