@@ -23,6 +23,7 @@ import { createServing } from '../../worker/dependencies';
 import { collectOutput } from '../support/chaos-servers';
 import { registerApprovedVersions, trainChurnModel, type TrainedChurnModel } from '../support/churn-model';
 import { cliEnv, runCli, startCli } from '../support/cli';
+import { startHealthyCanary } from '../support/canary';
 import { testStack } from '../support/stack';
 import { suiteTeardown } from '../support/teardown';
 import { startTraffic, type Traffic } from '../support/traffic';
@@ -133,19 +134,8 @@ describe('a rollout while two gateway replicas serve traffic and one is restarte
     traffic.push(startTraffic(url(a), ENDPOINT, () => request, 40));
     traffic.push(startTraffic(url(b), ENDPOINT, () => request, 40));
 
-    const canary = await json(
-      'deploy',
-      ...[MODEL, '2', '--endpoint', ENDPOINT, '--steps', '50,100', '--bake', '12s', '--analysis-interval', '2s'],
-      ...['--min-requests', '5', '--termination-wait', '1s'],
-    );
-    assert.equal(canary.code, 0, canary.stderr);
+    await startHealthyCanary(json, MODEL, ENDPOINT);
     const handle = testStack().env.client.workflow.getHandle(`rollout/${ENDPOINT}`);
-    for (const deadline = Date.now() + 120_000; ; await sleep(300)) {
-      const status = await json('rollout', 'status', ENDPOINT);
-      const analyses = (status.body?.analyses ?? []) as { verdict: string; weight: number }[];
-      if (status.body?.phase === 'baking' && analyses.some((x) => x.weight === 50 && x.verdict === 'pass')) break;
-      assert.ok(Date.now() < deadline, `never baked at 50%: ${status.stdout}${status.stderr}`);
-    }
     const canaryWeights = { [v1]: 50, [v2]: 50 };
     assert.deepEqual(await routedWeights(b), canaryWeights, 'b routes the canary as a does');
 

@@ -22,6 +22,7 @@ import { GatewayAdminClient } from '../../activities/serving/gateway-client';
 import { collectOutput, startedAttempts } from '../support/chaos-servers';
 import { registerApprovedVersions, trainChurnModel, type TrainedChurnModel } from '../support/churn-model';
 import { cliEnv, runCli, startCli } from '../support/cli';
+import { startHealthyCanary } from '../support/canary';
 import { testStack } from '../support/stack';
 import { suiteTeardown } from '../support/teardown';
 import { startTraffic, type Traffic } from '../support/traffic';
@@ -114,21 +115,9 @@ describe('the gateway restarted during a canary with traffic', function () {
     const request = toInferenceRequest(trained.rows);
     traffic = startTraffic(gatewayUrl(), ENDPOINT, (i) => JSON.stringify({ ...request, id: `${phase}-${i}` }), 25);
 
-    const canary = await json(
-      'deploy',
-      ...[MODEL, '2', '--endpoint', ENDPOINT, '--steps', '50,100', '--bake', '12s', '--analysis-interval', '2s'],
-      ...['--min-requests', '5', '--termination-wait', '1s'],
-    );
-    assert.equal(canary.code, 0, canary.stderr);
+    await startHealthyCanary(json, MODEL, ENDPOINT);
     const handle = testStack().env.client.workflow.getHandle(`rollout/${ENDPOINT}`);
     const canaryWeights = { [`${MODEL}-v1`]: 50, [`${MODEL}-v2`]: 50 };
-    // baking at 50%, with a first passing analysis: a healthy canary
-    for (const deadline = Date.now() + 120_000; ; await sleep(300)) {
-      const status = await json('rollout', 'status', ENDPOINT);
-      const analyses = (status.body?.analyses ?? []) as { verdict: string; weight: number }[];
-      if (status.body?.phase === 'baking' && analyses.some((a) => a.weight === 50 && a.verdict === 'pass')) break;
-      assert.ok(Date.now() < deadline, `never baked at 50%: ${status.stdout}${status.stderr}`);
-    }
     const before = await admin.getEndpoint(ENDPOINT);
     assert.deepEqual(before?.weights, canaryWeights);
 
