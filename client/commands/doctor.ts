@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { GatewayAdminError, gatewayAdminFromConfig } from '../../activities/serving/gateway-client';
 import { createBlobStore } from '../../activities/storage';
 import { isFailure } from '../../common/failures';
 import { loadConfig, type LoadedConfig } from '../../lib/config';
@@ -207,13 +208,14 @@ async function gatewayCheck(config: LoadedConfig, add: (c: string, s: DoctorChec
     const res = await fetch(`${config.gateway.url}/v2/health/ready`, { signal: AbortSignal.timeout(3000) });
     await res.arrayBuffer();
     if (res.status !== 200) throw new Error(`answered ${res.status}`);
-    const admin = await fetch(`${config.gateway.adminUrl}/admin/endpoints`, {
-      headers: { authorization: `Bearer ${config.gateway.token}` },
-      signal: AbortSignal.timeout(3000),
-    });
-    await admin.arrayBuffer();
-    if (admin.status === 401) throw new Error('its admin API refuses the token (MLOPS_GATEWAY_TOKEN)');
-    if (admin.status !== 200) throw new Error(`its admin API answered ${admin.status}`);
+    // through the admin client, so an https admin API with MLOPS_GATEWAY_ADMIN_CA is checked as workers reach it
+    try {
+      await gatewayAdminFromConfig(config.gateway).listEndpoints();
+    } catch (error) {
+      if (error instanceof GatewayAdminError && error.status === 401)
+        throw new Error('its admin API refuses the token (MLOPS_GATEWAY_TOKEN)');
+      throw new Error(`its admin API: ${(error as Error).message}`);
+    }
     add(
       'inference gateway',
       'ok',
