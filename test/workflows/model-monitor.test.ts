@@ -333,12 +333,17 @@ describe('modelMonitor', function () {
           const now = await status();
           return now.windows.length === 4 ? now : undefined;
         });
-        const runs: string[] = [];
-        for await (const wf of testStack().env.client.workflow.list({
-          query: `WorkflowId = 'monitor/${endpoint}-${id}'`,
-        }))
-          runs.push(wf.runId);
-        assert.equal(runs.length, 3, 'two continue-as-new after two windows each');
+        // visibility lags a continue-as-new: list until the third run shows (or the wait gives up)
+        const listRuns = async () => {
+          const runs: string[] = [];
+          for await (const wf of testStack().env.client.workflow.list({
+            query: `WorkflowId = 'monitor/${endpoint}-${id}'`,
+          }))
+            runs.push(wf.runId);
+          return runs;
+        };
+        await waitFor('three runs in visibility', async () => ((await listRuns()).length >= 3 ? true : undefined));
+        assert.equal((await listRuns()).length, 3, 'two continue-as-new after two windows each');
         const { runId, status: running } = await handle.describe();
         assert.notEqual(runId, firstRun);
         assert.equal(running.name, 'RUNNING');
