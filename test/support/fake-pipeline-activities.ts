@@ -408,3 +408,42 @@ export function fakeCodeDigest(folder: string): string {
 
 /** The names of every activity `FakePipelineActivities` fakes: what a worker running them registers. */
 export const FAKE_PIPELINE_ACTIVITY_NAMES = Object.keys(new FakePipelineActivities().activities) as ActivityName[];
+
+/**
+ * The tracking, data, training, evaluation and registry activities of a run whose candidate passes
+ * its gate and is registered as `version` (the serving workflow tests' short retrains), without the
+ * recording world of `FakePipelineActivities`.
+ */
+export function passingRetrainSteps(pipeline: string, version: number) {
+  return {
+    startRun: () => Promise.resolve({}),
+    finishRun: () => Promise.resolve({}),
+    startTrial: () => Promise.resolve({ root: `experiments/${pipeline}/run/trials/1` }),
+    finishTrial: () => Promise.resolve({}),
+    snapshotDataset: () => Promise.resolve({ id: SNAPSHOT, fileCount: 2, created: true }),
+    codeVersion: () => Promise.resolve({ version: 'code-1' }),
+    runTrainingJob: () =>
+      Promise.resolve({ jobId: 'job-1', outputUri: `${FAKE_STORE}/v${version}`, metrics: { auc: 0.9 } }),
+    readEvaluation: () => Promise.resolve({ key: 'evaluation.json', summary: { metrics: { auc: 0.9 } } }),
+    writeEvaluationReport: () => Promise.resolve({ uri: `${FAKE_STORE}/report.html` }),
+    registerModel: () => Promise.resolve({ version }),
+  };
+}
+
+/** The pipeline spec of those retrains: churn data, an AUC gate of 0.75, and the given rollout. */
+export function passingRetrainSpec(name: string, model: string, rollout: Record<string, unknown>) {
+  return {
+    name,
+    model,
+    dataset: { name: 'churn', source: '/data/churn' },
+    training: { entrypoint: ['python', 'train.py'], codeDir: '/code' },
+    evaluation: {
+      entrypoint: ['python', 'evaluate.py'],
+      codeDir: '/code',
+      holdout: { file: 'holdout.csv' },
+      primaryMetric: 'auc',
+      gates: { thresholds: { auc: { min: 0.75 } } },
+    },
+    rollout,
+  };
+}

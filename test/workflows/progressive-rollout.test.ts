@@ -12,6 +12,7 @@ import { Worker } from '@temporalio/worker';
 import { createRolloutActivities } from '../../activities/rollout/activities';
 import { createServingActivities } from '../../activities/serving';
 import type { VariantMetrics } from '../../activities/serving/types';
+import { passingRetrainSpec, passingRetrainSteps } from '../support/fake-pipeline-activities';
 import { pipelineSpecSchema, rolloutSectionSchema } from '../../common/schemas/spec';
 import { progressiveRollout, type ProgressiveRolloutInput } from '../../workflows/progressive-rollout';
 import { retrainPipeline } from '../../workflows/retrain-pipeline';
@@ -205,32 +206,15 @@ describe('progressiveRollout decisions', function () {
     ).withServing(endpoint, MODEL, 1);
     const registry = new FakeRegistry(MODEL, null);
     const notifier = new FakeNotifier();
-    /** Tracking, data, training and evaluation as the run needs them: a first version that passes its gate. */
-    const FakePipelineSteps = {
-      startRun: () => Promise.resolve({}),
-      finishRun: () => Promise.resolve({}),
-      startTrial: () => Promise.resolve({ root: 'experiments/churn-wf/run/trials/1' }),
-      finishTrial: () => Promise.resolve({}),
-      snapshotDataset: () => Promise.resolve({ id: 'a'.repeat(64), fileCount: 2, created: true }),
-      codeVersion: () => Promise.resolve({ version: 'code-1' }),
-      runTrainingJob: () => Promise.resolve({ jobId: 'job-1', outputUri: 'file:///fake/v2', metrics: { auc: 0.9 } }),
-      readEvaluation: () => Promise.resolve({ key: 'evaluation.json', summary: { metrics: { auc: 0.9 } } }),
-      writeEvaluationReport: () => Promise.resolve({ uri: 'file:///fake/report.html' }),
-      registerModel: () => Promise.resolve({ version: 2 }),
-    };
+    const FakePipelineSteps = passingRetrainSteps('churn-wf', 2);
     const spec = pipelineSpecSchema.parse({
-      name: 'churn-wf',
-      model: MODEL,
-      dataset: { name: 'churn', source: '/data/churn' },
-      training: { entrypoint: ['python', 'train.py'], codeDir: '/code' },
-      evaluation: {
-        entrypoint: ['python', 'evaluate.py'],
-        codeDir: '/code',
-        holdout: { file: 'holdout.csv' },
-        primaryMetric: 'auc',
-        gates: { thresholds: { auc: { min: 0.75 } } },
-      },
-      rollout: { endpoint, steps: [50, 100], bake: '10s', analysisInterval: '1s', minRequests: 5 },
+      ...passingRetrainSpec('churn-wf', MODEL, {
+        endpoint,
+        steps: [50, 100],
+        bake: '10s',
+        analysisInterval: '1s',
+        minRequests: 5,
+      }),
       notifications: { webhookEnv: 'MLOPS_WEBHOOK_TEST' },
     });
     const worker = await fakeServingWorker(serving, registry, notifier, FakePipelineSteps);

@@ -14,6 +14,7 @@ import { createRolloutActivities } from '../../activities/rollout/activities';
 import { createServingActivities } from '../../activities/serving';
 import type { ServingBackend, VariantMetrics } from '../../activities/serving/types';
 import { InvalidServingArgumentError } from '../../common/failures';
+import { passingRetrainSpec, passingRetrainSteps } from '../support/fake-pipeline-activities';
 import { pipelineSpecSchema, rolloutSectionSchema } from '../../common/schemas/spec';
 import { progressiveRollout } from '../../workflows/progressive-rollout';
 import { retrainPipeline } from '../../workflows/retrain-pipeline';
@@ -208,33 +209,10 @@ describe('the serving task queue', function () {
     const endpoint = `sq-${randomUUID().slice(0, 8)}`;
     const serving = new FakeServing(() => healthy());
     const registry = new FakeRegistry(MODEL, null);
-    /** Tracking, data, training and evaluation as the run needs them: a first version that passes its gate. */
-    const pipelineSteps = {
-      startRun: () => Promise.resolve({}),
-      finishRun: () => Promise.resolve({}),
-      startTrial: () => Promise.resolve({ root: 'experiments/churn-sq/run/trials/1' }),
-      finishTrial: () => Promise.resolve({}),
-      snapshotDataset: () => Promise.resolve({ id: 'a'.repeat(64), fileCount: 2, created: true }),
-      codeVersion: () => Promise.resolve({ version: 'code-1' }),
-      runTrainingJob: () => Promise.resolve({ jobId: 'job-1', outputUri: 'file:///fake/v1', metrics: { auc: 0.9 } }),
-      readEvaluation: () => Promise.resolve({ key: 'evaluation.json', summary: { metrics: { auc: 0.9 } } }),
-      writeEvaluationReport: () => Promise.resolve({ uri: 'file:///fake/report.html' }),
-      registerModel: () => Promise.resolve({ version: 1 }),
-    };
-    const spec = pipelineSpecSchema.parse({
-      name: 'churn-sq',
-      model: MODEL,
-      dataset: { name: 'churn', source: '/data/churn' },
-      training: { entrypoint: ['python', 'train.py'], codeDir: '/code' },
-      evaluation: {
-        entrypoint: ['python', 'evaluate.py'],
-        codeDir: '/code',
-        holdout: { file: 'holdout.csv' },
-        primaryMetric: 'auc',
-        gates: { thresholds: { auc: { min: 0.75 } } },
-      },
-      rollout: { endpoint, steps: [100], bake: '1s', analysisInterval: '1s' },
-    });
+    const pipelineSteps = passingRetrainSteps('churn-sq', 1);
+    const spec = pipelineSpecSchema.parse(
+      passingRetrainSpec('churn-sq', MODEL, { endpoint, steps: [100], bake: '1s', analysisInterval: '1s' }),
+    );
     const run = `retrain/churn-sq/${randomUUID().slice(0, 8)}`;
     const { result, servingQueue } = await withSplitWorkers(
       serving,
