@@ -1,11 +1,9 @@
 #!/usr/bin/env python3
-"""Evaluates a trained churn model on a holdout snapshot and writes evaluation.json.
+"""Evaluates a trained churn model on a holdout snapshot and writes evaluation.json (on the mlops_job helper).
 
-Environment:
-  MLOPS_MODEL_DIR   folder with model.joblib (as written by train.py)
-  MLOPS_DATA_DIR    folder with holdout.csv or holdout.parquet (else the first *.csv or *.parquet by name)
-  MLOPS_HOLDOUT_FILE  optional: the holdout's path inside MLOPS_DATA_DIR (instead of holdout.csv)
-  MLOPS_OUTPUT_DIR  gets evaluation.json
+The model is the job's model folder (as train.py wrote it); the holdout is holdout.csv or
+holdout.parquet of the data folder (else its first *.csv or *.parquet by name), or the file the
+pipeline's `evaluation.holdout.file` names (MLOPS_HOLDOUT_FILE, a path inside the data folder).
 
 evaluation.json: n, positive_rate, auc, accuracy, f1, precision, recall, log_loss, brier,
 expected_calibration_error (10 equal-width bins), threshold (0.5), segments (per value of each
@@ -16,7 +14,6 @@ fraction_positive, count).
 Exit codes: 0 done, 2 bad input (missing folder, file or column; message on stderr), 1 other.
 """
 
-import json
 import os
 import sys
 
@@ -24,7 +21,9 @@ import sys
 # sweep trials on one host would oversubscribe the cores (OpenMP spin-waits badly under contention).
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from features import CATEGORICAL, FEATURES, LABEL, fail, is_table, read_frame, require_env, table_path
+import mlops_job
+
+from features import CATEGORICAL, FEATURES, LABEL, fail, is_table, read_frame, table_path
 
 THRESHOLD = 0.5
 CALIBRATION_BINS = 10
@@ -32,8 +31,6 @@ MAX_ROC_POINTS = 200
 
 
 def find_holdout(data_dir):
-    if not os.path.isdir(data_dir):
-        fail(f"MLOPS_DATA_DIR {data_dir} is not a folder")
     named = os.environ.get("MLOPS_HOLDOUT_FILE")
     if named:
         path = os.path.join(data_dir, named)
@@ -102,23 +99,12 @@ def roc_points(y, proba, max_points=MAX_ROC_POINTS):
 
 
 def main():
-    model_dir = require_env("MLOPS_MODEL_DIR")
-    data_dir = require_env("MLOPS_DATA_DIR")
-    output_dir = require_env("MLOPS_OUTPUT_DIR")
-    model_path = os.path.join(model_dir, "model.joblib")
-    if not os.path.isfile(model_path):
-        fail(f"model file not found: {model_path}")
-    holdout_path = find_holdout(data_dir)
+    model = mlops_job.load_model()  # the job's model folder, as its model.json says
+    holdout_path = find_holdout(mlops_job.data_dir())
     frame = read_frame(holdout_path)
 
-    import joblib
-    import numpy as np
     from sklearn.metrics import accuracy_score, brier_score_loss, f1_score, log_loss, precision_score, recall_score
 
-    try:
-        model = joblib.load(model_path)
-    except Exception as exc:  # noqa: BLE001 - a corrupt or foreign file is a bad input
-        fail(f"could not load {model_path}: {exc}")
     y = frame[LABEL].to_numpy(dtype=int)
     proba = model.predict_proba(frame[FEATURES])[:, 1]
     pred = (proba >= THRESHOLD).astype(int)
@@ -154,10 +140,7 @@ def main():
         "roc": roc_points(y, proba),
         "calibration": calibration_points,
     }
-    os.makedirs(output_dir, exist_ok=True)
-    with open(os.path.join(output_dir, "evaluation.json"), "w", encoding="utf-8") as f:
-        json.dump(evaluation, f, indent=2, sort_keys=True, allow_nan=False)
-        f.write("\n")
+    mlops_job.save_json("evaluation.json", evaluation)
     auc = evaluation["auc"]
     print(
         f"evaluated {len(y)} rows of {os.path.basename(holdout_path)}: "

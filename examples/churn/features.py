@@ -23,13 +23,6 @@ def fail(message, code=2):
     sys.exit(code)
 
 
-def require_env(name):
-    value = os.environ.get(name, "")
-    if not value:
-        fail(f"environment variable {name} is not set")
-    return value
-
-
 # The formats a table of the dataset may be in: CSV, or Parquet (read with pyarrow).
 TABLE_EXTENSIONS = (".csv", ".parquet")
 

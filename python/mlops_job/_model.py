@@ -3,7 +3,7 @@
 import json
 import os
 
-from ._contract import MODEL_NAME, MODEL_VERSION, fail, model_dir, output_dir, write_json_atomically
+from ._contract import MODEL_DIR, MODEL_NAME, MODEL_VERSION, fail, output_dir, require_env, write_json_atomically
 
 DESCRIPTOR = "model.json"
 FLAVORS = {"sklearn": "model.joblib"}
@@ -44,7 +44,7 @@ def load_model(folder=None):
     The model of a model folder (default: the job's MLOPS_MODEL_DIR) as its descriptor says; a folder
     without `model.json` is read as `model.joblib`. A missing or unreadable model exits with code 2.
     """
-    folder = folder or model_dir()
+    folder = folder or require_env(MODEL_DIR)
     path = os.path.join(folder, DESCRIPTOR)
     file = FLAVORS["sklearn"]
     if os.path.isfile(path):
