@@ -7,9 +7,10 @@ predicts LABEL.
 """
 
 import json
-import math
 import os
-import sys
+
+import mlops_job
+from mlops_job import fail, load_model, require_env  # noqa: F401 - the scripts import them from here
 
 ID_COLUMNS = ["date", "store", "item"]
 LABEL = "units"
@@ -26,21 +27,8 @@ FEATURES = (
 SEGMENT_COLUMNS = ["store", "item"]
 
 
-def fail(message, code=2):
-    """Prints a clear message to stderr and exits (2: bad input, the contract's user error)."""
-    print(f"error: {message}", file=sys.stderr, flush=True)
-    sys.exit(code)
-
-
-def require_env(name):
-    value = os.environ.get(name, "")
-    if not value:
-        fail(f"environment variable {name} is not set")
-    return value
-
-
 def require_dir(name):
-    """The folder an environment variable names; exits with code 2 when unset or not a folder."""
+    """The folder an environment variable of the job names (MLOPS_INPUT_RAW, …); exits with code 2 when unset or not a folder."""
     path = require_env(name)
     if not os.path.isdir(path):
         fail(f"{name} {path} is not a folder")
@@ -77,52 +65,11 @@ def read_csv(path, columns):
     return frame
 
 
-def parse_params(text, specs):
-    """MLOPS_PARAMS → a complete dict of params.
-
-    `specs`: name → (default, check, description of the valid values). Unknown names and invalid
-    values exit with code 2 naming the param.
-    """
-    params = {name: spec[0] for name, spec in specs.items()}
-    if not text or not text.strip():
-        return params
-    try:
-        given = json.loads(text)
-    except json.JSONDecodeError as exc:
-        fail(f"MLOPS_PARAMS is not valid JSON: {exc}")
-    if not isinstance(given, dict):
-        fail("MLOPS_PARAMS must be a JSON object of params")
-    for name, value in given.items():
-        if name not in specs:
-            fail(f"unknown param '{name}' (known: {', '.join(sorted(specs))})")
-        default, check, valid = specs[name]
-        if isinstance(default, bool) != isinstance(value, bool):
-            ok = False
-        elif isinstance(default, int) and not isinstance(default, bool):
-            ok = isinstance(value, (int, float)) and math.isfinite(value) and float(value).is_integer()
-            value = int(value) if ok else value  # sweeps may hand 6.0 for 6
-        elif isinstance(default, float):
-            ok = isinstance(value, (int, float)) and math.isfinite(value)
-            value = float(value) if ok else value
-        else:
-            ok = isinstance(value, type(default))
-        if not ok or not check(value):
-            fail(f"param '{name}' must be {valid}, got {json.dumps(value)}")
-        params[name] = value
-    return params
-
-
-def load_model(model_dir):
-    """The model.joblib of `model_dir`; a missing or unreadable file exits with code 2."""
-    import joblib
-
-    path = os.path.join(model_dir, "model.joblib")
-    if not os.path.isfile(path):
-        fail(f"model file not found: {path}")
-    try:
-        return joblib.load(path)
-    except Exception as exc:  # noqa: BLE001 - a corrupt or foreign file is a bad input
-        fail(f"could not load {path}: {exc}")
+def parse_params(specs):
+    """The job's params (mlops_job.params): `specs` maps a name to (default, check, description of the valid values)."""
+    return mlops_job.params(
+        **{name: mlops_job.param(type(default), default, check=check, expect=valid) for name, (default, check, valid) in specs.items()}
+    )
 
 
 def write_json(path, value):

@@ -19,8 +19,9 @@ import sys
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from demand import FEATURES, LABEL, SEGMENT_COLUMNS, fail, find_file, load_model, read_csv, regression_metrics
-from demand import require_dir, require_env, write_json
+import mlops_job
+
+from demand import FEATURES, LABEL, SEGMENT_COLUMNS, fail, find_file, read_csv, regression_metrics
 
 MAX_RESIDUALS = 500
 
@@ -48,11 +49,8 @@ def sample_evenly(actual, predicted, limit=MAX_RESIDUALS):
 
 
 def main():
-    model_dir = require_dir("MLOPS_MODEL_DIR")
-    data_dir = require_dir("MLOPS_DATA_DIR")
-    output_dir = require_env("MLOPS_OUTPUT_DIR")
-    model = load_model(model_dir)
-    holdout_path = find_holdout(data_dir)
+    model = mlops_job.load_model()  # the job's model folder
+    holdout_path = find_holdout(mlops_job.data_dir())
     frame = read_csv(holdout_path, SEGMENT_COLUMNS + FEATURES + [LABEL])
 
     actual = frame[LABEL].to_numpy(dtype=float)
@@ -75,8 +73,7 @@ def main():
         "residuals": sample_evenly(actual, predicted),
         "segments": segments,
     }
-    os.makedirs(output_dir, exist_ok=True)
-    write_json(os.path.join(output_dir, "evaluation.json"), evaluation)
+    mlops_job.save_json("evaluation.json", evaluation)
     r2 = overall["r2"]
     print(
         f"evaluated {len(actual)} rows of {os.path.basename(holdout_path)}: rmse={overall['rmse']:.3f} "

@@ -79,7 +79,7 @@ def generate(params):
 
 
 def main():
-    params = parse_params(os.environ.get("MLOPS_PARAMS", ""), PARAM_SPECS)
+    params = parse_params(PARAM_SPECS)
     output_dir = require_env("MLOPS_OUTPUT_DIR")
     rows = generate(params)
     os.makedirs(output_dir, exist_ok=True)

@@ -64,7 +64,7 @@ def build(frame):
 
 
 def main():
-    params = parse_params(os.environ.get("MLOPS_PARAMS", ""), PARAM_SPECS)
+    params = parse_params(PARAM_SPECS)
     raw_dir = require_dir("MLOPS_INPUT_RAW")
     output_dir = require_env("MLOPS_OUTPUT_DIR")
     path = find_file(raw_dir, "demand.csv")

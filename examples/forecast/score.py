@@ -37,7 +37,7 @@ def model_dir():
 
 
 def main():
-    params = parse_params(os.environ.get("MLOPS_PARAMS", ""), PARAM_SPECS)
+    params = parse_params(PARAM_SPECS)
     variable = f"MLOPS_INPUT_{params['input'].upper()}"
     input_dir = os.environ.get(variable, "")
     if not input_dir or not os.path.isdir(input_dir):

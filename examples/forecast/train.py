@@ -6,22 +6,14 @@
 are held out to report val_rmse, val_mae and val_r2 (a time-ordered split: the model never sees
 the future it is scored on); the model written is then fitted on all of train.csv.
 
-Environment:
-  MLOPS_PARAMS        JSON object of hyperparameters (see PARAM_SPECS); unset or empty = defaults
-  MLOPS_DATA_DIR      folder with train.csv (the feature step's output)
-  MLOPS_OUTPUT_DIR    gets model.joblib, model.json (the model descriptor the model server reads:
-                      format sklearn, the file, and as `inputs` the feature columns in the order the
-                      model takes them; a regressor answers `predict`), metrics.json, params.json
-  MLOPS_METRICS_FILE  optional: one JSON line per boosting iteration and metric, {"step", "name", "value"}
-  MLOPS_MODEL_NAME    model name in model.json (default "forecast")
-  MLOPS_MODEL_VERSION optional version in model.json
-  OMP_NUM_THREADS     threads for scikit-learn (default 1 here)
+On the mlops_job helper: the params are declared in PARAM_SPECS; it reads train.csv of the data
+folder (the feature step's output) and writes the model folder (model.joblib and model.json, with
+the feature columns as inputs; a regressor answers `predict`), metrics.json and params.json, and
+streams train_rmse and val_rmse per boosting iteration. OMP_NUM_THREADS: 1 unless set.
 
 Exit codes: 0 done, 2 bad params or input (message on stderr naming the param or file), 1 other.
 """
 
-import json
-import math
 import os
 import sys
 import time
@@ -30,8 +22,9 @@ import time
 # parallel on one host would oversubscribe the cores.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
+import mlops_job
+
 from demand import FEATURES, ID_COLUMNS, LABEL, fail, find_file, parse_params, read_csv, regression_metrics
-from demand import require_dir, require_env, write_json
 
 ALGORITHMS = ("ridge", "gradient_boosting")
 PARAM_SPECS = {
@@ -65,43 +58,25 @@ def make_model(params):
     )
 
 
-def log_iterations(model, X_fit, y_fit, X_val, y_val, path):
-    """Per boosting iteration: train_rmse and val_rmse, as {"step", "name", "value"} lines."""
+def log_iterations(model, X_fit, y_fit, X_val, y_val):
+    """Per boosting iteration: train_rmse and val_rmse, into the job's metric stream."""
     import numpy as np
 
-    if not path or not hasattr(model, "staged_predict"):
+    if not hasattr(model, "staged_predict"):
         return
-    with open(path, "a", encoding="utf-8") as f:
-        staged = zip(model.staged_predict(X_fit), model.staged_predict(X_val))
-        for step, (p_fit, p_val) in enumerate(staged, start=1):
-            for name, y, p in (("train_rmse", y_fit, p_fit), ("val_rmse", y_val, p_val)):
-                value = float(np.sqrt(np.mean((p - y) ** 2)))
-                if math.isfinite(value):
-                    f.write(json.dumps({"step": step, "name": name, "value": round(value, 6)}) + "\n")
-            f.flush()
-
-
-def input_metadata(frame):
-    """The descriptor's `inputs`: the feature columns in the order the model takes them."""
-
-    def datatype(dtype):
-        return "INT64" if dtype.kind in "iub" else "FP64"
-
-    return [{"name": name, "datatype": datatype(frame[name].dtype)} for name in FEATURES]
+    staged = zip(model.staged_predict(X_fit), model.staged_predict(X_val))
+    for step, (p_fit, p_val) in enumerate(staged, start=1):
+        rmse = {name: float(np.sqrt(np.mean((p - y) ** 2))) for name, y, p in (("train_rmse", y_fit, p_fit), ("val_rmse", y_val, p_val))}
+        mlops_job.log_metrics(rmse, step=step)
 
 
 def main():
-    params = parse_params(os.environ.get("MLOPS_PARAMS", ""), PARAM_SPECS)
-    data_dir = require_dir("MLOPS_DATA_DIR")
-    output_dir = require_env("MLOPS_OUTPUT_DIR")
-    model_name = os.environ.get("MLOPS_MODEL_NAME") or "forecast"
-    model_version = os.environ.get("MLOPS_MODEL_VERSION") or None
+    params = parse_params(PARAM_SPECS)
+    data_dir = mlops_job.data_dir()
     path = find_file(data_dir, "train.csv")
     if path is None:
         fail(f"no train.csv in MLOPS_DATA_DIR {data_dir}")
     frame = read_csv(path, ID_COLUMNS + FEATURES + [LABEL])
-
-    import joblib
 
     dates = sorted(frame["date"].unique())
     if len(dates) <= params["validation_days"]:
@@ -113,7 +88,7 @@ def main():
 
     started = time.perf_counter()
     model = make_model(params).fit(X_fit, y_fit)
-    log_iterations(model, X_fit, y_fit, X_val, y_val, os.environ.get("MLOPS_METRICS_FILE", ""))
+    log_iterations(model, X_fit, y_fit, X_val, y_val)
     metrics = {}
     for prefix, X, y in (("train", X_fit, y_fit), ("val", X_val, y_val)):
         for name, value in regression_metrics(y, model.predict(X)).items():
@@ -124,14 +99,9 @@ def main():
     train_seconds = time.perf_counter() - started
     metrics.update({"n_fit": int(len(fit)), "n_val": int(len(val)), "train_seconds": round(train_seconds, 3)})
 
-    os.makedirs(output_dir, exist_ok=True)
-    joblib.dump(model, os.path.join(output_dir, "model.joblib"))
-    descriptor = {"format": "sklearn", "file": "model.joblib", "inputs": input_metadata(frame), "name": model_name}
-    if model_version:
-        descriptor["version"] = model_version
-    write_json(os.path.join(output_dir, "model.json"), descriptor)
-    write_json(os.path.join(output_dir, "metrics.json"), metrics)
-    write_json(os.path.join(output_dir, "params.json"), params)
+    mlops_job.save_model(model, flavor="sklearn", inputs=frame[FEATURES], name="forecast")
+    mlops_job.log_metrics(metrics)
+    mlops_job.log_params(params)
     print(
         f"trained {params['algorithm']} in {train_seconds:.2f}s: val_rmse={metrics['val_rmse']:.3f} "
         f"val_mae={metrics['val_mae']:.3f}",
