@@ -27,7 +27,7 @@ RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build && node bin/mlops.js bundle -o /app/workflow-bundle.js
 
-# The pinned Python packages (requirements.txt), in a venv at the path the worker looks for it
+# The pinned Python packages (requirements.txt) and the job code's helper (python/: mlops_job), in a venv at the path the worker looks for it
 # (<repo>/.venv, worker/dependencies.ts); built on the runtime's base so its interpreter matches.
 FROM ${NODE_IMAGE} AS python
 RUN apt-get update \
@@ -35,8 +35,10 @@ RUN apt-get update \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY requirements.txt ./
+COPY python ./python
 RUN python3 -m venv /app/.venv \
-  && /app/.venv/bin/pip install --no-cache-dir --disable-pip-version-check -r requirements.txt
+  && /app/.venv/bin/pip install --no-cache-dir --disable-pip-version-check -r requirements.txt \
+  && /app/.venv/bin/pip install --no-cache-dir --disable-pip-version-check ./python
 
 FROM ${NODE_IMAGE} AS runtime
 # python3 for the venv; tini as PID 1 reaps the job and model-server processes the worker starts
