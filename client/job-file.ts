@@ -5,15 +5,22 @@ import type { ZodType } from 'zod';
 import type { TrainingJob } from '../activities/training/types';
 import { UserError } from '../common/errors';
 import { findReservedKeys } from '../common/reserved-keys';
-import type { TrainingJobSpec } from '../common/schemas/training-job';
+import { applyKeyAliases } from '../common/schemas/key-aliases';
+import { paramProblems, type TrainingJobSpec } from '../common/schemas/training-job';
 import { readUserFile, UserFileError } from '../lib/user-files';
 
 /**
  * Parses `file` with `schema`; a `UserError` (exit 2) lists every problem as `file:line: path: message`.
+ * A deprecated key the schema registers (common/schemas/key-aliases.ts) is read as its new key, with a
+ * warning on stderr (`warn`) naming the file, the line and both keys; both spellings at once are a problem.
  * The file must be a regular file of at most 1 MiB (../lib/user-files.ts); a YAML error names its
  * line but never quotes the file, which may not be the YAML file it was meant to be.
  */
-export function readYamlFile<T>(file: string, schema: ZodType<T>): { value: T; dir: string } {
+export function readYamlFile<T>(
+  file: string,
+  schema: ZodType<T>,
+  warn: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): { value: T; dir: string } {
   const text = readSpecText(file);
   const doc = parseDocument(text);
   if (doc.errors.length > 0) {
@@ -33,6 +40,15 @@ export function readYamlFile<T>(file: string, schema: ZodType<T>): { value: T; d
     });
     throw new UserError(lines.join('\n'), 2);
   }
+  const conflicts: string[] = [];
+  for (const use of applyKeyAliases(schema, data.value)) {
+    const line = lineOf(doc, text, use.path);
+    const at = `${file}${line ? `:${line}` : ''}: ${use.path.join('.')}`;
+    const key = [...use.alias.at, use.alias.to].join('.');
+    if (use.conflict) conflicts.push(`${at}: give ${key} only (${use.alias.from} is its deprecated spelling)`);
+    else warn(`mlops: warning: ${at}: deprecated, use ${use.alias.to}`);
+  }
+  if (conflicts.length > 0) throw new UserError(conflicts.join('\n'), 2);
   const parsed = schema.safeParse(data.value);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
@@ -102,16 +118,29 @@ function lineOf(doc: Document, text: string, at: string[]): number | undefined {
   return text.slice(0, range[0]).split('\n').length;
 }
 
-/** The training job a job (or sweep) file describes, with its code folder resolved against the file's folder. */
+/**
+ * The training job a job (or sweep) file describes, with its code folder resolved against the file's
+ * folder. When the file declares `paramTypes`, `params` (the file's, with the `--set` overrides) and a
+ * sweep's search space may hold declared params only, of their types: else a `UserError` (exit 2) naming them.
+ */
 export function jobFromSpec(
   spec: TrainingJobSpec,
   dir: string,
   params: Record<string, unknown>,
   backend: TrainingJob['backend'] = spec.backend,
 ): Omit<TrainingJob, 'outputPrefix'> {
+  if (spec.paramTypes) {
+    const problems = paramProblems(params, spec.paramTypes).map((p) => `params.${p.name} (or --set): ${p.message}`);
+    const space = (spec as { sweep?: { space?: Record<string, unknown> } }).sweep?.space ?? {};
+    for (const name of Object.keys(space)) {
+      if (!Object.hasOwn(spec.paramTypes, name))
+        problems.push(`sweep.space.${name}: param ${name} is not declared in paramTypes`);
+    }
+    if (problems.length > 0) throw new UserError(problems.join('\n'), 2);
+  }
   return {
     name: spec.name,
-    command: spec.command,
+    command: spec.entrypoint,
     codeDir: path.resolve(dir, spec.codeDir),
     env: spec.env,
     params,

@@ -12,6 +12,7 @@ import { findReservedKeys } from '../common/reserved-keys';
 import { pipelineSpecSchema, type PipelineSpec } from '../common/schemas/spec';
 import { sourceRootProblem } from '../activities/data/source-roots';
 import { readUserFile, UserFileError } from '../lib/user-files';
+import { applyKeyAliases } from '../common/schemas/key-aliases';
 import { readYamlFile, yamlData, yamlProblem } from './job-file';
 
 export interface LoadedPipelineSpec {
@@ -107,6 +108,19 @@ export function checkPipelineSpec(file: string, options: SourceCheckOptions = {}
       })),
     };
   }
+  const aliasIssues: SpecIssue[] = [];
+  for (const use of applyKeyAliases(pipelineSpecSchema, data.value)) {
+    const at = use.path.join('.');
+    const line = lineAt(doc, text, use.path);
+    const key = [...use.alias.at, use.alias.to].join('.');
+    if (use.conflict)
+      aliasIssues.push({ path: at, line, message: `give ${key} only (${use.alias.from} is its deprecated spelling)` });
+    else
+      process.stderr.write(
+        `mlops: warning: ${file}${line ? `:${line}` : ''}: ${at}: deprecated, use ${use.alias.to}\n`,
+      );
+  }
+  if (aliasIssues.length > 0) return { ok: false, errors: aliasIssues };
   const parsed = pipelineSpecSchema.safeParse(data.value);
   if (!parsed.success) {
     return {

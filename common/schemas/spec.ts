@@ -7,6 +7,7 @@
  * Pure (zod and common/ only): workflows may import it.
  */
 import { z } from 'zod';
+import { keyAliases } from './key-aliases';
 import { cronProblem } from '../cron';
 import { EVALUATION_TASKS, type EvaluationTask } from '../evaluation';
 import { DEFAULT_CANARY_STEPS } from '../rollout-defaults';
@@ -509,6 +510,14 @@ export const pipelineSpecSchema = strictObject({
       });
   })
   .describe('A retraining pipeline: data, training, evaluation and gates, approval, rollout, monitoring, schedule');
+
+keyAliases.add(pipelineSpecSchema, {
+  aliases: [
+    // the job file's old spelling, so one file's section can move into the other
+    { at: ['training'], from: 'command', to: 'entrypoint' },
+    { at: ['evaluation'], from: 'command', to: 'entrypoint' },
+  ],
+});
 
 export type PipelineSpec = z.infer<typeof pipelineSpecSchema>;
 /** The spec as written (defaults not yet filled in). */

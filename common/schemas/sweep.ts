@@ -4,7 +4,8 @@
  * workflow code imports without pulling in zod.
  */
 import { z } from 'zod';
-import { paramKeySchema, trainingJobSpecSchema } from './training-job';
+import { keyAliases } from './key-aliases';
+import { JOB_FILE_ALIASES, paramKeySchema, trainingJobSpecSchema } from './training-job';
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 
@@ -113,5 +114,6 @@ function gridSize(space: SearchSpace): number {
 
 /** A sweep file: a training job (fixed `params`) plus the `sweep` section. */
 export const sweepSpecSchema = z.object({ ...trainingJobSpecSchema.shape, sweep: sweepSectionSchema }).strict();
+keyAliases.add(sweepSpecSchema, { aliases: JOB_FILE_ALIASES });
 
 export type SweepSpec = z.infer<typeof sweepSpecSchema>;

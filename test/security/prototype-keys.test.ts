@@ -104,7 +104,7 @@ describe('reserved names as keys', function () {
       const parsed = sweepSpecSchema.safeParse({
         name: 's',
         pipeline: 'churn',
-        command: ['python', 'train.py'],
+        entrypoint: ['python', 'train.py'],
         sweep: {
           algorithm: 'grid',
           objective: { metric: 'auc', direction: 'maximize' },

@@ -116,7 +116,7 @@ describe('sweep search spaces', () => {
     const file = {
       name: 'churn-sweep',
       pipeline: 'churn',
-      command: ['python', 'train.py'],
+      entrypoint: ['python', 'train.py'],
       sweep: { ...base, algorithm: 'random', maxTrials: 2, space: { x: { type: 'choice', values: [1, 2] } } },
     };
     const parsed = sweepSpecSchema.parse(file);
