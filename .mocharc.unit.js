@@ -46,6 +46,7 @@ module.exports = {
     'test/tracking/run-keys.test.ts',
     'test/training/code-package-job.test.ts',
     'test/training/local-process-recovery.test.ts',
+    'test/training/mlops-job.test.ts',
     'test/training/named-inputs.test.ts',
     'test/training/ray-log.test.ts',
     'test/training/routing.test.ts',
