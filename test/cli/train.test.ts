@@ -56,7 +56,13 @@ describe('mlops train, end to end on the churn example', function () {
           assert.equal(listed.code, 0, listed.stderr);
           assert.equal(JSON.parse(listed.stdout).trials[0].metrics.val_auc, result.metrics.val_auc);
 
-          const bad = await cli('train', JOB, '--set', 'learning_rate="fast"');
+          // the job file declares its params' types: a mistyped one is refused before anything starts
+          const mistyped = await cli('train', JOB, '--set', 'learing_rate=0.1');
+          assert.equal(mistyped.code, 2, mistyped.stderr);
+          assert.match(mistyped.stderr, /param learing_rate is not declared in paramTypes/);
+          assert.doesNotMatch(mistyped.stderr, /started/);
+          // one the job's own checks refuse fails the job, its log naming the param
+          const bad = await cli('train', JOB, '--set', 'learning_rate=5');
           assert.equal(bad.code, 1);
           assert.match(bad.stderr, /TrainingJobFailed|failed with exit code 2/);
           assert.match(bad.stderr, /learning_rate/);
@@ -64,7 +70,7 @@ describe('mlops train, end to end on the churn example', function () {
           assert.ok(badRun, bad.stderr);
           const logs = await cli('logs', badRun);
           assert.equal(logs.code, 0, logs.stderr);
-          assert.match(logs.stdout, /param 'learning_rate' must be a number/);
+          assert.match(logs.stdout, /param 'learning_rate' must be a number in \(0, 1\], got 5/);
 
           // the example sweep, as shipped, cut to three trials
           const swept = await cli('--json', 'sweep', SWEEP, '--wait', '--max-trials', '3', '--set', 'max_iter=20');
