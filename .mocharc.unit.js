@@ -20,6 +20,8 @@ module.exports = {
     'test/code/code-package.test.ts',
     'test/code/spec-packages.test.ts',
     'test/bad-input/properties.test.ts',
+    'test/cli/report.test.ts',
+    'test/cli/report-server.test.ts',
     'test/cli/upload-refusals.test.ts',
     'test/data/canonical.test.ts',
     'test/data/local-source.test.ts',

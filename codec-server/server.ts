@@ -16,14 +16,25 @@
  *
  * A payload the codec refuses gets a bare 400 "cannot decode" (or "cannot encode"); why is
  * written to `log` only, with the token masked.
+ *
+ * With a `reports` store it also serves the store's HTML reports read-only, `GET /reports/<key>`
+ * (./reports.ts), for the browser that cannot open `s3://`: after the Host and Origin checks, and
+ * without the token (a link in a terminal cannot carry a header, and a token in a printed URL would
+ * leak it); reports hold metrics and feature names, not payloads. Without a `codec` it serves the
+ * reports only.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import type { Payload, PayloadCodec } from '@temporalio/common';
+import type { BlobStore } from '../activities/storage/types';
+import { isReportPath, serveReport } from './reports';
 
 export interface CodecServerOptions {
-  codec: PayloadCodec;
+  /** Absent: no `/encode` or `/decode` (a server of reports only). */
+  codec?: PayloadCodec;
+  /** The store whose reports `GET /reports/<key>` serves; absent: no report route. */
+  reports?: BlobStore;
   /** The bearer token every `/encode` and `/decode` must present (lib/codec/token.ts). */
   token: string;
   /** @default '127.0.0.1' */
@@ -92,11 +103,14 @@ export async function startCodecServer(opts: CodecServerOptions): Promise<Runnin
       return;
     }
 
-    const segments = (req.url ?? '').split('?')[0]!.split('/').filter(Boolean);
+    const pathname = (req.url ?? '').split('?')[0]!;
+    if (opts.reports && isReportPath(pathname)) return void serveReport(opts.reports, req, res, pathname, log);
+    const segments = pathname.split('/').filter(Boolean);
     const route = segments.at(-1);
-    if (route !== 'encode' && route !== 'decode') {
+    const codec = opts.codec;
+    if ((route !== 'encode' && route !== 'decode') || !codec) {
       req.resume();
-      return send(404, { error: 'POST /encode or /decode' });
+      return send(404, { error: codec ? 'POST /encode or /decode' : 'no codec keys: this server serves reports only' });
     }
     if (req.method !== 'POST') {
       req.resume();
@@ -134,7 +148,7 @@ export async function startCodecServer(opts: CodecServerOptions): Promise<Runnin
           return send(400, { error: 'payloads: must be an array' });
         try {
           const payloads = (body.payloads as JsonPayload[]).map(fromJson);
-          const out = route === 'encode' ? await opts.codec.encode(payloads) : await opts.codec.decode(payloads);
+          const out = route === 'encode' ? await codec.encode(payloads) : await codec.decode(payloads);
           send(200, { payloads: out.map(toJson) });
         } catch (err) {
           log(

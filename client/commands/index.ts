@@ -28,6 +28,7 @@ import { registerOpen } from './open';
 import { registerPipeline } from './pipeline';
 import { registerPredict } from './predict';
 import { registerReject } from './reject';
+import { registerReport } from './report';
 import { registerRollout } from './rollout';
 import { registerRun } from './run';
 import { registerRuns } from './runs';
@@ -62,6 +63,7 @@ export const commands: RegisterCommand[] = [
   registerReject,
   registerCancel,
   registerOpen,
+  registerReport,
   registerDeploy,
   registerRollout,
   registerAbTest,

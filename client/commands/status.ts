@@ -5,6 +5,7 @@ import type { CommandContext } from '../context';
 import { renderOutcome, renderStatus } from '../render/retrain';
 import { describeRun, pipelineStatus } from '../api';
 import { followRetrain } from '../retrain-run';
+import { reportLinker } from '../report-links';
 
 export function registerStatus(program: Command, ctx: () => CommandContext): void {
   program
@@ -20,11 +21,11 @@ export function registerStatus(program: Command, ctx: () => CommandContext): voi
           const handle = client.workflow.getHandle(workflowId);
           await describeRun(handle);
           const result = await followRetrain(ctx, handle);
-          out.result({ workflowId, ...result }, renderOutcome);
+          out.result({ workflowId, ...result }, (r) => renderOutcome(r, { link: reportLinker(config) }));
           return;
         }
         const status = await pipelineStatus(client, workflowId);
-        out.result({ workflowId, ...status }, (s) => renderStatus(s));
+        out.result({ workflowId, ...status }, (s) => renderStatus(s, { link: reportLinker(config) }));
       });
     });
 }

@@ -2,8 +2,13 @@
 import type { RetrainPipelineOutput, RetrainStatus } from '../../workflows/retrain-pipeline';
 import { table } from '../output';
 
-/** The run's stage, steps, gate rejections, approval and links. */
-export function renderStatus(s: RetrainStatus & { workflowId: string }): string {
+/** How links are printed: `link(value)` turns a report URI into its browser link (client/report-links.ts). */
+export interface RenderLinks {
+  link?: (value: string) => string;
+}
+
+/** The run's stage, steps, gate rejections, approval and links (reports as browser links with `opts.link`). */
+export function renderStatus(s: RetrainStatus & { workflowId: string }, opts: RenderLinks = {}): string {
   const lines = [
     `${s.workflowId}: ${s.stage}${s.outcome ? ` (${s.outcome})` : ''} · pipeline ${s.pipeline} → ${s.model}${s.version ? ` v${s.version}` : ''}`,
     table(
@@ -17,12 +22,13 @@ export function renderStatus(s: RetrainStatus & { workflowId: string }): string 
     lines.push(
       `approval: ${s.approval.decision} by ${s.approval.actor}${s.approval.signedBy ? ` (signed, key ${s.approval.signedBy})` : ''}${s.approval.comment ? ` — ${s.approval.comment}` : ''}`,
     );
-  for (const [k, v] of Object.entries(s.links)) lines.push(`${k}: ${v}`);
+  const link = opts.link ?? ((v: string) => v);
+  for (const [k, v] of Object.entries(s.links)) lines.push(`${k}: ${link(v)}`);
   return lines.join('\n');
 }
 
 /** How the run ended, then its status. */
-export function renderOutcome(r: RetrainPipelineOutput & { workflowId: string }): string {
+export function renderOutcome(r: RetrainPipelineOutput & { workflowId: string }, opts: RenderLinks = {}): string {
   const head =
     r.outcome === 'unchanged'
       ? `unchanged: the champion${r.champion ? ` v${r.champion}` : ''} was trained on the same data, code and config`
@@ -31,5 +37,5 @@ export function renderOutcome(r: RetrainPipelineOutput & { workflowId: string })
         : r.outcome === 'rolled-back'
           ? `rolled back: ${r.model} v${r.version}`
           : `rejected: ${r.model} v${r.version}`;
-  return `${head}\n${renderStatus(r)}`;
+  return `${head}\n${renderStatus(r, opts)}`;
 }

@@ -46,6 +46,8 @@ export interface Config {
   webhookEnvPrefix: string;
   /** Who may call `mlops codec-server` (MLOPS_CODEC_*). */
   codecServer: CodecServerConfig;
+  /** Where a browser reads the store's reports over HTTP (`MLOPS_REPORTS_URL`, e.g. the codec server's URL). */
+  reportsUrl?: string;
   /**
    * Folders a dataset source on this machine may lie in, absolute (`MLOPS_SOURCE_ROOTS`; default:
    * the working directory and the pipelines folder's parent), plus a filesystem store's root.
@@ -250,6 +252,11 @@ export const envSchema = z.object({
     .describe(
       'Host names (comma-separated) clients may reach the codec server by, besides IP addresses and localhost (e.g. its name behind a proxy). Default: none',
     ),
+  MLOPS_REPORTS_URL: httpUrl("a server of the store's reports, e.g. http://127.0.0.1:8888")
+    .optional()
+    .describe(
+      "Where a browser reads the store's HTML reports: a server with the /reports/<key> route (`mlops codec-server`). `mlops status` links reports there. Default: none (file:// links for a filesystem store)",
+    ),
   // notifications
   MLOPS_WEBHOOK_ENV_PREFIX: z
     .string()
@@ -446,6 +453,7 @@ export function validateConfig(
         allowedOrigins: list(env.MLOPS_CODEC_ALLOWED_ORIGINS) ?? [...DEFAULT_CODEC_ORIGINS],
         allowedHosts: list(env.MLOPS_CODEC_ALLOWED_HOSTS) ?? [],
       },
+      ...(env.MLOPS_REPORTS_URL ? { reportsUrl: env.MLOPS_REPORTS_URL.replace(/\/+$/, '') } : {}),
       webhookEnvPrefix: env.MLOPS_WEBHOOK_ENV_PREFIX ?? 'MLOPS_WEBHOOK_',
       sourceRoots: sourceRootsOf(
         env.MLOPS_SOURCE_ROOTS,
