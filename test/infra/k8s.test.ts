@@ -33,7 +33,7 @@ import { allowedPeers, configMapRefs, containerPort, secretRefs } from './k8s-ob
 
 const execFileAsync = promisify(execFile);
 
-/** The Secrets the README tells operators to create; the repository holds no Secret object. */
+/** The Secrets docs/kubernetes.md tells operators to create; the repository holds no Secret object. */
 const DOCUMENTED_SECRETS = [
   'mlops-store-credentials',
   'mlops-codec-keys',
