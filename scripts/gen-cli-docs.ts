@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { EventEmitter } from 'node:events';
 import type { Command } from 'commander';
 import prettier from 'prettier';
 import { buildFullProgram } from '../client/cli';
@@ -47,9 +48,11 @@ function helpOf(cmd: Command, isRoot: boolean): string {
   let text = '';
   const context = { error: false, command: cmd, write: (s: string) => void (text += s) };
   const events = isRoot ? ['beforeAllHelp', 'beforeHelp'] : ['beforeHelp'];
-  for (const e of events) cmd.emit(e, context);
+  // commander prints the text of addHelpText() from these events of the command
+  const emitter = cmd as unknown as EventEmitter;
+  for (const e of events) emitter.emit(e, context);
   text += cmd.helpInformation();
-  for (const e of isRoot ? ['afterHelp', 'afterAllHelp'] : ['afterHelp']) cmd.emit(e, context);
+  for (const e of isRoot ? ['afterHelp', 'afterAllHelp'] : ['afterHelp']) emitter.emit(e, context);
   return text.replace(/[ \t]+$/gm, '').trimEnd();
 }
 

@@ -75,9 +75,9 @@ function makeSpecRepository(dir: string): string {
     fs.copyFileSync(path.join(REPO_ROOT, 'examples', 'churn', file), path.join(training, file));
   const spec = fs
     .readFileSync(path.join(REPO_ROOT, 'examples', 'churn', 'pipeline.yaml'), 'utf8')
-    .replace(/^  source: .*$/m, '  source: s3://ml-data/churn')
-    .replace(/^  workerPath: true\n/m, '')
-    .replace(/^  codeDir: \.$/gm, '  codeDir: ../training/churn');
+    .replace(/^ {2}source: .*$/m, '  source: s3://ml-data/churn')
+    .replace(/^ {2}workerPath: true\n/m, '')
+    .replace(/^ {2}codeDir: \.$/gm, '  codeDir: ../training/churn');
   assert.match(spec, /codeDir: \.\.\/training\/churn/);
   fs.mkdirSync(path.join(dir, 'pipelines'));
   const specFile = path.join(dir, 'pipelines', 'churn.yaml');
