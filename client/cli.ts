@@ -21,6 +21,13 @@ export function buildProgram(getContext: () => CommandContext): Command {
   return program;
 }
 
+/** The whole command tree without a context, for reading its help (scripts/gen-cli-docs.ts). */
+export function buildFullProgram(): Command {
+  return buildProgram(() => {
+    throw new Error('no context');
+  });
+}
+
 /** Runs the CLI with `argv` (as in process.argv); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   let ctx: CommandContext | undefined;

@@ -1,5 +1,5 @@
 /**
- * How pipeline code changes safely (README, "Changing workflow code"): a history recorded with the
+ * How pipeline code changes safely (docs/development.md, "Changing workflow code"): a history recorded with the
  * first version of a workflow replays against a change made behind `patched()`, and fails against
  * the same change made as a plain edit; a run started after the patched change takes the new path.
  */

@@ -1,6 +1,6 @@
 /**
  * Replays every recorded history in test/replay/histories/ against the current workflow code: a
- * change to a workflow that would break runs in flight fails here (use `patched()`; README,
+ * change to a workflow that would break runs in flight fails here (use `patched()`; docs/development.md,
  * "Changing workflow code"). Record fresh histories with `npm run record-histories`. The example
  * pipelines written in TypeScript (examples/forecast/workflows.ts) replay with them.
  */

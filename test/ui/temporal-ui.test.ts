@@ -6,7 +6,7 @@
  * Needs Chromium (CHROMIUM_PATH or `chromium` on PATH; `npm run setup` installs Debian's): without
  * it the suite fails with a message saying so. The screenshot of the run's User Metadata tab goes to the
  * OS temp folder; `MLOPS_UPDATE_SCREENSHOTS=1 npx mocha test/ui/temporal-ui.test.ts` writes it to
- * docs/img/temporal-ui-train-run.png (the README's image) instead.
+ * docs/img/temporal-ui-train-run.png (the image of docs/pipelines.md) instead.
  */
 import fs from 'node:fs';
 import os from 'node:os';

@@ -1,6 +1,6 @@
 /**
  * The commands the demo runs as a user would: `mlops …` and the example's Python scripts, each
- * printed before it runs, and the project's tool installer when something is missing.
+ * printed before it runs, and the project's tool installer when something the demo needs is missing.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,29 +14,30 @@ const MLOPS = path.join(REPO_ROOT, 'bin', 'mlops.js');
 /** Prints one line of progress. */
 export type Say = (line: string) => void;
 
-/** Runs the project's tool installer when the temporal CLI, MinIO or the venv is missing. */
-export function ensureTools(say: Say): void {
-  const missing = [
-    path.join(TOOLS_BIN, 'temporal'),
-    path.join(TOOLS_BIN, 'minio'),
-    PYTHON,
-    venvPackage('kserve') ?? path.join(REPO_ROOT, '.venv', 'lib', '<python>', 'site-packages', 'kserve'),
-  ].filter((p) => !fs.existsSync(p));
+/**
+ * Runs the project's tool installer for what the demo needs and is missing: the temporal CLI and the
+ * venv, and MinIO when the store is S3 (not the test server, the browser or the Kubernetes tools).
+ */
+export function ensureTools(say: Say, store: 'file' | 's3' = 'file'): void {
+  const needed: [tool: string, file: string][] = [
+    ['temporal', path.join(TOOLS_BIN, 'temporal')],
+    ['venv', PYTHON],
+    ['venv', venvPackage('kserve') ?? path.join(REPO_ROOT, '.venv', 'lib', '<python>', 'site-packages', 'kserve')],
+  ];
+  if (store === 's3') needed.push(['minio', path.join(TOOLS_BIN, 'minio')]);
+  const missing = needed.filter(([, file]) => !fs.existsSync(file));
   if (missing.length === 0) {
     say('   all there (.tools/bin, .venv)');
     return;
   }
+  const only = [...new Set(missing.map(([tool]) => tool))].join(',');
   say(
-    `   missing ${missing.map((m) => path.relative(REPO_ROOT, m)).join(', ')}: running infra/dev/install-tools --no-browser --no-test-server --no-kube`,
+    `   missing ${missing.map(([, file]) => path.relative(REPO_ROOT, file)).join(', ')}: running infra/dev/install-tools --only ${only}`,
   );
-  const r = spawnSync(
-    path.join(REPO_ROOT, 'infra', 'dev', 'install-tools'),
-    ['--no-browser', '--no-test-server', '--no-kube'],
-    {
-      stdio: 'inherit',
-      cwd: REPO_ROOT,
-    },
-  );
+  const r = spawnSync(path.join(REPO_ROOT, 'infra', 'dev', 'install-tools'), ['--only', only], {
+    stdio: 'inherit',
+    cwd: REPO_ROOT,
+  });
   if (r.status !== 0) throw new UserError('infra/dev/install-tools failed (see above)', 1);
 }
 

@@ -47,7 +47,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   const step = (title: string) => say(`\n==> ${title}`);
 
   step('tools');
-  ensureTools(say);
+  ensureTools(say, opts.store);
 
   step('the local stack: Temporal dev server with its UI, the inference gateway, a worker');
   const storeFlag = opts.store === 's3' ? ['--store', 's3'] : [];
