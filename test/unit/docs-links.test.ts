@@ -7,17 +7,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../../lib/tools';
 
-/**
- * Screenshots the browser suite takes from real runs and has not written yet: linked already, so the
- * pages need no edit when they land. Empty this list once they are in docs/img/.
- */
-const IMAGES_NOT_YET_TAKEN: readonly string[] = [
-  'docs/img/evaluation-report.png',
-  'docs/img/sweep-report.png',
-  'docs/img/drift-report.png',
-  'docs/img/rollout-ui.png',
-];
-
 interface Link {
   file: string;
   line: number;
@@ -90,10 +79,7 @@ function problem(link: Link): string | undefined {
     : path.join(REPO_ROOT, link.file);
   const relative = path.relative(REPO_ROOT, resolved);
   if (relative.startsWith('..')) return `${target} leads out of the repository`;
-  if (!fs.existsSync(resolved)) {
-    if (IMAGES_NOT_YET_TAKEN.includes(relative.split(path.sep).join('/'))) return undefined;
-    return `${target}: no such file ${relative}`;
-  }
+  if (!fs.existsSync(resolved)) return `${target}: no such file ${relative}`;
   if (anchor === undefined || anchor === '') return undefined;
   if (!resolved.endsWith('.md')) return undefined;
   if (!anchorsOf(resolved).has(anchor)) return `${target}: ${relative} has no heading with anchor #${anchor}`;
@@ -124,10 +110,5 @@ describe('the links of README.md and docs/', () => {
         return p ? [`${link.file}:${link.line}: ${p}`] : [];
       });
     assert.deepEqual(problems, []);
-  });
-
-  it('lists as not yet taken only images that are still missing', () => {
-    const taken = IMAGES_NOT_YET_TAKEN.filter((img) => fs.existsSync(path.join(REPO_ROOT, img)));
-    assert.deepEqual(taken, [], 'these images exist now: remove them from IMAGES_NOT_YET_TAKEN');
   });
 });
