@@ -12,6 +12,7 @@ import type { SweepProgress } from '../workflows/hyperparameter-sweep';
 import type { AbTestStatus } from '../workflows/ab-test';
 import type { RolloutStatus } from '../workflows/progressive-rollout';
 import type { Output } from './output';
+import { explainWorkflowFailure } from './workflow-errors';
 
 /** How often a follower reads the workflow's state. */
 export const POLL_MS = 1000;
@@ -35,13 +36,11 @@ export function hiddenWaitOption(): Option {
   return new Option('--wait', 'wait until it ends (the default)').hideHelp();
 }
 
-/** What `follow` needs: the result to wait for and how to read and describe the state meanwhile. */
-export interface Following<R, S> {
-  workflowId: string;
+/** What `follow` needs: the workflow to wait for, and how to read and describe its state meanwhile. */
+export interface Following<S> {
+  handle: WorkflowHandle;
   /** The command that follows the workflow again, shown when Ctrl-C stops the waiting. */
   followWith: string;
-  /** The workflow's result (rejects as the command should fail). */
-  result: Promise<R>;
   /** The state now (a query, a heartbeat); undefined or a rejection: not readable now, skipped. */
   read: () => Promise<S | undefined>;
   /** The lines worth printing for the change from `prev` (undefined: the first state read) to `next`. */
@@ -51,19 +50,28 @@ export interface Following<R, S> {
 }
 
 /**
- * Waits for `f.result`, printing the lines `f.changes` gives for each new state meanwhile. Ctrl-C
- * stops the waiting with `WaitInterrupted` (exit 130), naming how to follow the workflow again.
+ * Waits for the workflow's result (a failed run throws `WorkflowRunFailed`), printing the lines
+ * `f.changes` gives for each new state meanwhile. Ctrl-C stops the waiting with `WaitInterrupted`
+ * (exit 130), naming how to follow the workflow again; the calls still pending are cancelled, so the
+ * CLI ends at once.
  */
-export async function follow<R, S>(out: Output, f: Following<R, S>): Promise<R> {
+export async function follow<R, S>(out: Output, f: Following<S>): Promise<R> {
+  const { handle } = f;
+  const abort = new AbortController();
+  const scoped = <T>(fn: () => Promise<T>) => handle.client.withAbortSignal(abort.signal, fn);
   const interrupt = onInterrupt();
   let finished = false;
-  const settled = f.result.finally(() => {
-    finished = true;
-  });
+  const settled = scoped(() => handle.result() as Promise<R>)
+    .catch((err: unknown) => {
+      throw explainWorkflowFailure(err, handle.workflowId);
+    })
+    .finally(() => {
+      finished = true;
+    });
   const poll = async () => {
     let prev: S | undefined;
     while (!finished && !interrupt.fired) {
-      const next = await f.read().catch(() => undefined);
+      const next = await scoped(f.read).catch(() => undefined);
       if (next !== undefined && !finished && !interrupt.fired) {
         for (const line of f.changes(next, prev)) out.info(line);
         prev = next;
@@ -75,11 +83,12 @@ export async function follow<R, S>(out: Output, f: Following<R, S>): Promise<R> 
     return await Promise.race([
       Promise.all([settled, poll()]).then(([r]) => r),
       interrupt.promise.then(() => {
-        throw new WaitInterrupted(f.workflowId, f.followWith);
+        throw new WaitInterrupted(handle.workflowId, f.followWith);
       }),
     ]);
   } finally {
     interrupt.dispose();
+    abort.abort();
   }
 }
 

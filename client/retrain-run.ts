@@ -3,19 +3,15 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { statusQuery, type RetrainPipelineOutput, type RetrainStatus } from '../workflows/retrain-pipeline';
 import type { CommandContext } from './context';
 import { follow } from './progress';
-import { explainWorkflowFailure } from './workflow-errors';
 
 /**
  * Prints step changes while the run goes on; returns its result (throws `WorkflowRunFailed` if it
  * failed, `WaitInterrupted` at Ctrl-C: the run goes on).
  */
 export async function followRetrain(ctx: () => CommandContext, handle: WorkflowHandle): Promise<RetrainPipelineOutput> {
-  return follow(ctx().out, {
-    workflowId: handle.workflowId,
+  return follow<RetrainPipelineOutput, RetrainStatus>(ctx().out, {
+    handle,
     followWith: `mlops status ${handle.workflowId} --watch`,
-    result: (handle.result() as Promise<RetrainPipelineOutput>).catch((err: unknown) => {
-      throw explainWorkflowFailure(err, handle.workflowId);
-    }),
     read: () => readRetrainStatus(handle),
     changes: (next, prev) => retrainChanges(handle.workflowId, next, prev),
   });

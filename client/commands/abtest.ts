@@ -156,12 +156,9 @@ export function registerAbTest(program: Command, ctx: () => CommandContext): voi
           out.result({ workflowId, runId: handle.firstExecutionRunId }, (r) => r.workflowId);
           return;
         }
-        const result = await follow(out, {
-          workflowId,
+        const result = await follow<AbTestResult, AbTestStatus>(out, {
+          handle,
           followWith: `mlops abtest status ${workflowId} --watch`,
-          result: handle.result().catch((err: unknown) => {
-            throw explainWorkflowFailure(err, workflowId);
-          }),
           read: () => handle.query(abTestStatusQuery),
           changes: abTestChanges,
         });

@@ -13,7 +13,12 @@ import { ModelRegistry } from '../../activities/registry';
 import { UserError } from '../../common/errors';
 import { isDuration } from '../../common/duration';
 import { notificationsSectionSchema, rolloutSectionSchema } from '../../common/schemas/spec';
-import { progressiveRollout, rolloutStatusQuery, type RolloutOutput } from '../../workflows/progressive-rollout';
+import {
+  progressiveRollout,
+  rolloutStatusQuery,
+  type RolloutOutput,
+  type RolloutStatus,
+} from '../../workflows/progressive-rollout';
 import { withClient } from '../connect';
 import type { CommandContext } from '../context';
 import { renderRollout } from '../render/rollout';
@@ -22,7 +27,6 @@ import { uiUrl } from '../ui-url';
 import { flagOf } from '../options';
 import { follow, hiddenWaitOption, rolloutChanges } from '../progress';
 import { EXIT } from '../exit-codes';
-import { explainWorkflowFailure } from '../workflow-errors';
 
 export function registerDeploy(program: Command, ctx: () => CommandContext): void {
   program
@@ -135,12 +139,9 @@ export function registerDeploy(program: Command, ctx: () => CommandContext): voi
           out.result({ workflowId, runId: handle.firstExecutionRunId }, (r) => r.workflowId);
           return;
         }
-        const result = await follow(out, {
-          workflowId,
+        const result = await follow<RolloutOutput, RolloutStatus>(out, {
+          handle,
           followWith: `mlops rollout status ${rollout.endpoint} --watch`,
-          result: handle.result().catch((err: unknown) => {
-            throw explainWorkflowFailure(err, workflowId);
-          }) as Promise<RolloutOutput>,
           read: () => handle.query(rolloutStatusQuery),
           changes: rolloutChanges,
         });

@@ -12,9 +12,12 @@ import { describeRun, pipelineStatus } from '../api';
 import { followRetrain } from '../retrain-run';
 import { EXIT } from '../exit-codes';
 import { follow, sweepChanges } from '../progress';
-import { explainWorkflowFailure } from '../workflow-errors';
-import type { hyperparameterSweep } from '../../workflows/hyperparameter-sweep';
-import { sweepProgressQuery } from '../../workflows/hyperparameter-sweep';
+import {
+  sweepProgressQuery,
+  type hyperparameterSweep,
+  type HyperparameterSweepOutput,
+  type SweepProgress,
+} from '../../workflows/hyperparameter-sweep';
 import { renderSweep } from './sweep';
 
 export function registerStatus(program: Command, ctx: () => CommandContext): void {
@@ -46,12 +49,9 @@ export function registerStatus(program: Command, ctx: () => CommandContext): voi
 async function watchSweep(ctx: () => CommandContext, client: Client, workflowId: string): Promise<void> {
   const { out } = ctx();
   const handle = client.workflow.getHandle<typeof hyperparameterSweep>(workflowId);
-  const result = await follow(out, {
-    workflowId,
+  const result = await follow<HyperparameterSweepOutput, SweepProgress>(out, {
+    handle,
     followWith: `mlops status ${workflowId} --watch`,
-    result: handle.result().catch((err: unknown) => {
-      throw explainWorkflowFailure(err, workflowId);
-    }),
     read: () => handle.query(sweepProgressQuery),
     // the progress names no metric: the leaderboard at the end does
     changes: sweepChanges('objective'),

@@ -12,6 +12,7 @@ import {
   hyperparameterSweep,
   sweepProgressQuery,
   type HyperparameterSweepOutput,
+  type SweepProgress,
 } from '../../workflows/hyperparameter-sweep';
 import { describePackaged, packageJobCode } from '../code-packages';
 import { withClient } from '../connect';
@@ -20,7 +21,6 @@ import { jobFromSpec, readYamlFile } from '../job-file';
 import { collect, positiveInt, withOverrides } from '../options';
 import { table } from '../output';
 import { follow, formatNumber, hiddenWaitOption, sweepChanges } from '../progress';
-import { explainWorkflowFailure } from '../workflow-errors';
 
 export function registerSweep(program: Command, ctx: () => CommandContext): void {
   program
@@ -68,12 +68,9 @@ export function registerSweep(program: Command, ctx: () => CommandContext): void
           out.result({ workflowId, runId: handle.firstExecutionRunId, trials: total, packages }, (r) => r.workflowId);
           return;
         }
-        const result = await follow(out, {
-          workflowId,
+        const result = await follow<HyperparameterSweepOutput, SweepProgress>(out, {
+          handle,
           followWith: `mlops status ${workflowId} --watch`,
-          result: handle.result().catch((err: unknown) => {
-            throw explainWorkflowFailure(err, workflowId);
-          }),
           read: () => handle.query(sweepProgressQuery),
           changes: sweepChanges(sweep.objective.metric),
         });

@@ -21,6 +21,15 @@ function pressCtrlC(before: number): void {
   for (const listener of process.listeners('SIGINT').slice(before)) (listener as () => void)();
 }
 
+/** A handle whose result is `result` and whose client runs calls as they come (no server). */
+function handleOf(workflowId: string, result: Promise<unknown>): WorkflowHandle {
+  return {
+    workflowId,
+    result: () => result,
+    client: { withAbortSignal: <T>(_signal: AbortSignal, fn: () => Promise<T>) => fn() },
+  } as unknown as WorkflowHandle;
+}
+
 /** An Output that keeps what it was given: info lines, and results rendered as text or JSON. */
 function recordingOutput(json = false) {
   const info: string[] = [];
@@ -163,10 +172,9 @@ describe('follow', () => {
     let reads = 0;
     let finish!: (v: string) => void;
     const result = new Promise<string>((r) => (finish = r));
-    const done = follow(out, {
-      workflowId: 'w/1',
+    const done = follow<string, number>(out, {
+      handle: handleOf('w/1', result),
       followWith: 'mlops status w/1 --watch',
-      result,
       read: () => {
         const s = states[Math.min(reads++, states.length - 1)];
         if (reads === states.length) setTimeout(() => finish('ended'), 5);
@@ -182,9 +190,8 @@ describe('follow', () => {
   it('prints nothing with machine output', async () => {
     const { out, info } = recordingOutput(true);
     const value = await follow(out, {
-      workflowId: 'w/1',
+      handle: handleOf('w/1', new Promise((r) => setTimeout(() => r(7), 30))),
       followWith: 'x',
-      result: new Promise((r) => setTimeout(() => r(7), 30)),
       read: () => Promise.resolve(1),
       changes: () => ['a line'],
       intervalMs: 5,
@@ -197,9 +204,8 @@ describe('follow', () => {
     const { out } = recordingOutput();
     const listeners = process.listenerCount('SIGINT');
     const waiting = follow(out, {
-      workflowId: 'rollout/churn',
+      handle: handleOf('rollout/churn', new Promise<never>(() => undefined)),
       followWith: 'mlops rollout status churn --watch',
-      result: new Promise<never>(() => undefined),
       read: () => Promise.resolve(1),
       changes: () => [],
       intervalMs: 5,
