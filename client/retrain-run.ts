@@ -2,44 +2,30 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { statusQuery, type RetrainPipelineOutput, type RetrainStatus } from '../workflows/retrain-pipeline';
 import type { CommandContext } from './context';
-import { explainWorkflowFailure } from './workflow-errors';
+import { follow } from './progress';
 
-/** Prints step changes while the run goes on; returns its result (throws `WorkflowRunFailed` if it failed). */
+/**
+ * Prints step changes while the run goes on; returns its result (throws `WorkflowRunFailed` if it
+ * failed, `WaitInterrupted` at Ctrl-C: the run goes on).
+ */
 export async function followRetrain(ctx: () => CommandContext, handle: WorkflowHandle): Promise<RetrainPipelineOutput> {
-  const { out } = ctx();
-  const seen = new Map<string, string>();
-  let done = false;
-  const result = handle.result().finally(() => {
-    done = true;
-  }) as Promise<RetrainPipelineOutput>;
-  const poll = async () => {
-    while (!done) {
-      const status = await readRetrainStatus(handle).catch(() => undefined);
-      if (status) {
-        for (const step of status.steps) {
-          const line = `${step.name}: ${step.state}${step.summary ? ` — ${step.summary}` : ''}`;
-          if (seen.get(step.name) !== line && step.state !== 'pending') {
-            seen.set(step.name, line);
-            out.info(line);
-          }
-        }
-        if (status.stage === 'awaiting-approval' && !seen.has('awaiting')) {
-          seen.set('awaiting', '');
-          out.info(
-            `awaiting approval: mlops approve ${handle.workflowId} --comment "…"  (or mlops reject … --reason "…")`,
-          );
-        }
-      }
-      await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
-    }
-  };
-  const [output] = await Promise.all([
-    result.catch((err: unknown) => {
-      throw explainWorkflowFailure(err, handle.workflowId);
-    }),
-    poll(),
-  ]);
-  return output;
+  return follow<RetrainPipelineOutput, RetrainStatus>(ctx().out, {
+    handle,
+    followWith: `mlops status ${handle.workflowId} --watch`,
+    read: () => readRetrainStatus(handle),
+    changes: (next, prev) => retrainChanges(handle.workflowId, next, prev),
+  });
+}
+
+/** The lines a retrain's change is worth: each step that started or changed, and the approval it awaits. */
+export function retrainChanges(workflowId: string, next: RetrainStatus, prev: RetrainStatus | undefined): string[] {
+  const line = (step: RetrainStatus['steps'][number]) =>
+    `${step.name}: ${step.state}${step.summary ? ` — ${step.summary}` : ''}`;
+  const before = new Map(prev?.steps.map((s) => [s.name, line(s)]));
+  const lines = next.steps.filter((s) => s.state !== 'pending' && before.get(s.name) !== line(s)).map(line);
+  if (next.stage === 'awaiting-approval' && prev?.stage !== 'awaiting-approval')
+    lines.push(`awaiting approval: mlops approve ${workflowId} --reason "…"  (or mlops reject … --reason "…")`);
+  return lines;
 }
 
 /** The run's `status` query. */

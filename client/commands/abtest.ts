@@ -3,11 +3,12 @@
  *   mlops abtest start --endpoint <e> --control <model>:<version|alias> --treatment <model>:<version|alias>
  *                      [--split 50] [--metric accuracy|conversion] [--method sequential|fixed-horizon]
  *                      [--alpha 0.05] [--duration 7d] [--samples-per-arm N] [--analysis-interval 1m]
- *                      [--promote canary|linear|all-at-once] [--wait]
- *   mlops abtest status <endpoint|workflowId>
+ *                      [--promote canary|linear|all-at-once] [--no-wait]
+ *   mlops abtest status <endpoint|workflowId> [--watch]
  *   mlops abtest stop <endpoint|workflowId> --reason "…" [--as actor] [--key file | --no-sign]
  * A test is the `abTest` workflow `abtest/<endpoint>/<time>`; one runs at a time per endpoint, and
- * never alongside a rollout there.
+ * never alongside a rollout there. `start` waits until the test ends, printing the counts per arm and
+ * each analysis as they change (exit 4 when its promotion rolled back); `--no-wait` prints the id at once.
  */
 import type { Command } from 'commander';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
@@ -35,6 +36,8 @@ import { table } from '../output';
 import { runningAbTest } from '../running-abtest';
 import { uiUrl } from '../ui-url';
 import { explainWorkflowFailure } from '../workflow-errors';
+import { EXIT } from '../exit-codes';
+import { abTestChanges, follow, hiddenWaitOption, watch } from '../progress';
 
 const ENDPOINT_RULE = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
@@ -63,7 +66,8 @@ export function registerAbTest(program: Command, ctx: () => CommandContext): voi
     .option('--promote-bake <duration>', 'how long the promotion bakes at each step', '10m')
     .option('--termination-wait <duration>', 'after promotion, how long the old variant keeps serving', '30s')
     .option('--reason <text>', 'why (recorded with the test)')
-    .option('--wait', 'follow the test until it ends')
+    .addOption(hiddenWaitOption())
+    .option('--no-wait', 'print the workflow id at once instead of following the test until it ends')
     .action(async (opts: Record<string, string | boolean | undefined>) => {
       const { out } = ctx();
       const config = ctx().config();
@@ -148,14 +152,18 @@ export function registerAbTest(program: Command, ctx: () => CommandContext): voi
           staticDetails: `control **${control.name} v${control.version}**, treatment **${treatment.name} v${treatment.version}** (${settings.split}% of traffic), started by ${config.actor}${typeof opts.reason === 'string' ? `: ${opts.reason}` : ''}`,
         });
         out.info(`started ${workflowId}\n${uiUrl(config, workflowId)}`);
-        if (!opts.wait) {
+        if (opts.wait === false) {
           out.result({ workflowId, runId: handle.firstExecutionRunId }, (r) => r.workflowId);
           return;
         }
-        const result = await handle.result().catch((err: unknown) => {
-          throw explainWorkflowFailure(err, workflowId);
+        const result = await follow<AbTestResult, AbTestStatus>(out, {
+          handle,
+          followWith: `mlops abtest status ${workflowId} --watch`,
+          read: () => handle.query(abTestStatusQuery),
+          changes: abTestChanges,
         });
         out.result({ workflowId, ...result }, renderAbTest);
+        process.exitCode = abTestExit(result);
       });
     });
 
@@ -163,11 +171,26 @@ export function registerAbTest(program: Command, ctx: () => CommandContext): voi
     .command('status')
     .argument('<test>', 'an endpoint (its latest test) or a workflow id abtest/<endpoint>/<time>')
     .description('arms, counts, success rates and the latest analysis')
-    .action(async (test: string) => {
+    .option('--watch', 'print it again each time it changes, until the test ends')
+    .action(async (test: string, opts: { watch?: boolean }) => {
       const config = ctx().config();
       await withClient(config, async (client) => {
         const workflowId = await findTest(client, test);
-        const handle = client.workflow.getHandle(workflowId);
+        const handle = client.workflow.getHandle<typeof abTest>(workflowId);
+        if (opts.watch) {
+          const finalResult = () =>
+            handle.result().catch((err: unknown) => {
+              throw explainWorkflowFailure(err, workflowId);
+            });
+          await watch<(AbTestStatus | AbTestResult) & { workflowId: string }>(ctx().out, {
+            handle,
+            read: async () => ({ workflowId, ...(await handle.query(abTestStatusQuery)) }),
+            final: async () => ({ workflowId, ...(await finalResult()) }),
+            render: renderAbTest,
+            exitCode: (s) => ('outcome' in s ? abTestExit(s) : undefined),
+          });
+          return;
+        }
         const description = await handle.describe();
         const status: AbTestStatus | AbTestResult =
           description.status.name === 'RUNNING'
@@ -219,6 +242,11 @@ export function registerAbTest(program: Command, ctx: () => CommandContext): voi
       ctx().out.result({ workflowId, ...result }, renderAbTest);
     });
   });
+}
+
+/** A finished test's exit code: 4 when the winner's promotion rolled back, else 0. */
+function abTestExit(result: AbTestResult): number {
+  return result.rollout?.outcome === 'rolled-back' ? EXIT.rejected : EXIT.ok;
 }
 
 /** `<model>:<version|alias>` → the registered version, refused when not fit to serve. */

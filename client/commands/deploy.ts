@@ -1,9 +1,10 @@
 /**
  * `mlops deploy <model> <version> --endpoint <e> [--strategy canary|linear|all-at-once] [--steps 10,50,100]
  *                [--bake 10m] [--analysis-interval 1m] [--max-error-rate 0.01] [--max-error-rate-increase 0.02]
- *                [--max-latency-p95-ms 250] [--max-latency-increase 0.2] [--notify ENV_VAR]… [--wait]`:
+ *                [--max-latency-p95-ms 250] [--max-latency-increase 0.2] [--notify ENV_VAR]… [--no-wait]`:
  * starts a rollout, the `progressiveRollout` workflow `rollout/<endpoint>`: one at a time per endpoint,
- * never while an A/B test runs there.
+ * never while an A/B test runs there. Waits until it ends, printing its steps, weights and analyses as
+ * they change; exits 4 when it rolled back. `--no-wait` prints the workflow id at once.
  */
 import type { Command } from 'commander';
 import { WorkflowExecutionAlreadyStartedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
@@ -12,15 +13,20 @@ import { ModelRegistry } from '../../activities/registry';
 import { UserError } from '../../common/errors';
 import { isDuration } from '../../common/duration';
 import { notificationsSectionSchema, rolloutSectionSchema } from '../../common/schemas/spec';
-import { progressiveRollout, rolloutStatusQuery, type RolloutOutput } from '../../workflows/progressive-rollout';
+import {
+  progressiveRollout,
+  rolloutStatusQuery,
+  type RolloutOutput,
+  type RolloutStatus,
+} from '../../workflows/progressive-rollout';
 import { withClient } from '../connect';
 import type { CommandContext } from '../context';
 import { renderRollout } from '../render/rollout';
 import { runningAbTest } from '../running-abtest';
 import { uiUrl } from '../ui-url';
 import { flagOf } from '../options';
+import { follow, hiddenWaitOption, rolloutChanges } from '../progress';
 import { EXIT } from '../exit-codes';
-import { explainWorkflowFailure } from '../workflow-errors';
 
 export function registerDeploy(program: Command, ctx: () => CommandContext): void {
   program
@@ -48,7 +54,8 @@ export function registerDeploy(program: Command, ctx: () => CommandContext): voi
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )
-    .option('--wait', 'follow the rollout until it ends; exit 1 if it rolled back')
+    .addOption(hiddenWaitOption())
+    .option('--no-wait', 'print the workflow id at once instead of following the rollout until it ends')
     .action(async (model: string, version: string, opts: Record<string, string | string[] | boolean | undefined>) => {
       const { out } = ctx();
       const config = ctx().config();
@@ -128,15 +135,18 @@ export function registerDeploy(program: Command, ctx: () => CommandContext): voi
           throw err;
         }
         out.info(`started ${workflowId}\n${uiUrl(config, workflowId)}`);
-        if (!opts.wait) {
+        if (opts.wait === false) {
           out.result({ workflowId, runId: handle.firstExecutionRunId }, (r) => r.workflowId);
           return;
         }
-        const result = (await handle.result().catch((err: unknown) => {
-          throw explainWorkflowFailure(err, workflowId);
-        })) as RolloutOutput;
+        const result = await follow<RolloutOutput, RolloutStatus>(out, {
+          handle,
+          followWith: `mlops rollout status ${rollout.endpoint} --watch`,
+          read: () => handle.query(rolloutStatusQuery),
+          changes: rolloutChanges,
+        });
         out.result({ workflowId, ...result }, renderRollout);
-        if (result.outcome === 'rolled-back') process.exitCode = EXIT.failed;
+        if (result.outcome === 'rolled-back') process.exitCode = EXIT.rejected;
       });
     });
 }

@@ -1,7 +1,7 @@
 /**
  * Drift monitors from the CLI:
  *   mlops monitor start <endpoint> (--pipeline <name> | --spec <file>) [--max-windows-per-run <n>]
- *   mlops monitor status <endpoint>
+ *   mlops monitor status <endpoint> [--watch]
  *   mlops monitor pause|resume <endpoint> --reason "…" [--as actor]
  *   mlops monitor stop <endpoint>
  * A monitor is the `modelMonitor` workflow `monitor/<endpoint>`; a retrain whose spec has a
@@ -25,6 +25,7 @@ import { table } from '../output';
 import { prepareSpec } from './run';
 import { checkPipelineFiles, findPipelineSpec, formatSpecIssues, loadPipelineSpec } from '../pipeline-spec';
 import { uiUrl } from '../ui-url';
+import { watch } from '../progress';
 
 export function registerMonitor(program: Command, ctx: () => CommandContext): void {
   const monitor = program.command('monitor').description('drift monitors of serving endpoints');
@@ -89,15 +90,27 @@ export function registerMonitor(program: Command, ctx: () => CommandContext): vo
     .command('status')
     .argument('<endpoint>')
     .description('baseline, recent windows with their drift, retrains started, the latest report')
-    .action(async (endpoint: string) => {
+    .option('--watch', 'print it again each time it changes, until the monitor stops (or Ctrl-C)')
+    .action(async (endpoint: string, opts: { watch?: boolean }) => {
       const config = ctx().config();
       await withClient(config, async (client) => {
-        const status = await client.workflow
-          .getHandle(`monitor/${endpoint}`)
-          .query(monitorStatusQuery)
-          .catch(() => {
-            throw new UserError(`no monitor on ${endpoint} (start one with mlops monitor start ${endpoint})`, 1);
+        const handle = client.workflow.getHandle<typeof modelMonitor>(`monitor/${endpoint}`);
+        const noMonitor = () => {
+          throw new UserError(`no monitor on ${endpoint} (start one with mlops monitor start ${endpoint})`, 1);
+        };
+        if (opts.watch) {
+          await handle.describe().catch(noMonitor);
+          // a stopped monitor has no result: its last status is what it ended with
+          let last: MonitorStatus | undefined;
+          await watch<MonitorStatus>(ctx().out, {
+            handle,
+            read: async () => (last = await handle.query(monitorStatusQuery)),
+            final: async () => last ?? (await handle.query(monitorStatusQuery).catch(noMonitor)),
+            render: renderStatus,
           });
+          return;
+        }
+        const status = await handle.query(monitorStatusQuery).catch(noMonitor);
         ctx().out.result(status, renderStatus);
       });
     });

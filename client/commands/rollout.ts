@@ -1,20 +1,26 @@
 /**
  * `mlops rollout status|pause|resume|promote|abort <endpoint> [--reason "…"] [--as actor] [--key file]`: the rollout
  * running on an endpoint (the `progressiveRollout` workflow `rollout/<endpoint>` that `mlops deploy` starts).
+ * `status --watch` prints it again on each change until the rollout ends (exit 4 when it rolled back).
  */
 import type { Command } from 'commander';
 import { UserError } from '../../common/errors';
+import type { progressiveRollout } from '../../workflows/progressive-rollout';
 import {
   abortUpdate,
   pauseUpdate,
   promoteUpdate,
   resumeUpdate,
   rolloutStatusQuery,
+  type RolloutStatus,
 } from '../../workflows/progressive-rollout';
 import { withClient } from '../connect';
 import type { CommandContext } from '../context';
 import { registerDecisionUpdates } from '../decision-commands';
 import { renderRollout } from '../render/rollout';
+import { EXIT } from '../exit-codes';
+import { watch } from '../progress';
+import { explainWorkflowFailure } from '../workflow-errors';
 
 export function registerRollout(program: Command, ctx: () => CommandContext): void {
   const rollout = program.command('rollout').description('the rollout running on an endpoint');
@@ -22,15 +28,31 @@ export function registerRollout(program: Command, ctx: () => CommandContext): vo
     .command('status')
     .argument('<endpoint>')
     .description('phase, weights, step and the latest analyses')
-    .action(async (endpoint: string) => {
+    .option('--watch', 'print it again each time it changes, until the rollout ends')
+    .action(async (endpoint: string, opts: { watch?: boolean }) => {
       const config = ctx().config();
       await withClient(config, async (client) => {
-        const status = await client.workflow
-          .getHandle(`rollout/${endpoint}`)
-          .query(rolloutStatusQuery)
-          .catch(() => {
+        const workflowId = `rollout/${endpoint}`;
+        const handle = client.workflow.getHandle<typeof progressiveRollout>(workflowId);
+        if (opts.watch) {
+          await handle.describe().catch(() => {
             throw new UserError(`no rollout on ${endpoint}`, 1);
           });
+          await watch<RolloutStatus & { outcome?: string }>(ctx().out, {
+            handle,
+            read: () => handle.query(rolloutStatusQuery),
+            final: () =>
+              handle.result().catch((err: unknown) => {
+                throw explainWorkflowFailure(err, workflowId);
+              }),
+            render: renderRollout,
+            exitCode: (s) => (s.outcome === 'rolled-back' ? EXIT.rejected : undefined),
+          });
+          return;
+        }
+        const status = await handle.query(rolloutStatusQuery).catch(() => {
+          throw new UserError(`no rollout on ${endpoint}`, 1);
+        });
         ctx().out.result(status, renderRollout);
       });
     });

@@ -1,6 +1,7 @@
 /**
- * `mlops run <pipeline> [--spec file] [--set k=v] [--force] [--reason "…"] [--wait]`: starts the spec's
- * pipeline (its `workflow`, else the built-in retrain pipeline). `--wait` prints each step as it changes and exits 1 when the run failed, 4 when it was rejected.
+ * `mlops run <pipeline> [--spec file] [--set k=v] [--force] [--reason "…"] [--no-wait]`: starts the spec's
+ * pipeline (its `workflow`, else the built-in retrain pipeline) and waits, printing each step as it changes; exits 1
+ * when the run failed, 4 when it was rejected or rolled back. `--no-wait` prints the run's id at once.
  */
 import type { Command } from 'commander';
 import { createBlobStore } from '../../activities/storage';
@@ -16,6 +17,7 @@ import { collect, withOverrides } from '../options';
 import { checkPipelineFiles, findPipelineSpec, formatSpecIssues, loadPipelineSpec } from '../pipeline-spec';
 import { renderOutcome } from '../render/retrain';
 import { followRetrain } from '../retrain-run';
+import { hiddenWaitOption } from '../progress';
 import { uiUrl } from '../ui-url';
 import { EXIT } from '../exit-codes';
 
@@ -31,7 +33,8 @@ export function registerRun(program: Command, ctx: () => CommandContext): void {
     .option('--force', 'train and evaluate even when data, code and config equal the champion’s')
     .option('--reason <text>', 'why this run (recorded with it)')
     .option('--trigger <kind>', 'what started the run: manual, ci, schedule, drift', 'manual')
-    .option('--wait', 'follow the steps until the run ends; exit 1 if it failed, 4 if rejected')
+    .addOption(hiddenWaitOption())
+    .option('--no-wait', 'print the run id at once instead of following the steps until the run ends')
     .action(
       async (
         pipeline: string,
@@ -65,7 +68,7 @@ export function registerRun(program: Command, ctx: () => CommandContext): void {
           });
           const url = uiUrl(config, workflowId);
           out.info(`started ${workflowId}${spec.workflow ? ` (workflow ${workflowType})` : ''}\n${url}`);
-          if (!opts.wait) {
+          if (opts.wait === false) {
             out.result({ workflowId, runId, workflowType, url, packages, data }, (r) => r.workflowId);
             return;
           }

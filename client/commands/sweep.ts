@@ -1,7 +1,7 @@
 /**
  * `mlops sweep <sweep.yaml>`: a hyperparameter sweep as the durable `hyperparameterSweep` workflow
- * (one child workflow per trial). Prints the run id; with `--wait`, a live progress line and then
- * the leaderboard and the report's location.
+ * (one child workflow per trial). Waits, printing the trials done, running and failed and the best so far
+ * as they change, then the leaderboard and the report's location; `--no-wait` prints the run id at once.
  */
 import type { Command } from 'commander';
 import { createBlobStore } from '../../activities/storage';
@@ -14,14 +14,13 @@ import {
   type HyperparameterSweepOutput,
   type SweepProgress,
 } from '../../workflows/hyperparameter-sweep';
-import { followProgress } from '../activity-progress';
 import { describePackaged, packageJobCode } from '../code-packages';
 import { withClient } from '../connect';
 import type { CommandContext } from '../context';
 import { jobFromSpec, readYamlFile } from '../job-file';
 import { collect, positiveInt, withOverrides } from '../options';
 import { table } from '../output';
-import { explainWorkflowFailure } from '../workflow-errors';
+import { follow, formatNumber, hiddenWaitOption, sweepChanges } from '../progress';
 
 export function registerSweep(program: Command, ctx: () => CommandContext): void {
   program
@@ -31,7 +30,8 @@ export function registerSweep(program: Command, ctx: () => CommandContext): void
     .option('--set <key=value>', 'override a fixed param (repeatable; values parsed as JSON)', collect, [])
     .option('--max-trials <n>', 'override sweep.maxTrials', positiveInt('--max-trials'))
     .option('--parallelism <n>', 'override sweep.parallelism', positiveInt('--parallelism'))
-    .option('--wait', 'wait for the sweep to finish, showing progress, then print the leaderboard')
+    .addOption(hiddenWaitOption())
+    .option('--no-wait', 'print the run id at once instead of following the trials and printing the leaderboard')
     .action(async (file: string, opts: { set: string[]; maxTrials?: number; parallelism?: number; wait?: boolean }) => {
       const { out } = ctx();
       const config = ctx().config();
@@ -64,23 +64,16 @@ export function registerSweep(program: Command, ctx: () => CommandContext): void
             ),
         });
         out.info(`started ${workflowId} (${total} trials, ${sweep.parallelism} at once)`);
-        if (!opts.wait) {
+        if (opts.wait === false) {
           out.result({ workflowId, runId: handle.firstExecutionRunId, trials: total, packages }, (r) => r.workflowId);
           return;
         }
-        let last = '';
-        const result = await followProgress(
-          handle.result().catch((err: unknown) => {
-            throw explainWorkflowFailure(err, workflowId);
-          }),
-          () => handle.query(sweepProgressQuery),
-          (progress) => {
-            const line = progressLine(progress, sweep.objective.metric);
-            if (line !== last) out.info(line);
-            last = line;
-          },
-          1000,
-        );
+        const result = await follow<HyperparameterSweepOutput, SweepProgress>(out, {
+          handle,
+          followWith: `mlops status ${workflowId} --watch`,
+          read: () => handle.query(sweepProgressQuery),
+          changes: sweepChanges(sweep.objective.metric),
+        });
         out.result({ workflowId, packages, ...result }, renderSweep);
       });
     });
@@ -116,26 +109,23 @@ export function withSweepFlags(
   throw new UserError(lines.join('\n'), 2);
 }
 
-function progressLine(p: SweepProgress, metric: string): string {
-  const done = p.counts.succeeded + p.counts['stopped-early'] + p.counts.failed + p.counts.cancelled;
-  const parts = [`trials ${done}/${p.total} done`, `${p.counts.succeeded} succeeded`];
-  if (p.counts['stopped-early'] > 0) parts.push(`${p.counts['stopped-early']} stopped early`);
-  if (p.counts.failed > 0) parts.push(`${p.counts.failed} failed`);
-  if (p.running.length > 0) parts.push(`running ${p.running.join(',')}`);
-  if (p.best) parts.push(`best trial ${p.best.trial} ${metric}=${fmt(p.best.objective)}`);
-  return parts.join(', ');
-}
-
-function renderSweep(r: HyperparameterSweepOutput & { workflowId: string }): string {
+/** A sweep's result: counts, the best trial, the leaderboard and the report's location. */
+export function renderSweep(r: HyperparameterSweepOutput & { workflowId: string }): string {
   const metric = r.objective.metric;
   const lines = [
     `sweep ${r.workflowId}: ${r.counts.succeeded} succeeded, ${r.counts['stopped-early']} stopped early, ${r.counts.failed} failed`,
     r.bestTrial
-      ? `best: trial ${r.bestTrial.trial} ${metric}=${fmt(r.bestTrial.objective)} ${describe(r.bestTrial.params)}`
+      ? `best: trial ${r.bestTrial.trial} ${metric}=${formatNumber(r.bestTrial.objective)} ${describe(r.bestTrial.params)}`
       : 'best: none',
     table(
       ['RANK', 'TRIAL', metric.toUpperCase(), 'STATUS', 'PARAMS'],
-      r.leaderboard.map((t, i) => [String(i + 1), String(t.trial), fmt(t.objective), t.status, describe(t.params)]),
+      r.leaderboard.map((t, i) => [
+        String(i + 1),
+        String(t.trial),
+        formatNumber(t.objective),
+        t.status,
+        describe(t.params),
+      ]),
     ).trimEnd(),
   ];
   if (r.reportUri) lines.push(`report: ${r.reportUri}`);
@@ -146,9 +136,4 @@ function describe(params: Record<string, unknown>): string {
   return Object.entries(params)
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
     .join(' ');
-}
-
-function fmt(value: number | undefined): string {
-  if (value === undefined) return '—';
-  return Number.isInteger(value) ? String(value) : value.toPrecision(4);
 }

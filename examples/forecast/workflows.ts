@@ -10,7 +10,7 @@
  *
  * Run it on a worker that loads this file, then start it like any pipeline:
  *   mlops worker --workflows examples/forecast/workflows.ts
- *   mlops run forecast --spec examples/forecast/pipeline.yaml --wait
+ *   mlops run forecast --spec examples/forecast/pipeline.yaml
  */
 import {
   awaitApproval,

@@ -441,7 +441,7 @@ describe('bad input: pipeline spec files', function () {
       assert.match(noData.stderr, /dataset\.source: folder .*\/data has no files/);
       fs.mkdirSync(path.join(path.dirname(files.good), 'data'), { recursive: true });
       fs.writeFileSync(path.join(path.dirname(files.good), 'data', 'train.csv'), 'a,b\n1,2\n');
-      const good = await runCli(['run', 'churn', '--spec', files.good], env);
+      const good = await runCli(['run', 'churn', '--spec', files.good, '--no-wait'], env);
       assert.equal(good.code, 0, good.stderr);
       const started = good.stdout.trim();
       let listed: string[] = [];

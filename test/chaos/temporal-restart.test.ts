@@ -82,7 +82,7 @@ describe('a Temporal server restarted under a running retrain', function () {
   });
 
   it('resumes the run after a SIGKILL mid-training and a SIGTERM mid-timer, with every step once', async () => {
-    const started = await runCli(['--json', 'run', 'churn', '--spec', specFile], env);
+    const started = await runCli(['--json', 'run', 'churn', '--spec', specFile, '--no-wait'], env);
     assert.equal(started.code, 0, started.stderr);
     const workflowId = (JSON.parse(started.stdout) as { workflowId: string }).workflowId;
     const handle = client.workflow.getHandle(workflowId);

@@ -35,7 +35,7 @@ describe('a retrain with a canary rollout whose worker is SIGKILLed at five poin
 
   const client = () => testStack().env.client;
   const start = async (...extra: string[]) => {
-    const started = await pipeline.json('run', 'churn', '--spec', pipeline.specFile, ...extra);
+    const started = await pipeline.json('run', 'churn', '--spec', pipeline.specFile, '--no-wait', ...extra);
     assert.equal(started.code, 0, started.stderr);
     return client().workflow.getHandle<(...args: unknown[]) => Promise<RetrainPipelineOutput>>(started.body.workflowId);
   };

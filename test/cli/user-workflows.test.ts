@@ -164,7 +164,10 @@ describe('user workflows on the worker', function () {
       assert.match(log, new RegExp(`registered user workflows tinyPipeline from ${tiny}`));
       assert.match(log, /registered user workflows greeting from .*installed\/greeting\.ts/);
 
-      const started = await runCli(['--json', 'run', 'tiny', '--spec', specFile, '--reason', 'a code pipeline'], env);
+      const started = await runCli(
+        ['--json', 'run', 'tiny', '--spec', specFile, '--reason', 'a code pipeline', '--no-wait'],
+        env,
+      );
       assert.equal(started.code, 0, started.stderr);
       const { workflowId, workflowType } = JSON.parse(started.stdout) as { workflowId: string; workflowType: string };
       assert.match(workflowId, /^retrain\/tiny\//);

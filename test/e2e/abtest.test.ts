@@ -145,6 +145,7 @@ describe('A/B tests, end to end with the model server behind the gateway', funct
         '0s',
         '--termination-wait',
         '1s',
+        '--no-wait',
       );
       assert.equal(started.code, 0, started.stderr);
       const workflowId = started.body.workflowId as string;
@@ -211,6 +212,7 @@ describe('A/B tests, end to end with the model server behind the gateway', funct
         '1h',
         '--split',
         '20',
+        '--no-wait',
       );
       assert.equal(started.code, 0, started.stderr);
       const deadline = Date.now() + 90_000;

@@ -65,7 +65,7 @@ describe('mlops demo, end to end', function () {
     }
     assert.ok(Object.keys(summary.reports).some((k) => k.startsWith('drift')));
     // progress went to stderr: each step and the commands behind it
-    assert.match(demo.stderr, /\$ mlops run churn --spec examples\/churn\/pipeline.yaml --wait/);
+    assert.match(demo.stderr, /\$ mlops run churn --spec examples\/churn\/pipeline.yaml --reason/);
     assert.match(demo.stderr, /DRIFT → retrain started: retrain\/churn\//);
     assert.match(demo.stderr, /==> the monitor's baseline follows v2/);
     // it started the stack, so it stopped it

@@ -65,7 +65,7 @@ describe('the forecast pipeline written in TypeScript, end to end', function () 
   });
 
   it('runs from an extract to an approved, served version, then scores the holdout with it', async () => {
-    const started = await json('run', 'forecast', '--spec', SPEC);
+    const started = await json('run', 'forecast', '--spec', SPEC, '--no-wait');
     assert.equal(started.code, 0, started.stderr);
     const { workflowId } = started.body as { workflowId: string };
 

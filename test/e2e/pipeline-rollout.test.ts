@@ -61,7 +61,16 @@ describe('the churn pipeline with its rollout section, end to end', function () 
     const { serving, inferenceBody, env } = pipeline;
     const traffic = startTraffic(serving.gateway.url, 'churn', () => inferenceBody, 20);
     try {
-      const started = await json('run', 'churn', '--spec', pipeline.specFile, '--force', '--reason', 'canary drill');
+      const started = await json(
+        'run',
+        'churn',
+        '--spec',
+        pipeline.specFile,
+        '--force',
+        '--reason',
+        'canary drill',
+        '--no-wait',
+      );
       assert.equal(started.code, 0, started.stderr);
       const handle = testStack().env.client.workflow.getHandle(started.body.workflowId);
 

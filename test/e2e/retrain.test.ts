@@ -250,7 +250,7 @@ describe('retrain pipeline, end to end on the churn example', function () {
 
   async function gatedRuns(posts: WebhookPost[]) {
     await withWorkers(async () => {
-      const started = await json('run', 'churn-gated');
+      const started = await json('run', 'churn-gated', '--no-wait');
       assert.equal(started.code, 0, started.stderr);
       const id = started.body.workflowId as string;
       const deadline = Date.now() + 90_000;
@@ -329,7 +329,7 @@ describe('retrain pipeline, end to end on the churn example', function () {
       };
     });
     await withWorkers(async () => {
-      const started = await json('run', 'churn-slow');
+      const started = await json('run', 'churn-slow', '--no-wait');
       assert.equal(started.code, 0, started.stderr);
       const id = started.body.workflowId as string;
       const deadline = Date.now() + 60_000;

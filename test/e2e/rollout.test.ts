@@ -193,6 +193,7 @@ describe('progressive rollout, end to end with the model server behind the gatew
       '2s',
       '--min-requests',
       '5',
+      '--no-wait',
       ...flags,
     );
     assert.equal(started.code, 0, started.stderr);
@@ -257,7 +258,17 @@ describe('progressive rollout, end to end with the model server behind the gatew
           await new Promise((r) => setTimeout(r, 300));
         }
       };
-      const slow = ['--steps', '50,100', '--bake', '60s', '--analysis-interval', '2s', '--termination-wait', '1s'];
+      const slow = [
+        '--steps',
+        '50,100',
+        '--bake',
+        '60s',
+        '--analysis-interval',
+        '2s',
+        '--termination-wait',
+        '1s',
+        '--no-wait',
+      ];
       // v3 was rolled back above: it may roll out again
       assert.equal((await cli('deploy', MODEL, '3', '--endpoint', ENDPOINT, ...slow)).code, 0);
       await waitForBaking();

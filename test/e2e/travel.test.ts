@@ -96,7 +96,7 @@ describe('runs that travel: workers without the code or the data', function () {
     const deps = { ...testDeps(store), sourceRoots: [freshDir('orchestration')] };
 
     await withWorker(env.MLOPS_TASK_QUEUE!, deps, async () => {
-      const started = await cli('run', 'churn-travel');
+      const started = await cli('run', 'churn-travel', '--no-wait');
       fs.rmSync(path.join(user, 'code'), { recursive: true });
       fs.rmSync(path.join(user, 'data'), { recursive: true });
       const result = await testEnv.client.workflow.getHandle(started.workflowId).result();

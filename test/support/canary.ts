@@ -15,7 +15,7 @@ export async function startHealthyCanary(json: JsonCli, model: string, endpoint:
   const canary = await json(
     'deploy',
     ...[model, '2', '--endpoint', endpoint, '--steps', '50,100', '--bake', '12s', '--analysis-interval', '2s'],
-    ...['--min-requests', '5', '--termination-wait', '1s'],
+    ...['--min-requests', '5', '--termination-wait', '1s', '--no-wait'],
   );
   assert.equal(canary.code, 0, canary.stderr);
   for (const deadline = Date.now() + 120_000; ; await sleep(300)) {

@@ -75,7 +75,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     await mlops(['pipeline', 'apply', SPEC], say);
 
     step('retrain → v1: snapshot, validate, train, evaluate, gate, register, roll out to endpoint churn');
-    await mlops(['run', PIPELINE, '--spec', SPEC, '--wait', '--reason', 'demo: the first model'], say, true);
+    await mlops(['run', PIPELINE, '--spec', SPEC, '--reason', 'demo: the first model'], say, true);
     // captures reach the store within 2 s, so the monitor's windows see the traffic at once
     const current = await admin.getEndpoint(ENDPOINT);
     if (!current) throw new UserError(`endpoint ${ENDPOINT} is not served after the first run`, 1);
