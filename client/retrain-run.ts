@@ -26,7 +26,7 @@ export async function followRetrain(ctx: () => CommandContext, handle: WorkflowH
         if (status.stage === 'awaiting-approval' && !seen.has('awaiting')) {
           seen.set('awaiting', '');
           out.info(
-            `awaiting approval: mlops approve ${handle.workflowId} --comment "…"  (or mlops reject … --reason "…")`,
+            `awaiting approval: mlops approve ${handle.workflowId} --reason "…"  (or mlops reject … --reason "…")`,
           );
         }
       }

@@ -4,8 +4,8 @@
  *                      [--split 50] [--metric accuracy|conversion] [--method sequential|fixed-horizon]
  *                      [--alpha 0.05] [--duration 7d] [--samples-per-arm N] [--analysis-interval 1m]
  *                      [--promote canary|linear|all-at-once] [--wait]
- *   mlops abtest status <endpoint|workflowId>
- *   mlops abtest stop <endpoint|workflowId> --reason "…" [--as actor] [--key file | --no-sign]
+ *   mlops abtest status <endpoint|workflowId|latest>
+ *   mlops abtest stop <endpoint|workflowId|latest> --reason "…" [--actor name] [--key file | --no-sign]
  * A test is the `abTest` workflow `abtest/<endpoint>/<time>`; one runs at a time per endpoint, and
  * never alongside a rollout there.
  */
@@ -29,7 +29,9 @@ import {
 import { signDecision } from '../api';
 import { withClient } from '../connect';
 import { signerOf, signingOptions, type SigningFlags } from '../decision-commands';
-import { flagOf } from '../options';
+import { EXIT } from '../exit-codes';
+import { actorOption, flagOf, reasonOption } from '../options';
+import { resolveRunId } from '../run-lookup';
 import type { CommandContext } from '../context';
 import { table } from '../output';
 import { runningAbTest } from '../running-abtest';
@@ -161,7 +163,10 @@ export function registerAbTest(program: Command, ctx: () => CommandContext): voi
 
   abtest
     .command('status')
-    .argument('<test>', 'an endpoint (its latest test) or a workflow id abtest/<endpoint>/<time>')
+    .argument(
+      '<test>',
+      'an endpoint (its latest test), a workflow id abtest/<endpoint>/<time> or a unique prefix of one, or latest',
+    )
     .description('arms, counts, success rates and the latest analysis')
     .action(async (test: string) => {
       const config = ctx().config();
@@ -181,13 +186,13 @@ export function registerAbTest(program: Command, ctx: () => CommandContext): voi
 
   const stop = abtest
     .command('stop')
-    .argument('<test>', 'an endpoint (its running test) or a workflow id')
-    .description('end the test now: traffic back as before; no winner is read from an unfinished fixed-horizon test')
-    .requiredOption('--reason <text>', 'why (recorded in the history)')
-    .option('--as <actor>', 'who (default: MLOPS_ACTOR, else user@host)');
-  signingOptions(stop).action(async (test: string, opts: { reason: string; as?: string } & SigningFlags) => {
+    .argument('<test>', 'an endpoint (its running test), a workflow id or a unique prefix of one, or latest')
+    .description('end the test now: traffic back as before; no winner is read from an unfinished fixed-horizon test');
+  reasonOption(stop, { required: true });
+  actorOption(stop);
+  signingOptions(stop).action(async (test: string, opts: { reason: string; actor?: string } & SigningFlags) => {
     const config = ctx().config();
-    const actor = opts.as ?? config.actor;
+    const actor = opts.actor ?? config.actor;
     const sign = signerOf(ctx, opts);
     await withClient(config, async (client) => {
       const workflowId = await findTest(client, test);
@@ -210,8 +215,8 @@ export function registerAbTest(program: Command, ctx: () => CommandContext): voi
       } catch (err) {
         if (err instanceof UserError) throw err;
         if (err instanceof WorkflowUpdateFailedError)
-          throw new UserError(`stop refused: ${(err.cause as Error | undefined)?.message ?? err.message}`, 1);
-        throw new UserError(`${workflowId} is not running`, 1);
+          throw new UserError(`stop refused: ${(err.cause as Error | undefined)?.message ?? err.message}`, EXIT.failed);
+        throw new UserError(`${workflowId} is not running`, EXIT.failed);
       }
       const result = await handle.result().catch((err: unknown) => {
         throw explainWorkflowFailure(err, workflowId);
@@ -246,15 +251,15 @@ async function busyWith(client: Client, endpoint: string): Promise<string | unde
   return runningAbTest(client, endpoint);
 }
 
-/** A workflow id as given, or the newest A/B test of an endpoint. */
+/** A workflow id (or a unique prefix of one, or latest: ../run-lookup.ts), or the newest A/B test of an endpoint. */
 async function findTest(client: Client, test: string): Promise<string> {
-  if (test.startsWith('abtest/')) return test;
-  if (!ENDPOINT_RULE.test(test)) throw new UserError(`not an endpoint or abtest/… workflow id: ${test}`, 2);
+  if (test.startsWith('abtest/') || test === 'latest') return resolveRunId(client, test, { types: ['abtest'] });
+  if (!ENDPOINT_RULE.test(test)) throw new UserError(`not an endpoint or abtest/… workflow id: ${test}`, EXIT.badInput);
   for await (const wf of client.workflow.list({
     query: `WorkflowType = 'abTest' AND ${MlEndpoint.name} = '${test}'`,
   }))
     return wf.workflowId;
-  throw new UserError(`no A/B test on ${test}`, 1);
+  throw new UserError(`no A/B test on ${test}`, EXIT.failed);
 }
 
 function renderAbTest(s: (AbTestStatus | AbTestResult) & { workflowId?: string }): string {

@@ -48,7 +48,7 @@ export function registerDeploy(program: Command, ctx: () => CommandContext): voi
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )
-    .option('--wait', 'follow the rollout until it ends; exit 1 if it rolled back')
+    .option('--wait', 'follow the rollout until it ends; exit 4 if it rolled back')
     .action(async (model: string, version: string, opts: Record<string, string | string[] | boolean | undefined>) => {
       const { out } = ctx();
       const config = ctx().config();
@@ -136,7 +136,7 @@ export function registerDeploy(program: Command, ctx: () => CommandContext): voi
           throw explainWorkflowFailure(err, workflowId);
         })) as RolloutOutput;
         out.result({ workflowId, ...result }, renderRollout);
-        if (result.outcome === 'rolled-back') process.exitCode = EXIT.failed;
+        if (result.outcome === 'rolled-back') process.exitCode = EXIT.rejected;
       });
     });
 }

@@ -12,7 +12,7 @@ import { loadConfig } from '../../lib/config';
 import { UserError } from '../../common/errors';
 import { adminHostProblem, ensureAdminToken, GATEWAY_DEFAULTS, gatewayPaths, startGateway } from '../../gateway';
 import type { CommandContext } from '../context';
-import { parsePort } from '../options';
+import { durationFlag, parsePort } from '../options';
 
 interface GatewayCommandOptions {
   host: string;
@@ -58,11 +58,11 @@ export function registerGateway(program: Command, _ctx: () => CommandContext): v
       parsePositive('--max-body-bytes'),
       GATEWAY_DEFAULTS.maxBodyBytes,
     )
-    .option(
-      '--upstream-timeout <seconds>',
-      'how long a variant may take to answer',
-      parsePositive('--upstream-timeout'),
-      GATEWAY_DEFAULTS.upstreamTimeoutMs / 1000,
+    .addOption(
+      durationFlag('--upstream-timeout <duration>', 'how long a variant may take to answer, e.g. 500ms, 30s', {
+        default: GATEWAY_DEFAULTS.upstreamTimeoutMs,
+        bareUnit: 's',
+      }),
     )
     .action(async (opts: GatewayCommandOptions) => {
       // the gateway serves the MLOPS_GATEWAY_* settings that clients read; it does not need them itself
@@ -104,7 +104,7 @@ export function registerGateway(program: Command, _ctx: () => CommandContext): v
           adminBehindNetworkPolicy: opts.adminBehindNetworkPolicy === true,
           ...(advertiseUrl ? { advertiseUrl } : {}),
           maxBodyBytes: opts.maxBodyBytes,
-          upstreamTimeoutMs: opts.upstreamTimeout * 1000,
+          upstreamTimeoutMs: opts.upstreamTimeout,
           ...config.gatewayLimits,
           log,
         });

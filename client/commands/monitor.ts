@@ -2,7 +2,7 @@
  * Drift monitors from the CLI:
  *   mlops monitor start <endpoint> (--pipeline <name> | --spec <file>) [--max-windows-per-run <n>]
  *   mlops monitor status <endpoint>
- *   mlops monitor pause|resume <endpoint> --reason "…" [--as actor]
+ *   mlops monitor pause|resume <endpoint> --reason "…" [--actor name]
  *   mlops monitor stop <endpoint>
  * A monitor is the `modelMonitor` workflow `monitor/<endpoint>`; a retrain whose spec has a
  * `monitoring` section starts it after a successful rollout.

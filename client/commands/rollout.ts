@@ -1,5 +1,5 @@
 /**
- * `mlops rollout status|pause|resume|promote|abort <endpoint> [--reason "…"] [--as actor] [--key file]`: the rollout
+ * `mlops rollout status|pause|resume|promote|abort <endpoint> [--reason "…"] [--actor name] [--key file]`: the rollout
  * running on an endpoint (the `progressiveRollout` workflow `rollout/<endpoint>` that `mlops deploy` starts).
  */
 import type { Command } from 'commander';
