@@ -52,6 +52,11 @@ export function registerStatus(program: Command, ctx: () => CommandContext): voi
 
 function renderRead(s: Parameters<typeof renderStatus>[0], read: PipelineStatusRead): string {
   if (read.source !== 'server') return renderStatus(s);
-  const head = `${s.workflowId}: ${read.runStatus} · stage ${s.stage} · pipeline ${s.pipeline || '?'} → ${s.model || '?'}${s.version ? ` v${s.version}` : ''}`;
+  const parts = [
+    `${s.workflowId}: ${read.runStatus}`,
+    ...(s.stage !== read.runStatus ? [`stage ${s.stage}`] : []),
+    `pipeline ${s.pipeline || '?'}${s.model ? ` → ${s.model}${s.version ? ` v${s.version}` : ''}` : ''}`,
+  ];
+  const head = parts.join(' · ');
   return read.failure ? `${head}\nfailure: ${read.failure}` : head;
 }
