@@ -21,6 +21,7 @@ module.exports = {
     'test/code/spec-packages.test.ts',
     'test/bad-input/properties.test.ts',
     'test/cli/upload-refusals.test.ts',
+    'test/cli/vocabulary.test.ts',
     'test/data/canonical.test.ts',
     'test/data/local-source.test.ts',
     'test/data/parquet.test.ts',
