@@ -125,7 +125,7 @@ export async function pipelineStatus(client: Client, workflowId: string): Promis
 }
 
 /** How long `readPipelineStatus` waits for a worker to answer the status query. */
-export const LIVE_STATUS_TIMEOUT_MS = 3000;
+export const LIVE_STATUS_TIMEOUT_MS = 5000;
 
 /** A run's status as far as it can be read, and where it was read from. */
 export interface PipelineStatusRead {

@@ -31,6 +31,7 @@ import { withClient } from '../connect';
 import { signerOf, signingOptions, type SigningFlags } from '../decision-commands';
 import { EXIT } from '../exit-codes';
 import { actorOption, flagOf, reasonOption } from '../options';
+import { printServerView, queryOrServerView } from '../live-status';
 import { resolveRunId } from '../run-lookup';
 import type { CommandContext } from '../context';
 import { table } from '../output';
@@ -174,12 +175,17 @@ export function registerAbTest(program: Command, ctx: () => CommandContext): voi
         const workflowId = await findTest(client, test);
         const handle = client.workflow.getHandle(workflowId);
         const description = await handle.describe();
-        const status: AbTestStatus | AbTestResult =
-          description.status.name === 'RUNNING'
-            ? await handle.query(abTestStatusQuery)
-            : await handle.result().catch((err: unknown) => {
-                throw explainWorkflowFailure(err, workflowId);
-              });
+        let status: AbTestStatus | AbTestResult;
+        if (description.status.name === 'RUNNING') {
+          const read = await queryOrServerView(client, workflowId, abTestStatusQuery, {
+            missing: `no run ${workflowId}`,
+          });
+          if ('server' in read) return printServerView(ctx, read.server);
+          status = read.live;
+        } else
+          status = await handle.result().catch((err: unknown) => {
+            throw explainWorkflowFailure(err, workflowId);
+          });
         ctx().out.result({ workflowId, ...status }, renderAbTest);
       });
     });

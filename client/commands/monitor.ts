@@ -18,6 +18,7 @@ import {
   type MonitorStatus,
 } from '../../workflows/model-monitor';
 import { withClient } from '../connect';
+import { printServerView, queryOrServerView } from '../live-status';
 import { registerDecisionUpdates } from '../decision-commands';
 import type { CommandContext } from '../context';
 import { positiveInt } from '../options';
@@ -92,13 +93,11 @@ export function registerMonitor(program: Command, ctx: () => CommandContext): vo
     .action(async (endpoint: string) => {
       const config = ctx().config();
       await withClient(config, async (client) => {
-        const status = await client.workflow
-          .getHandle(`monitor/${endpoint}`)
-          .query(monitorStatusQuery)
-          .catch(() => {
-            throw new UserError(`no monitor on ${endpoint} (start one with mlops monitor start ${endpoint})`, 1);
-          });
-        ctx().out.result(status, renderStatus);
+        const read = await queryOrServerView(client, `monitor/${endpoint}`, monitorStatusQuery, {
+          missing: `no monitor on ${endpoint} (start one with mlops monitor start ${endpoint})`,
+        });
+        if ('server' in read) return printServerView(ctx, read.server);
+        ctx().out.result(read.live, renderStatus);
       });
     });
 

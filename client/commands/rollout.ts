@@ -3,7 +3,6 @@
  * running on an endpoint (the `progressiveRollout` workflow `rollout/<endpoint>` that `mlops deploy` starts).
  */
 import type { Command } from 'commander';
-import { UserError } from '../../common/errors';
 import {
   abortUpdate,
   pauseUpdate,
@@ -14,6 +13,7 @@ import {
 import { withClient } from '../connect';
 import type { CommandContext } from '../context';
 import { registerDecisionUpdates } from '../decision-commands';
+import { printServerView, queryOrServerView } from '../live-status';
 import { renderRollout } from '../render/rollout';
 
 export function registerRollout(program: Command, ctx: () => CommandContext): void {
@@ -25,13 +25,11 @@ export function registerRollout(program: Command, ctx: () => CommandContext): vo
     .action(async (endpoint: string) => {
       const config = ctx().config();
       await withClient(config, async (client) => {
-        const status = await client.workflow
-          .getHandle(`rollout/${endpoint}`)
-          .query(rolloutStatusQuery)
-          .catch(() => {
-            throw new UserError(`no rollout on ${endpoint}`, 1);
-          });
-        ctx().out.result(status, renderRollout);
+        const read = await queryOrServerView(client, `rollout/${endpoint}`, rolloutStatusQuery, {
+          missing: `no rollout on ${endpoint}`,
+        });
+        if ('server' in read) return printServerView(ctx, read.server);
+        ctx().out.result(read.live, renderRollout);
       });
     });
   registerDecisionUpdates(

@@ -3,7 +3,7 @@
  * runs completed by a worker (with the fake pipeline activities), then that worker stopped.
  * `mlops status` answers from the history (exit 0 with the outcome and the steps), `latest` and a
  * unique prefix find the run, an ambiguous prefix exits 2 listing the candidates, none exits 1;
- * a running run no worker polls prints what the server holds and says a worker is needed.
+ * a running run (or rollout) no worker polls prints what the server holds and says a worker is needed.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -125,6 +125,26 @@ describe('run ids (latest, prefixes) and status without a worker', function () {
       assert.equal(status.runStatus, 'running');
       assert.equal(status.source, 'server');
       assert.equal(status.pipeline, pipeline);
+    } finally {
+      await handle.terminate('test over').catch(() => undefined);
+    }
+  });
+
+  it('prints what the server holds of a rollout no worker runs, and exits 1 for a monitor that does not exist', async () => {
+    const endpoint = `lookup-${randomUUID().slice(0, 8)}`;
+    const handle = await testStack().env.client.workflow.start('progressiveRollout', {
+      workflowId: `rollout/${endpoint}`,
+      taskQueue: uniqueQueue('no-worker'),
+      args: [{}],
+    });
+    try {
+      const r = await runCli(['rollout', 'status', endpoint], env);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`^rollout/${endpoint}: running · started `));
+      assert.match(r.stderr, /live details need a running worker \(mlops worker\)/);
+      const missing = await runCli(['monitor', 'status', endpoint], env);
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, new RegExp(`no monitor on ${endpoint}`));
     } finally {
       await handle.terminate('test over').catch(() => undefined);
     }
