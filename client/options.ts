@@ -7,6 +7,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { isDuration, parseDuration } from '../common/duration';
 import { UserError } from '../common/errors';
 import { applyParamOverrides } from '../common/schemas/training-job';
+import { EXIT } from './exit-codes';
 
 /** For a repeatable option: collects every value given. */
 export function collect(value: string, previous: string[]): string[] {
@@ -17,7 +18,8 @@ export function collect(value: string, previous: string[]): string[] {
 export function positiveInt(flag: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag}: expected a positive integer, got ${value}`, 2);
+    if (!Number.isInteger(n) || n < 1)
+      throw new UserError(`${flag}: expected a positive integer, got ${value}`, EXIT.badInput);
     return n;
   };
 }
@@ -27,7 +29,7 @@ export function unitInterval(flag: string) {
   return (value: string): number => {
     const n = value.trim() === '' ? Number.NaN : Number(value);
     if (!(n >= 0 && n <= 1))
-      throw new UserError(`${flag}: expected a number from 0 to 1, got ${JSON.stringify(value)}`, 2);
+      throw new UserError(`${flag}: expected a number from 0 to 1, got ${JSON.stringify(value)}`, EXIT.badInput);
     return n;
   };
 }
@@ -45,7 +47,7 @@ export function withOverrides(params: Record<string, unknown>, sets: string[]): 
   try {
     return applyParamOverrides(params, sets);
   } catch (err) {
-    throw new UserError((err as Error).message, 2);
+    throw new UserError((err as Error).message, EXIT.badInput);
   }
 }
 
@@ -137,10 +139,13 @@ export function durationOption(flag: string, opts: DurationOptions = {}): (value
     const example = opts.allowZero ? '30s, 10m or 0s' : '30s or 10m';
     const unit = opts.bareUnit ? ` (a bare number is ${opts.bareUnit === 's' ? 'seconds' : 'minutes'})` : '';
     if (!isDuration(bare))
-      throw new UserError(`${flag}: expected a duration such as ${example}${unit}, got ${JSON.stringify(value)}`, 2);
+      throw new UserError(
+        `${flag}: expected a duration such as ${example}${unit}, got ${JSON.stringify(value)}`,
+        EXIT.badInput,
+      );
     const ms = parseDuration(bare);
     if (ms === 0 && !opts.allowZero)
-      throw new UserError(`${flag}: expected a duration longer than 0, got ${JSON.stringify(value)}`, 2);
+      throw new UserError(`${flag}: expected a duration longer than 0, got ${JSON.stringify(value)}`, EXIT.badInput);
     return ms;
   };
 }

@@ -12,6 +12,7 @@ import { ensureCodecToken } from '../../lib/codec/token';
 import { startCodecServer } from '../../codec-server/server';
 import type { CommandContext } from '../context';
 import { collect, parsePort } from '../options';
+import { EXIT } from '../exit-codes';
 
 interface CodecServerFlags {
   host: string;
@@ -40,7 +41,7 @@ export function registerCodecServer(program: Command, ctx: () => CommandContext)
     )
     .action(async (opts: CodecServerFlags) => {
       const keys = codecKeysFromEnv();
-      if (!keys) throw new UserError('no codec keys: set MLOPS_CODEC_KEYS or MLOPS_CODEC_KEY_FILE', 2);
+      if (!keys) throw new UserError('no codec keys: set MLOPS_CODEC_KEYS or MLOPS_CODEC_KEY_FILE', EXIT.badInput);
       const settings = ctx().config().codecServer;
       const token = ensureCodecToken(settings.tokenFile, settings.token);
       const corsOrigins = opts.corsOrigin.length > 0 ? opts.corsOrigin : settings.allowedOrigins;
@@ -58,7 +59,7 @@ export function registerCodecServer(program: Command, ctx: () => CommandContext)
           log,
         });
       } catch (err) {
-        throw new UserError(`cannot listen on ${opts.host}:${opts.port}: ${(err as Error).message}`, 1);
+        throw new UserError(`cannot listen on ${opts.host}:${opts.port}: ${(err as Error).message}`, EXIT.failed);
       }
       const tokenRef = settings.token ? '$MLOPS_CODEC_TOKEN' : `$(cat ${settings.tokenFile})`;
       log(

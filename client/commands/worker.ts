@@ -8,6 +8,7 @@ import { ALL_QUEUE_ROLES, runWorker, type QueueRole } from '../../worker';
 import { userWorkflowFiles } from '../../worker/workflow-bundle';
 import type { CommandContext } from '../context';
 import { collect, durationFlag, parsePort } from '../options';
+import { EXIT } from '../exit-codes';
 
 export function registerWorker(program: Command, ctx: () => CommandContext): void {
   program
@@ -55,12 +56,12 @@ export function registerWorker(program: Command, ctx: () => CommandContext): voi
         if (opts.bundle !== undefined && !fs.existsSync(opts.bundle))
           throw new UserError(
             `--bundle: ${opts.bundle} does not exist (build it with mlops bundle -o ${opts.bundle})`,
-            2,
+            EXIT.badInput,
           );
         if (opts.bundle !== undefined && opts.workflows.length > 0)
           throw new UserError(
             `--workflows: not with --bundle (build the bundle with mlops bundle --workflows … -o ${opts.bundle})`,
-            2,
+            EXIT.badInput,
           );
         // the flag wins over MLOPS_WORKFLOWS; a pre-built bundle already holds what it was built with
         const workflowFiles =
