@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { pipelineInput, pipelineRunId, pipelineSearchAttributes } from '../../common/pipeline-start';
 import { pipelineSpecSchema } from '../../common/schemas/spec';
@@ -40,6 +41,7 @@ describe('run ids (latest, prefixes) and status without a worker', function () {
   });
   const first = pipelineRunId(pipeline, new Date('2026-03-01T10:00:00.000Z'));
   const second = pipelineRunId(pipeline, new Date('2026-03-01T11:00:00.000Z'));
+  const failed = pipelineRunId(`${pipeline}-failing`, new Date('2026-03-01T09:00:00.000Z'));
 
   const start = (workflowId: string, taskQueue = queue) =>
     testStack().env.client.workflow.start('retrainPipeline', {
@@ -52,14 +54,24 @@ describe('run ids (latest, prefixes) and status without a worker', function () {
   before(async () => {
     env = cliEnv(`lookup-${randomUUID().slice(0, 8)}`, { MLOPS_TASK_QUEUE: queue });
     const { env: testEnv } = testStack();
-    const worker = await Worker.create({
-      connection: testEnv.nativeConnection,
-      namespace: testEnv.namespace,
-      taskQueue: queue,
-      activities: new FakePipelineActivities().activities,
-      workflowBundle: await workflowBundle(),
+    const workerOn = async (taskQueue: string, fake: FakePipelineActivities) =>
+      Worker.create({
+        connection: testEnv.nativeConnection,
+        namespace: testEnv.namespace,
+        taskQueue,
+        activities: fake.activities,
+        workflowBundle: await workflowBundle(),
+      });
+    // first, a run that fails at its first step, on a worker of its own, then stopped
+    const failingQueue = uniqueQueue('lookup-failing');
+    const emptySource = () =>
+      Promise.reject(ApplicationFailure.nonRetryable('the source folder is empty', 'DatasetEmpty'));
+    const failing = await workerOn(failingQueue, new FakePipelineActivities({}, { snapshotDataset: emptySource }));
+    await failing.runUntil(async () => {
+      await (await start(failed, failingQueue)).result().catch(() => undefined);
     });
-    // both runs end while the worker runs; then it is shut down: no worker polls the queue
+    // two runs end while the worker runs; then it is shut down: no worker polls the queue
+    const worker = await workerOn(queue, new FakePipelineActivities());
     await worker.runUntil(async () => {
       for (const id of [first, second]) await (await start(id)).result();
     });
@@ -77,6 +89,13 @@ describe('run ids (latest, prefixes) and status without a worker', function () {
     assert.equal(status.outcome, 'approved');
     assert.equal(status.source, 'history');
     assert.ok(status.steps.some((s: { name: string; state: string }) => s.name === 'evaluate' && s.state === 'done'));
+  });
+
+  it('prints how a failed run failed when no worker runs (exit 0)', async () => {
+    const r = await runCli(['status', failed], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /: failed · .*\nfailure: .*the source folder is empty/);
+    assert.match(r.stderr, /need a running worker \(mlops worker\)/);
   });
 
   it('finds latest (of a pipeline) and a unique prefix; an ambiguous prefix exits 2 listing both, none exits 1', async () => {
