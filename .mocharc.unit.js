@@ -23,6 +23,7 @@ module.exports = {
     'test/cli/report.test.ts',
     'test/cli/report-server.test.ts',
     'test/cli/upload-refusals.test.ts',
+    'test/cli/vocabulary.test.ts',
     'test/data/canonical.test.ts',
     'test/data/local-source.test.ts',
     'test/data/parquet.test.ts',

@@ -14,6 +14,9 @@ import { UserError } from '../common/errors';
 import { approveRun, cliSigner, rejectRun, signDecision, type DecisionSigner } from './api';
 import { withClient } from './connect';
 import type { CommandContext } from './context';
+import { EXIT } from './exit-codes';
+import { actorOption, reasonOption } from './options';
+import { resolveRunId } from './run-lookup';
 
 export interface DecisionInput {
   actor: string;
@@ -22,7 +25,7 @@ export interface DecisionInput {
 }
 
 /**
- * Adds `<name> <endpoint> --reason … [--as actor]` under `parent` for each update, sent to the
+ * Adds `<name> <endpoint> --reason … [--actor name]` under `parent` for each update, sent to the
  * workflow `<kind>/<endpoint>`; prints `<name>: <label> <phase>` (or the status as JSON). The
  * updates named in `signed` (rollout promote / abort) also take `--key` / `--no-sign` and carry the
  * decision signed over the model version the workflow's status names.
@@ -38,17 +41,14 @@ export function registerDecisionUpdates<
   signed?: { names: readonly string[]; status: QueryDefinition<S> },
 ): void {
   for (const [name, update, description] of updates) {
-    const command = parent
-      .command(name)
-      .argument('<endpoint>')
-      .description(description)
-      .requiredOption('--reason <text>', 'why (recorded in the history)')
-      .option('--as <actor>', 'who (default: MLOPS_ACTOR, else user@host)');
+    const command = parent.command(name).argument('<endpoint>').description(description);
+    reasonOption(command, { required: true });
+    actorOption(command);
     const signs = signed?.names.includes(name) === true;
     if (signs) signingOptions(command);
-    command.action(async (endpoint: string, opts: { reason: string; as?: string } & SigningFlags) => {
+    command.action(async (endpoint: string, opts: { reason: string; actor?: string } & SigningFlags) => {
       const config = ctx().config();
-      const actor = opts.as ?? config.actor;
+      const actor = opts.actor ?? config.actor;
       const sign = signs ? signerOf(ctx, opts) : undefined;
       await withClient(config, async (client) => {
         const handle = client.workflow.getHandle(`${kind}/${endpoint}`);
@@ -72,8 +72,11 @@ export function registerDecisionUpdates<
         } catch (err) {
           if (err instanceof UserError) throw err;
           if (err instanceof WorkflowUpdateFailedError)
-            throw new UserError(`${name} refused: ${(err.cause as Error | undefined)?.message ?? err.message}`, 1);
-          throw new UserError(`no running ${kind} on ${endpoint}`, 1);
+            throw new UserError(
+              `${name} refused: ${(err.cause as Error | undefined)?.message ?? err.message}`,
+              EXIT.failed,
+            );
+          throw new UserError(`no running ${kind} on ${endpoint}`, EXIT.failed);
         }
       });
     });
@@ -99,27 +102,31 @@ export function signingOptions(command: Command): Command {
 /** The signer for a decision command's flags (none with --no-sign, or when no key is found). */
 export function signerOf(ctx: () => CommandContext, flags: SigningFlags): DecisionSigner | undefined {
   if (flags.sign === false) {
-    if (flags.key !== undefined) throw new UserError('--key and --no-sign: pick one', 2);
+    if (flags.key !== undefined) throw new UserError('--key and --no-sign: pick one', EXIT.badInput);
     return undefined;
   }
   return cliSigner(flags.key, ctx().config().signingKey, (line) => ctx().out.info(line));
 }
 
-/** Sends `approve` or `reject` (by `as`, else the configured actor) to a pipeline run, signed; prints the decision. */
+/**
+ * Sends `approve` or `reject` (by `actor`, else the configured actor) to a pipeline run (`run`: an
+ * id, a unique prefix of one, or `latest`), signed; prints the decision.
+ */
 export async function decideApproval(
   ctx: () => CommandContext,
-  workflowId: string,
+  run: string,
   kind: 'approve' | 'reject',
-  as: string | undefined,
+  actorFlag: string | undefined,
   text: string,
   flags: SigningFlags = {},
 ): Promise<void> {
   const { out } = ctx();
   const config = ctx().config();
-  const actor = as ?? config.actor ?? os.userInfo().username;
-  if (text.trim() === '') throw new UserError(`--${kind === 'approve' ? 'comment' : 'reason'}: must not be empty`, 2);
+  const actor = actorFlag ?? config.actor ?? os.userInfo().username;
+  if (text.trim() === '') throw new UserError('--reason: must not be empty', EXIT.badInput);
   const sign = signerOf(ctx, flags);
   await withClient(config, async (client) => {
+    const workflowId = await resolveRunId(client, run, { types: ['retrain'] });
     const decision =
       kind === 'approve'
         ? await approveRun(client, workflowId, { actor, comment: text, sign })

@@ -13,6 +13,7 @@ import {
   pipelineWorkflowType,
 } from '../../common/pipeline-start';
 import type { PipelineSpec } from '../../common/schemas/spec';
+import { MlModel, MlModelVersion, MlPipeline, MlStage, MlTrigger } from '../../common/search-attributes';
 import {
   approveUpdate,
   rejectUpdate,
@@ -22,6 +23,7 @@ import {
   type RetrainStatus,
 } from '../../workflows/retrain-pipeline';
 import type { BlobStore } from '../../activities/storage/types';
+import { explainWorkflowFailure } from '../workflow-errors';
 import { packageSpecCode, type PackagedCode, type PackageSpecCodeOptions } from '../code-packages';
 import { signDecision, type DecisionSigner } from './signing';
 
@@ -115,11 +117,87 @@ export async function describeRun(handle: WorkflowHandle) {
   }
 }
 
-/** The run's steps, stage and links (its `status` query). */
+/** The run's steps, stage and links (its `status` query: a worker answers it). */
 export async function pipelineStatus(client: Client, workflowId: string): Promise<RetrainStatus> {
   const handle = client.workflow.getHandle(workflowId);
   await describeRun(handle);
   return handle.query(statusQuery);
+}
+
+/** How long `readPipelineStatus` waits for a worker to answer the status query. */
+export const LIVE_STATUS_TIMEOUT_MS = 5000;
+
+/** A run's status as far as it can be read, and where it was read from. */
+export interface PipelineStatusRead {
+  /**
+   * The steps, stage and links. From `server`, the steps are empty and the stage, model version
+   * and trigger are the run's search attributes.
+   */
+  status: RetrainStatus;
+  /** The execution's status: running, completed, failed, canceled, terminated, timed_out, … */
+  runStatus: string;
+  /**
+   * `query`: a worker answered the status query (live); `history`: the result of the ended run,
+   * from its history; `server`: only what the server holds (no worker answered in time).
+   */
+  source: 'query' | 'history' | 'server';
+  /** How the run failed, when it did (`source` history or server). */
+  failure?: string;
+}
+
+/**
+ * A run's status that needs no worker where none is needed: a completed run's result comes from its
+ * history; otherwise the status query is tried for `queryTimeoutMs`, and when no worker answers,
+ * what the server holds (execution status, search attributes, the failure) is returned.
+ */
+export async function readPipelineStatus(
+  client: Client,
+  workflowId: string,
+  opts: { queryTimeoutMs?: number } = {},
+): Promise<PipelineStatusRead> {
+  const handle = client.workflow.getHandle(workflowId);
+  const description = await describeRun(handle);
+  const runStatus = description.status.name.toLowerCase();
+  if (description.status.name === 'COMPLETED') {
+    const output = (await handle.result()) as unknown;
+    if (isPipelineStatus(output)) return { status: output, runStatus, source: 'history' };
+  }
+  const timeout = opts.queryTimeoutMs ?? LIVE_STATUS_TIMEOUT_MS;
+  try {
+    const status = await client.withDeadline(Date.now() + timeout, () => handle.query(statusQuery));
+    return { status, runStatus, source: 'query' };
+  } catch {
+    // no worker answered (or the run has no status query): what the server holds
+  }
+  const attrs = description.typedSearchAttributes;
+  const version = Number(attrs.get(MlModelVersion));
+  const status: RetrainStatus = {
+    pipeline: attrs.get(MlPipeline) ?? '',
+    model: attrs.get(MlModel) ?? '',
+    stage: (attrs.get(MlStage) ?? runStatus) as RetrainStatus['stage'],
+    trigger: attrs.get(MlTrigger) ?? '',
+    steps: [],
+    links: {},
+    ...(Number.isInteger(version) && version > 0 ? { version } : {}),
+  };
+  const failure = description.status.name === 'FAILED' ? await failureOf(handle) : undefined;
+  return { status, runStatus, source: 'server', ...(failure ? { failure } : {}) };
+}
+
+function isPipelineStatus(value: unknown): value is RetrainPipelineOutput {
+  const v = value as Partial<RetrainStatus> | null;
+  return typeof v === 'object' && v !== null && Array.isArray(v.steps) && typeof v.stage === 'string';
+}
+
+/** The message of a failed run's failure, from its history. */
+async function failureOf(handle: WorkflowHandle): Promise<string | undefined> {
+  try {
+    await handle.result();
+    return undefined;
+  } catch (err) {
+    const failure = explainWorkflowFailure(err, handle.workflowId);
+    return failure instanceof Error ? failure.message : undefined;
+  }
 }
 
 /** The run's result once it ends (throws `WorkflowFailedError` when it failed). */

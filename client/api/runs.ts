@@ -23,6 +23,7 @@ export const RUN_TYPES = {
   retrain: `WorkflowId STARTS_WITH 'retrain/'`,
   train: `WorkflowType = 'trainModel'`,
   sweep: `WorkflowType = 'hyperparameterSweep'`,
+  trial: `WorkflowType = 'sweepTrial'`,
   snapshot: `WorkflowType = 'datasetSnapshot'`,
   rollout: `WorkflowType = 'progressiveRollout'`,
   abtest: `WorkflowType = 'abTest'`,

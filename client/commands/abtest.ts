@@ -4,8 +4,8 @@
  *                      [--split 50] [--metric accuracy|conversion] [--method sequential|fixed-horizon]
  *                      [--alpha 0.05] [--duration 7d] [--samples-per-arm N] [--analysis-interval 1m]
  *                      [--promote canary|linear|all-at-once] [--no-wait]
- *   mlops abtest status <endpoint|workflowId> [--watch]
- *   mlops abtest stop <endpoint|workflowId> --reason "…" [--as actor] [--key file | --no-sign]
+ *   mlops abtest status <endpoint|workflowId|latest> [--watch]
+ *   mlops abtest stop <endpoint|workflowId|latest> --reason "…" [--actor name] [--key file | --no-sign]
  * A test is the `abTest` workflow `abtest/<endpoint>/<time>`; one runs at a time per endpoint, and
  * never alongside a rollout there. `start` waits until the test ends, printing the counts per arm and
  * each analysis as they change (exit 4 when its promotion rolled back); `--no-wait` prints the id at once.
@@ -30,13 +30,15 @@ import {
 import { signDecision } from '../api';
 import { withClient } from '../connect';
 import { signerOf, signingOptions, type SigningFlags } from '../decision-commands';
-import { flagOf } from '../options';
+import { EXIT } from '../exit-codes';
+import { actorOption, flagOf, reasonOption } from '../options';
+import { printServerView, queryOrServerView } from '../live-status';
+import { resolveRunId } from '../run-lookup';
 import type { CommandContext } from '../context';
 import { table } from '../output';
 import { runningAbTest } from '../running-abtest';
 import { uiUrl } from '../ui-url';
 import { explainWorkflowFailure } from '../workflow-errors';
-import { EXIT } from '../exit-codes';
 import { abTestChanges, follow, hiddenWaitOption, watch } from '../progress';
 
 const ENDPOINT_RULE = /^[a-z0-9][a-z0-9._-]{0,62}$/;
@@ -169,7 +171,10 @@ export function registerAbTest(program: Command, ctx: () => CommandContext): voi
 
   abtest
     .command('status')
-    .argument('<test>', 'an endpoint (its latest test) or a workflow id abtest/<endpoint>/<time>')
+    .argument(
+      '<test>',
+      'an endpoint (its latest test), a workflow id abtest/<endpoint>/<time> or a unique prefix of one, or latest',
+    )
     .description('arms, counts, success rates and the latest analysis')
     .option('--watch', 'print it again each time it changes, until the test ends')
     .action(async (test: string, opts: { watch?: boolean }) => {
@@ -192,25 +197,30 @@ export function registerAbTest(program: Command, ctx: () => CommandContext): voi
           return;
         }
         const description = await handle.describe();
-        const status: AbTestStatus | AbTestResult =
-          description.status.name === 'RUNNING'
-            ? await handle.query(abTestStatusQuery)
-            : await handle.result().catch((err: unknown) => {
-                throw explainWorkflowFailure(err, workflowId);
-              });
+        let status: AbTestStatus | AbTestResult;
+        if (description.status.name === 'RUNNING') {
+          const read = await queryOrServerView(client, workflowId, abTestStatusQuery, {
+            missing: `no run ${workflowId}`,
+          });
+          if ('server' in read) return printServerView(ctx, read.server);
+          status = read.live;
+        } else
+          status = await handle.result().catch((err: unknown) => {
+            throw explainWorkflowFailure(err, workflowId);
+          });
         ctx().out.result({ workflowId, ...status }, renderAbTest);
       });
     });
 
   const stop = abtest
     .command('stop')
-    .argument('<test>', 'an endpoint (its running test) or a workflow id')
-    .description('end the test now: traffic back as before; no winner is read from an unfinished fixed-horizon test')
-    .requiredOption('--reason <text>', 'why (recorded in the history)')
-    .option('--as <actor>', 'who (default: MLOPS_ACTOR, else user@host)');
-  signingOptions(stop).action(async (test: string, opts: { reason: string; as?: string } & SigningFlags) => {
+    .argument('<test>', 'an endpoint (its running test), a workflow id or a unique prefix of one, or latest')
+    .description('end the test now: traffic back as before; no winner is read from an unfinished fixed-horizon test');
+  reasonOption(stop, { required: true });
+  actorOption(stop);
+  signingOptions(stop).action(async (test: string, opts: { reason: string; actor?: string } & SigningFlags) => {
     const config = ctx().config();
-    const actor = opts.as ?? config.actor;
+    const actor = opts.actor ?? config.actor;
     const sign = signerOf(ctx, opts);
     await withClient(config, async (client) => {
       const workflowId = await findTest(client, test);
@@ -233,8 +243,8 @@ export function registerAbTest(program: Command, ctx: () => CommandContext): voi
       } catch (err) {
         if (err instanceof UserError) throw err;
         if (err instanceof WorkflowUpdateFailedError)
-          throw new UserError(`stop refused: ${(err.cause as Error | undefined)?.message ?? err.message}`, 1);
-        throw new UserError(`${workflowId} is not running`, 1);
+          throw new UserError(`stop refused: ${(err.cause as Error | undefined)?.message ?? err.message}`, EXIT.failed);
+        throw new UserError(`${workflowId} is not running`, EXIT.failed);
       }
       const result = await handle.result().catch((err: unknown) => {
         throw explainWorkflowFailure(err, workflowId);
@@ -274,15 +284,15 @@ async function busyWith(client: Client, endpoint: string): Promise<string | unde
   return runningAbTest(client, endpoint);
 }
 
-/** A workflow id as given, or the newest A/B test of an endpoint. */
+/** A workflow id (or a unique prefix of one, or latest: ../run-lookup.ts), or the newest A/B test of an endpoint. */
 async function findTest(client: Client, test: string): Promise<string> {
-  if (test.startsWith('abtest/')) return test;
-  if (!ENDPOINT_RULE.test(test)) throw new UserError(`not an endpoint or abtest/… workflow id: ${test}`, 2);
+  if (test.startsWith('abtest/') || test === 'latest') return resolveRunId(client, test, { types: ['abtest'] });
+  if (!ENDPOINT_RULE.test(test)) throw new UserError(`not an endpoint or abtest/… workflow id: ${test}`, EXIT.badInput);
   for await (const wf of client.workflow.list({
     query: `WorkflowType = 'abTest' AND ${MlEndpoint.name} = '${test}'`,
   }))
     return wf.workflowId;
-  throw new UserError(`no A/B test on ${test}`, 1);
+  throw new UserError(`no A/B test on ${test}`, EXIT.failed);
 }
 
 function renderAbTest(s: (AbTestStatus | AbTestResult) & { workflowId?: string }): string {

@@ -15,6 +15,7 @@ import { ensureCodecToken } from '../../lib/codec/token';
 import { startCodecServer } from '../../codec-server/server';
 import type { CommandContext } from '../context';
 import { collect, parsePort } from '../options';
+import { EXIT } from '../exit-codes';
 
 interface CodecServerFlags {
   host: string;
@@ -46,7 +47,7 @@ export function registerCodecServer(program: Command, ctx: () => CommandContext)
     .action(async (opts: CodecServerFlags) => {
       const keys = codecKeysFromEnv();
       if (!keys && !opts.reports)
-        throw new UserError('no codec keys: set MLOPS_CODEC_KEYS or MLOPS_CODEC_KEY_FILE (or serve reports)', 2);
+        throw new UserError('no codec keys: set MLOPS_CODEC_KEYS or MLOPS_CODEC_KEY_FILE (or serve reports)', EXIT.badInput);
       const config = ctx().config();
       const settings = config.codecServer;
       const token = ensureCodecToken(settings.tokenFile, settings.token);
@@ -66,7 +67,7 @@ export function registerCodecServer(program: Command, ctx: () => CommandContext)
           log,
         });
       } catch (err) {
-        throw new UserError(`cannot listen on ${opts.host}:${opts.port}: ${(err as Error).message}`, 1);
+        throw new UserError(`cannot listen on ${opts.host}:${opts.port}: ${(err as Error).message}`, EXIT.failed);
       }
       const tokenRef = settings.token ? '$MLOPS_CODEC_TOKEN' : `$(cat ${settings.tokenFile})`;
       const reportsLine = opts.reports

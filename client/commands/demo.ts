@@ -8,15 +8,16 @@
 import { EXIT } from '../exit-codes';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { UserError } from '../../common/errors';
 import type { CommandContext } from '../context';
+import { durationFlag } from '../options';
 import type * as ScenarioModule from '../../examples/churn/demo/scenario';
 import type * as SummaryModule from '../../examples/churn/demo/summary';
 
 interface DemoFlags {
   store: 'file' | 's3';
   keep?: boolean;
-  timeout: string;
+  /** Milliseconds. */
+  timeout: number;
 }
 
 type Scenario = typeof ScenarioModule & typeof SummaryModule;
@@ -36,12 +37,15 @@ export function registerDemo(program: Command, ctx: () => CommandContext): void 
     .description('the whole loop on the local stack: train, serve, detect drift, retrain, canary, promote')
     .addOption(new Option('--store <kind>', 'object store: file or s3 (MinIO)').choices(['file', 's3']).default('file'))
     .option('--keep', 'leave the stack, the worker and the monitor running (to browse the Temporal UI)')
-    .option('--timeout <minutes>', 'give up after this many minutes', '15')
+    .addOption(
+      durationFlag('--timeout <duration>', 'give up after this long, e.g. 20m (a bare number is minutes)', {
+        default: '15m',
+        bareUnit: 'm',
+      }),
+    )
     .action(async (flags: DemoFlags) => {
       const { out } = ctx();
-      const minutes = Number(flags.timeout);
-      if (!Number.isFinite(minutes) || minutes <= 0)
-        throw new UserError(`--timeout: minutes > 0, got ${flags.timeout}`, 2);
+      const minutes = flags.timeout / 60_000;
       const { runDemo, renderSummary } = loadScenario();
       const summary = await runDemo({ store: flags.store, keep: flags.keep === true, minutes });
       out.result(summary, renderSummary);

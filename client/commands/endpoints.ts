@@ -16,6 +16,7 @@ import type { CommandContext } from '../context';
 import { gatewayOf } from '../gateway-config';
 import { unitInterval } from '../options';
 import { table } from '../output';
+import { EXIT } from '../exit-codes';
 
 /** The window `endpoints show` reports traffic over. */
 const METRICS_WINDOW_SECONDS = 60;
@@ -88,7 +89,7 @@ export function registerEndpoints(program: Command, ctx: () => CommandContext): 
           return await admin.feedbackToken(endpoint, opts.rotate === true);
         } catch (error) {
           if (error instanceof GatewayAdminError && error.status === 404) {
-            throw new UserError(`no endpoint ${endpoint} on the gateway`, 2);
+            throw new UserError(`no endpoint ${endpoint} on the gateway`, EXIT.badInput);
           }
           throw error;
         }

@@ -1,9 +1,9 @@
 /** `mlops experiments list|show`: tracked runs and their trials (params, metrics, status). */
 import type { Command } from 'commander';
-import { Option } from 'commander';
 import { createBlobStore } from '../../activities/storage';
 import { ExperimentTracker } from '../../activities/tracking';
 import type { CommandContext } from '../context';
+import { hiddenAlias, positiveInt, sortOptions, sortOrderOf, type SortOrder } from '../options';
 import { renderRuns, renderTrials } from '../render/experiments';
 
 export function registerExperiments(program: Command, ctx: () => CommandContext): void {
@@ -19,19 +19,21 @@ export function registerExperiments(program: Command, ctx: () => CommandContext)
       ctx().out.result({ pipeline, runs }, renderRuns);
     });
 
-  experiments
+  const show = experiments
     .command('show')
-    .description('the trials of one run, best first by --sort-by')
+    .description('the trials of one run, best first by --sort')
     .argument('<pipeline>')
-    .argument('<run>', 'the run id (the pipeline run workflow id)')
-    .option('--sort-by <metric>', 'a final metric, trial or startedAt', 'trial')
-    .addOption(new Option('--order <order>', 'sort order').choices(['asc', 'desc']))
-    .option('--limit <n>', 'at most n trials', (v) => Number(v))
-    .action(async (pipeline: string, run: string, opts: { sortBy: string; order?: 'asc' | 'desc'; limit?: number }) => {
+    .argument('<run>', 'the run id (the pipeline run workflow id)');
+  sortOptions(show, 'a final metric, trial or startedAt', 'trial');
+  hiddenAlias(show, '--sort-by <metric>', 'sort');
+  show
+    .option('--limit <n>', 'at most n trials', positiveInt('--limit'))
+    .action(async (pipeline: string, run: string, opts: { sort: string; order?: SortOrder; limit?: number }) => {
       const t = tracker();
+      const order = sortOrderOf(opts.sort, opts.order);
       const [info, trials] = await Promise.all([
         t.getRun(pipeline, run),
-        t.listTrials(pipeline, run, { sortBy: opts.sortBy, order: opts.order, limit: opts.limit }),
+        t.listTrials(pipeline, run, { sortBy: opts.sort, order, limit: opts.limit }),
       ]);
       ctx().out.result({ run: info, trials }, renderTrials);
     });

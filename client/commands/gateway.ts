@@ -12,7 +12,8 @@ import { loadConfig } from '../../lib/config';
 import { UserError } from '../../common/errors';
 import { adminHostProblem, ensureAdminToken, GATEWAY_DEFAULTS, gatewayPaths, startGateway } from '../../gateway';
 import type { CommandContext } from '../context';
-import { parsePort } from '../options';
+import { durationFlag, parsePort } from '../options';
+import { EXIT } from '../exit-codes';
 
 interface GatewayCommandOptions {
   host: string;
@@ -58,11 +59,11 @@ export function registerGateway(program: Command, _ctx: () => CommandContext): v
       parsePositive('--max-body-bytes'),
       GATEWAY_DEFAULTS.maxBodyBytes,
     )
-    .option(
-      '--upstream-timeout <seconds>',
-      'how long a variant may take to answer',
-      parsePositive('--upstream-timeout'),
-      GATEWAY_DEFAULTS.upstreamTimeoutMs / 1000,
+    .addOption(
+      durationFlag('--upstream-timeout <duration>', 'how long a variant may take to answer, e.g. 500ms, 30s', {
+        default: GATEWAY_DEFAULTS.upstreamTimeoutMs,
+        bareUnit: 's',
+      }),
     )
     .action(async (opts: GatewayCommandOptions) => {
       // the gateway serves the MLOPS_GATEWAY_* settings that clients read; it does not need them itself
@@ -78,7 +79,7 @@ export function registerGateway(program: Command, _ctx: () => CommandContext): v
       if ((certFile === undefined) !== (keyFile === undefined)) {
         throw new UserError(
           `${certFile === undefined ? '--admin-tls-cert' : '--admin-tls-key'}: must be given too (the admin API's TLS needs the certificate and its key)`,
-          2,
+          EXIT.badInput,
         );
       }
       const adminTls =
@@ -86,7 +87,7 @@ export function registerGateway(program: Command, _ctx: () => CommandContext): v
           ? { cert: readPem(certFile, '--admin-tls-cert'), key: readPem(keyFile, '--admin-tls-key') }
           : undefined;
       const refused = adminHostProblem(opts.adminHost, adminTls !== undefined, opts.adminBehindNetworkPolicy === true);
-      if (refused) throw new UserError(refused, 2);
+      if (refused) throw new UserError(refused, EXIT.badInput);
       const advertiseUrl = checkAdvertiseUrl(opts.advertiseUrl ?? config.gatewayAdmin.advertiseUrl);
       const adminToken = ensureAdminToken(paths.tokenFile, process.env.MLOPS_GATEWAY_TOKEN);
       const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
@@ -104,14 +105,14 @@ export function registerGateway(program: Command, _ctx: () => CommandContext): v
           adminBehindNetworkPolicy: opts.adminBehindNetworkPolicy === true,
           ...(advertiseUrl ? { advertiseUrl } : {}),
           maxBodyBytes: opts.maxBodyBytes,
-          upstreamTimeoutMs: opts.upstreamTimeout * 1000,
+          upstreamTimeoutMs: opts.upstreamTimeout,
           ...config.gatewayLimits,
           log,
         });
       } catch (err) {
         const e = err as NodeJS.ErrnoException;
         if (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL') {
-          throw new UserError(`cannot listen: ${e.message} (choose another with --port / --admin-port)`, 1);
+          throw new UserError(`cannot listen: ${e.message} (choose another with --port / --admin-port)`, EXIT.failed);
         }
         throw err;
       }
@@ -136,9 +137,12 @@ function readPem(file: string, flag: string): string {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UserError(`${flag}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 2);
+    throw new UserError(
+      `${flag}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      EXIT.badInput,
+    );
   }
-  if (!text.includes('-----BEGIN ')) throw new UserError(`${flag}: ${file} is not a PEM file`, 2);
+  if (!text.includes('-----BEGIN ')) throw new UserError(`${flag}: ${file} is not a PEM file`, EXIT.badInput);
   return text;
 }
 
@@ -153,7 +157,7 @@ function checkAdvertiseUrl(url: string | undefined): string | undefined {
   if (!parsed || !['http:', 'https:'].includes(parsed.protocol)) {
     throw new UserError(
       `--advertise-url: must be an http(s) URL such as https://10.0.3.7:8181, got ${JSON.stringify(url)}`,
-      2,
+      EXIT.badInput,
     );
   }
   return url.replace(/\/+$/, '');
@@ -163,7 +167,7 @@ function parsePositive(flag: string): (value: string) => number {
   return (value) => {
     const n = Number(value);
     if (!Number.isFinite(n) || n <= 0)
-      throw new UserError(`${flag}: must be a positive number, got ${JSON.stringify(value)}`, 2);
+      throw new UserError(`${flag}: must be a positive number, got ${JSON.stringify(value)}`, EXIT.badInput);
     return n;
   };
 }

@@ -6,6 +6,7 @@ import { healthCheck, type HealthCheckResult } from '../../workflows/health-chec
 import { withClient } from '../connect';
 import type { CommandContext } from '../context';
 import { table } from '../output';
+import { EXIT } from '../exit-codes';
 
 export function registerHealth(program: Command, ctx: () => CommandContext): void {
   program
@@ -16,7 +17,7 @@ export function registerHealth(program: Command, ctx: () => CommandContext): voi
       if (!isDuration(opts.queueTimeout) || parseDuration(opts.queueTimeout) === 0)
         throw new UserError(
           `--queue-timeout: a duration such as 20s or 1m, got ${JSON.stringify(opts.queueTimeout)}`,
-          2,
+          EXIT.badInput,
         );
       const { out, config } = { out: ctx().out, config: ctx().config() };
       const result = await withClient(config, async (client) => {
@@ -37,7 +38,7 @@ export function registerHealth(program: Command, ctx: () => CommandContext): voi
         });
       });
       out.result(result, renderHealth);
-      if (!result.ok) throw new UserError('health check failed', 1);
+      if (!result.ok) throw new UserError('health check failed', EXIT.failed);
     });
 }
 

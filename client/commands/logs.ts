@@ -1,5 +1,5 @@
 /**
- * `mlops logs <workflowId> [--follow]`: the training log of a run or sweep trial, found from the run
+ * `mlops logs <run> [--follow]` (an id, a unique prefix of one, or latest): the training log of a run or sweep trial, found from the run
  * itself (its `MlPipeline` search attribute names the pipeline): the stored log when the job ended,
  * the live tail while it runs.
  */
@@ -11,7 +11,7 @@ import { NotFoundError } from '../../common/failures';
 import { pendingHeartbeat } from '../activity-progress';
 import { withClient } from '../connect';
 import type { CommandContext } from '../context';
-import { pipelineOf } from '../run-lookup';
+import { pipelineOf, resolveRunId } from '../run-lookup';
 import { explainWorkflowFailure, WorkflowRunFailed } from '../workflow-errors';
 
 export function registerLogs(program: Command, ctx: () => CommandContext): void {
@@ -20,12 +20,13 @@ export function registerLogs(program: Command, ctx: () => CommandContext): void 
     .description(
       "a training run's or sweep trial's (trial/<sweep id>/<k>) job log: the stored log when the job ended, the live tail while it runs",
     )
-    .argument('<workflowId>')
+    .argument('<run>', 'a training run or trial id, a unique prefix of one, or latest (the newest training run)')
     .option('--follow', 'keep printing new lines until the run ends')
-    .action(async (workflowId: string, opts: { follow?: boolean }) => {
+    .action(async (run: string, opts: { follow?: boolean }) => {
       const config = ctx().config();
       const store = createBlobStore(config.store);
       await withClient(config, async (client) => {
+        const workflowId = await resolveRunId(client, run, { types: ['train', 'trial'] });
         const pipeline = await pipelineOf(client, workflowId);
         const handle = client.workflow.getHandle(workflowId);
         let printed = '';

@@ -14,6 +14,8 @@ import { DecisionNotVerifiedError } from '../../common/failures';
 import { signDecision } from '../api';
 import type { CommandContext } from '../context';
 import { signerOf, signingOptions, type SigningFlags } from '../decision-commands';
+import { EXIT } from '../exit-codes';
+import { actorOption, reasonOption } from '../options';
 import {
   renderAliasChange,
   renderModelList,
@@ -78,7 +80,7 @@ export function registerModels(program: Command, ctx: () => CommandContext): voi
       });
       return verified.verified ? { signedBy: verified.fingerprint } : {};
     } catch (err) {
-      if (err instanceof DecisionNotVerifiedError) throw new UserError(`${kind} refused: ${err.message}`, 1);
+      if (err instanceof DecisionNotVerifiedError) throw new UserError(`${kind} refused: ${err.message}`, EXIT.failed);
       throw err;
     }
   };
@@ -89,9 +91,9 @@ export function registerModels(program: Command, ctx: () => CommandContext): voi
     .argument('<model>')
     .argument('<alias>')
     .argument('<version>', 'a version number or another alias')
-    .requiredOption('--reason <text>', 'why (kept in the audit trail)')
-    .option('--expected-version <n>', 'only if the alias still points at <n> ("none": only if unset)')
-    .option('--actor <name>', 'who makes the change (default: MLOPS_ACTOR or user@host)');
+    .option('--expected-version <n>', 'only if the alias still points at <n> ("none": only if unset)');
+  reasonOption(alias, { required: true, description: 'why (kept in the audit trail)' });
+  actorOption(alias, 'who makes the change');
   signingOptions(alias).action(async (model: string, aliasName: string, versionArg: string, opts: AliasOptions) => {
     const { out } = ctx();
     const config = ctx().config();
@@ -111,7 +113,7 @@ export function registerModels(program: Command, ctx: () => CommandContext): voi
     if (!result.changed && result.reason === 'expected-version-mismatch') {
       throw new UserError(
         `alias ${aliasName} of ${model} was not moved: it points at ${result.current ?? 'nothing'}`,
-        1,
+        EXIT.failed,
       );
     }
   });
@@ -121,9 +123,9 @@ export function registerModels(program: Command, ctx: () => CommandContext): voi
     .description('change the status of <version> (candidate, approved, rejected, production, rolled-back, archived)')
     .argument('<model>')
     .argument('<version>')
-    .addArgument(new Argument('<status>', 'the new status').choices(STATUSES))
-    .requiredOption('--reason <text>', 'why (kept in the audit trail)')
-    .option('--actor <name>', 'who makes the change (default: MLOPS_ACTOR or user@host)');
+    .addArgument(new Argument('<status>', 'the new status').choices(STATUSES));
+  reasonOption(status, { required: true, description: 'why (kept in the audit trail)' });
+  actorOption(status, 'who makes the change');
   signingOptions(status).action(
     async (
       model: string,
@@ -154,6 +156,9 @@ function parseExpected(value: string | undefined): number | null | undefined {
   if (value === 'none') return null;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1)
-    throw new UserError(`--expected-version: expected a version number or "none", got ${JSON.stringify(value)}`, 2);
+    throw new UserError(
+      `--expected-version: expected a version number or "none", got ${JSON.stringify(value)}`,
+      EXIT.badInput,
+    );
   return n;
 }

@@ -2,7 +2,7 @@
  * Drift monitors from the CLI:
  *   mlops monitor start <endpoint> (--pipeline <name> | --spec <file>) [--max-windows-per-run <n>]
  *   mlops monitor status <endpoint> [--watch]
- *   mlops monitor pause|resume <endpoint> --reason "…" [--as actor]
+ *   mlops monitor pause|resume <endpoint> --reason "…" [--actor name]
  *   mlops monitor stop <endpoint>
  * A monitor is the `modelMonitor` workflow `monitor/<endpoint>`; a retrain whose spec has a
  * `monitoring` section starts it after a successful rollout.
@@ -18,6 +18,7 @@ import {
   type MonitorStatus,
 } from '../../workflows/model-monitor';
 import { withClient } from '../connect';
+import { printServerView, queryOrServerView } from '../live-status';
 import { registerDecisionUpdates } from '../decision-commands';
 import type { CommandContext } from '../context';
 import { positiveInt } from '../options';
@@ -110,8 +111,11 @@ export function registerMonitor(program: Command, ctx: () => CommandContext): vo
           });
           return;
         }
-        const status = await handle.query(monitorStatusQuery).catch(noMonitor);
-        ctx().out.result(status, renderStatus);
+        const read = await queryOrServerView(client, handle.workflowId, monitorStatusQuery, {
+          missing: `no monitor on ${endpoint} (start one with mlops monitor start ${endpoint})`,
+        });
+        if ('server' in read) return printServerView(ctx, read.server);
+        ctx().out.result(read.live, renderStatus);
       });
     });
 

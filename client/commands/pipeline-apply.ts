@@ -29,6 +29,7 @@ import {
   type PlanAction,
   type PlanEntry,
 } from '../schedules/plan';
+import { EXIT } from '../exit-codes';
 
 /** What `pipeline apply --json` prints. */
 export interface ApplyReport {
@@ -65,7 +66,7 @@ export function registerPipelineApply(pipeline: Command, ctx: () => CommandConte
         else for (const f of declared.invalid) process.stderr.write(formatSpecIssues(f.file, f.errors) + '\n');
         throw new UserError(
           `${declared.invalid.length} of ${files.length} pipeline spec${files.length === 1 ? ' is' : 's are'} invalid; nothing was changed`,
-          2,
+          EXIT.badInput,
         );
       }
       const dryRun = opts.dryRun ?? false;
@@ -91,7 +92,7 @@ export function registerPipelineApply(pipeline: Command, ctx: () => CommandConte
         if (conflicts.length > 0)
           throw new UserError(
             `${conflicts.length} schedule${conflicts.length === 1 ? '' : 's'} in the way; nothing was changed`,
-            1,
+            EXIT.failed,
           );
       });
     });

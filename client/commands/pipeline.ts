@@ -11,6 +11,7 @@ import type { PipelineSpec } from '../../common/schemas/spec';
 import type { CommandContext } from '../context';
 import { checkPipelineSpec, formatSpecIssues, type SpecIssue } from '../pipeline-spec';
 import { registerPipelineApply } from './pipeline-apply';
+import { EXIT } from '../exit-codes';
 
 /** What `validate` reports about a valid spec. */
 export interface PipelineSpecSummary {
@@ -65,7 +66,7 @@ export function registerPipeline(program: Command, ctx: () => CommandContext): v
           files.length === 1
             ? `${files[0]} is not a valid pipeline spec`
             : `${bad} of ${files.length} pipeline specs are invalid`,
-          2,
+          EXIT.badInput,
         );
       }
     });

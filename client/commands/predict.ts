@@ -15,6 +15,7 @@ import { UserError } from '../../common/errors';
 import type { CommandContext } from '../context';
 import { gatewayOf } from '../gateway-config';
 import { table } from '../output';
+import { EXIT } from '../exit-codes';
 
 export function registerPredict(program: Command, ctx: () => CommandContext): void {
   program
@@ -60,12 +61,12 @@ async function readJsonFile(file: string): Promise<unknown> {
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (error) {
-    throw new UserError(`--data: cannot read ${file}: ${(error as Error).message}`, 2);
+    throw new UserError(`--data: cannot read ${file}: ${(error as Error).message}`, EXIT.badInput);
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new UserError(`--data: ${file} is not JSON: ${(error as Error).message}`, 2);
+    throw new UserError(`--data: ${file} is not JSON: ${(error as Error).message}`, EXIT.badInput);
   }
 }
 

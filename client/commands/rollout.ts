@@ -1,5 +1,5 @@
 /**
- * `mlops rollout status|pause|resume|promote|abort <endpoint> [--reason "…"] [--as actor] [--key file]`: the rollout
+ * `mlops rollout status|pause|resume|promote|abort <endpoint> [--reason "…"] [--actor name] [--key file]`: the rollout
  * running on an endpoint (the `progressiveRollout` workflow `rollout/<endpoint>` that `mlops deploy` starts).
  * `status --watch` prints it again on each change until the rollout ends (exit 4 when it rolled back).
  */
@@ -17,6 +17,7 @@ import {
 import { withClient } from '../connect';
 import type { CommandContext } from '../context';
 import { registerDecisionUpdates } from '../decision-commands';
+import { printServerView, queryOrServerView } from '../live-status';
 import { renderRollout } from '../render/rollout';
 import { EXIT } from '../exit-codes';
 import { watch } from '../progress';
@@ -50,10 +51,11 @@ export function registerRollout(program: Command, ctx: () => CommandContext): vo
           });
           return;
         }
-        const status = await handle.query(rolloutStatusQuery).catch(() => {
-          throw new UserError(`no rollout on ${endpoint}`, 1);
+        const read = await queryOrServerView(client, workflowId, rolloutStatusQuery, {
+          missing: `no rollout on ${endpoint}`,
         });
-        ctx().out.result(status, renderRollout);
+        if ('server' in read) return printServerView(ctx, read.server);
+        ctx().out.result(read.live, renderRollout);
       });
     });
   registerDecisionUpdates(

@@ -8,6 +8,7 @@ import { listRuns, RUN_STATUSES, RUN_TYPES, RunFilterError, runsQuery, type RunF
 import { withClient } from '../connect';
 import type { CommandContext } from '../context';
 import { table } from '../output';
+import { EXIT } from '../exit-codes';
 
 export function registerRuns(program: Command, ctx: () => CommandContext): void {
   const runs = program.command('runs').description('find runs by pipeline, stage and status');
@@ -26,7 +27,7 @@ export function registerRuns(program: Command, ctx: () => CommandContext): void 
     .action(async (opts: { pipeline?: string; stage?: string; status?: string; type: string; limit: string }) => {
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
-        throw new UserError(`--limit: expected an integer from 1 to 1000, got ${opts.limit}`, 2);
+        throw new UserError(`--limit: expected an integer from 1 to 1000, got ${opts.limit}`, EXIT.badInput);
       const filter: RunFilter = {
         pipeline: opts.pipeline,
         stage: opts.stage,
@@ -37,7 +38,7 @@ export function registerRuns(program: Command, ctx: () => CommandContext): void 
       try {
         runsQuery(filter); // a bad filter is refused before connecting
       } catch (err) {
-        if (err instanceof RunFilterError) throw new UserError(`--${err.field}: ${err.detail}`, 2);
+        if (err instanceof RunFilterError) throw new UserError(`--${err.field}: ${err.detail}`, EXIT.badInput);
         throw err;
       }
       const config = ctx().config();

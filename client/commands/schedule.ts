@@ -18,6 +18,7 @@ import { renderScheduleDescription, renderScheduleList } from '../render/schedul
 import { settingsOf, temporalOverlap, type Overlap } from '../schedules/settings';
 import { describeManaged, iso, managedScheduleIds, viewOf } from '../schedules/view';
 import { parseTimeRange } from '../schedules/times';
+import { EXIT } from '../exit-codes';
 
 const OVERLAPS = scheduleSectionSchema.shape.overlap.unwrap().options;
 
@@ -78,7 +79,7 @@ export function registerSchedule(program: Command, ctx: () => CommandContext): v
       .action(async (pipeline: string, opts: { reason?: string }) => {
         const config = ctx().config();
         if (opts.reason !== undefined && opts.reason.trim() === '')
-          throw new UserError('--reason: must not be empty', 2);
+          throw new UserError('--reason: must not be empty', EXIT.badInput);
         await withClient(config, async (client) => {
           const d = await describeManaged(client, pipeline);
           const note = `${verb}d by ${config.actor}${opts.reason ? `: ${opts.reason}` : ''}`;
@@ -159,7 +160,7 @@ export function registerSchedule(program: Command, ctx: () => CommandContext): v
         if (times.length > opts.max)
           throw new UserError(
             `${d.scheduleId}: the range holds ${times.length} scheduled times, more than --max ${opts.max}; nothing started`,
-            2,
+            EXIT.badInput,
           );
         if (times.length > 0)
           await client.schedule
@@ -190,6 +191,9 @@ export function registerSchedule(program: Command, ctx: () => CommandContext): v
 
 function overlapFlag(value: string): Overlap {
   if (!(OVERLAPS as readonly string[]).includes(value))
-    throw new UserError(`--overlap: expected one of ${OVERLAPS.join(', ')}, got ${JSON.stringify(value)}`, 2);
+    throw new UserError(
+      `--overlap: expected one of ${OVERLAPS.join(', ')}, got ${JSON.stringify(value)}`,
+      EXIT.badInput,
+    );
   return value as Overlap;
 }

@@ -3,12 +3,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
-import { isDuration, parseDuration } from '../../common/duration';
 import { UserError } from '../../common/errors';
 import { ALL_QUEUE_ROLES, runWorker, type QueueRole } from '../../worker';
 import { userWorkflowFiles } from '../../worker/workflow-bundle';
 import type { CommandContext } from '../context';
-import { collect, parsePort } from '../options';
+import { collect, durationFlag, parsePort } from '../options';
+import { EXIT } from '../exit-codes';
 
 export function registerWorker(program: Command, ctx: () => CommandContext): void {
   program
@@ -33,11 +33,12 @@ export function registerWorker(program: Command, ctx: () => CommandContext): voi
       collect,
       [],
     )
-    .option(
-      '--connect-timeout <duration>',
-      'how long to keep trying to reach Temporal at start, e.g. 30s, 5m (0s: try once)',
-      parseConnectTimeout,
-      120_000,
+    .addOption(
+      durationFlag(
+        '--connect-timeout <duration>',
+        'how long to keep trying to reach Temporal at start, e.g. 30s, 5m (0s: try once)',
+        { default: '2m', allowZero: true },
+      ),
     )
     .action(
       async (opts: {
@@ -55,12 +56,12 @@ export function registerWorker(program: Command, ctx: () => CommandContext): voi
         if (opts.bundle !== undefined && !fs.existsSync(opts.bundle))
           throw new UserError(
             `--bundle: ${opts.bundle} does not exist (build it with mlops bundle -o ${opts.bundle})`,
-            2,
+            EXIT.badInput,
           );
         if (opts.bundle !== undefined && opts.workflows.length > 0)
           throw new UserError(
             `--workflows: not with --bundle (build the bundle with mlops bundle --workflows … -o ${opts.bundle})`,
-            2,
+            EXIT.badInput,
           );
         // the flag wins over MLOPS_WORKFLOWS; a pre-built bundle already holds what it was built with
         const workflowFiles =
@@ -96,10 +97,4 @@ function parseQueues(value: string): readonly QueueRole[] {
   if (new Set(words).size !== words.length) throw new InvalidArgumentError('a queue is named twice.');
   // the order workers are created in does not depend on how the flag was written
   return ALL_QUEUE_ROLES.filter((r) => words.includes(r));
-}
-
-/** Parses `--connect-timeout` (a duration such as 30s or 5m) into milliseconds. */
-function parseConnectTimeout(value: string): number {
-  if (!isDuration(value)) throw new InvalidArgumentError('expected a duration such as 30s, 5m or 0s.');
-  return parseDuration(value);
 }

@@ -44,7 +44,7 @@ describe('a retrain with a canary rollout whose worker is SIGKILLed at five poin
       return (await handle.query(statusQuery)).stage === 'awaiting-approval';
     });
   const approve = async (handle: WorkflowHandle) => {
-    const approved = await pipeline.json('approve', handle.workflowId, '--comment', 'metrics hold', '--as', 'alice');
+    const approved = await pipeline.json('approve', handle.workflowId, '--reason', 'metrics hold', '--actor', 'alice');
     assert.equal(approved.code, 0, approved.stderr);
   };
   const variantDir = (version: number) => path.join(pipeline.serving.servingRoot, 'churn', `churn-v${version}`);

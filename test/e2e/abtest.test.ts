@@ -243,7 +243,7 @@ describe('A/B tests, end to end with the model server behind the gateway', funct
       );
       teardown.add('the approvers file', () => store.delete(APPROVERS_FILE_KEY));
       const stopAs = (...flags: string[]) =>
-        cli('abtest', 'stop', ENDPOINT, '--reason', 'wrong segment', '--as', 'carol', ...flags);
+        cli('abtest', 'stop', ENDPOINT, '--reason', 'wrong segment', '--actor', 'carol', ...flags);
       const unsigned = await stopAs('--no-sign');
       assert.equal(unsigned.code, 1, unsigned.stderr);
       assert.match(unsigned.stderr, /not signed/);

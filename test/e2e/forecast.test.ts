@@ -81,7 +81,7 @@ describe('the forecast pipeline written in TypeScript, end to end', function () 
     const listed = await json('runs', 'list', '--pipeline', 'forecast');
     assert.equal(listed.code, 0, listed.stderr);
     assert.ok((listed.body.runs as { workflowId: string }[]).some((r) => r.workflowId === workflowId));
-    const approved = await json('approve', workflowId, '--comment', 'the better of two, rmse down');
+    const approved = await json('approve', workflowId, '--reason', 'the better of two, rmse down');
     assert.equal(approved.code, 0, approved.stderr);
 
     const done = await waitForStage(workflowId, ['done', 'rejected', 'failed'], 240_000);

@@ -323,7 +323,7 @@ describe('the drift monitor, end to end with the model server behind the gateway
       const noReason = await cli('monitor', 'pause', ENDPOINT);
       assert.notEqual(noReason.code, 0);
       assert.match(noReason.stderr, /--reason/);
-      const paused = await json('monitor', 'pause', ENDPOINT, '--reason', 'planned migration', '--as', 'alice');
+      const paused = await json('monitor', 'pause', ENDPOINT, '--reason', 'planned migration', '--actor', 'alice');
       assert.equal(paused.code, 0, paused.stderr);
       assert.equal(paused.body.phase, 'paused');
       const atPause = (await status()).windowCount;
@@ -331,7 +331,7 @@ describe('the drift monitor, end to end with the model server behind the gateway
       const whilePaused = await status();
       assert.equal(whilePaused.phase, 'paused');
       assert.ok(whilePaused.windowCount <= atPause + 1, 'no windows judged while paused (one may have been under way)');
-      const resumed = await json('monitor', 'resume', ENDPOINT, '--reason', 'migration done', '--as', 'alice');
+      const resumed = await json('monitor', 'resume', ENDPOINT, '--reason', 'migration done', '--actor', 'alice');
       assert.equal(resumed.code, 0, resumed.stderr);
       assert.equal(resumed.body.phase, 'watching');
       await waitForStatus('a window after resuming', (s) => s.windowCount > whilePaused.windowCount);

@@ -262,13 +262,13 @@ describe('retrain pipeline, end to end on the churn example', function () {
         assert.ok(Date.now() < deadline, `never awaited approval: ${JSON.stringify(status.body)}`);
         await new Promise((r) => setTimeout(r, 500));
       }
-      const mallory = await cli('approve', id, '--comment', 'looks fine', '--as', 'mallory');
+      const mallory = await cli('approve', id, '--reason', 'looks fine', '--actor', 'mallory');
       assert.equal(mallory.code, 1);
       assert.match(mallory.stderr, /mallory may not decide.*approvers are alice/);
-      const alice = await json('approve', id, '--comment', 'AUC is up, segments hold', '--as', 'alice');
+      const alice = await json('approve', id, '--reason', 'AUC is up, segments hold', '--actor', 'alice');
       assert.equal(alice.code, 0, alice.stderr);
       assert.equal(alice.body.decision, 'approved');
-      const twice = await cli('reject', id, '--reason', 'changed my mind', '--as', 'alice');
+      const twice = await cli('reject', id, '--reason', 'changed my mind', '--actor', 'alice');
       assert.equal(twice.code, 1);
       assert.match(twice.stderr, /already approved by alice/);
       const done = await json('status', id, '--watch');

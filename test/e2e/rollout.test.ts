@@ -275,12 +275,20 @@ describe('progressive rollout, end to end with the model server behind the gatew
       const noReason = await cli('rollout', 'pause', ENDPOINT);
       assert.notEqual(noReason.code, 0);
       assert.match(noReason.stderr, /--reason/);
-      const paused = await json('rollout', 'pause', ENDPOINT, '--reason', 'watching the dashboards', '--as', 'alice');
+      const paused = await json(
+        'rollout',
+        'pause',
+        ENDPOINT,
+        '--reason',
+        'watching the dashboards',
+        '--actor',
+        'alice',
+      );
       assert.equal(paused.code, 0, paused.stderr);
       assert.equal((await json('rollout', 'status', ENDPOINT)).body.paused, true);
-      assert.equal((await json('rollout', 'resume', ENDPOINT, '--reason', 'all fine', '--as', 'alice')).code, 0);
+      assert.equal((await json('rollout', 'resume', ENDPOINT, '--reason', 'all fine', '--actor', 'alice')).code, 0);
       assert.equal((await json('rollout', 'status', ENDPOINT)).body.paused, false);
-      const promoted = await json('rollout', 'promote', ENDPOINT, '--reason', 'looks good', '--as', 'alice');
+      const promoted = await json('rollout', 'promote', ENDPOINT, '--reason', 'looks good', '--actor', 'alice');
       assert.equal(promoted.code, 0, promoted.stderr);
       const done = await testStack().env.client.workflow.getHandle(`rollout/${ENDPOINT}`).result();
       assert.equal(done.outcome, 'promoted');
@@ -291,7 +299,7 @@ describe('progressive rollout, end to end with the model server behind the gatew
 
       assert.equal((await cli('deploy', MODEL, '4', '--endpoint', ENDPOINT, ...slow)).code, 0);
       await waitForBaking();
-      const aborted = await json('rollout', 'abort', ENDPOINT, '--reason', 'rollback drill', '--as', 'bob');
+      const aborted = await json('rollout', 'abort', ENDPOINT, '--reason', 'rollback drill', '--actor', 'bob');
       assert.equal(aborted.code, 0, aborted.stderr);
       const rolled = await testStack().env.client.workflow.getHandle(`rollout/${ENDPOINT}`).result();
       assert.equal(rolled.outcome, 'rolled-back');

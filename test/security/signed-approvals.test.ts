@@ -269,14 +269,14 @@ describe('mlops approve --key signs the decision and the worker accepts it (dev 
       await awaitingApproval(handle);
       const cli = cliEnv(prefix, { MLOPS_ACTOR: 'alice' });
 
-      const impostor = await runCli(['approve', run, '--comment', 'ship it', '--key', mallory.file], cli);
+      const impostor = await runCli(['approve', run, '--reason', 'ship it', '--key', mallory.file], cli);
       assert.equal(impostor.code, 1, impostor.stderr);
       assert.match(
         impostor.stderr,
         new RegExp(`approve refused: signature by key ${escape(mallory.fingerprint)} which is not listed for alice`),
       );
 
-      const approved = await runCli(['--json', 'approve', run, '--comment', 'looks good', '--key', alice.file], cli);
+      const approved = await runCli(['--json', 'approve', run, '--reason', 'looks good', '--key', alice.file], cli);
       assert.equal(approved.code, 0, approved.stderr);
       const body = JSON.parse(approved.stdout) as { decision: string; actor: string; signedBy?: string };
       assert.deepEqual([body.decision, body.actor, body.signedBy], ['approved', 'alice', alice.fingerprint]);
