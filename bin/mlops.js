@@ -23,7 +23,8 @@ function entry() {
     );
     process.exit(1);
   }
-  if (!fromSource) process.stderr.write('mlops: running from the sources (slower): `npm run build` makes a faster CLI\n');
+  if (!fromSource)
+    process.stderr.write('mlops: running from the sources (slower): `npm run build` makes a faster CLI\n');
   return path.join(__dirname, '..', 'client', 'cli.ts');
 }
 

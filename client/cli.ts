@@ -84,10 +84,7 @@ function addOutputOption(program: Command): boolean {
  * command runs (after the global options are known). With every command, the global `-o` is listed
  * even though `bundle` and `history export` take `-o <file>` (see `addOutputOption`).
  */
-export function buildProgram(
-  getContext: () => CommandContext,
-  entries: readonly CommandEntry[] = commands,
-): Command {
+export function buildProgram(getContext: () => CommandContext, entries: readonly CommandEntry[] = commands): Command {
   const program = baseProgram();
   for (const entry of entries) entry.load()(program, getContext);
   if (!addOutputOption(program)) program.addOption(outputOption());

@@ -32,7 +32,9 @@ export function commandTree(program: Command): Node[] {
       subcommands: visible.map((c) => ({ name: c.name(), summary: firstLine(c.summary() || c.description()) })),
       flags: unique(flags),
     });
-    for (const sub of visible) visit(sub, [...path, sub.name()], path.length === 0 ? program.options : inherited);
+    // a subcommand takes the program's options too (not --version, which only the program answers)
+    const global = program.options.filter((o) => o.long !== '--version');
+    for (const sub of visible) visit(sub, [...path, sub.name()], path.length === 0 ? global : inherited);
   };
   visit(program, [], []);
   return nodes;

@@ -99,10 +99,12 @@ export function unreachable(err: unknown, depth = 0): string | undefined {
     const where = typeof e.address === 'string' ? ` ${e.address}${typeof e.port === 'number' ? `:${e.port}` : ''}` : '';
     return `${e.code}${where}`;
   }
-  if (e.code === GRPC_UNAVAILABLE && err instanceof Error && /unavailable|connect/i.test(err.message)) return 'UNAVAILABLE';
-  if (Array.isArray(e.errors)) for (const inner of e.errors) {
-    const found = unreachable(inner, depth + 1);
-    if (found) return found;
-  }
+  if (e.code === GRPC_UNAVAILABLE && err instanceof Error && /unavailable|connect/i.test(err.message))
+    return 'UNAVAILABLE';
+  if (Array.isArray(e.errors))
+    for (const inner of e.errors) {
+      const found = unreachable(inner, depth + 1);
+      if (found) return found;
+    }
   return unreachable(e.cause, depth + 1);
 }

@@ -19,10 +19,7 @@ export interface Output {
 }
 
 /** `format` may be given as a boolean: true is json (the former `--json` switch), false table. */
-export function createOutput(
-  format: OutputFormat | boolean,
-  stdout: NodeJS.WritableStream = process.stdout,
-): Output {
+export function createOutput(format: OutputFormat | boolean, stdout: NodeJS.WritableStream = process.stdout): Output {
   const fmt: OutputFormat = format === true ? 'json' : format === false ? 'table' : format;
   const json = fmt !== 'table';
   return {

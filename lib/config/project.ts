@@ -41,6 +41,15 @@ export function findProjectDir(env: RawEnv, cwd: string = process.cwd()): Projec
   }
 }
 
+/** `/path/to/project (found by .mlops)`, for `mlops dev status` and `mlops doctor`. */
+export function describeProject(project: ProjectDir): string {
+  const how =
+    project.foundBy === 'cwd'
+      ? 'the working directory: no .mlops/ or mlops.toml above it'
+      : `found by ${project.foundBy}`;
+  return `${project.dir} (${how})`;
+}
+
 /** `store` → `MLOPS_STORE`, for every MLOPS_* setting a file may hold. */
 function fileKeys(): Map<string, string> {
   const keys = new Map<string, string>();
@@ -61,7 +70,9 @@ export function settingsOfTable(table: unknown, where: string): RawEnv {
   for (const [key, value] of Object.entries(table)) {
     const name = keys.get(key);
     if (!name) {
-      issues.push(`${where}: unknown key ${JSON.stringify(key)} (keys are MLOPS_* settings without the prefix, e.g. store, s3_endpoint)`);
+      issues.push(
+        `${where}: unknown key ${JSON.stringify(key)} (keys are MLOPS_* settings without the prefix, e.g. store, s3_endpoint)`,
+      );
     } else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
       out[name] = String(value);
     } else issues.push(`${where}: ${key} must be a string, a number or a boolean`);
@@ -88,8 +99,10 @@ export function fileSettings(env: RawEnv, projectDir: string): { settings: RawEn
   if (fs.existsSync(projectFile)) {
     const parsed = readToml(projectFile, PROJECT_FILE);
     for (const key of Object.keys(parsed))
-      if (key !== 'mlops') throw new ConfigError([`${projectFile}: unknown table or key ${JSON.stringify(key)} (settings go in [mlops])`]);
-    if (parsed.mlops !== undefined) settings = { ...settings, ...settingsOfTable(parsed.mlops, `${projectFile}: [mlops]`) };
+      if (key !== 'mlops')
+        throw new ConfigError([`${projectFile}: unknown table or key ${JSON.stringify(key)} (settings go in [mlops])`]);
+    if (parsed.mlops !== undefined)
+      settings = { ...settings, ...settingsOfTable(parsed.mlops, `${projectFile}: [mlops]`) };
     files.push(projectFile);
   }
   return { settings, files };
@@ -98,7 +111,8 @@ export function fileSettings(env: RawEnv, projectDir: string): { settings: RawEn
 /** The TOML file envconfig reads: TEMPORAL_CONFIG_FILE, else its default path. */
 function temporalConfigFile(env: RawEnv): string | undefined {
   if (env.TEMPORAL_CONFIG_FILE) return env.TEMPORAL_CONFIG_FILE;
-  if (process.platform === 'win32') return env.APPDATA ? path.join(env.APPDATA, 'temporalio', 'temporal.toml') : undefined;
+  if (process.platform === 'win32')
+    return env.APPDATA ? path.join(env.APPDATA, 'temporalio', 'temporal.toml') : undefined;
   if (process.platform === 'darwin') {
     const home = env.HOME ?? os.homedir();
     return path.join(home, 'Library', 'Application Support', 'temporalio', 'temporal.toml');
