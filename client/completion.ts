@@ -138,10 +138,14 @@ function fishScript(tree: Node[]): string {
     '    end',
     '    echo $path',
     'end',
+    'function __mlops_is',
+    '    set -l current (__mlops_path)',
+    '    test "$current" = "$argv[1]"',
+    'end',
     'complete -c mlops -f',
   ];
   for (const n of tree) {
-    const cond = `"test (__mlops_path) = ${fishQuote(n.path.join(' ')).slice(1, -1)}"`;
+    const cond = `"__mlops_is ${fishQuote(n.path.join(' '))}"`;
     for (const s of n.subcommands)
       lines.push(`complete -c mlops -n ${cond} -a ${fishQuote(s.name)} -d ${fishQuote(s.summary)}`);
     for (const f of n.flags) {
