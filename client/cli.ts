@@ -212,7 +212,7 @@ function reportError(err: unknown, format: OutputFormat): number {
   if (expected && err instanceof Error) {
     const network = code === EXIT.unreachable ? unreachable(err) : undefined;
     const message =
-      network !== undefined && !err.message.includes('cannot reach')
+      network !== undefined && !/cannot reach|unreachable/.test(err.message)
         ? `cannot reach a server (${network}): ${err.message}`
         : err.message;
     const doc = { error: { type: err.name, message } };

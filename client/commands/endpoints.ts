@@ -8,6 +8,7 @@ import { createBlobStore } from '../../activities/storage';
 import type { EndpointDescription, ServingBackend, VariantMetrics } from '../../activities/serving/types';
 import type { LoadedConfig } from '../../lib/config';
 import { UserError } from '../../common/errors';
+import { EXIT } from '../exit-codes';
 import type { GatewayAdminClient } from '../../activities/serving/gateway-client';
 import { gatewayAdminFromConfig, GatewayAdminError } from '../../activities/serving/gateway-client';
 import type { CaptureSettings } from '../../common/schemas/gateway-api';
@@ -105,7 +106,9 @@ async function gatewayErrorsAsUserErrors<T>(work: () => Promise<T>): Promise<T> 
     if (!(error instanceof GatewayAdminError)) throw error;
     const hint =
       error.status === 0 ? ': is `mlops dev up` running?' : error.status === 401 ? ': check MLOPS_GATEWAY_TOKEN' : '';
-    throw new UserError(`${error.message}${hint}`);
+    throw new UserError(`${error.message}${hint}`, error.status === 0 ? EXIT.unreachable : EXIT.failed, {
+      cause: error,
+    });
   }
 }
 
