@@ -87,6 +87,28 @@ describe('global options', function () {
     assert.match(bad.stderr, /TEMPORAL_ADDRESS: "http:\/\/x" is not host:port/);
   });
 
+  it('exits 3 with one line when the store or the gateway cannot be reached', async () => {
+    const store = await runCli(['models', 'list'], {
+      ...env,
+      MLOPS_STORE: 's3://unreachable-bucket/prefix',
+      MLOPS_S3_ENDPOINT: 'http://127.0.0.1:1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test-secret',
+    });
+    assert.equal(store.code, EXIT.unreachable, store.stderr);
+    assert.match(store.stderr, /^mlops: cannot reach a server \(ECONNREFUSED 127\.0\.0\.1:1\)/);
+    assert.doesNotMatch(store.stderr, /unexpected error|\n\s+at |test-secret/);
+    const gateway = await runCli(['endpoints', 'list'], {
+      ...env,
+      MLOPS_GATEWAY_URL: 'http://127.0.0.1:1',
+      MLOPS_GATEWAY_ADMIN_URL: 'http://127.0.0.1:2',
+      MLOPS_GATEWAY_TOKEN: 'a-test-token-of-more-than-32-characters',
+    });
+    assert.equal(gateway.code, EXIT.unreachable, gateway.stderr);
+    assert.match(gateway.stderr, /127\.0\.0\.1:2 unreachable/);
+    assert.doesNotMatch(gateway.stderr, /\n\s+at |a-test-token/);
+  });
+
   it('--profile picks an envconfig profile and its [profile.<name>.mlops] settings, under the environment', async () => {
     const file = path.join(dir, 'temporal.toml');
     fs.writeFileSync(
