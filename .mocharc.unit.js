@@ -58,6 +58,10 @@ module.exports = {
     'test/replay/replay.test.ts',
     // the CLI and the examples as child processes that start no server
     'test/cli/pipeline.test.ts',
+    'test/cli/command-table.test.ts',
+    'test/cli/compiled-cli.test.ts',
+    'test/cli/completion.test.ts',
+    'test/cli/global-options.test.ts',
     'test/evaluation/code-version.test.ts',
     'test/evaluation/evaluation-file.test.ts',
     'test/examples/churn.test.ts',

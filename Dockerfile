@@ -6,26 +6,27 @@
 #   docker build -t temporal-mlops-worker .
 #   docker run --rm -e TEMPORAL_ADDRESS=host.docker.internal:7233 temporal-mlops-worker --queues all
 #
-# The code runs through tsx as in a checkout (bin/mlops.js), so the runtime needs the sources and the
-# production node_modules; `npm run build` in the build stage only checks that they compile.
+# The runtime runs the build output (dist/, what bin/mlops.js starts) with the production
+# node_modules: no TypeScript sources, no tsx. The .py assets (the model server, the Ray runner) are
+# copied where the code finds them, from the package root.
 # The image holds the platform only, not examples/ nor any pipeline's code: a run's code reaches the
 # worker as a code package in the store (code/<sha256>.zip), materialized per digest under MLOPS_HOME.
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
-# Production dependencies only.
+# Production dependencies only (scripts skipped: `prepare` builds, which needs the sources and tsc).
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
-# Full install, compile check, and the workflow bundle the worker starts from (`--bundle`).
+# Full install, the build (dist/), and the workflow bundle the worker starts from (`--bundle`).
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
-RUN npm run build && node bin/mlops.js bundle -o /app/workflow-bundle.js
+RUN npm rebuild && npm run build && node bin/mlops.js bundle -o /app/workflow-bundle.js
 
 # The pinned Python packages (requirements.txt) and the job code's helper (python/: mlops_job), in a venv at the path the worker looks for it
 # (<repo>/.venv, worker/dependencies.ts); built on the runtime's base so its interpreter matches.
@@ -53,16 +54,11 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=python /app/.venv ./.venv
-COPY package.json tsconfig.json ./
+COPY package.json ./
 COPY bin ./bin
-COPY activities ./activities
-COPY client ./client
-COPY common ./common
-COPY lib ./lib
-COPY gateway ./gateway
-COPY codec-server ./codec-server
-COPY worker ./worker
-COPY workflows ./workflows
+COPY --from=build /app/dist ./dist
+COPY activities/serving/model_server.py ./activities/serving/
+COPY activities/training/ray_runner.py ./activities/training/
 COPY --from=build /app/workflow-bundle.js ./workflow-bundle.js
 # the base image's `node` user; the code and the venv stay owned by root, read-only to the worker
 USER 1000:1000

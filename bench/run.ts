@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as prettier from 'prettier';
+import { CLI_BENCH_NOTES, runCliBench } from './cli.bench';
 import { DRIFT_BENCH_NOTES, runDriftBench } from './drift.bench';
 import { GATEWAY_BENCH_NOTES, runGatewayBench } from './gateway.bench';
 import { rate, type Measurement } from './measure';
@@ -31,6 +32,13 @@ interface SectionSpec {
 }
 
 const SECTIONS: SectionSpec[] = [
+  {
+    name: 'cli',
+    title: 'CLI start-up',
+    source: 'bench/cli.bench.ts',
+    notes: CLI_BENCH_NOTES,
+    run: runCliBench,
+  },
   {
     name: 'snapshot',
     title: 'Dataset snapshots',

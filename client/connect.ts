@@ -2,6 +2,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { LoadedConfig } from '../lib/config';
 import { UserError } from '../common/errors';
+import { EXIT } from './exit-codes';
 import { clientDataConverter } from '../lib/codec/aes-gcm';
 
 /** Runs `fn` with a connected client and closes the connection after. */
@@ -11,8 +12,8 @@ export async function withClient<T>(config: LoadedConfig, fn: (client: Client) =
     connection = await Connection.connect({ ...config.temporal.connectionOptions, connectTimeout: '5s' });
   } catch (err) {
     throw new UserError(
-      `cannot reach Temporal at ${config.temporal.address} (${(err as Error).message}); start the local stack with \`mlops dev up\` or set TEMPORAL_ADDRESS`,
-      3,
+      `cannot reach Temporal at ${config.temporal.address} (${(err as Error).message}); start the local stack with \`mlops dev up\`, or give --address or TEMPORAL_ADDRESS`,
+      EXIT.unreachable,
       { cause: err },
     );
   }

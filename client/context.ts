@@ -1,6 +1,9 @@
-/** What every command gets: output, and configuration loaded on first use (so `--help` needs none). */
+/**
+ * What every command gets: output, and configuration loaded on first use (so `--help` needs none:
+ * the config modules, zod among them, load only then).
+ */
+import type * as ConfigModule from '../lib/config';
 import type { LoadedConfig } from '../lib/config';
-import { loadConfig } from '../lib/config';
 import type { Output } from './output';
 
 export interface CommandContext {
@@ -14,7 +17,8 @@ export function createContext(out: Output, env: NodeJS.ProcessEnv = process.env)
   return {
     out,
     config() {
-      cached ??= loadConfig(env);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      cached ??= (require('../lib/config') as typeof ConfigModule).loadConfig(env);
       return cached;
     },
   };

@@ -8,9 +8,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../common/errors';
+import { PACKAGE_ROOT } from './package-root';
 
-/** The repository root (this file lives in lib/). */
-export const REPO_ROOT = path.resolve(__dirname, '..');
+/** The package root: the checkout or the installed package (./package-root.ts), from sources and from dist alike. */
+export const REPO_ROOT = PACKAGE_ROOT;
 export const TOOLS_BIN = path.join(REPO_ROOT, '.tools', 'bin');
 
 export type ToolName = 'temporal' | 'minio' | 'kustomize' | 'temporal-test-server';

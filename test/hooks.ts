@@ -9,8 +9,13 @@
  *   start a server (a refused start fails the run at the end, even if a test caught the error).
  *   A new file that needs no server goes in that list; one that needs a server stays out of it.
  * Set MLOPS_TEST_NO_STACK=1 to run some files without the stack and without those checks.
+ *
+ * Before anything, dist/ is built when a source is newer than it (infra/dev/build-if-stale.js: a
+ * check of file times, an incremental tsc when needed): the tests that run the CLI as a child
+ * process run bin/mlops.js, which runs dist/, so they test the current sources.
  */
 import { Runtime } from '@temporalio/worker';
+import { buildIfStale } from '../infra/dev/build-if-stale';
 import { workerLogger } from '../worker/run';
 import { stopTestRay } from './support/ray';
 import { startTestStack, stopTestStack } from './support/stack';
@@ -19,6 +24,7 @@ import { guardUnitLane, inUnitLane, noteCurrentTest, refusals } from './support/
 // the lockfile pins an AWS SDK that supports Node 20; its notice about future releases is noise
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 Runtime.install({ logger: workerLogger });
+buildIfStale();
 if (inUnitLane()) guardUnitLane();
 
 export const mochaHooks = {

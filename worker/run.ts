@@ -9,6 +9,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } 
 import { createActivities } from '../activities';
 import type { LoadedConfig } from '../lib/config';
 import { UserError } from '../common/errors';
+import { codeModule } from '../lib/package-root';
 import { buildActivityDeps } from './dependencies';
 import { startHealthServer } from './health';
 import { buildWorkflowBundle, userModulesOf, type UserWorkflowModule } from './workflow-bundle';
@@ -106,7 +107,7 @@ export async function createWorkers(opts: WorkerRunOptions, connection: NativeCo
           taskQueue: config.taskQueue,
           ...(opts.workflowBundle
             ? { workflowBundle: opts.workflowBundle }
-            : { workflowsPath: require.resolve('../workflows') }),
+            : { workflowsPath: codeModule('workflows/index') }),
         }),
       );
     } else {

@@ -7,12 +7,16 @@
 import fs from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
+import { CODE_ROOT } from '../lib/package-root';
 import { REPO_ROOT } from '../lib/tools';
 
 /** Node built-ins the SDK lets workflow code use. */
 const ALLOWED_BUILTINS = new Set(['assert', 'url', 'util']);
 // webpack reports modules by their real path
-const ACTIVITIES_DIR = path.join(fs.realpathSync(REPO_ROOT), 'activities') + path.sep;
+const ACTIVITIES_DIRS = [...new Set([REPO_ROOT, CODE_ROOT])].map(
+  (root) => path.join(fs.realpathSync(root), 'activities') + path.sep,
+);
+const inActivities = (file: string) => ACTIVITIES_DIRS.some((dir) => file.startsWith(dir));
 const TEMPORAL_NON_WORKFLOW = ['activity', 'client', 'worker', 'testing', 'core-bridge'];
 
 /** One refused import: which module asked for what, and why it may not. */
@@ -69,7 +73,7 @@ export class SandboxImportsPlugin {
         const issuer = data.contextInfo.issuer;
         if (!resource || !issuer) return;
         if (!this.importedBy.has(resource)) this.importedBy.set(resource, issuer);
-        if (resource.startsWith(ACTIVITIES_DIR) && !issuer.startsWith(ACTIVITIES_DIR))
+        if (inActivities(resource) && !inActivities(issuer))
           this.record(
             issuer,
             data.request,
@@ -84,7 +88,7 @@ export class SandboxImportsPlugin {
    * imported an activity (that import is the one to fix).
    */
   refused(): RefusedImport[] {
-    return this.found.filter((r) => !this.chain(r.issuer).some((m) => m.startsWith(ACTIVITIES_DIR)));
+    return this.found.filter((r) => !this.chain(r.issuer).some((m) => inActivities(m)));
   }
 
   /** `module`, the module that imported it, and so on up to the entry. */

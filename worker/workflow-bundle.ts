@@ -16,12 +16,14 @@ import path from 'node:path';
 import vm from 'node:vm';
 import { bundleWorkflowCode, type BundleOptions, type Logger } from '@temporalio/worker';
 import { UserError } from '../common/errors';
+import { codeModule } from '../lib/package-root';
 import { REPO_ROOT } from '../lib/tools';
 import { SandboxImportsPlugin, type RefusedImport } from './sandbox-imports';
 
-const BUILTIN_INDEX = path.join(REPO_ROOT, 'workflows', 'index.ts');
+// the built-in workflows of the running code: workflows/*.ts from sources, dist/workflows/*.js when built
+const BUILTIN_INDEX = codeModule('workflows/index');
 /** The building blocks, `temporal-mlops/workflow` (package.json `exports`). */
-export const SDK_ENTRY = path.join(REPO_ROOT, 'workflows', 'sdk', 'index.ts');
+export const SDK_ENTRY = codeModule('workflows/sdk/index');
 /** The property of the merged exports that lists what each module exported (not a workflow). */
 const MODULES_KEY = '__mlopsWorkflowModules';
 

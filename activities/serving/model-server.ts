@@ -16,12 +16,13 @@ import {
 } from '../../common/schemas/model-descriptor';
 import { InvalidServingArgumentError } from '../../common/failures';
 import { jobEnvironment } from '../../lib/job-env';
+import { PACKAGE_ROOT } from '../../lib/package-root';
 import { spawnDetached } from '../../lib/processes/process-group';
 import { readUserFile, UserFileError } from '../../lib/user-files';
 import type { VariantPaths } from './variant-files';
 
 /** The model server's script: the same file a KServe `ServingRuntime` runs in a cluster. */
-export const MODEL_SERVER_SCRIPT = path.join(__dirname, 'model_server.py');
+export const MODEL_SERVER_SCRIPT = path.join(PACKAGE_ROOT, 'activities', 'serving', 'model_server.py');
 
 /** Where a host's model servers listen and where the gateway reaches them. */
 export interface ModelServerHosts {

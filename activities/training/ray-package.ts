@@ -16,10 +16,12 @@ import path from 'node:path';
 import { InvalidArgumentError, InvalidTrainingJobError, NotFoundError } from '../../common/failures';
 import { archiveFolder, buildArchive, codePackageKey, openArchive } from '../code';
 import type { BlobStore } from '../storage/types';
+import { PACKAGE_ROOT } from '../../lib/package-root';
 
 /** The runner's module name: the job's entrypoint is `python -m <RUNNER_MODULE>`. */
 export const RUNNER_MODULE = '_mlops_ray_runner';
-const RUNNER_SOURCE = path.join(__dirname, 'ray_runner.py');
+// a source asset, not compiled: found from the package root whether this runs from sources or dist
+const RUNNER_SOURCE = path.join(PACKAGE_ROOT, 'activities', 'training', 'ray_runner.py');
 
 export interface RayPackage {
   /** e.g. `_ray_pkg_0123….zip`; the URI is `gcs://<name>`. */

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { devS3Credentials } from '../../lib/config';
+import { describeProject, devS3Credentials } from '../../lib/config';
 import type { StackDownResult, StackStatus, StackUpResult } from '../dev/stack';
 import { STACK_DEFAULTS, stackDown, stackStatus, stackUp } from '../dev/stack';
 import type { CommandContext } from '../context';
@@ -24,7 +24,7 @@ interface UpOptions {
 }
 
 type UpReport = StackUpResult & { exports: Record<string, string> };
-type StatusReport = StackStatus & { store: string; temporalAddress: string };
+type StatusReport = StackStatus & { store: string; temporalAddress: string; project: string };
 
 export function registerDev(program: Command, ctx: () => CommandContext): void {
   const dev = program
@@ -86,7 +86,12 @@ export function registerDev(program: Command, ctx: () => CommandContext): void {
       const config = ctx().config();
       const status = stackStatus(config.home);
       out.result<StatusReport>(
-        { ...status, store: config.store.uri, temporalAddress: config.temporal.address },
+        {
+          ...status,
+          store: config.store.uri,
+          temporalAddress: config.temporal.address,
+          project: describeProject(config.project),
+        },
         renderStatus,
       );
     });
@@ -165,7 +170,7 @@ function renderStatus(s: StatusReport): string {
   rows.push(g ? ['gateway', g.state, hostOf(g.url), '-', String(g.pid)] : ['gateway', 'down', '-', '-', '-']);
   if (s.worker) rows.push(['worker', s.worker.state, '-', '-', String(s.worker.pid)]);
   const lines = [table(['PIECE', 'STATE', 'ADDRESS', 'UI', 'PID'], rows).trimEnd(), ''];
-  lines.push(`store: ${s.store}`);
+  lines.push(`project: ${s.project}`, `store: ${s.store}`);
   lines.push(`temporal address in use: ${s.temporalAddress}`);
   if (t.state === 'down') lines.push('start the stack with `mlops dev up` (add `--store s3` for MinIO)');
   return lines.join('\n');

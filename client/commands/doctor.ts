@@ -14,7 +14,7 @@ import { temporal } from '@temporalio/proto';
 import { GatewayAdminError, gatewayAdminFromConfig } from '../../activities/serving/gateway-client';
 import { createBlobStore } from '../../activities/storage';
 import { isFailure } from '../../common/failures';
-import { loadConfig, type LoadedConfig } from '../../lib/config';
+import { describeProject, loadConfig, type LoadedConfig } from '../../lib/config';
 import { ML_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
 import { codecKeysFromEnv } from '../../lib/codec/aes-gcm';
 import { REPO_ROOT, venvPackage } from '../../lib/tools';
@@ -61,7 +61,11 @@ export async function diagnose(env: NodeJS.ProcessEnv): Promise<DoctorCheck[]> {
   let config: LoadedConfig;
   try {
     config = loadConfig(env);
-    add('configuration', 'ok', `home ${config.home}, store ${config.store.uri}, actor ${config.actor}`);
+    add(
+      'configuration',
+      'ok',
+      `project ${describeProject(config.project)}, home ${config.home}, store ${config.store.uri}, actor ${config.actor}`,
+    );
   } catch (err) {
     add('configuration', 'fail', (err as Error).message);
     return checks;

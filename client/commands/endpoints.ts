@@ -8,6 +8,7 @@ import { createBlobStore } from '../../activities/storage';
 import type { EndpointDescription, ServingBackend, VariantMetrics } from '../../activities/serving/types';
 import type { LoadedConfig } from '../../lib/config';
 import { UserError } from '../../common/errors';
+import { EXIT } from '../exit-codes';
 import type { GatewayAdminClient } from '../../activities/serving/gateway-client';
 import { gatewayAdminFromConfig, GatewayAdminError } from '../../activities/serving/gateway-client';
 import type { CaptureSettings } from '../../common/schemas/gateway-api';
@@ -16,7 +17,6 @@ import type { CommandContext } from '../context';
 import { gatewayOf } from '../gateway-config';
 import { unitInterval } from '../options';
 import { table } from '../output';
-import { EXIT } from '../exit-codes';
 
 /** The window `endpoints show` reports traffic over. */
 const METRICS_WINDOW_SECONDS = 60;
@@ -106,7 +106,9 @@ async function gatewayErrorsAsUserErrors<T>(work: () => Promise<T>): Promise<T> 
     if (!(error instanceof GatewayAdminError)) throw error;
     const hint =
       error.status === 0 ? ': is `mlops dev up` running?' : error.status === 401 ? ': check MLOPS_GATEWAY_TOKEN' : '';
-    throw new UserError(`${error.message}${hint}`);
+    throw new UserError(`${error.message}${hint}`, error.status === 0 ? EXIT.unreachable : EXIT.failed, {
+      cause: error,
+    });
   }
 }
 

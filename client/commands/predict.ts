@@ -12,10 +12,10 @@ import {
   type InferenceResponse,
 } from '../../activities/serving/inference-request';
 import { UserError } from '../../common/errors';
+import { EXIT } from '../exit-codes';
 import type { CommandContext } from '../context';
 import { gatewayOf } from '../gateway-config';
 import { table } from '../output';
-import { EXIT } from '../exit-codes';
 
 export function registerPredict(program: Command, ctx: () => CommandContext): void {
   program
@@ -88,6 +88,8 @@ async function infer(
   } catch (error) {
     throw new UserError(
       `the gateway at ${url} is unreachable (${(error as Error).message}): is \`mlops dev up\` running?`,
+      EXIT.unreachable,
+      { cause: error },
     );
   }
   const text = await res.text();

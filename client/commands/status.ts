@@ -22,7 +22,7 @@ import {
   type HyperparameterSweepOutput,
   type SweepProgress,
 } from '../../workflows/hyperparameter-sweep';
-import { renderSweep } from './sweep';
+import { renderSweep } from '../render/sweep';
 import { RUN_ARGUMENT_HELP, resolveRunId } from '../run-lookup';
 
 export function registerStatus(program: Command, ctx: () => CommandContext): void {

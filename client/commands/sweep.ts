@@ -19,8 +19,8 @@ import { withClient } from '../connect';
 import type { CommandContext } from '../context';
 import { jobFromSpec, readYamlFile } from '../job-file';
 import { collect, positiveInt, withOverrides } from '../options';
-import { table } from '../output';
-import { follow, formatNumber, hiddenWaitOption, sweepChanges } from '../progress';
+import { follow, hiddenWaitOption, sweepChanges } from '../progress';
+import { renderSweep } from '../render/sweep';
 
 export function registerSweep(program: Command, ctx: () => CommandContext): void {
   program
@@ -107,33 +107,4 @@ export function withSweepFlags(
       : `${file}: sweep.${issue.path.map(String).join('.')}: ${issue.message}`;
   });
   throw new UserError(lines.join('\n'), 2);
-}
-
-/** A sweep's result: counts, the best trial, the leaderboard and the report's location. */
-export function renderSweep(r: HyperparameterSweepOutput & { workflowId: string }): string {
-  const metric = r.objective.metric;
-  const lines = [
-    `sweep ${r.workflowId}: ${r.counts.succeeded} succeeded, ${r.counts['stopped-early']} stopped early, ${r.counts.failed} failed`,
-    r.bestTrial
-      ? `best: trial ${r.bestTrial.trial} ${metric}=${formatNumber(r.bestTrial.objective)} ${describe(r.bestTrial.params)}`
-      : 'best: none',
-    table(
-      ['RANK', 'TRIAL', metric.toUpperCase(), 'STATUS', 'PARAMS'],
-      r.leaderboard.map((t, i) => [
-        String(i + 1),
-        String(t.trial),
-        formatNumber(t.objective),
-        t.status,
-        describe(t.params),
-      ]),
-    ).trimEnd(),
-  ];
-  if (r.reportUri) lines.push(`report: ${r.reportUri}`);
-  return lines.join('\n');
-}
-
-function describe(params: Record<string, unknown>): string {
-  return Object.entries(params)
-    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-    .join(' ');
 }

@@ -2,3 +2,4 @@
 export * from './schema';
 export * from './load';
 export * from './stack-file';
+export * from './project';

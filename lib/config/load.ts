@@ -11,6 +11,7 @@ import type { NativeConnectionOptions } from '@temporalio/worker';
 import { ConfigError } from '../../common/errors';
 import type { Config, Host, RawEnv, StackDefaults } from './schema';
 import { validateConfig } from './schema';
+import { fileSettings, findProjectDir, type ProjectDir } from './project';
 import { readStackFile, type StackFile } from './stack-file';
 
 /** Dev-stack MinIO credentials used when AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are unset. */
@@ -25,10 +26,21 @@ export interface TemporalConnectConfig {
 
 export interface LoadedConfig extends Config {
   temporal: TemporalConnectConfig;
+  /** The project folder relative settings resolve against, and how it was found (./project.ts). */
+  project: ProjectDir;
+  /** The settings files applied under the environment (mlops.toml, the envconfig profile's file). */
+  settingsFiles: string[];
 }
 
-/** Loads and validates configuration; throws `ConfigError` (exit 2) listing every bad variable. */
-export function loadConfig(env: RawEnv = process.env, cwd: string = process.cwd()): LoadedConfig {
+/**
+ * Loads and validates configuration; throws `ConfigError` (exit 2) listing every bad variable.
+ * The environment wins over the settings files (./project.ts), which win over the dev stack's defaults.
+ */
+export function loadConfig(given: RawEnv = process.env, cwd: string = process.cwd()): LoadedConfig {
+  const project = findProjectDir(given, cwd);
+  const files = fileSettings(given, project.dir);
+  const env: RawEnv = { ...files.settings, ...definedOnly(given) };
+  cwd = project.dir;
   const home = path.resolve(cwd, env.MLOPS_HOME || '.mlops');
   const stack = readStackFile(home);
   const defaults: StackDefaults = {};
@@ -44,7 +56,12 @@ export function loadConfig(env: RawEnv = process.env, cwd: string = process.cwd(
   if (gateway) defaults.gateway = gateway;
   const result = validateConfig(env, cwd, defaults, currentHost());
   if (!result.ok) throw new ConfigError(result.issues);
-  return { ...result.config, temporal: loadTemporal(env, stack.temporal?.address, stack.temporal?.namespace) };
+  return {
+    ...result.config,
+    temporal: loadTemporal(env, stack.temporal?.address, stack.temporal?.namespace),
+    project,
+    settingsFiles: files.files,
+  };
 }
 
 /** The gateway `mlops dev up` recorded in the stack file, its admin token read from the token file. */

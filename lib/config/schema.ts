@@ -134,7 +134,14 @@ const truthy = (v: string | undefined) => (v === undefined ? undefined : ['true'
 
 /** Raw environment variables the configuration reads, with their meaning. */
 export const envSchema = z.object({
-  MLOPS_HOME: nonEmpty.optional().describe('Folder for local state (dev stack, default store). Default: ./.mlops'),
+  MLOPS_PROJECT_DIR: nonEmpty
+    .optional()
+    .describe(
+      'The project folder (also --project-dir): MLOPS_HOME and relative paths in settings resolve against it. Default: the nearest folder at or above the working directory holding .mlops/ or mlops.toml, else the working directory',
+    ),
+  MLOPS_HOME: nonEmpty
+    .optional()
+    .describe('Folder for local state (dev stack, default store). Default: .mlops in the project folder'),
   MLOPS_STORE: nonEmpty
     .optional()
     .describe(

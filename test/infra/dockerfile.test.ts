@@ -82,32 +82,48 @@ describe('worker image (Dockerfile)', () => {
     assert.match(env, /NODE_ENV=production/);
   });
 
-  it('copies every folder the worker loads its code from, and not the examples', () => {
+  it('runs the build output: dist/ from the build stage, the .py assets, no sources, no tsx, no examples', () => {
     const copies = instructions(runtime, 'COPY').filter((c) => !c.startsWith('--from'));
     const copied = new Set(copies.flatMap((c) => c.split(' ').slice(0, -1)));
+    for (const file of ['bin', 'package.json']) assert.ok(copied.has(file), `${file} is copied into the runtime image`);
+    // dist/ (tsc -p tsconfig.build.json) comes from the stage that ran the build
+    const dist = copiedFrom('/app/dist');
+    assert.ok(dist, 'dist/ comes from a stage');
+    assert.equal(dist.from, stageRunning(/npm run build/)?.name);
+    assert.equal(path.posix.resolve(workdir!, dist.dest), '/app/dist');
+    // no TypeScript source folder: the runtime runs JavaScript (bin/mlops.js → dist/client/cli.js)
     const build = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'tsconfig.build.json'), 'utf8')) as {
       include: string[];
     };
-    const platform = build.include.filter((dir) => dir !== 'examples');
-    assert.ok(platform.length < build.include.length, 'the build still compiles the examples');
-    for (const dir of [...platform, 'bin', 'package.json'])
-      assert.ok(copied.has(dir), `${dir} is copied into the runtime image`);
+    for (const dir of build.include) assert.ok(!copied.has(dir), `the runtime image copies the sources of ${dir}`);
+    // the assets the code finds from the package root (lib/package-root.ts), at their place under /app
+    for (const asset of ['activities/serving/model_server.py', 'activities/training/ray_runner.py']) {
+      assert.ok(fs.existsSync(path.join(REPO_ROOT, asset)), `${asset} exists`);
+      const copy = copies.find((c) => c.split(' ')[0] === asset);
+      assert.ok(copy, `${asset} is copied into the runtime image`);
+      const dest = copy.split(' ').at(-1)!;
+      const target = dest.endsWith('/') ? path.posix.join(dest, path.posix.basename(asset)) : dest;
+      assert.equal(path.posix.resolve(workdir!, target), path.posix.join(workdir!, asset));
+    }
+    // tsx is a development dependency: the production install leaves it out, and nothing loads it
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
+    assert.equal(pkg.dependencies.tsx, undefined, 'tsx is not a runtime dependency');
+    assert.equal(pkg.dependencies['@temporalio/testing'], undefined, '@temporalio/testing is not a runtime dependency');
+    assert.ok(pkg.devDependencies.tsx);
+    assert.doesNotMatch([...entrypoint, ...cmd].join(' '), /tsx/);
     // the examples' code and data reach a worker with the run (code packages, dataset uploads)
     for (const dir of copied)
       assert.ok(!/^(\.\/?|examples\b.*)$/.test(dir), `the runtime image copies ${dir}: it ships the platform only`);
     for (const copy of instructions(runtime, 'COPY').filter((c) => c.startsWith('--from')))
       assert.doesNotMatch(copy, /examples/, `the runtime image takes examples from another stage: ${copy}`);
     const ignored = fs.readFileSync(path.join(REPO_ROOT, '.dockerignore'), 'utf8').split('\n');
-    for (const local of ['node_modules', '.venv', '.tools', '.mlops', '.git'])
+    for (const local of ['node_modules', '.venv', '.tools', '.mlops', '.git', 'dist'])
       assert.ok(ignored.includes(local), `.dockerignore leaves out ${local}`);
     for (const dir of copied) assert.ok(!ignored.includes(dir), `${dir} is copied but .dockerignore leaves it out`);
     assert.ok(!copied.has('infra'), 'infra/ deploys things: nothing the worker runs needs it');
-    // the model server a serving worker runs, and a KServe ServingRuntime runs from this image
-    assert.ok(fs.existsSync(path.join(REPO_ROOT, 'activities', 'serving', 'model_server.py')));
-    assert.ok(
-      copied.has('activities'),
-      'activities/serving/model_server.py is in the image at /app/activities/serving/',
-    );
     assert.ok(!ignored.some((p) => /\*\.py|model_server/.test(p)), '.dockerignore keeps the model server');
   });
 

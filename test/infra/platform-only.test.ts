@@ -10,11 +10,15 @@ import { REPO_ROOT } from '../../lib/tools';
 
 const EXAMPLES = path.join(REPO_ROOT, 'examples') + path.sep;
 
-/** The files of the repository a fresh `node` process required after loading `modules` through tsx. */
+/**
+ * The files of the repository a fresh `node` process required after loading `modules` through tsx
+ * and building the CLI with every command (commands load lazily: buildFullProgram loads them all).
+ */
 function loadedFiles(modules: string[]): string[] {
   const script = [
     "require('tsx/cjs');",
     `for (const m of ${JSON.stringify(modules)}) require(m);`,
+    `require(${JSON.stringify(path.join(REPO_ROOT, 'client', 'cli.ts'))}).buildFullProgram();`,
     'process.stdout.write(JSON.stringify(Object.keys(require.cache)));',
   ].join('\n');
   const out = execFileSync(process.execPath, ['-e', script], { cwd: REPO_ROOT, encoding: 'utf8' });

@@ -36,6 +36,7 @@ function recordingOutput(json = false) {
   const results: string[] = [];
   const out: Output = {
     json,
+    format: json ? 'json' : 'table',
     result: (data, human) => void results.push(json ? JSON.stringify(data) : human(data)),
     info: (line) => void (json || info.push(line)),
   };
