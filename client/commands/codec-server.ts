@@ -47,7 +47,10 @@ export function registerCodecServer(program: Command, ctx: () => CommandContext)
     .action(async (opts: CodecServerFlags) => {
       const keys = codecKeysFromEnv();
       if (!keys && !opts.reports)
-        throw new UserError('no codec keys: set MLOPS_CODEC_KEYS or MLOPS_CODEC_KEY_FILE (or serve reports)', EXIT.badInput);
+        throw new UserError(
+          'no codec keys: set MLOPS_CODEC_KEYS or MLOPS_CODEC_KEY_FILE (or serve reports)',
+          EXIT.badInput,
+        );
       const config = ctx().config();
       const settings = config.codecServer;
       const token = ensureCodecToken(settings.tokenFile, settings.token);
