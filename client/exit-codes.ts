@@ -20,6 +20,8 @@ export const EXIT = {
   unreachable: 3,
   /** The candidate was rejected (by the gates or a person), or the rollout rolled back. */
   rejected: 4,
+  /** Ctrl-C stopped a waiting command; the workflow goes on (128 + SIGINT, as shells report it). */
+  interrupted: 130,
 } as const;
 
 /** The table of exit codes users read (`mlops --help`, the docs). */
@@ -33,6 +35,11 @@ export const EXIT_CODES: readonly { code: number; name: keyof typeof EXIT; meani
     meaning: 'cannot reach a server: Temporal, the object store or the gateway',
   },
   { code: EXIT.rejected, name: 'rejected', meaning: 'rejected by the gates or a person, or rolled back' },
+  {
+    code: EXIT.interrupted,
+    name: 'interrupted',
+    meaning: 'Ctrl-C stopped waiting (the workflow goes on; the command says how to follow it)',
+  },
 ];
 
 /** The exit codes as the text block at the end of `mlops --help`. */

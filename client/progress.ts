@@ -12,13 +12,14 @@ import type { SweepProgress } from '../workflows/hyperparameter-sweep';
 import type { AbTestStatus } from '../workflows/ab-test';
 import type { RolloutStatus } from '../workflows/progressive-rollout';
 import type { Output } from './output';
+import { EXIT } from './exit-codes';
 import { explainWorkflowFailure } from './workflow-errors';
 
 /** How often a follower reads the workflow's state. */
 export const POLL_MS = 1000;
 
 /** Exit code when Ctrl-C stops the waiting (128 + SIGINT, as shells report it). */
-export const EXIT_INTERRUPTED = 130;
+export const EXIT_INTERRUPTED = EXIT.interrupted;
 
 /** Thrown when Ctrl-C stops a command waiting for a workflow; the workflow goes on. Exit 130. */
 export class WaitInterrupted extends UserError {

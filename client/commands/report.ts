@@ -11,7 +11,9 @@ import { Option, type Command } from 'commander';
 import { createBlobStore } from '../../activities/storage';
 import { UserError } from '../../common/errors';
 import { openUrl } from '../browser';
+import { withClient } from '../connect';
 import type { CommandContext } from '../context';
+import { resolveRunId } from '../run-lookup';
 import { EXIT } from '../exit-codes';
 import { browserUrlOf, downloadReport, findReports, pickReport, REPORT_KINDS, type ReportKind } from '../report-links';
 
@@ -25,15 +27,31 @@ export function registerReport(program: Command, ctx: () => CommandContext): voi
   program
     .command('report')
     .description("open a run's HTML report (evaluation, sweep or drift) in the browser, or write it to a file")
-    .argument('<run>', 'a retrain run, a sweep (sweep/…) or a monitor (monitor/<endpoint>)')
+    .argument(
+      '<run>',
+      'a retrain run, a sweep (sweep/…) or a monitor (monitor/<endpoint>); a unique prefix of one, or latest (retrain runs)',
+    )
     .addOption(new Option('--kind <kind>', 'which report, when the run has several').choices(REPORT_KINDS))
     .option('--out <file>', 'write the report to this file instead of opening it')
     .option('--print', 'only print the URL')
-    .action(async (runId: string, opts: ReportFlags) => {
+    .action(async (given: string, opts: ReportFlags) => {
       const { out } = ctx();
       const config = ctx().config();
       const store = createBlobStore(config.store);
-      const report = pickReport(await findReports(store, runId), runId, opts.kind);
+      let runId = given;
+      let found = given === 'latest' ? [] : await findReports(store, runId);
+      // `latest` or a prefix: the run is found through Temporal, its reports in the store
+      if (found.length === 0) {
+        runId = await withClient(config, (client) =>
+          resolveRunId(client, given, { types: ['retrain', 'sweep', 'monitor'] }),
+        ).catch((err: unknown) => {
+          // no Temporal: a whole id's reports are simply not in the store
+          if (given !== 'latest' && err instanceof UserError && err.exitCode === EXIT.unreachable) return given;
+          throw err;
+        });
+        if (runId !== given) found = await findReports(store, runId);
+      }
+      const report = pickReport(found, runId, opts.kind);
       if (opts.out) {
         const file = path.resolve(opts.out);
         try {
