@@ -31,6 +31,7 @@ import {
   type DatasetUpload,
 } from '../upload-dataset';
 import type { CommandContext } from '../context';
+import { hiddenWaitOption } from '../progress';
 import { renderDiff, renderShow, renderSnapshot, renderSnapshotList, renderValidation } from '../render/data';
 import { explainWorkflowFailure } from '../workflow-errors';
 
@@ -54,6 +55,7 @@ export function registerData(program: Command, ctx: () => CommandContext): void 
       `files hashed and uploaded at once (default ${DEFAULT_UPLOAD_CONCURRENCY})`,
       positiveInt('--concurrency'),
     )
+    .addOption(hiddenWaitOption())
     .option('--no-wait', 'start the run and print its id without waiting')
     .action(
       async (

@@ -12,6 +12,7 @@ import type { CommandContext } from '../context';
 import { jobFromSpec, readYamlFile } from '../job-file';
 import { collect, withOverrides } from '../options';
 import { table } from '../output';
+import { hiddenWaitOption } from '../progress';
 import { explainWorkflowFailure } from '../workflow-errors';
 
 export function registerTrain(program: Command, ctx: () => CommandContext): void {
@@ -21,7 +22,7 @@ export function registerTrain(program: Command, ctx: () => CommandContext): void
     .argument('<job>', 'job file, e.g. examples/churn/train.yaml')
     .option('--set <key=value>', 'override a param (repeatable; values parsed as JSON)', collect, [])
     .option('--backend <local|ray>', "where the job runs (overrides the file's backend)")
-    .option('--wait', 'wait for the job, showing its progress (the default)')
+    .addOption(hiddenWaitOption())
     .option('--no-wait', 'start the run and print its id without waiting')
     .action(async (file: string, opts: { set: string[]; wait?: boolean; backend?: string }) => {
       const { out } = ctx();
