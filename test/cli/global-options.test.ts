@@ -46,7 +46,7 @@ describe('global options', function () {
     for (const { code, meaning } of EXIT_CODES) assert.ok(table.includes(`${code}  ${meaning}`), `exit ${code} listed`);
     assert.deepEqual(
       EXIT_CODES.map((e) => e.code),
-      [EXIT.ok, EXIT.failed, EXIT.badInput, EXIT.unreachable, EXIT.rejected],
+      [EXIT.ok, EXIT.failed, EXIT.badInput, EXIT.unreachable, EXIT.rejected, EXIT.interrupted],
     );
   });
 

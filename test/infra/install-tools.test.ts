@@ -45,7 +45,7 @@ describe('infra/dev/install-tools', function () {
     assert.equal(tool.code, 2);
     assert.match(
       tool.stderr,
-      /--only: unknown tool 'chromium' \(known: temporal, minio, kustomize, test-server, venv, browser, kube\)/,
+      /--only: unknown tool 'chromium' \(known: temporal, minio, kustomize, test-server, venv, browser, kube, shells\)/,
     );
     assert.equal(tool.stdout, '', 'nothing installed');
     const option = installTools(['--fast']);
