@@ -16,14 +16,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Worker } from '@temporalio/worker';
 import type { Browser, Page } from 'playwright-core';
 import { snapshotDataset } from '../../activities/data';
 import { createEvaluationActivities } from '../../activities/evaluation';
 import { createMonitoringActivities } from '../../activities/monitoring/activities';
 import { createReportActivities } from '../../activities/reports';
-import { createRolloutActivities } from '../../activities/rollout/activities';
-import { createServingActivities } from '../../activities/serving';
 import { toInferenceRequest } from '../../activities/serving/inference-request';
 import { FilesystemBlobStore } from '../../activities/storage';
 import { ExperimentTracker } from '../../activities/tracking/tracker';
@@ -36,8 +33,9 @@ import { activityEnv } from '../registry/activity-env';
 import { launchChromium, waitForText } from '../support/browser';
 import { FakeNotifier } from '../support/fake-notifier';
 import { FakeRegistry } from '../support/fake-registry';
+import { fakeRolloutWorker } from '../support/rollout-worker';
 import { FakeServing } from '../support/fake-serving';
-import { testStack, workflowBundle } from '../support/stack';
+import { testStack } from '../support/stack';
 import { suiteTeardown } from '../support/teardown';
 import { uniqueQueue } from '../support/worker';
 
@@ -167,18 +165,7 @@ describe('the reports and a rollout, in the browser', function () {
     serving.withServing(endpoint, 'churn', 1);
     const registry = new FakeRegistry('churn', 1);
     const notifier = new FakeNotifier();
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      namespace: env.namespace,
-      taskQueue: queue,
-      workflowBundle: await workflowBundle(),
-      activities: {
-        ...createServingActivities({ servingBackend: serving }),
-        ...createRolloutActivities({ servingBackend: serving }),
-        ...registry.activities(),
-        ...notifier.activities(),
-      },
-    });
+    const worker = await fakeRolloutWorker(queue, serving, registry, notifier);
     // the worker keeps polling while the page loads: the UI asks it for the rollout's current details
     const running = worker.run();
     teardown.add('the rollout worker', async () => {

@@ -8,9 +8,6 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { Worker } from '@temporalio/worker';
-import { createRolloutActivities } from '../../activities/rollout/activities';
-import { createServingActivities } from '../../activities/serving';
 import type { VariantMetrics } from '../../activities/serving/types';
 import { passingRetrainSpec, passingRetrainSteps } from '../support/fake-pipeline-activities';
 import { pipelineSpecSchema, rolloutSectionSchema } from '../../common/schemas/spec';
@@ -18,9 +15,10 @@ import { progressiveRollout, type ProgressiveRolloutInput } from '../../workflow
 import { retrainPipeline } from '../../workflows/retrain-pipeline';
 import { FakeNotifier } from '../support/fake-notifier';
 import { FakeRegistry } from '../support/fake-registry';
+import { fakeRolloutWorker } from '../support/rollout-worker';
 import { FakeServing } from '../support/fake-serving';
 import { recordHistory } from '../support/histories';
-import { testStack, workflowBundle } from '../support/stack';
+import { testStack } from '../support/stack';
 import { uniqueQueue } from '../support/worker';
 
 const MODEL = 'churn-wf';
@@ -36,28 +34,12 @@ describe('progressiveRollout decisions', function () {
   this.timeout(90_000);
   const queue = uniqueQueue('rollout-wf');
 
-  /** A worker on `queue` with the real serving and rollout activities over fakes of the backend, registry and webhook. */
-  const fakeServingWorker = async (
+  const fakeServingWorker = (
     serving: FakeServing,
     registry: FakeRegistry,
     notifier: FakeNotifier,
     more: Record<string, (...args: never[]) => Promise<unknown>> = {},
-  ) => {
-    const { env } = testStack();
-    return Worker.create({
-      connection: env.nativeConnection,
-      namespace: env.namespace,
-      taskQueue: queue,
-      workflowBundle: await workflowBundle(),
-      activities: {
-        ...createServingActivities({ servingBackend: serving }),
-        ...createRolloutActivities({ servingBackend: serving }),
-        ...registry.activities(),
-        ...notifier.activities(),
-        ...more,
-      },
-    });
-  };
+  ) => fakeRolloutWorker(queue, serving, registry, notifier, more);
 
   /** Runs one rollout of v2 on a fresh endpoint whose baseline is v1, with fake serving, registry and webhook. */
   const rolloutWith = async (

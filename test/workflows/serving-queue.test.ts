@@ -21,6 +21,7 @@ import { retrainPipeline } from '../../workflows/retrain-pipeline';
 import { SERVING_QUEUE_PATCH } from '../../workflows/serving-activities';
 import { FakeNotifier } from '../support/fake-notifier';
 import { FakeRegistry } from '../support/fake-registry';
+import { fakeRolloutWorker } from '../support/rollout-worker';
 import { FakeServing } from '../support/fake-serving';
 import { recordHistory } from '../support/histories';
 import { testStack, workflowBundle } from '../support/stack';
@@ -245,18 +246,7 @@ describe('the serving task queue', function () {
     const serving = new FakeServing(() => healthy()).withServing(endpoint, MODEL, 1);
     const registry = new FakeRegistry(MODEL, 1);
     const queue = uniqueQueue('sq-single');
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      namespace: env.namespace,
-      taskQueue: queue,
-      workflowBundle: await workflowBundle(),
-      activities: {
-        ...createServingActivities({ servingBackend: serving }),
-        ...createRolloutActivities({ servingBackend: serving }),
-        ...registry.activities(),
-        ...new FakeNotifier().activities(),
-      },
-    });
+    const worker = await fakeRolloutWorker(queue, serving, registry, new FakeNotifier());
     const handle = await env.client.workflow.start(progressiveRollout, {
       workflowId: `rollout/${endpoint}`,
       taskQueue: queue,
