@@ -62,6 +62,7 @@ module.exports = {
     'test/cli/compiled-cli.test.ts',
     'test/cli/completion.test.ts',
     'test/cli/global-options.test.ts',
+    'test/cli/dev-status-watch.test.ts',
     'test/evaluation/code-version.test.ts',
     'test/evaluation/evaluation-file.test.ts',
     'test/examples/churn.test.ts',

@@ -112,6 +112,34 @@ export interface Watching<S> {
  * change) each time it changes until the workflow ends, then its final document, and sets the exit
  * code that ending means. Ctrl-C ends the watch (exit 0); the workflow goes on.
  */
+/**
+ * Re-prints `read()` each time it changes, every `intervalMs`, until Ctrl-C (exit 0): `--watch` of a
+ * status that is no workflow (the local stack).
+ */
+export async function watchLocal<S>(
+  out: Output,
+  read: () => S | Promise<S>,
+  render: (s: S) => string,
+  intervalMs = 2 * POLL_MS,
+): Promise<void> {
+  const interrupt = onInterrupt();
+  let last: string | undefined;
+  let printed = 0;
+  try {
+    while (!interrupt.fired) {
+      const status = await read();
+      const key = JSON.stringify(status);
+      if (key !== last) {
+        last = key;
+        out.result(status, (s) => (printed++ > 0 ? '\n' : '') + render(s));
+      }
+      await interrupt.sleep(intervalMs);
+    }
+  } finally {
+    interrupt.dispose();
+  }
+}
+
 export async function watch<S>(out: Output, w: Watching<S>): Promise<void> {
   const interrupt = onInterrupt();
   let last: string | undefined;
@@ -226,7 +254,8 @@ export function formatNumber(value: number | undefined): string {
  * Ctrl-C while waiting: `fired` once SIGINT came; `sleep` resolves after `ms` or at Ctrl-C; `dispose`
  * gives SIGINT back to its default and clears the pending sleep (so nothing holds the process).
  */
-function onInterrupt(): {
+/** Ctrl-C as a flag and an interruptible sleep, for any loop that follows something until it ends. */
+export function onInterrupt(): {
   promise: Promise<void>;
   readonly fired: boolean;
   sleep: (ms: number) => Promise<void>;

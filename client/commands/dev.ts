@@ -6,6 +6,7 @@ import { describeProject, devS3Credentials } from '../../lib/config';
 import type { StackDownResult, StackStatus, StackUpResult } from '../dev/stack';
 import { STACK_DEFAULTS, stackDown, stackStatus, stackUp } from '../dev/stack';
 import type { CommandContext } from '../context';
+import { watchLocal } from '../progress';
 import { parsePort } from '../options';
 import { table } from '../output';
 
@@ -81,19 +82,18 @@ export function registerDev(program: Command, ctx: () => CommandContext): void {
   dev
     .command('status')
     .description('show each piece of the local stack: up or down, address, UI')
-    .action(() => {
+    .option('--watch', 'print it again each time a piece goes up or down, until Ctrl-C')
+    .action(async (opts: { watch?: boolean }) => {
       const { out } = ctx();
       const config = ctx().config();
-      const status = stackStatus(config.home);
-      out.result<StatusReport>(
-        {
-          ...status,
-          store: config.store.uri,
-          temporalAddress: config.temporal.address,
-          project: describeProject(config.project),
-        },
-        renderStatus,
-      );
+      const read = (): StatusReport => ({
+        ...stackStatus(config.home),
+        store: config.store.uri,
+        temporalAddress: config.temporal.address,
+        project: describeProject(config.project),
+      });
+      if (opts.watch) return watchLocal(out, read, renderStatus);
+      out.result<StatusReport>(read(), renderStatus);
     });
 
   dev
