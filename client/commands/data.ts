@@ -61,7 +61,7 @@ export function registerData(program: Command, ctx: () => CommandContext): void 
       async (
         dataset: string,
         source: string,
-        opts: { description?: string; wait: boolean; workerPath?: boolean; concurrency?: number },
+        opts: { description?: string; wait?: boolean; workerPath?: boolean; concurrency?: number },
       ) => {
         const { out } = ctx();
         const config = ctx().config();
@@ -90,7 +90,7 @@ export function registerData(program: Command, ctx: () => CommandContext): void 
             staticSummary: `snapshot dataset ${dataset} from ${uploaded?.folder ?? resolved}`.slice(0, 200),
           });
           out.info(`started ${workflowId}`);
-          if (!opts.wait) {
+          if (opts.wait === false) {
             out.result(
               { workflowId, runId: handle.firstExecutionRunId, ...(uploaded && { upload: uploaded }) },
               (r) => `${r.workflowId}\n`,
