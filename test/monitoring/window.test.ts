@@ -4,7 +4,6 @@
  * gateway writes them, with rows of the same generator at drift 0 or 0.9.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,125 +15,21 @@ import {
   type DriftWindowDetails,
   type DriftWindowInput,
 } from '../../activities/monitoring/window';
-import { toInferenceRequest } from '../../activities/serving/inference-request';
 import { FilesystemBlobStore } from '../../activities/storage';
 import type { BlobStore } from '../../activities/storage/types';
-import { captureKey } from '../../gateway/capture';
-import { REPO_ROOT } from '../../lib/tools';
+import {
+  capture,
+  captured,
+  churnWindowInput,
+  featuresOf,
+  generate,
+  predict,
+  readRows,
+  writeBatch,
+  type Row,
+} from '../support/churn-traffic';
 
-const PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
 const SHIFTED = ['monthly_charges', 'support_calls', 'plan', 'contract'];
-
-type Row = Record<string, string | number>;
-
-/** The data's columns other than the id and the label: what the model takes, and the gateway captures. */
-function featuresOf(row: Row): string[] {
-  return Object.keys(row).filter((c) => c !== 'customer_id' && c !== 'churned');
-}
-
-function generate(dir: string, drift: number, seed: number): string {
-  const out = path.join(dir, `drift-${drift}`);
-  execFileSync(
-    PYTHON,
-    [
-      'examples/churn/generate_data.py',
-      '--rows',
-      '2500',
-      '--seed',
-      String(seed),
-      '--drift',
-      String(drift),
-      '--out',
-      out,
-    ],
-    {
-      cwd: REPO_ROOT,
-    },
-  );
-  return out;
-}
-
-function readRows(file: string): Row[] {
-  const [header, ...lines] = fs.readFileSync(file, 'utf8').trim().split('\n');
-  const names = header!.split(',');
-  return lines.map((line) =>
-    Object.fromEntries(
-      line.split(',').map((cell, i) => [names[i]!, /^-?\d+(\.\d+)?$/.test(cell) ? Number(cell) : cell]),
-    ),
-  );
-}
-
-/** A stand-in for the model: churn predicted for many support calls on a monthly contract. */
-function predict(row: Row): number {
-  return Number(row.support_calls) >= 3 || (row.contract === 'monthly' && Number(row.tenure_months) < 6) ? 1 : 0;
-}
-
-let nextId = 0;
-
-/** One captured request as the gateway records it: a column input per feature, the `predict` output. */
-function captured(endpoint: string, rows: Row[], time: Date, outputShape: 'column' | 'flat' = 'column') {
-  const n = rows.length;
-  return {
-    requestId: `req-${++nextId}`,
-    time: time.toISOString(),
-    endpoint,
-    variant: `${endpoint}-v1`,
-    modelVersion: '1',
-    inputs: toInferenceRequest(rows.map((r) => Object.fromEntries(featuresOf(r).map((c) => [c, r[c]!])))).inputs,
-    outputs: [
-      {
-        name: 'predict',
-        shape: outputShape === 'column' ? [n, 1] : [n],
-        datatype: 'INT64',
-        data: rows.map(predict),
-      },
-    ],
-    latencyMs: 3.5,
-    status: 200,
-  };
-}
-
-/** Writes records as one NDJSON batch whose first record arrived at `batchAt`. */
-async function writeBatch(
-  store: BlobStore,
-  endpoint: string,
-  kind: 'capture' | 'feedback',
-  batchAt: Date,
-  records: object[],
-) {
-  await store.put(captureKey(endpoint, kind, batchAt), records.map((r) => JSON.stringify(r)).join('\n') + '\n', {
-    contentType: 'application/x-ndjson',
-  });
-}
-
-/** Captures `rows` in requests of `perRequest` rows, spread evenly over (from, to), in batches of 10 requests. */
-async function capture(
-  store: BlobStore,
-  endpoint: string,
-  rows: Row[],
-  from: Date,
-  to: Date,
-  perRequest = 20,
-  outputShape: 'column' | 'flat' = 'column',
-) {
-  const requests: ReturnType<typeof captured>[] = [];
-  const count = Math.ceil(rows.length / perRequest);
-  const step = (to.getTime() - from.getTime()) / (count + 1);
-  for (let i = 0; i < count; i++)
-    requests.push(
-      captured(
-        endpoint,
-        rows.slice(i * perRequest, (i + 1) * perRequest),
-        new Date(from.getTime() + step * (i + 1)),
-        outputShape,
-      ),
-    );
-  for (let i = 0; i < requests.length; i += 10) {
-    const batch = requests.slice(i, i + 10);
-    await writeBatch(store, endpoint, 'capture', new Date(batch[0]!.time), batch);
-  }
-  return requests;
-}
 
 describe('computeDriftWindow', function () {
   this.timeout(120_000);
@@ -145,22 +40,8 @@ describe('computeDriftWindow', function () {
   const base = new Date('2026-03-04T10:00:00.000Z');
   const at = (minutes: number) => new Date(base.getTime() + minutes * 60_000);
 
-  const input = (endpoint: string, from: Date, to: Date, extra: Partial<DriftWindowInput> = {}): DriftWindowInput => ({
-    endpoint,
-    model: 'churn',
-    version: 1,
-    baseline: { dataset: 'churn', snapshot, file: 'train.csv', exclude: ['churned'] },
-    from: from.toISOString(),
-    to: to.toISOString(),
-    settings: {
-      sampleSize: 5000,
-      minSamples: 100,
-      driftShare: 0.3,
-      thresholds: { psi: 0.2, ks_pvalue: 0.01, js_distance: 0.1, chi2_pvalue: 0.01 },
-    },
-    seed: 1,
-    ...extra,
-  });
+  const input = (endpoint: string, from: Date, to: Date, extra: Partial<DriftWindowInput> = {}) =>
+    churnWindowInput(endpoint, snapshot, from, to, extra);
 
   before(function () {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-window-'));

@@ -10,7 +10,6 @@
  * `MLOPS_UPDATE_SCREENSHOTS=1 npx mocha test/ui/reports.test.ts` writes them to docs/img/.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,11 +20,9 @@ import { snapshotDataset } from '../../activities/data';
 import { createEvaluationActivities } from '../../activities/evaluation';
 import { createMonitoringActivities } from '../../activities/monitoring/activities';
 import { createReportActivities } from '../../activities/reports';
-import { toInferenceRequest } from '../../activities/serving/inference-request';
 import { FilesystemBlobStore } from '../../activities/storage';
 import { ExperimentTracker } from '../../activities/tracking/tracker';
 import { rolloutSectionSchema } from '../../common/schemas/spec';
-import { captureKey } from '../../gateway/capture';
 import { REPO_ROOT } from '../../lib/tools';
 import { progressiveRollout } from '../../workflows/progressive-rollout';
 import { churnEvaluations } from '../evaluation/churn-evaluations';
@@ -35,13 +32,10 @@ import { FakeNotifier } from '../support/fake-notifier';
 import { FakeRegistry } from '../support/fake-registry';
 import { fakeRolloutWorker } from '../support/rollout-worker';
 import { FakeServing } from '../support/fake-serving';
+import { capture, churnWindowInput, generate, readRows } from '../support/churn-traffic';
 import { testStack } from '../support/stack';
 import { suiteTeardown } from '../support/teardown';
 import { uniqueQueue } from '../support/worker';
-
-const PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
-
-type Row = Record<string, string | number>;
 
 describe('the reports and a rollout, in the browser', function () {
   this.timeout(120_000);
@@ -129,21 +123,10 @@ describe('the reports and a rollout, in the browser', function () {
     const from = new Date('2026-11-27T10:00:00.000Z');
     const to = new Date('2026-11-27T10:05:00.000Z');
     await capture(store, endpoint, shifted, from, to);
-    const window = await activityEnv().run(createMonitoringActivities({ store }).computeDriftWindow, {
-      endpoint,
-      model: 'churn',
-      version: 1,
-      baseline: { dataset: 'churn', snapshot: snapshot.id, file: 'train.csv', exclude: ['churned'] },
-      from: from.toISOString(),
-      to: to.toISOString(),
-      settings: {
-        sampleSize: 5000,
-        minSamples: 100,
-        driftShare: 0.3,
-        thresholds: { psi: 0.2, ks_pvalue: 0.01, js_distance: 0.1, chi2_pvalue: 0.01 },
-      },
-      seed: 1,
-    });
+    const window = await activityEnv().run(
+      createMonitoringActivities({ store }).computeDriftWindow,
+      churnWindowInput(endpoint, snapshot.id, from, to),
+    );
     assert.equal(window.drifts, true, window.summary);
     await open(window.report.slice(store.uri.length + 1));
     await waitForText(page, 'monthly_charges');
@@ -226,57 +209,4 @@ async function saveScreenshot(page: Page, name: string, fullPage = false): Promi
   const dir = process.env.MLOPS_UPDATE_SCREENSHOTS === '1' ? path.join(REPO_ROOT, 'docs', 'img') : os.tmpdir();
   fs.mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: path.join(dir, name), fullPage });
-}
-
-/** The churn example's data generator: `drift` shifts the features (examples/churn/generate_data.py). */
-function generate(dir: string, drift: number, seed: number): string {
-  const out = path.join(dir, `drift-${drift}`);
-  const args = ['examples/churn/generate_data.py', '--rows', '2500', '--seed', String(seed), '--drift', String(drift)];
-  execFileSync(PYTHON, [...args, '--out', out], { cwd: REPO_ROOT });
-  return out;
-}
-
-function readRows(file: string): Row[] {
-  const [header, ...lines] = fs.readFileSync(file, 'utf8').trim().split('\n');
-  const names = header!.split(',');
-  return lines.map((line) =>
-    Object.fromEntries(
-      line.split(',').map((cell, i) => [names[i]!, /^-?\d+(\.\d+)?$/.test(cell) ? Number(cell) : cell]),
-    ),
-  );
-}
-
-/** Captures `rows` as the gateway does: requests of 20 rows over (from, to), in NDJSON batches of 10. */
-async function capture(store: FilesystemBlobStore, endpoint: string, rows: Row[], from: Date, to: Date) {
-  const features = (r: Row) => Object.keys(r).filter((c) => c !== 'customer_id' && c !== 'churned');
-  const count = Math.ceil(rows.length / 20);
-  const step = (to.getTime() - from.getTime()) / (count + 1);
-  const requests = Array.from({ length: count }, (_, i) => {
-    const batch = rows.slice(i * 20, (i + 1) * 20);
-    return {
-      requestId: `req-${i}`,
-      time: new Date(from.getTime() + step * (i + 1)).toISOString(),
-      endpoint,
-      variant: `${endpoint}-v1`,
-      modelVersion: '1',
-      inputs: toInferenceRequest(batch.map((r) => Object.fromEntries(features(r).map((c) => [c, r[c]!])))).inputs,
-      outputs: [
-        {
-          name: 'predict',
-          shape: [batch.length, 1],
-          datatype: 'INT64',
-          data: batch.map((r) => (Number(r.support_calls) >= 3 ? 1 : 0)),
-        },
-      ],
-      latencyMs: 3.5,
-      status: 200,
-    };
-  });
-  for (let i = 0; i < requests.length; i += 10) {
-    const batch = requests.slice(i, i + 10);
-    await store.put(
-      captureKey(endpoint, 'capture', new Date(batch[0]!.time)),
-      batch.map((r) => JSON.stringify(r)).join('\n') + '\n',
-    );
-  }
 }
