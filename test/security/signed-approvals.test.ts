@@ -29,6 +29,7 @@ import {
   FAKE_PIPELINE_ACTIVITY_NAMES,
   FakePipelineActivities,
   fakeChampion,
+  passingRetrainSpec,
   type FakePipelineWorld,
 } from '../support/fake-pipeline-activities';
 import { recordHistory } from '../support/histories';
@@ -42,21 +43,7 @@ const alice = makeKey(keys, 'alice');
 const mallory = makeKey(keys, 'mallory');
 
 function specWith(approval: PipelineSpecInput['approval'], more: Partial<PipelineSpecInput> = {}) {
-  return pipelineSpecSchema.parse({
-    name: 'churn',
-    model: MODEL,
-    dataset: { name: 'churn', source: '/data/churn' },
-    training: { entrypoint: ['python', 'train.py'], codeDir: '/code' },
-    evaluation: {
-      entrypoint: ['python', 'evaluate.py'],
-      codeDir: '/code',
-      holdout: { file: 'holdout.csv' },
-      primaryMetric: 'auc',
-      gates: { thresholds: { auc: { min: 0.75 } } },
-    },
-    approval,
-    ...more,
-  });
+  return pipelineSpecSchema.parse({ ...passingRetrainSpec('churn', MODEL), approval, ...more });
 }
 
 /** Polls `ok` until it holds (at most ~10 s). */

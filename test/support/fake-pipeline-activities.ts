@@ -430,8 +430,8 @@ export function passingRetrainSteps(pipeline: string, version: number) {
   };
 }
 
-/** The pipeline spec of those retrains: churn data, an AUC gate of 0.75, and the given rollout. */
-export function passingRetrainSpec(name: string, model: string, rollout: Record<string, unknown>) {
+/** The pipeline spec of those retrains: churn data, an AUC gate of 0.75, and the given rollout (if any). */
+export function passingRetrainSpec(name: string, model: string, rollout?: Record<string, unknown>) {
   return {
     name,
     model,
@@ -444,6 +444,6 @@ export function passingRetrainSpec(name: string, model: string, rollout: Record<
       primaryMetric: 'auc',
       gates: { thresholds: { auc: { min: 0.75 } } },
     },
-    rollout,
+    ...(rollout ? { rollout } : {}),
   };
 }
