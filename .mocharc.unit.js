@@ -31,6 +31,7 @@ module.exports = {
     'test/gateway/admin-loopback.test.ts',
     'test/gateway/replica-metrics.test.ts',
     'test/gateway/inference.test.ts',
+    'test/gateway/capture-batches.test.ts',
     'test/notifications/notify.test.ts',
     'test/security/redaction.test.ts',
     'test/security/webhooks.test.ts',

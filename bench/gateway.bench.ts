@@ -20,11 +20,16 @@ import { CAPTURE_DEFAULTS } from '../gateway';
 import { GatewayAdminClient } from '../activities/serving/gateway-client';
 import { freePort } from '../lib/ports';
 import { trainChurnModel } from '../test/support/churn-model';
+import type { PhaseName, ProbeReport } from './gateway-probe';
 import type { Measurement, BenchRow } from './measure';
+
+/** The diagnostic probe preloaded into each gateway process. */
+const PROBE = path.join(__dirname, 'gateway-probe.ts');
 
 const ENDPOINT = 'churn';
 const RATE = 200;
-const DURATION_SECONDS = 30;
+/** Seconds of load per path; GATEWAY_BENCH_SECONDS shortens a run while developing. */
+const DURATION_SECONDS = Number(process.env.GATEWAY_BENCH_SECONDS ?? 30);
 /** Each path's 30 s run in slices, alternating, so a change in the machine's other load hits both alike. */
 const SLICES = 3;
 const WARMUP_SECONDS = 5;
@@ -38,6 +43,7 @@ const STAGGER = 4;
 /** Below this share of `RATE` answered, the run did not test the target. */
 const MIN_RATE_SHARE = 0.95;
 const TARGET_ADDED_P50_MS = 1;
+const TARGET_ADDED_P99_MS = 1;
 
 export type GatewayBenchRow = BenchRow;
 
@@ -104,12 +110,17 @@ export async function runGatewayBench(): Promise<GatewayBenchRow[]> {
 
     for (const which of ['direct', 'gateway', 'replicas'] as const) await load(urls[which], body, WARMUP_SECONDS);
     const slices: Record<keyof typeof urls, LoadResult[]> = { direct: [], gateway: [], replicas: [] };
+    const probes: Record<keyof typeof urls, ProbeReport[]> = { direct: [], gateway: [], replicas: [] };
     const order = ['direct', 'gateway', 'replicas'] as const;
     for (let i = 0; i < SLICES; i++) {
       // each slice starts with a different path, so the machine's other load hits all alike
       for (let k = 0; k < order.length; k++) {
         const which = order[(i + k) % order.length]!;
+        await Promise.all([proc.probe(), replica.probe()]); // from here on
         slices[which].push(await load(urls[which], body, DURATION_SECONDS / SLICES));
+        const [a, b] = await Promise.all([proc.probe(), replica.probe()]);
+        if (which === 'gateway') probes.gateway.push(a);
+        if (which === 'replicas') probes.replicas.push(a, b);
       }
     }
     const direct = summarize(slices.direct);
@@ -143,11 +154,12 @@ export async function runGatewayBench(): Promise<GatewayBenchRow[]> {
         scenario: scenario('p99'),
         ours: latency('through the gateway', gateway.p99),
         anchor: latency('model server directly', direct.p99),
-        target: '',
+        target: `≤ ${TARGET_ADDED_P99_MS} ms added, 0 errors`,
+        met: added('p99') <= TARGET_ADDED_P99_MS && errors === 0 && rateReached,
         detail:
           `${signed(added('p99'))} ms at p99; capture at sample rate ${CAPTURE_DEFAULTS.sampleRate}: ` +
           `${counter(prometheus, 'mlops_gateway_capture_records_total')} records written by the end, ` +
-          `${counter(prometheus, 'mlops_gateway_capture_dropped_total')} dropped`,
+          `${counter(prometheus, 'mlops_gateway_capture_dropped_total')} dropped; in the gateway: ${diagnosis(probes.gateway)}`,
       },
       {
         scenario: `p50 latency, two gateway replicas on one store, ${RATE} req/s for ${DURATION_SECONDS} s (half to each)`,
@@ -166,8 +178,9 @@ export async function runGatewayBench(): Promise<GatewayBenchRow[]> {
         scenario: `p99 latency, two gateway replicas on one store, ${RATE} req/s for ${DURATION_SECONDS} s (half to each)`,
         ours: latency('through two replicas', replicas.p99),
         anchor: latency('model server directly', direct.p99),
-        target: '',
-        detail: `${signed(addedByReplicas('p99'))} ms at p99`,
+        target: `≤ ${TARGET_ADDED_P99_MS} ms added, 0 errors`,
+        met: addedByReplicas('p99') <= TARGET_ADDED_P99_MS && replicas.errors === 0 && replicasRateReached,
+        detail: `${signed(addedByReplicas('p99'))} ms at p99; in each replica: ${diagnosis(probes.replicas)}`,
       },
     ];
   } finally {
@@ -249,6 +262,36 @@ async function waitRouted(url: string, body: string): Promise<void> {
   }
 }
 
+/**
+ * What the gateway processes' probes saw over a path's slices (./gateway-probe.ts): the worst
+ * slice's event-loop delay and phase p99s, the GC pauses of all slices, and CPU per request.
+ */
+function diagnosis(reports: ProbeReport[]): string {
+  const worst = (pick: (r: ProbeReport) => number) => Math.max(...reports.map(pick)).toFixed(2);
+  const gcCount = reports.reduce((sum, r) => sum + r.gc.count, 0);
+  const gcMs = reports.reduce((sum, r) => sum + r.gc.totalMs, 0);
+  const cpu = reports.map((r) => r.cpuMsPerRequest).sort((a, b) => a - b);
+  const phase = (name: PhaseName) =>
+    `${name} p50 ${worst((r) => r.phases[name].p50)} / p99 ${worst((r) => r.phases[name].p99)} ms`;
+  return (
+    `event-loop delay p99 ${worst((r) => r.eventLoopDelayMs.p99)} ms (max ${worst((r) => r.eventLoopDelayMs.max)} ms); ` +
+    `${gcCount} GC pauses (${
+      reports
+        .flatMap((r) => Object.keys(r.gc.byKind))
+        .filter(unique)
+        .join(', ') || 'none'
+    }), ` +
+    `${gcMs.toFixed(1)} ms in all, longest ${worst((r) => r.gc.maxMs)} ms; ` +
+    `${phase('before upstream')}, ${phase('upstream')}, ${phase('after upstream')}; ` +
+    `${reports.reduce((sum, r) => sum + r.connectionsOpened, 0)} connections opened; ` +
+    `CPU ${percentile(cpu, 0.5).toFixed(3)} ms per request (the worst slice of ${reports.length} for each figure but the sums)`
+  );
+}
+
+function unique<T>(value: T, index: number, all: T[]): boolean {
+  return all.indexOf(value) === index;
+}
+
 /** Nearest-rank percentile of sorted values (NaN when there are none). */
 function percentile(sorted: number[], q: number): number {
   return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? NaN;
@@ -269,6 +312,8 @@ function signed(ms: number): string {
 interface GatewayProcess {
   url: string;
   admin: GatewayAdminClient;
+  /** What the process's probe recorded since it was last asked (./gateway-probe.ts). */
+  probe(): Promise<ProbeReport>;
   stop(): Promise<void>;
 }
 
@@ -276,12 +321,22 @@ interface GatewayProcess {
 async function startGatewayProcess(home: string, storeRoot: string): Promise<GatewayProcess> {
   const [port, adminPort] = [await freePort(), await freePort()];
   const token = 'bench-gateway-token-of-at-least-32-characters';
+  fs.mkdirSync(home, { recursive: true });
+  const probeFile = path.join(home, 'probe.json');
   const child: ChildProcess = spawn(
     process.execPath,
-    [path.join(REPO_ROOT, 'bin', 'mlops.js'), 'gateway', '--port', String(port), '--admin-port', String(adminPort)],
+    [
+      ...['--require', 'tsx/cjs', '--require', PROBE],
+      // e.g. `--cpu-prof --cpu-prof-dir=/tmp/gateway-profiles` to profile the gateways of one run
+      ...(process.env.GATEWAY_BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== ''),
+      path.join(REPO_ROOT, 'bin', 'mlops.js'),
+      ...['gateway', '--port', String(port), '--admin-port', String(adminPort)],
+    ],
     {
+      cwd: REPO_ROOT,
       env: {
         ...process.env,
+        MLOPS_GATEWAY_PROBE_FILE: probeFile,
         MLOPS_HOME: home,
         MLOPS_STORE: `file://${storeRoot}`,
         MLOPS_GATEWAY_TOKEN: token,
@@ -306,6 +361,15 @@ async function startGatewayProcess(home: string, storeRoot: string): Promise<Gat
   return {
     url,
     admin: new GatewayAdminClient({ adminUrl: `http://127.0.0.1:${adminPort}`, token }),
+    async probe() {
+      fs.rmSync(probeFile, { force: true });
+      child.kill('SIGUSR2');
+      for (let i = 0; !fs.existsSync(probeFile); i++) {
+        if (i > 200) throw new Error(`the gateway's probe did not answer:\n${log}`);
+        await sleep(10);
+      }
+      return JSON.parse(fs.readFileSync(probeFile, 'utf8')) as ProbeReport;
+    },
     async stop() {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));

@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { urlToHttpOptions } from 'node:url';
 import type { VariantSpec } from '../common/schemas/gateway-api';
 
 export type UpstreamResult =
@@ -12,6 +13,13 @@ export type UpstreamResult =
   | { kind: 'unreachable'; error: string }
   | { kind: 'timeout' };
 
+interface Target {
+  options: http.RequestOptions;
+  secure: boolean;
+}
+
+/** Upstream targets remembered at most (endpoints × variants; more than any gateway routes). */
+const MAX_TARGETS = 4096;
 /** Biggest upstream answer the gateway relays. */
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
@@ -19,11 +27,13 @@ export class UpstreamClient {
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
   private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
 
+  /** Parsed request targets by upstream and model: the URL is not parsed again for every request. */
+  private readonly targets = new Map<string, Target>();
+
   constructor(private readonly timeoutMs: number) {}
 
-  infer(variant: VariantSpec, body: string): Promise<UpstreamResult> {
-    const url = new URL(`${variant.upstream}/v2/models/${encodeURIComponent(variant.modelName)}/infer`);
-    const secure = url.protocol === 'https:';
+  infer(variant: VariantSpec, body: string | Buffer): Promise<UpstreamResult> {
+    const { options, secure } = this.target(variant);
     return new Promise((resolve) => {
       let settled = false;
       const finish = (result: UpstreamResult) => {
@@ -33,8 +43,8 @@ export class UpstreamClient {
         resolve(result);
       };
       const req = (secure ? https : http).request(
-        url,
         {
+          ...options,
           method: 'POST',
           agent: secure ? this.httpsAgent : this.httpAgent,
           headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
@@ -67,6 +77,18 @@ export class UpstreamClient {
       req.on('error', (err) => finish({ kind: 'unreachable', error: err.message }));
       req.end(body);
     });
+  }
+
+  private target(variant: VariantSpec): Target {
+    const key = `${variant.upstream}\n${variant.modelName}`;
+    let target = this.targets.get(key);
+    if (!target) {
+      const url = new URL(`${variant.upstream}/v2/models/${encodeURIComponent(variant.modelName)}/infer`);
+      target = { options: urlToHttpOptions(url), secure: url.protocol === 'https:' };
+      if (this.targets.size >= MAX_TARGETS) this.targets.clear();
+      this.targets.set(key, target);
+    }
+    return target;
   }
 
   /** Closes idle keep-alive connections. */
