@@ -193,6 +193,16 @@ async function dvcRepo(dvcPath: string, root: string, name: string, source: stri
 /** `store` with blob requests short-circuited: every blob looks absent and "uploads" instantly. */
 function withoutBlobWrites(store: BlobStore): BlobStore {
   const wrapper = Object.create(store) as BlobStore;
+  wrapper.openBatch = () => ({
+    putsAreDurable: true,
+    putIfAbsent: async (_key, body) => {
+      const bytes = typeof body === 'function' ? await body() : body;
+      if (bytes instanceof Readable) for await (const _ of bytes);
+      return { created: true };
+    },
+    commit: async () => undefined,
+    abort: async () => undefined,
+  });
   wrapper.head = async (key) => (key.includes('/blobs/') ? undefined : store.head(key));
   wrapper.putIfAbsent = async (key, body, options) => {
     if (!key.includes('/blobs/')) return store.putIfAbsent(key, body, options);
