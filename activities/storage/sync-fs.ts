@@ -6,13 +6,18 @@
  * writes every dirty page and inode of one filesystem and commits the journal once; Node's
  * `node:fs` does not expose it, so it is reached through coreutils' `sync --file-system <path>`
  * (one short process; present wherever coreutils is, e.g. the worker image). Where that fails
- * (no coreutils, another OS), the fallback is `fdatasync` of every file, several at once, and
- * `fsync` of every folder given.
+ * (no coreutils, another OS), and for a handful of files, it is `fdatasync` of every file,
+ * several at once, and `fsync` of every folder given.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import { errorCode } from './filesystem-files';
 
+/**
+ * Below this many files and folders, each is fsynced instead: `syncfs` also waits for whatever
+ * else is dirty on the filesystem (other processes' writes), which a few fsyncs do not.
+ */
+const SYNCFS_MIN_TARGETS = 64;
 /** fsyncs in flight at once in the fallback (the libuv pool has 4 threads; leave some for other I/O). */
 const FALLBACK_CONCURRENCY = 3;
 
@@ -37,7 +42,7 @@ export async function syncFileSystem(anyPath: string): Promise<boolean> {
 
 /** Makes `files` (their data) and `folders` (their entries) durable: one `syncfs`, or an fsync of each. */
 export async function syncAll(anyPath: string, files: readonly string[], folders: readonly string[]): Promise<void> {
-  if (await syncFileSystem(anyPath)) return;
+  if (files.length + folders.length >= SYNCFS_MIN_TARGETS && (await syncFileSystem(anyPath))) return;
   await forEachBounded(files, (file) => syncOne(file, 'r+', true));
   await forEachBounded(folders, (folder) => syncOne(folder, 'r', false));
 }
