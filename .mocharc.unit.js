@@ -46,6 +46,7 @@ module.exports = {
     'test/serving/serving-unit.test.ts',
     'test/serving/kserve-settings.test.ts',
     'test/storage/filesystem.test.ts',
+    'test/storage/filesystem-batch.test.ts',
     'test/tracking/activities.test.ts',
     'test/tracking/run-keys.test.ts',
     'test/training/code-package-job.test.ts',

@@ -41,7 +41,7 @@ export function uploadNotes(): string {
     `(listed, read, hashed, zipped, one HEAD and one put); unchanged: hashed, one HEAD, nothing sent. ` +
     `Data: ${DATASET_FILES.toLocaleString('en-US')} CSV files of 2 to 6 KiB ` +
     `(${(measured.dataBytes / 1024 ** 2).toFixed(1)} MiB), \`uploadDataset\` with ${CONCURRENCY} files at a time: ` +
-    'cold is hash, HEAD and put of every blob plus the upload manifest; unchanged (its snapshot recorded) takes ' +
+    'cold is hash and one conditional put (`If-None-Match: *`, no HEAD) of every blob plus the upload manifest; unchanged (its snapshot recorded) takes ' +
     `every digest from the stat cache and the latest snapshot and uploads ${measured.unchangedUploaded} files. ` +
     `Anchor: each file read and sent with PutObject, ${CONCURRENCY} at a time, every time. ` +
     'Reproduce this section alone with `npm run bench -- upload`.'

@@ -2,12 +2,18 @@
  * The per-file part of a snapshot: for every scanned file, a digest (from the stat cache, or by
  * hashing), then make sure its body is in the blob store. A body is known to be stored, with no
  * store request, when an earlier snapshot's manifest lists its digest or a previous attempt
- * reported it (resume state); otherwise `head`, then `putIfAbsent` only if absent. Bodies shared by
- * several files are handled once. Up to `FILE_CONCURRENCY` files (or `concurrency`) are in flight.
+ * reported it (resume state); otherwise it goes to the snapshot's `BlobWriter` (./blobs.ts),
+ * which stores it only if absent. Bodies shared by several files are handled once. Up to
+ * `FILE_CONCURRENCY` files (or `concurrency`) are in flight.
+ *
+ * The durability barrier is here: `storeFiles` resolves only once the writer has committed, so
+ * every body the returned manifest entries name is durable before the caller writes the manifest
+ * and moves the ref. A body counts as stored (`onStored`, the resume state) only once durable.
+ * When a file fails, what was written before is still committed, so the retry does not send it again.
  */
 import { setMaxListeners } from 'node:events';
 import type { BlobStore } from '../storage/types';
-import { hasBlob, putBlob } from './blobs';
+import { openBlobWriter } from './blobs';
 import { forEachLimit } from './pool';
 import type { ProgressReporter } from './progress';
 import type { DatasetSource, ExpectedContent, SourceEntry } from './source-types';
@@ -65,20 +71,27 @@ export async function storeFiles(input: StoreFilesInput): Promise<StoredFiles> {
   const hashOptions = { keepBytes: KEEP_BYTES, inline: bytesToHash < INLINE_HASH_BYTES };
   progress.phase(toHash > 0 ? 'hashing' : 'uploading');
 
+  const writer = openBlobWriter(store, dataset);
+  /** Digests put but not durable until the writer commits. */
+  const uncommitted: string[] = [];
+  const commit = async () => {
+    await writer.commit();
+    for (const digest of uncommitted.splice(0)) input.onStored(digest);
+  };
+
   const ensureStored = async (entry: SourceEntry, expected: ExpectedContent, bytes?: Buffer) => {
     const { digest, size } = expected;
     if (known.has(digest)) return;
     const pending = inFlight.get(digest);
     if (pending) return pending;
     const work = (async () => {
-      if (!(await hasBlob(store, dataset, digest))) {
-        if (await putBlob(store, dataset, digest, bytes ?? (() => source.read(entry, expected)), signal)) {
-          result.uploadedFiles++;
-          result.uploadedBytes += size;
-        }
+      if (await writer.put(digest, bytes ?? (() => source.read(entry, expected)), signal)) {
+        result.uploadedFiles++;
+        result.uploadedBytes += size;
       }
       known.add(digest);
-      input.onStored(digest);
+      if (writer.durableOnPut) input.onStored(digest);
+      else uncommitted.push(digest);
     })();
     inFlight.set(digest, work);
     try {
@@ -89,33 +102,40 @@ export async function storeFiles(input: StoreFilesInput): Promise<StoredFiles> {
   };
 
   let lastFlush = Date.now();
-  await forEachLimit(
-    entries.length,
-    concurrency,
-    async (index) => {
-      const entry = entries[index]!;
-      const digest = cached[index];
-      let expected: ExpectedContent;
-      let bytes: Buffer | undefined;
-      if (digest === undefined) {
-        ({ bytes, ...expected } = await source.hash(entry, hashOptions));
-        if (expected.stable) cache.set(entry.path, expected.stamp, expected.digest);
-        if (--toHash === 0) progress.phase('uploading');
-      } else {
-        // Only stable digests are cached, and the stamp has not moved since.
-        expected = { digest, size: entry.size, stamp: entry.stamp, stable: true };
-        result.cachedDigests++;
-      }
-      files[index] = { path: entry.path, sha256: expected.digest, size: expected.size };
-      contents[index] = expected;
-      await ensureStored(entry, expected, bytes);
-      progress.fileDone(expected.size);
-      if (Date.now() - lastFlush > CACHE_FLUSH_MS) {
-        lastFlush = Date.now();
-        await cache.flush();
-      }
-    },
-    signal,
-  );
+  try {
+    await forEachLimit(
+      entries.length,
+      concurrency,
+      async (index) => {
+        const entry = entries[index]!;
+        const digest = cached[index];
+        let expected: ExpectedContent;
+        let bytes: Buffer | undefined;
+        if (digest === undefined) {
+          ({ bytes, ...expected } = await source.hash(entry, hashOptions));
+          if (expected.stable) cache.set(entry.path, expected.stamp, expected.digest);
+          if (--toHash === 0) progress.phase('uploading');
+        } else {
+          // Only stable digests are cached, and the stamp has not moved since.
+          expected = { digest, size: entry.size, stamp: entry.stamp, stable: true };
+          result.cachedDigests++;
+        }
+        files[index] = { path: entry.path, sha256: expected.digest, size: expected.size };
+        contents[index] = expected;
+        await ensureStored(entry, expected, bytes);
+        progress.fileDone(expected.size);
+        if (Date.now() - lastFlush > CACHE_FLUSH_MS) {
+          lastFlush = Date.now();
+          await cache.flush();
+        }
+      },
+      signal,
+    );
+  } catch (error) {
+    // Keep what was written (a retry then resumes past it); a failing commit drops it instead.
+    await commit().catch(() => writer.abort());
+    throw error;
+  }
+  await commit();
   return { files, contents, ...result };
 }

@@ -187,7 +187,8 @@ function isDeadOwner(owner: LockContent): boolean {
   return !pidAlive(owner.pid);
 }
 
-function pidAlive(pid: number): boolean {
+/** Whether a process with this pid runs on this host (one of another user counts as running). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -76,6 +76,29 @@ export async function writeTemp(body: Body, dir: string, durable: boolean): Prom
   }
 }
 
+/**
+ * Writes `body` into a new file (its folder must exist) without hashing or fsyncing it: a write
+ * batch's staging file, made durable later together with the others. Returns its size and stamp.
+ */
+export async function writeStaged(body: Body, file: string): Promise<{ size: number; stamp: string }> {
+  const handle = await fs.open(file, 'wx');
+  let written = false;
+  try {
+    if (isReplayable(body)) await writeFully(handle, toBuffer(body));
+    else {
+      for await (const chunk of body) {
+        await writeFully(handle, typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+      }
+    }
+    const stat = await handle.stat({ bigint: true });
+    written = true;
+    return { size: Number(stat.size), stamp: stampOf(stat) };
+  } finally {
+    await handle.close();
+    if (!written) await fs.rm(file, { force: true });
+  }
+}
+
 /** Creates `file` exclusively, creating its folder only when it is missing (usually it is not). */
 async function openCreatingParent(file: string): Promise<fs.FileHandle> {
   try {

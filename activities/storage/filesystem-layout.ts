@@ -5,6 +5,7 @@
  * <root>/<key>                                   object bodies, plain files (readable by hand)
  * <root>/.blobstore/meta/<h[0..2]>/<h>.json      etag (sha256) + the stamp of the body it describes
  * <root>/.blobstore/tmp/<uuid>.tmp               bodies being written (same filesystem: rename is atomic)
+ * <root>/.blobstore/staging/<pid>@<host>.<uuid>/  a write batch's bodies, not yet durable (./filesystem-batch.ts)
  * <root>/.blobstore/locks/<h>.lock               per-key write locks
  * ```
  *
@@ -24,12 +25,14 @@ export class FilesystemLayout {
   readonly root: string;
   readonly tmpDir: string;
   readonly lockDir: string;
+  readonly stagingDir: string;
   private readonly metaDir: string;
 
   constructor(root: string) {
     this.root = path.resolve(root);
     this.tmpDir = path.join(this.root, RESERVED_DIR, 'tmp');
     this.lockDir = path.join(this.root, RESERVED_DIR, 'locks');
+    this.stagingDir = path.join(this.root, RESERVED_DIR, 'staging');
     this.metaDir = path.join(this.root, RESERVED_DIR, 'meta');
   }
 

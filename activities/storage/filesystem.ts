@@ -14,6 +14,9 @@
  *   between its two renames, or a process died there), the reader waits for the key's lock and
  *   rebuilds the record from the body if it is still stale.
  *
+ * - `openBatch` (./filesystem-batch.ts) writes content-addressed bodies without a per-body fsync
+ *   and makes them durable together at its commit, before any of them appears at its key.
+ *
  * Limitations of folders: a key cannot be both an object and a prefix of another (`a` and
  * `a/b`); such a write is refused with `InvalidKeyError`. `PutOptions.contentType` is not kept.
  */
@@ -25,6 +28,7 @@ import type { Readable } from 'node:stream';
 import { InvalidKeyError, NotFoundError } from '../../common/failures';
 import { discardBody } from './body';
 import { FileLocks, type FileLockOptions } from './file-lock';
+import { FilesystemBlobBatch } from './filesystem-batch';
 import {
   errorCode,
   hashFile,
@@ -44,7 +48,15 @@ import {
 import { FilesystemLayout } from './filesystem-layout';
 import { walkKeys } from './filesystem-list';
 import { validatePrefix } from './keys';
-import type { BlobStore, Body, CompareAndSwapResult, ObjectInfo, PutIfAbsentResult, PutOptions } from './types';
+import type {
+  BlobBatch,
+  BlobStore,
+  Body,
+  CompareAndSwapResult,
+  ObjectInfo,
+  PutIfAbsentResult,
+  PutOptions,
+} from './types';
 
 export interface FilesystemBlobStoreOptions extends FileLockOptions {
   /** The store's URI. @default the root as a file:// URL */
@@ -184,6 +196,11 @@ export class FilesystemBlobStore implements BlobStore {
       await this.commit(key, temp);
       return { swapped: true, etag: temp.etag };
     });
+  }
+
+  /** A batch of content-addressed writes made durable together at its commit (./filesystem-batch.ts). */
+  openBatch(): BlobBatch {
+    return new FilesystemBlobBatch(this.layout, this.durable);
   }
 
   /** Streams `body` to a temp file, then runs `decide` under the key's lock; the temp never outlives it. */

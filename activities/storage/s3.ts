@@ -14,9 +14,15 @@
  * - 403 (a wrong key or secret, or no permission; on a HEAD a bare `UnknownError`) is thrown as
  *   `StoreAccessDeniedError`, not retried, naming the endpoint, the bucket and the access key id.
  * - Everything else (network, throttling, 5xx) is thrown as is: activities retry.
+ * - Bodies in memory up to `partSize` go out as one PutObject, without `Upload`'s machinery.
+ * - `openBatch`: a put is durable when S3 answers, so the batch is the plain conditional put,
+ *   minus the round trips a content-addressed body does not need: a body in memory is sent
+ *   straight away with `If-None-Match: *` (a 412 reads as "already there", no HEAD after it);
+ *   a streamed (large) one is asked for with HEAD first, so a present body is not sent again.
  */
 import {
   DeleteObjectCommand,
+  PutObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -26,11 +32,19 @@ import {
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NotFoundError, StoreAccessDeniedError } from '../../common/failures';
-import { isReplayable, readAll, toBuffer, toReadable } from './body';
+import { discardBody, isReplayable, readAll, toBuffer, toReadable } from './body';
 import { validateKey, validatePrefix } from './keys';
 import { errorCode, isAccessDenied, isConditionalConflict, isNotFound, isPreconditionFailed } from './s3-errors';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { BlobStore, Body, CompareAndSwapResult, ObjectInfo, PutIfAbsentResult, PutOptions } from './types';
+import type {
+  BlobBatch,
+  BlobStore,
+  Body,
+  CompareAndSwapResult,
+  ObjectInfo,
+  PutIfAbsentResult,
+  PutOptions,
+} from './types';
 
 export interface S3BlobStoreOptions {
   bucket: string;
@@ -57,7 +71,8 @@ export interface S3BlobStoreOptions {
 }
 
 type Condition = { IfNoneMatch: '*' } | { IfMatch: string };
-type ConditionalOutcome = { written: true; etag: string } | { written: false };
+/** Not written: the condition did not hold (412), or a concurrent conditional write won (409). */
+type ConditionalOutcome = { written: true; etag: string } | { written: false; conflict: boolean };
 
 const CONFLICT_RETRIES = 5;
 const MiB = 1024 * 1024;
@@ -186,6 +201,32 @@ export class S3BlobStore implements BlobStore {
     return { swapped: false, currentEtag: current?.etag ?? null };
   }
 
+  /** Content-addressed puts with no round trip a present or absent body does not need; see the module comment. */
+  openBatch(): BlobBatch {
+    return {
+      putsAreDurable: true,
+      putIfAbsent: (key, body) => this.putContentIfAbsent(key, body),
+      commit: async () => undefined,
+      abort: async () => undefined,
+    };
+  }
+
+  private async putContentIfAbsent(key: string, body: Body | (() => Promise<Body>)): Promise<{ created: boolean }> {
+    if (typeof body === 'function' || !isReplayable(body)) {
+      if (await this.head(key)) {
+        if (typeof body !== 'function') discardBody(body);
+        return { created: false };
+      }
+    }
+    const outcome = await this.conditionalPut(key, typeof body === 'function' ? await body() : body, undefined, {
+      IfNoneMatch: '*',
+    });
+    if (outcome.written || !outcome.conflict) return { created: outcome.written };
+    // A concurrent write of the same body was in flight: it counts only once it is there.
+    if (await this.head(key)) return { created: false };
+    throw new Error(`putIfAbsent ${key}: a concurrent write interfered and the object is gone; retry`);
+  }
+
   private objectKey(key: string): string {
     return this.base + validateKey(key);
   }
@@ -231,9 +272,11 @@ export class S3BlobStore implements BlobStore {
         return { written: true, etag: await this.upload(Key, body, options, condition) };
       } catch (error) {
         // If-Match on an absent object is a 404 on AWS and a 412 on MinIO: either way, not written.
-        if (isPreconditionFailed(error) || ('IfMatch' in condition && isNotFound(error))) return { written: false };
+        if (isPreconditionFailed(error) || ('IfMatch' in condition && isNotFound(error))) {
+          return { written: false, conflict: false };
+        }
         if (!isConditionalConflict(error)) throw error;
-        if (!isReplayable(body) || attempt >= CONFLICT_RETRIES) return { written: false };
+        if (!isReplayable(body) || attempt >= CONFLICT_RETRIES) return { written: false, conflict: true };
         await sleep(10 * attempt * (0.5 + Math.random()));
       }
     }
@@ -251,6 +294,14 @@ export class S3BlobStore implements BlobStore {
       ...condition,
     };
     const { client, ...params } = target;
+    if (isReplayable(body) && toBuffer(body).length <= this.partSize) {
+      try {
+        const out = await client.send(new PutObjectCommand({ ...params, Body: toBuffer(body) }));
+        return unquote(out.ETag);
+      } catch (error) {
+        throw await this.accessDenied(error, 'PutObject');
+      }
+    }
     const upload = new Upload({
       client,
       params: { ...params, Body: isReplayable(body) ? toBuffer(body) : toReadable(body) },

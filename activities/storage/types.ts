@@ -34,6 +34,30 @@ export type PutIfAbsentResult = { created: true; etag: string } | { created: fal
 /** Result of `compareAndSwap`: the new etag, or the current one when the caller lost the race. */
 export type CompareAndSwapResult = { swapped: true; etag: string } | { swapped: false; currentEtag: string | null };
 
+/**
+ * Writes of content-addressed bodies (a body's key names its sha256, so whatever is at the key is
+ * that body) made durable together rather than one by one: a snapshot opens one, puts every new
+ * body into it, and commits it before writing anything that names those bodies. The invariant:
+ * an object at its key is always complete and durable; a body put into a batch reaches its key
+ * only when `commit` makes it so. A crash before that leaves only the store's staging files,
+ * which a later batch removes.
+ */
+export interface BlobBatch {
+  /** Whether each `putIfAbsent` is durable and visible once it resolves (S3), not only after `commit`. */
+  readonly putsAreDurable: boolean;
+  /**
+   * Adds `body` at `key` unless an object is there already (`created: false`, the body is not
+   * read; a function body is called only when the body is to be sent). `sha256` is the body's
+   * digest, which the caller vouches for (it has hashed the bytes, and a stream body fails when
+   * its source changed since).
+   */
+  putIfAbsent(key: string, body: Body | (() => Promise<Body>), sha256: string): Promise<{ created: boolean }>;
+  /** Makes every body put so far durable, then visible at its key; the batch may be used again after. */
+  commit(): Promise<void>;
+  /** Drops bodies put since the last commit (best effort, never throws). */
+  abort(): Promise<void>;
+}
+
 export interface BlobStore {
   /** The store's location, e.g. `file:///repo/.mlops/store` or `s3://bucket/prefix`. */
   readonly uri: string;
@@ -61,4 +85,6 @@ export interface BlobStore {
     body: Body,
     options?: PutOptions,
   ): Promise<CompareAndSwapResult>;
+  /** A batch of content-addressed writes made durable together (see `BlobBatch`); absent: put one by one. */
+  openBatch?(): BlobBatch;
 }

@@ -27,7 +27,10 @@ function folder(): string {
   return datasetFolder(files);
 }
 
-/** `inner` with `putIfAbsent` of blobs failing after `okPuts` successes and/or delayed by `delayMs`. */
+/**
+ * `inner` with puts of blobs (one by one, or into its write batches) failing after `okPuts`
+ * successes and/or delayed by `delayMs`; `blobHeads` counts the requests about blobs.
+ */
 function flakyStore(
   inner: BlobStore,
   options: { okPuts?: number; delayMs?: number },
@@ -35,17 +38,31 @@ function flakyStore(
   let puts = 0;
   const wrapper = Object.create(inner) as BlobStore & { blobHeads: number };
   wrapper.blobHeads = 0;
+  const flaky = async (key: string) => {
+    if (!key.includes('/blobs/')) return;
+    if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
+    if (options.okPuts !== undefined && ++puts > options.okPuts) throw new Error('store outage');
+  };
   wrapper.putIfAbsent = async (key, body, opts) => {
-    if (key.includes('/blobs/')) {
-      if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
-      if (options.okPuts !== undefined && ++puts > options.okPuts) throw new Error('store outage');
-    }
+    await flaky(key);
     return inner.putIfAbsent(key, body, opts);
   };
   wrapper.head = async (key) => {
     if (key.includes('/blobs/')) wrapper.blobHeads++;
     return inner.head(key);
   };
+  if (inner.openBatch) {
+    wrapper.openBatch = () => {
+      const batch = inner.openBatch!();
+      return Object.assign(Object.create(batch) as typeof batch, {
+        putIfAbsent: async (...args: Parameters<typeof batch.putIfAbsent>) => {
+          wrapper.blobHeads++;
+          await flaky(args[0]);
+          return batch.putIfAbsent(...args);
+        },
+      });
+    };
+  }
   return wrapper;
 }
 

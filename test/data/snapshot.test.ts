@@ -136,12 +136,23 @@ function sum(values: number[]): number {
   return values.reduce((a, b) => a + b, 0);
 }
 
-/** Wraps a store to count `head` requests for blobs. */
+/** Wraps a store to count the requests about blobs: `head`s, and puts into its write batches. */
 function countHeads(inner: BlobStore): { store: BlobStore; blobHeads: () => number } {
   let count = 0;
   const store = new Proxy(inner, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
+      if (property === 'openBatch' && typeof value === 'function') {
+        return () => {
+          const batch = (value as NonNullable<BlobStore['openBatch']>).call(target);
+          return Object.assign(Object.create(batch) as typeof batch, {
+            putIfAbsent: (...args: Parameters<typeof batch.putIfAbsent>) => {
+              count++;
+              return batch.putIfAbsent(...args);
+            },
+          });
+        };
+      }
       if (property !== 'head' || typeof value !== 'function')
         return typeof value === 'function' ? value.bind(target) : value;
       return (key: string) => {

@@ -26,11 +26,23 @@ const files = () => ({
   'README.md': '# churn\n',
 });
 
-/** `store`, with every blob put counted; `onBlobPut` runs after each one. */
+/** `store`, with every blob put counted (one by one, or into a write batch); `onBlobPut` runs after each one. */
 function countingBlobPuts(store: BlobStore, onBlobPut: (count: number) => void): BlobStore {
   let count = 0;
   return new Proxy(store, {
     get(target, property, receiver) {
+      if (property === 'openBatch' && target.openBatch) {
+        return () => {
+          const batch = target.openBatch!();
+          return Object.assign(Object.create(batch) as typeof batch, {
+            putIfAbsent: async (...args: Parameters<typeof batch.putIfAbsent>) => {
+              const result = await batch.putIfAbsent(...args);
+              onBlobPut(++count);
+              return result;
+            },
+          });
+        };
+      }
       if (property !== 'putIfAbsent') return Reflect.get(target, property, receiver) as unknown;
       return async (...args: Parameters<BlobStore['putIfAbsent']>) => {
         const result = await target.putIfAbsent(...args);
