@@ -83,7 +83,9 @@ export function createDataActivities(deps: DataActivityDeps) {
 
     /** What changed between two snapshots (file lists cut to `MAX_DIFF_ENTRIES`; counts exact). */
     async diffSnapshots(input: DiffInput): Promise<SnapshotDiff> {
-      return asActivity(async () => truncateDiff(await diffSnapshots(deps.store, input), MAX_DIFF_ENTRIES));
+      return asActivity(async () =>
+        truncateDiff(await diffSnapshots(deps.store, input, { limit: MAX_DIFF_ENTRIES }), MAX_DIFF_ENTRIES),
+      );
     },
   };
 }
