@@ -73,6 +73,7 @@ export function registerData(program: Command, ctx: () => CommandContext): void 
           const done = await uploadDataset(createBlobStore(config.store), folder, {
             dataset,
             cacheDir: config.cacheDir,
+            maxFiles: config.maxSnapshotFiles,
             concurrency: opts.concurrency,
             onProgress: (p) => out.info(progressLine(p)),
           });
