@@ -16,7 +16,11 @@ export interface DiffOptions {
  * manifests' entries in path order, a chunk at a time, so neither file list is held whole; with
  * `limit`, at most that many entries of each kind are kept.
  */
-export async function diffSnapshots(store: BlobStore, input: DiffInput, options: DiffOptions = {}): Promise<SnapshotDiff> {
+export async function diffSnapshots(
+  store: BlobStore,
+  input: DiffInput,
+  options: DiffOptions = {},
+): Promise<SnapshotDiff> {
   const dataset = validateDatasetName(input.dataset);
   const limit = options.limit ?? Infinity;
   const [a, b] = await Promise.all([

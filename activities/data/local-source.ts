@@ -21,7 +21,14 @@ import { yieldToLoop } from './pool';
 import { fileStamp, RACY_MS } from './file-stamp';
 import { hashInline } from './hash-inline';
 import { checkFileLimit, DEFAULT_MAX_SNAPSHOT_FILES } from './limits';
-import type { DatasetSource, ExpectedContent, HashedEntry, HashOptions, ScanOptions, SourceEntry } from './source-types';
+import type {
+  DatasetSource,
+  ExpectedContent,
+  HashedEntry,
+  HashOptions,
+  ScanOptions,
+  SourceEntry,
+} from './source-types';
 import { checkAtEnd, verifyStream } from './verify-stream';
 
 const BATCH = 2048;

@@ -82,7 +82,8 @@ export async function* chunkedEntries(store: BlobStore, header: ManifestHeader):
     const body = await next!;
     next = fetch(index + 1);
     const chunk = chunks[index]!;
-    if (sha256Hex(body) !== chunk.sha256) throw corrupt(`chunk ${index + 1} (${chunk.sha256}) does not match its digest`);
+    if (sha256Hex(body) !== chunk.sha256)
+      throw corrupt(`chunk ${index + 1} (${chunk.sha256}) does not match its digest`);
     const lines = body.toString('utf8').split('\n');
     if (lines.pop() !== '') throw corrupt(`chunk ${index + 1} does not end with a newline`);
     if (lines.length !== chunk.count) throw corrupt(`chunk ${index + 1} has ${lines.length} files, not ${chunk.count}`);

@@ -9,7 +9,14 @@ import type { Readable } from 'node:stream';
 import type { BlobStore } from '../storage/types';
 import { DataError } from '../../common/failures';
 import { checkFileLimit, DEFAULT_MAX_SNAPSHOT_FILES } from './limits';
-import type { DatasetSource, ExpectedContent, HashedEntry, HashOptions, ScanOptions, SourceEntry } from './source-types';
+import type {
+  DatasetSource,
+  ExpectedContent,
+  HashedEntry,
+  HashOptions,
+  ScanOptions,
+  SourceEntry,
+} from './source-types';
 import { verifyStream } from './verify-stream';
 
 const READ_ATTEMPTS = 3;
