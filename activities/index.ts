@@ -44,6 +44,8 @@ export interface ActivityDeps {
   openStore: (uri: string) => BlobStore;
   /** Folders a local dataset source must lie in (MLOPS_SOURCE_ROOTS); absent: any folder. */
   sourceRoots?: readonly string[];
+  /** The most files one snapshot may hold (MLOPS_MAX_SNAPSHOT_FILES). @default 2,000,000 */
+  maxSnapshotFiles?: number;
   /** Where training jobs run (picked from config in worker/dependencies.ts). */
   trainingBackend: TrainingBackend;
   /** Where endpoints are served; absent when the worker has no gateway configured (serving activities then fail). */

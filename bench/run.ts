@@ -14,6 +14,7 @@ import { GATEWAY_BENCH_NOTES, runGatewayBench } from './gateway.bench';
 import { rate, type Measurement } from './measure';
 import { orchestrationNotes, runOrchestrationBench } from './orchestration.bench';
 import { ROLLBACK_BENCH_NOTES, runRollbackBench } from './rollback.bench';
+import { runScaleBench, SCALE_BENCH_NOTES } from './scale.bench';
 import { runSnapshotBench, SNAPSHOT_BENCH_NOTES } from './snapshot.bench';
 import { runStoreBench, type Comparison } from './store.bench';
 import { runSweepBench, SWEEP_BENCH_NOTES } from './sweep.bench';
@@ -45,6 +46,13 @@ const SECTIONS: SectionSpec[] = [
     source: 'bench/snapshot.bench.ts',
     notes: SNAPSHOT_BENCH_NOTES,
     run: runSnapshotBench,
+  },
+  {
+    name: 'scale',
+    title: 'Datasets at scale',
+    source: 'bench/scale.bench.ts',
+    notes: SCALE_BENCH_NOTES,
+    run: runScaleBench,
   },
   {
     name: 'sweep',

@@ -53,6 +53,7 @@ const BAD_INPUT: ReadonlySet<FailureType> = new Set<FailureType>([
   'InvalidArgument',
   'InvalidInput',
   'InvalidKeyError',
+  'SnapshotTooLarge',
 ]);
 
 /** How the CLI ends on an error: its exit code, and whether it is expected (its message, no stack). */

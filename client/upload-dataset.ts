@@ -39,6 +39,8 @@ export interface UploadDatasetOptions {
   concurrency?: number;
   /** Folder for the stat cache; without it every file is hashed. */
   cacheDir?: string;
+  /** More files fail the scan with `SnapshotTooLarge` (MLOPS_MAX_SNAPSHOT_FILES). @default 2,000,000 */
+  maxFiles?: number;
   /** Progress, at most once a second and at each phase change (`hashing`, `uploading`). */
   onProgress?: (progress: SnapshotProgress) => void;
   signal?: AbortSignal;
@@ -71,7 +73,7 @@ export async function uploadDataset(
   const { signal } = options;
   const source = await LocalSource.open(absolute);
   try {
-    const entries = await source.scan();
+    const entries = await source.scan({ maxFiles: options.maxFiles });
     if (entries.length === 0) {
       throw new UserError(`${field}: folder ${absolute} has no files: there is nothing to snapshot`, 2);
     }

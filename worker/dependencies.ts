@@ -46,6 +46,7 @@ export function buildActivityDeps(config: Config & Partial<Pick<LoadedConfig, 't
     servingBackend: createServing(config, store, secrets),
     cacheDir: config.cacheDir,
     sourceRoots: config.sourceRoots,
+    maxSnapshotFiles: config.maxSnapshotFiles,
     openStore: (uri) => {
       const parsed = parseStoreUri(uri, process.cwd(), config.s3);
       if (typeof parsed === 'string') throw new InvalidSourceError(uri, parsed);

@@ -34,6 +34,8 @@ export interface DataActivityDeps {
   openStore: (uri: string) => BlobStore;
   /** Folders a local dataset source must lie in (MLOPS_SOURCE_ROOTS); absent: any folder. */
   sourceRoots?: readonly string[];
+  /** The most files one snapshot may hold (MLOPS_MAX_SNAPSHOT_FILES). @default DEFAULT_MAX_SNAPSHOT_FILES */
+  maxSnapshotFiles?: number;
 }
 
 /** Heartbeat at least this often while an activity runs, even when no file finished. */
@@ -53,6 +55,7 @@ export function createDataActivities(deps: DataActivityDeps) {
           cacheDir: deps.cacheDir,
           openStore: deps.openStore,
           sourceRoots: deps.sourceRoots,
+          maxFiles: deps.maxSnapshotFiles,
           resume,
           onProgress,
           signal: cancellationSignal(),
@@ -83,7 +86,9 @@ export function createDataActivities(deps: DataActivityDeps) {
 
     /** What changed between two snapshots (file lists cut to `MAX_DIFF_ENTRIES`; counts exact). */
     async diffSnapshots(input: DiffInput): Promise<SnapshotDiff> {
-      return asActivity(async () => truncateDiff(await diffSnapshots(deps.store, input), MAX_DIFF_ENTRIES));
+      return asActivity(async () =>
+        truncateDiff(await diffSnapshots(deps.store, input, { limit: MAX_DIFF_ENTRIES }), MAX_DIFF_ENTRIES),
+      );
     },
   };
 }

@@ -8,7 +8,7 @@
  * - ./profile.ts        CSV profiles (./csv-parser.ts, ./column-profile.ts, ./numeric-stats.ts)
  * - ./validate.ts       `validateDataset` against `DatasetExpectations` (./expectations.ts)
  * - ./diff.ts           `diffSnapshots`: files and profile changes
- * - ./read.ts           `listSnapshots`, `resolveSnapshotId`, `readManifest`, `readProfile` for the CLI
+ * - ./read.ts           `listSnapshots`, `resolveSnapshotId`, `openManifest` (entries in path order, a chunk at a time), `readManifest`, `readProfile`
  * - ./activities.ts     `createDataActivities(deps)`: the same as activities (heartbeats, resume,
  *                       cancellation, `ApplicationFailure`s)
  *
@@ -30,7 +30,7 @@ export {
   type ParquetLimits,
   type ParquetTable,
 } from './parquet';
-export { listSnapshots, readManifest, readProfile, resolveSnapshotId } from './read';
+export { listSnapshots, openManifest, readManifest, readProfile, resolveSnapshotId, type OpenedManifest } from './read';
 export { snapshotDataset, MAX_RESUME_DIGESTS, type SnapshotOptions } from './snapshot';
 export { validateDataset, validationFailure } from './validate';
 export type * from './types';

@@ -28,6 +28,7 @@ export const datasetKeys = {
   blobs: (dataset: string) => `datasets/${dataset}/blobs/`,
   snapshots: (dataset: string) => `datasets/${dataset}/snapshots/`,
   manifest: (dataset: string, id: string) => `datasets/${dataset}/snapshots/${id}.json`,
+  manifestChunk: (dataset: string, digest: string) => `datasets/${dataset}/manifest-chunks/${digest}.ndjson`,
   profile: (dataset: string, id: string) => `datasets/${dataset}/profiles/${id}.json`,
   latest: (dataset: string) => `datasets/${dataset}/refs/latest.json`,
   validation: (dataset: string, id: string, expectationsDigest: string) =>

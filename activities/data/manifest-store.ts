@@ -1,15 +1,18 @@
 /**
  * Reading and writing a dataset's manifests and its `latest` ref. Manifests are immutable and
- * checked on read (their id must be the digest of their file list). The ref is the one mutable
+ * checked on read (their id must be the digest of their file list); a large one lists its files in
+ * chunks (./manifest-chunks.ts), and `openManifest` is the one reader: its entries in path order,
+ * a batch at a time, whichever form the manifest has. The ref is the one mutable
  * object: `{ id, parent, profileKey?, updatedAt }`, moved by compare-and-swap. It repeats the
  * parent and profile key of the manifest it names, so an unchanged re-snapshot reads no manifest.
  */
 import { NotFoundError } from '../../common/failures';
 import type { BlobStore } from '../storage/types';
-import { snapshotIdOf } from './canonical';
+import { snapshotIdOf, sortByPath } from './canonical';
 import { DataError } from '../../common/failures';
 import { datasetKeys, isDigest } from './keys';
-import type { ManifestEntry, SnapshotManifest } from './types';
+import { chunkedEntries, isChunkList } from './manifest-chunks';
+import type { ManifestEntry, ManifestHeader, SnapshotManifest } from './types';
 
 /** The body of `datasets/<name>/refs/latest.json`. */
 export interface LatestRef {
@@ -54,8 +57,22 @@ export async function moveLatest(store: BlobStore, dataset: string, next: Latest
   throw new Error(`could not update ${key}: it kept changing (${CAS_ATTEMPTS} attempts)`);
 }
 
-/** Reads and checks a manifest; `SnapshotNotFound` when absent, `SnapshotCorrupt` when it does not match its id. */
-export async function readManifest(store: BlobStore, dataset: string, id: string): Promise<SnapshotManifest> {
+/**
+ * An opened manifest: its header (checked), and its entries in path order, a batch at a time (a
+ * chunk of a chunked manifest, verified as it is read; ./manifest-chunks.ts), so a million-file
+ * snapshot is never in memory as one list.
+ */
+export interface OpenedManifest {
+  header: ManifestHeader;
+  /** Batches of entries in path order; a chunked manifest fails `SnapshotCorrupt` at the first bad chunk. */
+  batches(): AsyncGenerator<ManifestEntry[]>;
+}
+
+/** Entries per batch of a single-document manifest. */
+const BATCH_ENTRIES = 10_000;
+
+/** Opens and checks a manifest; `SnapshotNotFound` when absent, `SnapshotCorrupt` when it does not match its id. */
+export async function openManifest(store: BlobStore, dataset: string, id: string): Promise<OpenedManifest> {
   const key = datasetKeys.manifest(dataset, id);
   let bytes: Buffer;
   try {
@@ -66,11 +83,26 @@ export async function readManifest(store: BlobStore, dataset: string, id: string
     }
     throw error;
   }
-  return parseManifest(bytes, key, id);
+  return parseManifest(store, bytes, key, id);
 }
 
-/** Parses a manifest and checks its shape and that `id` is the digest of its file list. */
-export function parseManifest(bytes: Buffer, key: string, id: string): SnapshotManifest {
+/** Reads and checks a manifest with its whole file list (for small ones; large ones: `openManifest`). */
+export async function readManifest(store: BlobStore, dataset: string, id: string): Promise<SnapshotManifest> {
+  return collect(await openManifest(store, dataset, id));
+}
+
+/** The whole file list of an opened manifest. */
+export async function collect(opened: OpenedManifest): Promise<SnapshotManifest> {
+  const files: ManifestEntry[] = [];
+  for await (const batch of opened.batches()) for (const entry of batch) files.push(entry);
+  return { ...opened.header, files };
+}
+
+/**
+ * Parses a manifest object and checks its shape and that `id` is the digest of its file list
+ * (for a chunked one: as its chunks are read).
+ */
+export function parseManifest(store: BlobStore, bytes: Buffer, key: string, id: string): OpenedManifest {
   const corrupt = (why: string) => new DataError('SnapshotCorrupt', `manifest ${key} is corrupt: ${why}`, { key });
   let value: SnapshotManifest;
   try {
@@ -78,11 +110,26 @@ export function parseManifest(bytes: Buffer, key: string, id: string): SnapshotM
   } catch {
     throw corrupt('not JSON');
   }
-  if (typeof value !== 'object' || value === null || !Array.isArray(value.files)) throw corrupt('no file list');
-  if (!value.files.every(isEntry)) throw corrupt('a file entry is malformed');
+  if (typeof value !== 'object' || value === null) throw corrupt('no file list');
   if (value.id !== id) throw corrupt(`it names id ${String(value.id)}`);
+  if (!Array.isArray(value.files)) {
+    if (!isChunkList(value.chunks)) throw corrupt('no file list');
+    if (!Number.isSafeInteger(value.fileCount) || !Number.isSafeInteger(value.totalBytes)) {
+      throw corrupt('no file count or byte count');
+    }
+    const header: ManifestHeader = value;
+    return { header, batches: () => chunkedEntries(store, header) };
+  }
+  if (!value.files.every(isEntry)) throw corrupt('a file entry is malformed');
   if (snapshotIdOf(value.files) !== id) throw corrupt('its file list does not hash to its id');
-  return value;
+  const { files: listed, ...header } = value;
+  const files = sortByPath([...listed]);
+  return {
+    header,
+    async *batches() {
+      for (let start = 0; start < files.length; start += BATCH_ENTRIES) yield files.slice(start, start + BATCH_ENTRIES);
+    },
+  };
 }
 
 function isEntry(entry: ManifestEntry): boolean {

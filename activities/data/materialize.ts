@@ -10,6 +10,8 @@
  *   file and any old file at the target and fails with `SnapshotCorrupt` naming the file.
  * - A file already at its target with the right size and digest (e.g. from an earlier attempt)
  *   is kept, not downloaded again.
+ * - The manifest is read a chunk at a time (./manifest-chunks.ts), twice: once to check every path
+ *   and chunk, once to restore; no step holds the whole file list of a large snapshot.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -22,7 +24,7 @@ import type { BlobStore } from '../storage/types';
 import { errorCode } from './system-errors';
 import { DataError } from '../../common/failures';
 import { datasetKeys, validateDatasetName } from './keys';
-import { readManifest } from './manifest-store';
+import { openManifest } from './manifest-store';
 import { forEachLimit } from './pool';
 import { resolveSnapshotId } from './read';
 import type { ManifestEntry, MaterializeInput, MaterializeResult } from './types';
@@ -46,39 +48,45 @@ export async function materializeSnapshot(
     throw new DataError('InvalidInput', `dir: must be an absolute folder path (got ${JSON.stringify(input.dir)})`);
   }
   const id = await resolveSnapshotId(store, dataset, input.id);
-  const manifest = await readManifest(store, dataset, id);
+  const manifest = await openManifest(store, dataset, id);
   const dir = path.resolve(input.dir);
-  const targets = manifest.files.map((file) => ({ file, target: targetOf(dir, file.path, id) }));
+  // First pass, before anything is written: every path is safe, every chunk matches the id.
+  for await (const batch of manifest.batches()) for (const file of batch) targetOf(dir, file.path, id);
   await fs.mkdir(dir, { recursive: true });
   const realDir = await fs.realpath(dir);
 
-  const counts = { filesDone: 0, filesTotal: targets.length, bytesDone: 0, bytesTotal: manifest.totalBytes };
+  const { fileCount, totalBytes } = manifest.header;
+  const counts = { filesDone: 0, filesTotal: fileCount, bytesDone: 0, bytesTotal: totalBytes };
   let restored = 0;
-  await forEachLimit(
-    targets.length,
-    CONCURRENCY,
-    async (index) => {
-      const { file, target } = targets[index]!;
-      const folder = await folderInside(realDir, dir, file.path.split('/').slice(0, -1), file.path);
-      const final = path.join(folder, path.basename(target));
-      if (!(await hasContent(final, file))) {
-        await download(store, dataset, id, file, final);
-        restored++;
-      }
-      counts.filesDone++;
-      counts.bytesDone += file.size;
-      options.onProgress?.({ ...counts });
-    },
-    options.signal,
-  );
+  // Second pass: a batch (a chunk) at a time, CONCURRENCY files at once.
+  for await (const batch of manifest.batches()) {
+    await forEachLimit(
+      batch.length,
+      CONCURRENCY,
+      async (index) => {
+        const file = batch[index]!;
+        const target = targetOf(dir, file.path, id);
+        const folder = await folderInside(realDir, dir, file.path.split('/').slice(0, -1), file.path);
+        const final = path.join(folder, path.basename(target));
+        if (!(await hasContent(final, file))) {
+          await download(store, dataset, id, file, final);
+          restored++;
+        }
+        counts.filesDone++;
+        counts.bytesDone += file.size;
+        options.onProgress?.({ ...counts });
+      },
+      options.signal,
+    );
+  }
   return {
     dataset,
     id,
     dir,
-    fileCount: targets.length,
-    totalBytes: manifest.totalBytes,
+    fileCount,
+    totalBytes,
     restoredFiles: restored,
-    reusedFiles: targets.length - restored,
+    reusedFiles: fileCount - restored,
   };
 }
 

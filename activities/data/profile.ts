@@ -13,7 +13,7 @@ import { DataError } from '../../common/failures';
 import { isParquetPath, withParquetTable, type ParquetLimits } from './parquet';
 import { reservedKeyProblem } from '../../common/reserved-keys';
 import type { DatasetSource, ExpectedContent, SourceEntry } from './source-types';
-import type { FileProfile, ManifestEntry, SnapshotManifest, SnapshotProfile } from './types';
+import type { FileProfile, ManifestEntry, SnapshotProfile } from './types';
 
 /** Whether a snapshot path is profiled as CSV. */
 export function isCsvPath(path: string): boolean {
@@ -111,16 +111,16 @@ export interface ProfileSnapshotInput {
   files: ManifestEntry[];
   /** What each file's bytes must be, in the same order. */
   contents: ExpectedContent[];
-  parent?: { manifest: SnapshotManifest; profile: SnapshotProfile | undefined };
+  /** The parent's profile and the digests of its profiled files (./snapshot-write.ts `ParentSnapshot`). */
+  parent?: { profile: SnapshotProfile | undefined; profiled: ReadonlyMap<string, string> };
 }
 
 /** The profile of a snapshot's CSV and Parquet files, or undefined when it has none. */
 export async function profileSnapshot(input: ProfileSnapshotInput): Promise<SnapshotProfile | undefined> {
   const reusable = new Map<string, FileProfile>();
   if (input.parent?.profile) {
-    const parentDigests = new Map(input.parent.manifest.files.map((file) => [file.path, file.sha256]));
     for (const profile of input.parent.profile.files) {
-      const digest = parentDigests.get(profile.path);
+      const digest = input.parent.profiled.get(profile.path);
       if (digest !== undefined) reusable.set(`${profile.path}\0${digest}`, profile);
     }
   }

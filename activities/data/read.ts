@@ -3,10 +3,10 @@ import { NotFoundError } from '../../common/failures';
 import type { BlobStore } from '../storage/types';
 import { DataError } from '../../common/failures';
 import { datasetKeys, isDigest, validateDatasetName } from './keys';
-import { readLatest, readManifest } from './manifest-store';
-import type { SnapshotManifest, SnapshotProfile, SnapshotSummary } from './types';
+import { openManifest, readLatest } from './manifest-store';
+import type { ManifestHeader, SnapshotProfile, SnapshotSummary } from './types';
 
-export { readManifest } from './manifest-store';
+export { collect, openManifest, readManifest, type OpenedManifest } from './manifest-store';
 
 const MIN_PREFIX = 6;
 const READ_CONCURRENCY = 8;
@@ -24,7 +24,7 @@ export async function listSnapshots(store: BlobStore, dataset: string): Promise<
   const lane = async () => {
     while (next < ids.length) {
       const index = next++;
-      const m = await readManifest(store, dataset, ids[index]!);
+      const { header: m } = await openManifest(store, dataset, ids[index]!);
       summaries[index] = {
         id: m.id,
         createdAt: m.createdAt,
@@ -80,11 +80,11 @@ export async function resolveSnapshotId(store: BlobStore, dataset: string, idOrP
 
 /** The tabular profile of a snapshot, or undefined when it has no CSV or Parquet files; `SnapshotNotFound` when it does not exist. */
 export async function readProfile(store: BlobStore, dataset: string, id: string): Promise<SnapshotProfile | undefined> {
-  return profileOf(store, await readManifest(store, dataset, id));
+  return profileOf(store, (await openManifest(store, dataset, id)).header);
 }
 
 /** The profile a manifest names, or undefined when it names none. */
-export async function profileOf(store: BlobStore, manifest: SnapshotManifest): Promise<SnapshotProfile | undefined> {
+export async function profileOf(store: BlobStore, manifest: ManifestHeader): Promise<SnapshotProfile | undefined> {
   const { dataset, id } = manifest;
   if (!manifest.profileKey) return undefined;
   try {

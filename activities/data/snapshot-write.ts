@@ -2,17 +2,22 @@
 import type { BlobStore } from '../storage/types';
 import { DataError } from '../../common/failures';
 import { datasetKeys } from './keys';
-import { parseManifest, readManifest, type LatestRef } from './manifest-store';
+import { putManifest } from './manifest-chunks';
+import { openManifest, parseManifest, type LatestRef } from './manifest-store';
 import { profileSnapshot } from './profile';
 import type { ProgressReporter } from './progress';
 import { profileOf } from './read';
 import type { DatasetSource, ExpectedContent, SourceEntry } from './source-types';
-import type { ManifestEntry, SnapshotManifest, SnapshotProfile, SnapshotResult } from './types';
+import type { ManifestEntry, ManifestHeader, SnapshotProfile, SnapshotResult } from './types';
 
 /** The dataset's latest snapshot when a new one starts: its digests are known stored, its profiles reusable. */
 export interface ParentSnapshot {
-  manifest: SnapshotManifest;
+  header: ManifestHeader;
   profile: SnapshotProfile | undefined;
+  /** Every body digest the parent lists (stored, so never asked about). */
+  digests: Set<string>;
+  /** Path → digest of the parent's profiled files (a profile is reused for a file whose digest is unchanged). */
+  profiled: Map<string, string>;
 }
 
 /** The raw bytes of a manifest, or undefined when it cannot be read (fetched ahead, parsed only if needed). */
@@ -20,7 +25,10 @@ export async function fetchManifest(store: BlobStore, dataset: string, id: strin
   return store.getBytes(datasetKeys.manifest(dataset, id)).catch(() => undefined);
 }
 
-/** Reads the parent's manifest (from `bytes` if fetched already) and profile; a parent that is gone or unreadable is no parent. */
+/**
+ * Reads the parent's manifest (from `bytes` if fetched already), one batch at a time, and its
+ * profile; a parent that is gone or unreadable is no parent.
+ */
 export async function loadParent(
   store: BlobStore,
   dataset: string,
@@ -28,11 +36,20 @@ export async function loadParent(
   bytes?: Buffer,
 ): Promise<ParentSnapshot | undefined> {
   try {
-    const manifest = bytes
-      ? parseManifest(bytes, datasetKeys.manifest(dataset, id), id)
-      : await readManifest(store, dataset, id);
-    const profile = await profileOf(store, manifest).catch(() => undefined);
-    return { manifest, profile };
+    const opened = bytes
+      ? parseManifest(store, bytes, datasetKeys.manifest(dataset, id), id)
+      : await openManifest(store, dataset, id);
+    const profile = await profileOf(store, opened.header).catch(() => undefined);
+    const profiledPaths = new Set((profile?.files ?? []).map((file) => file.path));
+    const digests = new Set<string>();
+    const profiled = new Map<string, string>();
+    for await (const batch of opened.batches()) {
+      for (const entry of batch) {
+        digests.add(entry.sha256);
+        if (profiledPaths.has(entry.path)) profiled.set(entry.path, entry.sha256);
+      }
+    }
+    return { header: opened.header, profile, digests, profiled };
   } catch (error) {
     if (error instanceof DataError) return undefined;
     throw error;
@@ -50,45 +67,46 @@ export interface WriteSnapshotInput {
   description: string | undefined;
   createdAt: string;
   progress: ProgressReporter;
+  /** Files per manifest chunk (./manifest-chunks.ts). @default MANIFEST_CHUNK_ENTRIES */
+  chunkEntries?: number;
 }
 
 /** Writes profile and manifest unless a manifest with this id exists; `created` when this call wrote it. */
 export async function writeSnapshot(
   store: BlobStore,
   input: WriteSnapshotInput,
-): Promise<{ manifest: SnapshotManifest; created: boolean }> {
+): Promise<{ manifest: ManifestHeader; created: boolean }> {
   const { dataset, id } = input;
   const key = datasetKeys.manifest(dataset, id);
-  if (await store.head(key)) return { manifest: await readManifest(store, dataset, id), created: false };
+  if (await store.head(key)) return { manifest: (await openManifest(store, dataset, id)).header, created: false };
 
   input.progress.phase('profiling');
   const profile = await profileSnapshot({ ...input, parent: input.parent });
   input.progress.phase('writing');
   const profileKey = profile ? datasetKeys.profile(dataset, id) : undefined;
   if (profile && profileKey) await store.putIfAbsent(profileKey, JSON.stringify(profile), json);
-  const manifest: SnapshotManifest = {
+  const header: ManifestHeader = {
     id,
     dataset,
     createdAt: input.createdAt,
-    parent: input.parent?.manifest.id ?? null,
+    parent: input.parent?.header.id ?? null,
     ...(input.description === undefined ? {} : { description: input.description }),
     source: input.source.id,
     fileCount: input.files.length,
     totalBytes: input.files.reduce((sum, file) => sum + file.size, 0),
     ...(profileKey ? { profileKey } : {}),
-    files: input.files,
   };
-  const put = await store.putIfAbsent(key, JSON.stringify(manifest), json);
+  const put = await putManifest(store, header, input.files, input.chunkEntries);
   // Lost a race with an identical snapshot: the first one written is the snapshot.
-  if (!put.created) return { manifest: await readManifest(store, dataset, id), created: false };
-  return { manifest, created: true };
+  if (!put.created) return { manifest: (await openManifest(store, dataset, id)).header, created: false };
+  return { manifest: put.header, created: true };
 }
 
 /** The result of a snapshot whose manifest is described by `ref`. */
 export function resultOf(
   dataset: string,
   ref: LatestRef,
-  files: ManifestEntry[],
+  files: readonly { size: number }[],
   counts: { created: boolean; uploadedFiles: number; uploadedBytes: number; cachedDigests: number },
 ): SnapshotResult {
   return {

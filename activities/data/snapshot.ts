@@ -16,7 +16,7 @@
  * the rest with nothing re-uploaded.
  */
 import type { BlobStore } from '../storage/types';
-import { snapshotIdOf } from './canonical';
+import { CanonicalDigest, snapshotIdOf } from './canonical';
 import { DataError } from '../../common/failures';
 import { isDigest, validateDatasetName } from './keys';
 import { moveLatest, readLatest, type LatestRef } from './manifest-store';
@@ -47,6 +47,10 @@ export interface SnapshotOptions {
   signal?: AbortSignal;
   /** @default () => new Date() */
   now?: () => Date;
+  /** Most files one snapshot may hold (MLOPS_MAX_SNAPSHOT_FILES, ./limits.ts). @default DEFAULT_MAX_SNAPSHOT_FILES */
+  maxFiles?: number;
+  /** Files per manifest chunk (./manifest-chunks.ts); tests set it small. @default MANIFEST_CHUNK_ENTRIES */
+  manifestChunkEntries?: number;
 }
 
 /** Snapshots a folder or store prefix into `store` as dataset `input.dataset`; see the module comment. */
@@ -74,7 +78,7 @@ export async function snapshotDataset(
       latest.ref ? fetchManifest(store, dataset, latest.ref.id) : undefined,
     );
     void parentBytes.catch(() => undefined); // awaited below; this only keeps a scan error from leaving it unhandled
-    const entries = await source.scan();
+    const entries = await source.scan({ maxFiles: options.maxFiles });
     if (entries.length === 0) {
       throw new DataError('DatasetSourceInvalid', `source ${source.id} has no files: there is nothing to snapshot`);
     }
@@ -89,20 +93,23 @@ export async function snapshotDataset(
     const latest = await latestRead;
 
     if (latest.ref && cached.every((digest) => digest !== undefined)) {
-      const files = entries.map((entry, i) => ({ path: entry.path, sha256: cached[i]!, size: entry.size }));
-      if (snapshotIdOf(files) === latest.ref.id) {
-        return resultOf(dataset, latest.ref, files, {
+      // the id of what the cache says, hashed entry by entry (entries are in path order)
+      const digest = new CanonicalDigest();
+      for (let i = 0; i < entries.length; i++) digest.add(entries[i]!.path, cached[i]!, entries[i]!.size);
+      if (digest.hex() === latest.ref.id) {
+        return resultOf(dataset, latest.ref, entries, {
           created: false,
           uploadedFiles: 0,
           uploadedBytes: 0,
-          cachedDigests: files.length,
+          cachedDigests: entries.length,
         });
       }
     }
 
     try {
       const parent = latest.ref ? await loadParent(store, dataset, latest.ref.id, await parentBytes) : undefined;
-      const known = new Set<string>([...resumed, ...(parent?.manifest.files.map((file) => file.sha256) ?? [])]);
+      const known = parent?.digests ?? new Set<string>();
+      for (const digest of resumed) known.add(digest);
       const onStored = (digest: string) => void (stored.length < MAX_RESUME_DIGESTS && stored.push(digest));
       let stats: StoredFiles;
       try {
@@ -124,6 +131,7 @@ export async function snapshotDataset(
         description: input.description,
         createdAt: (options.now?.() ?? new Date()).toISOString(),
         progress,
+        chunkEntries: options.manifestChunkEntries,
       });
       const ref: LatestRef = {
         id,

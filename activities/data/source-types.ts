@@ -37,6 +37,11 @@ export interface HashOptions {
   inline: boolean;
 }
 
+export interface ScanOptions {
+  /** More files than this fail the scan with `SnapshotTooLarge` (./limits.ts). @default DEFAULT_MAX_SNAPSHOT_FILES */
+  maxFiles?: number;
+}
+
 export interface DatasetSource {
   /** Names the source in manifests and stat caches: an absolute folder path or a URI. */
   readonly id: string;
@@ -45,8 +50,8 @@ export interface DatasetSource {
    * no stat cache to keep.
    */
   readonly stampIsDigest?: boolean;
-  /** Every file, sorted by path in byte order. */
-  scan(): Promise<SourceEntry[]>;
+  /** Every file, sorted by path in byte order; `SnapshotTooLarge` past `options.maxFiles`. */
+  scan(options?: ScanOptions): Promise<SourceEntry[]>;
   /** Reads and hashes one file, keeping its bytes when it is at most `options.keepBytes` long. */
   hash(entry: SourceEntry, options: HashOptions): Promise<HashedEntry>;
   /** Streams one file; the stream fails (retryably) if its bytes may differ from `expected`. */

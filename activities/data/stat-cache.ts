@@ -15,6 +15,8 @@ import { sha256Hex, sortByPath } from './canonical';
 import { isDigest } from './keys';
 
 const VERSION = 1;
+/** Rows serialized per write call. */
+const WRITE_BATCH = 10_000;
 
 interface CacheFile {
   version: number;
@@ -125,16 +127,34 @@ export class StatCache {
     );
   }
 
+  /**
+   * The file is the JSON of `CacheFile`, written a batch of rows at a time: a million rows never
+   * become one string (about 150 MB) on every flush.
+   */
+  private async writeBody(tmp: string): Promise<void> {
+    const handle = await fs.open(tmp, 'w');
+    try {
+      const head = { version: VERSION, dataset: this.dataset, source: this.source };
+      await handle.write(`${JSON.stringify(head).slice(0, -1)},"entries":[`);
+      for (let start = 0; start < this.rows.length; start += WRITE_BATCH) {
+        const batch = this.rows.slice(start, start + WRITE_BATCH).map((row) => JSON.stringify(row));
+        await handle.write((start === 0 ? '' : ',') + batch.join(','));
+      }
+      await handle.write(']}');
+    } finally {
+      await handle.close();
+    }
+  }
+
   private async write(file: string): Promise<void> {
     if (!this.sorted) {
       sortByPath(this.rows.map((row) => ({ path: row[0], row }))).forEach((item, i) => (this.rows[i] = item.row));
       this.sorted = true;
     }
-    const body: CacheFile = { version: VERSION, dataset: this.dataset, source: this.source, entries: this.rows };
     await fs.mkdir(path.dirname(file), { recursive: true });
     const tmp = `${file}.${randomUUID()}.tmp`;
     try {
-      await fs.writeFile(tmp, JSON.stringify(body));
+      await this.writeBody(tmp);
       await fs.rename(tmp, file);
     } catch (error) {
       await fs.rm(tmp, { force: true });

@@ -8,7 +8,15 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { BlobStore } from '../storage/types';
 import { DataError } from '../../common/failures';
-import type { DatasetSource, ExpectedContent, HashedEntry, HashOptions, SourceEntry } from './source-types';
+import { checkFileLimit, DEFAULT_MAX_SNAPSHOT_FILES } from './limits';
+import type {
+  DatasetSource,
+  ExpectedContent,
+  HashedEntry,
+  HashOptions,
+  ScanOptions,
+  SourceEntry,
+} from './source-types';
 import { verifyStream } from './verify-stream';
 
 const READ_ATTEMPTS = 3;
@@ -25,11 +33,16 @@ export class StoreSource implements DatasetSource {
     this.listPrefix = keyPrefix === '' ? '' : `${keyPrefix.replace(/\/+$/, '')}/`;
   }
 
-  /** Every object under the prefix, in key order (which is byte order). */
-  async scan(): Promise<SourceEntry[]> {
+  /** Every object under the prefix, in key order (which is byte order); past `maxFiles` objects are only counted. */
+  async scan({ maxFiles = DEFAULT_MAX_SNAPSHOT_FILES }: ScanOptions = {}): Promise<SourceEntry[]> {
     const out: SourceEntry[] = [];
+    let over = 0;
     try {
       for await (const info of this.store.list(this.listPrefix)) {
+        if (out.length >= maxFiles) {
+          over++;
+          continue;
+        }
         const rel = info.key.slice(this.listPrefix.length);
         out.push({ path: rel, size: info.size, stamp: `${info.size}:${info.etag}`, location: info.key });
       }
@@ -42,6 +55,7 @@ export class StoreSource implements DatasetSource {
       }
       throw error;
     }
+    checkFileLimit(out.length + over, this.id, maxFiles);
     return out;
   }
 

@@ -5,6 +5,7 @@
  * Store layout (docs/architecture.md):
  *   datasets/<name>/blobs/sha256/<aa>/<digest>     content-addressed file bodies (deduplicated)
  *   datasets/<name>/snapshots/<id>.json            the manifest (immutable)
+ *   datasets/<name>/manifest-chunks/<sha256>.ndjson  the file lists of large manifests, in chunks
  *   datasets/<name>/profiles/<id>.json             the tabular profile of the snapshot's CSV and Parquet files
  *   datasets/<name>/refs/latest.json               the newest snapshot id (compare-and-swap)
  *   datasets/<name>/validations/<id>/<hash>.json   validation reports
@@ -20,11 +21,22 @@ export interface ManifestEntry {
   size: number;
 }
 
-export interface SnapshotManifest {
+/**
+ * One chunk of a large manifest, `datasets/<name>/manifest-chunks/<sha256>.ndjson`: up to a bounded
+ * number of files as lines `["path","sha256",size]` in path order (./manifest-chunks.ts).
+ */
+export interface ManifestChunkRef {
+  /** sha256 of the chunk object's bytes (content-addressed). */
+  sha256: string;
+  /** Files in the chunk. */
+  count: number;
+}
+
+/** A manifest without its file list: what a snapshot's manifest object says about it. */
+export interface ManifestHeader {
   /** sha256 of the canonical manifest (sorted path → sha256, size); identical content → identical id. */
   id: string;
   dataset: string;
-  files: ManifestEntry[];
   fileCount: number;
   totalBytes: number;
   createdAt: string;
@@ -35,6 +47,13 @@ export interface SnapshotManifest {
   source: string;
   /** Key of the profile object, when the snapshot has CSV or Parquet files. */
   profileKey?: string;
+  /** A large manifest lists its files in chunks (in path order) instead of `files`. */
+  chunks?: ManifestChunkRef[];
+}
+
+/** A manifest with its whole file list (a single-document manifest, or a chunked one collected). */
+export interface SnapshotManifest extends ManifestHeader {
+  files: ManifestEntry[];
 }
 
 export interface SnapshotInput {

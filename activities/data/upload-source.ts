@@ -11,7 +11,8 @@ import { NotFoundError, DataError } from '../../common/failures';
 import type { BlobStore } from '../storage/types';
 import { sortByPath } from './canonical';
 import { datasetKeys } from './keys';
-import type { DatasetSource, ExpectedContent, HashedEntry, SourceEntry } from './source-types';
+import { checkFileLimit, DEFAULT_MAX_SNAPSHOT_FILES } from './limits';
+import type { DatasetSource, ExpectedContent, HashedEntry, ScanOptions, SourceEntry } from './source-types';
 import { readUploadManifest, UPLOAD_SCHEME, type UploadManifest } from './upload-manifest';
 import { verifyStream } from './verify-stream';
 
@@ -31,8 +32,9 @@ export class UploadSource implements DatasetSource {
   }
 
   /** The manifest's files; each one's location is its blob key, its stamp its digest. */
-  async scan(): Promise<SourceEntry[]> {
+  async scan({ maxFiles = DEFAULT_MAX_SNAPSHOT_FILES }: ScanOptions = {}): Promise<SourceEntry[]> {
     const { dataset, files } = this.manifest;
+    checkFileLimit(files.length, this.id, maxFiles);
     return sortByPath(
       files.map((file) => ({
         path: file.path,

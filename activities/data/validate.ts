@@ -10,7 +10,7 @@ import { canonicalJson, sha256Hex } from './canonical';
 import { DataError } from '../../common/failures';
 import { checkFile } from './expectations';
 import { datasetKeys, validateDatasetName } from './keys';
-import { readManifest } from './manifest-store';
+import { openManifest } from './manifest-store';
 import { profileOf, resolveSnapshotId } from './read';
 import type { ExpectationResult, ValidateInput, ValidationReport } from './types';
 
@@ -22,8 +22,8 @@ export async function validateDataset(store: BlobStore, input: ValidateInput): P
     throw new DataError('InvalidInput', 'expectations: must be an object');
   }
   const id = await resolveSnapshotId(store, dataset, input.id);
-  const manifest = await readManifest(store, dataset, id);
-  const profile = await profileOf(store, manifest);
+  const { header } = await openManifest(store, dataset, id);
+  const profile = await profileOf(store, header);
   const files = (profile?.files ?? []).filter(
     (file) => expectations.file === undefined || file.path === expectations.file,
   );

@@ -35,6 +35,9 @@ import { hiddenWaitOption } from '../progress';
 import { renderDiff, renderShow, renderSnapshot, renderSnapshotList, renderValidation } from '../render/data';
 import { explainWorkflowFailure } from '../workflow-errors';
 
+/** Files of each kind `data diff` lists unless `--limit` or `--all` says otherwise. */
+const DIFF_LIST_LIMIT = 1000;
+
 export function registerData(program: Command, ctx: () => CommandContext): void {
   const data = program.command('data').description('versioned datasets: snapshots, profiles, diffs');
 
@@ -73,6 +76,7 @@ export function registerData(program: Command, ctx: () => CommandContext): void 
           const done = await uploadDataset(createBlobStore(config.store), folder, {
             dataset,
             cacheDir: config.cacheDir,
+            maxFiles: config.maxSnapshotFiles,
             concurrency: opts.concurrency,
             onProgress: (p) => out.info(progressLine(p)),
           });
@@ -143,14 +147,24 @@ export function registerData(program: Command, ctx: () => CommandContext): void 
     .argument('<dataset>')
     .argument('<a>', 'older snapshot (id, prefix or latest)')
     .argument('<b>', 'newer snapshot (id, prefix or latest)')
-    .action(async (dataset: string, a: string, b: string) => {
+    .option(
+      '--limit <n>',
+      `list at most <n> files of each kind (added, removed, changed); counts stay exact (default ${DIFF_LIST_LIMIT})`,
+      positiveInt('--limit'),
+    )
+    .option('--all', 'list every changed file')
+    .action(async (dataset: string, a: string, b: string, opts: { limit?: number; all?: boolean }) => {
       const { out } = ctx();
       const store = createBlobStore(ctx().config().store);
-      const diff = await diffSnapshots(store, {
-        dataset,
-        a: await resolveSnapshotId(store, dataset, a),
-        b: await resolveSnapshotId(store, dataset, b),
-      });
+      const diff = await diffSnapshots(
+        store,
+        {
+          dataset,
+          a: await resolveSnapshotId(store, dataset, a),
+          b: await resolveSnapshotId(store, dataset, b),
+        },
+        { limit: opts.all ? undefined : (opts.limit ?? DIFF_LIST_LIMIT) },
+      );
       out.result(diff, renderDiff);
     });
 }

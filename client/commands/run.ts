@@ -100,6 +100,7 @@ export async function prepareSpec(
   // a folder of the CLI's machine: hashed here, only the blobs the store lacks uploaded (upload://)
   const uploaded = await uploadSpecDataset(store, packaged.spec, {
     cacheDir: config.cacheDir,
+    maxFiles: config.maxSnapshotFiles,
     onProgress: (p) =>
       out.info(
         `${p.phase}: ${p.filesDone}/${p.filesTotal} files, ${formatBytes(p.bytesDone)}/${formatBytes(p.bytesTotal)}`,

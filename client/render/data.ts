@@ -95,6 +95,11 @@ export function renderDiff(d: SnapshotDiff): string {
     rows.length === 0 ? 'no file changed' : table(['CHANGE', 'PATH', 'SIZE'], rows).trimEnd(),
     `${d.unchangedCount} files unchanged`,
   );
+  if (d.truncated) {
+    lines.push(
+      `${d.addedCount} added, ${d.removedCount} removed, ${d.changedCount} changed in all (lists cut: --limit <n> or --all)`,
+    );
+  }
   for (const p of d.profileChanges) {
     const parts = [`rows ${p.rows.a ?? '—'} → ${p.rows.b ?? '—'}`];
     if (p.addedColumns.length) parts.push(`added columns ${p.addedColumns.join(', ')}`);

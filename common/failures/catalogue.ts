@@ -58,6 +58,9 @@ export const FAILURES = {
   SnapshotCorrupt: systemFaultNotRetried(
     'a stored manifest or blob does not match its digest, or names a path outside the target',
   ),
+  SnapshotTooLarge: userFault(
+    'a source holds more files than one snapshot may (MLOPS_MAX_SNAPSHOT_FILES); the message names the limit and the count',
+  ),
   DatasetValidationFailed: userFault(
     'a snapshot does not meet its expectations; details carry the report key and failures',
   ),

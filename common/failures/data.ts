@@ -11,6 +11,7 @@ export type DataErrorType =
   | 'DatasetInvalid'
   | 'SnapshotNotFound'
   | 'SnapshotCorrupt'
+  | 'SnapshotTooLarge'
   | 'DatasetValidationFailed';
 
 /** Thrown when a data operation cannot succeed as asked: a bad input, source or file, a missing or corrupt snapshot. */

@@ -61,6 +61,8 @@ export interface Config {
   gatewayAdmin: GatewayAdminServing;
   /** The most bytes of files one code package may hold (`MLOPS_CODE_PACKAGE_MAX_BYTES`). */
   codePackageMaxBytes: number;
+  /** The most files one dataset snapshot may hold (`MLOPS_MAX_SNAPSHOT_FILES`). */
+  maxSnapshotFiles: number;
   /** Where variants are served (`MLOPS_SERVING_BACKEND`): model servers on this host, or KServe InferenceServices. */
   servingBackend: 'local' | 'kserve';
   /** The kserve backend's cluster (MLOPS_KSERVE_*, MLOPS_KUBECONFIG); set when `servingBackend` is `kserve`. */
@@ -284,6 +286,12 @@ export const envSchema = z.object({
     .describe(
       'Bytes of files one code folder may hold to be packaged into the store (hidden files, caches and byte code left out); a larger one is refused naming its largest files. Default: 52428800 (50 MiB)',
     ),
+  // dataset snapshots (activities/data/limits.ts)
+  MLOPS_MAX_SNAPSHOT_FILES: positiveInt(1)
+    .optional()
+    .describe(
+      'Files one dataset snapshot may hold; a source with more fails before anything is hashed, naming the limit and the count found (the worker and the CLI both check). Default: 2000000',
+    ),
   // signed decisions (approve, reject, alias and status changes, rollout promote/abort, A/B stop)
   MLOPS_SIGNING_KEY: nonEmpty
     .optional()
@@ -470,6 +478,7 @@ export function validateConfig(
       ),
       ...(env.MLOPS_SIGNING_KEY ? { signingKey: env.MLOPS_SIGNING_KEY } : {}),
       codePackageMaxBytes: env.MLOPS_CODE_PACKAGE_MAX_BYTES ?? 50 * 1024 * 1024,
+      maxSnapshotFiles: env.MLOPS_MAX_SNAPSHOT_FILES ?? 2_000_000, // activities/data/limits.ts DEFAULT_MAX_SNAPSHOT_FILES
       servingBackend: env.MLOPS_SERVING_BACKEND ?? 'local',
       ...(kserve ? { kserve } : {}),
       modelServer: {

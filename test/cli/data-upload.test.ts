@@ -93,4 +93,16 @@ describe('mlops data snapshot of a folder on the CLI machine', function () {
     }
     assert.deepEqual(runs, []);
   });
+
+  it('exits 2 with one line naming the limit when the folder has more files than MLOPS_MAX_SNAPSHOT_FILES, uploading nothing', async () => {
+    const store = testS3Store(`${prefix}-limit`);
+    const limitEnv = cliEnv(`${prefix}-limit`, { MLOPS_TASK_QUEUE: queue, MLOPS_MAX_SNAPSHOT_FILES: '1' });
+    const refused = await runCli(['data', 'snapshot', 'limited', data], limitEnv);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(
+      refused.stderr,
+      /holds 2 files, more than the limit of 1 files per snapshot \(MLOPS_MAX_SNAPSHOT_FILES\)/,
+    );
+    assert.deepEqual(await keysUnder(store, ''), [], 'nothing in the store');
+  });
 });
