@@ -65,7 +65,9 @@ export const ORCHESTRATION_BENCH_NOTES =
   'sampled (every 250 ms) during the load, and its lifetime peak (VmHWM, building the workflow bundle ' +
   'included); training commands are processes of their own and not counted. Server CPU is the dev server ' +
   'process’s user + system time over the load (/proc/<pid>/stat), also as a share of all cores; its warnings ' +
-  'are the warn and error lines its log got during the load, grouped by message.';
+  'are the warn and error lines its log got during the load, grouped by message. Where the load waits on the ' +
+  'dev server (one SQLite file, one history shard), its warnings and the workflow-task wait show it; ' +
+  'docs/development.md (“Load: the dev server and a production cluster”) says what a production cluster changes.';
 
 /** The notes, with the last load runs' results when there are some. */
 export function orchestrationNotes(): string {
