@@ -111,6 +111,12 @@ describe('mlops dev (local stack)', function () {
     assert.equal(res.status, 200);
   });
 
+  it('keeps the Temporal database in write-ahead-log mode, so many concurrent runs do not wait on the disk', () => {
+    // SQLite's default rollback journal leaves no -wal file; WAL mode keeps one beside the database while it is open
+    assert.ok(fs.existsSync(path.join(home, 'temporal.db')), 'no Temporal database in the home folder');
+    assert.ok(fs.existsSync(path.join(home, 'temporal.db-wal')), 'the Temporal database has no write-ahead log');
+  });
+
   it('reports every piece as up with dev status --json, and the config falls back to it', async () => {
     const s = await status();
     assert.equal(s.temporal.state, 'up');
