@@ -153,6 +153,15 @@ describe('drift statistics against SciPy', function () {
     for (const k of fixtures.kstwo_large) {
       pvalueClose(kolmogorovSurvival(k.x, k.n), k.sf, `kstwo.sf(${k.x}, ${k.n})`, SMIRNOV_TOLERANCE);
     }
+    // outside its domain there is no tail, rather than a number from a sum with no meaning
+    for (const [n, x] of [
+      [10.5, 0.1],
+      [0, 0.1],
+      [100, 1.5],
+      [100, Number.NaN],
+    ] as const) {
+      assert.ok(Number.isNaN(smirnovSurvival(n, x)), `smirnov(${n}, ${x}) is NaN`);
+    }
   });
 
   it('judges a column by the thresholds: the shifted samples drift, the same-distribution ones do not', () => {
