@@ -4,7 +4,8 @@ Usage: .venv/bin/python scripts/drift_fixtures.py OUT.json
 
 Writes seeded samples of several shapes (tiny, small enough for the exact KS p-value, large enough
 for the asymptotic one, ties, constants, categorical) and what SciPy computes on them, plus a grid
-of the distribution functions behind the p-values. test/monitoring/drift-stats.test.ts runs this
+of the distribution functions behind the p-values, and the one-sided Smirnov tail at 10⁴ to 10⁶
+rows (the slow part: about 15 s of SciPy’s time). test/monitoring/drift-stats.test.ts runs this
 on every test run and compares the TypeScript results with it.
 """
 
@@ -14,7 +15,7 @@ from collections import Counter
 
 import numpy as np
 import scipy
-from scipy import stats
+from scipy import special, stats
 from scipy.spatial.distance import jensenshannon
 
 BINS = 10
@@ -42,7 +43,7 @@ def psi_from_shares(pb, pc, eps=EPSILON):
     return float(np.sum((pc - pb) * np.log(pc / pb)))
 
 
-def numeric_case(name, baseline, current):
+def numeric_case(name, baseline, current, precise=False):
     ks = stats.ks_2samp(baseline, current, method="auto")
     edges = np.histogram_bin_edges(np.concatenate([baseline, current]), bins=BINS)
     hb, _ = np.histogram(baseline, bins=edges)
@@ -57,6 +58,8 @@ def numeric_case(name, baseline, current):
         "psi": psi_reference(baseline, current),
         "js_distance": float(jensenshannon(hb, hc, base=2)),
         "wasserstein": float(stats.wasserstein_distance(baseline, current)),
+        # the p-value goes through the one-sided Smirnov tail: checked to 1e-12 relative
+        "precise": precise,
     }
 
 
@@ -107,6 +110,8 @@ def main(out):
     # a window that is a thinned copy of the baseline: very small D
     base = norm(12000)
     cases.append(numeric_case("asymptotic 12000 vs its own 200 quantiles", base, np.quantile(base, np.linspace(0.0025, 0.9975, 200))))
+    # 100,000 rows a side, drifted enough that the p-value is twice the one-sided tail (n·D² ≥ 2.2)
+    cases.append(numeric_case("asymptotic 100000 vs 100000 shifted", norm(100_000), norm(100_000) + 0.025, precise=True))
 
     letters = np.array(list("abcdefghijklmnopqrstuvwxyz0123"))
     cases += [
@@ -131,13 +136,26 @@ def main(out):
     grid += [(90909, 0.0625), (90909, 0.063)]
     for n, x in grid:
         kstwo.append({"n": n, "x": x, "sf": float(stats.kstwo.sf(x, n))})
+    # the one-sided tail itself at the sizes a 1,000,000-row baseline gives, where every term of the
+    # sum matters, at x where the tail is about 0.5, 1e-3, 1e-10 and 1e-100 (x = sqrt(-ln p / 2n),
+    # rounded), plus (10⁶, 0.001); SciPy takes about 2 s for each at n = 10⁶
+    smirnov = []
+    for n in (10_000, 100_000, 300_000, 1_000_000):
+        for tail in (0.5, 1e-3, 1e-10, 1e-100):
+            x = float(f"{np.sqrt(-np.log(tail) / (2 * n)):.4g}")
+            smirnov.append({"n": n, "x": x, "sf": float(special.smirnov(n, x))})
+    smirnov.append({"n": 1_000_000, "x": 0.001, "sf": float(special.smirnov(1_000_000, 0.001))})
+    # the two-sided tail where it is twice the one-sided one (n·x² ≥ 2.2), at the same sizes
+    kstwo_large = []
+    for n, x in ((10_000, 0.02), (100_000, 0.006), (300_000, 0.004), (1_000_000, 0.0015)):
+        kstwo_large.append({"n": n, "x": x, "sf": float(stats.kstwo.sf(x, n))})
     chi2 = []
     for dof in (1, 2, 3, 4, 7, 10, 29, 100, 1000):
         for x in (0.01, 0.5, 1.0, 3.0, 10.0, 30.0, 100.0, 400.0, 1500.0):
             chi2.append({"dof": dof, "x": x, "sf": float(stats.chi2.sf(x, dof))})
 
     with open(out, "w") as f:
-        json.dump({"scipy": scipy.__version__, "numpy": np.__version__, "cases": cases, "kstwo": kstwo, "chi2": chi2}, f)
+        json.dump({"scipy": scipy.__version__, "numpy": np.__version__, "cases": cases, "kstwo": kstwo, "kstwo_large": kstwo_large, "smirnov": smirnov, "chi2": chi2}, f)
 
 
 if __name__ == "__main__":
