@@ -19,12 +19,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { snapshotDataset, type SnapshotResult } from '../activities/data';
-import { createBlobStore, FilesystemBlobStore } from '../activities/storage';
+import { FilesystemBlobStore } from '../activities/storage';
 import type { BlobStore } from '../activities/storage/types';
-import { startAttachedMinio } from '../client/dev/minio';
 import { pool, rate, type Measurement } from './measure';
+import { startBenchMinio } from './minio';
 import { copyTree, DvcRepo, findDvc, rewrite, sha256sumFloor, writeBigFile, writeManyFiles } from './snapshot-fixtures';
 import type { Comparison } from './store.bench';
 
@@ -157,20 +157,8 @@ async function intoMinio(
   count: number,
   total: number,
 ): Promise<SnapshotComparison> {
-  const minio = await startAttachedMinio(path.join(root, 'minio'), 'bench');
-  const credentials = { accessKeyId: minio.accessKeyId, secretAccessKey: minio.secretAccessKey };
-  const s3 = new S3Client({ endpoint: minio.endpoint, region: 'us-east-1', forcePathStyle: true, credentials });
-  const storeAt = (prefix: string): BlobStore =>
-    createBlobStore({
-      kind: 's3',
-      uri: `s3://bench/${prefix}`,
-      bucket: 'bench',
-      prefix,
-      endpoint: minio.endpoint,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials,
-    });
+  const minio = await startBenchMinio(path.join(root, 'minio'));
+  const { s3, storeAt } = minio;
   try {
     const mb = total / MiB;
     let rep = 0;
@@ -198,7 +186,6 @@ async function intoMinio(
       detail: 'ours also hashes every file and writes the manifest, profile and ref',
     };
   } finally {
-    s3.destroy();
     await minio.stop();
   }
 }

@@ -8,11 +8,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createBlobStore } from '../activities/storage';
 import type { BlobStore } from '../activities/storage/types';
-import { startAttachedMinio } from '../client/dev/minio';
 import { measure, pool, type Measurement } from './measure';
+import { startBenchMinio } from './minio';
 
 const SMALL_COUNT = 200;
 const SMALL_SIZE = 4 * 1024;
@@ -27,19 +27,9 @@ export interface Comparison {
 
 export async function runStoreBench(): Promise<Comparison[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-bench-'));
-  const minio = await startAttachedMinio(dir, 'bench');
-  const credentials = { accessKeyId: minio.accessKeyId, secretAccessKey: minio.secretAccessKey };
-  const s3 = new S3Client({ endpoint: minio.endpoint, region: 'us-east-1', forcePathStyle: true, credentials });
-  const s3Store = createBlobStore({
-    kind: 's3',
-    uri: `s3://bench/ours`,
-    bucket: 'bench',
-    prefix: 'ours',
-    endpoint: minio.endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials,
-  });
+  const minio = await startBenchMinio(dir);
+  const { s3 } = minio;
+  const s3Store = minio.storeAt('ours');
   const fsRoot = path.join(dir, 'fs-ours');
   const fsStore = createBlobStore({ kind: 'file', root: fsRoot, uri: `file://${fsRoot}` });
   const small = randomBytes(SMALL_SIZE);
@@ -119,7 +109,6 @@ export async function runStoreBench(): Promise<Comparison[]> {
     });
     return results;
   } finally {
-    s3.destroy();
     await minio.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }

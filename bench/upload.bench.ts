@@ -13,15 +13,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { listCodeFiles } from '../activities/code';
 import { packageCode } from '../activities/code/package';
 import { snapshotDataset } from '../activities/data';
-import { createBlobStore } from '../activities/storage';
-import type { BlobStore } from '../activities/storage/types';
-import { startAttachedMinio } from '../client/dev/minio';
 import { uploadDataset } from '../client/upload-dataset';
 import { measure, pool } from './measure';
+import { startBenchMinio } from './minio';
 import type { Comparison } from './store.bench';
 
 const DATASET_FILES = 10_000;
@@ -51,20 +49,8 @@ export function uploadNotes(): string {
 /** Runs the upload scenarios, each beside its raw PutObject anchor. */
 export async function runUploadBench(): Promise<Comparison[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-upload-bench-'));
-  const minio = await startAttachedMinio(dir, 'bench');
-  const credentials = { accessKeyId: minio.accessKeyId, secretAccessKey: minio.secretAccessKey };
-  const s3 = new S3Client({ endpoint: minio.endpoint, region: 'us-east-1', forcePathStyle: true, credentials });
-  const storeAt = (prefix: string): BlobStore =>
-    createBlobStore({
-      kind: 's3',
-      uri: `s3://bench/${prefix}`,
-      bucket: 'bench',
-      prefix,
-      endpoint: minio.endpoint,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials,
-    });
+  const minio = await startBenchMinio(dir);
+  const { s3, storeAt } = minio;
   const putEach = (files: { path: string; absolute: string }[], prefix: string) =>
     pool(files.length, CONCURRENCY, async (i) => {
       const file = files[i]!;
@@ -125,7 +111,6 @@ export async function runUploadBench(): Promise<Comparison[]> {
     });
     return rows;
   } finally {
-    s3.destroy();
     await minio.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
