@@ -75,11 +75,9 @@ export async function runPipelineBench(): Promise<BenchRow[]> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-bench-pipeline-'));
   const python = path.join(REPO_ROOT, '.venv', 'bin', 'python');
   const data = path.join(work, 'data');
-  execFileSync(
-    python,
-    ['examples/churn/generate_data.py', '--rows', String(ROWS), '--seed', '1', '--out', data],
-    { cwd: REPO_ROOT },
-  );
+  execFileSync(python, ['examples/churn/generate_data.py', '--rows', String(ROWS), '--seed', '1', '--out', data], {
+    cwd: REPO_ROOT,
+  });
   const webhook = await startWebhook();
   process.env[WEBHOOK_ENV] = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook`;
   const env = await startBenchServer();
