@@ -13,6 +13,7 @@ import { DRIFT_BENCH_NOTES, runDriftBench } from './drift.bench';
 import { GATEWAY_BENCH_NOTES, runGatewayBench } from './gateway.bench';
 import { rate, type Measurement } from './measure';
 import { orchestrationNotes, runOrchestrationBench } from './orchestration.bench';
+import { pipelineNotes, runPipelineBench } from './pipeline.bench';
 import { ROLLBACK_BENCH_NOTES, runRollbackBench } from './rollback.bench';
 import { runScaleBench, SCALE_BENCH_NOTES } from './scale.bench';
 import { runSnapshotBench, SNAPSHOT_BENCH_NOTES } from './snapshot.bench';
@@ -88,6 +89,13 @@ const SECTIONS: SectionSpec[] = [
     source: 'bench/orchestration.bench.ts',
     notes: orchestrationNotes,
     run: runOrchestrationBench,
+  },
+  {
+    name: 'pipeline',
+    title: 'A lean pipeline',
+    source: 'bench/pipeline.bench.ts',
+    notes: pipelineNotes,
+    run: runPipelineBench,
   },
   {
     name: 'upload',

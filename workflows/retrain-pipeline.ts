@@ -31,8 +31,14 @@ import {
   type PipelineInput,
   type PipelineOutput,
   type PipelineStatus,
+  type PipelineRun,
+  type Prior,
+  type RegisteredVersion,
+  type Evaluation,
+  type GateDecision,
   type RolloutResult,
 } from './sdk';
+import { quick } from './sdk/activity-options';
 
 // the messages and types of every pipeline, where the client has always imported them from
 export {
@@ -72,8 +78,11 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Retr
       const stays = `champion v${prior.champion!.version}`;
       for (const name of ['train', 'evaluate', 'register', 'approval'])
         run.skip(name, `unchanged: ${stays} has this data, code and config`);
-      const out = await run.finish('unchanged');
-      await run.notify('unchanged', `Retrain of ${spec.name}: nothing changed`, `${stays} stays`);
+      const [out] = await together(
+        run.lean,
+        () => run.finish('unchanged'),
+        () => run.notify('unchanged', `Retrain of ${spec.name}: nothing changed`, `${stays} stays`),
+      );
       return out;
     }
 
@@ -82,17 +91,21 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Retr
     const evaluation = await evaluate(run, { candidates: [trained], champion: prior.champion, snapshot: snap });
     const candidate = evaluation.candidates[0]!;
     const decision = gate(spec.evaluation, candidate, evaluation.champion);
-    await report(run, { evaluation, decision });
     const metrics = { candidateMetrics: candidate.metrics, championMetrics: evaluation.champion?.metrics };
 
-    // 5. register (a rejected candidate is registered too, for the record)
-    const version = await register(run, { evaluation, decision, prior });
+    // 5. register (a rejected candidate is registered too, for the record); lean: while the report renders
+    const version = run.lean
+      ? await reportWhileRegistering(run, evaluation, decision, prior)
+      : await report(run, { evaluation, decision }).then(() => register(run, { evaluation, decision, prior }));
     const subject = `${spec.model} v${version.version}`;
     if (!decision.passed) {
       run.skip('approval', 'rejected by the gates');
-      const out = await run.finish('rejected', metrics);
       const failed = decision.reasons.filter((r) => !r.passed).map((r) => `${r.gate}: ${r.message}`);
-      await run.notify('rejected', `${subject} rejected`, failed.join('\n'));
+      const [out] = await together(
+        run.lean,
+        () => run.finish('rejected', metrics),
+        () => run.notify('rejected', `${subject} rejected`, failed.join('\n')),
+      );
       return out;
     }
 
@@ -107,16 +120,55 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Retr
       if (rolled.outcome === 'promoted' && spec.monitoring) await startMonitor(run, spec.rollout.endpoint);
     }
     const outcome: Outcome = !approved ? 'rejected' : rolled?.reason !== undefined ? 'rolled-back' : 'approved';
-    await run.finish(outcome, metrics);
-    // no serving rollout configured: the approved version becomes the champion now
-    if (approved && !spec.rollout) await promote(run, { version, expected: prior.champion?.version ?? null });
-
     const by = `${approval.actor}: ${approval.comment}`;
-    if (outcome === 'rolled-back') {
-      // the rollout posts its own rollback where it notifies
-      if (!rolled!.notified) await run.notify('rejected', `${subject} rolled back`, rolled!.reason!);
-    } else if (approved) await run.notify('succeeded', `${subject} approved`, by);
-    else await run.notify('rejected', `${subject} rejected`, by);
+    const announce = async () => {
+      if (outcome === 'rolled-back') {
+        // the rollout posts its own rollback where it notifies
+        if (!rolled!.notified) await run.notify('rejected', `${subject} rolled back`, rolled!.reason!);
+      } else if (approved) await run.notify('succeeded', `${subject} approved`, by);
+      else await run.notify('rejected', `${subject} rejected`, by);
+    };
+    // no serving rollout configured: the approved version becomes the champion now
+    const promotion = async () => {
+      if (approved && !spec.rollout) await promote(run, { version, expected: prior.champion?.version ?? null });
+    };
+    if (run.lean) {
+      // the run's record, the promotion and the notification are independent: all at once
+      await Promise.all([run.finish(outcome, metrics), promotion(), announce()]);
+    } else {
+      await run.finish(outcome, metrics);
+      await promotion();
+      await announce();
+    }
     return run.output(outcome, metrics);
   });
+}
+
+/**
+ * The evaluation report and the registration at once: the version is registered with the report's
+ * location (a local lookup) while the report renders; a report that fails still fails the run.
+ */
+async function reportWhileRegistering(
+  run: PipelineRun,
+  evaluation: Evaluation,
+  decision: GateDecision,
+  prior: Prior,
+): Promise<RegisteredVersion> {
+  const location = await quick.evaluationReportLocation.executeWithOptions(
+    { summary: 'locate the evaluation report' },
+    [{ run: run.id }],
+  );
+  const [, version] = await Promise.all([
+    report(run, { evaluation, decision }),
+    register(run, { evaluation, decision, prior, reportUri: location.uri }),
+  ]);
+  return version;
+}
+
+/** `first` then `second` (runs recorded before the lean path), or both at once (lean). */
+async function together<T>(lean: boolean, first: () => Promise<T>, second: () => Promise<void>): Promise<[T, void]> {
+  if (lean) return Promise.all([first(), second()]);
+  const out = await first();
+  await second();
+  return [out, undefined];
 }

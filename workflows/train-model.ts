@@ -15,7 +15,8 @@ import type { TrainingJobOutcome } from '../activities/training/activity';
 import type { TrainingJob } from '../activities/training/types';
 import { describeParams, formatMetric, markdownKeyValues } from '../common/format';
 import { MlPipeline, MlPrimaryMetric, MlTrigger } from '../common/search-attributes';
-import { tracking, trainingJobs } from './sdk/activity-options';
+import { trialRootOf } from '../common/experiment-keys';
+import { quick, tracking, trainingJobs } from './sdk/activity-options';
 
 export interface TrainModelInput {
   pipeline: string;
@@ -52,12 +53,30 @@ export async function trainModel(input: TrainModelInput): Promise<TrainModelOutp
     { key: MlTrigger, value: input.trigger ?? 'manual' },
   ]);
 
-  await tracking.startRun.executeWithOptions({ summary: `track run of ${input.pipeline}` }, [
-    { pipeline: input.pipeline, run, params: input.job.params },
-  ]);
-  const trial = await tracking.startTrial.executeWithOptions({ summary: 'track trial 1' }, [
-    { pipeline: input.pipeline, run, trial: 1, params: input.job.params },
-  ]);
+  // lean: the run's record as a local activity (nothing else waits in that task), then the trial's
+  // record and the job together (a local activity there would hold the job back until it ended); the
+  // job's activity records the trial's result itself, and the run's end is a local activity again
+  const lean = patched('lean-train-tracking');
+  let root: string;
+  let trialStarted: Promise<unknown> = Promise.resolve();
+  if (lean) {
+    const tracked = await quick.startRun.executeWithOptions({ summary: `track run of ${input.pipeline}` }, [
+      { pipeline: input.pipeline, run, params: input.job.params },
+    ]);
+    root = trialRootOf(input.pipeline, tracked.runKey, 1);
+    trialStarted = tracking.startTrial.executeWithOptions({ summary: 'track trial 1' }, [
+      { pipeline: input.pipeline, run, trial: 1, params: input.job.params },
+    ]);
+    trialStarted.catch(() => undefined); // awaited below; this only marks a failure as handled meanwhile
+  } else {
+    await tracking.startRun.executeWithOptions({ summary: `track run of ${input.pipeline}` }, [
+      { pipeline: input.pipeline, run, params: input.job.params },
+    ]);
+    const trial = await tracking.startTrial.executeWithOptions({ summary: 'track trial 1' }, [
+      { pipeline: input.pipeline, run, trial: 1, params: input.job.params },
+    ]);
+    root = trial.root;
+  }
   // a cancelled run ends only once its job has stopped (runs recorded before: at once)
   const training = trainingJobs(input.trainingTaskQueue, input.job.timeoutSeconds, patched('train-waits-for-job'));
   set('status', 'training');
@@ -66,22 +85,24 @@ export async function trainModel(input: TrainModelInput): Promise<TrainModelOutp
       { summary: `train ${input.job.name} ${describeParams(input.job.params, 4)}`.slice(0, 200) },
       [
         {
-          job: { ...input.job, outputPrefix: trial.root },
+          job: { ...input.job, outputPrefix: root },
           step: 'train',
-          track: { pipeline: input.pipeline, run, trial: 1 },
+          track: { pipeline: input.pipeline, run, trial: 1, ...(lean && { finish: true }) },
         },
       ],
     );
-    await tracking.finishTrial.executeWithOptions({ summary: 'record trial 1 result' }, [
-      {
-        pipeline: input.pipeline,
-        run,
-        trial: 1,
-        metrics: outcome.metrics,
-        status: 'succeeded',
-      },
-    ]);
-    await tracking.finishRun.executeWithOptions({ summary: 'record run result' }, [
+    await trialStarted;
+    if (!lean)
+      await tracking.finishTrial.executeWithOptions({ summary: 'record trial 1 result' }, [
+        {
+          pipeline: input.pipeline,
+          run,
+          trial: 1,
+          metrics: outcome.metrics,
+          status: 'succeeded',
+        },
+      ]);
+    await (lean ? quick : tracking).finishRun.executeWithOptions({ summary: 'record run result' }, [
       { pipeline: input.pipeline, run, status: 'succeeded' },
     ]);
     const primary = input.primaryMetric === undefined ? undefined : outcome.metrics[input.primaryMetric];
@@ -99,6 +120,7 @@ export async function trainModel(input: TrainModelInput): Promise<TrainModelOutp
     const status = isCancellation(err) ? 'cancelled' : 'failed';
     set('status', status);
     await CancellationScope.nonCancellable(async () => {
+      await trialStarted.catch(() => undefined);
       await tracking.finishTrial.executeWithOptions({ summary: 'record trial 1 result' }, [
         { pipeline: input.pipeline, run, trial: 1, status },
       ]);

@@ -38,6 +38,17 @@ export function createReportActivities(deps: { store: BlobStore }) {
   const tracker = new ExperimentTracker(deps.store);
   const refOf = (key: string): ReportRef => ({ key, uri: `${deps.store.uri.replace(/\/+$/, '')}/${key}` });
   return {
+    /**
+     * Where the evaluation report of `run` is written (`writeEvaluationReport`), known before it is:
+     * a pure lookup, so a run can register its version with the report's link while the report renders.
+     */
+    async evaluationReportLocation(input: { run: string }): Promise<ReportRef> {
+      return asActivity(async () => {
+        if (typeof input?.run !== 'string' || input.run === '')
+          throw new InvalidArgumentError('run', 'give the run id of the evaluation report');
+        return refOf(reportKeys.evaluation(input.run));
+      });
+    },
     /** Renders the HTML report of a sweep run (trials, their objective curves) to `reports/sweeps/<run key>.html`. */
     async writeSweepReport(input: WriteSweepReportInput): Promise<ReportRef> {
       return asActivity(async () => {

@@ -56,6 +56,11 @@ export interface TrainingJobOutcome {
   /** The latest value of each intermediate metric the job streamed. */
   latestMetrics: Record<string, { step: number; value: number }>;
   logTail: string;
+  /**
+   * When the job's process started and exited (ISO times, as the backend saw them), for a backend
+   * that knows: the job's own run time, apart from launching, polling and uploading around it.
+   */
+  ran?: { startedAt: string; endedAt: string };
 }
 
 /** What each heartbeat carries: the resume point (job id, generation) and progress for people. */
@@ -200,7 +205,8 @@ async function runJob(
       beat('succeeded');
       const result = await backend.result(jobId);
       await finishTracked(tracker, input.track, result.metrics, 'succeeded');
-      return { jobId, ...result, latestMetrics, logTail };
+      const ran = status.startedAt !== undefined ? { startedAt: status.startedAt, endedAt: status.endedAt } : undefined;
+      return { jobId, ...result, latestMetrics, logTail, ...(ran && { ran }) };
     }
     if (status.state === 'failed') {
       const lost = lostJob(status);

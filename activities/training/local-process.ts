@@ -301,7 +301,11 @@ export class LocalProcessBackend implements TrainingBackend {
     if (text === undefined) return undefined;
     const endedAt = (await fs.stat(paths.exitStatus)).mtime.toISOString();
     const exitCode = Number.parseInt(text.trim(), 10);
-    if (exitCode === 0) return { state: 'succeeded', exitCode: 0, endedAt };
+    if (exitCode === 0) {
+      // when the process started: with `endedAt`, the job's own run time (bench/pipeline.bench.ts)
+      const startedAt = (await readJson<PidRecord>(paths.pid))?.startedAt;
+      return { state: 'succeeded', exitCode: 0, endedAt, ...(startedAt !== undefined && { startedAt }) };
+    }
     const signal = exitCode > 128 ? signalName(exitCode - 128) : undefined;
     const what = signal ? `killed by ${signal} (exit code ${exitCode})` : `exit code ${exitCode}`;
     const reason = `${what}${await this.logTail(paths)}`;

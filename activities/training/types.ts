@@ -58,7 +58,7 @@ export interface TrainingJobInput {
 export type JobStatus =
   | { state: 'pending' }
   | { state: 'running'; pid?: number; startedAt: string }
-  | { state: 'succeeded'; exitCode: 0; endedAt: string }
+  | { state: 'succeeded'; exitCode: 0; endedAt: string; startedAt?: string }
   | { state: 'failed'; exitCode: number | null; signal?: string; reason: string; endedAt: string }
   | { state: 'cancelled'; endedAt: string };
 

@@ -80,6 +80,12 @@ export function fakeContentId(source: string): string {
   return createHash('sha256').update(source).digest('hex');
 }
 
+/** Where the fake puts a run's evaluation report (`writeEvaluationReport`, `evaluationReportLocation` agree). */
+function fakeReportRef(run: string): { key: string; uri: string } {
+  const key = `reports/evaluations/${run.replace(/[^A-Za-z0-9._-]/g, '_')}.html`;
+  return { key, uri: `${FAKE_STORE}/${key}` };
+}
+
 /**
  * `candidateMetrics` for several labelled candidates (`train(…, { label })`): the evaluation of
  * candidate `label` is written under a prefix ending in `/<label>`.
@@ -280,10 +286,8 @@ export class FakePipelineActivities {
           : (world.championMetrics ?? { auc: 0.8 });
         return { key: `${outputPrefix}/evaluation.json`, summary: summary(metrics) };
       },
-      writeEvaluationReport: async (input) => ({
-        key: `reports/evaluations/${input.pipeline}/report.html`,
-        uri: `file:///fake/reports/evaluations/${input.pipeline}/report.html`,
-      }),
+      writeEvaluationReport: async (input) => fakeReportRef(input.run),
+      evaluationReportLocation: async (input) => fakeReportRef(input.run),
       writeSweepReport: async (input) => ({
         key: `reports/sweeps/${input.pipeline}/report.html`,
         uri: `file:///fake/reports/sweeps/${input.pipeline}/report.html`,
@@ -426,6 +430,7 @@ export function passingRetrainSteps(pipeline: string, version: number) {
       Promise.resolve({ jobId: 'job-1', outputUri: `${FAKE_STORE}/v${version}`, metrics: { auc: 0.9 } }),
     readEvaluation: () => Promise.resolve({ key: 'evaluation.json', summary: { metrics: { auc: 0.9 } } }),
     writeEvaluationReport: () => Promise.resolve({ uri: `${FAKE_STORE}/report.html` }),
+    evaluationReportLocation: () => Promise.resolve({ key: 'report.html', uri: `${FAKE_STORE}/report.html` }),
     registerModel: () => Promise.resolve({ version }),
   };
 }

@@ -499,6 +499,57 @@ describe('retrainPipeline (time-skipping)', function () {
     });
   });
 
+  it('keeps its bookkeeping off the task queue, yet tracks the run and the trial and links the report', async () => {
+    // against a champion, so the champion lookup and both evaluations' reads happen too
+    const world = { champion: fakeChampion({ model: MODEL, version: 1, trainingSnapshot: 'sha256:old' }) };
+    await withRun(specWith(), world, async ({ fake, handle, run }) => {
+      const { result } = await timed(handle);
+      assert.equal(result.outcome, 'approved');
+      const scheduled = async (workflowId: string) =>
+        ((await env().client.workflow.getHandle(workflowId).fetchHistory()).events ?? [])
+          .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
+          .filter((name): name is string => name !== undefined);
+      const tasks = [...(await scheduled(run)), ...(await scheduled(`train/${run}`))];
+      // quick reads and tracking writes ran as local activities: none is an activity task of its own
+      const local = ['startRun', 'finishRun', 'finishTrial', 'findChampion', 'codeVersion', 'evaluationReportLocation'];
+      assert.deepEqual(
+        tasks.filter((t) => local.includes(t)),
+        [],
+        tasks.join(', '),
+      );
+      // what is left: the snapshot, the three jobs with the two reads that run alongside them (the
+      // trial's record, the champion's cached evaluation), the report, the registry writes, two notifications
+      assert.deepEqual([...tasks].sort(), [
+        'notify',
+        'notify',
+        'readEvaluation',
+        'registerModel',
+        'runTrainingJob',
+        'runTrainingJob',
+        'runTrainingJob',
+        'setModelAlias',
+        'setModelStatus',
+        'snapshotDataset',
+        'startTrial',
+        'writeEvaluationReport',
+      ]);
+      // the tracker still has everything: the run and its train child started and succeeded, the
+      // trial's result recorded by its job's activity
+      assert.deepEqual(finishedAs(fake, run), ['succeeded']);
+      assert.deepEqual(finishedAs(fake, `train/${run}`), ['succeeded']);
+      assert.deepEqual(
+        fake.inputsOf('startTrial').map((t) => [t.run, t.trial]),
+        [[`train/${run}`, 1]],
+      );
+      const trainJob = fake.inputsOf('runTrainingJob').find((j) => j.track?.run === `train/${run}`);
+      assert.deepEqual(trainJob?.track, { pipeline: 'churn', run: `train/${run}`, trial: 1, finish: true });
+      // registered while the report rendered: the version links the report the run links
+      assert.equal(fake.inputsOf('registerModel')[0]!.tags?.evaluationReport, result.links.report);
+      assert.ok(result.links.report, 'the run links its report');
+      assert.deepEqual(eventsOf(fake, run), ['started', 'succeeded']);
+    });
+  });
+
   it('never fails a run because its notifications cannot be delivered', async () => {
     const webhookDown = async (): Promise<never> => {
       throw ApplicationFailure.retryable('webhook unreachable', 'WebhookUnreachable');

@@ -2,7 +2,7 @@
  * The activity option profiles of pipeline workflows, named once: every block (and the workflows
  * that share a profile) proxies activities through these.
  */
-import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { KEEPALIVE_TIMEOUT } from '../keepalive';
 
@@ -11,6 +11,18 @@ export const light = proxyActivities<Activities>({
   startToCloseTimeout: '5m',
   heartbeatTimeout: KEEPALIVE_TIMEOUT,
   retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 10 },
+});
+
+/**
+ * Quick store reads and tracking writes as local activities (runs patched `lean-bookkeeping`, and
+ * `trainModel`'s `lean-train-tracking`): run by the workflow's own worker inside the workflow task,
+ * with no task-queue round trip and no workflow task of their own. Only for calls that are short
+ * and idempotent: the champion lookup, the code version, evaluation reads, the report's location,
+ * the tracked run's start and end, a trial's record.
+ */
+export const quick = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '200ms', maximumInterval: '30s', maximumAttempts: 10 },
 });
 
 /** Experiment tracking of a training child (`trainModel`, sweeps): retried until the store answers. */

@@ -9,7 +9,7 @@
  */
 import { patched } from '@temporalio/workflow';
 import type { ModelVersionSummary } from '../../activities/registry/types';
-import { light } from './activity-options';
+import { light, quick } from './activity-options';
 import type { PipelineRun } from './run';
 import { CODE_PACKAGES_PATCH } from './code';
 import type { SnapshotRef } from './types';
@@ -41,11 +41,13 @@ export async function champion(run: PipelineRun, snap: SnapshotRef, options: Cha
     evaluationPackage !== undefined &&
     patched(CODE_PACKAGES_PATCH);
   const dirs = options.codeDirs ?? [...new Set([spec.training.codeDir, spec.evaluation.codeDir])];
+  // lean: both are quick reads, run as local activities
+  const reads = run.lean ? quick : light;
   const [code, found] = await Promise.all([
     fromPackages
       ? { version: codeVersionOfPackages(trainingPackage, evaluationPackage) }
-      : light.codeVersion.executeWithOptions({ summary: 'hash the training and evaluation code' }, [{ dirs }]),
-    light.findChampion.executeWithOptions({ summary: `find the champion of ${spec.model}` }, [{ model: spec.model }]),
+      : reads.codeVersion.executeWithOptions({ summary: 'hash the training and evaluation code' }, [{ dirs }]),
+    reads.findChampion.executeWithOptions({ summary: `find the champion of ${spec.model}` }, [{ model: spec.model }]),
   ]);
   run.status.codeVersion = code.version;
   run.status.champion = found?.version;

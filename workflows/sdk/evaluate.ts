@@ -7,7 +7,7 @@ import type { ModelVersionSummary } from '../../activities/registry/types';
 import type { EvaluationSummary } from '../../common/evaluation';
 import { EvaluationMissingError, toApplicationFailure } from '../../common/failures';
 import { formatMetric, shortId } from '../../common/format';
-import { light, trainingJobs } from './activity-options';
+import { light, quick, trainingJobs } from './activity-options';
 import { codeOf } from './code';
 import type { PipelineRun } from './run';
 import type { SnapshotRef, TrainedModel } from './types';
@@ -62,13 +62,15 @@ export async function evaluate(run: PipelineRun, options: EvaluateOptions): Prom
   const several = options.candidates.length > 1;
   const subject = several ? `${options.candidates.length} candidates` : 'candidate';
   run.begin(step, champion ? `${subject} vs champion v${champion.version}` : `${subject} (no champion yet)`);
+  // lean: the holdout's ref and the evaluations are quick store reads, run as local activities
+  const reads = run.lean ? quick : light;
   const holdout: Holdout =
     'file' in section.holdout
       ? { dataset: snap.dataset, snapshot: snap.id, file: section.holdout.file }
       : {
           dataset: section.holdout.dataset,
           snapshot: (
-            await light.resolveSnapshot.executeWithOptions(
+            await reads.resolveSnapshot.executeWithOptions(
               { summary: `pin holdout ${section.holdout.dataset}@${section.holdout.snapshot}` },
               [{ dataset: section.holdout.dataset, snapshot: section.holdout.snapshot }],
             )
@@ -78,6 +80,8 @@ export async function evaluate(run: PipelineRun, options: EvaluateOptions): Prom
 
   const score = async (label: string, modelUri: string, prefix: string, cached: boolean): Promise<ModelEvaluation> => {
     if (cached) {
+      // an activity task even when lean: a local activity would hold back the candidates' jobs,
+      // scheduled in the same workflow task, until it ended
       const found = await light.readEvaluation.executeWithOptions({ summary: `cached evaluation of ${label}` }, [
         { outputPrefix: prefix },
       ]);
@@ -104,7 +108,7 @@ export async function evaluate(run: PipelineRun, options: EvaluateOptions): Prom
         },
       ],
     );
-    const read = await light.readEvaluation.executeWithOptions({ summary: `read the evaluation of ${label}` }, [
+    const read = await reads.readEvaluation.executeWithOptions({ summary: `read the evaluation of ${label}` }, [
       { outputPrefix: prefix },
     ]);
     if (!read) throw toApplicationFailure(new EvaluationMissingError(label));
