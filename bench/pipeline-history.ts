@@ -25,6 +25,7 @@ const STEP_OF: Record<string, string> = {
   readEvaluation: 'evaluate',
   resolveSnapshot: 'evaluate',
   writeEvaluationReport: 'report',
+  evaluationReportLocation: 'report',
   registerModel: 'register',
   setModelStatus: 'approval',
   setModelAlias: 'promote',

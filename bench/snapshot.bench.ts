@@ -25,7 +25,16 @@ import { FilesystemBlobStore } from '../activities/storage';
 import type { BlobStore } from '../activities/storage/types';
 import { pool, rate, type Measurement } from './measure';
 import { startBenchMinio } from './minio';
-import { copyTree, DvcRepo, findDvc, rewrite, sha256sumFloor, writeBigFile, writeManyFiles } from './snapshot-fixtures';
+import {
+  copyTree,
+  DvcRepo,
+  findDvc,
+  rewrite,
+  run,
+  sha256sumFloor,
+  writeBigFile,
+  writeManyFiles,
+} from './snapshot-fixtures';
 import type { Comparison } from './store.bench';
 
 const GiB = 1024 ** 3;
@@ -41,7 +50,8 @@ export const SNAPSHOT_BENCH_NOTES =
   'made durable together before the manifest and the ref (a `syncfs` in the background every 64 MiB and one at the ' +
   'end, the renames into place, a `syncfs` of the renames), so the snapshot is durable when its ref moves; files ' +
   'read hot from the page cache by every tool alike. Anchors: `sha256sum` over the same files in 2 parallel ' +
-  'processes (the hashing floor; one process for one file) and `dvc add` on its own copy of the data (md5 and a ' +
+  'processes (the hashing floor; one process for one file), `cp -r` of the folder then `sync` of its file system ' +
+  '(the durable copy: the disk writing the same bodies, no hashing) and `dvc add` on its own copy of the data (md5 and a ' +
   'copy into its cache). Cold: empty store, no stat cache. Warm: nothing changed. 1%: every 100th file rewritten ' +
   'before each repetition. The "blob writes skipped" rows repeat the cold snapshot with the store told to drop ' +
   'blob writes: scanning and hashing alone. MinIO: a MinIO started by the bench on this machine, the snapshot ' +
@@ -118,6 +128,15 @@ async function scenarios(
   rows.push(
     row(`cold snapshot, ${label}: hashing floor`, cold, floor, floorTarget, cold.ms <= COLD_FLOOR_RATIO * floor.ms),
   );
+  // The disk's bound: the same bytes copied and made durable, with no hashing (diagnostic).
+  const copyTo = path.join(root, `copy-${name}`);
+  const copyReset = () => (fs.rmSync(copyTo, { recursive: true, force: true }), syncDisks());
+  const copy = await timed('cp -r, then sync', mb, 'MB', 3, copyReset, () => durableCopy(source, copyTo));
+  fs.rmSync(copyTo, { recursive: true, force: true });
+  rows.push({
+    ...row(`cold snapshot, ${label}: durable copy`, cold, copy, 'diagnostic', true),
+    detail: `the bodies copied and synced without hashing: ${(copy.ms / floor.ms).toFixed(2)}× the hashing floor on its own`,
+  });
   const dvcReset = () => (dvc?.reset(), syncDisks());
   const dvcCold = dvc && (await timed('dvc add, cold', mb, 'MB', 2, dvcReset, () => dvc.add()));
   if (dvcCold) rows.push(row(`cold snapshot, ${label}: dvc`, cold, dvcCold, '≥ 5× faster', dvcCold.ms / cold.ms >= 5));
@@ -265,6 +284,12 @@ function withoutBlobWrites(store: BlobStore): BlobStore {
     return { created: true, etag: '' };
   };
   return wrapper;
+}
+
+/** `cp -r` of the folder, then `sync` of the copy's filesystem: what writing the bodies durably costs alone. */
+async function durableCopy(from: string, to: string): Promise<void> {
+  await run('cp', ['-r', from, to]);
+  await run('sync', ['--file-system', to]);
 }
 
 /** Flushes dirty pages left by earlier runs so they do not slow the next timed one. */
