@@ -221,7 +221,8 @@ describe('retrain pipeline, end to end on the churn example', function () {
         objective: { metric: 'val_auc', direction: 'maximize' },
         space: { max_depth: { type: 'choice', values: [2, 4] } },
       };
-      s.approval = { required: true, timeout: '3s', remindEvery: '1s', onTimeout: 'approve' };
+      // 6 s: room for two reminders even when each post takes a while on a loaded machine
+      s.approval = { required: true, timeout: '6s', remindEvery: '1s', onTimeout: 'approve' };
       s.notifications = { webhookEnv: 'MLOPS_WEBHOOK_E2E', events: ['approval-reminder', 'succeeded'] };
     });
     await withFakeWebhook('MLOPS_WEBHOOK_E2E', prefix, async (posts) => {
