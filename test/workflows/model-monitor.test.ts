@@ -1,19 +1,24 @@
 /**
  * `modelMonitor` against stub activities on the shared dev server: the test decides when a window's
  * computation finishes (so it can pause the monitor while one is under way) and whether it drifts,
- * which model is the champion, and when the drift retrains the monitor starts end.
+ * which model is the champion, and when the drift retrains the monitor starts end. A spec naming a
+ * `workflow` (a pipeline written in TypeScript) has its drift retrains start that workflow, run by a
+ * worker that bundles examples/forecast/workflows.ts as `mlops worker --workflows` does.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { parse } from 'yaml';
 import { createMonitoringActivities, type DriftWindowResult } from '../../activities/monitoring/activities';
 import type { DriftWindowInput } from '../../activities/monitoring/window';
+import type { PipelineInput } from '../../common/pipeline-start';
 import { pipelineSpecSchema, type PipelineSpec } from '../../common/schemas/spec';
+import { MlPipeline, MlTrigger } from '../../common/search-attributes';
 import { REPO_ROOT } from '../../lib/tools';
+import { buildWorkflowBundle } from '../../worker/workflow-bundle';
 import {
   modelMonitor,
   monitorStatusQuery,
@@ -113,7 +118,7 @@ describe('modelMonitor', function () {
   const withMonitor = async (
     endpoint: string,
     fn: (status: () => Promise<MonitorStatus>) => Promise<void>,
-    options: { spec?: PipelineSpec; maxWindowsPerRun?: number } = {},
+    options: { spec?: PipelineSpec; maxWindowsPerRun?: number; workflowCode?: string } = {},
   ) => {
     const { env } = testStack();
     asked = [];
@@ -126,7 +131,7 @@ describe('modelMonitor', function () {
       connection: env.nativeConnection,
       namespace: env.namespace,
       taskQueue: queue,
-      workflowBundle: await workflowBundle(),
+      workflowBundle: options.workflowCode ? { code: options.workflowCode } : await workflowBundle(),
       activities,
     });
     const handle = await env.client.workflow.start(modelMonitor, {
@@ -192,6 +197,37 @@ describe('modelMonitor', function () {
       assert.equal(s.retrains.length, 1);
       assert.match(s.windows[0]!.action!, /^retrain started: retrain\/monitor-/);
     });
+  });
+
+  it("starts the spec's workflow (a pipeline in TypeScript) as the drift retrain, with the spec as its input", async () => {
+    const { code } = await buildWorkflowBundle([path.join(REPO_ROOT, 'examples', 'forecast', 'workflows.ts')]);
+    const coded = pipelineSpecSchema.parse({ ...spec, workflow: 'forecastPipeline' });
+    await withMonitor(
+      'coded',
+      async (status) => {
+        holdRetrains();
+        (await nextWindow()).release();
+        const retrain = await waitFor('the drift retrain', async () => (await status()).retrains[0]);
+        const handle = testStack().env.client.workflow.getHandle(retrain);
+        const described = await handle.describe();
+        assert.equal(described.type, 'forecastPipeline');
+        assert.equal(described.status.name, 'RUNNING', 'the worker runs the code pipeline');
+        // found by its pipeline and trigger, though a code pipeline need set neither itself
+        assert.equal(described.typedSearchAttributes.get(MlPipeline), coded.name);
+        assert.equal(described.typedSearchAttributes.get(MlTrigger), 'drift');
+        const history = await handle.fetchHistory();
+        const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+        assert.ok(payload, 'the retrain has an input');
+        const input = defaultPayloadConverter.fromPayload<PipelineInput>(payload);
+        assert.deepEqual(input.spec, JSON.parse(JSON.stringify(coded)));
+        assert.deepEqual(
+          [input.trigger, input.actor, input.trainingTaskQueue],
+          ['drift', 'monitor/coded', `${queue}-training`],
+        );
+        assert.match(input.reason ?? '', /^drift on coded: 3\/7 features drift/);
+      },
+      { spec: coded, workflowCode: code },
+    );
   });
 
   it('starts nothing for a window that finishes after a pause, and does not count it', async () => {
