@@ -111,7 +111,8 @@ export async function stackUp(options: StackUpOptions): Promise<StackUpResult> {
   if (!temporalUp) launches.push(temporalLaunch(opts));
   if (opts.store === 's3' && !minioUp) launches.push(minioLaunch(opts));
   // last: its configuration falls back to the MinIO recorded just before it
-  if (!gatewayUp) launches.push(gatewayLaunch(opts));
+  const gatewayStart = gatewayUp ? undefined : gatewayLaunch(opts);
+  if (gatewayStart) launches.push(gatewayStart);
 
   await assertPortsFree(launches.flatMap((l) => l.ports));
   // stale records (process gone) of pieces not restarted now would mislead the config fallback
@@ -122,7 +123,15 @@ export async function stackUp(options: StackUpOptions): Promise<StackUpResult> {
     worker: workerUp ? s.worker : undefined,
   }));
 
-  const failures = await Promise.all(launches.map((launch) => startAndWait(opts, launch)));
+  // Temporal and MinIO together, then the gateway: it reads its state from the store when it starts,
+  // so it must not race MinIO's start (a loaded machine lost that race)
+  const [storeFirst, afterStore] = [
+    launches.filter((l) => l !== gatewayStart),
+    launches.filter((l) => l === gatewayStart),
+  ];
+  const failures = await Promise.all(storeFirst.map((launch) => startAndWait(opts, launch)));
+  if (!failures.some((f) => f !== undefined))
+    failures.push(...(await Promise.all(afterStore.map((launch) => startAndWait(opts, launch)))));
   const failed = failures.filter((f): f is string => f !== undefined);
   if (failed.length > 0) throw new UserError(failed.join('\n\n'), 1);
   // the worker last: it connects to the Temporal and gateway just recorded

@@ -109,7 +109,9 @@ describe('the Temporal UI', function () {
   it("labels the activities in the event history's timeline and events with their summaries", async () => {
     await page.goto(runUrl('history'));
     await waitForText(page, 'runTrainingJob • train churn max_depth=4 n_estimators=200');
-    await waitForText(page, 'startRun • track run of churn-ui');
+    await waitForText(page, 'startTrial • track trial 1');
+    // the run's tracking records are local activities: their events still carry the summary
+    await waitForText(page, /Local Activity\s+Activity Type\s+finishRun\s+Summary\s+record run result/);
     await waitForText(page, /Activity Type\s+runTrainingJob\s+Summary\s+train churn max_depth=4 n_estimators=200/);
   });
 

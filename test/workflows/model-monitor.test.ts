@@ -330,7 +330,11 @@ describe('modelMonitor', function () {
         assert.equal(s.baseline!.snapshot, 'd'.repeat(64));
         // this monitor's windows only: a monitor another test stopped may still have one in flight
         const mine = () => inputs.filter((i) => i.endpoint === 'baseline');
-        const switchedAt = mine().findIndex((i) => i.version === 2);
+        // the status can show v2 before a window against it has started: wait for that window
+        const switchedAt = await waitFor('a window against v2', async () => {
+          const at = mine().findIndex((i) => i.version === 2);
+          return at >= 0 ? at : undefined;
+        });
         await waitFor('two windows against v2', async () => mine().length >= switchedAt + 2);
         const windows = mine();
         for (const i of windows.slice(0, switchedAt)) assert.equal(i.baseline.snapshot, 'c'.repeat(64));
