@@ -98,7 +98,8 @@ export async function storeFiles(input: StoreFilesInput): Promise<StoredFiles> {
         result.uploadedFiles++;
         result.uploadedBytes += size;
       }
-      known.add(digest);
+      // Remembered only where asking the store again would cost a request (a million digests: about 70 MB).
+      if (!writer.checksLocally) known.add(digest);
       if (writer.durableOnPut) input.onStored(digest);
       else uncommitted.push(digest);
     })();
