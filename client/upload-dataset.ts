@@ -19,12 +19,13 @@ import { formatBytes } from '../common/format';
 import type { PipelineSpec } from '../common/schemas/spec';
 import { validateDatasetName } from '../activities/data/keys';
 import { LocalSource } from '../activities/data/local-source';
-import { readLatest, readManifest } from '../activities/data/manifest-store';
+import { DigestSet } from '../activities/data/digest-set';
+import { openManifest, readLatest } from '../activities/data/manifest-store';
 import { throwIfAborted } from '../activities/data/pool';
 import { ProgressReporter } from '../activities/data/progress';
 import { storeFiles } from '../activities/data/snapshot-files';
 import { StatCache } from '../activities/data/stat-cache';
-import type { SnapshotProgress } from '../activities/data/types';
+import type { ManifestEntry, SnapshotProgress } from '../activities/data/types';
 import { writeUploadManifest } from '../activities/data/upload-manifest';
 import type { BlobStore } from '../activities/storage/types';
 import type { LoadedPipelineSpec } from './pipeline-spec';
@@ -86,31 +87,32 @@ export async function uploadDataset(
     progress.totals(entries.length, bytes);
     const cache = await StatCache.load(options.cacheDir, dataset, source.id);
     try {
-      const cached = entries.map((entry, i) => cache.lookup(entry.path, entry.stamp, i));
       const known = await latestDigests(store, dataset);
+      const files: ManifestEntry[] = [];
       const stats = await storeFiles({
         store,
         dataset,
         source,
         entries,
-        cached,
         cache,
         known,
         onStored: () => undefined,
+        onFiles: (batch) => void files.push(...batch),
         progress,
         signal,
         concurrency: options.concurrency ?? DEFAULT_UPLOAD_CONCURRENCY,
       });
-      cache.retain(new Set(entries.map((entry) => entry.path)));
+      cache.retainSeen();
       throwIfAborted(signal);
       progress.phase('writing');
       const uploaded = await writeUploadManifest(store, {
         version: 1,
         dataset,
-        files: stats.files,
+        files,
         origin: { host: os.hostname(), folder: source.id },
         createdAt: new Date().toISOString(),
       });
+      await cache.compact();
       return {
         source: uploaded,
         folder: source.id,
@@ -213,11 +215,17 @@ export function checkDatasetFolder(folder: string, field = 'source'): string {
 }
 
 /** Digests of the dataset's latest snapshot: stored already, so never asked about. */
-async function latestDigests(store: BlobStore, dataset: string): Promise<Set<string>> {
+async function latestDigests(store: BlobStore, dataset: string): Promise<DigestSet> {
+  const known = new DigestSet();
   const { ref } = await readLatest(store, dataset);
-  if (!ref) return new Set();
-  const manifest = await readManifest(store, dataset, ref.id).catch(() => undefined);
-  return new Set(manifest?.files.map((file) => file.sha256) ?? []);
+  if (!ref) return known;
+  try {
+    const manifest = await openManifest(store, dataset, ref.id);
+    for await (const batch of manifest.batches()) for (const file of batch) known.add(file.sha256);
+  } catch {
+    // an unreadable latest snapshot only means every blob is asked about
+  }
+  return known;
 }
 
 function withoutResume(beat: SnapshotProgress & { resume?: unknown }): SnapshotProgress {

@@ -20,6 +20,12 @@ export type BlobBody = Buffer | (() => Promise<Readable>);
 export interface BlobWriter {
   /** Whether a body `put` reports is durable already, or only once `commit` resolves. */
   readonly durableOnPut: boolean;
+  /**
+   * Whether a second put of a body costs only a local check, so the caller need not remember the
+   * bodies it put: true for a batch that stages bodies until its commit (the filesystem store's,
+   * which checks a key with one `stat` and skips a key it staged already).
+   */
+  readonly checksLocally: boolean;
   /** Stores one blob unless present; `true` when this call created (or staged) it. */
   put(digest: string, body: BlobBody, signal?: AbortSignal): Promise<boolean>;
   /** Makes every body put so far durable and visible. */
@@ -37,6 +43,7 @@ export function openBlobWriter(store: BlobStore, dataset: string): BlobWriter {
 function batchWriter(batch: BlobBatch, dataset: string): BlobWriter {
   return {
     durableOnPut: batch.putsAreDurable,
+    checksLocally: !batch.putsAreDurable,
     put: async (digest, body, signal) => {
       const key = datasetKeys.blob(dataset, digest);
       const lazy = Buffer.isBuffer(body) ? body : () => open(body, signal);
@@ -50,6 +57,7 @@ function batchWriter(batch: BlobBatch, dataset: string): BlobWriter {
 function oneByOneWriter(store: BlobStore, dataset: string): BlobWriter {
   return {
     durableOnPut: true,
+    checksLocally: false,
     put: async (digest, body, signal) => {
       if (await hasBlob(store, dataset, digest)) return false;
       return putBlob(store, dataset, digest, body, signal);

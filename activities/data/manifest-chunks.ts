@@ -28,6 +28,76 @@ const json = { contentType: 'application/json' };
 const ndjson = { contentType: 'application/x-ndjson' };
 
 /**
+ * Writes a manifest as its files arrive in path order: each chunk as soon as it is full, the
+ * header (or, up to `chunkEntries` files, the one document) at `finish`. It holds at most one
+ * chunk of entries, and computes the id on the way (`CanonicalDigest`). Chunks are
+ * content-addressed and nothing names them until the header is written, so chunks of a snapshot
+ * that is never finished are harmless, and a retry writes the same ones again.
+ */
+export class ManifestWriter {
+  private pending: ManifestEntry[] = [];
+  private readonly chunks: ManifestChunkRef[] = [];
+  private readonly digest = new CanonicalDigest();
+  private bytes = 0;
+  private previous: string | undefined;
+  private finalId: string | undefined;
+
+  constructor(
+    private readonly store: BlobStore,
+    private readonly dataset: string,
+    private readonly chunkEntries = MANIFEST_CHUNK_ENTRIES,
+  ) {}
+
+  get fileCount(): number {
+    return this.digest.size;
+  }
+
+  get totalBytes(): number {
+    return this.bytes;
+  }
+
+  /** Adds the next files (after every file added before, in path order); writes the chunks they fill. */
+  async add(files: readonly ManifestEntry[]): Promise<void> {
+    for (const file of files) {
+      if (this.previous !== undefined && comparePaths(this.previous, file.path) >= 0) {
+        throw new Error(`manifest writer: ${JSON.stringify(file.path)} is out of path order`);
+      }
+      this.previous = file.path;
+      this.digest.add(file.path, file.sha256, file.size);
+      this.bytes += file.size;
+      this.pending.push(file);
+      // one more than a chunk: the manifest is chunked, and the first chunk of `pending` is final
+      if (this.pending.length > this.chunkEntries) await this.writeChunk(this.pending.splice(0, this.chunkEntries));
+    }
+  }
+
+  /** The snapshot id of the files added; call once, after the last `add`. */
+  id(): string {
+    return (this.finalId ??= this.digest.hex());
+  }
+
+  /** Writes the manifest (the last chunk, then the header) unless one with this id exists; `created` when this call wrote it. */
+  async finish(header: Omit<ManifestHeader, 'chunks'>): Promise<{ header: ManifestHeader; created: boolean }> {
+    const key = datasetKeys.manifest(header.dataset, header.id);
+    if (this.chunks.length === 0) {
+      const put = await this.store.putIfAbsent(key, JSON.stringify({ ...header, files: this.pending }), json);
+      return { header, created: put.created };
+    }
+    if (this.pending.length > 0) await this.writeChunk(this.pending.splice(0));
+    const chunked: ManifestHeader = { ...header, chunks: this.chunks };
+    const put = await this.store.putIfAbsent(key, JSON.stringify(chunked), json);
+    return { header: chunked, created: put.created };
+  }
+
+  private async writeChunk(files: readonly ManifestEntry[]): Promise<void> {
+    const body = files.map((file) => canonicalLine(file.path, file.sha256, file.size)).join('\n') + '\n';
+    const sha256 = sha256Hex(body);
+    await this.store.putIfAbsent(datasetKeys.manifestChunk(this.dataset, sha256), body, ndjson);
+    this.chunks.push({ sha256, count: files.length });
+  }
+}
+
+/**
  * Writes the manifest of `files` (sorted by path) unless one with this id exists: one document up
  * to `chunkEntries` files, else its chunks first and the header last. `created` when this call wrote it.
  */
@@ -37,22 +107,9 @@ export async function putManifest(
   files: readonly ManifestEntry[],
   chunkEntries = MANIFEST_CHUNK_ENTRIES,
 ): Promise<{ header: ManifestHeader; created: boolean }> {
-  const key = datasetKeys.manifest(header.dataset, header.id);
-  if (files.length <= chunkEntries) {
-    const put = await store.putIfAbsent(key, JSON.stringify({ ...header, files }), json);
-    return { header, created: put.created };
-  }
-  const chunks: ManifestChunkRef[] = [];
-  for (let start = 0; start < files.length; start += chunkEntries) {
-    const slice = files.slice(start, start + chunkEntries);
-    const body = slice.map((file) => canonicalLine(file.path, file.sha256, file.size)).join('\n') + '\n';
-    const sha256 = sha256Hex(body);
-    await store.putIfAbsent(datasetKeys.manifestChunk(header.dataset, sha256), body, ndjson);
-    chunks.push({ sha256, count: slice.length });
-  }
-  const chunked: ManifestHeader = { ...header, chunks };
-  const put = await store.putIfAbsent(key, JSON.stringify(chunked), json);
-  return { header: chunked, created: put.created };
+  const writer = new ManifestWriter(store, header.dataset, chunkEntries);
+  await writer.add(files);
+  return writer.finish(header);
 }
 
 /**

@@ -102,15 +102,19 @@ export async function profileCsv(
   return { path: file, rows, columns: (columns ?? []).map((column) => column.finish()) };
 }
 
+/** A CSV or Parquet file of a snapshot, with what its bytes must be when read again. */
+export interface TableFile {
+  entry: SourceEntry;
+  file: ManifestEntry;
+  expected: ExpectedContent;
+}
+
 export interface ProfileSnapshotInput {
   dataset: string;
   id: string;
   source: DatasetSource;
-  entries: SourceEntry[];
-  /** The manifest entries, in the same order as `entries`. */
-  files: ManifestEntry[];
-  /** What each file's bytes must be, in the same order. */
-  contents: ExpectedContent[];
+  /** The snapshot's CSV and Parquet files (`isTabularPath`), in path order. */
+  tables: readonly TableFile[];
   /** The parent's profile and the digests of its profiled files (./snapshot-write.ts `ParentSnapshot`). */
   parent?: { profile: SnapshotProfile | undefined; profiled: ReadonlyMap<string, string> };
 }
@@ -125,11 +129,9 @@ export async function profileSnapshot(input: ProfileSnapshotInput): Promise<Snap
     }
   }
   const profiles: FileProfile[] = [];
-  for (let i = 0; i < input.files.length; i++) {
-    const file = input.files[i]!;
-    if (!isTabularPath(file.path)) continue;
+  for (const { entry, file, expected } of input.tables) {
     const reused = reusable.get(`${file.path}\0${file.sha256}`);
-    profiles.push(reused ?? (await profileEntry(input.source, input.entries[i]!, input.contents[i]!)));
+    profiles.push(reused ?? (await profileEntry(input.source, entry, expected)));
   }
   if (profiles.length === 0) return undefined;
   return { dataset: input.dataset, snapshot: input.id, files: profiles };

@@ -2,20 +2,21 @@
 import type { BlobStore } from '../storage/types';
 import { DataError } from '../../common/failures';
 import { datasetKeys } from './keys';
-import { putManifest } from './manifest-chunks';
+import { DigestSet } from './digest-set';
+import type { ManifestWriter } from './manifest-chunks';
 import { openManifest, parseManifest, type LatestRef } from './manifest-store';
-import { profileSnapshot } from './profile';
+import { profileSnapshot, type TableFile } from './profile';
 import type { ProgressReporter } from './progress';
 import { profileOf } from './read';
-import type { DatasetSource, ExpectedContent, SourceEntry } from './source-types';
-import type { ManifestEntry, ManifestHeader, SnapshotProfile, SnapshotResult } from './types';
+import type { DatasetSource } from './source-types';
+import type { ManifestHeader, SnapshotProfile, SnapshotResult } from './types';
 
 /** The dataset's latest snapshot when a new one starts: its digests are known stored, its profiles reusable. */
 export interface ParentSnapshot {
   header: ManifestHeader;
   profile: SnapshotProfile | undefined;
   /** Every body digest the parent lists (stored, so never asked about). */
-  digests: Set<string>;
+  digests: DigestSet;
   /** Path → digest of the parent's profiled files (a profile is reused for a file whose digest is unchanged). */
   profiled: Map<string, string>;
 }
@@ -41,7 +42,7 @@ export async function loadParent(
       : await openManifest(store, dataset, id);
     const profile = await profileOf(store, opened.header).catch(() => undefined);
     const profiledPaths = new Set((profile?.files ?? []).map((file) => file.path));
-    const digests = new Set<string>();
+    const digests = new DigestSet();
     const profiled = new Map<string, string>();
     for await (const batch of opened.batches()) {
       for (const entry of batch) {
@@ -60,15 +61,14 @@ export interface WriteSnapshotInput {
   dataset: string;
   id: string;
   source: DatasetSource;
-  entries: SourceEntry[];
-  files: ManifestEntry[];
-  contents: ExpectedContent[];
+  /** Holds the snapshot's files (all added, its chunks written): writes the rest at the end. */
+  manifest: ManifestWriter;
+  /** Its CSV and Parquet files, to profile. */
+  tables: readonly TableFile[];
   parent: ParentSnapshot | undefined;
   description: string | undefined;
   createdAt: string;
   progress: ProgressReporter;
-  /** Files per manifest chunk (./manifest-chunks.ts). @default MANIFEST_CHUNK_ENTRIES */
-  chunkEntries?: number;
 }
 
 /** Writes profile and manifest unless a manifest with this id exists; `created` when this call wrote it. */
@@ -81,7 +81,7 @@ export async function writeSnapshot(
   if (await store.head(key)) return { manifest: (await openManifest(store, dataset, id)).header, created: false };
 
   input.progress.phase('profiling');
-  const profile = await profileSnapshot({ ...input, parent: input.parent });
+  const profile = await profileSnapshot(input);
   input.progress.phase('writing');
   const profileKey = profile ? datasetKeys.profile(dataset, id) : undefined;
   if (profile && profileKey) await store.putIfAbsent(profileKey, JSON.stringify(profile), json);
@@ -92,11 +92,11 @@ export async function writeSnapshot(
     parent: input.parent?.header.id ?? null,
     ...(input.description === undefined ? {} : { description: input.description }),
     source: input.source.id,
-    fileCount: input.files.length,
-    totalBytes: input.files.reduce((sum, file) => sum + file.size, 0),
+    fileCount: input.manifest.fileCount,
+    totalBytes: input.manifest.totalBytes,
     ...(profileKey ? { profileKey } : {}),
   };
-  const put = await putManifest(store, header, input.files, input.chunkEntries);
+  const put = await input.manifest.finish(header);
   // Lost a race with an identical snapshot: the first one written is the snapshot.
   if (!put.created) return { manifest: (await openManifest(store, dataset, id)).header, created: false };
   return { manifest: put.header, created: true };
@@ -106,14 +106,14 @@ export async function writeSnapshot(
 export function resultOf(
   dataset: string,
   ref: LatestRef,
-  files: readonly { size: number }[],
+  totals: { fileCount: number; totalBytes: number },
   counts: { created: boolean; uploadedFiles: number; uploadedBytes: number; cachedDigests: number },
 ): SnapshotResult {
   return {
     dataset,
     id: ref.id,
-    fileCount: files.length,
-    totalBytes: files.reduce((sum, file) => sum + file.size, 0),
+    fileCount: totals.fileCount,
+    totalBytes: totals.totalBytes,
     ...counts,
     parent: ref.parent,
     manifestKey: datasetKeys.manifest(dataset, ref.id),

@@ -16,17 +16,21 @@
  * the rest with nothing re-uploaded.
  */
 import type { BlobStore } from '../storage/types';
-import { CanonicalDigest, snapshotIdOf } from './canonical';
+import { CanonicalDigest } from './canonical';
 import { DataError } from '../../common/failures';
+import { DigestSet } from './digest-set';
 import { isDigest, validateDatasetName } from './keys';
+import { ManifestWriter } from './manifest-chunks';
 import { moveLatest, readLatest, type LatestRef } from './manifest-store';
+import { isTabularPath, type TableFile } from './profile';
 import { ProgressReporter, type ProgressListener } from './progress';
 import { throwIfAborted } from './pool';
 import { storeFiles, type StoredFiles } from './snapshot-files';
 import { fetchManifest, loadParent, resultOf, writeSnapshot } from './snapshot-write';
 import { openSource } from './source';
 import { StatCache } from './stat-cache';
-import type { SnapshotInput, SnapshotResult, SnapshotResumeState } from './types';
+import type { ExpectedContent, SourceEntry } from './source-types';
+import type { ManifestEntry, SnapshotInput, SnapshotResult, SnapshotResumeState } from './types';
 
 /** Digests carried in the resume state at most (about 70 bytes each: a heartbeat stays well under 256 KB). */
 export const MAX_RESUME_DIGESTS = 2000;
@@ -51,6 +55,21 @@ export interface SnapshotOptions {
   maxFiles?: number;
   /** Files per manifest chunk (./manifest-chunks.ts); tests set it small. @default MANIFEST_CHUNK_ENTRIES */
   manifestChunkEntries?: number;
+}
+
+/**
+ * The id of the files as the stat cache knows them (entries are in path order), or undefined when
+ * some file is not in it: an unchanged re-snapshot is this one pass, with nothing held per file.
+ */
+function cachedId(entries: readonly SourceEntry[], cache: StatCache, stampIsDigest = false): string | undefined {
+  const digest = new CanonicalDigest();
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    const sha256 = stampIsDigest ? entry.stamp : cache.lookup(entry.path, entry.stamp, i);
+    if (sha256 === undefined) return undefined;
+    digest.add(entry.path, sha256, entry.size);
+  }
+  return digest.hex();
 }
 
 /** Snapshots a folder or store prefix into `store` as dataset `input.dataset`; see the module comment. */
@@ -82,67 +101,76 @@ export async function snapshotDataset(
     if (entries.length === 0) {
       throw new DataError('DatasetSourceInvalid', `source ${source.id} has no files: there is nothing to snapshot`);
     }
-    progress.totals(
-      entries.length,
-      entries.reduce((sum, entry) => sum + entry.size, 0),
-    );
+    const totals = {
+      fileCount: entries.length,
+      totalBytes: entries.reduce((sum, entry) => sum + entry.size, 0),
+    };
+    progress.totals(totals.fileCount, totals.totalBytes);
     const cache = await StatCache.load(source.stampIsDigest ? undefined : options.cacheDir, dataset, source.id);
-    const cached = entries.map((entry, i) =>
-      source.stampIsDigest ? entry.stamp : cache.lookup(entry.path, entry.stamp, i),
-    );
     const latest = await latestRead;
 
-    if (latest.ref && cached.every((digest) => digest !== undefined)) {
-      // the id of what the cache says, hashed entry by entry (entries are in path order)
-      const digest = new CanonicalDigest();
-      for (let i = 0; i < entries.length; i++) digest.add(entries[i]!.path, cached[i]!, entries[i]!.size);
-      if (digest.hex() === latest.ref.id) {
-        return resultOf(dataset, latest.ref, entries, {
-          created: false,
-          uploadedFiles: 0,
-          uploadedBytes: 0,
-          cachedDigests: entries.length,
-        });
-      }
+    if (latest.ref && cachedId(entries, cache, source.stampIsDigest) === latest.ref.id) {
+      return resultOf(dataset, latest.ref, totals, {
+        created: false,
+        uploadedFiles: 0,
+        uploadedBytes: 0,
+        cachedDigests: entries.length,
+      });
     }
 
     try {
       const parent = latest.ref ? await loadParent(store, dataset, latest.ref.id, await parentBytes) : undefined;
-      const known = parent?.digests ?? new Set<string>();
+      const known = parent?.digests ?? new DigestSet();
       for (const digest of resumed) known.add(digest);
       const onStored = (digest: string) => void (stored.length < MAX_RESUME_DIGESTS && stored.push(digest));
+      const manifest = new ManifestWriter(store, dataset, options.manifestChunkEntries);
+      const tables: TableFile[] = [];
+      const onFiles = async (files: ManifestEntry[], contents: ExpectedContent[], start: number) => {
+        files.forEach((file, i) => {
+          if (isTabularPath(file.path)) tables.push({ entry: entries[start + i]!, file, expected: contents[i]! });
+        });
+        await manifest.add(files);
+      };
       let stats: StoredFiles;
       try {
-        stats = await storeFiles({ store, dataset, source, entries, cached, cache, known, onStored, progress, signal });
+        stats = await storeFiles({
+          store,
+          dataset,
+          source,
+          entries,
+          cache,
+          known,
+          onStored,
+          onFiles,
+          progress,
+          signal,
+        });
       } catch (error) {
         progress.reportQuietly(); // the freshest resume point for the retry
         throw error;
       }
-      const id = snapshotIdOf(stats.files);
+      const id = manifest.id();
       throwIfAborted(signal);
-      const { manifest, created } = await writeSnapshot(store, {
+      const written = await writeSnapshot(store, {
         dataset,
         id,
         source,
-        entries,
-        files: stats.files,
-        contents: stats.contents,
+        manifest,
+        tables,
         parent,
         description: input.description,
         createdAt: (options.now?.() ?? new Date()).toISOString(),
         progress,
-        chunkEntries: options.manifestChunkEntries,
       });
       const ref: LatestRef = {
         id,
-        parent: manifest.parent,
-        profileKey: manifest.profileKey,
+        parent: written.manifest.parent,
+        profileKey: written.manifest.profileKey,
         updatedAt: new Date().toISOString(),
       };
-      cache.retain(new Set(entries.map((entry) => entry.path)));
-      await Promise.all([moveLatest(store, dataset, ref), cache.flush()]);
-      const { files, contents: _contents, ...counts } = stats;
-      return resultOf(dataset, ref, files, { created, ...counts });
+      cache.retainSeen();
+      await Promise.all([moveLatest(store, dataset, ref), cache.compact()]);
+      return resultOf(dataset, ref, totals, { created: written.created, ...stats });
     } finally {
       await cache.flush(); // also after a failure: a retry reuses what was hashed
     }

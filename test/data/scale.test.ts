@@ -1,5 +1,6 @@
 /** Snapshots past one manifest chunk, and the limit on files per snapshot, on both stores. */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -24,12 +25,27 @@ function manyFiles(count: number, revision = 0): Record<string, string> {
 
 const CHUNK = 10;
 
+const sha256Of = (text: string) => createHash('sha256').update(text).digest('hex');
+
 for (const backend of backends) {
   describe(`snapshots in manifest chunks on ${backend.name}`, function () {
     let store: BlobStore;
 
     beforeEach(function () {
       store = backend.make();
+    });
+
+    it('gives a snapshot of files spread over several windows the id of its file list, computed apart', async function () {
+      this.timeout(180_000);
+      const files = manyFiles(4_500); // more than one of the snapshot's windows of files
+      const source = datasetFolder(files);
+      const listed = Object.entries(files)
+        .map(([rel, body]) => ({ path: rel, sha256: sha256Of(body), size: Buffer.byteLength(body) }))
+        .sort((a, b) => (a.path < b.path ? -1 : 1));
+      const result = await snapshotDataset(store, { dataset: 'windows', source }, { manifestChunkEntries: 1000 });
+      assert.equal(result.id, snapshotIdOf(listed));
+      assert.equal(result.fileCount, 4_500);
+      assert.deepEqual((await readManifest(store, 'windows', result.id)).files, listed);
     });
 
     it('writes a 25-file snapshot as a header and three chunks that read back as the same entries and id', async function () {
