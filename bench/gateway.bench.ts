@@ -74,9 +74,7 @@ export const GATEWAY_BENCH_NOTES =
   'the connections the process opened, its CPU time per request, and each inference request’s phases from Node’s ' +
   'HTTP diagnostics channels: before upstream (body read, checked, routed, re-serialized), upstream (the model ' +
   'server’s answer as the gateway waits for it) and after upstream (the answer parsed for capture and relayed); ' +
-  'the p99 rows show them. Found while shortening the tail (runs on a machine shared with other work, load ' +
-  'average 10 to 14 on 2 cores, where the model server itself answered in 50 to 250 ms, so no latency of those ' +
-  'runs says anything about the target): the GC pauses are young-generation scavenges only, about two a second ' +
+  'the p99 rows show them. What the probe found while the tail was shortened: the GC pauses are young-generation scavenges only, about two a second ' +
   'at 200 requests/s, under 1.2 ms each unless the machine descheduled the process (no full GC during the load, ' +
   'so a larger young generation was not worth a start flag); no connection is opened under the load (the ' +
   'keep-alive pool holds, the model server keeps connections 65 s); a CPU profile (`GATEWAY_BENCH_NODE_FLAGS=' +
@@ -84,9 +82,10 @@ export const GATEWAY_BENCH_NOTES =
   'parsing, the gateway’s JavaScript at about a sixth, and capture’s store writes at 5 to 7% of it: a batch of ' +
   '100 records went to the store as a stream of 100 pieces, 100 file writes each a thread-pool round trip that ' +
   'woke the event loop between requests. A batch now goes as one buffer (up to 1 MiB; larger ones in 64 KiB ' +
-  'chunks) and upstream URLs are parsed once per variant, not per request. The event-loop delay and the phases ' +
-  'measured on the shared machine are the machine’s, not the gateway’s: the numbers that decide the target come ' +
-  'from the coordinator’s run on a quiet machine. `GATEWAY_BENCH_SECONDS` shortens a run while developing.';
+  'chunks) and upstream URLs are parsed once per variant, not per request. Where the model server answers fewer than ' +
+  `${MIN_RATE_SHARE * 100}% of the requests sent to it directly, it is saturated: every answer queues behind ` +
+  'others, the latencies are its queue, and the rows say the target was not tested. `GATEWAY_BENCH_SECONDS` ' +
+  'shortens a run while developing.';
 
 /** Deploys the model, runs the direct and the gateway load, and returns a p50 and a p99 row. */
 export async function runGatewayBench(): Promise<GatewayBenchRow[]> {
